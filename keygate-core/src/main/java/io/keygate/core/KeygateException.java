@@ -1,0 +1,61 @@
+package io.keygate.core;
+
+/**
+ * Root of Keygate's unchecked exceptions. Expected outcomes of verification are values (see
+ * {@link io.keygate.core.verify.Verification}); exceptions are for requests that cannot be
+ * carried out and for infrastructure faults. Each subclass carries a stable snake_case
+ * {@link #code()} that the HTTP layer returns as {@code {"error": code}}. Messages never contain
+ * key material.
+ */
+public class KeygateException extends RuntimeException {
+  private final String code;
+
+  /** An exception with an error code and a human message. */
+  public KeygateException(String code, String message) {
+    super(message);
+    this.code = code;
+  }
+
+  /** An exception with an error code, a human message and its cause. */
+  public KeygateException(String code, String message, Throwable cause) {
+    super(message, cause);
+    this.code = code;
+  }
+
+  /** Stable snake_case error code. */
+  public String code() {
+    return code;
+  }
+
+  /** The request was malformed or violates policy (HTTP 400). */
+  public static final class InvalidRequest extends KeygateException {
+    /** An invalid request with a precise code, e.g. {@code invalid_scopes}. */
+    public InvalidRequest(String code, String message) {
+      super(code, message);
+    }
+  }
+
+  /** The resource does not exist or is not visible to the caller (HTTP 404). */
+  public static final class NotFound extends KeygateException {
+    /** A missing resource. */
+    public NotFound(String message) {
+      super("not_found", message);
+    }
+  }
+
+  /** The resource's state does not allow the operation (HTTP 409). */
+  public static final class Conflict extends KeygateException {
+    /** A state conflict, e.g. rotating a revoked key. */
+    public Conflict(String message) {
+      super("invalid_state", message);
+    }
+  }
+
+  /** The store could not be reached or failed (HTTP 503). Nothing was half-written. */
+  public static final class StoreUnavailable extends KeygateException {
+    /** A store fault with its cause. */
+    public StoreUnavailable(String message, Throwable cause) {
+      super("store_unavailable", message, cause);
+    }
+  }
+}

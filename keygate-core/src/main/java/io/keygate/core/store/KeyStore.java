@@ -1,0 +1,55 @@
+package io.keygate.core.store;
+
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
+import io.keygate.core.model.Page;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The store SPI: where key records and the audit log live. Implementations (SQLite,
+ * PostgreSQL) are thread-safe and throw {@link io.keygate.core.KeygateException.StoreUnavailable}
+ * for infrastructure faults.
+ *
+ * <p><b>Contract.</b> Everything done through one {@link #inTransaction} call commits together
+ * or not at all; transactions are serialisable with respect to each other for the same key
+ * (SQLite: one writer; PostgreSQL: {@link KeyStoreTx#lockKey} takes a row lock) and the audit
+ * chain is appended under a lock, so concurrent appends never fork it.
+ */
+public interface KeyStore extends AutoCloseable {
+
+  /**
+   * Runs {@code work} in one transaction and commits; any exception rolls back and propagates.
+   */
+  <T> T inTransaction(Function<KeyStoreTx, T> work);
+
+  /** The key whose stored hash is {@code hash}. */
+  Optional<ApiKeyRecord> findByHash(String hash);
+
+  /** The key with this id. */
+  Optional<ApiKeyRecord> findById(String keyId);
+
+  /** A page of keys, newest first, evaluating derived statuses at {@code now}. */
+  Page<ApiKeyRecord> list(KeyQuery query, Instant now);
+
+  /** Active keys whose scheduled revocation is at or before {@code now}, oldest first. */
+  List<ApiKeyRecord> dueForRevocation(Instant now, int limit);
+
+  /** Adds batched usage: counts are added, last-used times only move forward. */
+  void recordUsage(Collection<UsageDelta> deltas);
+
+  /** A page of audit events, newest first. */
+  List<AuditEvent> audit(AuditQuery query);
+
+  /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
+  List<AuditEvent> auditAfter(long afterSeq, int limit);
+
+  /** Releases connections. */
+  @Override
+  void close();
+}

@@ -1,0 +1,24 @@
+package io.keygate.core.store;
+
+import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.model.ApiKeyRecord;
+import java.util.Optional;
+
+/** Operations inside one store transaction (see {@link KeyStore#inTransaction}). */
+public interface KeyStoreTx {
+  /** Reads a key and locks it against concurrent change until the transaction ends. */
+  Optional<ApiKeyRecord> lockKey(String keyId);
+
+  /** Inserts a new key; its id and hash must be unique. */
+  void insertKey(ApiKeyRecord key);
+
+  /**
+   * Stores every mutable field of an existing key (hash, settings, status, times, links).
+   * Usage fields are left to {@link KeyStore#recordUsage}.
+   */
+  void updateKey(ApiKeyRecord key);
+
+  /** Appends an event to the audit chain and returns it as stored. */
+  AuditEvent appendAudit(AuditEntry entry);
+}

@@ -1,0 +1,145 @@
+package io.keygate.core.verify;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A parsed IP allowlist of exact addresses and CIDR ranges, IPv4 and IPv6. IPv4-mapped IPv6
+ * addresses ({@code ::ffff:10.0.0.1}) match IPv4 entries. Immutable and thread-safe.
+ *
+ * <p>Only IP literals are accepted, never host names: parsing never touches DNS.
+ */
+public final class IpAllowlist {
+  private static final IpAllowlist ANY = new IpAllowlist(List.of());
+
+  private record Range(byte[] network, int prefixBits) {
+    boolean contains(byte[] addr) {
+      if (addr.length != network.length) {
+        return false;
+      }
+      int full = prefixBits / 8;
+      for (int i = 0; i < full; i++) {
+        if (addr[i] != network[i]) {
+          return false;
+        }
+      }
+      int rest = prefixBits % 8;
+      if (rest == 0) {
+        return true;
+      }
+      int mask = 0xFF << (8 - rest);
+      return (addr[full] & mask) == (network[full] & mask);
+    }
+  }
+
+  private final List<Range> ranges;
+
+  private IpAllowlist(List<Range> ranges) {
+    this.ranges = ranges;
+  }
+
+  /**
+   * Parses entries like {@code 203.0.113.7}, {@code 10.0.0.0/8}, {@code 2001:db8::/32}.
+   *
+   * @throws IllegalArgumentException naming the first bad entry
+   */
+  public static IpAllowlist parse(List<String> entries) {
+    if (entries == null || entries.isEmpty()) {
+      return ANY;
+    }
+    List<Range> out = new ArrayList<>(entries.size());
+    for (String e : entries) {
+      out.add(parseEntry(e));
+    }
+    return new IpAllowlist(List.copyOf(out));
+  }
+
+  private static Range parseEntry(String entry) {
+    if (entry == null || entry.isBlank()) {
+      throw new IllegalArgumentException("empty IP allowlist entry");
+    }
+    String s = entry.trim();
+    int slash = s.indexOf('/');
+    String addr = slash < 0 ? s : s.substring(0, slash);
+    byte[] bytes = literal(addr);
+    if (bytes == null) {
+      throw new IllegalArgumentException("not an IP address or CIDR range: " + entry);
+    }
+    int bits = bytes.length * 8;
+    if (slash >= 0) {
+      try {
+        bits = Integer.parseInt(s.substring(slash + 1));
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException("bad CIDR prefix length in: " + entry);
+      }
+      if (bits < 0 || bits > bytes.length * 8) {
+        throw new IllegalArgumentException("CIDR prefix length out of range in: " + entry);
+      }
+    }
+    return new Range(bytes, bits);
+  }
+
+  /**
+   * The address bytes of an IP literal (4 for IPv4, including IPv4-mapped IPv6; 16 for IPv6), or
+   * {@code null} if {@code s} is not an IP literal. Never resolves names.
+   */
+  public static byte[] literal(String s) {
+    if (s == null || s.isEmpty() || s.length() > 45) {
+      return null;
+    }
+    boolean colon = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (c == ':') {
+        colon = true;
+      } else if (!hex && c != '.') {
+        return null;
+      }
+    }
+    if (!colon) {
+      // IPv4 dotted quad only: InetAddress would accept "1" or "1.2" forms.
+      String[] parts = s.split("\\.", -1);
+      if (parts.length != 4) {
+        return null;
+      }
+      for (String p : parts) {
+        if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+          return null;
+        }
+        if (Integer.parseInt(p) > 255) {
+          return null;
+        }
+      }
+    }
+    try {
+      return InetAddress.getByName(s).getAddress();
+    } catch (UnknownHostException | SecurityException e) {
+      return null;
+    }
+  }
+
+  /** Whether the list is empty (any address allowed). */
+  public boolean allowsAny() {
+    return ranges.isEmpty();
+  }
+
+  /** Whether {@code ip} is allowed. An unparseable or missing IP is never allowed. */
+  public boolean allows(String ip) {
+    if (ranges.isEmpty()) {
+      return true;
+    }
+    byte[] addr = literal(ip);
+    if (addr == null) {
+      return false;
+    }
+    for (Range r : ranges) {
+      if (r.contains(addr)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
