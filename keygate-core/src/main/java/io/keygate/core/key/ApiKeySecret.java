@@ -23,9 +23,16 @@ public final class ApiKeySecret {
     return value;
   }
 
-  /** A redacted form safe for logs: the first 8 characters and the length. */
+  /**
+   * A redacted form safe for logs: the key's prefix and the length. The prefix is shown only
+   * when the value is shaped like a key (a prefix of at most 32 characters ending in the last
+   * {@code _}, followed by a full body and checksum, which never contain {@code _}).
+   */
   @Override
   public String toString() {
-    return "ApiKeySecret[" + value.substring(0, Math.min(8, value.length())) + "…]";
+    int end = value.lastIndexOf('_') + 1;
+    boolean keyShaped = end <= 32 && value.length() - end >= KeyFormat.TAIL_LENGTH;
+    String prefix = keyShaped ? value.substring(0, end) : "";
+    return "ApiKeySecret[" + prefix + "…, " + value.length() + " chars]";
   }
 }

@@ -99,6 +99,11 @@ public final class IpAllowlist {
         return null;
       }
     }
+    if (s.charAt(0) == '.') {
+      // InetAddress treats a string as a literal only if it starts with a hex digit or ':';
+      // anything else (".:1") would go to the name service.
+      return null;
+    }
     if (!colon) {
       // IPv4 dotted quad only: InetAddress would accept "1" or "1.2" forms.
       String[] parts = s.split("\\.", -1);

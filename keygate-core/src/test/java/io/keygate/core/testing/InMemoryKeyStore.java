@@ -1,0 +1,297 @@
+package io.keygate.core.testing;
+
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditChain;
+import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
+import io.keygate.core.model.KeySettings;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
+import io.keygate.core.store.KeyStore;
+import io.keygate.core.store.KeyStoreTx;
+import io.keygate.core.store.UsageDelta;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A real, in-memory implementation of the {@link KeyStore} SPI for tests.
+ *
+ * <p><b>Design.</b> All committed data is one immutable {@code State} behind a volatile field, so
+ * reads are lock-free and always see a committed snapshot. Transactions are serialised by one
+ * lock; each works on a private copy of the key map plus a list of pending audit events and
+ * publishes them together on success (copy-on-write), so an exception leaves nothing behind.
+ * {@link KeyStoreTx#updateKey} keeps the stored usage fields, which only {@link #recordUsage}
+ * changes. Thread-safe.
+ */
+public final class InMemoryKeyStore implements KeyStore {
+  /** Newest first: createdAt descending, then keyId descending. */
+  private static final Comparator<ApiKeyRecord> NEWEST_FIRST =
+      Comparator.comparing(ApiKeyRecord::createdAt)
+          .thenComparing(ApiKeyRecord::keyId)
+          .reversed();
+
+  private record State(Map<String, ApiKeyRecord> byId, List<AuditEvent> audit) {
+    Optional<ApiKeyRecord> byHash(String hash) {
+      return byId.values().stream().filter(r -> r.hash().equals(hash)).findFirst();
+    }
+  }
+
+  private final Object lock = new Object();
+  private volatile State state = new State(Map.of(), List.of());
+  private boolean inTx;
+  private volatile int commits;
+
+  @Override
+  public <T> T inTransaction(Function<KeyStoreTx, T> work) {
+    synchronized (lock) {
+      if (inTx) {
+        throw new IllegalStateException("nested transaction");
+      }
+      inTx = true;
+      Tx tx = new Tx(state);
+      try {
+        T result = work.apply(tx);
+        state = tx.commit();
+        commits++;
+        return result;
+      } finally {
+        tx.closed = true;
+        inTx = false;
+      }
+    }
+  }
+
+  /** Number of committed transactions, for tests asserting that nothing was written. */
+  public int commits() {
+    return commits;
+  }
+
+  private final class Tx implements KeyStoreTx {
+    private final State base;
+    private final Map<String, ApiKeyRecord> keys;
+    private final List<AuditEvent> pending = new ArrayList<>();
+    private boolean closed;
+
+    Tx(State base) {
+      this.base = base;
+      this.keys = new HashMap<>(base.byId());
+    }
+
+    private void open() {
+      if (closed) {
+        throw new IllegalStateException("transaction already ended");
+      }
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> lockKey(String keyId) {
+      open();
+      return Optional.ofNullable(keys.get(keyId));
+    }
+
+    @Override
+    public void insertKey(ApiKeyRecord key) {
+      open();
+      if (keys.containsKey(key.keyId())) {
+        throw new KeygateException.Conflict("duplicate key id " + key.keyId());
+      }
+      if (keys.values().stream().anyMatch(r -> r.hash().equals(key.hash()))) {
+        throw new KeygateException.Conflict("duplicate key hash for " + key.keyId());
+      }
+      keys.put(key.keyId(), key);
+    }
+
+    @Override
+    public void updateKey(ApiKeyRecord key) {
+      open();
+      ApiKeyRecord cur = keys.get(key.keyId());
+      if (cur == null) {
+        throw new KeygateException.NotFound("no key with id " + key.keyId());
+      }
+      if (keys.values().stream()
+          .anyMatch(r -> !r.keyId().equals(key.keyId()) && r.hash().equals(key.hash()))) {
+        throw new KeygateException.Conflict("duplicate key hash for " + key.keyId());
+      }
+      keys.put(key.keyId(), withUsage(key, cur.lastUsedAt(), cur.usageCount()));
+    }
+
+    @Override
+    public AuditEvent appendAudit(AuditEntry entry) {
+      open();
+      AuditEvent last =
+          !pending.isEmpty()
+              ? pending.get(pending.size() - 1)
+              : base.audit().isEmpty() ? null : base.audit().get(base.audit().size() - 1);
+      long seq = last == null ? 1 : last.seq() + 1;
+      String prev = last == null ? AuditChain.GENESIS : last.hash();
+      AuditEvent ev = new AuditEvent(seq, entry, prev, AuditChain.hash(seq, prev, entry));
+      pending.add(ev);
+      return ev;
+    }
+
+    State commit() {
+      List<AuditEvent> audit = new ArrayList<>(base.audit());
+      audit.addAll(pending);
+      return new State(Map.copyOf(keys), List.copyOf(audit));
+    }
+  }
+
+  private static ApiKeyRecord withUsage(ApiKeyRecord r, Instant lastUsedAt, long usageCount) {
+    return new ApiKeyRecord(
+        r.keyId(),
+        r.type(),
+        r.hint(),
+        r.hash(),
+        r.pepperVersion(),
+        r.ownerId(),
+        r.settings(),
+        r.status(),
+        r.createdAt(),
+        r.updatedAt(),
+        r.expiresAt(),
+        r.revokedAt(),
+        r.revokeReason(),
+        r.revokesAt(),
+        r.rotatedFrom(),
+        r.rotatedTo(),
+        lastUsedAt,
+        usageCount);
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> findByHash(String hash) {
+    return state.byHash(hash);
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> findById(String keyId) {
+    return Optional.ofNullable(state.byId().get(keyId));
+  }
+
+  @Override
+  public Page<ApiKeyRecord> list(KeyQuery query, Instant now) {
+    ApiKeyRecord after = query.cursor() == null ? null : decodeCursor(query.cursor());
+    List<ApiKeyRecord> matching =
+        state.byId().values().stream()
+            .filter(r -> query.ownerId() == null || query.ownerId().equals(r.ownerId()))
+            .filter(r -> query.type() == null || query.type().equals(r.type()))
+            .filter(r -> query.status() == null || r.effectiveStatus(now) == query.status())
+            .filter(r -> after == null || NEWEST_FIRST.compare(r, after) > 0)
+            .sorted(NEWEST_FIRST)
+            .limit(query.limit() + 1L)
+            .toList();
+    if (matching.size() <= query.limit()) {
+      return new Page<>(matching, null);
+    }
+    List<ApiKeyRecord> page = matching.subList(0, query.limit());
+    return new Page<>(page, encodeCursor(page.get(page.size() - 1)));
+  }
+
+  private static String encodeCursor(ApiKeyRecord last) {
+    String raw = last.createdAt() + "|" + last.keyId();
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A stand-in record carrying only the cursor's sort fields. */
+  private static ApiKeyRecord decodeCursor(String cursor) {
+    try {
+      String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      int bar = raw.indexOf('|');
+      Instant createdAt = Instant.parse(raw.substring(0, bar));
+      String keyId = raw.substring(bar + 1);
+      return new ApiKeyRecord(
+          keyId,
+          "-",
+          null,
+          "-",
+          0,
+          null,
+          new KeySettings(null, null, null, null, null),
+          KeyStatus.ACTIVE,
+          createdAt,
+          createdAt,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          0);
+    } catch (RuntimeException e) {
+      throw new KeygateException.InvalidRequest("invalid_cursor", "malformed cursor");
+    }
+  }
+
+  @Override
+  public List<ApiKeyRecord> dueForRevocation(Instant now, int limit) {
+    return state.byId().values().stream()
+        .filter(r -> r.status() != KeyStatus.REVOKED)
+        .filter(r -> r.revokesAt() != null && !r.revokesAt().isAfter(now))
+        .sorted(Comparator.comparing(ApiKeyRecord::revokesAt).thenComparing(ApiKeyRecord::keyId))
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
+  public void recordUsage(Collection<UsageDelta> deltas) {
+    synchronized (lock) {
+      Map<String, ApiKeyRecord> keys = new HashMap<>(state.byId());
+      for (UsageDelta d : deltas) {
+        ApiKeyRecord r = keys.get(d.keyId());
+        if (r == null) {
+          continue;
+        }
+        Instant last =
+            r.lastUsedAt() == null || d.lastUsedAt().isAfter(r.lastUsedAt())
+                ? d.lastUsedAt()
+                : r.lastUsedAt();
+        keys.put(r.keyId(), withUsage(r, last, r.usageCount() + d.count()));
+      }
+      state = new State(Map.copyOf(keys), state.audit());
+      commits++;
+    }
+  }
+
+  @Override
+  public List<AuditEvent> audit(AuditQuery query) {
+    List<AuditEvent> all = state.audit();
+    List<AuditEvent> out = new ArrayList<>();
+    for (int i = all.size() - 1; i >= 0 && out.size() < query.limit(); i--) {
+      AuditEvent ev = all.get(i);
+      if (query.beforeSeq() != null && ev.seq() >= query.beforeSeq()) {
+        continue;
+      }
+      if (query.targetId() != null && !query.targetId().equals(ev.entry().targetId())) {
+        continue;
+      }
+      if (query.ownerId() != null && !query.ownerId().equals(ev.entry().ownerId())) {
+        continue;
+      }
+      out.add(ev);
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public List<AuditEvent> auditAfter(long afterSeq, int limit) {
+    return state.audit().stream().filter(e -> e.seq() > afterSeq).limit(limit).toList();
+  }
+
+  @Override
+  public void close() {}
+}
