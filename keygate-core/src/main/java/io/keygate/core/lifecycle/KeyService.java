@@ -77,6 +77,11 @@ public final class KeyService {
     this.random = random;
   }
 
+  /** The current time, at the millisecond precision every store keeps. */
+  private Instant now() {
+    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+  }
+
   /** The policy in force. */
   public KeyPolicy policy() {
     return policy;
@@ -101,7 +106,7 @@ public final class KeyService {
             req.ipAllowlist(),
             req.rateLimits(),
             req.meta());
-    Instant now = clock.instant();
+    Instant now = now();
     Instant expiresAt = now.plus(ttl(req.expiresInDays()));
     return insert(type, owner, settings, expiresAt, null, "key.created", actor, now);
   }
@@ -115,9 +120,14 @@ public final class KeyService {
   public CreatedKey createAdminToken(String ownerId, List<String> scopes, String name, Actor actor) {
     KeyType type = keyType(KeyTypes.ADMIN);
     String owner = ownerId == null ? null : requireOwner(ownerId);
+    if (actor.ownerRestriction() != null && (owner == null || !actor.canSee(owner))) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_owner_id",
+          "this token may only create tokens restricted to owner " + actor.ownerRestriction());
+    }
     List<String> granted = scopes == null || scopes.isEmpty() ? AdminScopes.ALL : scopes;
     KeySettings settings = settings(name, granted, List.of(), List.of(), Map.of());
-    Instant now = clock.instant();
+    Instant now = now();
     return insert(
         type, owner, settings, now.plus(policy.maxTtl()), null, "admin_token.created", actor, now);
   }
@@ -191,12 +201,12 @@ public final class KeyService {
       }
       q = query.forOwner(actor.ownerRestriction());
     }
-    return store.list(q, clock.instant());
+    return store.list(q, now());
   }
 
   /** Applies a partial update to a key that is not revoked. */
   public ApiKeyRecord update(String keyId, KeyPatch patch, Actor actor) {
-    Instant now = clock.instant();
+    Instant now = now();
     return change(
         keyId,
         actor,
@@ -222,7 +232,7 @@ public final class KeyService {
 
   /** Disables a key (reversible). */
   public ApiKeyRecord disable(String keyId, Actor actor) {
-    Instant now = clock.instant();
+    Instant now = now();
     return change(
         keyId,
         actor,
@@ -236,7 +246,7 @@ public final class KeyService {
 
   /** Enables a disabled key. */
   public ApiKeyRecord enable(String keyId, Actor actor) {
-    Instant now = clock.instant();
+    Instant now = now();
     return change(
         keyId,
         actor,
@@ -250,7 +260,7 @@ public final class KeyService {
 
   /** Revokes a key at once. Revoking a revoked key is a conflict. */
   public ApiKeyRecord revoke(String keyId, String reason, Actor actor) {
-    Instant now = clock.instant();
+    Instant now = now();
     String why = reason == null || reason.isBlank() ? "unspecified" : reason.strip();
     if (why.length() > 500) {
       throw new KeygateException.InvalidRequest("invalid_reason", "reason is at most 500 characters");
@@ -278,7 +288,7 @@ public final class KeyService {
           "invalid_grace_period",
           "grace_period_hours must be 0.." + policy.maxGrace().toHours() + " (policy maximum)");
     }
-    Instant now = clock.instant();
+    Instant now = now();
     RotatedKey result =
         store.inTransaction(
             tx -> {
@@ -329,7 +339,7 @@ public final class KeyService {
    * @return how many keys were recorded as revoked
    */
   public int sweep() {
-    Instant now = clock.instant();
+    Instant now = now();
     int total = 0;
     List<ApiKeyRecord> due;
     do {
@@ -371,7 +381,7 @@ public final class KeyService {
 
   private ApiKeyRecord change(
       String keyId, Actor actor, String action, Change change, Map<String, String> details) {
-    Instant now = clock.instant();
+    Instant now = now();
     ApiKeyRecord updated =
         store.inTransaction(
             tx -> {

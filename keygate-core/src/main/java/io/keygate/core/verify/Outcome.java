@@ -14,7 +14,7 @@ public enum Outcome {
   INSUFFICIENT_SCOPE(403),
   RATE_LIMITED(429),
   QUOTA_EXCEEDED(429),
-  API_KEY_IN_URL(400);
+  API_KEY_IN_URL(403);
 
   private final int httpStatus;
   private final String code;

@@ -1,0 +1,185 @@
+package io.keygate.server;
+
+import io.javalin.Javalin;
+import io.keygate.core.Keygate;
+import io.keygate.core.key.Pepper;
+import io.keygate.core.store.KeyStore;
+import io.keygate.server.config.PepperFile;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.server.http.HttpApi;
+import io.keygate.store.jdbc.JdbcStores;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
+ * rotation sweep).
+ *
+ * <pre>{@code
+ * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
+ *   s.start();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} stops accepting requests, flushes pending usage and closes the store.
+ * Thread-safe.
+ */
+public final class KeygateServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KeygateServer.class);
+
+  private final ServerConfig config;
+  private final Keygate keygate;
+  private final Javalin app;
+  private final ScheduledExecutorService workers;
+  private volatile boolean started;
+
+  private KeygateServer(ServerConfig config, Keygate keygate) {
+    this.config = config;
+    this.keygate = keygate;
+    this.app =
+        Javalin.create(
+            c -> {
+              c.startup.showJavalinBanner = false;
+              c.http.maxRequestSize = config.maxBodyBytes();
+              c.jetty.host = config.host();
+              c.jetty.port = config.port();
+              HttpApi.install(c, keygate, config.trustedProxies());
+            });
+    this.workers =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "keygate-workers");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Opens the store a configuration names (SQLite in the data dir unless a URL is given). */
+  public static KeyStore openStore(ServerConfig config) {
+    return config.databaseUrl() == null
+        ? JdbcStores.sqlite(config.dataDir()).build()
+        : JdbcStores.fromUrl(config.databaseUrl()).build();
+  }
+
+  /** Loads the peppers a configuration names, generating the file on first start. */
+  public static List<Pepper> loadPeppers(ServerConfig config) {
+    if (config.pepperEnv() != null) {
+      return List.of(PepperFile.fromBase64(config.pepperEnv()));
+    }
+    return PepperFile.loadOrCreate(config.effectivePepperFile(), new SecureRandom());
+  }
+
+  /** Starts serving and the background workers; returns the bound port. */
+  public int start() {
+    app.start();
+    started = true;
+    long flush = config.usageFlushInterval().toMillis();
+    long sweep = config.sweepInterval().toMillis();
+    workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
+    workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
+    LOG.info("Keygate listening on http://{}:{}", config.host(), app.port());
+    return app.port();
+  }
+
+  private void flushUsageQuietly() {
+    try {
+      keygate.flushUsage();
+    } catch (RuntimeException e) {
+      LOG.warn("usage flush failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      int n = keygate.keys().sweep();
+      if (n > 0) {
+        LOG.info("recorded {} revocation(s) whose rotation grace period ended", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("rotation sweep failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** The bound port (after {@link #start()}). */
+  public int port() {
+    return app.port();
+  }
+
+  /** The core this server runs. */
+  public Keygate keygate() {
+    return keygate;
+  }
+
+  /** The configuration in force. */
+  public ServerConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    workers.shutdownNow();
+    if (started) {
+      app.stop();
+    }
+    try {
+      keygate.flushUsage();
+    } catch (RuntimeException e) {
+      LOG.warn("final usage flush failed: {}", e.getMessage());
+    }
+    keygate.store().close();
+  }
+
+  /** Fail-fast configuration of a server. */
+  public static final class Builder {
+    private ServerConfig config = ServerConfig.defaults();
+    private Clock clock = Clock.systemUTC();
+    private KeyStore store;
+
+    private Builder() {}
+
+    /** The configuration (default: {@link ServerConfig#defaults()}). */
+    public Builder config(ServerConfig c) {
+      this.config = Objects.requireNonNull(c, "config");
+      return this;
+    }
+
+    /** The clock (tests inject a manual one). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** A store to use instead of the one the configuration names. */
+    public Builder store(KeyStore s) {
+      this.store = Objects.requireNonNull(s, "store");
+      return this;
+    }
+
+    /** Opens the store, loads the pepper and wires the node (not yet listening). */
+    public KeygateServer build() {
+      List<Pepper> peppers = loadPeppers(config);
+      KeyStore s = store != null ? store : openStore(config);
+      Keygate kg =
+          Keygate.builder()
+              .store(s)
+              .peppers(peppers)
+              .clock(clock)
+              .policy(config.policy())
+              .cache(config.cacheSize(), config.cacheTtl())
+              .build();
+      return new KeygateServer(config, kg);
+    }
+  }
+}

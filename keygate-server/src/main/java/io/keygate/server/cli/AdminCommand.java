@@ -1,0 +1,88 @@
+package io.keygate.server.cli;
+
+import io.keygate.core.Keygate;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.store.KeyStore;
+import io.keygate.server.KeygateServer;
+import io.keygate.server.config.ServerConfig;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code keygate admin}: management tokens, working on the store directly. */
+@Command(
+    name = "admin",
+    mixinStandardHelpOptions = true,
+    description = "Administer Keygate itself (works on the database directly).",
+    subcommands = {AdminCommand.CreateToken.class})
+final class AdminCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code keygate admin create-token}. */
+  @Command(
+      name = "create-token",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Create an admin token and print it once.",
+        "Works while the server runs. Without --scopes the token gets every admin scope."
+      })
+  static final class CreateToken implements Callable<Integer> {
+    @Mixin StorageOptions storage = new StorageOptions();
+
+    @Option(names = "--owner-id", description = "Limit the token to this owner's keys.")
+    String ownerId;
+
+    @Option(
+        names = "--scopes",
+        split = ",",
+        description = "Comma-separated admin scopes (default: all of ${DEFAULT-VALUE}).",
+        defaultValue = "")
+    List<String> scopes;
+
+    @Option(names = "--name", description = "A label for the token.", defaultValue = "admin token")
+    String name;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(System.getenv()));
+      List<String> s = scopes.stream().filter(x -> !x.isBlank()).toList();
+      for (String scope : s) {
+        if (!AdminScopes.ALL.contains(scope)) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "unknown admin scope '" + scope + "'; known: " + AdminScopes.ALL);
+        }
+      }
+      try (KeyStore store = KeygateServer.openStore(cfg)) {
+        Keygate kg =
+            Keygate.builder().store(store).peppers(KeygateServer.loadPeppers(cfg)).build();
+        String user = System.getProperty("user.name", "unknown");
+        CreatedKey t =
+            kg.keys()
+                .createAdminToken(ownerId, s.isEmpty() ? null : s, name, new Actor("cli:" + user, null, null));
+        var out = spec.commandLine().getOut();
+        out.println(t.secret().reveal());
+        out.flush();
+        var err = spec.commandLine().getErr();
+        err.println(
+            "Admin token "
+                + t.record().keyId()
+                + " created (scopes: "
+                + String.join(",", t.record().settings().scopes())
+                + (ownerId == null ? "" : "; owner: " + ownerId)
+                + "). It is shown once: store it now, e.g. export KEYGATE_TOKEN=<token>.");
+        return 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.keygate.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.http.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * A small client of the Keygate HTTP API for the CLI. The admin token comes from the
+ * environment, never from the command line (where it would land in shell history).
+ */
+final class ApiClient {
+  /** An error answer of the API. */
+  static final class ApiFailure extends RuntimeException {
+    ApiFailure(int status, String code, String message) {
+      super(code + " (HTTP " + status + "): " + message);
+    }
+  }
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+  private final String token;
+
+  ApiClient(String url, String token) {
+    this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException(
+          "set KEYGATE_TOKEN to an admin token (create one with: keygate admin create-token)");
+    }
+    this.token = token.strip();
+  }
+
+  JsonNode get(String path, Map<String, String> query) {
+    StringJoiner q = new StringJoiner("&", "?", "");
+    q.setEmptyValue("");
+    query.forEach(
+        (k, v) -> {
+          if (v != null) {
+            q.add(k + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
+          }
+        });
+    return send(HttpRequest.newBuilder(URI.create(base + path + q)).GET());
+  }
+
+  JsonNode post(String path, Object body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
+  }
+
+  JsonNode patch(String path, Object body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
+  }
+
+  private JsonNode send(HttpRequest.Builder req) {
+    HttpResponse<byte[]> res;
+    try {
+      res =
+          http.send(
+              req.header("Authorization", "Bearer " + token)
+                  .header("Accept", "application/json")
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach Keygate at " + base + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+    JsonNode body;
+    try {
+      body = Json.MAPPER.readTree(res.body());
+    } catch (IOException e) {
+      throw new ApiFailure(res.statusCode(), "bad_response", "the server did not answer JSON");
+    }
+    if (res.statusCode() >= 400) {
+      throw new ApiFailure(
+          res.statusCode(), body.path("error").asText("error"), body.path("message").asText(""));
+    }
+    return body;
+  }
+}

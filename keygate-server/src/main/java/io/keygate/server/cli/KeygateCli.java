@@ -1,0 +1,54 @@
+package io.keygate.server.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code keygate} command line: {@code serve}, {@code admin}, {@code keys}, {@code audit}.
+ * Exit codes: 0 success, 1 failure reported by the operation, 2 usage error.
+ */
+@Command(
+    name = "keygate",
+    mixinStandardHelpOptions = true,
+    versionProvider = KeygateCli.Version.class,
+    description = "Keygate: issue, verify, rotate, revoke and protect API keys.",
+    subcommands = {
+      ServeCommand.class,
+      AdminCommand.class,
+      KeysCommand.class,
+      AuditCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class KeygateCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Entry point of the launcher {@code bin/keygate}. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (for tests). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new KeygateCli());
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          cmd.getErr().println("error: " + ex.getMessage());
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = KeygateCli.class.getPackage().getImplementationVersion();
+      return new String[] {"keygate " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.keygate.server.cli;
+
+import io.keygate.server.KeygateServer;
+import io.keygate.server.config.ServerConfig;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code keygate serve}: runs the server until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the Keygate server.")
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = "--port", description = "TCP port (default: $KEYGATE_PORT or 8080).")
+  Integer port;
+
+  @Option(
+      names = "--host",
+      description = "Interface to bind (default: $KEYGATE_HOST or 127.0.0.1; 0.0.0.0 exposes it).")
+  String host;
+
+  @Mixin StorageOptions storage = new StorageOptions();
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServerConfig env = ServerConfig.fromEnv(System.getenv());
+    ServerConfig cfg =
+        storage
+            .apply(env)
+            .withNetwork(host != null ? host : env.host(), port != null ? port : env.port());
+    LOG.info("effective configuration: {}", cfg.describe());
+    if (!isLoopback(cfg.host())) {
+      LOG.warn(
+          "SECURITY WARNING: admin endpoints are served over plain HTTP on {} — put Keygate behind"
+              + " TLS (a reverse proxy) before exposing it beyond this machine",
+          cfg.host());
+    }
+    KeygateServer server = KeygateServer.builder().config(cfg).build();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("shutting down");
+                  server.close();
+                  stopped.countDown();
+                },
+                "keygate-shutdown"));
+    server.start();
+    stopped.await();
+    return 0;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+  }
+}

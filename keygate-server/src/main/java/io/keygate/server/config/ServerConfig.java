@@ -1,0 +1,189 @@
+package io.keygate.server.config;
+
+import io.keygate.core.Keygate;
+import io.keygate.core.lifecycle.KeyPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Server configuration: every setting with its default, read from environment variables
+ * ({@code KEYGATE_*}) and overridden by command-line flags. Validated on construction.
+ *
+ * @param host interface to bind ({@value #DEFAULT_HOST}; {@code 0.0.0.0} to expose)
+ * @param port TCP port ({@value #DEFAULT_PORT}; 0 picks a free one)
+ * @param dataDir embedded data directory (SQLite database, generated pepper)
+ * @param databaseUrl JDBC/PostgreSQL URL, or {@code null} for SQLite in {@code dataDir}
+ * @param pepperFile pepper file, or {@code null} for {@code <dataDir>/pepper}
+ * @param pepperEnv base64 pepper given directly (version 1), or {@code null}
+ * @param cacheSize keys held by the verification cache
+ * @param cacheTtl lifetime of a cache entry nothing invalidated
+ * @param usageFlushInterval how often batched usage is written
+ * @param sweepInterval how often ended rotation grace periods are recorded as revocations
+ * @param maxBodyBytes largest request body accepted
+ * @param trustedProxies CIDR ranges whose X-Forwarded-For/X-Real-IP headers are believed
+ * @param policy key lifecycle policy
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    String databaseUrl,
+    Path pepperFile,
+    String pepperEnv,
+    long cacheSize,
+    Duration cacheTtl,
+    Duration usageFlushInterval,
+    Duration sweepInterval,
+    long maxBodyBytes,
+    List<String> trustedProxies,
+    KeyPolicy policy) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_DATA_DIR = "keygate-data";
+  public static final Duration DEFAULT_USAGE_FLUSH = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_SWEEP = Duration.ofSeconds(60);
+  public static final long DEFAULT_MAX_BODY = 64 * 1024;
+  public static final List<String> DEFAULT_TRUSTED_PROXIES = List.of("127.0.0.0/8", "::1/128");
+
+  /** Validates every setting. */
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(dataDir, "dataDir");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    if (cacheSize < 0) {
+      throw new IllegalArgumentException("cache size must be >= 0");
+    }
+    requirePositive(cacheTtl, "cache TTL");
+    requirePositive(usageFlushInterval, "usage flush interval");
+    requirePositive(sweepInterval, "sweep interval");
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException("max body must be at least 1024 bytes");
+    }
+    trustedProxies = List.copyOf(trustedProxies);
+    Objects.requireNonNull(policy, "policy");
+  }
+
+  private static void requirePositive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, was " + d);
+    }
+  }
+
+  /** All defaults, for the embedded server in {@code ./keygate-data}. */
+  public static ServerConfig defaults() {
+    return fromEnv(Map.of());
+  }
+
+  /** Reads {@code KEYGATE_*} variables from {@code env}; unset ones take their defaults. */
+  public static ServerConfig fromEnv(Map<String, String> env) {
+    KeyPolicy d = KeyPolicy.DEFAULTS;
+    Duration maxTtl = Duration.ofDays(intVar(env, "KEYGATE_MAX_TTL_DAYS", (int) d.maxTtl().toDays()));
+    Duration maxGrace =
+        Duration.ofHours(intVar(env, "KEYGATE_MAX_GRACE_HOURS", (int) d.maxGrace().toHours()));
+    KeyPolicy policy =
+        new KeyPolicy(
+            maxTtl,
+            maxTtl,
+            Duration.ofHours(
+                intVar(env, "KEYGATE_DEFAULT_GRACE_HOURS", (int) d.defaultGrace().toHours())),
+            maxGrace,
+            d.defaultScopes());
+    String proxies = env.get("KEYGATE_TRUSTED_PROXIES");
+    return new ServerConfig(
+        env.getOrDefault("KEYGATE_HOST", DEFAULT_HOST),
+        intVar(env, "KEYGATE_PORT", DEFAULT_PORT),
+        Path.of(env.getOrDefault("KEYGATE_DATA_DIR", DEFAULT_DATA_DIR)),
+        blankToNull(env.get("KEYGATE_DATABASE_URL")),
+        env.containsKey("KEYGATE_PEPPER_FILE") ? Path.of(env.get("KEYGATE_PEPPER_FILE")) : null,
+        blankToNull(env.get("KEYGATE_PEPPER")),
+        intVar(env, "KEYGATE_CACHE_SIZE", (int) Keygate.DEFAULT_CACHE_SIZE),
+        Duration.ofSeconds(
+            intVar(env, "KEYGATE_CACHE_TTL_SECONDS", (int) Keygate.DEFAULT_CACHE_TTL.toSeconds())),
+        Duration.ofMillis(
+            intVar(env, "KEYGATE_USAGE_FLUSH_MS", (int) DEFAULT_USAGE_FLUSH.toMillis())),
+        Duration.ofSeconds(intVar(env, "KEYGATE_SWEEP_SECONDS", (int) DEFAULT_SWEEP.toSeconds())),
+        intVar(env, "KEYGATE_MAX_BODY_BYTES", (int) DEFAULT_MAX_BODY),
+        proxies == null ? DEFAULT_TRUSTED_PROXIES : splitList(proxies),
+        policy);
+  }
+
+  private static int intVar(Map<String, String> env, String name, int dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  /** Splits a comma-separated list, dropping blanks. */
+  public static List<String> splitList(String s) {
+    List<String> out = new ArrayList<>();
+    for (String p : s.split(",")) {
+      if (!p.isBlank()) {
+        out.add(p.trim());
+      }
+    }
+    return out;
+  }
+
+  /** A copy with other network settings. */
+  public ServerConfig withNetwork(String newHost, int newPort) {
+    return new ServerConfig(newHost, newPort, dataDir, databaseUrl, pepperFile, pepperEnv,
+        cacheSize, cacheTtl, usageFlushInterval, sweepInterval, maxBodyBytes, trustedProxies,
+        policy);
+  }
+
+  /** A copy with other storage settings. */
+  public ServerConfig withStorage(Path newDataDir, String newDatabaseUrl) {
+    return new ServerConfig(host, port, newDataDir, newDatabaseUrl, pepperFile, pepperEnv,
+        cacheSize, cacheTtl, usageFlushInterval, sweepInterval, maxBodyBytes, trustedProxies,
+        policy);
+  }
+
+  /** The pepper file in use. */
+  public Path effectivePepperFile() {
+    return pepperFile != null ? pepperFile : dataDir.resolve("pepper");
+  }
+
+  /** The effective configuration with secrets masked, for the startup log. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("host", host);
+    m.put("port", port);
+    m.put("data_dir", dataDir.toAbsolutePath().normalize().toString());
+    m.put("database", databaseUrl == null ? "sqlite (data_dir/keygate.db)" : maskUrl(databaseUrl));
+    m.put("pepper", pepperEnv != null ? "KEYGATE_PEPPER (****)" : effectivePepperFile() + " (****)");
+    m.put("cache_size", cacheSize);
+    m.put("cache_ttl", cacheTtl.toString());
+    m.put("usage_flush_interval", usageFlushInterval.toString());
+    m.put("sweep_interval", sweepInterval.toString());
+    m.put("max_body_bytes", maxBodyBytes);
+    m.put("trusted_proxies", trustedProxies);
+    m.put("max_ttl_days", policy.maxTtl().toDays());
+    m.put("default_grace_hours", policy.defaultGrace().toHours());
+    m.put("max_grace_hours", policy.maxGrace().toHours());
+    return m;
+  }
+
+  /** Replaces a password in a URL ({@code user:pass@} or {@code password=}) with {@code ****}. */
+  public static String maskUrl(String url) {
+    return url.replaceAll("(://[^:/@]+:)[^@]*@", "$1****@")
+        .replaceAll("(?i)(password=)[^&;]*", "$1****");
+  }
+}

@@ -1,0 +1,104 @@
+package io.keygate.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API's front door: registers every route and the one place that maps outcomes and
+ * exceptions to status codes and {@code {"error": code, "message": ...}} bodies. Bad input is
+ * always a 4xx with a precise code; an unexpected fault is a 500 with a generic message and no
+ * stack trace (the trace goes to the log, which never contains keys).
+ */
+public final class HttpApi {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+  private HttpApi() {}
+
+  /** Registers routes, headers and error mapping on a Javalin configuration. */
+  public static void install(JavalinConfig config, Keygate kg, List<String> trustedProxies) {
+    ClientIp clientIp = new ClientIp(trustedProxies);
+    AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
+    config.routes.before(
+        ctx -> {
+          ctx.header("Cache-Control", "no-store");
+          ctx.header("X-Content-Type-Options", "nosniff");
+        });
+    new KeyRoutes(kg, auth).register(config);
+    new VerifyRoutes(kg, auth, clientIp).register(config);
+    new SystemRoutes(kg, auth).register(config);
+    mapErrors(config);
+  }
+
+  private static void mapErrors(JavalinConfig config) {
+    config.routes.exception(
+        ApiError.class,
+        (e, ctx) -> {
+          e.headers().forEach(ctx::header);
+          error(ctx, e.status(), e.code(), e.getMessage());
+        });
+    config.routes.exception(
+        KeygateException.InvalidRequest.class, (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
+    config.routes.exception(
+        KeygateException.NotFound.class, (e, ctx) -> error(ctx, 404, e.code(), e.getMessage()));
+    config.routes.exception(
+        KeygateException.Conflict.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage()));
+    config.routes.exception(
+        KeygateException.StoreUnavailable.class,
+        (e, ctx) -> {
+          LOG.error("store unavailable: {}", e.getMessage(), e.getCause());
+          ctx.header("Retry-After", "5");
+          error(ctx, 503, e.code(), "the store is unavailable; nothing was changed, retry later");
+        });
+    config.routes.exception(
+        HttpResponseException.class,
+        (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), e.getMessage()));
+    config.routes.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+          error(ctx, 500, "internal_error", "unexpected server error; see the server log");
+        });
+    config.routes.error(
+        404,
+        ctx -> {
+          if (ctx.result() == null || ctx.result().isEmpty()) {
+            error(ctx, 404, "not_found", "no route for " + ctx.method() + " " + safePath(ctx));
+          }
+        });
+    config.routes.error(
+        405,
+        ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed here"));
+  }
+
+  private static String safePath(Context ctx) {
+    String p = ctx.path();
+    return p.length() > 100 ? p.substring(0, 100) + "…" : p.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  private static String codeFor(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "payload_too_large";
+      case 415 -> "unsupported_media_type";
+      default -> "http_" + status;
+    };
+  }
+
+  private static void error(Context ctx, int status, String code, String message) {
+    json(ctx, status, new Views.ErrorBody(code.toLowerCase(Locale.ROOT), message));
+  }
+
+  /** Writes a JSON response. */
+  static void json(Context ctx, int status, Object body) {
+    ctx.status(status).contentType("application/json").result(Json.write(body));
+  }
+}

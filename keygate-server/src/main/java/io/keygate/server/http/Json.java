@@ -1,0 +1,119 @@
+package io.keygate.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.keygate.core.KeygateException;
+import java.util.stream.Collectors;
+
+/**
+ * The one JSON mapper: snake_case, strict (unknown fields, wrong types and coercions are errors
+ * with a precise message naming the field), ISO-8601 instants.
+ */
+public final class Json {
+  /** Shared, thread-safe mapper. */
+  public static final ObjectMapper MAPPER = build();
+
+  private Json() {}
+
+  private static ObjectMapper build() {
+    JsonMapper m =
+        JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .addModule(new JavaTimeModule())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    m.getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(65_536).build());
+    return m;
+  }
+
+  /** Parses a request body into {@code type}, turning every failure into a 400 with a reason. */
+  public static <T> T read(byte[] body, Class<T> type) {
+    try {
+      T v = MAPPER.readValue(body, type);
+      if (v == null) {
+        throw new KeygateException.InvalidRequest("invalid_json", "request body must be a JSON object");
+      }
+      return v;
+    } catch (UnrecognizedPropertyException e) {
+      throw new KeygateException.InvalidRequest(
+          "unknown_field", "unknown field '" + e.getPropertyName() + "'");
+    } catch (MismatchedInputException e) {
+      String path = fieldPath(e);
+      throw new KeygateException.InvalidRequest(
+          "invalid_field",
+          path.isEmpty()
+              ? "request body must be a JSON object"
+              : "invalid value for '" + path + "'" + expected(e));
+    } catch (JsonProcessingException e) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
+    }
+  }
+
+  private static String fieldPath(MismatchedInputException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
+  }
+
+  private static String expected(MismatchedInputException e) {
+    Class<?> t = e.getTargetType();
+    if (t == null) {
+      return "";
+    }
+    if (t == String.class) {
+      return ": expected a string";
+    }
+    if (t == Integer.class || t == int.class || t == Long.class || t == long.class) {
+      return ": expected an integer";
+    }
+    if (t == Double.class || t == double.class) {
+      return ": expected a number";
+    }
+    if (t == Boolean.class || t == boolean.class) {
+      return ": expected true or false";
+    }
+    if (java.util.List.class.isAssignableFrom(t)) {
+      return ": expected an array";
+    }
+    if (java.util.Map.class.isAssignableFrom(t) || t.isRecord()) {
+      return ": expected an object";
+    }
+    return "";
+  }
+
+  /** Serialises a response body. */
+  public static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+    }
+  }
+}

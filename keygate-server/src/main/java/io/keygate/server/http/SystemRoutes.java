@@ -1,0 +1,89 @@
+package io.keygate.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.keygate.core.Keygate;
+import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.AdminScopes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/** Health, readiness, the OpenAPI document and the audit log. */
+final class SystemRoutes {
+  private final Keygate kg;
+  private final AdminAuth auth;
+  private final byte[] openapi;
+
+  SystemRoutes(Keygate kg, AdminAuth auth) {
+    this.kg = kg;
+    this.auth = auth;
+    try (InputStream in = SystemRoutes.class.getResourceAsStream("/openapi.json")) {
+      this.openapi = in == null ? null : in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read openapi.json from the classpath", e);
+    }
+  }
+
+  void register(JavalinConfig config) {
+    config.routes.get("/healthz", ctx -> HttpApi.json(ctx, 200, Map.of("status", "ok")));
+    config.routes.get("/readyz", this::ready);
+    config.routes.get("/openapi.json", this::openapi);
+    config.routes.get("/v1/audit", this::audit);
+  }
+
+  private void ready(Context ctx) {
+    try {
+      kg.store().findById("key_readiness_probe");
+      HttpApi.json(ctx, 200, Map.of("status", "ready"));
+    } catch (RuntimeException e) {
+      HttpApi.json(
+          ctx, 503, new Views.ErrorBody("store_unavailable", "the store does not answer"));
+    }
+  }
+
+  private void openapi(Context ctx) {
+    if (openapi == null) {
+      throw new io.keygate.core.KeygateException.NotFound("no OpenAPI document packaged");
+    }
+    ctx.status(200).contentType("application/json").result(openapi);
+  }
+
+  private void audit(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.AUDIT_READ);
+    int limit = Requests.intParam(ctx, "limit", 50, 1, 500);
+    String cursor = ctx.queryParam("cursor");
+    Long before = null;
+    if (cursor != null && !cursor.isEmpty()) {
+      try {
+        before = Long.parseLong(cursor);
+      } catch (NumberFormatException e) {
+        throw new io.keygate.core.KeygateException.InvalidRequest(
+            "invalid_cursor", "cursor is not valid");
+      }
+    }
+    String owner = ctx.queryParam("owner_id");
+    if (actor.ownerRestriction() != null) {
+      if (owner != null && !owner.isEmpty() && !actor.canSee(owner)) {
+        HttpApi.json(ctx, 200, new Views.ListPage<>(List.of(), null));
+        return;
+      }
+      owner = actor.ownerRestriction();
+    }
+    String target = ctx.queryParam("target_id");
+    var events =
+        kg.store()
+            .audit(
+                new AuditQuery(
+                    target == null || target.isEmpty() ? null : target,
+                    owner == null || owner.isEmpty() ? null : owner,
+                    limit,
+                    before));
+    String next =
+        events.size() == limit ? Long.toString(events.get(events.size() - 1).seq()) : null;
+    HttpApi.json(
+        ctx, 200, new Views.ListPage<>(events.stream().map(Views.AuditView::of).toList(), next));
+  }
+}

@@ -1,0 +1,164 @@
+package io.keygate.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.keygate.core.Keygate;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.verify.Outcome;
+import io.keygate.core.verify.Verification;
+import io.keygate.core.verify.VerifyRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
+ * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik
+ * ForwardAuth and Envoy ext_authz: 200 with identity headers, or 401/403 with the code).
+ */
+final class VerifyRoutes {
+  private static final HandlerType[] AUTHZ_METHODS = {
+    HandlerType.GET, HandlerType.HEAD, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
+    HandlerType.DELETE, HandlerType.OPTIONS
+  };
+
+  private final Keygate kg;
+  private final AdminAuth auth;
+  private final ClientIp clientIp;
+
+  VerifyRoutes(Keygate kg, AdminAuth auth, ClientIp clientIp) {
+    this.kg = kg;
+    this.auth = auth;
+    this.clientIp = clientIp;
+  }
+
+  void register(JavalinConfig config) {
+    config.routes.post("/v1/verify", this::verify);
+    for (HandlerType m : AUTHZ_METHODS) {
+      config.routes.addHttpHandler(m, "/v1/authz", this::authz);
+      config.routes.addHttpHandler(m, "/v1/authz/<path>", this::authz);
+    }
+  }
+
+  private void verify(Context ctx) {
+    auth.require(ctx, AdminScopes.VERIFY);
+    Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
+    Verification v =
+        kg.verifier()
+            .verify(new VerifyRequest(b.key(), b.ip(), b.requiredScopes(), b.method(), b.path()));
+    ApiKeyRecord k = v.key();
+    boolean showKey = k != null;
+    HttpApi.json(
+        ctx,
+        200,
+        new Views.VerifyResult(
+            v.valid(),
+            v.outcome().code(),
+            v instanceof Verification.Rejected r ? r.message() : null,
+            showKey ? k.keyId() : null,
+            showKey ? k.ownerId() : null,
+            showKey ? k.type() : null,
+            showKey ? k.settings().scopes() : null,
+            showKey ? k.expiresAt() : null,
+            v.valid() ? k.settings().meta() : null));
+  }
+
+  private void authz(Context ctx) {
+    String uri = firstHeader(ctx, "X-Original-URI", "X-Forwarded-Uri");
+    String method = firstHeader(ctx, "X-Original-Method", "X-Forwarded-Method");
+    if (uri == null) {
+      String p = ctx.path();
+      String rest = p.length() > "/v1/authz".length() ? p.substring("/v1/authz".length()) : null;
+      if (rest != null) { // Envoy ext_authz: original path appended to the authz prefix
+        uri = rest + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
+        method = method == null ? ctx.method().name() : method;
+      }
+    }
+    Verification v;
+    if (uri != null && keyInQuery(uri)) {
+      v = new Verification.Rejected(
+          Outcome.API_KEY_IN_URL, null,
+          "API keys must not be sent in the URL; use the X-API-Key or Authorization header");
+    } else {
+      v = kg.verifier()
+          .verify(new VerifyRequest(presentedKey(ctx), clientIp.of(ctx), requiredScopes(ctx),
+              method, uri == null ? null : stripQuery(uri)));
+    }
+    answer(ctx, v);
+  }
+
+  private static void answer(Context ctx, Verification v) {
+    if (v instanceof Verification.Valid ok) {
+      ApiKeyRecord k = ok.key();
+      ctx.header("X-Keygate-Key-Id", k.keyId());
+      if (k.ownerId() != null) {
+        ctx.header("X-Keygate-Owner-Id", k.ownerId());
+      }
+      ctx.header("X-Keygate-Key-Type", k.type());
+      ctx.header("X-Keygate-Scopes", String.join(",", k.settings().scopes()));
+      HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
+      return;
+    }
+    Verification.Rejected r = (Verification.Rejected) v;
+    int status = r.outcome().httpStatus();
+    if (status == 401) {
+      ctx.header(
+          "WWW-Authenticate",
+          "Bearer realm=\"keygate\", error=\"invalid_token\", error_description=\""
+              + r.outcome().code() + "\"");
+    }
+    ctx.header("X-Keygate-Error", r.outcome().code());
+    HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
+  }
+
+  /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */
+  static String presentedKey(Context ctx) {
+    String k = ctx.header("X-API-Key");
+    if (k != null && !k.isBlank()) {
+      return k.strip();
+    }
+    return AdminAuth.bearer(ctx);
+  }
+
+  private static List<String> requiredScopes(Context ctx) {
+    String s = ctx.queryParam("scopes");
+    if (s == null || s.isBlank()) {
+      s = ctx.header("X-Keygate-Required-Scopes");
+    }
+    return s == null || s.isBlank() ? List.of() : io.keygate.server.config.ServerConfig.splitList(s);
+  }
+
+  private static String firstHeader(Context ctx, String a, String b) {
+    String v = ctx.header(a);
+    return v != null && !v.isBlank() ? v : ctx.header(b);
+  }
+
+  private static String stripQuery(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q);
+  }
+
+  /** Whether any query parameter value (or name) of {@code uri} is a well-formed key. */
+  private boolean keyInQuery(String uri) {
+    int q = uri.indexOf('?');
+    if (q < 0) {
+      return false;
+    }
+    for (String pair : uri.substring(q + 1).split("[&;]")) {
+      for (String part : pair.split("=", 2)) {
+        String decoded;
+        try {
+          decoded = URLDecoder.decode(part, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          decoded = part;
+        }
+        if (kg.format().identify(decoded.strip()) != null) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

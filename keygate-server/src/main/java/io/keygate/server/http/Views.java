@@ -1,0 +1,147 @@
+package io.keygate.server.http;
+
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.RateLimit;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Response bodies of the HTTP API. None of them holds a raw key except {@link Created}. */
+final class Views {
+  private Views() {}
+
+  record RateLimitView(String name, long requests, long window) {
+    static RateLimitView of(RateLimit r) {
+      return new RateLimitView(r.name(), r.requests(), r.window().toSeconds());
+    }
+  }
+
+  record KeyView(
+      String keyId,
+      String type,
+      String hint,
+      String ownerId,
+      String name,
+      String status,
+      List<String> scopes,
+      List<String> ipAllowlist,
+      List<RateLimitView> rateLimits,
+      Map<String, Object> meta,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant expiresAt,
+      Instant revokedAt,
+      String revokeReason,
+      Instant revokesAt,
+      String rotatedFrom,
+      String rotatedTo,
+      Instant lastUsedAt,
+      long usageCount) {
+    static KeyView of(ApiKeyRecord r, Instant now) {
+      return new KeyView(
+          r.keyId(),
+          r.type(),
+          r.hint(),
+          r.ownerId(),
+          r.settings().name(),
+          r.effectiveStatus(now).wire(),
+          r.settings().scopes(),
+          r.settings().ipAllowlist(),
+          r.settings().rateLimits().stream().map(RateLimitView::of).toList(),
+          r.settings().meta(),
+          r.createdAt(),
+          r.updatedAt(),
+          r.expiresAt(),
+          r.revokedAt(),
+          r.revokeReason(),
+          r.revokesAt(),
+          r.rotatedFrom(),
+          r.rotatedTo(),
+          r.lastUsedAt(),
+          r.usageCount());
+    }
+  }
+
+  /** The one-time display of a new key. */
+  record Created(
+      String apiKey,
+      String keyId,
+      String type,
+      String hint,
+      String ownerId,
+      String name,
+      List<String> scopes,
+      List<String> ipAllowlist,
+      List<RateLimitView> rateLimits,
+      Map<String, Object> meta,
+      Instant createdAt,
+      Instant expiresAt,
+      String rotatedFrom,
+      String warning) {
+    static Created of(CreatedKey k) {
+      ApiKeyRecord r = k.record();
+      return new Created(
+          k.secret().reveal(),
+          r.keyId(),
+          r.type(),
+          r.hint(),
+          r.ownerId(),
+          r.settings().name(),
+          r.settings().scopes(),
+          r.settings().ipAllowlist(),
+          r.settings().rateLimits().stream().map(RateLimitView::of).toList(),
+          r.settings().meta(),
+          r.createdAt(),
+          r.expiresAt(),
+          r.rotatedFrom(),
+          "Store this key now: Keygate keeps only a hash and will never show it again.");
+    }
+  }
+
+  record Rotated(Created newKey, String oldKeyId, Instant oldKeyRevokesAt, String message) {}
+
+  record ListPage<T>(List<T> data, String nextCursor) {}
+
+  record VerifyResult(
+      boolean valid,
+      String code,
+      String message,
+      String keyId,
+      String ownerId,
+      String type,
+      List<String> scopes,
+      Instant expiresAt,
+      Map<String, Object> meta) {}
+
+  record AuditView(
+      long seq,
+      Instant at,
+      String actor,
+      String action,
+      String targetId,
+      String ownerId,
+      String sourceIp,
+      Map<String, String> details,
+      String prevHash,
+      String hash) {
+    static AuditView of(AuditEvent e) {
+      return new AuditView(
+          e.seq(),
+          e.entry().at(),
+          e.entry().actor(),
+          e.entry().action(),
+          e.entry().targetId(),
+          e.entry().ownerId(),
+          e.entry().sourceIp(),
+          e.entry().details(),
+          e.prevHash(),
+          e.hash());
+    }
+  }
+
+  record AuthzOk(boolean valid, String code, String keyId, String ownerId) {}
+
+  record ErrorBody(String error, String message) {}
+}
