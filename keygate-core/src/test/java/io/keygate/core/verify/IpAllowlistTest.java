@@ -132,8 +132,15 @@ class IpAllowlistTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "localhost", "example.com", "cafe", "dead.beef", "face.b00c.de.ad", "deadbeef",
-        "[::1]", "fe80::1%eth0", "http://10.0.0.1"
+        "localhost",
+        "example.com",
+        "cafe",
+        "dead.beef",
+        "face.b00c.de.ad",
+        "deadbeef",
+        "[::1]",
+        "fe80::1%eth0",
+        "http://10.0.0.1"
       })
   void parse_hostNamesAndNonLiterals_areRejected(String entry) {
     assertThatIllegalArgumentException().isThrownBy(() -> of(entry));
@@ -142,8 +149,20 @@ class IpAllowlistTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", " ", "1", "1.2", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.-4", "1..2.3", "::g",
-        "1:2:3:4:5:6:7:8:9", "12345::", ".:1", ".1.2.3:"
+        "",
+        " ",
+        "1",
+        "1.2",
+        "1.2.3",
+        "1.2.3.4.5",
+        "256.0.0.1",
+        "1.2.3.-4",
+        "1..2.3",
+        "::g",
+        "1:2:3:4:5:6:7:8:9",
+        "12345::",
+        ".:1",
+        ".1.2.3:"
       })
   void parse_garbage_isRejected(String entry) {
     assertThatIllegalArgumentException().isThrownBy(() -> of(entry));
@@ -179,9 +198,9 @@ class IpAllowlistTest {
 
   /**
    * Regression: {@code literal(".:1")} passed the character filter and reached {@code
-   * InetAddress.getByName}, which treats strings not starting with a hex digit or ':' as host
-   * names and asks the name service. Proven in a child JVM whose only name service is a hosts
-   * file mapping such names: any lookup would make them parse as addresses.
+   * InetAddress.getByName}, which treats strings not starting with a hex digit or ':' as host names
+   * and asks the name service. Proven in a child JVM whose only name service is a hosts file
+   * mapping such names: any lookup would make them parse as addresses.
    */
   @Test
   void literal_dotLeadingString_neverReachesNameService(@TempDir Path dir)
@@ -215,8 +234,7 @@ class IpAllowlistTest {
   public static final class NameServiceProbe {
     public static void main(String[] args) throws Exception {
       System.out.println(
-          "control .:1 -> "
-              + Arrays.toString(java.net.InetAddress.getByName(".:1").getAddress()));
+          "control .:1 -> " + Arrays.toString(java.net.InetAddress.getByName(".:1").getAddress()));
       for (String a : args) {
         byte[] b = IpAllowlist.literal(a);
         System.out.println("literal " + a + " -> " + (b == null ? "null" : Arrays.toString(b)));
