@@ -1,0 +1,398 @@
+package io.keygate.store.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
+import io.keygate.core.store.KeyStore;
+import io.keygate.core.store.KeyStoreTx;
+import io.keygate.core.store.UsageDelta;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link KeyStore} over a HikariCP pool, for SQLite and PostgreSQL alike.
+ *
+ * <p>Design note: reads run on a pooled connection in auto-commit mode; every write goes through
+ * {@link #inTransaction}, which owns one connection for the whole unit of work (see {@link Dialect}
+ * for how each database starts and ends it). Infrastructure failures surface as {@link
+ * KeygateException.StoreUnavailable} whose message names the store, the operation and the pool's
+ * state, in the manner of HikariCP's own timeout message. Thread-safe.
+ */
+final class JdbcKeyStore implements KeyStore {
+  private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
+
+  private final HikariDataSource dataSource;
+  private final Dialect dialect;
+  private final String name;
+
+  JdbcKeyStore(HikariDataSource dataSource, Dialect dialect) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+    this.name = dataSource.getPoolName();
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  @Override
+  public <T> T inTransaction(Function<KeyStoreTx, T> work) {
+    Objects.requireNonNull(work, "work");
+    return transact(work::apply);
+  }
+
+  private <T> T transact(Function<JdbcKeyStoreTx, T> work) {
+    Connection c = connect("inTransaction");
+    JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, c);
+    boolean begun = false;
+    try {
+      dialect.begin(c);
+      begun = true;
+      T result = work.apply(tx);
+      dialect.commit(c);
+      return result;
+    } catch (SQLException e) {
+      KeygateException.StoreUnavailable failure =
+          unavailable(begun ? "inTransaction (commit)" : "inTransaction (begin)", e);
+      if (begun) {
+        rollback(c, failure);
+      }
+      throw failure;
+    } catch (Throwable t) {
+      if (begun) {
+        rollback(c, t);
+      }
+      throw t;
+    } finally {
+      tx.end();
+      release(c);
+    }
+  }
+
+  private void rollback(Connection c, Throwable cause) {
+    try {
+      dialect.rollback(c);
+    } catch (SQLException r) {
+      cause.addSuppressed(r);
+      log.warn("{} - rollback failed, evicting the connection", name, r);
+      dataSource.evictConnection(c);
+    }
+  }
+
+  private void release(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      log.warn("{} - returning a connection to the pool failed", name, e);
+    }
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> findByHash(String hash) {
+    Objects.requireNonNull(hash, "hash");
+    return read(
+        "findByHash",
+        c -> selectOneKey(c, "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE hash = ?", hash));
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> findById(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return read(
+        "findById",
+        c ->
+            selectOneKey(
+                c, "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE key_id = ?", keyId));
+  }
+
+  static Optional<ApiKeyRecord> selectOneKey(Connection c, String sql, String param)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, param);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(Rows.readKey(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public Page<ApiKeyRecord> list(KeyQuery query, Instant now) {
+    Objects.requireNonNull(query, "query");
+    Objects.requireNonNull(now, "now");
+    Cursors.Position after = query.cursor() == null ? null : Cursors.decode(query.cursor());
+    long t = now.toEpochMilli();
+    StringBuilder sql =
+        new StringBuilder("SELECT ").append(Rows.KEY_COLUMNS).append(" FROM api_keys WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (query.ownerId() != null) {
+      sql.append(" AND owner_id = ?");
+      params.add(query.ownerId());
+    }
+    if (query.type() != null) {
+      sql.append(" AND type = ?");
+      params.add(query.type());
+    }
+    if (query.status() != null) {
+      appendEffectiveStatus(sql, params, query.status(), t);
+    }
+    if (after != null) {
+      sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
+      params.add(after.createdAtMillis());
+      params.add(after.createdAtMillis());
+      params.add(after.keyId());
+    }
+    sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
+    params.add(query.limit() + 1);
+    List<ApiKeyRecord> rows = read("list", c -> selectKeys(c, sql.toString(), params));
+    if (rows.size() <= query.limit()) {
+      return new Page<>(rows, null);
+    }
+    List<ApiKeyRecord> page = rows.subList(0, query.limit());
+    ApiKeyRecord last = page.get(page.size() - 1);
+    return new Page<>(page, Cursors.encode(last.createdAt().toEpochMilli(), last.keyId()));
+  }
+
+  /**
+   * Appends the SQL form of {@link ApiKeyRecord#effectiveStatus}: revoked if stored as revoked or
+   * if {@code revokes_at} has passed, then disabled, then expired if {@code expires_at} has passed,
+   * else active.
+   */
+  private static void appendEffectiveStatus(
+      StringBuilder sql, List<Object> params, KeyStatus status, long now) {
+    String revokeNotDue = "(revokes_at IS NULL OR revokes_at > ?)";
+    switch (status) {
+      case REVOKED -> {
+        sql.append(" AND (status = 'revoked' OR (revokes_at IS NOT NULL AND revokes_at <= ?))");
+        params.add(now);
+      }
+      case DISABLED -> {
+        sql.append(" AND status = 'disabled' AND ").append(revokeNotDue);
+        params.add(now);
+      }
+      case EXPIRED -> {
+        sql.append(" AND status = 'active' AND ")
+            .append(revokeNotDue)
+            .append(" AND expires_at IS NOT NULL AND expires_at <= ?");
+        params.add(now);
+        params.add(now);
+      }
+      case ACTIVE -> {
+        sql.append(" AND status = 'active' AND ")
+            .append(revokeNotDue)
+            .append(" AND (expires_at IS NULL OR expires_at > ?)");
+        params.add(now);
+        params.add(now);
+      }
+    }
+  }
+
+  @Override
+  public List<ApiKeyRecord> dueForRevocation(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    requirePositive(limit);
+    String sql =
+        "SELECT "
+            + Rows.KEY_COLUMNS
+            + " FROM api_keys WHERE status IN ('active', 'disabled')"
+            + " AND revokes_at IS NOT NULL AND revokes_at <= ?"
+            + " ORDER BY revokes_at, key_id LIMIT ?";
+    return read("dueForRevocation", c -> selectKeys(c, sql, List.of(now.toEpochMilli(), limit)));
+  }
+
+  private static List<ApiKeyRecord> selectKeys(Connection c, String sql, List<Object> params)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, params);
+      List<ApiKeyRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(Rows.readKey(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public void recordUsage(Collection<UsageDelta> deltas) {
+    Objects.requireNonNull(deltas, "deltas");
+    if (deltas.isEmpty()) {
+      return;
+    }
+    List<UsageDelta> sorted = new ArrayList<>(deltas);
+    for (UsageDelta d : sorted) {
+      Objects.requireNonNull(d.keyId(), "keyId");
+      if (d.count() < 0) {
+        throw new IllegalArgumentException(
+            "usage count must not be negative, was " + d.count() + " for " + d.keyId());
+      }
+    }
+    // A fixed row order keeps concurrent flushes on PostgreSQL from deadlocking on each other.
+    sorted.sort(Comparator.comparing(UsageDelta::keyId));
+    String sql =
+        "UPDATE api_keys SET usage_count = usage_count + ?,"
+            + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ?"
+            + " ELSE last_used_at END"
+            + " WHERE key_id = ?";
+    transact(
+        tx ->
+            tx.run(
+                "recordUsage",
+                c -> {
+                  try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    for (UsageDelta d : sorted) {
+                      ps.setLong(1, d.count());
+                      Rows.setMillis(ps, 2, d.lastUsedAt());
+                      Rows.setMillis(ps, 3, d.lastUsedAt());
+                      ps.setString(4, d.keyId());
+                      ps.addBatch();
+                    }
+                    return ps.executeBatch();
+                  }
+                }));
+  }
+
+  @Override
+  public List<AuditEvent> audit(AuditQuery query) {
+    Objects.requireNonNull(query, "query");
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(Rows.AUDIT_COLUMNS)
+            .append(" FROM audit_log WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (query.targetId() != null) {
+      sql.append(" AND target_id = ?");
+      params.add(query.targetId());
+    }
+    if (query.ownerId() != null) {
+      sql.append(" AND owner_id = ?");
+      params.add(query.ownerId());
+    }
+    if (query.beforeSeq() != null) {
+      sql.append(" AND seq < ?");
+      params.add(query.beforeSeq());
+    }
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    params.add(query.limit());
+    return read("audit", c -> selectAudit(c, sql.toString(), params));
+  }
+
+  @Override
+  public List<AuditEvent> auditAfter(long afterSeq, int limit) {
+    requirePositive(limit);
+    String sql =
+        "SELECT " + Rows.AUDIT_COLUMNS + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?";
+    return read("auditAfter", c -> selectAudit(c, sql, List.of(afterSeq, limit)));
+  }
+
+  private static List<AuditEvent> selectAudit(Connection c, String sql, List<Object> params)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, params);
+      List<AuditEvent> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(Rows.readAudit(rs));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
+    for (int i = 0; i < params.size(); i++) {
+      Object p = params.get(i);
+      if (p instanceof String s) {
+        ps.setString(i + 1, s);
+      } else if (p instanceof Integer n) {
+        ps.setInt(i + 1, n);
+      } else {
+        ps.setLong(i + 1, (Long) p);
+      }
+    }
+  }
+
+  private static void requirePositive(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive, was " + limit);
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcKeyStore[" + name + "]";
+  }
+
+  /** Work on a connection that may throw {@link SQLException}. */
+  @FunctionalInterface
+  interface SqlWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  private <T> T read(String operation, SqlWork<T> work) {
+    Connection c = connect(operation);
+    try {
+      return work.apply(c);
+    } catch (SQLException e) {
+      throw unavailable(operation, e);
+    } finally {
+      release(c);
+    }
+  }
+
+  private Connection connect(String operation) {
+    try {
+      return dataSource.getConnection();
+    } catch (SQLException e) {
+      throw unavailable(operation + " (getting a connection)", e);
+    }
+  }
+
+  /**
+   * A store fault naming the store, the operation and the pool's state, keeping the cause, e.g.
+   * {@code keygate-postgresql - findByHash failed: Connection refused (pool total=0, active=0,
+   * idle=0, waiting=0)}.
+   */
+  KeygateException.StoreUnavailable unavailable(String operation, SQLException e) {
+    return new KeygateException.StoreUnavailable(
+        name + " - " + operation + " failed: " + e.getMessage() + " (" + poolState() + ")", e);
+  }
+
+  private String poolState() {
+    HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+    if (pool == null) {
+      return "pool closed";
+    }
+    return "pool total="
+        + pool.getTotalConnections()
+        + ", active="
+        + pool.getActiveConnections()
+        + ", idle="
+        + pool.getIdleConnections()
+        + ", waiting="
+        + pool.getThreadsAwaitingConnection();
+  }
+}

@@ -1,0 +1,171 @@
+package io.keygate.store.jdbc;
+
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditChain;
+import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.store.KeyStoreTx;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.Optional;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The operations of one transaction, bound to its connection. Valid only while {@link
+ * JdbcKeyStore#inTransaction} runs; confined to the thread running it.
+ *
+ * <p>Design note: the audit chain's tip lives in the single row of {@code audit_head}. {@link
+ * #appendAudit} reads it with a row lock (PostgreSQL {@code FOR UPDATE}; on SQLite the transaction
+ * already holds the write lock), links the new event to it and moves it, so concurrent transactions
+ * append one after another and the chain never forks or skips a number. The lock is held until the
+ * transaction ends, which also means an event becomes visible exactly when the change it describes
+ * does.
+ */
+final class JdbcKeyStoreTx implements KeyStoreTx {
+  private static final String PG_UNIQUE_VIOLATION = "23505";
+
+  private final JdbcKeyStore store;
+  private final Connection connection;
+  private boolean ended;
+
+  JdbcKeyStoreTx(JdbcKeyStore store, Connection connection) {
+    this.store = store;
+    this.connection = connection;
+  }
+
+  /** Makes every later call fail: the transaction is over. */
+  void end() {
+    ended = true;
+  }
+
+  /** Runs {@code work} on this transaction's connection, mapping SQL faults. */
+  <T> T run(String operation, JdbcKeyStore.SqlWork<T> work) {
+    if (ended) {
+      throw new IllegalStateException(
+          operation + " called after its transaction ended; use the tx only inside inTransaction");
+    }
+    try {
+      return work.apply(connection);
+    } catch (SQLException e) {
+      throw store.unavailable(operation, e);
+    }
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> lockKey(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    String sql =
+        "SELECT "
+            + Rows.KEY_COLUMNS
+            + " FROM api_keys WHERE key_id = ?"
+            + store.dialect().forUpdate();
+    return run("lockKey", c -> JdbcKeyStore.selectOneKey(c, sql, keyId));
+  }
+
+  @Override
+  public void insertKey(ApiKeyRecord key) {
+    Objects.requireNonNull(key, "key");
+    String sql =
+        "INSERT INTO api_keys ("
+            + Rows.KEY_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    run(
+        "insertKey",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Rows.bindInsert(ps, key);
+            ps.executeUpdate();
+          } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+              throw duplicate("insertKey", key);
+            }
+            throw e;
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void updateKey(ApiKeyRecord key) {
+    Objects.requireNonNull(key, "key");
+    String sql = "UPDATE api_keys SET " + Rows.UPDATE_SET + " WHERE key_id = ?";
+    int updated =
+        run(
+            "updateKey",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql)) {
+                Rows.bindUpdate(ps, key);
+                return ps.executeUpdate();
+              } catch (SQLException e) {
+                if (isUniqueViolation(e)) {
+                  throw duplicate("updateKey", key);
+                }
+                throw e;
+              }
+            });
+    if (updated == 0) {
+      throw new KeygateException.NotFound("key " + key.keyId() + " does not exist");
+    }
+  }
+
+  private static boolean isUniqueViolation(SQLException e) {
+    if (PG_UNIQUE_VIOLATION.equals(e.getSQLState())) {
+      return true;
+    }
+    return e instanceof SQLiteException s
+        && (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
+            || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
+  }
+
+  /** A duplicate id or hash; the message leaves the hash out, as it is not for logs. */
+  private static KeygateException.Conflict duplicate(String operation, ApiKeyRecord key) {
+    return new KeygateException.Conflict(
+        operation + ": key id " + key.keyId() + " or its hash is already stored");
+  }
+
+  @Override
+  public AuditEvent appendAudit(AuditEntry entry) {
+    Objects.requireNonNull(entry, "entry");
+    return run(
+        "appendAudit",
+        c -> {
+          long lastSeq;
+          String lastHash;
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+                          + store.dialect().forUpdate());
+              ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              throw new SQLException("audit_head row is missing; the schema is damaged");
+            }
+            lastSeq = rs.getLong(1);
+            lastHash = rs.getString(2);
+          }
+          long seq = lastSeq + 1;
+          AuditEvent event =
+              new AuditEvent(seq, entry, lastHash, AuditChain.hash(seq, lastHash, entry));
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO audit_log ("
+                      + Rows.AUDIT_COLUMNS
+                      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            Rows.bindAudit(ps, event);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1")) {
+            ps.setLong(1, seq);
+            ps.setString(2, event.hash());
+            ps.executeUpdate();
+          }
+          return event;
+        });
+  }
+}

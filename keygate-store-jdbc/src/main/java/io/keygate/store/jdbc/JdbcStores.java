@@ -1,0 +1,289 @@
+package io.keygate.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.keygate.core.KeygateException;
+import io.keygate.core.store.KeyStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Builds the JDBC {@link KeyStore}: SQLite in a data directory (the embedded default) or PostgreSQL
+ * (production). The module's only public entry point.
+ *
+ * <pre>{@code
+ * KeyStore store = JdbcStores.sqlite(Path.of("/var/lib/keygate")).build();
+ * KeyStore store = JdbcStores.fromUrl("postgres://keygate@db:5432/keygate").poolSize(20).build();
+ * }</pre>
+ *
+ * <p><b>Contract.</b> Options fail fast: a bad value throws {@link IllegalArgumentException}, an
+ * option that conflicts with the database or with an earlier setting (including setting one twice)
+ * throws {@link IllegalStateException}. {@link #build()} opens a connection pool, applies the
+ * Flyway migrations (the same files for both databases) and logs the effective configuration with
+ * passwords masked; if the database cannot be reached or migrated it throws {@link
+ * KeygateException.StoreUnavailable} and leaves nothing open.
+ *
+ * <p><b>Stored data.</b> Instants are kept at millisecond precision; a record read back carries its
+ * times truncated to milliseconds.
+ *
+ * <p><b>SQLite.</b> WAL journal, {@value #SQLITE_BUSY_TIMEOUT_MILLIS} ms busy timeout, foreign keys
+ * on and {@code BEGIN IMMEDIATE} write transactions, so concurrent writers queue rather than fail.
+ * In-memory databases are rejected: each pooled connection would see its own.
+ *
+ * <p><b>Thread-safety.</b> The builder is not thread-safe; configure it on one thread. The {@code
+ * KeyStore} it builds is thread-safe.
+ */
+public final class JdbcStores {
+  private static final Logger log = LoggerFactory.getLogger(JdbcStores.class);
+
+  /** Name of the SQLite database file inside the data directory. */
+  public static final String SQLITE_FILE_NAME = "keygate.db";
+
+  /** Default pool size for SQLite: one writer at a time, a few concurrent readers. */
+  public static final int DEFAULT_SQLITE_POOL_SIZE = 4;
+
+  /** Default pool size for PostgreSQL. */
+  public static final int DEFAULT_POSTGRES_POOL_SIZE = 10;
+
+  /** Largest accepted pool size. */
+  public static final int MAX_POOL_SIZE = 200;
+
+  /** Default wait for a pooled connection before {@link KeygateException.StoreUnavailable}. */
+  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a SQLite writer waits for another writer's lock before failing. */
+  public static final int SQLITE_BUSY_TIMEOUT_MILLIS = 10_000;
+
+  /** Flyway's history table, named so it cannot collide with another application's. */
+  public static final String SCHEMA_HISTORY_TABLE = "keygate_schema_history";
+
+  private static final String MIGRATIONS = "classpath:db/keygate/migration";
+  private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final Duration MIN_CONNECTION_TIMEOUT = Duration.ofMillis(250);
+
+  private final DatabaseUrl url;
+  private final Path sqliteDir;
+  private String schema;
+  private int poolSize;
+  private String user;
+  private String password;
+  private Duration connectionTimeout;
+
+  private JdbcStores(DatabaseUrl url, Path sqliteDir) {
+    this.url = url;
+    this.sqliteDir = sqliteDir;
+    this.user = url.user();
+    this.password = url.password();
+  }
+
+  /**
+   * A SQLite store in file {@value #SQLITE_FILE_NAME} inside {@code dataDir}; {@link #build()}
+   * creates the directory and the file if absent.
+   */
+  public static JdbcStores sqlite(Path dataDir) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Path file = dataDir.toAbsolutePath().resolve(SQLITE_FILE_NAME);
+    return new JdbcStores(
+        new DatabaseUrl(Dialect.SQLITE, "jdbc:sqlite:" + file, null, null),
+        dataDir.toAbsolutePath());
+  }
+
+  /**
+   * A store at a database URL: {@code jdbc:sqlite:<file>}, {@code jdbc:postgresql://…}, or the
+   * {@code postgres://user:password@host:port/db} / {@code postgresql://…} form, which is converted
+   * to JDBC with its credentials taken out of the URL.
+   *
+   * @throws IllegalArgumentException for another scheme, a malformed URL or in-memory SQLite
+   */
+  public static JdbcStores fromUrl(String jdbcUrl) {
+    return new JdbcStores(DatabaseUrl.parse(jdbcUrl), null);
+  }
+
+  /**
+   * PostgreSQL only: keep the tables in this schema (created if absent) instead of the connection's
+   * default. Lower-case letters, digits and {@code _}, at most 63 characters.
+   */
+  public JdbcStores schema(String schema) {
+    Objects.requireNonNull(schema, "schema");
+    requirePostgres("schema");
+    if (this.schema != null) {
+      throw new IllegalStateException("schema was already set to " + this.schema);
+    }
+    if (!SCHEMA.matcher(schema).matches()) {
+      throw new IllegalArgumentException(
+          "schema must match [a-z_][a-z0-9_]{0,62}, was \"" + schema + "\"");
+    }
+    this.schema = schema;
+    return this;
+  }
+
+  /**
+   * Maximum pooled connections, 1..{@value #MAX_POOL_SIZE}. Defaults: {@value
+   * #DEFAULT_SQLITE_POOL_SIZE} for SQLite, {@value #DEFAULT_POSTGRES_POOL_SIZE} for PostgreSQL.
+   */
+  public JdbcStores poolSize(int size) {
+    if (poolSize != 0) {
+      throw new IllegalStateException("poolSize was already set to " + poolSize);
+    }
+    if (size < 1 || size > MAX_POOL_SIZE) {
+      throw new IllegalArgumentException("poolSize must be 1.." + MAX_POOL_SIZE + ", was " + size);
+    }
+    this.poolSize = size;
+    return this;
+  }
+
+  /**
+   * PostgreSQL only: log in as {@code user} with {@code password} (may be {@code null}). Conflicts
+   * with credentials embedded in a {@code postgres://} URL.
+   */
+  public JdbcStores credentials(String user, String password) {
+    Objects.requireNonNull(user, "user");
+    requirePostgres("credentials");
+    if (this.user != null) {
+      throw new IllegalStateException("credentials were already set (user " + this.user + ")");
+    }
+    if (user.isBlank()) {
+      throw new IllegalArgumentException("user must not be blank");
+    }
+    this.user = user;
+    this.password = password;
+    return this;
+  }
+
+  /**
+   * How long a caller waits for a pooled connection before the store reports {@link
+   * KeygateException.StoreUnavailable}; at least 250 ms. Default {@link
+   * #DEFAULT_CONNECTION_TIMEOUT}.
+   */
+  public JdbcStores connectionTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (connectionTimeout != null) {
+      throw new IllegalStateException("connectionTimeout was already set to " + connectionTimeout);
+    }
+    if (timeout.compareTo(MIN_CONNECTION_TIMEOUT) < 0) {
+      throw new IllegalArgumentException(
+          "connectionTimeout must be at least " + MIN_CONNECTION_TIMEOUT + ", was " + timeout);
+    }
+    this.connectionTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Opens the pool, migrates the schema and returns the store. May be called again for another,
+   * independent store with the same settings.
+   *
+   * @throws KeygateException.StoreUnavailable if the database cannot be opened or migrated
+   */
+  public KeyStore build() {
+    Dialect dialect = url.dialect();
+    int size = poolSize != 0 ? poolSize : defaultPoolSize(dialect);
+    Duration timeout = connectionTimeout != null ? connectionTimeout : DEFAULT_CONNECTION_TIMEOUT;
+    log.info(
+        "Opening Keygate store: {} {}{} (pool size {}, connection timeout {})",
+        dialect.label(),
+        url.describe(),
+        schema == null ? "" : " schema " + schema,
+        size,
+        timeout);
+    if (sqliteDir != null) {
+      createDirectory(sqliteDir);
+    }
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("keygate-" + dialect.label());
+    config.setMaximumPoolSize(size);
+    config.setConnectionTimeout(timeout.toMillis());
+    if (dialect == Dialect.SQLITE) {
+      config.setDataSource(sqliteDataSource(url.jdbcUrl()));
+    } else {
+      config.setJdbcUrl(url.jdbcUrl());
+      config.setUsername(user);
+      config.setPassword(password);
+      config.setSchema(schema);
+    }
+    HikariDataSource dataSource;
+    try {
+      dataSource = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new KeygateException.StoreUnavailable(
+          "cannot open Keygate store at " + url.describe() + ": " + rootMessage(e), e);
+    }
+    try {
+      migrate(dataSource);
+    } catch (FlywayException e) {
+      dataSource.close();
+      throw new KeygateException.StoreUnavailable(
+          "migrating Keygate store at "
+              + url.describe()
+              + (schema == null ? "" : " schema " + schema)
+              + " failed: "
+              + e.getMessage(),
+          e);
+    }
+    return new JdbcKeyStore(dataSource, dialect);
+  }
+
+  private void migrate(HikariDataSource dataSource) {
+    FluentConfiguration flyway =
+        Flyway.configure(JdbcStores.class.getClassLoader())
+            .dataSource(dataSource)
+            .locations(MIGRATIONS)
+            .table(SCHEMA_HISTORY_TABLE)
+            .failOnMissingLocations(true);
+    if (schema != null) {
+      flyway.schemas(schema).defaultSchema(schema);
+    }
+    flyway.load().migrate();
+  }
+
+  private static SQLiteDataSource sqliteDataSource(String jdbcUrl) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MILLIS);
+    config.enforceForeignKeys(true);
+    config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    SQLiteDataSource ds = new SQLiteDataSource(config);
+    ds.setUrl(jdbcUrl);
+    return ds;
+  }
+
+  private static void createDirectory(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("data directory " + dir + " is not a directory");
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new KeygateException.StoreUnavailable(
+          "cannot create data directory " + dir + ": " + e, e);
+    }
+  }
+
+  private static int defaultPoolSize(Dialect dialect) {
+    return dialect == Dialect.SQLITE ? DEFAULT_SQLITE_POOL_SIZE : DEFAULT_POSTGRES_POOL_SIZE;
+  }
+
+  private void requirePostgres(String option) {
+    if (url.dialect() != Dialect.POSTGRESQL) {
+      throw new IllegalStateException(option + " applies to PostgreSQL only, not SQLite");
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
+  }
+}

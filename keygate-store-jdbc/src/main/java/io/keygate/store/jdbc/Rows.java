@@ -1,0 +1,231 @@
+package io.keygate.store.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeySettings;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.RateLimit;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Maps records to rows and back. Instants are stored as epoch milliseconds (so sub-millisecond
+ * precision is dropped); settings collections and audit details as JSON text. Thread-safe:
+ * stateless apart from a shared, immutable Jackson mapper.
+ */
+final class Rows {
+  static final String KEY_COLUMNS =
+      "key_id, type, hint, hash, pepper_version, owner_id, name, scopes, ip_allowlist,"
+          + " rate_limits, meta, status, created_at, updated_at, expires_at, revoked_at,"
+          + " revoke_reason, revokes_at, rotated_from, rotated_to, last_used_at, usage_count";
+
+  static final String AUDIT_COLUMNS =
+      "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<LinkedHashMap<String, Object>> META = new TypeReference<>() {};
+  private static final TypeReference<TreeMap<String, String>> DETAILS = new TypeReference<>() {};
+
+  private Rows() {}
+
+  /** Binds all {@link #KEY_COLUMNS} for an insert, starting at parameter 1. */
+  static void bindInsert(PreparedStatement ps, ApiKeyRecord k) throws SQLException {
+    int i = 1;
+    ps.setString(i++, k.keyId());
+    ps.setString(i++, k.type());
+    ps.setString(i++, k.hint());
+    ps.setString(i++, k.hash());
+    ps.setInt(i++, k.pepperVersion());
+    ps.setString(i++, k.ownerId());
+    i = bindSettings(ps, i, k.settings());
+    ps.setString(i++, k.status().wire());
+    setMillis(ps, i++, k.createdAt());
+    setMillis(ps, i++, k.updatedAt());
+    setMillis(ps, i++, k.expiresAt());
+    setMillis(ps, i++, k.revokedAt());
+    ps.setString(i++, k.revokeReason());
+    setMillis(ps, i++, k.revokesAt());
+    ps.setString(i++, k.rotatedFrom());
+    ps.setString(i++, k.rotatedTo());
+    setMillis(ps, i++, k.lastUsedAt());
+    ps.setLong(i, k.usageCount());
+  }
+
+  /** The {@code SET} list of an update: every column except id, creation time and usage. */
+  static final String UPDATE_SET =
+      "type = ?, hint = ?, hash = ?, pepper_version = ?, owner_id = ?, name = ?, scopes = ?,"
+          + " ip_allowlist = ?, rate_limits = ?, meta = ?, status = ?, updated_at = ?,"
+          + " expires_at = ?, revoked_at = ?, revoke_reason = ?, revokes_at = ?,"
+          + " rotated_from = ?, rotated_to = ?";
+
+  /** Binds {@link #UPDATE_SET} and then the key id of the {@code WHERE} clause. */
+  static void bindUpdate(PreparedStatement ps, ApiKeyRecord k) throws SQLException {
+    int i = 1;
+    ps.setString(i++, k.type());
+    ps.setString(i++, k.hint());
+    ps.setString(i++, k.hash());
+    ps.setInt(i++, k.pepperVersion());
+    ps.setString(i++, k.ownerId());
+    i = bindSettings(ps, i, k.settings());
+    ps.setString(i++, k.status().wire());
+    setMillis(ps, i++, k.updatedAt());
+    setMillis(ps, i++, k.expiresAt());
+    setMillis(ps, i++, k.revokedAt());
+    ps.setString(i++, k.revokeReason());
+    setMillis(ps, i++, k.revokesAt());
+    ps.setString(i++, k.rotatedFrom());
+    ps.setString(i++, k.rotatedTo());
+    ps.setString(i, k.keyId());
+  }
+
+  private static int bindSettings(PreparedStatement ps, int start, KeySettings s)
+      throws SQLException {
+    int i = start;
+    ps.setString(i++, s.name());
+    ps.setString(i++, write(s.scopes(), "scopes"));
+    ps.setString(i++, write(s.ipAllowlist(), "ip_allowlist"));
+    ps.setString(i++, writeRateLimits(s.rateLimits()));
+    ps.setString(i++, write(s.meta(), "meta"));
+    return i;
+  }
+
+  /** Reads a row selected with {@link #KEY_COLUMNS}. */
+  static ApiKeyRecord readKey(ResultSet rs) throws SQLException {
+    String keyId = rs.getString("key_id");
+    KeySettings settings =
+        new KeySettings(
+            rs.getString("name"),
+            read(rs.getString("scopes"), STRINGS, keyId),
+            read(rs.getString("ip_allowlist"), STRINGS, keyId),
+            readRateLimits(rs.getString("rate_limits"), keyId),
+            read(rs.getString("meta"), META, keyId));
+    return new ApiKeyRecord(
+        keyId,
+        rs.getString("type"),
+        rs.getString("hint"),
+        rs.getString("hash"),
+        rs.getInt("pepper_version"),
+        rs.getString("owner_id"),
+        settings,
+        KeyStatus.fromWire(rs.getString("status")),
+        getMillis(rs, "created_at"),
+        getMillis(rs, "updated_at"),
+        getMillis(rs, "expires_at"),
+        getMillis(rs, "revoked_at"),
+        rs.getString("revoke_reason"),
+        getMillis(rs, "revokes_at"),
+        rs.getString("rotated_from"),
+        rs.getString("rotated_to"),
+        getMillis(rs, "last_used_at"),
+        rs.getLong("usage_count"));
+  }
+
+  /** Binds an audit row in {@link #AUDIT_COLUMNS} order, starting at parameter 1. */
+  static void bindAudit(PreparedStatement ps, AuditEvent ev) throws SQLException {
+    AuditEntry e = ev.entry();
+    ps.setLong(1, ev.seq());
+    ps.setLong(2, e.at().toEpochMilli());
+    ps.setString(3, e.actor());
+    ps.setString(4, e.action());
+    ps.setString(5, e.targetId());
+    ps.setString(6, e.ownerId());
+    ps.setString(7, e.sourceIp());
+    ps.setString(8, write(e.details(), "details"));
+    ps.setString(9, ev.prevHash());
+    ps.setString(10, ev.hash());
+  }
+
+  /** Reads a row selected with {@link #AUDIT_COLUMNS}. */
+  static AuditEvent readAudit(ResultSet rs) throws SQLException {
+    long seq = rs.getLong("seq");
+    AuditEntry entry =
+        new AuditEntry(
+            Instant.ofEpochMilli(rs.getLong("at")),
+            rs.getString("actor"),
+            rs.getString("action"),
+            rs.getString("target_id"),
+            rs.getString("owner_id"),
+            rs.getString("source_ip"),
+            read(rs.getString("details"), DETAILS, "audit event " + seq));
+    return new AuditEvent(seq, entry, rs.getString("prev_hash"), rs.getString("hash"));
+  }
+
+  /** Binds an instant as epoch milliseconds, or SQL NULL. */
+  static void setMillis(PreparedStatement ps, int index, Instant t) throws SQLException {
+    if (t == null) {
+      ps.setNull(index, Types.BIGINT);
+    } else {
+      ps.setLong(index, t.toEpochMilli());
+    }
+  }
+
+  private static Instant getMillis(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+
+  private static String write(Object value, String what) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(what + " is not JSON-serialisable: " + e.getMessage(), e);
+    }
+  }
+
+  private static String writeRateLimits(List<RateLimit> limits) {
+    ArrayNode arr = JSON.createArrayNode();
+    for (RateLimit l : limits) {
+      arr.addObject()
+          .put("name", l.name())
+          .put("requests", l.requests())
+          .put("window", l.window().toString());
+    }
+    return arr.toString();
+  }
+
+  private static <T> T read(String json, TypeReference<T> type, String row) {
+    try {
+      return JSON.readValue(json, type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw corrupt(row, e);
+    }
+  }
+
+  private static List<RateLimit> readRateLimits(String json, String keyId) {
+    try {
+      List<RateLimit> out = new ArrayList<>();
+      for (JsonNode n : JSON.readTree(json)) {
+        out.add(
+            new RateLimit(
+                n.path("name").asText(),
+                n.path("requests").asLong(),
+                Duration.parse(n.path("window").asText())));
+      }
+      return out;
+    } catch (JsonProcessingException | DateTimeParseException | IllegalArgumentException e) {
+      throw corrupt(keyId, e);
+    }
+  }
+
+  private static KeygateException.StoreUnavailable corrupt(String row, Exception e) {
+    return new KeygateException.StoreUnavailable(
+        "stored JSON of " + row + " is unreadable: " + e.getMessage(), e);
+  }
+}
