@@ -27,8 +27,8 @@ import java.util.function.Supplier;
  * Verification v = kg.verifier().verify(VerifyRequest.of(rawKey));
  * }</pre>
  *
- * <p>Thread-safe. Background work (usage flush, rotation sweep) is exposed as methods for the
- * host to schedule; the core starts no threads.
+ * <p>Thread-safe. Background work (usage flush, rotation sweep) is exposed as methods for the host
+ * to schedule; the core starts no threads.
  */
 public final class Keygate {
   /** Default number of keys held by the verification cache. */
@@ -51,8 +51,7 @@ public final class Keygate {
     this.format = new KeyFormat(b.types, b.random);
     this.hasher = new KeyHasher(b.peppers);
     this.usage = new UsageRecorder();
-    this.verifier =
-        new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
+    this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
   }
 

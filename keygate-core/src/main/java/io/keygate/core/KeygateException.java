@@ -1,11 +1,10 @@
 package io.keygate.core;
 
 /**
- * Root of Keygate's unchecked exceptions. Expected outcomes of verification are values (see
- * {@link io.keygate.core.verify.Verification}); exceptions are for requests that cannot be
- * carried out and for infrastructure faults. Each subclass carries a stable snake_case
- * {@link #code()} that the HTTP layer returns as {@code {"error": code}}. Messages never contain
- * key material.
+ * Root of Keygate's unchecked exceptions. Expected outcomes of verification are values (see {@link
+ * io.keygate.core.verify.Verification}); exceptions are for requests that cannot be carried out and
+ * for infrastructure faults. Each subclass carries a stable snake_case {@link #code()} that the
+ * HTTP layer returns as {@code {"error": code}}. Messages never contain key material.
  */
 public class KeygateException extends RuntimeException {
   private final String code;

@@ -7,8 +7,8 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * The audit log's hash chain: each event stores {@code SHA-256(prevHash ‖ canonical(event))},
- * so changing, removing or reordering any stored event breaks every later link.
+ * The audit log's hash chain: each event stores {@code SHA-256(prevHash ‖ canonical(event))}, so
+ * changing, removing or reordering any stored event breaks every later link.
  *
  * <p>The canonical form length-prefixes every field, so no two different events share it.
  * Thread-safe: stateless.

@@ -30,6 +30,7 @@ public record AuditEntry(
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(actor, "actor");
     Objects.requireNonNull(action, "action");
-    details = details == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(details));
+    details =
+        details == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(details));
   }
 }

@@ -1,8 +1,8 @@
 package io.keygate.core.key;
 
 /**
- * The base62 alphabet used by Keygate keys: {@code 0-9A-Za-z}, in that order (the order of
- * GitHub's token checksum encoding, which Keygate's checksum reproduces).
+ * The base62 alphabet used by Keygate keys: {@code 0-9A-Za-z}, in that order (the order of GitHub's
+ * token checksum encoding, which Keygate's checksum reproduces).
  *
  * <p>Thread-safe: stateless.
  */
@@ -28,8 +28,8 @@ public final class Base62 {
   }
 
   /**
-   * Writes {@code value} (treated as unsigned 32-bit) as exactly {@code width} base62 digits,
-   * most significant first, left-padded with {@code '0'}.
+   * Writes {@code value} (treated as unsigned 32-bit) as exactly {@code width} base62 digits, most
+   * significant first, left-padded with {@code '0'}.
    */
   public static String encodeFixed(long value, int width) {
     char[] out = new char[width];

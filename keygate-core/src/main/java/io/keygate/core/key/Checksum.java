@@ -4,8 +4,8 @@ import java.util.zip.CRC32;
 
 /**
  * The key checksum: CRC-32 ({@link CRC32}) of the ASCII body, written as 6 base62 digits, most
- * significant first, left-padded with {@code 0} — the scheme of GitHub's tokens, so their
- * published expired tokens serve as independent known-answer vectors.
+ * significant first, left-padded with {@code 0} — the scheme of GitHub's tokens, so their published
+ * expired tokens serve as independent known-answer vectors.
  *
  * <p>The checksum is not a secret and gives no security by itself; it lets scanners and the
  * verifier reject look-alikes offline, before any hashing or lookup. Thread-safe.

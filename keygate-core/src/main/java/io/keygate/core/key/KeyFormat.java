@@ -5,13 +5,13 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The public key format {@code <prefix><43 base62 body><6 base62 CRC-32 checksum>} (PRODUCT.md
- * §1): minting and offline validation.
+ * The public key format {@code <prefix><43 base62 body><6 base62 CRC-32 checksum>} (PRODUCT.md §1):
+ * minting and offline validation.
  *
  * <p><b>Security guarantees.</b> Bodies are drawn uniformly from the 62 digits by rejection
- * sampling over bytes from the injected {@link SecureRandom}: 43 digits carry
- * {@code 43·log2(62) ≈ 256} bits of entropy. {@link #identify} does no I/O and never throws on
- * hostile input, so it can run before any lookup. Thread-safe if the random source is.
+ * sampling over bytes from the injected {@link SecureRandom}: 43 digits carry {@code 43·log2(62) ≈
+ * 256} bits of entropy. {@link #identify} does no I/O and never throws on hostile input, so it can
+ * run before any lookup. Thread-safe if the random source is.
  */
 public final class KeyFormat {
   /** Characters in a key body. */
@@ -64,9 +64,9 @@ public final class KeyFormat {
   }
 
   /**
-   * The key type of a well-formed key with a correct checksum, or {@code null} for anything
-   * else (wrong length, unknown prefix, non-base62 characters, wrong checksum). No I/O, no
-   * exceptions, no allocation beyond the prefix substring.
+   * The key type of a well-formed key with a correct checksum, or {@code null} for anything else
+   * (wrong length, unknown prefix, non-base62 characters, wrong checksum). No I/O, no exceptions,
+   * no allocation beyond the prefix substring.
    */
   public KeyType identify(CharSequence key) {
     if (key == null) {

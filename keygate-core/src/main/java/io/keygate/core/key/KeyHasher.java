@@ -14,8 +14,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HMAC-SHA256 of keys under a versioned pepper (Tink keyset style: mint with the current
- * version, verify with every known one).
+ * HMAC-SHA256 of keys under a versioned pepper (Tink keyset style: mint with the current version,
+ * verify with every known one).
  *
  * <p><b>Security guarantees.</b> The stored value is {@code hex(HMAC-SHA256(pepper_v, key))}; a
  * database dump alone cannot confirm a guessed key. {@code Mac} instances are per thread and per

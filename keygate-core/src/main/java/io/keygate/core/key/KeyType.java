@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A kind of key and the prefix that makes it recognisable, e.g. {@code live_secret} →
- * {@code sk_live_}.
+ * A kind of key and the prefix that makes it recognisable, e.g. {@code live_secret} → {@code
+ * sk_live_}.
  *
  * @param name stable name used in the API ({@code live_secret}, {@code test_public}, …)
  * @param prefix {@code [a-z0-9_]+} ending in {@code _}

@@ -11,10 +11,10 @@ import java.util.Optional;
 /**
  * The configured set of key types, looked up by name or by prefix. Immutable and thread-safe.
  *
- * <p>Prefixes must be unambiguous: since a prefix ends in {@code _} and a key body is base62
- * (which has no {@code _}), a key's prefix is everything up to its last {@code _}, so no prefix
- * may be a proper prefix of another only if they differ before the final underscore; duplicate
- * prefixes are rejected.
+ * <p>Prefixes must be unambiguous: since a prefix ends in {@code _} and a key body is base62 (which
+ * has no {@code _}), a key's prefix is everything up to its last {@code _}, so no prefix may be a
+ * proper prefix of another only if they differ before the final underscore; duplicate prefixes are
+ * rejected.
  */
 public final class KeyTypes {
   /** Name of Keygate's management token type. */

@@ -34,12 +34,12 @@ import java.util.regex.Pattern;
  * records revocations whose rotation grace period has ended.
  *
  * <p><b>Contract.</b> Each change and its audit event are written in one store transaction. The
- * verifier's cache entry for the key is invalidated after the commit and before the method
- * returns, so the change holds on the very next verification. An actor restricted to one owner
- * gets {@link KeygateException.NotFound} for every other owner's key.
+ * verifier's cache entry for the key is invalidated after the commit and before the method returns,
+ * so the change holds on the very next verification. An actor restricted to one owner gets {@link
+ * KeygateException.NotFound} for every other owner's key.
  *
- * <p><b>Security guarantees.</b> The raw key exists only in the returned {@link CreatedKey};
- * the store receives its HMAC. Key ids are random and independent of the secret. Thread-safe.
+ * <p><b>Security guarantees.</b> The raw key exists only in the returned {@link CreatedKey}; the
+ * store receives its HMAC. Key ids are random and independent of the secret. Thread-safe.
  */
 public final class KeyService {
   private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
@@ -97,7 +97,8 @@ public final class KeyService {
     String owner = requireOwner(req.ownerId());
     if (!actor.canSee(owner)) {
       throw new KeygateException.InvalidRequest(
-          "invalid_owner_id", "this token may only create keys for owner " + actor.ownerRestriction());
+          "invalid_owner_id",
+          "this token may only create keys for owner " + actor.ownerRestriction());
     }
     KeySettings settings =
         settings(
@@ -117,7 +118,8 @@ public final class KeyService {
    * @param ownerId restrict the token to this owner, or {@code null} for all owners
    * @param scopes admin scopes, or {@code null} for {@link AdminScopes#ALL}
    */
-  public CreatedKey createAdminToken(String ownerId, List<String> scopes, String name, Actor actor) {
+  public CreatedKey createAdminToken(
+      String ownerId, List<String> scopes, String name, Actor actor) {
     KeyType type = keyType(KeyTypes.ADMIN);
     String owner = ownerId == null ? null : requireOwner(ownerId);
     if (actor.ownerRestriction() != null && (owner == null || !actor.canSee(owner))) {
@@ -263,7 +265,8 @@ public final class KeyService {
     Instant now = now();
     String why = reason == null || reason.isBlank() ? "unspecified" : reason.strip();
     if (why.length() > 500) {
-      throw new KeygateException.InvalidRequest("invalid_reason", "reason is at most 500 characters");
+      throw new KeygateException.InvalidRequest(
+          "invalid_reason", "reason is at most 500 characters");
     }
     return change(
         keyId,
@@ -277,9 +280,9 @@ public final class KeyService {
   }
 
   /**
-   * Replaces a key with a new one carrying all its settings. The old key keeps working for
-   * {@code grace} (null = policy default; zero = revoked now), then is revoked. Both keys, their
-   * links and the audit event are written in one transaction.
+   * Replaces a key with a new one carrying all its settings. The old key keeps working for {@code
+   * grace} (null = policy default; zero = revoked now), then is revoked. Both keys, their links and
+   * the audit event are written in one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
     Duration g = grace == null ? policy.defaultGrace() : grace;
@@ -333,8 +336,8 @@ public final class KeyService {
   }
 
   /**
-   * Records the revocation of every key whose rotation grace period has ended. The verifier
-   * already refuses them by its time check; this makes the stored state and audit log agree.
+   * Records the revocation of every key whose rotation grace period has ended. The verifier already
+   * refuses them by its time check; this makes the stored state and audit log agree.
    *
    * @return how many keys were recorded as revoked
    */

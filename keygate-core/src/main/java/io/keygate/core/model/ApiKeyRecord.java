@@ -61,8 +61,8 @@ public record ApiKeyRecord(
   }
 
   /**
-   * The state at {@code now}: revoked if revoked or if a scheduled revocation has passed,
-   * disabled, expired if past {@code expiresAt}, else active.
+   * The state at {@code now}: revoked if revoked or if a scheduled revocation has passed, disabled,
+   * expired if past {@code expiresAt}, else active.
    */
   public KeyStatus effectiveStatus(Instant now) {
     if (status == KeyStatus.REVOKED || (revokesAt != null && !now.isBefore(revokesAt))) {
@@ -79,36 +79,116 @@ public record ApiKeyRecord(
 
   /** A copy with new settings and expiry. */
   public ApiKeyRecord withSettings(KeySettings s, Instant newExpiresAt, Instant now) {
-    return new ApiKeyRecord(keyId, type, hint, hash, pepperVersion, ownerId, s, status, createdAt,
-        now, newExpiresAt, revokedAt, revokeReason, revokesAt, rotatedFrom, rotatedTo, lastUsedAt,
+    return new ApiKeyRecord(
+        keyId,
+        type,
+        hint,
+        hash,
+        pepperVersion,
+        ownerId,
+        s,
+        status,
+        createdAt,
+        now,
+        newExpiresAt,
+        revokedAt,
+        revokeReason,
+        revokesAt,
+        rotatedFrom,
+        rotatedTo,
+        lastUsedAt,
         usageCount);
   }
 
   /** A copy in state {@code s}. */
   public ApiKeyRecord withStatus(KeyStatus s, Instant now) {
-    return new ApiKeyRecord(keyId, type, hint, hash, pepperVersion, ownerId, settings, s,
-        createdAt, now, expiresAt, revokedAt, revokeReason, revokesAt, rotatedFrom, rotatedTo,
-        lastUsedAt, usageCount);
+    return new ApiKeyRecord(
+        keyId,
+        type,
+        hint,
+        hash,
+        pepperVersion,
+        ownerId,
+        settings,
+        s,
+        createdAt,
+        now,
+        expiresAt,
+        revokedAt,
+        revokeReason,
+        revokesAt,
+        rotatedFrom,
+        rotatedTo,
+        lastUsedAt,
+        usageCount);
   }
 
   /** A revoked copy. */
   public ApiKeyRecord revoked(Instant at, String reason, Instant now) {
-    return new ApiKeyRecord(keyId, type, hint, hash, pepperVersion, ownerId, settings,
-        KeyStatus.REVOKED, createdAt, now, expiresAt, at, reason, revokesAt, rotatedFrom,
-        rotatedTo, lastUsedAt, usageCount);
+    return new ApiKeyRecord(
+        keyId,
+        type,
+        hint,
+        hash,
+        pepperVersion,
+        ownerId,
+        settings,
+        KeyStatus.REVOKED,
+        createdAt,
+        now,
+        expiresAt,
+        at,
+        reason,
+        revokesAt,
+        rotatedFrom,
+        rotatedTo,
+        lastUsedAt,
+        usageCount);
   }
 
   /** A copy replaced by {@code newKeyId}, revoked at {@code at} (scheduled). */
   public ApiKeyRecord rotatedTo(String newKeyId, Instant at, Instant now) {
-    return new ApiKeyRecord(keyId, type, hint, hash, pepperVersion, ownerId, settings, status,
-        createdAt, now, expiresAt, revokedAt, revokeReason, at, rotatedFrom, newKeyId, lastUsedAt,
+    return new ApiKeyRecord(
+        keyId,
+        type,
+        hint,
+        hash,
+        pepperVersion,
+        ownerId,
+        settings,
+        status,
+        createdAt,
+        now,
+        expiresAt,
+        revokedAt,
+        revokeReason,
+        at,
+        rotatedFrom,
+        newKeyId,
+        lastUsedAt,
         usageCount);
   }
 
   /** A copy with the hash re-computed under another pepper version. */
   public ApiKeyRecord withHash(String newHash, int version, Instant now) {
-    return new ApiKeyRecord(keyId, type, hint, newHash, version, ownerId, settings, status,
-        createdAt, now, expiresAt, revokedAt, revokeReason, revokesAt, rotatedFrom, rotatedTo,
-        lastUsedAt, usageCount);
+    return new ApiKeyRecord(
+        keyId,
+        type,
+        hint,
+        newHash,
+        version,
+        ownerId,
+        settings,
+        status,
+        createdAt,
+        now,
+        expiresAt,
+        revokedAt,
+        revokeReason,
+        revokesAt,
+        rotatedFrom,
+        rotatedTo,
+        lastUsedAt,
+        usageCount);
   }
 }

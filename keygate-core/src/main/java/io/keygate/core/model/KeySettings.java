@@ -26,6 +26,9 @@ public record KeySettings(
     scopes = List.copyOf(Objects.requireNonNullElse(scopes, List.of()));
     ipAllowlist = List.copyOf(Objects.requireNonNullElse(ipAllowlist, List.of()));
     rateLimits = List.copyOf(Objects.requireNonNullElse(rateLimits, List.of()));
-    meta = meta == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(meta));
+    meta =
+        meta == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(meta));
   }
 }

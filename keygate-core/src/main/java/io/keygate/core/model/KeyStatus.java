@@ -3,9 +3,9 @@ package io.keygate.core.model;
 import java.util.Locale;
 
 /**
- * Lifecycle state of a key. {@link #EXPIRED} is never stored: it is derived from {@code
- * expires_at} at read time, as is the revocation of a rotated key whose grace period has ended
- * but which the sweep has not recorded yet.
+ * Lifecycle state of a key. {@link #EXPIRED} is never stored: it is derived from {@code expires_at}
+ * at read time, as is the revocation of a rotated key whose grace period has ended but which the
+ * sweep has not recorded yet.
  */
 public enum KeyStatus {
   ACTIVE,

@@ -12,20 +12,18 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The store SPI: where key records and the audit log live. Implementations (SQLite,
- * PostgreSQL) are thread-safe and throw {@link io.keygate.core.KeygateException.StoreUnavailable}
- * for infrastructure faults.
+ * The store SPI: where key records and the audit log live. Implementations (SQLite, PostgreSQL) are
+ * thread-safe and throw {@link io.keygate.core.KeygateException.StoreUnavailable} for
+ * infrastructure faults.
  *
- * <p><b>Contract.</b> Everything done through one {@link #inTransaction} call commits together
- * or not at all; transactions are serialisable with respect to each other for the same key
- * (SQLite: one writer; PostgreSQL: {@link KeyStoreTx#lockKey} takes a row lock) and the audit
- * chain is appended under a lock, so concurrent appends never fork it.
+ * <p><b>Contract.</b> Everything done through one {@link #inTransaction} call commits together or
+ * not at all; transactions are serialisable with respect to each other for the same key (SQLite:
+ * one writer; PostgreSQL: {@link KeyStoreTx#lockKey} takes a row lock) and the audit chain is
+ * appended under a lock, so concurrent appends never fork it.
  */
 public interface KeyStore extends AutoCloseable {
 
-  /**
-   * Runs {@code work} in one transaction and commits; any exception rolls back and propagates.
-   */
+  /** Runs {@code work} in one transaction and commits; any exception rolls back and propagates. */
   <T> T inTransaction(Function<KeyStoreTx, T> work);
 
   /** The key whose stored hash is {@code hash}. */

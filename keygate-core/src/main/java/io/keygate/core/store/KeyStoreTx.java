@@ -14,8 +14,8 @@ public interface KeyStoreTx {
   void insertKey(ApiKeyRecord key);
 
   /**
-   * Stores every mutable field of an existing key (hash, settings, status, times, links).
-   * Usage fields are left to {@link KeyStore#recordUsage}.
+   * Stores every mutable field of an existing key (hash, settings, status, times, links). Usage
+   * fields are left to {@link KeyStore#recordUsage}.
    */
   void updateKey(ApiKeyRecord key);
 

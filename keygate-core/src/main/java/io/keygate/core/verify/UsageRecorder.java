@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Counts successful verifications in memory so the hot path never writes to the database; a
  * background task {@link #drain drains} the counts into the store in one batch.
  *
- * <p>Thread-safe. A delta that fails to reach the store is given back with {@link #restore}, so
- * no usage is lost while the store is down.
+ * <p>Thread-safe. A delta that fails to reach the store is given back with {@link #restore}, so no
+ * usage is lost while the store is down.
  */
 public final class UsageRecorder {
   private static final class Counter {
@@ -40,8 +40,7 @@ public final class UsageRecorder {
       long n = e.getValue().count.sumThenReset();
       if (n > 0) {
         out.add(
-            new UsageDelta(
-                e.getKey(), n, Instant.ofEpochMilli(e.getValue().lastUsedMillis.get())));
+            new UsageDelta(e.getKey(), n, Instant.ofEpochMilli(e.getValue().lastUsedMillis.get())));
       }
     }
     return out;

@@ -3,8 +3,8 @@ package io.keygate.core.verify;
 import io.keygate.core.model.ApiKeyRecord;
 
 /**
- * The typed result of verifying a key. Expected rejections are values, never exceptions.
- * Neither variant holds the raw key.
+ * The typed result of verifying a key. Expected rejections are values, never exceptions. Neither
+ * variant holds the raw key.
  */
 public sealed interface Verification permits Verification.Valid, Verification.Rejected {
 

@@ -21,14 +21,14 @@ import java.util.Optional;
  * scopes → record usage (in memory, batched).
  *
  * <p><b>Design.</b> The cache maps the current-pepper hash to the stored record plus its parsed
- * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated
- * against the injected clock on every call, so a cached entry never outlives its validity.
- * Every change made through {@link io.keygate.core.lifecycle.KeyService} invalidates the entry
- * before the change is acknowledged, so revocation holds on the very next verify.
+ * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated against
+ * the injected clock on every call, so a cached entry never outlives its validity. Every change
+ * made through {@link io.keygate.core.lifecycle.KeyService} invalidates the entry before the change
+ * is acknowledged, so revocation holds on the very next verify.
  *
- * <p><b>Security guarantees.</b> Look-alikes and garbage are refused before hashing. Nothing
- * here logs, stores or returns the raw key. Lookups are by keyed hash; equality is decided by
- * the store's exact index match on a 256-bit HMAC, never by comparing secrets in variable time.
+ * <p><b>Security guarantees.</b> Look-alikes and garbage are refused before hashing. Nothing here
+ * logs, stores or returns the raw key. Lookups are by keyed hash; equality is decided by the
+ * store's exact index match on a 256-bit HMAC, never by comparing secrets in variable time.
  * Thread-safe.
  */
 public final class Verifier {
@@ -60,7 +60,11 @@ public final class Verifier {
     this.clock = clock;
     this.usage = usage;
     this.cache =
-        Caffeine.newBuilder().maximumSize(cacheSize).expireAfterWrite(cacheTtl).recordStats().build();
+        Caffeine.newBuilder()
+            .maximumSize(cacheSize)
+            .expireAfterWrite(cacheTtl)
+            .recordStats()
+            .build();
   }
 
   /** Verifies a request. Never throws for bad input; store faults propagate as exceptions. */
@@ -121,8 +125,8 @@ public final class Verifier {
   }
 
   /**
-   * Finds the record of a well-formed key, from the cache or the store; tries older pepper
-   * versions and re-hashes under the current one on a hit.
+   * Finds the record of a well-formed key, from the cache or the store; tries older pepper versions
+   * and re-hashes under the current one on a hit.
    */
   private Entry lookup(String key) {
     // get(key, loader) is atomic per key: an invalidate() racing with a load waits for it and

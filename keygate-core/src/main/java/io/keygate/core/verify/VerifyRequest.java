@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param key the presented key, or {@code null} when none was presented
  * @param ip the client IP, or {@code null} when unknown (a key with an allowlist is then refused)
- * @param requiredScopes the request needs at least one of these (reference design semantics);
- *     empty = no scope requirement
+ * @param requiredScopes the request needs at least one of these (reference design semantics); empty
+ *     = no scope requirement
  * @param method HTTP method of the protected request, or {@code null}
  * @param path path of the protected request, or {@code null}
  */
