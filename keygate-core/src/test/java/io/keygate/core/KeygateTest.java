@@ -30,7 +30,8 @@ class KeygateTest {
     assertThatIllegalStateException().isThrownBy(() -> Keygate.builder().pepper(PEPPER).build());
     assertThatIllegalStateException()
         .isThrownBy(() -> Keygate.builder().store(new InMemoryKeyStore()).build());
-    assertThatThrownBy(() -> Keygate.builder().store(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Keygate.builder().store(null))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test
@@ -65,7 +66,8 @@ class KeygateTest {
             .build();
     CreatedKey k =
         kg.keys()
-            .create(new CreateKey("partner", "acme", null, null, null, null, null, null), Actor.SYSTEM);
+            .create(
+                new CreateKey("partner", "acme", null, null, null, null, null, null), Actor.SYSTEM);
     assertThat(k.secret().reveal()).startsWith("pt_live_");
     assertThat(kg.verifier().verify(VerifyRequest.of(k.secret().reveal())).valid()).isTrue();
   }
@@ -92,7 +94,8 @@ class KeygateTest {
     ManualClock clock = new ManualClock();
     Keygate kg = Keygate.builder().store(flaky).pepper(PEPPER).clock(clock).build();
     CreatedKey k =
-        kg.keys().create(new CreateKey(null, "acme", null, null, null, null, null, null), Actor.SYSTEM);
+        kg.keys()
+            .create(new CreateKey(null, "acme", null, null, null, null, null, null), Actor.SYSTEM);
     for (int i = 0; i < 3; i++) {
       kg.verifier().verify(VerifyRequest.of(k.secret().reveal()));
     }

@@ -14,7 +14,13 @@ class AuditChainTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   private static final AuditEntry BASE =
       new AuditEntry(
-          T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7", Map.of("reason", "leak"));
+          T,
+          "key_admin",
+          "key.revoked",
+          "key_abc",
+          "acme",
+          "203.0.113.7",
+          Map.of("reason", "leak"));
 
   private static List<AuditEvent> chain(int n) {
     List<AuditEvent> out = new ArrayList<>();
@@ -42,31 +48,97 @@ class AuditChainTest {
     String h = AuditChain.hash(1, AuditChain.GENESIS, BASE);
     List<AuditEntry> variants =
         List.of(
-            new AuditEntry(T.plusMillis(1), "key_admin", "key.revoked", "key_abc", "acme",
-                "203.0.113.7", Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin2", "key.revoked", "key_abc", "acme", "203.0.113.7",
+            new AuditEntry(
+                T.plusMillis(1),
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.disabled", "key_abc", "acme", "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin2",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abd", "acme", "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.disabled",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", null, "acme", "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abd",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme2", "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                null,
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", null, "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme2",
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.8",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                null,
+                "203.0.113.7",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", null,
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.8",
                 Map.of("reason", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7",
+            new AuditEntry(
+                T, "key_admin", "key.revoked", "key_abc", "acme", null, Map.of("reason", "leak")),
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak2")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7",
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reasons", "leak")),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7",
-                Map.of()),
-            new AuditEntry(T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7",
+            new AuditEntry(
+                T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7", Map.of()),
+            new AuditEntry(
+                T,
+                "key_admin",
+                "key.revoked",
+                "key_abc",
+                "acme",
+                "203.0.113.7",
                 Map.of("reason", "leak", "x", "y")));
     List<String> hashes = new ArrayList<>();
     hashes.add(h);
@@ -99,9 +171,12 @@ class AuditChainTest {
     m1.put("b", "2");
     m1.put("a", "1");
     Map<String, String> m2 = new HashMap<>(Map.of("a", "1", "b", "2"));
-    assertThat(AuditChain.hash(1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m1)))
+    assertThat(
+            AuditChain.hash(
+                1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m1)))
         .isEqualTo(
-            AuditChain.hash(1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m2)));
+            AuditChain.hash(
+                1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m2)));
   }
 
   @Test
@@ -123,9 +198,12 @@ class AuditChainTest {
     AuditEvent ev = c.get(2);
     AuditEntry e = ev.entry();
     AuditEntry forged =
-        new AuditEntry(e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
+        new AuditEntry(
+            e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
     c.set(2, new AuditEvent(ev.seq(), forged, ev.prevHash(), ev.hash()));
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS)).contains("event 3").contains("altered");
+    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS))
+        .contains("event 3")
+        .contains("altered");
   }
 
   @Test
@@ -134,9 +212,12 @@ class AuditChainTest {
     AuditEvent ev = c.get(2);
     AuditEntry e = ev.entry();
     AuditEntry forged =
-        new AuditEntry(e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
+        new AuditEntry(
+            e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
     c.set(2, new AuditEvent(3, forged, ev.prevHash(), AuditChain.hash(3, ev.prevHash(), forged)));
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS)).startsWith("event 4").contains("previous-hash");
+    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS))
+        .startsWith("event 4")
+        .contains("previous-hash");
   }
 
   @Test

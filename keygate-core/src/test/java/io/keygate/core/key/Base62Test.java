@@ -21,7 +21,8 @@ class Base62Test {
 
   @Test
   void encodeFixed_maxUnsigned32_fitsSixDigits() {
-    // python3 -c 'A="0-9A-Za-z alphabet";n=2**32-1;print("".join(A[(n//62**i)%62] for i in range(5,-1,-1)))'
+    // python3 -c 'A="0-9A-Za-z alphabet";n=2**32-1;print("".join(A[(n//62**i)%62] for i in
+    // range(5,-1,-1)))'
     assertThat(Base62.encodeFixed(0xFFFF_FFFFL, 6)).isEqualTo("4gfFC3");
   }
 
@@ -42,7 +43,9 @@ class Base62Test {
   @Test
   void isDigit_acceptsExactlyTheAlphabet() {
     for (char c = 0; c < 0x3000; c++) {
-      assertThat(Base62.isDigit(c)).as("char %d", (int) c).isEqualTo(Base62.ALPHABET.indexOf(c) >= 0);
+      assertThat(Base62.isDigit(c))
+          .as("char %d", (int) c)
+          .isEqualTo(Base62.ALPHABET.indexOf(c) >= 0);
     }
     assertThat(Base62.isDigit('\uFF10')).isFalse(); // fullwidth zero
   }

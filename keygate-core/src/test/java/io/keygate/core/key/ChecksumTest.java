@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Known-answer vectors computed outside this code base: GitHub's published, expired tokens use
- * the same CRC-32 → 6 base62 digits scheme over their 30-character body.
+ * Known-answer vectors computed outside this code base: GitHub's published, expired tokens use the
+ * same CRC-32 → 6 base62 digits scheme over their 30-character body.
  */
 class ChecksumTest {
   // 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 (published by GitHub, expired)

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
 class KeyHasherTest {
@@ -18,8 +18,10 @@ class KeyHasherTest {
       new Pepper(2, "keygate-test-pepper-v2-0123456789ab".getBytes(StandardCharsets.US_ASCII));
   private static final Pepper V5 = new Pepper(5, new byte[32]);
 
-  // printf '%s' 'known-answer-input' | openssl dgst -sha256 -hmac 'keygate-test-pepper-0123456789abcdef'
-  // (same with python3 -c 'import hmac,hashlib;print(hmac.new(b"keygate-test-pepper-0123456789abcdef",
+  // printf '%s' 'known-answer-input' | openssl dgst -sha256 -hmac
+  // 'keygate-test-pepper-0123456789abcdef'
+  // (same with python3 -c 'import
+  // hmac,hashlib;print(hmac.new(b"keygate-test-pepper-0123456789abcdef",
   //   b"known-answer-input",hashlib.sha256).hexdigest())')
   private static final String HMAC_V1 =
       "3e61aca0216e2575ae5fc35a4a2580313bc12e0bd09862620a831f91f8a1bd5b";

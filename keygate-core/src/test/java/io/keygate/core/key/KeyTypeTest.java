@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class KeyTypeTest {
 
@@ -19,15 +19,26 @@ class KeyTypeTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", "_", "sk", "sk_live", "SK_live_", "sk-live_", "sk__", "sk live_", "ск_", "sk_live_\n",
+        "",
+        "_",
+        "sk",
+        "sk_live",
+        "SK_live_",
+        "sk-live_",
+        "sk__",
+        "sk live_",
+        "ск_",
+        "sk_live_\n",
         "abcdefghijklmnopqrstuvwxyz012345_"
       })
   void new_invalidPrefix_isRejected(String prefix) {
-    assertThatIllegalArgumentException().isThrownBy(() -> new KeyType("custom", prefix, true, false));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new KeyType("custom", prefix, true, false));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "Live", "1live", "live-secret", "a23456789012345678901234567890123456789012"})
+  @ValueSource(
+      strings = {"", "Live", "1live", "live-secret", "a23456789012345678901234567890123456789012"})
   void new_invalidName_isRejected(String name) {
     assertThatIllegalArgumentException().isThrownBy(() -> new KeyType(name, "sk_", true, false));
   }

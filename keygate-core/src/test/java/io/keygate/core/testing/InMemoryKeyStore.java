@@ -29,18 +29,16 @@ import java.util.function.Function;
  * A real, in-memory implementation of the {@link KeyStore} SPI for tests.
  *
  * <p><b>Design.</b> All committed data is one immutable {@code State} behind a volatile field, so
- * reads are lock-free and always see a committed snapshot. Transactions are serialised by one
- * lock; each works on a private copy of the key map plus a list of pending audit events and
- * publishes them together on success (copy-on-write), so an exception leaves nothing behind.
- * {@link KeyStoreTx#updateKey} keeps the stored usage fields, which only {@link #recordUsage}
- * changes. Thread-safe.
+ * reads are lock-free and always see a committed snapshot. Transactions are serialised by one lock;
+ * each works on a private copy of the key map plus a list of pending audit events and publishes
+ * them together on success (copy-on-write), so an exception leaves nothing behind. {@link
+ * KeyStoreTx#updateKey} keeps the stored usage fields, which only {@link #recordUsage} changes.
+ * Thread-safe.
  */
 public final class InMemoryKeyStore implements KeyStore {
   /** Newest first: createdAt descending, then keyId descending. */
   private static final Comparator<ApiKeyRecord> NEWEST_FIRST =
-      Comparator.comparing(ApiKeyRecord::createdAt)
-          .thenComparing(ApiKeyRecord::keyId)
-          .reversed();
+      Comparator.comparing(ApiKeyRecord::createdAt).thenComparing(ApiKeyRecord::keyId).reversed();
 
   private record State(Map<String, ApiKeyRecord> byId, List<AuditEvent> audit) {
     Optional<ApiKeyRecord> byHash(String hash) {
