@@ -64,12 +64,12 @@ final class AdminCommand implements Runnable {
         }
       }
       try (KeyStore store = KeygateServer.openStore(cfg)) {
-        Keygate kg =
-            Keygate.builder().store(store).peppers(KeygateServer.loadPeppers(cfg)).build();
+        Keygate kg = Keygate.builder().store(store).peppers(KeygateServer.loadPeppers(cfg)).build();
         String user = System.getProperty("user.name", "unknown");
         CreatedKey t =
             kg.keys()
-                .createAdminToken(ownerId, s.isEmpty() ? null : s, name, new Actor("cli:" + user, null, null));
+                .createAdminToken(
+                    ownerId, s.isEmpty() ? null : s, name, new Actor("cli:" + user, null, null));
         var out = spec.commandLine().getOut();
         out.println(t.secret().reveal());
         out.flush();

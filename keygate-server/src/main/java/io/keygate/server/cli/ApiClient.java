@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * A small client of the Keygate HTTP API for the CLI. The admin token comes from the
- * environment, never from the command line (where it would land in shell history).
+ * A small client of the Keygate HTTP API for the CLI. The admin token comes from the environment,
+ * never from the command line (where it would land in shell history).
  */
 final class ApiClient {
   /** An error answer of the API. */

@@ -73,7 +73,10 @@ final class KeysCommand implements Runnable {
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key (shown once).")
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create a key (shown once).")
   static final class Create extends Remote implements Callable<Integer> {
     @Option(names = "--owner-id", required = true, description = "Owner of the key.")
     String ownerId;
@@ -137,7 +140,9 @@ final class KeysCommand implements Runnable {
         return print(page);
       }
       PrintWriter o = out();
-      o.printf("%-28s %-16s %-20s %-9s %-24s %s%n", "KEY ID", "TYPE", "OWNER", "STATUS", "HINT", "SCOPES");
+      o.printf(
+          "%-28s %-16s %-20s %-9s %-24s %s%n",
+          "KEY ID", "TYPE", "OWNER", "STATUS", "HINT", "SCOPES");
       for (JsonNode k : page.path("data")) {
         o.printf(
             "%-28s %-16s %-20s %-9s %-24s %s%n",
@@ -167,7 +172,10 @@ final class KeysCommand implements Runnable {
     }
   }
 
-  @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Rotate a key (new key shown once).")
+  @Command(
+      name = "rotate",
+      mixinStandardHelpOptions = true,
+      description = "Rotate a key (new key shown once).")
   static final class Rotate extends Remote implements Callable<Integer> {
     @Parameters(paramLabel = "KEY_ID")
     String keyId;

@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The pepper file: one line per version, {@code v<N>:<base64 secret>}; the highest version
- * mints. Generated with 32 random bytes and owner-only permissions (0600) when absent.
+ * The pepper file: one line per version, {@code v<N>:<base64 secret>}; the highest version mints.
+ * Generated with 32 random bytes and owner-only permissions (0600) when absent.
  *
- * <p><b>Security guarantees.</b> Refuses to read a file that group or others may read, so a
- * pepper never sits world-readable. Never prints secret material.
+ * <p><b>Security guarantees.</b> Refuses to read a file that group or others may read, so a pepper
+ * never sits world-readable. Never prints secret material.
  */
 public final class PepperFile {
   private static final Set<PosixFilePermission> OWNER_ONLY =

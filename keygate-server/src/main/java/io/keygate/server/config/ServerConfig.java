@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Server configuration: every setting with its default, read from environment variables
- * ({@code KEYGATE_*}) and overridden by command-line flags. Validated on construction.
+ * Server configuration: every setting with its default, read from environment variables ({@code
+ * KEYGATE_*}) and overridden by command-line flags. Validated on construction.
  *
  * @param host interface to bind ({@value #DEFAULT_HOST}; {@code 0.0.0.0} to expose)
  * @param port TCP port ({@value #DEFAULT_PORT}; 0 picks a free one)
@@ -85,7 +85,8 @@ public record ServerConfig(
   /** Reads {@code KEYGATE_*} variables from {@code env}; unset ones take their defaults. */
   public static ServerConfig fromEnv(Map<String, String> env) {
     KeyPolicy d = KeyPolicy.DEFAULTS;
-    Duration maxTtl = Duration.ofDays(intVar(env, "KEYGATE_MAX_TTL_DAYS", (int) d.maxTtl().toDays()));
+    Duration maxTtl =
+        Duration.ofDays(intVar(env, "KEYGATE_MAX_TTL_DAYS", (int) d.maxTtl().toDays()));
     Duration maxGrace =
         Duration.ofHours(intVar(env, "KEYGATE_MAX_GRACE_HOURS", (int) d.maxGrace().toHours()));
     KeyPolicy policy =
@@ -144,15 +145,37 @@ public record ServerConfig(
 
   /** A copy with other network settings. */
   public ServerConfig withNetwork(String newHost, int newPort) {
-    return new ServerConfig(newHost, newPort, dataDir, databaseUrl, pepperFile, pepperEnv,
-        cacheSize, cacheTtl, usageFlushInterval, sweepInterval, maxBodyBytes, trustedProxies,
+    return new ServerConfig(
+        newHost,
+        newPort,
+        dataDir,
+        databaseUrl,
+        pepperFile,
+        pepperEnv,
+        cacheSize,
+        cacheTtl,
+        usageFlushInterval,
+        sweepInterval,
+        maxBodyBytes,
+        trustedProxies,
         policy);
   }
 
   /** A copy with other storage settings. */
   public ServerConfig withStorage(Path newDataDir, String newDatabaseUrl) {
-    return new ServerConfig(host, port, newDataDir, newDatabaseUrl, pepperFile, pepperEnv,
-        cacheSize, cacheTtl, usageFlushInterval, sweepInterval, maxBodyBytes, trustedProxies,
+    return new ServerConfig(
+        host,
+        port,
+        newDataDir,
+        newDatabaseUrl,
+        pepperFile,
+        pepperEnv,
+        cacheSize,
+        cacheTtl,
+        usageFlushInterval,
+        sweepInterval,
+        maxBodyBytes,
+        trustedProxies,
         policy);
   }
 
@@ -168,7 +191,8 @@ public record ServerConfig(
     m.put("port", port);
     m.put("data_dir", dataDir.toAbsolutePath().normalize().toString());
     m.put("database", databaseUrl == null ? "sqlite (data_dir/keygate.db)" : maskUrl(databaseUrl));
-    m.put("pepper", pepperEnv != null ? "KEYGATE_PEPPER (****)" : effectivePepperFile() + " (****)");
+    m.put(
+        "pepper", pepperEnv != null ? "KEYGATE_PEPPER (****)" : effectivePepperFile() + " (****)");
     m.put("cache_size", cacheSize);
     m.put("cache_ttl", cacheTtl.toString());
     m.put("usage_flush_interval", usageFlushInterval.toString());

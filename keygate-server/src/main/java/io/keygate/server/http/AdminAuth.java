@@ -34,7 +34,10 @@ public final class AdminAuth {
     String token = bearer(ctx);
     if (token == null) {
       throw new ApiError(
-          401, "unauthorized", "an admin token is required: Authorization: Bearer <token>", CHALLENGE);
+          401,
+          "unauthorized",
+          "an admin token is required: Authorization: Bearer <token>",
+          CHALLENGE);
     }
     String ip = clientIp.of(ctx);
     Verification v = verifier.verify(new VerifyRequest(token, ip, List.of(), null, null));
@@ -43,7 +46,9 @@ public final class AdminAuth {
       throw new ApiError(
           401,
           "unauthorized",
-          "the admin token is not valid (" + (rec != null && v.valid() ? "not an admin token" : v.outcome().code()) + ")",
+          "the admin token is not valid ("
+              + (rec != null && v.valid() ? "not an admin token" : v.outcome().code())
+              + ")",
           CHALLENGE);
     }
     if (!rec.settings().scopes().contains(scope)) {

@@ -4,8 +4,8 @@ import io.keygate.core.KeygateException;
 import java.util.Map;
 
 /**
- * An HTTP-level refusal (authentication, authorization, media type, size) with its status,
- * stable error code and optional response headers.
+ * An HTTP-level refusal (authentication, authorization, media type, size) with its status, stable
+ * error code and optional response headers.
  */
 public final class ApiError extends KeygateException {
   private final int status;

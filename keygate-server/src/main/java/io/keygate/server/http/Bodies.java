@@ -12,8 +12,8 @@ final class Bodies {
   private Bodies() {}
 
   /**
-   * The reference design's single form: {@code {"requests": 1000, "window": 3600}} (seconds), or
-   * a named bucket in {@code rate_limits}.
+   * The reference design's single form: {@code {"requests": 1000, "window": 3600}} (seconds), or a
+   * named bucket in {@code rate_limits}.
    */
   record RateLimitBody(String name, Long requests, Long window) {
     RateLimit toRateLimit(String defaultName) {

@@ -54,7 +54,8 @@ public final class Json {
     try {
       T v = MAPPER.readValue(body, type);
       if (v == null) {
-        throw new KeygateException.InvalidRequest("invalid_json", "request body must be a JSON object");
+        throw new KeygateException.InvalidRequest(
+            "invalid_json", "request body must be a JSON object");
       }
       return v;
     } catch (UnrecognizedPropertyException e) {

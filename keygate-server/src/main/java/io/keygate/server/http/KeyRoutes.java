@@ -92,7 +92,10 @@ final class KeyRoutes {
 
   private void get(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
-    HttpApi.json(ctx, 200, Views.KeyView.of(kg.keys().get(Requests.keyId(ctx), actor), kg.clock().instant()));
+    HttpApi.json(
+        ctx,
+        200,
+        Views.KeyView.of(kg.keys().get(Requests.keyId(ctx), actor), kg.clock().instant()));
   }
 
   private void update(Context ctx) {
@@ -118,7 +121,8 @@ final class KeyRoutes {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
     String id = Requests.keyId(ctx);
     Bodies.RevokeBody b = Requests.body(ctx, Bodies.RevokeBody.class);
-    HttpApi.json(ctx, 200, Views.KeyView.of(kg.keys().revoke(id, b.reason(), actor), kg.clock().instant()));
+    HttpApi.json(
+        ctx, 200, Views.KeyView.of(kg.keys().revoke(id, b.reason(), actor), kg.clock().instant()));
   }
 
   private void rotate(Context ctx) {
@@ -154,12 +158,18 @@ final class KeyRoutes {
 
   private void disable(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
-    HttpApi.json(ctx, 200, Views.KeyView.of(kg.keys().disable(Requests.keyId(ctx), actor), kg.clock().instant()));
+    HttpApi.json(
+        ctx,
+        200,
+        Views.KeyView.of(kg.keys().disable(Requests.keyId(ctx), actor), kg.clock().instant()));
   }
 
   private void enable(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
-    HttpApi.json(ctx, 200, Views.KeyView.of(kg.keys().enable(Requests.keyId(ctx), actor), kg.clock().instant()));
+    HttpApi.json(
+        ctx,
+        200,
+        Views.KeyView.of(kg.keys().enable(Requests.keyId(ctx), actor), kg.clock().instant()));
   }
 
   private static String emptyToNull(String s) {

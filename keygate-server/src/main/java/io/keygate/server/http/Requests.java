@@ -8,8 +8,8 @@ final class Requests {
   private Requests() {}
 
   /**
-   * Parses a JSON body into {@code type}; an empty body counts as {@code {}}. A non-empty body
-   * must be sent as {@code application/json}.
+   * Parses a JSON body into {@code type}; an empty body counts as {@code {}}. A non-empty body must
+   * be sent as {@code application/json}.
    */
   static <T> T body(Context ctx, Class<T> type) {
     byte[] raw = ctx.bodyAsBytes();

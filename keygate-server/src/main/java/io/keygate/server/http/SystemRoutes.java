@@ -39,8 +39,7 @@ final class SystemRoutes {
       kg.store().findById("key_readiness_probe");
       HttpApi.json(ctx, 200, Map.of("status", "ready"));
     } catch (RuntimeException e) {
-      HttpApi.json(
-          ctx, 503, new Views.ErrorBody("store_unavailable", "the store does not answer"));
+      HttpApi.json(ctx, 503, new Views.ErrorBody("store_unavailable", "the store does not answer"));
     }
   }
 
