@@ -12,19 +12,19 @@ import java.util.Objects;
  * Every output format prints {@link #redacted()} and {@link #fingerprint()}; only the explicit
  * report-to-server path calls {@code secret().reveal()}.
  *
- * @param file the file path as scanned, the path inside the repository for history scans, or
- *     {@code "-"} for standard input
+ * @param file the file path as scanned, the path inside the repository for history scans, or {@code
+ *     "-"} for standard input
  * @param line 1-based line of the key's first character
- * @param column 1-based column of the key's first character, in UTF-16 code units (SARIF's
- *     default column kind)
- * @param endLine 1-based line of the key's last character (differs from {@code line} only for
- *     keys split across lines)
- * @param endColumn 1-based column just past the key's last character on {@code endLine}
- *     (exclusive, as SARIF's {@code endColumn})
+ * @param column 1-based column of the key's first character, in UTF-16 code units (SARIF's default
+ *     column kind)
+ * @param endLine 1-based line of the key's last character (differs from {@code line} only for keys
+ *     split across lines)
+ * @param endColumn 1-based column just past the key's last character on {@code endLine} (exclusive,
+ *     as SARIF's {@code endColumn})
  * @param keyType the configured key type whose prefix the key carries
  * @param redacted prefix, first 4 body characters, {@code …}, last 4 characters
- * @param fingerprint lower-case hex SHA-256 of the raw key: lets a server match the key against
- *     a list of SHA-256 hashes without receiving the key
+ * @param fingerprint lower-case hex SHA-256 of the raw key: lets a server match the key against a
+ *     list of SHA-256 hashes without receiving the key
  * @param commit the commit that introduced the key, or {@code null} outside history scans
  * @param split whether the key was reassembled from fragments on several lines
  * @param secret the raw key; never printed by any output format
@@ -58,7 +58,16 @@ public record Finding(
   /** The same finding attributed to {@code commit}. */
   public Finding withCommit(CommitInfo commit) {
     return new Finding(
-        file, line, column, endLine, endColumn, keyType, redacted, fingerprint, commit, split,
+        file,
+        line,
+        column,
+        endLine,
+        endColumn,
+        keyType,
+        redacted,
+        fingerprint,
+        commit,
+        split,
         secret);
   }
 

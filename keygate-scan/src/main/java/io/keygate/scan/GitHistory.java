@@ -27,12 +27,12 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  * Scans every commit reachable from any ref (branches, tags, remotes, stash, HEAD).
  *
  * <p>Design note: commits are visited parents first (topological, reversed). For each commit the
- * files whose blob differs from the same path in every parent (or every file of a root commit)
- * are scanned whole; files that are unchanged or taken from a parent are not, so each blob is
- * read about once. A key is reported once per path, with the first commit in that order that
- * contains it — the commit that introduced it — even if the file was later changed, the key
- * removed, or the file deleted. Symlinks and submodules are not followed; blobs with a NUL byte
- * in their first 8 KiB are skipped as binary. Not thread-safe: one per scan.
+ * files whose blob differs from the same path in every parent (or every file of a root commit) are
+ * scanned whole; files that are unchanged or taken from a parent are not, so each blob is read
+ * about once. A key is reported once per path, with the first commit in that order that contains it
+ * — the commit that introduced it — even if the file was later changed, the key removed, or the
+ * file deleted. Symlinks and submodules are not followed; blobs with a NUL byte in their first 8
+ * KiB are skipped as binary. Not thread-safe: one per scan.
  */
 final class GitHistory {
   private final StreamScan scan;

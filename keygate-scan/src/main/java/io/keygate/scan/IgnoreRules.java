@@ -12,11 +12,11 @@ import java.util.List;
 import org.eclipse.jgit.ignore.IgnoreNode;
 
 /**
- * The stack of {@code .gitignore} rule sets in force while walking a directory tree, evaluated
- * with JGit's {@link IgnoreNode} the way git does: the deepest file that has an opinion wins, and
- * a negated match defers to the parent with its answer inverted. The work tree's {@code
- * .git/info/exclude} and the {@code .gitignore} files of directories above the scan root (up to
- * the work tree top) apply too. Not thread-safe: one per walk.
+ * The stack of {@code .gitignore} rule sets in force while walking a directory tree, evaluated with
+ * JGit's {@link IgnoreNode} the way git does: the deepest file that has an opinion wins, and a
+ * negated match defers to the parent with its answer inverted. The work tree's {@code
+ * .git/info/exclude} and the {@code .gitignore} files of directories above the scan root (up to the
+ * work tree top) apply too. Not thread-safe: one per walk.
  */
 final class IgnoreRules {
   private record Frame(Path dir, IgnoreNode node) {}

@@ -15,9 +15,9 @@ import java.util.List;
 /**
  * The byte-level key finder.
  *
- * <p>Design note: the hot loop looks only for {@code '_'} bytes, since every prefix ends in one
- * and a key body (base62) contains none. At each underscore it counts the base62 run that follows
- * (most underscores in text fail after a few bytes) and only when exactly {@value #TAIL} base62
+ * <p>Design note: the hot loop looks only for {@code '_'} bytes, since every prefix ends in one and
+ * a key body (base62) contains none. At each underscore it counts the base62 run that follows (most
+ * underscores in text fail after a few bytes) and only when exactly {@value #TAIL} base62
  * characters follow does it compare the configured prefixes backwards from the underscore, check
  * both word boundaries and confirm the CRC-32 checksum. No regular expressions, no allocation
  * except for confirmed keys. When a shorter run ends at a quote, a backslash or a line end right
@@ -90,8 +90,8 @@ final class KeyMatcher {
   }
 
   /**
-   * Finds keys whose prefix-ending underscore lies in {@code [from, to)}. Bytes up to {@code
-   * limit} are valid; when {@code atEnd}, {@code limit} is the end of the data (a word boundary),
+   * Finds keys whose prefix-ending underscore lies in {@code [from, to)}. Bytes up to {@code limit}
+   * are valid; when {@code atEnd}, {@code limit} is the end of the data (a word boundary),
    * otherwise at least {@code SPLIT_WINDOW + TAIL + 2} bytes lie between {@code to} and {@code
    * limit}. Bytes before {@code from} (down to index 0) must include the 33 bytes before any
    * prefix, or index 0 must be the start of the data.
@@ -115,8 +115,8 @@ final class KeyMatcher {
   }
 
   /**
-   * Handles the underscore at {@code u}: reports a key whose prefix ends there, if any, and
-   * returns the next index worth examining (past the base62 run, which holds no underscore).
+   * Handles the underscore at {@code u}: reports a key whose prefix ends there, if any, and returns
+   * the next index worth examining (past the base62 run, which holds no underscore).
    */
   private int atUnderscore(byte[] buf, int u, int limit, HitSink sink) {
     int t = u + 1;
@@ -226,8 +226,8 @@ final class KeyMatcher {
   }
 
   /**
-   * If a fragment ends at {@code c} and another starts after a supported continuation, the index
-   * of the next fragment's first character; else -1.
+   * If a fragment ends at {@code c} and another starts after a supported continuation, the index of
+   * the next fragment's first character; else -1.
    */
   private static int continuation(byte[] buf, int c, int end) {
     if (c >= end) {

@@ -12,7 +12,7 @@ import java.util.Locale;
  * Stateless and thread-safe.
  */
 public enum ReportFormat {
-  /** One line per finding: {@code path:line:col  type  sk_live_abcd…wxyz}, plus commit data. */
+  /** One line per finding: {@code path:line:col type sk_live_abcd…wxyz}, plus commit data. */
   TEXT,
   /** A JSON array of findings with snake_case fields (see docs/scanner.md). */
   JSON,

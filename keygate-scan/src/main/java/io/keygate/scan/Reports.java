@@ -207,7 +207,8 @@ final class Reports {
   private static void rule(ObjectNode r, KeyType t) {
     r.put("id", ruleId(t));
     r.put("name", "Leaked" + camel(t.name()) + "Key");
-    r.putObject("shortDescription").put("text", "Leaked " + kind(t) + " (" + t.prefix() + ")");
+    r.putObject("shortDescription")
+        .put("text", "Leaked Keygate " + t.name() + " key (" + t.prefix() + ")");
     r.putObject("fullDescription")
         .put(
             "text",
@@ -219,8 +220,9 @@ final class Reports {
                 + " look-alike. Anyone who can read this file or commit can use it.");
     String action =
         t.live()
-            ? "Revoke or rotate the key now (keygate keys revoke, or report it with"
-                + " keygate scan --report-to), then remove it from the file and from history."
+            ? "Revoke or rotate the key in Keygate now (or send it to the server with"
+                + " keygate scan --report-to, which revokes it), then remove it from the file and"
+                + " from history."
             : "Test keys grant no production access, but remove it and rotate it anyway.";
     ObjectNode help = r.putObject("help");
     help.put(
@@ -305,8 +307,7 @@ final class Reports {
       tags.add("fingerprint-sha256:" + f.fingerprint());
       o.put("RuleID", rule);
       o.put(
-          "Fingerprint",
-          (c == null ? "" : c.sha() + ":") + f.file() + ":" + rule + ":" + f.line());
+          "Fingerprint", (c == null ? "" : c.sha() + ":") + f.file() + ":" + rule + ":" + f.line());
     }
     JSON.writeValue(out, arr);
     out.write('\n');

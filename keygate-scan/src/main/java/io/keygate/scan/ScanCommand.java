@@ -27,19 +27,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code keygate scan}: finds checksum-confirmed Keygate keys in files, directories, standard
- * input or a repository's whole git history, prints redacted findings and exits non-zero when it
- * finds any. Register it as a subcommand ({@code new CommandLine(root).addSubcommand(new
+ * {@code keygate scan}: finds checksum-confirmed Keygate keys in files, directories, standard input
+ * or a repository's whole git history, prints redacted findings and exits non-zero when it finds
+ * any. Register it as a subcommand ({@code new CommandLine(root).addSubcommand(new
  * ScanCommand(keyTypes))}) or run it standalone through {@link #main}.
  *
  * <p>Exit codes: {@value #EXIT_CLEAN} nothing found, {@value #EXIT_FOUND} keys found, {@value
- * #EXIT_USAGE} usage error (picocli's usage exit code, also for a refused {@code --report-to}
- * URL or a missing token), {@value #EXIT_ERROR} the scan or the report failed (I/O, git, HTTP).
+ * #EXIT_USAGE} usage error (picocli's usage exit code, also for a refused {@code --report-to} URL
+ * or a missing token), {@value #EXIT_ERROR} the scan or the report failed (I/O, git, HTTP).
  *
- * <p><b>Security guarantees.</b> No output format prints a full key: text, JSON, SARIF and
- * gitleaks output carry the redacted form and the SHA-256 fingerprint only. Raw keys leave the
- * process only with {@code --report-to}, and only over https or to a loopback address, with the
- * token from {@code KEYGATE_TOKEN}.
+ * <p><b>Security guarantees.</b> No output format prints a full key: text, JSON, SARIF and gitleaks
+ * output carry the redacted form and the SHA-256 fingerprint only. Raw keys leave the process only
+ * with {@code --report-to}, and only over https or to a loopback address, with the token from
+ * {@code KEYGATE_TOKEN}.
  *
  * <p>Not thread-safe: picocli fills one instance per invocation.
  */
@@ -182,8 +182,7 @@ public final class ScanCommand implements Callable<Integer> {
         throw usage("no such file or directory: " + t);
       }
     }
-    Scanner scanner =
-        Scanner.builder().keyTypes(types).respectGitignore(!noGitignore).build();
+    Scanner scanner = Scanner.builder().keyTypes(types).respectGitignore(!noGitignore).build();
     ScanStats stats = new ScanStats();
     List<Finding> findings = new ArrayList<>();
     ScheduledExecutorService progress = quiet ? null : startProgress(stats);
@@ -204,7 +203,9 @@ public final class ScanCommand implements Callable<Integer> {
           stderr.printf(
               Locale.ROOT,
               "keygate scan: reported %d finding(s) to %s (HTTP %d)%n",
-              findings.size(), reporter.endpoint(), status);
+              findings.size(),
+              reporter.endpoint(),
+              status);
         }
       }
     } catch (IOException | ScanException | IllegalArgumentException e) {
@@ -216,8 +217,7 @@ public final class ScanCommand implements Callable<Integer> {
       }
     }
     if (!quiet) {
-      stderr.printf(
-          "keygate scan: %d finding(s) in %s%n", findings.size(), describe(stats));
+      stderr.printf("keygate scan: %d finding(s) in %s%n", findings.size(), describe(stats));
     }
     return findings.isEmpty() ? EXIT_CLEAN : EXIT_FOUND;
   }

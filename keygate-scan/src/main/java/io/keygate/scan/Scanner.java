@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * prefix — in byte buffers, streams, files and directories, and the whole history of a git
  * repository. Every candidate is confirmed with the CRC-32 checksum ({@link
  * io.keygate.core.key.Checksum#matches}): look-alikes with a wrong checksum are never findings.
- * Keys must stand as words: the character before the prefix and the one after the checksum must
- * not be base62 or {@code _}.
+ * Keys must stand as words: the character before the prefix and the one after the checksum must not
+ * be base62 or {@code _}.
  *
  * <pre>{@code
  * Scanner scanner = Scanner.builder().keyTypes(KeyTypes.defaults()).build();
@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  * wrap), unless {@link Builder#splitLines(boolean) splitLines(false)}.
  *
  * <p>Thread-safety: a {@code Scanner} is immutable and may be shared; each scan call uses its own
- * buffers, so calls may run concurrently. Findings are delivered to the sink on the calling
- * thread, in input order.
+ * buffers, so calls may run concurrently. Findings are delivered to the sink on the calling thread,
+ * in input order.
  *
  * <p><b>Security guarantees.</b> The scanner never prints anything. A {@link Finding} carries the
  * raw key only inside an {@link io.keygate.core.key.ApiKeySecret}; every output format of this
@@ -194,9 +194,7 @@ public final class Scanner {
     }
   }
 
-  /**
-   * Builds a {@link Scanner}; fails fast on bad values. Not thread-safe; the built scanner is.
-   */
+  /** Builds a {@link Scanner}; fails fast on bad values. Not thread-safe; the built scanner is. */
   public static final class Builder {
     private KeyTypes keyTypes = KeyTypes.defaults();
     private boolean splitLines = true;

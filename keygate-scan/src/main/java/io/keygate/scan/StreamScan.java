@@ -13,9 +13,9 @@ import java.util.function.Consumer;
  * <p>Design note: each chunk hands the matcher the underscores in {@code [from, to)} while keeping
  * {@link #LOOKAHEAD} bytes after {@code to} (for the key tail and the split-key pass) and {@link
  * #LOOKBEHIND} bytes before {@code from} (for the prefix and its boundary), so every underscore is
- * examined exactly once and no key is lost at a chunk edge. Lines are counted only over bytes
- * that leave the buffer or precede a hit; columns are computed from the line start, carried over
- * chunk edges for very long lines.
+ * examined exactly once and no key is lost at a chunk edge. Lines are counted only over bytes that
+ * leave the buffer or precede a hit; columns are computed from the line start, carried over chunk
+ * edges for very long lines.
  *
  * <p>Not thread-safe: one instance per scanning thread; the buffer is reused across streams.
  */
@@ -43,8 +43,8 @@ final class StreamScan {
   /**
    * Scans {@code in} to its end.
    *
-   * @param skipBinary whether to stop (and count a skipped binary) when the first 8 KiB hold a
-   *     NUL byte
+   * @param skipBinary whether to stop (and count a skipped binary) when the first 8 KiB hold a NUL
+   *     byte
    * @return false if the stream was skipped as binary
    */
   boolean scan(
@@ -156,7 +156,10 @@ final class StreamScan {
 
     int columnAt(byte[] b, int at) {
       advance(b, at);
-      return 1 + (lineStartInBuffer ? utf16Units(b, lineStart, at) : carriedUnits + utf16Units(b, 0, at));
+      return 1
+          + (lineStartInBuffer
+              ? utf16Units(b, lineStart, at)
+              : carriedUnits + utf16Units(b, 0, at));
     }
 
     private void advance(byte[] b, int to) {

@@ -19,8 +19,8 @@ import java.util.Random;
  * </pre>
  *
  * <p>It generates about 200 MB (or the given size) of log- and source-like ASCII text with
- * snake_case identifiers, URLs, look-alikes and a real key every ~64 KiB, scans it from memory
- * with {@link Scanner#scanStream} five times on one thread and prints MB/s for each run.
+ * snake_case identifiers, URLs, look-alikes and a real key every ~64 KiB, scans it from memory with
+ * {@link Scanner#scanStream} five times on one thread and prints MB/s for each run.
  */
 public final class ScanThroughput {
   private ScanThroughput() {}
@@ -29,9 +29,27 @@ public final class ScanThroughput {
   static byte[] corpus(int megabytes, long seed, int[] plantedOut) {
     Random rnd = new Random(seed);
     String[] words = {
-      "user_id", "request", "GET", "/v1/keys", "status=200", "latency_ms=12", "the", "and",
-      "sk_", "pk_live", "trace_id=4bf92f3577b34da6", "INFO", "WARN", "snake_case_name", "if",
-      "return", "x_forwarded_for", "{\"ok\":true}", "0x7f", "__init__", "https://example.test/a_b",
+      "user_id",
+      "request",
+      "GET",
+      "/v1/keys",
+      "status=200",
+      "latency_ms=12",
+      "the",
+      "and",
+      "sk_",
+      "pk_live",
+      "trace_id=4bf92f3577b34da6",
+      "INFO",
+      "WARN",
+      "snake_case_name",
+      "if",
+      "return",
+      "x_forwarded_for",
+      "{\"ok\":true}",
+      "0x7f",
+      "__init__",
+      "https://example.test/a_b",
     };
     List<KeyType> types = Keys.TYPES.all();
     int target = megabytes * 1_000_000;

@@ -25,9 +25,7 @@ class ScannerTest {
   /** Expected location of a real key. */
   record Placed(String file, long line, int column, String key) {}
 
-  /**
-   * Writes a corpus of files: every key type in several contexts, and look-alikes next to them.
-   */
+  /** Writes a corpus of files: every key type in several contexts, and look-alikes next to them. */
   static List<Placed> writeCorpus(Path dir) throws IOException {
     List<Placed> placed = new ArrayList<>();
     int fileNo = 0;
@@ -89,7 +87,8 @@ class ScannerTest {
     assertThat(found).hasSize(placed.size());
     Set<String> expected = new HashSet<>();
     for (Placed p : placed) {
-      expected.add(dir.resolve(p.file()) + ":" + p.line() + ":" + p.column() + ":" + Keys.sha(p.key()));
+      expected.add(
+          dir.resolve(p.file()) + ":" + p.line() + ":" + p.column() + ":" + Keys.sha(p.key()));
     }
     Set<String> actual =
         found.stream()
@@ -111,11 +110,14 @@ class ScannerTest {
 
     List<Finding> found = scanner.scan("x", text);
 
-    assertThat(found).singleElement().satisfies(f -> {
-      assertThat(f.line()).isEqualTo(2);
-      assertThat(f.column()).isEqualTo(6);
-      assertThat(f.endColumn()).isEqualTo(6 + key.length());
-    });
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.line()).isEqualTo(2);
+              assertThat(f.column()).isEqualTo(6);
+              assertThat(f.endColumn()).isEqualTo(6 + key.length());
+            });
   }
 
   @Test
@@ -222,11 +224,31 @@ class ScannerTest {
     String bad = Keys.badChecksum(t);
     String good = Keys.real(t);
     String text =
-        "a = \"" + bad.substring(0, 20) + "\" +\n  \"" + bad.substring(20) + "\"\n"
-            + "b = \"" + good.substring(0, 20) + "\" +\n  \"" + good.substring(20) + "X\"\n"
-            + "c = \"" + good.substring(0, 20) + "\" +\n  \"" + good.substring(20, 48) + "\"\n"
-            + "d = \"" + good.substring(0, 20) + "\" ,\n  \"" + good.substring(20) + "\"\n"
-            + "e = " + good.substring(0, 20) + "\n  " + good.substring(20) + "\n";
+        "a = \""
+            + bad.substring(0, 20)
+            + "\" +\n  \""
+            + bad.substring(20)
+            + "\"\n"
+            + "b = \""
+            + good.substring(0, 20)
+            + "\" +\n  \""
+            + good.substring(20)
+            + "X\"\n"
+            + "c = \""
+            + good.substring(0, 20)
+            + "\" +\n  \""
+            + good.substring(20, 48)
+            + "\"\n"
+            + "d = \""
+            + good.substring(0, 20)
+            + "\" ,\n  \""
+            + good.substring(20)
+            + "\"\n"
+            + "e = "
+            + good.substring(0, 20)
+            + "\n  "
+            + good.substring(20)
+            + "\n";
 
     assertThat(scanner.scan("x", text.getBytes(StandardCharsets.US_ASCII))).isEmpty();
   }
@@ -290,7 +312,8 @@ class ScannerTest {
     int chunk = 8192;
     String k = Keys.real("live_secret");
     for (int offset = chunk - 1300; offset < chunk; offset += 37) {
-      String text = "z".repeat(offset) + "\n\"" + k.substring(0, 20) + "\" +\n\"" + k.substring(20) + "\"\n";
+      String text =
+          "z".repeat(offset) + "\n\"" + k.substring(0, 20) + "\" +\n\"" + k.substring(20) + "\"\n";
       StreamScan small = new StreamScan(new KeyMatcher(Keys.TYPES, true), chunk);
       List<Finding> found = new ArrayList<>();
       small.scan(
@@ -299,7 +322,11 @@ class ScannerTest {
           false,
           new ScanStats(),
           found::add);
-      assertThat(found).as("offset %d", offset).singleElement().extracting(Finding::line).isEqualTo(2L);
+      assertThat(found)
+          .as("offset %d", offset)
+          .singleElement()
+          .extracting(Finding::line)
+          .isEqualTo(2L);
     }
   }
 
@@ -309,15 +336,19 @@ class ScannerTest {
     List<Finding> found = new ArrayList<>();
     scanner.scanStream(
         "-",
-        new ByteArrayInputStream(("log line\nuser sent " + k + "\n").getBytes(StandardCharsets.US_ASCII)),
+        new ByteArrayInputStream(
+            ("log line\nuser sent " + k + "\n").getBytes(StandardCharsets.US_ASCII)),
         new ScanStats(),
         found::add);
 
-    assertThat(found).singleElement().satisfies(f -> {
-      assertThat(f.file()).isEqualTo("-");
-      assertThat(f.line()).isEqualTo(2);
-      assertThat(f.column()).isEqualTo(11);
-    });
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.file()).isEqualTo("-");
+              assertThat(f.line()).isEqualTo(2);
+              assertThat(f.column()).isEqualTo(11);
+            });
   }
 
   @Test
@@ -353,7 +384,10 @@ class ScannerTest {
     assertThat(stats.skippedBinary()).isEqualTo(1);
 
     List<Finding> all = new ArrayList<>();
-    Scanner.builder().respectGitignore(false).build().scanPaths(List.of(dir), new ScanStats(), all::add);
+    Scanner.builder()
+        .respectGitignore(false)
+        .build()
+        .scanPaths(List.of(dir), new ScanStats(), all::add);
     assertThat(all).hasSize(7);
   }
 
@@ -396,12 +430,17 @@ class ScannerTest {
   void builder_customTypes_onlyThosePrefixes() {
     io.keygate.core.key.KeyTypes custom =
         io.keygate.core.key.KeyTypes.of(List.of(new KeyType("acme", "acme_", true, false)));
-    String acme = new io.keygate.core.key.KeyFormat(custom, java.security.SecureRandom::new)
-        .generate(custom.byName("acme").orElseThrow()).reveal();
+    String acme =
+        new io.keygate.core.key.KeyFormat(custom, java.security.SecureRandom::new)
+            .generate(custom.byName("acme").orElseThrow())
+            .reveal();
     String text = acme + " " + Keys.real("live_secret");
 
     List<Finding> found =
-        Scanner.builder().keyTypes(custom).build().scan("x", text.getBytes(StandardCharsets.US_ASCII));
+        Scanner.builder()
+            .keyTypes(custom)
+            .build()
+            .scan("x", text.getBytes(StandardCharsets.US_ASCII));
 
     assertThat(found).singleElement().extracting(f -> f.keyType().name()).isEqualTo("acme");
   }
