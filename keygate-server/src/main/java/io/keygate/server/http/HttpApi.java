@@ -34,6 +34,8 @@ public final class HttpApi {
     new VerifyRoutes(kg, auth, clientIp).register(config);
     new SystemRoutes(kg, auth).register(config);
     mapErrors(config);
+    config.http.prefer405over404 = true;
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
   }
 
   private static void mapErrors(JavalinConfig config) {
@@ -44,7 +46,8 @@ public final class HttpApi {
           error(ctx, e.status(), e.code(), e.getMessage());
         });
     config.routes.exception(
-        KeygateException.InvalidRequest.class, (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
+        KeygateException.InvalidRequest.class,
+        (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
     config.routes.exception(
         KeygateException.NotFound.class, (e, ctx) -> error(ctx, 404, e.code(), e.getMessage()));
     config.routes.exception(
@@ -73,8 +76,7 @@ public final class HttpApi {
           }
         });
     config.routes.error(
-        405,
-        ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed here"));
+        405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed here"));
   }
 
   private static String safePath(Context ctx) {
@@ -82,13 +84,15 @@ public final class HttpApi {
     return p.length() > 100 ? p.substring(0, 100) + "…" : p.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
-  private static String codeFor(int status) {
+  static String codeFor(int status) {
     return switch (status) {
       case 400 -> "bad_request";
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "payload_too_large";
+      case 414 -> "uri_too_long";
       case 415 -> "unsupported_media_type";
+      case 431 -> "headers_too_large";
       default -> "http_" + status;
     };
   }

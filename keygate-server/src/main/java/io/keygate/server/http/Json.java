@@ -62,6 +62,10 @@ public final class Json {
       throw new KeygateException.InvalidRequest(
           "unknown_field", "unknown field '" + e.getPropertyName() + "'");
     } catch (MismatchedInputException e) {
+      if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_json", "request body has data after its JSON value");
+      }
       String path = fieldPath(e);
       throw new KeygateException.InvalidRequest(
           "invalid_field",

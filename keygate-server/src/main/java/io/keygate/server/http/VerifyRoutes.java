@@ -15,13 +15,18 @@ import java.util.List;
 
 /**
  * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
- * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik
- * ForwardAuth and Envoy ext_authz: 200 with identity headers, or 401/403 with the code).
+ * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik ForwardAuth
+ * and Envoy ext_authz: 200 with identity headers, or 401/403 with the code).
  */
 final class VerifyRoutes {
   private static final HandlerType[] AUTHZ_METHODS = {
-    HandlerType.GET, HandlerType.HEAD, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
-    HandlerType.DELETE, HandlerType.OPTIONS
+    HandlerType.GET,
+    HandlerType.HEAD,
+    HandlerType.POST,
+    HandlerType.PUT,
+    HandlerType.PATCH,
+    HandlerType.DELETE,
+    HandlerType.OPTIONS
   };
 
   private final Keygate kg;
@@ -68,23 +73,33 @@ final class VerifyRoutes {
   private void authz(Context ctx) {
     String uri = firstHeader(ctx, "X-Original-URI", "X-Forwarded-Uri");
     String method = firstHeader(ctx, "X-Original-Method", "X-Forwarded-Method");
+    boolean envoy = false;
     if (uri == null) {
       String p = ctx.path();
       String rest = p.length() > "/v1/authz".length() ? p.substring("/v1/authz".length()) : null;
       if (rest != null) { // Envoy ext_authz: original path appended to the authz prefix
+        envoy = true;
         uri = rest + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
         method = method == null ? ctx.method().name() : method;
       }
     }
     Verification v;
     if (uri != null && keyInQuery(uri)) {
-      v = new Verification.Rejected(
-          Outcome.API_KEY_IN_URL, null,
-          "API keys must not be sent in the URL; use the X-API-Key or Authorization header");
+      v =
+          new Verification.Rejected(
+              Outcome.API_KEY_IN_URL,
+              null,
+              "API keys must not be sent in the URL; use the X-API-Key or Authorization header");
     } else {
-      v = kg.verifier()
-          .verify(new VerifyRequest(presentedKey(ctx), clientIp.of(ctx), requiredScopes(ctx),
-              method, uri == null ? null : stripQuery(uri)));
+      v =
+          kg.verifier()
+              .verify(
+                  new VerifyRequest(
+                      presentedKey(ctx),
+                      clientIp.of(ctx),
+                      requiredScopes(ctx, envoy),
+                      method,
+                      uri == null ? null : stripQuery(uri)));
     }
     answer(ctx, v);
   }
@@ -107,7 +122,8 @@ final class VerifyRoutes {
       ctx.header(
           "WWW-Authenticate",
           "Bearer realm=\"keygate\", error=\"invalid_token\", error_description=\""
-              + r.outcome().code() + "\"");
+              + r.outcome().code()
+              + "\"");
     }
     ctx.header("X-Keygate-Error", r.outcome().code());
     HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
@@ -122,12 +138,19 @@ final class VerifyRoutes {
     return AdminAuth.bearer(ctx);
   }
 
-  private static List<String> requiredScopes(Context ctx) {
-    String s = ctx.queryParam("scopes");
+  /**
+   * Scopes the gateway requires: {@code ?scopes=} on the authz URL, else the {@code
+   * X-Keygate-Required-Scopes} header. In Envoy mode the query string is the client's own, so only
+   * the header counts (a client must not choose the scopes it is checked against).
+   */
+  private static List<String> requiredScopes(Context ctx, boolean envoy) {
+    String s = envoy ? null : ctx.queryParam("scopes");
     if (s == null || s.isBlank()) {
       s = ctx.header("X-Keygate-Required-Scopes");
     }
-    return s == null || s.isBlank() ? List.of() : io.keygate.server.config.ServerConfig.splitList(s);
+    return s == null || s.isBlank()
+        ? List.of()
+        : io.keygate.server.config.ServerConfig.splitList(s);
   }
 
   private static String firstHeader(Context ctx, String a, String b) {

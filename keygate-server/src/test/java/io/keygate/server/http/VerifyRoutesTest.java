@@ -1,0 +1,238 @@
+package io.keygate.server.http;
+
+import static io.keygate.server.testing.TestServer.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.server.testing.TestServer;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VerifyRoutesTest {
+  @TempDir Path dir;
+  TestServer t;
+  JsonNode key;
+  String raw;
+
+  @BeforeEach
+  void start() {
+    t = TestServer.start(dir);
+    key = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"), "meta", map("p", 1));
+    raw = key.path("api_key").asText();
+  }
+
+  @AfterEach
+  void stop() {
+    t.close();
+  }
+
+  // --- POST /v1/verify -------------------------------------------------------------------
+
+  @Test
+  void verify_valid_returnsIdentityScopesAndMeta() {
+    JsonNode v = t.verify(raw);
+
+    assertThat(v.path("valid").asBoolean()).isTrue();
+    assertThat(v.path("code").asText()).isEqualTo("valid");
+    assertThat(v.path("message").isNull()).isTrue();
+    assertThat(v.path("key_id").asText()).isEqualTo(key.path("key_id").asText());
+    assertThat(v.path("owner_id").asText()).isEqualTo("acme");
+    assertThat(v.path("type").asText()).isEqualTo("live_secret");
+    assertThat(KeyRoutesTest.strings(v.path("scopes"))).containsExactly("read", "write");
+    assertThat(v.path("expires_at").asText()).isEqualTo(key.path("expires_at").asText());
+    assertThat(v.path("meta").path("p").asInt()).isEqualTo(1);
+    assertThat(v.toString()).doesNotContain(raw);
+  }
+
+  @Test
+  void verify_missingKey() {
+    JsonNode v = t.post("/v1/verify", map()).expect(200);
+    assertRejected(v, "missing_api_key", false);
+  }
+
+  @Test
+  void verify_malformedOrUnknownKey_isInvalidKey() {
+    assertRejected(t.verify("sk_live_tooShort"), "invalid_key", false);
+    String corrupted =
+        raw.substring(0, 20) + (raw.charAt(20) == 'a' ? 'b' : 'a') + raw.substring(21);
+    assertRejected(t.verify(corrupted), "invalid_key", false);
+    String wellFormedButUnknown =
+        t.server
+            .keygate()
+            .format()
+            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
+            .reveal();
+    assertRejected(t.verify(wellFormedButUnknown), "invalid_key", false);
+  }
+
+  @Test
+  void verify_revoked() {
+    t.post("/v1/keys/" + key.path("key_id").asText() + "/revoke", map()).expect(200);
+    assertRejected(t.verify(raw), "key_revoked", true);
+  }
+
+  @Test
+  void verify_expired_byTheClock() {
+    String shortRaw =
+        t.createKey("owner_id", "acme", "expires_in_days", 1).path("api_key").asText();
+    assertThat(t.verify(shortRaw).path("code").asText()).isEqualTo("valid");
+    t.clock.advance(Duration.ofDays(1).plusMillis(1));
+    assertRejected(t.verify(shortRaw), "key_expired", true);
+  }
+
+  @Test
+  void verify_disabled() {
+    t.post("/v1/keys/" + key.path("key_id").asText() + "/disable", null).expect(200);
+    assertRejected(t.verify(raw), "key_disabled", true);
+  }
+
+  @Test
+  void verify_ipAllowlist() {
+    String r =
+        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::/32"))
+            .path("api_key")
+            .asText();
+    assertThat(t.verify(r, "ip", "10.1.2.3").path("code").asText()).isEqualTo("valid");
+    assertThat(t.verify(r, "ip", "2001:db8::1").path("code").asText()).isEqualTo("valid");
+    assertRejected(t.verify(r, "ip", "192.168.1.1"), "ip_not_allowed", true);
+    assertRejected(t.verify(r), "ip_not_allowed", true);
+  }
+
+  @Test
+  void verify_requiredScopes() {
+    assertThat(t.verify(raw, "required_scopes", List.of("write")).path("code").asText())
+        .isEqualTo("valid");
+    assertRejected(t.verify(raw, "required_scopes", List.of("admin")), "insufficient_scope", true);
+  }
+
+  @Test
+  void verify_needsTheVerifyScope() {
+    String readOnly = t.token(null, List.of(AdminScopes.KEYS_READ));
+    JsonNode e =
+        t.req("POST", "/v1/verify").token(readOnly).json(map("key", raw)).send().expect(403);
+    assertThat(e.path("error").asText()).isEqualTo("forbidden");
+  }
+
+  private static void assertRejected(JsonNode v, String code, boolean knownKey) {
+    assertThat(v.path("valid").asBoolean()).as("valid").isFalse();
+    assertThat(v.path("code").asText()).isEqualTo(code);
+    assertThat(v.path("message").asText()).isNotBlank();
+    assertThat(v.has("key_id")).isTrue();
+    assertThat(v.path("key_id").isNull()).as("key_id null").isEqualTo(!knownKey);
+    assertThat(v.path("meta").isNull()).as("meta only for valid keys").isTrue();
+  }
+
+  // --- /v1/authz -------------------------------------------------------------------------
+
+  private TestServer.Req authz() {
+    return t.req("GET", "/v1/authz").token(null);
+  }
+
+  @Test
+  void authz_withXApiKey_answers200WithIdentityHeaders() {
+    TestServer.Response r = authz().header("X-API-Key", raw).send();
+    assertThat(r.expect(200).path("key_id").asText()).isEqualTo(key.path("key_id").asText());
+    assertThat(r.header("X-Keygate-Key-Id")).isEqualTo(key.path("key_id").asText());
+    assertThat(r.header("X-Keygate-Owner-Id")).isEqualTo("acme");
+    assertThat(r.header("X-Keygate-Scopes")).isEqualTo("read,write");
+    assertThat(r.header("X-Keygate-Key-Type")).isEqualTo("live_secret");
+    assertThat(r.body()).doesNotContain(raw);
+  }
+
+  @Test
+  void authz_withBearer_answers200() {
+    TestServer.Response r = t.req("GET", "/v1/authz").token(raw).send();
+    r.expect(200);
+    assertThat(r.header("X-Keygate-Key-Id")).isEqualTo(key.path("key_id").asText());
+  }
+
+  @Test
+  void authz_withoutKey_answers401WithChallenge() {
+    TestServer.Response r = authz().send();
+    assertThat(r.expect(401).path("error").asText()).isEqualTo("missing_api_key");
+    assertThat(r.header("WWW-Authenticate"))
+        .startsWith("Bearer realm=\"keygate\"")
+        .contains("error_description=\"missing_api_key\"");
+    assertThat(r.header("X-Keygate-Error")).isEqualTo("missing_api_key");
+    assertThat(r.header("X-Keygate-Key-Id")).isNull();
+  }
+
+  @Test
+  void authz_invalidKey_answers401() {
+    TestServer.Response r = authz().header("X-API-Key", "sk_live_nope").send();
+    assertThat(r.expect(401).path("error").asText()).isEqualTo("invalid_key");
+    assertThat(r.header("WWW-Authenticate")).contains("invalid_key");
+  }
+
+  @Test
+  void authz_insufficientScope_answers403WithoutChallenge() {
+    TestServer.Response viaQuery =
+        t.req("GET", "/v1/authz?scopes=admin").token(null).header("X-API-Key", raw).send();
+    assertThat(viaQuery.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+    assertThat(viaQuery.header("WWW-Authenticate")).isNull();
+
+    TestServer.Response viaHeader =
+        authz().header("X-API-Key", raw).header("X-Keygate-Required-Scopes", "admin").send();
+    assertThat(viaHeader.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+
+    authz()
+        .header("X-API-Key", raw)
+        .header("X-Keygate-Required-Scopes", "x,write")
+        .send()
+        .expect(200);
+  }
+
+  @Test
+  void authz_keyInOriginalUrlQuery_isRefusedAsApiKeyInUrl() {
+    String enc = URLEncoder.encode(raw, StandardCharsets.UTF_8);
+    for (String header : List.of("X-Original-URI", "X-Forwarded-Uri")) {
+      TestServer.Response r =
+          authz().header("X-API-Key", raw).header(header, "/orders?page=2&api_key=" + enc).send();
+      assertThat(r.expect(403).path("error").asText()).as(header).isEqualTo("api_key_in_url");
+      assertThat(r.header("X-Keygate-Error")).isEqualTo("api_key_in_url");
+      assertThat(r.body()).doesNotContain(raw);
+    }
+    TestServer.Response noHeaderKey = authz().header("X-Original-URI", "/x?" + enc).send();
+    assertThat(noHeaderKey.expect(403).path("error").asText()).isEqualTo("api_key_in_url");
+
+    authz().header("X-API-Key", raw).header("X-Original-URI", "/orders?page=2").send().expect(200);
+  }
+
+  @Test
+  void authz_envoyStylePath_verifiesAndSpotsKeysInTheQuery() {
+    t.req("POST", "/v1/authz/orders/42").token(null).header("X-API-Key", raw).send().expect(200);
+    TestServer.Response inUrl =
+        t.req("GET", "/v1/authz/orders?key=" + raw).token(null).header("X-API-Key", raw).send();
+    assertThat(inUrl.expect(403).path("error").asText()).isEqualTo("api_key_in_url");
+  }
+
+  @Test
+  void authz_envoyClientQueryCannotOverrideRequiredScopes() {
+    TestServer.Response r =
+        t.req("GET", "/v1/authz/admin/panel?scopes=read")
+            .token(null)
+            .header("X-API-Key", raw)
+            .header("X-Keygate-Required-Scopes", "admin")
+            .send();
+    assertThat(r.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+  }
+
+  @Test
+  void authz_revokedAndDisabledKeys_answer401() {
+    String id = key.path("key_id").asText();
+    t.post("/v1/keys/" + id + "/disable", null).expect(200);
+    assertThat(authz().header("X-API-Key", raw).send().expect(401).path("error").asText())
+        .isEqualTo("key_disabled");
+    t.post("/v1/keys/" + id + "/revoke", map()).expect(200);
+    assertThat(authz().header("X-API-Key", raw).send().expect(401).path("error").asText())
+        .isEqualTo("key_revoked");
+  }
+}
