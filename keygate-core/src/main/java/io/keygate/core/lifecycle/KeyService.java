@@ -2,6 +2,8 @@ package io.keygate.core.lifecycle;
 
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.events.EventTypes;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
@@ -149,6 +151,9 @@ public final class KeyService {
         tx -> {
           tx.insertKey(rec);
           tx.appendAudit(audit(actor, action, rec, now, Map.of("type", type.name())));
+          if (!type.admin()) {
+            tx.enqueueEvent(event(EventTypes.KEY_CREATED, rec, now, Map.of()));
+          }
           return null;
         });
     return created;
@@ -274,7 +279,9 @@ public final class KeyService {
         "key.revoked",
         (tx, cur) -> {
           requireNotRevoked(cur, now, "revoke");
-          return cur.revoked(now, why, now);
+          ApiKeyRecord rev = cur.revoked(now, why, now);
+          tx.enqueueEvent(event(EventTypes.KEY_REVOKED, rev, now, Map.of("reason", why)));
+          return rev;
         },
         Map.of("reason", why));
   }
@@ -329,6 +336,15 @@ public final class KeyService {
                           "old_key_revokes_at", revokesAt.toString())));
               tx.appendAudit(
                   audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
+              tx.enqueueEvent(
+                  event(
+                      EventTypes.KEY_ROTATED,
+                      old,
+                      now,
+                      Map.of(
+                          "new_key_id", fresh.record().keyId(),
+                          "new_key_hint", fresh.record().hint(),
+                          "old_key_revokes_at", revokesAt.toString())));
               return new RotatedKey(fresh, old, revokesAt);
             });
     verifier.invalidate(result.oldKey().hash());
@@ -364,6 +380,12 @@ public final class KeyService {
                       audit(
                           Actor.SYSTEM,
                           "key.revoked",
+                          rev,
+                          now,
+                          Map.of("reason", "rotation grace period ended")));
+                  tx.enqueueEvent(
+                      event(
+                          EventTypes.KEY_REVOKED,
                           rev,
                           now,
                           Map.of("reason", "rotation grace period ended")));
@@ -415,6 +437,21 @@ public final class KeyService {
       Actor actor, String action, ApiKeyRecord rec, Instant now, Map<String, String> details) {
     return new AuditEntry(
         now, actor.id(), action, rec.keyId(), rec.ownerId(), actor.sourceIp(), details);
+  }
+
+  /**
+   * A notification event about {@code rec} for the outbox. Carries the key's id and hint, never the
+   * key.
+   */
+  public OutboxEvent event(String type, ApiKeyRecord rec, Instant at, Map<String, Object> data) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("key_id", rec.keyId());
+    d.put("key_hint", rec.hint());
+    d.put("key_type", rec.type());
+    d.put("key_name", rec.settings().name());
+    d.putAll(data);
+    return new OutboxEvent(
+        "evt_" + KeyFormat.randomBase62(random.get(), 24), type, rec.ownerId(), rec.keyId(), at, d);
   }
 
   private static Map<String, String> changedFields(KeyPatch p) {

@@ -2,6 +2,7 @@ package io.keygate.core.store;
 
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.Page;
@@ -46,6 +47,14 @@ public interface KeyStore extends AutoCloseable {
 
   /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
   List<AuditEvent> auditAfter(long afterSeq, int limit);
+
+  /**
+   * Outbox events, newest first.
+   *
+   * @param ownerId only this owner's events, or {@code null}
+   * @param keyId only events about this key, or {@code null}
+   */
+  List<OutboxEvent> outbox(String ownerId, String keyId, int limit);
 
   /** Releases connections. */
   @Override

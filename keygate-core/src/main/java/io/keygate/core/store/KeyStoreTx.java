@@ -2,6 +2,7 @@ package io.keygate.core.store;
 
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import java.util.Optional;
 
@@ -21,4 +22,7 @@ public interface KeyStoreTx {
 
   /** Appends an event to the audit chain and returns it as stored. */
   AuditEvent appendAudit(AuditEntry entry);
+
+  /** Writes a notification event to the outbox; it commits or rolls back with the change. */
+  void enqueueEvent(OutboxEvent event);
 }

@@ -614,6 +614,11 @@ class KeyServiceTest {
         }
         return tx.appendAudit(entry);
       }
+
+      @Override
+      public void enqueueEvent(io.keygate.core.events.OutboxEvent event) {
+        tx.enqueueEvent(event);
+      }
     };
   }
 

@@ -8,6 +8,7 @@ import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
@@ -589,6 +590,53 @@ public abstract class KeyStoreContractTest {
   /** A random 64-hex-digit value shaped like a stored hash (no key behind it). */
   protected static String newHash() {
     return hex(32);
+  }
+
+  @Test
+  void enqueueEvent_committedWithTheChange_listedNewestFirstWithFilters() {
+    Instant t0 = Instant.parse("2026-03-01T00:00:00Z");
+    store.inTransaction(
+        tx -> {
+          tx.enqueueEvent(
+              new OutboxEvent(
+                  "evt_1", "key.created", "acme", "key_a", t0, Map.of("n", 1, "s", "x")));
+          tx.enqueueEvent(
+              new OutboxEvent(
+                  "evt_2", "key.revoked", "acme", "key_b", t0.plusSeconds(1), Map.of()));
+          tx.enqueueEvent(
+              new OutboxEvent("evt_3", "key.created", "globex", "key_c", t0.plusSeconds(2), null));
+          return null;
+        });
+    assertThat(store.outbox(null, null, 10))
+        .extracting(OutboxEvent::eventId)
+        .containsExactly("evt_3", "evt_2", "evt_1");
+    assertThat(store.outbox("acme", null, 10))
+        .extracting(OutboxEvent::eventId)
+        .containsExactly("evt_2", "evt_1");
+    assertThat(store.outbox(null, "key_a", 10))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.type()).isEqualTo("key.created");
+              assertThat(e.createdAt()).isEqualTo(t0);
+              assertThat(e.data()).containsEntry("s", "x").containsEntry("n", 1);
+            });
+    assertThat(store.outbox(null, null, 1)).hasSize(1);
+  }
+
+  @Test
+  void enqueueEvent_whenTransactionFails_leavesNoEvent() {
+    assertThatThrownBy(
+            () ->
+                store.inTransaction(
+                    tx -> {
+                      tx.enqueueEvent(
+                          new OutboxEvent(
+                              "evt_x", "key.revoked", "acme", "key_a", Instant.EPOCH, Map.of()));
+                      throw new IllegalStateException("boom");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(store.outbox(null, null, 10)).isEmpty();
   }
 
   private static String hex(int bytes) {

@@ -5,6 +5,7 @@ import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
@@ -40,14 +41,15 @@ public final class InMemoryKeyStore implements KeyStore {
   private static final Comparator<ApiKeyRecord> NEWEST_FIRST =
       Comparator.comparing(ApiKeyRecord::createdAt).thenComparing(ApiKeyRecord::keyId).reversed();
 
-  private record State(Map<String, ApiKeyRecord> byId, List<AuditEvent> audit) {
+  private record State(
+      Map<String, ApiKeyRecord> byId, List<AuditEvent> audit, List<OutboxEvent> events) {
     Optional<ApiKeyRecord> byHash(String hash) {
       return byId.values().stream().filter(r -> r.hash().equals(hash)).findFirst();
     }
   }
 
   private final Object lock = new Object();
-  private volatile State state = new State(Map.of(), List.of());
+  private volatile State state = new State(Map.of(), List.of(), List.of());
   private boolean inTx;
   private volatile int commits;
 
@@ -80,6 +82,7 @@ public final class InMemoryKeyStore implements KeyStore {
     private final State base;
     private final Map<String, ApiKeyRecord> keys;
     private final List<AuditEvent> pending = new ArrayList<>();
+    private final List<OutboxEvent> pendingEvents = new ArrayList<>();
     private boolean closed;
 
     Tx(State base) {
@@ -139,10 +142,18 @@ public final class InMemoryKeyStore implements KeyStore {
       return ev;
     }
 
+    @Override
+    public void enqueueEvent(OutboxEvent event) {
+      open();
+      pendingEvents.add(event);
+    }
+
     State commit() {
       List<AuditEvent> audit = new ArrayList<>(base.audit());
       audit.addAll(pending);
-      return new State(Map.copyOf(keys), List.copyOf(audit));
+      List<OutboxEvent> events = new ArrayList<>(base.events());
+      events.addAll(pendingEvents);
+      return new State(Map.copyOf(keys), List.copyOf(audit), List.copyOf(events));
     }
   }
 
@@ -166,6 +177,17 @@ public final class InMemoryKeyStore implements KeyStore {
         r.rotatedTo(),
         lastUsedAt,
         usageCount);
+  }
+
+  @Override
+  public List<OutboxEvent> outbox(String ownerId, String keyId, int limit) {
+    List<OutboxEvent> all = new ArrayList<>(state.events());
+    java.util.Collections.reverse(all);
+    return all.stream()
+        .filter(e -> ownerId == null || ownerId.equals(e.ownerId()))
+        .filter(e -> keyId == null || keyId.equals(e.keyId()))
+        .limit(limit)
+        .toList();
   }
 
   @Override
@@ -260,7 +282,7 @@ public final class InMemoryKeyStore implements KeyStore {
                 : r.lastUsedAt();
         keys.put(r.keyId(), withUsage(r, last, r.usageCount() + d.count()));
       }
-      state = new State(Map.copyOf(keys), state.audit());
+      state = new State(Map.copyOf(keys), state.audit(), state.events());
       commits++;
     }
   }

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
@@ -301,6 +302,40 @@ final class JdbcKeyStore implements KeyStore {
     String sql =
         "SELECT " + Rows.AUDIT_COLUMNS + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?";
     return read("auditAfter", c -> selectAudit(c, sql, List.of(afterSeq, limit)));
+  }
+
+  @Override
+  public List<OutboxEvent> outbox(String ownerId, String keyId, int limit) {
+    requirePositive(limit);
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(Rows.EVENT_COLUMNS)
+            .append(" FROM outbox_events WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (ownerId != null) {
+      sql.append(" AND owner_id = ?");
+      params.add(ownerId);
+    }
+    if (keyId != null) {
+      sql.append(" AND key_id = ?");
+      params.add(keyId);
+    }
+    sql.append(" ORDER BY created_at DESC, event_id DESC LIMIT ?");
+    params.add(limit);
+    return read(
+        "outbox",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            bind(ps, params);
+            List<OutboxEvent> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(Rows.readEvent(rs));
+              }
+            }
+            return out;
+          }
+        });
   }
 
   private static List<AuditEvent> selectAudit(Connection c, String sql, List<Object> params)

@@ -4,6 +4,7 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.store.KeyStoreTx;
 import java.sql.Connection;
@@ -166,6 +167,24 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
             ps.executeUpdate();
           }
           return event;
+        });
+  }
+
+  @Override
+  public void enqueueEvent(OutboxEvent event) {
+    Objects.requireNonNull(event, "event");
+    run(
+        "enqueueEvent",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO outbox_events ("
+                      + Rows.EVENT_COLUMNS
+                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+            Rows.bindEvent(ps, event);
+            ps.executeUpdate();
+          }
+          return null;
         });
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
@@ -165,6 +166,31 @@ final class Rows {
             rs.getString("source_ip"),
             read(rs.getString("details"), DETAILS, "audit event " + seq));
     return new AuditEvent(seq, entry, rs.getString("prev_hash"), rs.getString("hash"));
+  }
+
+  /** Columns of {@code outbox_events}, in the order {@link #bindEvent} binds them. */
+  static final String EVENT_COLUMNS = "event_id, type, owner_id, key_id, created_at, data";
+
+  /** Binds an outbox event for an insert with {@link #EVENT_COLUMNS}. */
+  static void bindEvent(PreparedStatement ps, OutboxEvent e) throws SQLException {
+    ps.setString(1, e.eventId());
+    ps.setString(2, e.type());
+    ps.setString(3, e.ownerId());
+    ps.setString(4, e.keyId());
+    ps.setLong(5, e.createdAt().toEpochMilli());
+    ps.setString(6, write(e.data(), "event data"));
+  }
+
+  /** Reads a row selected with {@link #EVENT_COLUMNS}. */
+  static OutboxEvent readEvent(ResultSet rs) throws SQLException {
+    String id = rs.getString("event_id");
+    return new OutboxEvent(
+        id,
+        rs.getString("type"),
+        rs.getString("owner_id"),
+        rs.getString("key_id"),
+        Instant.ofEpochMilli(rs.getLong("created_at")),
+        read(rs.getString("data"), META, "outbox event " + id));
   }
 
   /** Binds an instant as epoch milliseconds, or SQL NULL. */
