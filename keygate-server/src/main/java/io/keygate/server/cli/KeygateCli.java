@@ -1,5 +1,7 @@
 package io.keygate.server.cli;
 
+import io.keygate.core.key.KeyTypes;
+import io.keygate.scan.ScanCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +32,7 @@ public final class KeygateCli implements Runnable {
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new KeygateCli());
+    cl.addSubcommand(new ScanCommand(KeyTypes.defaults()));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
           cmd.getErr().println("error: " + ex.getMessage());
