@@ -81,6 +81,24 @@ public final class TestServer implements AutoCloseable {
         c.policy());
   }
 
+  /** {@code c} with other background intervals (tests pick long ones and run jobs by hand). */
+  public static ServerConfig withIntervals(ServerConfig c, Duration usageFlush, Duration sweep) {
+    return new ServerConfig(
+        c.host(),
+        c.port(),
+        c.dataDir(),
+        c.databaseUrl(),
+        c.pepperFile(),
+        c.pepperEnv(),
+        c.cacheSize(),
+        c.cacheTtl(),
+        usageFlush,
+        sweep,
+        c.maxBodyBytes(),
+        c.trustedProxies(),
+        c.policy());
+  }
+
   /** A new admin token (null owner = all owners; null scopes = all admin scopes). */
   public String token(String owner, List<String> scopes) {
     return server

@@ -1,0 +1,63 @@
+package io.keygate.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.server.testing.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeygateServerTest {
+  @TempDir Path dir;
+
+  @Test
+  void start_bindsARandomPort_andGeneratesAnOwnerOnlyPepper() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      assertThat(t.server.port()).isPositive();
+      t.req("GET", "/healthz").token(null).send().expect(200);
+    }
+    Path pepper = dir.resolve("pepper");
+    assertThat(pepper).exists();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pepper)))
+        .isEqualTo("rw-------");
+    assertThat(dir.resolve("keygate.db")).exists();
+  }
+
+  @Test
+  void close_flushesPendingUsage_andKeysSurviveARestart() {
+    String raw;
+    String id;
+    try (TestServer t =
+        TestServer.start(
+            dir, c -> TestServer.withIntervals(c, Duration.ofHours(1), Duration.ofDays(1)))) {
+      JsonNode k = t.createKey("owner_id", "acme");
+      raw = k.path("api_key").asText();
+      id = k.path("key_id").asText();
+      t.verify(raw);
+      t.verify(raw);
+    }
+    try (TestServer t = TestServer.start(dir)) {
+      JsonNode stored = t.get("/v1/keys/" + id).expect(200);
+      assertThat(stored.path("usage_count").asLong()).isEqualTo(2);
+      assertThat(stored.path("last_used_at").isNull()).isFalse();
+      assertThat(t.verify(raw).path("code").asText()).isEqualTo("valid");
+    }
+  }
+
+  @Test
+  void build_withPepperReadableByOthers_failsFast() throws Exception {
+    Path pepper = dir.resolve("pepper");
+    Files.writeString(pepper, "v1:" + "A".repeat(44) + "\n");
+    Files.setPosixFilePermissions(pepper, PosixFilePermissions.fromString("rw-r--r--"));
+    ServerConfig cfg = TestServer.config(dir);
+    assertThatThrownBy(() -> KeygateServer.builder().config(cfg).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("chmod 600");
+  }
+}
