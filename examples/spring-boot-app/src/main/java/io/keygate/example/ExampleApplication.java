@@ -10,7 +10,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * io.keygate.spring.RequireApiKey}), and {@code GET /public} is open.
  *
  * <p>Run against a local Keygate server: {@code KEYGATE_URL=http://127.0.0.1:8080
- * KEYGATE_TOKEN=<admin token with the verify scope> java -jar app.jar}.
+ * KEYGATE_TOKEN=<admin token with the verify scope> ./mvnw -pl examples/spring-boot-app
+ * spring-boot:run} (after {@code ./mvnw install -DskipTests}).
  */
 @SpringBootApplication
 public class ExampleApplication {
