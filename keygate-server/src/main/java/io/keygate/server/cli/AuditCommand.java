@@ -38,7 +38,7 @@ final class AuditCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(System.getenv()));
+      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(KeygateCli.env(spec)));
       try (KeyStore store = KeygateServer.openStore(cfg)) {
         long seq = 0;
         String prev = AuditChain.GENESIS;

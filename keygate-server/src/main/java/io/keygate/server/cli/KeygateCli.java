@@ -2,6 +2,8 @@ package io.keygate.server.cli;
 
 import io.keygate.core.key.KeyTypes;
 import io.keygate.scan.ScanCommand;
+import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +26,12 @@ import picocli.CommandLine.Command;
 public final class KeygateCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  private final Map<String, String> env;
+
+  private KeygateCli(Map<String, String> env) {
+    this.env = env;
+  }
+
   /** Entry point of the launcher {@code bin/keygate}. */
   public static void main(String[] args) {
     System.exit(run(args));
@@ -31,14 +39,33 @@ public final class KeygateCli implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
-    CommandLine cl = new CommandLine(new KeygateCli());
+    return run(System.getenv(), null, null, args);
+  }
+
+  /**
+   * Runs the CLI with an environment and output writers of the caller's choosing (null: the
+   * process's own), for in-process tests.
+   */
+  static int run(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new KeygateCli(env));
     cl.addSubcommand(new ScanCommand(KeyTypes.defaults()));
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
           cmd.getErr().println("error: " + ex.getMessage());
           return 1;
         });
     return cl.execute(args);
+  }
+
+  /** The environment a command runs in: the process's, unless a test injected another. */
+  static Map<String, String> env(CommandLine.Model.CommandSpec spec) {
+    return ((KeygateCli) spec.root().userObject()).env;
   }
 
   @Override

@@ -46,11 +46,12 @@ final class KeysCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     ApiClient client() {
+      Map<String, String> env = KeygateCli.env(spec);
       String u = url;
       if (u == null) {
-        u = System.getenv().getOrDefault("KEYGATE_URL", "http://127.0.0.1:8080");
+        u = env.getOrDefault("KEYGATE_URL", "http://127.0.0.1:8080");
       }
-      return new ApiClient(u, System.getenv("KEYGATE_TOKEN"));
+      return new ApiClient(u, env.get("KEYGATE_TOKEN"));
     }
 
     PrintWriter out() {
