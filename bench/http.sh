@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# HTTP load test with wrk (Debian package) on loopback. Starts Keygate itself (embedded SQLite,
+# or with Redis when KEYGATE_REDIS_URL is set), creates N keys, and measures at equal
+# concurrency: a trivial unauthenticated endpoint (/healthz), GET /v1/authz (valid key, rejected
+# key, rate-limited key) and POST /v1/verify. Prints a Markdown table with ratios to /healthz.
+#
+# Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION]
+# Defaults: -n 1000 -c 32 -t 2 -d 15s. Raw keys live only in a 0600 temp file removed at exit.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+keys=1000 conns=32 threads=2 duration=15s
+while getopts "n:c:t:d:" o; do
+  case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; *) exit 2 ;; esac
+done
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
+work=$(mktemp -d); chmod 700 "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$root/bin/keygate" --version >/dev/null   # builds the jar if needed
+KEYGATE_SKIP_BUILD=1 KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx1g}" \
+  "$root/bin/keygate" serve --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.5; done
+token=$(KEYGATE_SKIP_BUILD=1 "$root/bin/keygate" admin create-token --data-dir "$work/data" 2>/dev/null)
+umask 077
+python3 - "$url" "$token" "$keys" "$work" <<'PY'
+import json, sys, urllib.request
+url, token, n, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def post(path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+with open(work + "/valid.txt", "w") as f:
+    for i in range(n):
+        f.write(post("/v1/keys", {"owner_id": f"bench-{i % 50}", "scopes": ["read"]})["api_key"] + "\n")
+revoked = post("/v1/keys", {"owner_id": "bench", "scopes": ["read"]})
+post(f"/v1/keys/{revoked['key_id']}/revoke", {"reason": "bench"})
+open(work + "/revoked.txt", "w").write(revoked["api_key"] + "\n")
+try:
+    limited = post("/v1/keys", {"owner_id": "bench", "rate_limits": [{"name": "tiny", "requests": 1, "window": 86400}]})
+    open(work + "/limited.txt", "w").write(limited["api_key"] + "\n")
+except Exception as e:
+    print("rate-limited key not created:", e, file=sys.stderr)
+PY
+cat >"$work/keys.lua" <<'LUA'
+local keys = {}
+local mode = os.getenv("BENCH_MODE")
+local token = os.getenv("BENCH_TOKEN")
+for line in io.lines(os.getenv("BENCH_KEYS")) do keys[#keys + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  local k = keys[(i % #keys) + 1]
+  if mode == "verify" then
+    local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
+    return wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer " .. token,
+      ["Content-Type"] = "application/json"}, body)
+  end
+  return wrk.format("GET", "/v1/authz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+end
+LUA
+run() { # name mode keyfile
+  local name=$1 mode=$2 file=$3 outf
+  outf="$work/wrk-$(echo "$1" | tr -c 'a-zA-Z0-9' '_').txt"
+  if [ "$mode" = plain ]; then
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url/healthz" >"$outf"
+  else
+    BENCH_MODE=$mode BENCH_KEYS=$file BENCH_TOKEN=$token \
+      wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/keys.lua" "$url" >"$outf"
+  fi
+  python3 - "$name" "$outf" <<'PY' >>"$work/rows.tsv"
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def pct(p):
+    m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
+    if not m: return float("nan")
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print("\t".join([name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", non2xx.group(1) if non2xx else "0"]))
+PY
+}
+: >"$work/rows.tsv"
+run "GET /healthz (trivial)" plain -
+run "GET /v1/authz valid key" authz "$work/valid.txt"
+run "GET /v1/authz revoked key" authz "$work/revoked.txt"
+[ -f "$work/limited.txt" ] && run "GET /v1/authz rate-limited key" authz "$work/limited.txt"
+run "POST /v1/verify valid key" verify "$work/valid.txt"
+mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
+echo "wrk -t$threads -c$conns -d$duration on loopback, $(nproc) cores, $(date -u +%F), $keys keys, $mode"
+echo
+echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx | Ratio to /healthz |"
+echo "|---|---:|---:|---:|---:|---:|"
+python3 - "$work/rows.tsv" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+base = float(rows[0][1])
+for name, rps, p50, p99, bad in rows:
+    print(f"| {name} | {float(rps):,.0f} | {p50} | {p99} | {bad} | {float(rps) / base:.2f}× |")
+PY
