@@ -139,7 +139,8 @@ final class KeyRoutes {
       grace = Duration.ofSeconds(Math.round(h * 3600));
     }
     RotatedKey r = kg.keys().rotate(id, grace, actor);
-    Duration g = Duration.between(kg.clock().instant(), r.oldKeyRevokesAt());
+    // the grace granted, not "deadline minus a later clock read", which is a hair short of it
+    Duration g = grace != null ? grace : kg.keys().policy().defaultGrace();
     String msg =
         g.isZero() || g.isNegative()
             ? "Old key revoked now"

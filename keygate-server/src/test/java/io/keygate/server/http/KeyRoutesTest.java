@@ -262,6 +262,14 @@ class KeyRoutesTest {
   }
 
   @Test
+  void rotate_message_wasOneHundredthShortWhenTheClockHadSubMillisecondTime_regression() {
+    t.clock.set(Instant.parse("2026-01-01T00:00:00.000500Z"));
+    String id = t.createKey("owner_id", "acme").path("key_id").asText();
+    JsonNode r = t.post("/v1/keys/" + id + "/rotate", map("grace_period_hours", 1)).expect(201);
+    assertThat(r.path("message").asText()).isEqualTo("Old key will be revoked in 1 hours");
+  }
+
+  @Test
   void rotate_withoutBody_usesDefaultGraceOf24Hours() {
     String id = t.createKey("owner_id", "acme").path("key_id").asText();
     JsonNode r = t.req("POST", "/v1/keys/" + id + "/rotate").send().expect(201);
