@@ -33,6 +33,8 @@ public final class HttpApi {
     new KeyRoutes(kg, auth).register(config);
     new VerifyRoutes(kg, auth, clientIp).register(config);
     new SystemRoutes(kg, auth).register(config);
+    UiRoutes.register(config);
+    new WhoAmIRoutes(kg, clientIp).register(config);
     mapErrors(config);
     config.http.prefer405over404 = true;
     config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
@@ -61,11 +63,18 @@ public final class HttpApi {
         });
     config.routes.exception(
         HttpResponseException.class,
-        (e, ctx) -> error(ctx, e.getStatus(), codeFor(e.getStatus()), e.getMessage()));
+        (e, ctx) ->
+            error(
+                ctx,
+                e.getStatus(),
+                codeFor(e.getStatus()),
+                e.getStatus() == 404
+                    ? "no route for " + ctx.method() + " " + safePath(ctx)
+                    : e.getMessage()));
     config.routes.exception(
         Exception.class,
         (e, ctx) -> {
-          LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+          LOG.error("unexpected error on {} {}", ctx.method(), safePath(ctx), e);
           error(ctx, 500, "internal_error", "unexpected server error; see the server log");
         });
     config.routes.error(
@@ -79,9 +88,18 @@ public final class HttpApi {
         405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed here"));
   }
 
-  private static String safePath(Context ctx) {
-    String p = ctx.path();
-    return p.length() > 100 ? p.substring(0, 100) + "…" : p.replaceAll("[^\\x20-\\x7e]", "?");
+  /**
+   * The request path for an error message: printable ASCII, at most 100 characters, and with every
+   * long base62 run (anything that could be a key pasted into a URL) replaced by {@code …}.
+   */
+  static String safePath(Context ctx) {
+    return redact(ctx.path());
+  }
+
+  /** See {@link #safePath}; also used for ids echoed in messages. */
+  static String redact(String s) {
+    String p = s.replaceAll("[^\\x20-\\x7e]", "?").replaceAll("[0-9A-Za-z]{16,}", "…");
+    return p.length() > 100 ? p.substring(0, 100) + "…" : p;
   }
 
   static String codeFor(int status) {

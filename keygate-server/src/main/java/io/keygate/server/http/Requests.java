@@ -49,7 +49,7 @@ final class Requests {
   static String keyId(Context ctx) {
     String id = ctx.pathParam("key_id");
     if (id.length() > 64 || !id.matches("key_[0-9A-Za-z]{1,60}")) {
-      throw new KeygateException.NotFound("no key with id " + id.replaceAll("[^0-9A-Za-z_]", "?"));
+      throw new KeygateException.NotFound("no key with id " + HttpApi.redact(id));
     }
     return id;
   }
