@@ -1,0 +1,22 @@
+package io.keygate.core.verify;
+
+/**
+ * Tells the other nodes of a cluster that a key changed, so that they drop their cached copy.
+ *
+ * <p>{@link Verifier#invalidate} drops the local entry first and then publishes the stored hash; a
+ * bus delivers it to every other node, which calls {@link Verifier#invalidateLocal}. Delivery is
+ * best effort: a bus that is down must not fail the change (the local cache TTL bounds how long
+ * another node may serve the old state), so implementations swallow and report their own faults and
+ * never block for long.
+ *
+ * <p>Implementations are thread-safe. The hash published is the keyed hash the store holds, never a
+ * raw key.
+ */
+@FunctionalInterface
+public interface InvalidationBus {
+  /** A bus for a single node: publishes nothing. */
+  InvalidationBus NONE = hash -> {};
+
+  /** Announces that the key stored under {@code hash} changed. Never throws. */
+  void publish(String hash);
+}

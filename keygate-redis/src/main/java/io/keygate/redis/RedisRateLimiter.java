@@ -1,0 +1,176 @@
+package io.keygate.redis;
+
+import io.keygate.core.model.RateLimit;
+import io.keygate.core.verify.LimitState;
+import io.keygate.core.verify.RateLimitBackend;
+import io.keygate.core.verify.RateLimiter;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rate limits shared by every node: one Lua script call per check decides all of a key's limits on
+ * Redis.
+ *
+ * <p><b>Design.</b> The script ({@code rate_limit.lua}) keeps, per key, one hash with the window
+ * index and count of each named limit, reads Redis's own clock, and either increments every limit
+ * or none (a refused burst limit never drains the hourly one) — one round trip, no compare-and-swap
+ * loop, so a hot key costs the same as a cold one and the count is exact however many nodes ask at
+ * once (Redis runs scripts one at a time). Windows are aligned to the epoch, as in the in-process
+ * {@link RateLimiter}. The script is sent by its SHA-1 ({@code EVALSHA}) and loaded with {@code
+ * EVAL} when Redis answers {@code NOSCRIPT} (after a restart or {@code SCRIPT FLUSH}).
+ *
+ * <p><b>Failure.</b> A command that fails or exceeds the command timeout opens the {@link
+ * CircuitBreaker}; while it is open, and for that request, the configured {@link RateLimitFallback}
+ * decides: per-node in-process buckets sized {@code limit / nodes}, or refusal. Redis is tried
+ * again after the breaker's open period, so recovery needs no intervention. Never throws.
+ * Thread-safe.
+ */
+final class RedisRateLimiter implements RateLimitBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
+  static final String SCRIPT = loadScript();
+
+  private final RedisCommands<String, String> redis;
+  private final String keyPrefix;
+  private final String sha;
+  private final CircuitBreaker breaker;
+  private final RateLimitFallback fallback;
+  private final RateLimiter local;
+  private final int nodes;
+  private final ConcurrentHashMap<List<RateLimit>, List<RateLimit>> scaled =
+      new ConcurrentHashMap<>();
+  private final AtomicLong fallbacks = new AtomicLong();
+
+  RedisRateLimiter(
+      RedisCommands<String, String> redis,
+      String prefix,
+      CircuitBreaker breaker,
+      RateLimitFallback fallback,
+      RateLimiter local,
+      int nodes) {
+    this.redis = redis;
+    this.keyPrefix = prefix + "rl:";
+    this.breaker = breaker;
+    this.fallback = fallback;
+    this.local = local;
+    this.nodes = nodes;
+    this.sha = sha1Hex(SCRIPT);
+  }
+
+  @Override
+  public RateLimiter.Decision tryAcquire(String keyId, List<RateLimit> limits) {
+    if (breaker.allow()) {
+      try {
+        List<Object> r = run(keyId, limits);
+        if (breaker.success()) {
+          LOG.info("Redis answers again; distributed rate limits are back");
+        }
+        return decision(r, limits);
+      } catch (RuntimeException e) {
+        if (breaker.failure()) {
+          LOG.warn(
+              "Redis rate limit check failed ({}); using the {} fallback until Redis answers",
+              e.toString(),
+              fallback.name().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    }
+    fallbacks.incrementAndGet();
+    return fallback == RateLimitFallback.LOCAL
+        ? local.tryAcquire(keyId, scaled.computeIfAbsent(limits, this::scale))
+        : refuse(limits);
+  }
+
+  /** Checks answered by the fallback since start, for metrics. */
+  long fallbacks() {
+    return fallbacks.get();
+  }
+
+  private List<Object> run(String keyId, List<RateLimit> limits) {
+    String[] keys = {keyPrefix + "{" + keyId + "}"};
+    String[] args = new String[1 + 3 * limits.size()];
+    args[0] = "1";
+    for (int i = 0; i < limits.size(); i++) {
+      RateLimit l = limits.get(i);
+      args[1 + 3 * i] = l.name();
+      args[2 + 3 * i] = Long.toString(l.requests());
+      args[3 + 3 * i] = Long.toString(l.window().toMillis());
+    }
+    try {
+      return redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+    } catch (RedisNoScriptException e) {
+      return redis.eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
+    }
+  }
+
+  private static RateLimiter.Decision decision(List<Object> r, List<RateLimit> limits) {
+    boolean admitted = ((Long) r.get(0)) == 1L;
+    long now = (Long) r.get(1);
+    LimitState[] states = new LimitState[limits.size()];
+    long retry = 0;
+    for (int i = 0; i < states.length; i++) {
+      RateLimit l = limits.get(i);
+      long used = (Long) r.get(i + 2);
+      long reset = resetSeconds(l, now);
+      states[i] = new LimitState(l.name(), l.requests(), Math.max(0, l.requests() - used), reset);
+      if (!admitted && used + 1 > l.requests()) {
+        retry = Math.max(retry, reset);
+      }
+    }
+    return new RateLimiter.Decision(admitted, List.of(states), admitted ? 0 : Math.max(1, retry));
+  }
+
+  private static RateLimiter.Decision refuse(List<RateLimit> limits) {
+    List<LimitState> states = new ArrayList<>(limits.size());
+    for (RateLimit l : limits) {
+      states.add(new LimitState(l.name(), l.requests(), 0, 1));
+    }
+    return new RateLimiter.Decision(false, List.copyOf(states), 1);
+  }
+
+  private List<RateLimit> scale(List<RateLimit> limits) {
+    List<RateLimit> out = new ArrayList<>(limits.size());
+    for (RateLimit l : limits) {
+      out.add(new RateLimit(l.name(), Math.max(1, l.requests() / nodes), l.window()));
+    }
+    return List.copyOf(out);
+  }
+
+  private static long resetSeconds(RateLimit l, long nowMillis) {
+    long w = l.window().toMillis();
+    long end = (Math.floorDiv(nowMillis, w) + 1) * w;
+    return Math.max(1, (end - nowMillis + 999) / 1000);
+  }
+
+  private static String loadScript() {
+    try (InputStream in = RedisRateLimiter.class.getResourceAsStream("rate_limit.lua")) {
+      if (in == null) {
+        throw new IllegalStateException("rate_limit.lua is missing from the keygate-redis jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String sha1Hex(String s) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-1")
+              .digest(s.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

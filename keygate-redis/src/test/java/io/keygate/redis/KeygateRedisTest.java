@@ -1,0 +1,197 @@
+package io.keygate.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keygate.core.Keygate;
+import io.keygate.core.key.Pepper;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.RateLimit;
+import io.keygate.core.testing.InMemoryKeyStore;
+import io.keygate.core.verify.Outcome;
+import io.keygate.core.verify.Verification;
+import io.keygate.core.verify.VerifyRequest;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two cores sharing one store and one real Redis, as two nodes would. */
+class KeygateRedisTest {
+  private static final byte[] PEPPER = new byte[32];
+  private final InMemoryKeyStore store = new InMemoryKeyStore();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+
+  private Keygate node() {
+    return Keygate.builder().store(store).pepper(new Pepper(1, PEPPER)).build();
+  }
+
+  private KeygateRedis redis(String uri, String prefix, RateLimitFallback fb, int nodes) {
+    KeygateRedis r =
+        KeygateRedis.builder()
+            .uri(uri)
+            .prefix(prefix)
+            .commandTimeout(Duration.ofMillis(200))
+            .breakerOpenFor(Duration.ofMillis(500))
+            .fallback(fb)
+            .nodes(nodes)
+            .build();
+    open.add(r);
+    return r;
+  }
+
+  private static CreatedKey key(Keygate kg, List<RateLimit> limits) {
+    return kg.keys()
+        .create(
+            new CreateKey(null, "owner_1", "t", List.of("read"), List.of(), limits, 30, Map.of()),
+            Actor.SYSTEM);
+  }
+
+  private static Verification verify(Keygate kg, CreatedKey k) {
+    return kg.verifier().verify(VerifyRequest.of(k.secret().reveal()));
+  }
+
+  @Test
+  void revoke_onNodeA_isSeenByNodeB() throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    Keygate b = node();
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    KeygateRedis rb = redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2);
+    rb.attach(b.verifier());
+    CreatedKey k = key(a, List.of());
+    assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // now cached on B
+    a.keys().revoke(k.record().keyId(), "test", Actor.SYSTEM);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (verify(b, k).outcome() != Outcome.KEY_REVOKED) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(1);
+    }
+    assertThat(rb.invalidationsReceived()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void rateLimit_sharedAcrossNodes_admitsExactlyTheLimitUnderConcurrency() throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    Keygate b = node();
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(b.verifier());
+    int n = 300;
+    CreatedKey k =
+        key(
+            a,
+            List.of(
+                new RateLimit("burst", 100_000, Duration.ofDays(31)),
+                new RateLimit("main", n, Duration.ofDays(31))));
+    AtomicInteger admitted = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      Keygate node = t % 2 == 0 ? a : b;
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 100; i++) {
+                  Outcome o = verify(node, k).outcome();
+                  (o == Outcome.VALID ? admitted : limited).incrementAndGet();
+                  assertThat(o).isIn(Outcome.VALID, Outcome.RATE_LIMITED);
+                }
+              }));
+    }
+    for (Future<?> f : fs) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(admitted.get()).isEqualTo(n);
+    assertThat(limited.get()).isEqualTo(800 - n);
+  }
+
+  @Test
+  void rateLimit_afterScriptFlush_reloadsTheScript() {
+    TestRedis r = TestRedis.get();
+    Keygate a = node();
+    redis(r.uri(), r.newPrefix(), RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    CreatedKey k = key(a, List.of(new RateLimit("main", 5, Duration.ofDays(31))));
+    assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+    try (RedisClient c = RedisClient.create(r.uri());
+        StatefulRedisConnection<String, String> conn = c.connect()) {
+      conn.sync().scriptFlush();
+    }
+    assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+    Verification v = verify(a, k);
+    assertThat(v.outcome()).isEqualTo(Outcome.VALID);
+    assertThat(((Verification.Valid) v).rateLimits().get(0).remaining()).isEqualTo(2);
+  }
+
+  @Test
+  void redisDown_localFallbackUsesShareOfLimit_closedRefuses_andBothRecover() throws Exception {
+    TestRedis.Dedicated d = TestRedis.startDedicated();
+    try {
+      Keygate local = node();
+      Keygate closed = node();
+      KeygateRedis rl = redis(d.uri(), "fb:", RateLimitFallback.LOCAL, 4);
+      rl.attach(local.verifier());
+      redis(d.uri(), "fb:", RateLimitFallback.CLOSED, 4).attach(closed.verifier());
+      CreatedKey k = key(local, List.of(new RateLimit("main", 40, Duration.ofDays(31))));
+      assertThat(verify(local, k).outcome()).isEqualTo(Outcome.VALID);
+      d.stop();
+      int ok = 0;
+      for (int i = 0; i < 40; i++) {
+        Outcome o = verify(local, k).outcome();
+        assertThat(o).isIn(Outcome.VALID, Outcome.RATE_LIMITED);
+        ok += o == Outcome.VALID ? 1 : 0;
+      }
+      assertThat(ok).isEqualTo(10); // 40 / 4 nodes, from the in-process fallback
+      assertThat(verify(closed, k).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+      assertThat(rl.rateLimitFallbacks()).isGreaterThanOrEqualTo(40);
+      d.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (verify(closed, k).outcome() != Outcome.VALID) {
+        assertThat(System.nanoTime()).as("closed node recovers").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      long before = rl.rateLimitFallbacks();
+      Thread.sleep(600); // past the breaker's open period
+      verify(local, k);
+      assertThat(rl.rateLimitFallbacks()).isEqualTo(before);
+    } finally {
+      d.stop();
+    }
+  }
+
+  @Test
+  void builder_rejectsBadSettings() {
+    assertThatThrownBy(() -> KeygateRedis.builder().uri("http://x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> KeygateRedis.builder().prefix("bad prefix"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> KeygateRedis.builder().nodes(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> KeygateRedis.builder().build())
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> RateLimitFallback.parse("open"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
