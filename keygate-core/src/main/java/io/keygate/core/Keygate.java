@@ -9,6 +9,7 @@ import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.UsageDelta;
 import io.keygate.core.verify.UsageRecorder;
+import io.keygate.core.verify.VerificationListener;
 import io.keygate.core.verify.Verifier;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -53,6 +54,7 @@ public final class Keygate {
     this.usage = new UsageRecorder();
     this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
+    this.verifier.listener(b.listener);
   }
 
   /** A new builder. */
@@ -120,6 +122,7 @@ public final class Keygate {
     private KeyPolicy policy = KeyPolicy.DEFAULTS;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
+    private VerificationListener listener = VerificationListener.NONE;
 
     private Builder() {}
 
@@ -180,6 +183,15 @@ public final class Keygate {
       }
       this.cacheSize = maxKeys;
       this.cacheTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Told about every verification (metrics, analytics, anomaly detection); must be cheap and
+     * thread-safe (default: none).
+     */
+    public Builder verificationListener(VerificationListener l) {
+      this.listener = Objects.requireNonNull(l, "listener");
       return this;
     }
 

@@ -4,10 +4,12 @@ import io.javalin.Javalin;
 import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.store.KeyStore;
+import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
 import io.keygate.store.jdbc.JdbcStores;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +39,15 @@ public final class KeygateServer implements AutoCloseable {
 
   private final ServerConfig config;
   private final Keygate keygate;
+  private final Monitoring monitoring;
   private final Javalin app;
   private final ScheduledExecutorService workers;
   private volatile boolean started;
 
-  private KeygateServer(ServerConfig config, Keygate keygate) {
+  private KeygateServer(ServerConfig config, Keygate keygate, Monitoring monitoring) {
     this.config = config;
     this.keygate = keygate;
+    this.monitoring = monitoring;
     this.app =
         Javalin.create(
             c -> {
@@ -51,6 +56,7 @@ public final class KeygateServer implements AutoCloseable {
               c.jetty.host = config.host();
               c.jetty.port = config.port();
               HttpApi.install(c, keygate, config.trustedProxies());
+              monitoring.install(c, config.trustedProxies());
             });
     this.workers =
         Executors.newSingleThreadScheduledExecutor(
@@ -89,6 +95,12 @@ public final class KeygateServer implements AutoCloseable {
     long sweep = config.sweepInterval().toMillis();
     workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
+    long deliver = monitoring.config().deliveryInterval().toMillis();
+    long expiry = monitoring.config().expiryCheckInterval().toMillis();
+    workers.scheduleWithFixedDelay(
+        monitoring::deliverQuietly, deliver, deliver, TimeUnit.MILLISECONDS);
+    workers.scheduleWithFixedDelay(
+        monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
     LOG.info("Keygate listening on http://{}:{}", config.host(), app.port());
     return app.port();
   }
@@ -122,6 +134,11 @@ public final class KeygateServer implements AutoCloseable {
     return keygate;
   }
 
+  /** Notifications, metrics and their jobs. */
+  public Monitoring monitoring() {
+    return monitoring;
+  }
+
   /** The configuration in force. */
   public ServerConfig config() {
     return config;
@@ -146,8 +163,22 @@ public final class KeygateServer implements AutoCloseable {
     private ServerConfig config = ServerConfig.defaults();
     private Clock clock = Clock.systemUTC();
     private KeyStore store;
+    private NotifyConfig notifyConfig = NotifyConfig.defaults();
+    private RandomGenerator jitter = new SecureRandom();
 
     private Builder() {}
+
+    /** Notification and monitoring settings (default: {@link NotifyConfig#defaults()}). */
+    public Builder notifyConfig(NotifyConfig c) {
+      this.notifyConfig = Objects.requireNonNull(c, "notifyConfig");
+      return this;
+    }
+
+    /** Randomness for retry jitter (tests pass a seeded generator). */
+    public Builder jitter(RandomGenerator r) {
+      this.jitter = Objects.requireNonNull(r, "jitter");
+      return this;
+    }
 
     /** The configuration (default: {@link ServerConfig#defaults()}). */
     public Builder config(ServerConfig c) {
@@ -171,6 +202,8 @@ public final class KeygateServer implements AutoCloseable {
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
       KeyStore s = store != null ? store : openStore(config);
+      PrometheusMeterRegistry registry = Monitoring.newRegistry();
+      VerificationStats stats = new VerificationStats(registry);
       Keygate kg =
           Keygate.builder()
               .store(s)
@@ -178,8 +211,10 @@ public final class KeygateServer implements AutoCloseable {
               .clock(clock)
               .policy(config.policy())
               .cache(config.cacheSize(), config.cacheTtl())
+              .verificationListener(stats)
               .build();
-      return new KeygateServer(config, kg);
+      return new KeygateServer(
+          config, kg, new Monitoring(notifyConfig, config, kg, registry, stats, jitter));
     }
   }
 }

@@ -41,6 +41,7 @@ public final class Verifier {
   private final Clock clock;
   private final UsageRecorder usage;
   private final Cache<String, Entry> cache;
+  private volatile VerificationListener listener = VerificationListener.NONE;
 
   /**
    * @param cacheSize most keys kept in memory
@@ -67,8 +68,30 @@ public final class Verifier {
             .build();
   }
 
+  /**
+   * Sets the listener told about every verification (default: {@link VerificationListener#NONE}).
+   * Set once while wiring, before the verifier serves requests.
+   */
+  public void listener(VerificationListener l) {
+    this.listener = java.util.Objects.requireNonNull(l, "listener");
+  }
+
   /** Verifies a request. Never throws for bad input; store faults propagate as exceptions. */
   public Verification verify(VerifyRequest req) {
+    long start = System.nanoTime();
+    Verification v = check(req);
+    VerificationListener l = listener;
+    if (l != VerificationListener.NONE) {
+      try {
+        l.onVerification(req, v, clock.instant(), System.nanoTime() - start);
+      } catch (RuntimeException e) {
+        // a listener fault must never change an answer; listeners report their own faults
+      }
+    }
+    return v;
+  }
+
+  private Verification check(VerifyRequest req) {
     String key = req.key();
     if (key == null || key.isEmpty()) {
       return new Verification.Rejected(Outcome.MISSING_API_KEY, null, "no API key was presented");

@@ -1,6 +1,7 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.KeygateServer;
+import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.ServerConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,7 +40,9 @@ final class ServeCommand implements Callable<Integer> {
               + " TLS (a reverse proxy) before exposing it beyond this machine",
           cfg.host());
     }
-    KeygateServer server = KeygateServer.builder().config(cfg).build();
+    NotifyConfig notify = NotifyConfig.fromEnv(System.getenv());
+    LOG.info("notifications and monitoring: {}", notify.describe(cfg.dataDir()));
+    KeygateServer server = KeygateServer.builder().config(cfg).notifyConfig(notify).build();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,8 +1,11 @@
 package io.keygate.server.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.notify.ExpiryNotifier;
 import io.keygate.core.model.RateLimit;
 import java.time.Instant;
 import java.util.List;
@@ -10,6 +13,13 @@ import java.util.Map;
 
 /** Response bodies of the HTTP API. None of them holds a raw key except {@link Created}. */
 final class Views {
+  /**
+   * Keys this close to expiry (days) show {@code expiring_soon} and {@code days_until_expiry}: the
+   * largest expiry notice threshold, set when the monitoring routes are installed (one value per
+   * process).
+   */
+  static volatile int expiringSoonDays = 30;
+
   private Views() {}
 
   record RateLimitView(String name, long requests, long window) {
@@ -38,8 +48,17 @@ final class Views {
       String rotatedFrom,
       String rotatedTo,
       Instant lastUsedAt,
-      long usageCount) {
+      long usageCount,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean expiringSoon,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long daysUntilExpiry) {
     static KeyView of(ApiKeyRecord r, Instant now) {
+      Long days = null;
+      Boolean soon = null;
+      if (r.expiresAt() != null && r.effectiveStatus(now) == KeyStatus.ACTIVE) {
+        days = ExpiryNotifier.daysLeft(r.expiresAt(), now);
+        soon = days <= expiringSoonDays ? Boolean.TRUE : null;
+        days = soon == null ? null : days;
+      }
       return new KeyView(
           r.keyId(),
           r.type(),
@@ -60,7 +79,9 @@ final class Views {
           r.rotatedFrom(),
           r.rotatedTo(),
           r.lastUsedAt(),
-          r.usageCount());
+          r.usageCount(),
+          soon,
+          days);
     }
   }
 

@@ -1,0 +1,81 @@
+package io.keygate.core.notify;
+
+import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.Page;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The store SPI for owners, the delivery of outbox events and expiry notices. Implemented next to
+ * the {@link io.keygate.core.store.KeyStore} over the same database. Thread-safe; infrastructure
+ * faults are {@link io.keygate.core.KeygateException.StoreUnavailable}.
+ *
+ * <p><b>Contract for several nodes.</b> {@link #dispatch} creates an event's deliveries at most
+ * once; {@link #claimDue} hands a due delivery to one caller until its lease ends; {@link
+ * #recordExpiryNotice} records a (key, threshold) pair at most once. So any number of nodes may run
+ * the same workers; delivery is at least once (a node dying mid-attempt leaves the lease to expire)
+ * and receivers deduplicate by event id.
+ */
+public interface NotifyStore {
+  /** The owner with this id. */
+  Optional<StoredOwner> findOwner(String ownerId);
+
+  /** Inserts an owner; {@link io.keygate.core.KeygateException.Conflict} if the id exists. */
+  void insertOwner(StoredOwner owner);
+
+  /** Replaces an owner; {@link io.keygate.core.KeygateException.NotFound} if absent. */
+  void updateOwner(StoredOwner owner);
+
+  /** Events no node has dispatched yet, oldest first. */
+  List<OutboxEvent> undispatched(int limit);
+
+  /**
+   * Marks an event dispatched and inserts its deliveries, in one transaction.
+   *
+   * @return false when another node dispatched it first (nothing is written)
+   */
+  boolean dispatch(String eventId, List<Delivery> deliveries, Instant at);
+
+  /**
+   * Claims up to {@code limit} pending deliveries due at {@code now} whose lease is free, leasing
+   * them until {@code leaseUntil}; each returned delivery carries the lease token.
+   */
+  List<Delivery> claimDue(Instant now, Instant leaseUntil, int limit);
+
+  /**
+   * Stores the outcome of an attempt and releases the lease, if the lease is still the caller's.
+   *
+   * @return false when the lease was lost (another node took the delivery over)
+   */
+  boolean finish(Delivery delivery);
+
+  /** The event with this id. */
+  Optional<OutboxEvent> event(String eventId);
+
+  /** A page of events, newest first, with their deliveries. */
+  Page<EventDeliveries> events(EventQuery query);
+
+  /** Events not dispatched plus deliveries pending. */
+  long backlog();
+
+  /**
+   * Keys not yet noticed for {@code days}: stored active, not past a scheduled revocation, expiring
+   * after {@code now} and within {@code days} days of it.
+   */
+  List<ApiKeyRecord> expiringWithoutNotice(int days, Instant now, int limit);
+
+  /** Keys whose expiry has passed at {@code now} and for which no {@code key.expired} was sent. */
+  List<ApiKeyRecord> expiredWithoutNotice(Instant now, int limit);
+
+  /**
+   * Records that {@code keyId} got its notice for threshold {@code days} (0 = expired) and writes
+   * {@code event} to the outbox, in one transaction; {@code suppressed} thresholds are recorded as
+   * done without an event (a key created close to expiry skips the farther notices).
+   *
+   * @return false when the notice was already recorded (nothing is written)
+   */
+  boolean recordExpiryNotice(
+      String keyId, int days, List<Integer> suppressed, OutboxEvent event, Instant at);
+}

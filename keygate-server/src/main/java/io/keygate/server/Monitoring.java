@@ -1,0 +1,184 @@
+package io.keygate.server;
+
+import io.javalin.config.JavalinConfig;
+import io.keygate.core.Keygate;
+import io.keygate.core.notify.DataCipher;
+import io.keygate.core.notify.ExpiryNotifier;
+import io.keygate.core.notify.NotifyStore;
+import io.keygate.core.verify.Outcome;
+import io.keygate.server.config.DataKeyFile;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.server.http.MonitorApi;
+import io.keygate.server.notify.DeliveryWorker;
+import io.keygate.server.notify.Owners;
+import io.keygate.server.notify.SmtpMailer;
+import io.keygate.store.jdbc.JdbcExtensions;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's notification and monitoring parts: owners with sealed channels, the outbox delivery
+ * worker, the expiry job, Prometheus metrics and their HTTP routes. Built by {@link KeygateServer};
+ * the notification parts exist only over a JDBC store (the {@link NotifyStore} SPI).
+ *
+ * <p>Thread-safe.
+ */
+public final class Monitoring {
+  private static final Logger LOG = LoggerFactory.getLogger(Monitoring.class);
+
+  private final NotifyConfig config;
+  private final Keygate keygate;
+  private final PrometheusMeterRegistry registry;
+  private final VerificationStats stats;
+  private final NotifyStore notifyStore;
+  private final Owners owners;
+  private final DeliveryWorker deliveries;
+  private final ExpiryNotifier expiry;
+
+  Monitoring(
+      NotifyConfig config,
+      ServerConfig server,
+      Keygate keygate,
+      PrometheusMeterRegistry registry,
+      VerificationStats stats,
+      RandomGenerator jitter) {
+    this.config = config;
+    this.keygate = keygate;
+    this.registry = registry;
+    this.stats = stats;
+    this.notifyStore = JdbcExtensions.notifyStore(keygate.store()).orElse(null);
+    if (notifyStore == null) {
+      LOG.warn("the store is not a JDBC store: owners, notifications and expiry notices are off");
+      this.owners = null;
+      this.deliveries = null;
+      this.expiry = null;
+    } else {
+      ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);
+      DataCipher cipher =
+          new DataCipher(DataKeyFile.load(config, server.dataDir(), new SecureRandom()), tl::get);
+      this.owners = new Owners(notifyStore, keygate.store(), cipher, keygate.clock(), tl::get);
+      this.deliveries =
+          new DeliveryWorker(
+              notifyStore,
+              owners,
+              config.smtp() == null ? null : new SmtpMailer(config.smtp(), config.webhookTimeout()),
+              keygate.clock(),
+              jitter,
+              tl::get,
+              new DeliveryWorker.Settings(
+                  config.webhookTimeout(),
+                  config.retryFor(),
+                  config.backoffBase(),
+                  config.backoffMax()),
+              registry);
+      this.expiry =
+          new ExpiryNotifier(
+              notifyStore, keygate.keys(), keygate.clock(), config.expiryNoticeDays());
+      Gauge.builder("keygate_outbox_backlog", notifyStore, Monitoring::backlogQuietly)
+          .description("Outbox events not yet dispatched plus deliveries pending")
+          .register(registry);
+    }
+    Gauge.builder("keygate_cache_hit_ratio", keygate.verifier(), v -> v.cacheHitRatio())
+        .description("Verification cache hit ratio since start")
+        .register(registry);
+    FunctionCounter.builder(
+            "keygate_rate_limited",
+            stats,
+            s -> s.count(Outcome.RATE_LIMITED) + s.count(Outcome.QUOTA_EXCEEDED))
+        .description("Verifications refused by a rate limit or quota")
+        .register(registry);
+  }
+
+  private static double backlogQuietly(NotifyStore s) {
+    try {
+      return s.backlog();
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Registers the routes on the HTTP API. */
+  void install(JavalinConfig c, java.util.List<String> trustedProxies) {
+    MonitorApi.install(c, this, trustedProxies);
+  }
+
+  /** Settings in force. */
+  public NotifyConfig config() {
+    return config;
+  }
+
+  /** The core. */
+  public Keygate keygate() {
+    return keygate;
+  }
+
+  /** The Prometheus registry. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Verification meters. */
+  public VerificationStats stats() {
+    return stats;
+  }
+
+  /** The notification store, when the store supports it. */
+  public Optional<NotifyStore> notifyStore() {
+    return Optional.ofNullable(notifyStore);
+  }
+
+  /** Owners, when the store supports them. */
+  public Optional<Owners> owners() {
+    return Optional.ofNullable(owners);
+  }
+
+  /** The delivery worker, when the store supports it. */
+  public Optional<DeliveryWorker> deliveries() {
+    return Optional.ofNullable(deliveries);
+  }
+
+  /** The expiry job, when the store supports it. */
+  public Optional<ExpiryNotifier> expiry() {
+    return Optional.ofNullable(expiry);
+  }
+
+  /** Runs the delivery worker once, logging instead of throwing (for the scheduler). */
+  void deliverQuietly() {
+    if (deliveries == null) {
+      return;
+    }
+    try {
+      deliveries.runOnce();
+    } catch (RuntimeException e) {
+      LOG.warn("delivery run failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** Runs the expiry job once, logging instead of throwing (for the scheduler). */
+  void expiryQuietly() {
+    if (expiry == null) {
+      return;
+    }
+    try {
+      int n = expiry.run();
+      if (n > 0) {
+        LOG.info("wrote {} expiry notice(s)", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("expiry job failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** A registry for a new node. */
+  static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+}

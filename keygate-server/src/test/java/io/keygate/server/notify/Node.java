@@ -1,0 +1,132 @@
+package io.keygate.server.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.testing.ManualClock;
+import io.keygate.server.KeygateServer;
+import io.keygate.server.Monitoring;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.server.http.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A real Keygate node on a random port over SQLite in {@code dir}, with a manual clock, seeded
+ * jitter and background jobs slowed to an hour so tests run them by hand.
+ */
+final class Node implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  final ManualClock clock;
+  final KeygateServer server;
+  final String admin;
+  final String base;
+
+  Node(Path dir, ManualClock clock) {
+    this(dir, clock, NotifyConfig.defaults());
+  }
+
+  Node(Path dir, ManualClock clock, NotifyConfig notify) {
+    this.clock = clock;
+    ServerConfig cfg = ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0);
+    this.server =
+        KeygateServer.builder()
+            .config(cfg)
+            .clock(clock)
+            .jitter(new Random(42))
+            .notifyConfig(notify.withIntervals(Duration.ofHours(1), Duration.ofHours(1)))
+            .build();
+    server.start();
+    this.base = "http://127.0.0.1:" + server.port();
+    this.admin = token(null, null);
+  }
+
+  String token(String owner, List<String> scopes) {
+    return server
+        .keygate()
+        .keys()
+        .createAdminToken(owner, scopes, "test", new Actor("test", null, null))
+        .secret()
+        .reveal();
+  }
+
+  Monitoring monitoring() {
+    return server.monitoring();
+  }
+
+  int deliver() {
+    return monitoring().deliveries().orElseThrow().runOnce();
+  }
+
+  int expiry() {
+    return monitoring().expiry().orElseThrow().run();
+  }
+
+  record Res(int status, String body) {
+    JsonNode json() {
+      try {
+        return Json.MAPPER.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + body, e);
+      }
+    }
+
+    JsonNode expect(int s) {
+      assertThat(status).as("status; body %s", body).isEqualTo(s);
+      return json();
+    }
+  }
+
+  Res call(String method, String path, Object body) {
+    return call(method, path, body, admin);
+  }
+
+  Res call(String method, String path, Object body, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+    try {
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return new Res(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static Map<String, Object> map(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

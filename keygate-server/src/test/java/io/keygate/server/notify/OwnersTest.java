@@ -1,0 +1,117 @@
+package io.keygate.server.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.testing.ManualClock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Owners API: channels sealed at rest, secrets never returned, owner-restricted tokens. */
+class OwnersTest {
+  private static final String SECRET = "whsec_very_secret_signing_value_9f8e";
+  private static final String EMAIL = "security-team@acme-owner.example";
+  private static final String URL = "https://hooks.acme-owner.example/keygate";
+
+  @TempDir Path dir;
+
+  @Test
+  void channels_areEncryptedAtRest_andSecretsNeverReturned() throws IOException {
+    try (Node n = new Node(dir, new ManualClock())) {
+      JsonNode created =
+          n.call(
+                  "POST",
+                  "/v1/owners",
+                  Node.map(
+                      "owner_id",
+                      "acme",
+                      "name",
+                      "Acme",
+                      "webhooks",
+                      List.of(Node.map("url", URL, "secret", SECRET)),
+                      "emails",
+                      List.of(EMAIL)))
+              .expect(201);
+      assertThat(created.toString()).doesNotContain(SECRET);
+      JsonNode hook = created.get("webhooks").get(0);
+      assertThat(hook.get("secret_set").asBoolean()).isTrue();
+      assertThat(hook.get("secret_hint").asText()).isEqualTo("…9f8e");
+      assertThat(hook.get("url").asText()).isEqualTo(URL);
+      JsonNode got = n.call("GET", "/v1/owners/acme", null).expect(200);
+      assertThat(got.toString()).doesNotContain(SECRET).contains(EMAIL);
+
+      JsonNode patched =
+          n.call("PATCH", "/v1/owners/acme", Node.map("webhooks", List.of(Node.map("url", URL))))
+              .expect(200);
+      assertThat(patched.get("webhooks").get(0).get("id").asText())
+          .isEqualTo(hook.get("id").asText());
+      assertThat(patched.get("emails").get(0).get("address").asText()).isEqualTo(EMAIL);
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        assertThat(content).as(f.getFileName().toString()).doesNotContain(SECRET);
+        if (f.getFileName().toString().startsWith("keygate.db")) {
+          assertThat(content).as(f.getFileName().toString()).doesNotContain(EMAIL);
+          assertThat(content).as(f.getFileName().toString()).doesNotContain("acme-owner.example");
+        }
+      }
+    }
+    assertThat(Files.getPosixFilePermissions(dir.resolve("data-key")).toString())
+        .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+  }
+
+  @Test
+  void ownerRestrictedToken_seesOnlyItsOwner_andBadInputIs400() {
+    try (Node n = new Node(dir, new ManualClock())) {
+      for (String o : List.of("acme", "globex")) {
+        n.call("POST", "/v1/owners", Node.map("owner_id", o, "name", o)).expect(201);
+      }
+      String acme = n.token("acme", List.of(AdminScopes.OWNERS_READ, AdminScopes.OWNERS_WRITE));
+      assertThat(n.call("GET", "/v1/owners/acme", null, acme).status()).isEqualTo(200);
+      assertThat(n.call("GET", "/v1/owners/globex", null, acme).status()).isEqualTo(404);
+      assertThat(n.call("POST", "/v1/owners", Node.map("owner_id", "initech"), acme).status())
+          .isEqualTo(400);
+      String readOnly = n.token(null, List.of(AdminScopes.KEYS_READ));
+      assertThat(n.call("GET", "/v1/owners/acme", null, readOnly).status()).isEqualTo(403);
+      assertThat(n.call("POST", "/v1/owners", Node.map("owner_id", "acme")).status())
+          .isEqualTo(409);
+      assertThat(
+              n.call(
+                      "POST",
+                      "/v1/owners",
+                      Node.map(
+                          "owner_id",
+                          "x1",
+                          "webhooks",
+                          List.of(Node.map("url", "ftp://x.example/", "secret", SECRET))))
+                  .expect(400)
+                  .get("error")
+                  .asText())
+          .isEqualTo("invalid_webhooks");
+      assertThat(
+              n.call(
+                      "POST",
+                      "/v1/owners",
+                      Node.map(
+                          "owner_id",
+                          "x2",
+                          "webhooks",
+                          List.of(Node.map("url", "https://x.example/", "secret", "short"))))
+                  .status())
+          .isEqualTo(400);
+      assertThat(
+              n.call("POST", "/v1/owners", Node.map("owner_id", "x3", "emails", List.of("nope")))
+                  .status())
+          .isEqualTo(400);
+      assertThat(n.call("GET", "/v1/owners/nobody", null).status()).isEqualTo(404);
+    }
+  }
+}
