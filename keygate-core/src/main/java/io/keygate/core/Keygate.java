@@ -4,10 +4,16 @@ import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.leaks.Canaries;
+import io.keygate.core.leaks.LeakPolicy;
+import io.keygate.core.leaks.LeakResponder;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.store.QuotaDelta;
 import io.keygate.core.store.UsageDelta;
+import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.UsageRecorder;
 import io.keygate.core.verify.VerificationListener;
 import io.keygate.core.verify.Verifier;
@@ -45,6 +51,12 @@ public final class Keygate {
   private final Verifier verifier;
   private final KeyService keys;
   private final Clock clock;
+  private final io.keygate.core.lifecycle.SecurityNoticeWriter notices;
+
+  /** Most source addresses the brute-force guard tracks at once. */
+  public static final long MAX_TRACKED_ADDRESSES = 100_000;
+  private final Canaries canaries;
+  private final LeakResponder leaks;
 
   private Keygate(Builder b) {
     this.store = b.store;
@@ -54,6 +66,15 @@ public final class Keygate {
     this.usage = new UsageRecorder();
     this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
+    this.notices = new io.keygate.core.lifecycle.SecurityNoticeWriter(store, keys, b.random);
+    this.verifier.defaultRateLimits(b.defaultRateLimits);
+    if (b.bruteForce != null) {
+      this.verifier.bruteForce(new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES));
+    }
+    this.canaries = new Canaries(store, keys, clock);
+    this.verifier.canaryAlarm(canaries);
+    this.leaks =
+        new LeakResponder(store, format, verifier, keys, canaries, b.leakPolicy, clock, b.random);
     this.verifier.listener(b.listener);
   }
 
@@ -65,6 +86,16 @@ public final class Keygate {
   /** Lifecycle operations. */
   public KeyService keys() {
     return keys;
+  }
+
+  /** Leak response: confirmed leaked keys are revoked (or rotated) and recorded as incidents. */
+  public LeakResponder leaks() {
+    return leaks;
+  }
+
+  /** Canary keys: decoys that raise an alarm when presented. */
+  public Canaries canaries() {
+    return canaries;
   }
 
   /** The hot path. */
@@ -93,12 +124,15 @@ public final class Keygate {
   }
 
   /**
-   * Writes batched usage counts to the store. On a store fault the counts are kept for the next
+   * Writes batched usage counts, quota consumption and queued security notices (brute-force blocks,
+   * keys seen in URLs) to the store. On a store fault what was not written is kept for the next
    * flush and the fault propagates.
    *
    * @return number of keys whose usage was written
    */
   public int flushUsage() {
+    flushQuotas();
+    flushSecurityNotices();
     List<UsageDelta> batch = usage.drain();
     if (batch.isEmpty()) {
       return 0;
@@ -112,6 +146,32 @@ public final class Keygate {
     return batch.size();
   }
 
+  /** Writes quota consumption since the last flush (part of {@link #flushUsage}). */
+  private void flushQuotas() {
+    List<QuotaDelta> q = verifier.quotas().drain();
+    if (q.isEmpty()) {
+      return;
+    }
+    try {
+      store.recordQuotaUsage(q);
+    } catch (RuntimeException e) {
+      verifier.quotas().restore(q);
+      throw e;
+    }
+    verifier.quotas().written(q);
+  }
+
+  /** Writes queued brute-force and exposure notices (part of {@link #flushUsage}). */
+  private void flushSecurityNotices() {
+    List<SecurityEvents.Notice> n = verifier.securityEvents().drain();
+    try {
+      notices.write(n);
+    } catch (RuntimeException e) {
+      verifier.securityEvents().restore(n);
+      throw e;
+    }
+  }
+
   /** Fluent, fail-fast configuration. */
   public static final class Builder {
     private KeyStore store;
@@ -122,6 +182,10 @@ public final class Keygate {
     private KeyPolicy policy = KeyPolicy.DEFAULTS;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
+    private java.util.Map<String, List<io.keygate.core.model.RateLimit>> defaultRateLimits =
+        java.util.Map.of();
+    private BruteForceGuard.Policy bruteForce;
+    private LeakPolicy leakPolicy = LeakPolicy.REVOKE;
     private VerificationListener listener = VerificationListener.NONE;
 
     private Builder() {}
@@ -170,6 +234,38 @@ public final class Keygate {
     /** Lifecycle policy (default: {@link KeyPolicy#DEFAULTS}). */
     public Builder policy(KeyPolicy p) {
       this.policy = Objects.requireNonNull(p, "policy");
+      return this;
+    }
+
+    /** What to do with leaked live keys (default: {@link LeakPolicy#REVOKE}, revoke at once). */
+    public Builder leakPolicy(LeakPolicy p) {
+      this.leakPolicy = Objects.requireNonNull(p, "leakPolicy");
+      return this;
+    }
+
+    /**
+     * Rate limits for keys without limits of their own, by key type name (default: none).
+     *
+     * @throws IllegalArgumentException for duplicate limit names within one type
+     */
+    public Builder defaultRateLimits(
+        java.util.Map<String, List<io.keygate.core.model.RateLimit>> byType) {
+      for (var e : byType.entrySet()) {
+        long names = e.getValue().stream().map(io.keygate.core.model.RateLimit::name).distinct().count();
+        if (names != e.getValue().size()) {
+          throw new IllegalArgumentException("duplicate rate limit name for type " + e.getKey());
+        }
+      }
+      this.defaultRateLimits = java.util.Map.copyOf(byType);
+      return this;
+    }
+
+    /**
+     * Blocks source addresses that present too many invalid keys (default: off in the core; the
+     * server turns it on with {@link BruteForceGuard.Policy#DEFAULTS}); {@code null} turns it off.
+     */
+    public Builder bruteForce(BruteForceGuard.Policy p) {
+      this.bruteForce = p;
       return this;
     }
 

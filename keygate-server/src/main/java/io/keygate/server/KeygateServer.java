@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.store.KeyStore;
+import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.ServerConfig;
@@ -43,8 +44,11 @@ public final class KeygateServer implements AutoCloseable {
   private final Javalin app;
   private final ScheduledExecutorService workers;
   private volatile boolean started;
+  private io.keygate.redis.KeygateRedis redis;
+  private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
 
-  private KeygateServer(ServerConfig config, Keygate keygate, Monitoring monitoring) {
+  private KeygateServer(
+      ServerConfig config, Keygate keygate, Monitoring monitoring, LeakConfig leaks) {
     this.config = config;
     this.keygate = keygate;
     this.monitoring = monitoring;
@@ -55,7 +59,7 @@ public final class KeygateServer implements AutoCloseable {
               c.http.maxRequestSize = config.maxBodyBytes();
               c.jetty.host = config.host();
               c.jetty.port = config.port();
-              HttpApi.install(c, keygate, config.trustedProxies());
+              HttpApi.install(c, keygate, config.trustedProxies(), leaks);
               monitoring.install(c, config.trustedProxies());
             });
     this.workers =
@@ -115,6 +119,9 @@ public final class KeygateServer implements AutoCloseable {
 
   private void sweepQuietly() {
     try {
+      if (!clusterWide.holds("rotation-sweep")) {
+        return; // another node runs it this time
+      }
       int n = keygate.keys().sweep();
       if (n > 0) {
         LOG.info("recorded {} revocation(s) whose rotation grace period ended", n);
@@ -122,6 +129,19 @@ public final class KeygateServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("rotation sweep failed, will retry: {}", e.getMessage());
     }
+  }
+
+  /**
+   * The once-per-cluster guard for background jobs: with a JDBC store a job runs only on the node
+   * holding its lease ({@link io.keygate.store.jdbc.JobLeases}); with any other store, always.
+   */
+  public ClusterJobs clusterJobs() {
+    return clusterWide;
+  }
+
+  /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
+  public io.keygate.redis.KeygateRedis redis() {
+    return redis;
   }
 
   /** The bound port (after {@link #start()}). */
@@ -155,6 +175,9 @@ public final class KeygateServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("final usage flush failed: {}", e.getMessage());
     }
+    if (redis != null) {
+      redis.close();
+    }
     keygate.store().close();
   }
 
@@ -163,10 +186,21 @@ public final class KeygateServer implements AutoCloseable {
     private ServerConfig config = ServerConfig.defaults();
     private Clock clock = Clock.systemUTC();
     private KeyStore store;
+    private LeakConfig leaks = LeakConfig.defaults();
+    private io.keygate.server.config.EnforcementConfig enforcement =
+        io.keygate.server.config.EnforcementConfig.defaults();
     private NotifyConfig notifyConfig = NotifyConfig.defaults();
     private RandomGenerator jitter = new SecureRandom();
+    private io.keygate.server.config.ClusterConfig cluster =
+        io.keygate.server.config.ClusterConfig.defaults();
 
     private Builder() {}
+
+    /** Scale-out settings: Redis, fallbacks, leases (default: a single node without Redis). */
+    public Builder cluster(io.keygate.server.config.ClusterConfig c) {
+      this.cluster = Objects.requireNonNull(c, "cluster");
+      return this;
+    }
 
     /** Notification and monitoring settings (default: {@link NotifyConfig#defaults()}). */
     public Builder notifyConfig(NotifyConfig c) {
@@ -177,6 +211,21 @@ public final class KeygateServer implements AutoCloseable {
     /** Randomness for retry jitter (tests pass a seeded generator). */
     public Builder jitter(RandomGenerator r) {
       this.jitter = Objects.requireNonNull(r, "jitter");
+      return this;
+    }
+
+    /**
+     * Default rate limits and brute-force guard (default: {@link
+     * io.keygate.server.config.EnforcementConfig#defaults()}).
+     */
+    public Builder enforcement(io.keygate.server.config.EnforcementConfig e) {
+      this.enforcement = Objects.requireNonNull(e, "enforcement");
+      return this;
+    }
+
+    /** Leak response settings (default: {@link LeakConfig#defaults()}). */
+    public Builder leaks(LeakConfig l) {
+      this.leaks = Objects.requireNonNull(l, "leaks");
       return this;
     }
 
@@ -210,11 +259,32 @@ public final class KeygateServer implements AutoCloseable {
               .peppers(peppers)
               .clock(clock)
               .policy(config.policy())
-              .cache(config.cacheSize(), config.cacheTtl())
+              .cache(
+                  config.cacheSize(),
+                  cluster.effectiveCacheTtl(
+                      config.cacheTtl(), config.databaseUrl() != null || cluster.redisUrl() != null))
+              .defaultRateLimits(enforcement.defaultRateLimits())
+              .bruteForce(enforcement.bruteForce())
+              .leakPolicy(leaks.policy())
               .verificationListener(stats)
               .build();
-      return new KeygateServer(
-          config, kg, new Monitoring(notifyConfig, config, kg, registry, stats, jitter));
+      KeygateServer server =
+          new KeygateServer(
+              config, kg, new Monitoring(notifyConfig, config, kg, registry, stats, jitter), leaks);
+      server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+      if (cluster.redisUrl() != null) {
+        server.redis =
+            io.keygate.redis.KeygateRedis.builder()
+                .uri(cluster.redisUrl())
+                .prefix(cluster.redisPrefix())
+                .commandTimeout(cluster.redisTimeout())
+                .breakerOpenFor(cluster.redisBreaker())
+                .fallback(cluster.rateLimitFallback())
+                .nodes(cluster.nodes())
+                .build();
+        server.redis.attach(kg.verifier());
+      }
+      return server;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.keygate.core.lifecycle;
 
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param rateLimits named buckets
  * @param expiresInDays lifetime in days, 1..max TTL
  * @param meta free-form metadata
+ * @param quota credits with optional refill, or {@code null} for unlimited (its {@code refilledAt}
+ *     is replaced by the creation time)
  */
 public record CreateKey(
     String type,
@@ -24,4 +27,19 @@ public record CreateKey(
     List<String> ipAllowlist,
     List<RateLimit> rateLimits,
     Integer expiresInDays,
-    Map<String, Object> meta) {}
+    Map<String, Object> meta,
+    Quota quota) {
+
+  /** A request without a quota. */
+  public CreateKey(
+      String type,
+      String ownerId,
+      String name,
+      List<String> scopes,
+      List<String> ipAllowlist,
+      List<RateLimit> rateLimits,
+      Integer expiresInDays,
+      Map<String, Object> meta) {
+    this(type, ownerId, name, scopes, ipAllowlist, rateLimits, expiresInDays, meta, null);
+  }
+}

@@ -1,5 +1,6 @@
 package io.keygate.core.lifecycle;
 
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param rateLimits new buckets
  * @param expiresInDays new lifetime counted from now, within max TTL
  * @param meta new metadata (replaces it whole)
+ * @param quota new quota (balance and refill; its {@code refilledAt} is replaced by the update time)
  */
 public record KeyPatch(
     String name,
@@ -20,4 +22,17 @@ public record KeyPatch(
     List<String> ipAllowlist,
     List<RateLimit> rateLimits,
     Integer expiresInDays,
-    Map<String, Object> meta) {}
+    Map<String, Object> meta,
+    Quota quota) {
+
+  /** A patch that leaves the quota unchanged. */
+  public KeyPatch(
+      String name,
+      List<String> scopes,
+      List<String> ipAllowlist,
+      List<RateLimit> rateLimits,
+      Integer expiresInDays,
+      Map<String, Object> meta) {
+    this(name, scopes, ipAllowlist, rateLimits, expiresInDays, meta, null);
+  }
+}

@@ -14,9 +14,11 @@ import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.KeyStoreTx;
+import io.keygate.core.verify.EndpointRules;
 import io.keygate.core.verify.IpAllowlist;
 import io.keygate.core.verify.Verifier;
 import java.security.SecureRandom;
@@ -110,6 +112,9 @@ public final class KeyService {
             req.rateLimits(),
             req.meta());
     Instant now = now();
+    if (req.quota() != null) {
+      settings = settings.withQuota(quotaFrom(req.quota(), now));
+    }
     Instant expiresAt = now.plus(ttl(req.expiresInDays()));
     return insert(type, owner, settings, expiresAt, null, "key.created", actor, now);
   }
@@ -228,6 +233,7 @@ public final class KeyService {
                   patch.ipAllowlist() == null ? s.ipAllowlist() : patch.ipAllowlist(),
                   patch.rateLimits() == null ? s.rateLimits() : patch.rateLimits(),
                   patch.meta() == null ? s.meta() : patch.meta());
+          next = next.withQuota(patch.quota() == null ? s.quota() : quotaFrom(patch.quota(), now));
           Instant expires =
               patch.expiresInDays() == null
                   ? cur.expiresAt()
@@ -300,55 +306,63 @@ public final class KeyService {
     }
     Instant now = now();
     RotatedKey result =
-        store.inTransaction(
-            tx -> {
-              ApiKeyRecord cur = locked(tx, keyId, actor);
-              requireNotRevoked(cur, now, "rotate");
-              if (cur.revokesAt() != null || cur.rotatedTo() != null) {
-                throw new KeygateException.Conflict(
-                    "key " + keyId + " was already rotated to " + cur.rotatedTo());
-              }
-              KeyType type = keyType(cur.type());
-              Duration lifetime =
-                  cur.expiresAt() == null
-                      ? policy.defaultTtl()
-                      : Duration.between(cur.createdAt(), cur.expiresAt());
-              if (lifetime.compareTo(policy.maxTtl()) > 0) {
-                lifetime = policy.maxTtl();
-              }
-              CreatedKey fresh =
-                  mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), now);
-              Instant revokesAt = now.plus(g);
-              ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
-              if (g.isZero()) {
-                old = old.revoked(now, "rotated", now);
-              }
-              tx.insertKey(fresh.record());
-              tx.updateKey(old);
-              tx.appendAudit(
-                  audit(
-                      actor,
-                      "key.rotated",
-                      old,
-                      now,
-                      Map.of(
-                          "new_key_id", fresh.record().keyId(),
-                          "old_key_revokes_at", revokesAt.toString())));
-              tx.appendAudit(
-                  audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
-              tx.enqueueEvent(
-                  event(
-                      EventTypes.KEY_ROTATED,
-                      old,
-                      now,
-                      Map.of(
-                          "new_key_id", fresh.record().keyId(),
-                          "new_key_hint", fresh.record().hint(),
-                          "old_key_revokes_at", revokesAt.toString())));
-              return new RotatedKey(fresh, old, revokesAt);
-            });
+        store.inTransaction(tx -> rotateLocked(tx, locked(tx, keyId, actor), g, actor, now));
     verifier.invalidate(result.oldKey().hash());
     return result;
+  }
+
+  /**
+   * The rotation of {@link #rotate} inside a transaction the caller runs, for services that write
+   * more in the same transaction (the leak responder). {@code cur} must have been read with {@link
+   * KeyStoreTx#lockKey}; the grace period is not checked against the policy. The caller must call
+   * {@link Verifier#invalidate} with the old key's hash after the commit.
+   */
+  public RotatedKey rotateLocked(
+      KeyStoreTx tx, ApiKeyRecord cur, Duration g, Actor actor, Instant now) {
+    String keyId = cur.keyId();
+    requireNotRevoked(cur, now, "rotate");
+    if (cur.revokesAt() != null || cur.rotatedTo() != null) {
+      throw new KeygateException.Conflict(
+          "key " + keyId + " was already rotated to " + cur.rotatedTo());
+    }
+    KeyType type = keyType(cur.type());
+    Duration lifetime =
+        cur.expiresAt() == null
+            ? policy.defaultTtl()
+            : Duration.between(cur.createdAt(), cur.expiresAt());
+    if (lifetime.compareTo(policy.maxTtl()) > 0) {
+      lifetime = policy.maxTtl();
+    }
+    CreatedKey fresh =
+        mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), now);
+    Instant revokesAt = now.plus(g);
+    ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
+    if (g.isZero()) {
+      old = old.revoked(now, "rotated", now);
+    }
+    tx.insertKey(fresh.record());
+    tx.updateKey(old);
+    tx.appendAudit(
+        audit(
+            actor,
+            "key.rotated",
+            old,
+            now,
+            Map.of(
+                "new_key_id", fresh.record().keyId(),
+                "old_key_revokes_at", revokesAt.toString())));
+    tx.appendAudit(
+        audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
+    tx.enqueueEvent(
+        event(
+            EventTypes.KEY_ROTATED,
+            old,
+            now,
+            Map.of(
+                "new_key_id", fresh.record().keyId(),
+                "new_key_hint", fresh.record().hint(),
+                "old_key_revokes_at", revokesAt.toString())));
+    return new RotatedKey(fresh, old, revokesAt);
   }
 
   /**
@@ -462,6 +476,7 @@ public final class KeyService {
     if (p.rateLimits() != null) m.put("rate_limits", "changed");
     if (p.expiresInDays() != null) m.put("expires_in_days", p.expiresInDays().toString());
     if (p.meta() != null) m.put("meta", "changed");
+    if (p.quota() != null) m.put("quota", Long.toString(p.quota().remaining()));
     return m;
   }
 
@@ -502,6 +517,11 @@ public final class KeyService {
     return Duration.ofDays(days);
   }
 
+  /** A quota as requested, its refill period starting now. */
+  private static Quota quotaFrom(Quota q, Instant now) {
+    return new Quota(q.remaining(), q.refillAmount(), q.refill(), now);
+  }
+
   private static KeySettings settings(
       String name,
       List<String> scopes,
@@ -517,9 +537,20 @@ public final class KeyService {
           "invalid_scopes", "scopes must hold 1.." + MAX_SCOPES + " scopes");
     }
     for (String s : scopes) {
+      if (EndpointRules.isRule(s)) {
+        try {
+          EndpointRules.validate(s);
+        } catch (IllegalArgumentException e) {
+          throw new KeygateException.InvalidRequest("invalid_scopes", e.getMessage());
+        }
+        continue;
+      }
       if (s == null || !SCOPE.matcher(s).matches()) {
         throw new KeygateException.InvalidRequest(
-            "invalid_scopes", "scope must be 1-64 characters of [A-Za-z0-9:._*/-]: " + s);
+            "invalid_scopes",
+            "scope must be 1-64 characters of [A-Za-z0-9:._*/-], or an endpoint rule"
+                + " 'METHOD /path/pattern': "
+                + s);
       }
     }
     List<String> ips = allowlist == null ? List.of() : allowlist;

@@ -12,13 +12,30 @@ import java.util.Objects;
  * @param ipAllowlist exact IPs or CIDR ranges (IPv4/IPv6); empty = any address
  * @param rateLimits named token buckets
  * @param meta free-form JSON-compatible metadata (strings, numbers, booleans, lists, maps)
+ * @param quota credits with refill, or {@code null} for unlimited
  */
 public record KeySettings(
     String name,
     List<String> scopes,
     List<String> ipAllowlist,
     List<RateLimit> rateLimits,
-    Map<String, Object> meta) {
+    Map<String, Object> meta,
+    Quota quota) {
+
+  /** Settings without a quota (the form before quotas existed). */
+  public KeySettings(
+      String name,
+      List<String> scopes,
+      List<String> ipAllowlist,
+      List<RateLimit> rateLimits,
+      Map<String, Object> meta) {
+    this(name, scopes, ipAllowlist, rateLimits, meta, null);
+  }
+
+  /** A copy with another quota. */
+  public KeySettings withQuota(Quota q) {
+    return new KeySettings(name, scopes, ipAllowlist, rateLimits, meta, q);
+  }
 
   /** Copies every collection; nulls become empty. */
   public KeySettings {

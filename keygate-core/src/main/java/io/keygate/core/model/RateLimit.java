@@ -31,4 +31,37 @@ public record RateLimit(String name, long requests, Duration window) {
       throw new IllegalArgumentException("rate limit window must be 1s..31d, was " + window);
     }
   }
+
+  /**
+   * Parses the compact form {@code N/unit} ({@code unit} one of {@code second}, {@code minute},
+   * {@code hour}, {@code day}), e.g. {@code 1000/hour}.
+   *
+   * @throws IllegalArgumentException with the accepted syntax when {@code spec} does not parse
+   */
+  public static RateLimit parse(String name, String spec) {
+    String s = spec == null ? "" : spec.strip();
+    int slash = s.indexOf('/');
+    Duration unit = slash < 0 ? null : unit(s.substring(slash + 1).strip());
+    long n;
+    try {
+      n = slash < 0 ? -1 : Long.parseLong(s.substring(0, slash).strip());
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (unit == null || n < 1) {
+      throw new IllegalArgumentException(
+          "rate limit must look like N/second, N/minute, N/hour or N/day, was '" + spec + "'");
+    }
+    return new RateLimit(name, n, unit);
+  }
+
+  private static Duration unit(String u) {
+    return switch (u) {
+      case "second", "s", "sec" -> Duration.ofSeconds(1);
+      case "minute", "m", "min" -> Duration.ofMinutes(1);
+      case "hour", "h" -> Duration.ofHours(1);
+      case "day", "d" -> Duration.ofDays(1);
+      default -> null;
+    };
+  }
 }

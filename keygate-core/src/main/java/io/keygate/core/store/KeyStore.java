@@ -3,6 +3,9 @@ package io.keygate.core.store;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.Page;
@@ -42,6 +45,16 @@ public interface KeyStore extends AutoCloseable {
   /** Adds batched usage: counts are added, last-used times only move forward. */
   void recordUsage(Collection<UsageDelta> deltas);
 
+  /**
+   * Subtracts batched quota consumption from keys that have a quota, never below zero. When a
+   * delta's {@link QuotaDelta#periodStart} is after the stored refill time and the key has a refill,
+   * the balance is first reset to the refill amount and the refill time set to that period start.
+   * Keys without a quota are left alone.
+   */
+  default void recordQuotaUsage(Collection<QuotaDelta> deltas) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not store quotas");
+  }
+
   /** A page of audit events, newest first. */
   List<AuditEvent> audit(AuditQuery query);
 
@@ -55,6 +68,25 @@ public interface KeyStore extends AutoCloseable {
    * @param keyId only events about this key, or {@code null}
    */
   List<OutboxEvent> outbox(String ownerId, String keyId, int limit);
+
+  /**
+   * A page of leak incidents, newest report first ({@code reported_at}, then incident id,
+   * descending).
+   *
+   * @throws IllegalArgumentException for a malformed cursor
+   */
+  Page<LeakIncident> incidents(IncidentQuery query);
+
+  /** The canary marking of key {@code keyId}, if it is one. */
+  Optional<Canary> findCanary(String keyId);
+
+  /**
+   * A page of canaries, newest first.
+   *
+   * @param ownerId only this owner's, or {@code null}
+   * @throws IllegalArgumentException for a malformed cursor
+   */
+  Page<Canary> canaries(String ownerId, int limit, String cursor);
 
   /** Releases connections. */
   @Override

@@ -8,6 +8,8 @@ import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Quota;
+import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +20,8 @@ import java.util.Optional;
 
 /**
  * The hot path: parse + checksum (no I/O) → HMAC → cache, then store → state → IP allowlist →
- * scopes → record usage (in memory, batched).
+ * scopes and endpoint rules → rate limits → quota → record usage (in memory, batched). An address
+ * the optional {@link BruteForceGuard} has blocked is refused before the key is even parsed.
  *
  * <p><b>Design.</b> The cache maps the current-pepper hash to the stored record plus its parsed
  * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated against
@@ -32,8 +35,23 @@ import java.util.Optional;
  * Thread-safe.
  */
 public final class Verifier {
-  /** A cached record with its allowlist parsed once. */
-  private record Entry(ApiKeyRecord key, IpAllowlist allowlist) {}
+  /** A cached record with its allowlist parsed once and whether it is a canary. */
+  private record Entry(
+      ApiKeyRecord key,
+      IpAllowlist allowlist,
+      boolean canary,
+      EndpointRules rules,
+      List<RateLimit> limits) {}
+
+  /** Limits applied to a key that has none of its own, by key type name. */
+  private volatile Map<String, List<RateLimit>> defaultLimits = Map.of();
+
+  private final RateLimiter localLimiter;
+  private volatile RateLimitBackend limiter;
+  private volatile InvalidationBus bus = InvalidationBus.NONE;
+  private final QuotaLedger quotas = new QuotaLedger();
+  private final SecurityEvents events;
+  private volatile BruteForceGuard guard;
 
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -42,6 +60,7 @@ public final class Verifier {
   private final UsageRecorder usage;
   private final Cache<String, Entry> cache;
   private volatile VerificationListener listener = VerificationListener.NONE;
+  private volatile CanaryAlarm canaryAlarm = (key, req) -> {};
 
   /**
    * @param cacheSize most keys kept in memory
@@ -60,6 +79,9 @@ public final class Verifier {
     this.store = store;
     this.clock = clock;
     this.usage = usage;
+    this.localLimiter = new RateLimiter(clock, Math.max(1, cacheSize));
+    this.limiter = localLimiter;
+    this.events = new SecurityEvents(clock);
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(cacheSize)
@@ -76,10 +98,91 @@ public final class Verifier {
     this.listener = java.util.Objects.requireNonNull(l, "listener");
   }
 
+  /**
+   * Sets what is called when a canary key is presented (see {@link
+   * io.keygate.core.leaks.Canaries}). Set once while wiring, before the verifier serves requests.
+   */
+  public void canaryAlarm(CanaryAlarm a) {
+    this.canaryAlarm = java.util.Objects.requireNonNull(a, "canaryAlarm");
+  }
+
+  /**
+   * Sets the rate limits a key without limits of its own gets, by key type name (e.g. {@code
+   * live_secret}). Set while wiring; drops cached entries so the defaults apply at once.
+   */
+  public void defaultRateLimits(Map<String, List<RateLimit>> byType) {
+    Map<String, List<RateLimit>> m = new java.util.HashMap<>();
+    byType.forEach((t, l) -> m.put(t, List.copyOf(l)));
+    this.defaultLimits = Map.copyOf(m);
+    cache.invalidateAll();
+  }
+
+  /**
+   * Sets where rate-limit buckets live (default: this process, {@link #localRateLimiter()}). Set
+   * while wiring, before the verifier serves requests.
+   */
+  public void rateLimitBackend(RateLimitBackend b) {
+    this.limiter = java.util.Objects.requireNonNull(b, "rateLimitBackend");
+  }
+
+  /** The in-process limiter (the default backend, and a fallback for shared ones). */
+  public RateLimiter localRateLimiter() {
+    return localLimiter;
+  }
+
+  /**
+   * Sets the bus that carries {@link #invalidate} to the other nodes (default: {@link
+   * InvalidationBus#NONE}). Set while wiring.
+   */
+  public void invalidationBus(InvalidationBus b) {
+    this.bus = java.util.Objects.requireNonNull(b, "invalidationBus");
+  }
+
+  /** Enables the brute-force guard ({@code null} disables it). Set while wiring. */
+  public void bruteForce(BruteForceGuard g) {
+    this.guard = g;
+  }
+
+  /** The brute-force guard in force, or {@code null}. */
+  public BruteForceGuard bruteForce() {
+    return guard;
+  }
+
+  /** Live quota balances (flushed by {@link io.keygate.core.Keygate#flushUsage}). */
+  public QuotaLedger quotas() {
+    return quotas;
+  }
+
+  /** Security notices waiting to be written (flushed by {@link io.keygate.core.Keygate}). */
+  public SecurityEvents securityEvents() {
+    return events;
+  }
+
+  /**
+   * Reports that a key-shaped value arrived in a URL: when it is a stored key, queues a {@code
+   * key.exposed_in_url} notice for its owner (at most one per key per {@link
+   * SecurityEvents#EXPOSURE_DEDUPE}). The key is not revoked: that is the owner's decision.
+   *
+   * @return whether a notice was queued
+   */
+  public boolean reportExposedInUrl(String key, String sourceIp) {
+    Optional<ApiKeyRecord> rec = find(key);
+    return rec.isPresent() && events.exposedInUrl(rec.get(), sourceIp);
+  }
+
   /** Verifies a request. Never throws for bad input; store faults propagate as exceptions. */
   public Verification verify(VerifyRequest req) {
+    return verify(req, req.ip());
+  }
+
+  /**
+   * Verifies a request whose invalid-key attempts the brute-force guard counts against {@code
+   * sourceIp} (which may differ from the client IP the allowlist checks, e.g. the calling service
+   * of {@code /v1/verify} when it gives no client IP); {@code null} skips the guard.
+   */
+  public Verification verify(VerifyRequest req, String sourceIp) {
     long start = System.nanoTime();
-    Verification v = check(req);
+    Verification v = check(req, sourceIp);
     VerificationListener l = listener;
     if (l != VerificationListener.NONE) {
       try {
@@ -91,20 +194,32 @@ public final class Verifier {
     return v;
   }
 
-  private Verification check(VerifyRequest req) {
+  private Verification check(VerifyRequest req, String sourceIp) {
     String key = req.key();
     if (key == null || key.isEmpty()) {
       return new Verification.Rejected(Outcome.MISSING_API_KEY, null, "no API key was presented");
     }
+    BruteForceGuard g = guard;
+    if (g != null && sourceIp != null) {
+      long blocked = g.blockedFor(sourceIp, clock.millis());
+      if (blocked > 0) {
+        return blockedAnswer(blocked);
+      }
+    }
     KeyType type = format.identify(key);
     if (type == null) {
-      return new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid");
+      return invalid(g, sourceIp);
     }
     Entry entry = lookup(key);
     if (entry == null) {
-      return new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid");
+      return invalid(g, sourceIp);
     }
     ApiKeyRecord rec = entry.key();
+    if (entry.canary()) {
+      // Answer exactly as for an unknown key: the caller must not learn it hit a canary.
+      canaryAlarm.tripped(rec, req);
+      return invalid(g, sourceIp);
+    }
     Instant now = clock.instant();
     KeyStatus status = rec.effectiveStatus(now);
     switch (status) {
@@ -131,8 +246,83 @@ public final class Verifier {
           rec,
           "the key has none of the required scopes " + req.requiredScopes());
     }
+    if (!rec.settings().scopes().containsAll(req.requiredScopesAll())) {
+      return new Verification.Rejected(
+          Outcome.INSUFFICIENT_SCOPE,
+          rec,
+          "the key lacks some of the scopes required together " + req.requiredScopesAll());
+    }
+    if (entry.rules() != null
+        && req.method() != null
+        && req.path() != null
+        && !entry.rules().matches(req.method(), req.path())) {
+      return new Verification.Rejected(
+          Outcome.INSUFFICIENT_SCOPE,
+          rec,
+          "the key's endpoint rules do not allow " + req.method() + " on this path");
+    }
+    List<LimitState> limitStates = List.of();
+    if (!entry.limits().isEmpty()) {
+      RateLimiter.Decision d = limiter.tryAcquire(rec.keyId(), entry.limits());
+      if (!d.admitted()) {
+        return new Verification.Rejected(
+            Outcome.RATE_LIMITED,
+            rec,
+            "rate limit exceeded; retry after " + d.retryAfterSeconds() + " s",
+            d.states(),
+            null,
+            d.retryAfterSeconds());
+      }
+      limitStates = d.states();
+    }
+    Long quotaLeft = null;
+    Quota q = rec.settings().quota();
+    if (q != null) {
+      long nowMs = now.toEpochMilli();
+      long left = quotas.trySpend(rec.keyId(), q, req.cost(), nowMs);
+      if (left < 0) {
+        long refill = QuotaLedger.secondsToRefill(q, nowMs);
+        return new Verification.Rejected(
+            Outcome.QUOTA_EXCEEDED,
+            rec,
+            refill == 0
+                ? "the key's quota is used up"
+                : "the key's quota is used up until it is refilled in " + refill + " s",
+            limitStates,
+            -1 - left,
+            refill == 0 ? 0 : refill);
+      }
+      quotaLeft = left;
+    }
     usage.record(rec.keyId(), now);
-    return new Verification.Valid(rec);
+    return limitStates.isEmpty() && quotaLeft == null
+        ? new Verification.Valid(rec)
+        : new Verification.Valid(rec, limitStates, quotaLeft);
+  }
+
+  private Verification invalid(BruteForceGuard g, String sourceIp) {
+    if (g != null && sourceIp != null) {
+      BruteForceGuard.Block b = g.recordFailure(sourceIp);
+      if (b != null) {
+        if (b.started()) {
+          events.add(
+              new SecurityEvents.IpBlocked(sourceIp, b.attempts(), b.duration(), clock.instant()));
+        } else {
+          return blockedAnswer(b.retryAfterSeconds());
+        }
+      }
+    }
+    return new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid");
+  }
+
+  private static Verification blockedAnswer(long retryAfter) {
+    return new Verification.Rejected(
+        Outcome.RATE_LIMITED,
+        null,
+        "too many invalid API keys from this address; blocked for " + retryAfter + " s",
+        List.of(),
+        null,
+        retryAfter);
   }
 
   private static boolean hasAnyScope(List<String> granted, List<String> required) {
@@ -162,7 +352,28 @@ public final class Verifier {
     if (found.isEmpty()) {
       found = findUnderOlderPepper(key, hash);
     }
-    return found.map(r -> new Entry(r, IpAllowlist.parse(r.settings().ipAllowlist()))).orElse(null);
+    return found
+        .map(
+            r ->
+                new Entry(
+                    r,
+                    IpAllowlist.parse(r.settings().ipAllowlist()),
+                    isCanary(r),
+                    EndpointRules.compile(r.settings().scopes()),
+                    r.settings().rateLimits().isEmpty()
+                        ? defaultLimits.getOrDefault(r.type(), List.of())
+                        : r.settings().rateLimits()))
+        .orElse(null);
+  }
+
+  /**
+   * Canaries are stored revoked with a marker reason (a state no API can undo); only such keys cost
+   * the extra lookup in the canary table.
+   */
+  private boolean isCanary(ApiKeyRecord r) {
+    return r.status() == KeyStatus.REVOKED
+        && io.keygate.core.leaks.Canaries.REVOKE_REASON.equals(r.revokeReason())
+        && store.findCanary(r.keyId()).isPresent();
   }
 
   private Optional<ApiKeyRecord> findUnderOlderPepper(String key, String currentHash) {
@@ -209,8 +420,17 @@ public final class Verifier {
     return e == null ? Optional.empty() : Optional.of(e.key());
   }
 
-  /** Drops the cached entry for a stored hash. Call before acknowledging any key change. */
+  /**
+   * Drops the cached entry for a stored hash here and announces it on the {@link InvalidationBus}
+   * to the other nodes. Call before acknowledging any key change.
+   */
   public void invalidate(String hash) {
+    cache.invalidate(hash);
+    bus.publish(hash);
+  }
+
+  /** Drops the cached entry for a stored hash on this node only (what a bus delivers). */
+  public void invalidateLocal(String hash) {
     cache.invalidate(hash);
   }
 

@@ -474,6 +474,78 @@ public abstract class KeyStoreContractTest {
     assertThat(storedB.lastUsedAt()).isEqualTo(NOW.plusSeconds(20));
   }
 
+  // ---------------------------------------------------------------- quotas
+
+  private ApiKeyRecord withQuota(ApiKeyRecord k, io.keygate.core.model.Quota q) {
+    return k.withSettings(k.settings().withQuota(q), k.expiresAt(), k.updatedAt());
+  }
+
+  @Test
+  void quota_roundTripsThroughInsertAndUpdate_andIsNullWithoutOne() {
+    io.keygate.core.model.Quota q =
+        new io.keygate.core.model.Quota(
+            1000, 500, io.keygate.core.model.Quota.Refill.MONTHLY, NOW.minusSeconds(60));
+    ApiKeyRecord a = withQuota(key("owner", NOW), q);
+    ApiKeyRecord plain = key("owner", NOW);
+    insertAll(List.of(a, plain));
+
+    assertThat(store.findById(a.keyId()).orElseThrow().settings().quota()).isEqualTo(q);
+    assertThat(store.findById(plain.keyId()).orElseThrow().settings().quota()).isNull();
+
+    io.keygate.core.model.Quota once = new io.keygate.core.model.Quota(7, 0, null, NOW);
+    store.inTransaction(
+        tx -> {
+          tx.updateKey(withQuota(a, once));
+          return null;
+        });
+    assertThat(store.findById(a.keyId()).orElseThrow().settings().quota()).isEqualTo(once);
+  }
+
+  @Test
+  void recordQuotaUsage_subtractsNeverBelowZero_andSkipsKeysWithoutQuota() {
+    ApiKeyRecord a =
+        withQuota(key("owner", NOW), new io.keygate.core.model.Quota(10, 0, null, NOW));
+    ApiKeyRecord plain = key("owner", NOW);
+    insertAll(List.of(a, plain));
+
+    store.recordQuotaUsage(
+        List.of(
+            new QuotaDelta(a.keyId(), 3, null),
+            new QuotaDelta(plain.keyId(), 5, null),
+            new QuotaDelta(newKeyId(), 5, null)));
+    assertThat(store.findById(a.keyId()).orElseThrow().settings().quota().remaining()).isEqualTo(7);
+    store.recordQuotaUsage(List.of(new QuotaDelta(a.keyId(), 50, null)));
+    assertThat(store.findById(a.keyId()).orElseThrow().settings().quota().remaining()).isZero();
+    assertThat(store.findById(plain.keyId()).orElseThrow().settings().quota()).isNull();
+    store.recordQuotaUsage(List.of());
+  }
+
+  @Test
+  void recordQuotaUsage_newPeriod_resetsToRefillAmountFirst() {
+    Instant day1 = Instant.parse("2026-01-01T00:00:00Z");
+    Instant day2 = day1.plus(Duration.ofDays(1));
+    ApiKeyRecord a =
+        withQuota(
+            key("owner", NOW),
+            new io.keygate.core.model.Quota(
+                2, 100, io.keygate.core.model.Quota.Refill.DAILY, day1));
+    insertAll(List.of(a));
+
+    store.recordQuotaUsage(List.of(new QuotaDelta(a.keyId(), 1, day1)));
+    io.keygate.core.model.Quota q = store.findById(a.keyId()).orElseThrow().settings().quota();
+    assertThat(q.remaining()).isEqualTo(1);
+    assertThat(q.refilledAt()).isEqualTo(day1);
+
+    store.recordQuotaUsage(List.of(new QuotaDelta(a.keyId(), 30, day2)));
+    q = store.findById(a.keyId()).orElseThrow().settings().quota();
+    assertThat(q.remaining()).isEqualTo(70);
+    assertThat(q.refilledAt()).isEqualTo(day2);
+
+    store.recordQuotaUsage(List.of(new QuotaDelta(a.keyId(), 5, day2)));
+    assertThat(store.findById(a.keyId()).orElseThrow().settings().quota().remaining())
+        .isEqualTo(65);
+  }
+
   @Test
   void recordUsage_concurrentFlushes_countsAddUp() throws Exception {
     ApiKeyRecord a = key("owner", NOW);
@@ -637,6 +709,168 @@ public abstract class KeyStoreContractTest {
                     }))
         .isInstanceOf(IllegalStateException.class);
     assertThat(store.outbox(null, null, 10)).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- leak incidents and canaries
+
+  private static io.keygate.core.leaks.LeakIncident incident(
+      String id, String dedupe, String keyId, String owner, Instant reportedAt) {
+    return new io.keygate.core.leaks.LeakIncident(
+        id,
+        dedupe,
+        keyId,
+        owner,
+        "live_secret",
+        "sk_live_…Ab9z",
+        "gitleaks",
+        new io.keygate.core.leaks.LeakLocation(
+            "https://example.com/r", "app/config.py", 12L, "1b6da43b"),
+        reportedAt.minusSeconds(30),
+        reportedAt,
+        reportedAt.plusMillis(7),
+        io.keygate.core.leaks.LeakAction.REVOKED,
+        "key_reporter");
+  }
+
+  @Test
+  void insertIncident_roundTrips_andRepeatDedupeKeyIsNotStoredTwice() {
+    var first = incident("inc_1", newHash(), "key_a", "acme", NOW);
+    boolean[] stored = new boolean[2];
+    store.inTransaction(
+        tx -> {
+          stored[0] = tx.insertIncident(first);
+          stored[1] = tx.insertIncident(incident("inc_2", first.dedupeKey(), "key_a", "acme", NOW));
+          tx.enqueueEvent(
+              new OutboxEvent("evt_after_repeat", "key.leaked", "acme", "key_a", NOW, null));
+          return null;
+        });
+    assertThat(stored).containsExactly(true, false);
+    var page = store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 10, null));
+    assertThat(page.items()).containsExactly(first);
+    assertThat(page.items().get(0).timeToRevocation())
+        .isEqualTo(Duration.ofSeconds(30).plusMillis(7));
+    // the transaction stayed usable after the repeat
+    assertThat(store.outbox(null, "key_a", 10)).hasSize(1);
+
+    var sparse =
+        new io.keygate.core.leaks.LeakIncident(
+            "inc_3",
+            newHash(),
+            "key_b",
+            null,
+            "test_secret",
+            null,
+            "github",
+            null,
+            NOW,
+            NOW,
+            null,
+            io.keygate.core.leaks.LeakAction.TEST_KEY_RECORDED,
+            "github");
+    store.inTransaction(tx -> tx.insertIncident(sparse));
+    assertThat(
+            store
+                .incidents(new io.keygate.core.leaks.IncidentQuery(null, "key_b", 10, null))
+                .items())
+        .containsExactly(sparse);
+  }
+
+  @Test
+  void insertIncident_rolledBackWithTheTransaction() {
+    assertThatThrownBy(
+            () ->
+                store.inTransaction(
+                    tx -> {
+                      tx.insertIncident(incident("inc_x", newHash(), "key_a", "acme", NOW));
+                      throw new IllegalStateException("boom");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(
+            store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 10, null)).items())
+        .isEmpty();
+  }
+
+  @Test
+  void incidents_filterByOwnerAndKey_pageNewestFirst() {
+    List<io.keygate.core.leaks.LeakIncident> all = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      // pairs share a report time so the id tie-break is exercised
+      all.add(
+          incident(
+              "inc_" + (char) ('a' + i),
+              newHash(),
+              i % 2 == 0 ? "key_even" : "key_odd",
+              i < 4 ? "acme" : "globex",
+              NOW.plusSeconds(i / 2)));
+    }
+    store.inTransaction(
+        tx -> {
+          all.forEach(tx::insertIncident);
+          return null;
+        });
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      var page = store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 3, cursor));
+      page.items().forEach(i -> seen.add(i.incidentId()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    assertThat(seen)
+        .containsExactlyElementsOf(
+            all.stream()
+                .sorted(
+                    Comparator.comparing(io.keygate.core.leaks.LeakIncident::reportedAt)
+                        .thenComparing(io.keygate.core.leaks.LeakIncident::incidentId)
+                        .reversed())
+                .map(io.keygate.core.leaks.LeakIncident::incidentId)
+                .toList());
+    assertThat(
+            store
+                .incidents(new io.keygate.core.leaks.IncidentQuery("acme", null, 10, null))
+                .items())
+        .extracting(io.keygate.core.leaks.LeakIncident::incidentId)
+        .containsExactly("inc_d", "inc_c", "inc_b", "inc_a");
+    assertThat(
+            store
+                .incidents(new io.keygate.core.leaks.IncidentQuery("globex", "key_even", 10, null))
+                .items())
+        .extracting(io.keygate.core.leaks.LeakIncident::incidentId)
+        .containsExactly("inc_g", "inc_e");
+    assertThatThrownBy(
+            () -> store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 3, "%%")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void insertCanary_findAndListByOwner_duplicateIsConflict() {
+    var a =
+        new io.keygate.core.leaks.Canary(
+            "key_c1", "acme", "wiki", "sk_live_…abcd", NOW, "key_admin");
+    var b =
+        new io.keygate.core.leaks.Canary(
+            "key_c2", "acme", "repo", null, NOW.plusSeconds(1), "key_admin");
+    var c = new io.keygate.core.leaks.Canary("key_c3", "globex", "s3", null, NOW, "key_admin");
+    store.inTransaction(
+        tx -> {
+          tx.insertCanary(a);
+          tx.insertCanary(b);
+          tx.insertCanary(c);
+          return null;
+        });
+    assertThat(store.findCanary("key_c1")).contains(a);
+    assertThat(store.findCanary("key_none")).isEmpty();
+    var first = store.canaries("acme", 1, null);
+    assertThat(first.items()).containsExactly(b);
+    assertThat(store.canaries("acme", 1, first.nextCursor()).items()).containsExactly(a);
+    assertThat(store.canaries(null, 10, null).items()).hasSize(3);
+    assertThatThrownBy(
+            () ->
+                store.inTransaction(
+                    tx -> {
+                      tx.insertCanary(a);
+                      return null;
+                    }))
+        .isInstanceOf(KeygateException.Conflict.class);
   }
 
   private static String hex(int bytes) {

@@ -6,6 +6,9 @@ import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
@@ -51,6 +54,8 @@ public final class InMemoryKeyStore implements KeyStore {
   private final Object lock = new Object();
   private volatile State state = new State(Map.of(), List.of(), List.of());
   private boolean inTx;
+  private volatile List<LeakIncident> incidents = List.of();
+  private volatile Map<String, Canary> canaryMarks = Map.of();
   private volatile int commits;
 
   @Override
@@ -64,6 +69,7 @@ public final class InMemoryKeyStore implements KeyStore {
       try {
         T result = work.apply(tx);
         state = tx.commit();
+        tx.publishLeaks();
         commits++;
         return result;
       } finally {
@@ -83,6 +89,8 @@ public final class InMemoryKeyStore implements KeyStore {
     private final Map<String, ApiKeyRecord> keys;
     private final List<AuditEvent> pending = new ArrayList<>();
     private final List<OutboxEvent> pendingEvents = new ArrayList<>();
+    private final List<LeakIncident> pendingIncidents = new ArrayList<>();
+    private final Map<String, Canary> pendingCanaries = new HashMap<>();
     private boolean closed;
 
     Tx(State base) {
@@ -146,6 +154,41 @@ public final class InMemoryKeyStore implements KeyStore {
     public void enqueueEvent(OutboxEvent event) {
       open();
       pendingEvents.add(event);
+    }
+
+    @Override
+    public boolean insertIncident(LeakIncident incident) {
+      open();
+      boolean repeat =
+          java.util.stream.Stream.concat(incidents.stream(), pendingIncidents.stream())
+              .anyMatch(i -> i.dedupeKey().equals(incident.dedupeKey()));
+      if (repeat) {
+        return false;
+      }
+      pendingIncidents.add(incident);
+      return true;
+    }
+
+    @Override
+    public void insertCanary(Canary canary) {
+      open();
+      if (canaryMarks.containsKey(canary.keyId())
+          || pendingCanaries.putIfAbsent(canary.keyId(), canary) != null) {
+        throw new KeygateException.Conflict("key " + canary.keyId() + " is already a canary");
+      }
+    }
+
+    void publishLeaks() {
+      if (!pendingIncidents.isEmpty()) {
+        List<LeakIncident> all = new ArrayList<>(incidents);
+        all.addAll(pendingIncidents);
+        incidents = List.copyOf(all);
+      }
+      if (!pendingCanaries.isEmpty()) {
+        Map<String, Canary> all = new HashMap<>(canaryMarks);
+        all.putAll(pendingCanaries);
+        canaryMarks = Map.copyOf(all);
+      }
     }
 
     State commit() {
@@ -288,6 +331,36 @@ public final class InMemoryKeyStore implements KeyStore {
   }
 
   @Override
+  public void recordQuotaUsage(Collection<io.keygate.core.store.QuotaDelta> deltas) {
+    synchronized (lock) {
+      Map<String, ApiKeyRecord> keys = new HashMap<>(state.byId());
+      for (io.keygate.core.store.QuotaDelta d : deltas) {
+        ApiKeyRecord r = keys.get(d.keyId());
+        if (r == null || r.settings().quota() == null) {
+          continue;
+        }
+        io.keygate.core.model.Quota q = r.settings().quota();
+        long balance = q.remaining();
+        Instant refilledAt = q.refilledAt();
+        if (q.refill() != null
+            && d.periodStart() != null
+            && refilledAt.isBefore(d.periodStart())) {
+          balance = q.refillAmount();
+          refilledAt = d.periodStart();
+        }
+        io.keygate.core.model.Quota next =
+            new io.keygate.core.model.Quota(
+                Math.max(0, balance - d.consumed()), q.refillAmount(), q.refill(), refilledAt);
+        keys.put(
+            r.keyId(),
+            r.withSettings(r.settings().withQuota(next), r.expiresAt(), r.updatedAt()));
+      }
+      state = new State(Map.copyOf(keys), state.audit(), state.events());
+      commits++;
+    }
+  }
+
+  @Override
   public List<AuditEvent> audit(AuditQuery query) {
     List<AuditEvent> all = state.audit();
     List<AuditEvent> out = new ArrayList<>();
@@ -310,6 +383,88 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public List<AuditEvent> auditAfter(long afterSeq, int limit) {
     return state.audit().stream().filter(e -> e.seq() > afterSeq).limit(limit).toList();
+  }
+
+  private static final Comparator<LeakIncident> INCIDENTS_NEWEST_FIRST =
+      Comparator.comparing(LeakIncident::reportedAt)
+          .thenComparing(LeakIncident::incidentId)
+          .reversed();
+
+  private static final Comparator<Canary> CANARIES_NEWEST_FIRST =
+      Comparator.comparing(Canary::createdAt).thenComparing(Canary::keyId).reversed();
+
+  @Override
+  public Page<LeakIncident> incidents(IncidentQuery query) {
+    String[] after = query.cursor() == null ? null : decodeLeakCursor(query.cursor());
+    List<LeakIncident> matching =
+        incidents.stream()
+            .filter(i -> query.ownerId() == null || query.ownerId().equals(i.ownerId()))
+            .filter(i -> query.keyId() == null || query.keyId().equals(i.keyId()))
+            .sorted(INCIDENTS_NEWEST_FIRST)
+            .filter(
+                i ->
+                    after == null
+                        || i.reportedAt().toEpochMilli() < Long.parseLong(after[0])
+                        || (i.reportedAt().toEpochMilli() == Long.parseLong(after[0])
+                            && i.incidentId().compareTo(after[1]) < 0))
+            .limit(query.limit() + 1L)
+            .toList();
+    if (matching.size() <= query.limit()) {
+      return new Page<>(matching, null);
+    }
+    LeakIncident last = matching.get(query.limit() - 1);
+    return new Page<>(
+        matching.subList(0, query.limit()),
+        encodeLeakCursor(last.reportedAt().toEpochMilli(), last.incidentId()));
+  }
+
+  @Override
+  public Optional<Canary> findCanary(String keyId) {
+    return Optional.ofNullable(canaryMarks.get(keyId));
+  }
+
+  @Override
+  public Page<Canary> canaries(String ownerId, int limit, String cursor) {
+    String[] after = cursor == null ? null : decodeLeakCursor(cursor);
+    List<Canary> matching =
+        canaryMarks.values().stream()
+            .filter(c -> ownerId == null || ownerId.equals(c.ownerId()))
+            .sorted(CANARIES_NEWEST_FIRST)
+            .filter(
+                c ->
+                    after == null
+                        || c.createdAt().toEpochMilli() < Long.parseLong(after[0])
+                        || (c.createdAt().toEpochMilli() == Long.parseLong(after[0])
+                            && c.keyId().compareTo(after[1]) < 0))
+            .limit(limit + 1L)
+            .toList();
+    if (matching.size() <= limit) {
+      return new Page<>(matching, null);
+    }
+    Canary last = matching.get(limit - 1);
+    return new Page<>(
+        matching.subList(0, limit), encodeLeakCursor(last.createdAt().toEpochMilli(), last.keyId()));
+  }
+
+  private static String encodeLeakCursor(long millis, String id) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((millis + ":" + id).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String[] decodeLeakCursor(String cursor) {
+    try {
+      String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      int colon = raw.indexOf(':');
+      String[] parts = {raw.substring(0, colon), raw.substring(colon + 1)};
+      Long.parseLong(parts[0]);
+      if (parts[1].isEmpty()) {
+        throw new IllegalArgumentException("invalid cursor");
+      }
+      return parts;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("invalid cursor", e);
+    }
   }
 
   @Override

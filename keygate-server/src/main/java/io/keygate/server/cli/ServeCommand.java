@@ -1,7 +1,9 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.KeygateServer;
+import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.ServerConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -40,9 +42,21 @@ final class ServeCommand implements Callable<Integer> {
               + " TLS (a reverse proxy) before exposing it beyond this machine",
           cfg.host());
     }
+    LeakConfig leaks = LeakConfig.fromEnv(System.getenv());
+    LOG.info("leak response: {}", leaks.describe());
     NotifyConfig notify = NotifyConfig.fromEnv(System.getenv());
     LOG.info("notifications and monitoring: {}", notify.describe(cfg.dataDir()));
-    KeygateServer server = KeygateServer.builder().config(cfg).notifyConfig(notify).build();
+    io.keygate.server.config.ClusterConfig cluster =
+        io.keygate.server.config.ClusterConfig.fromEnv(System.getenv());
+    LOG.info("scale-out: {}", cluster.describe());
+    KeygateServer server =
+        KeygateServer.builder()
+            .cluster(cluster)
+            .config(cfg)
+            .leaks(leaks)
+            .notifyConfig(notify)
+            .enforcement(EnforcementConfig.fromEnv(System.getenv()))
+            .build();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

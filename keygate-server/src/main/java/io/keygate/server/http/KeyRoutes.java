@@ -50,7 +50,8 @@ final class KeyRoutes {
                     b.ipAllowlist(),
                     Bodies.rateLimits(b.rateLimit(), b.rateLimits()),
                     b.expiresInDays(),
-                    b.meta()),
+                    b.meta(),
+                    Bodies.quota(b.quota())),
                 actor);
     HttpApi.json(ctx, 201, Views.Created.of(created));
   }
@@ -112,7 +113,8 @@ final class KeyRoutes {
                     b.ipAllowlist(),
                     Bodies.rateLimits(b.rateLimit(), b.rateLimits()),
                     b.expiresInDays(),
-                    b.meta()),
+                    b.meta(),
+                    Bodies.quota(b.quota())),
                 actor);
     HttpApi.json(ctx, 200, Views.KeyView.of(r, kg.clock().instant()));
   }

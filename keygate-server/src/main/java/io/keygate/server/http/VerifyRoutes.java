@@ -4,8 +4,10 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.verify.LimitState;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -16,7 +18,8 @@ import java.util.List;
 /**
  * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
  * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik ForwardAuth
- * and Envoy ext_authz: 200 with identity headers, or 401/403 with the code).
+ * and Envoy ext_authz: 200 with identity headers, or 401/403/429 with the code, {@code RateLimit-*}
+ * headers for keys with rate limits and {@code Retry-After} on 429).
  */
 final class VerifyRoutes {
   private static final HandlerType[] AUTHZ_METHODS = {
@@ -50,11 +53,20 @@ final class VerifyRoutes {
   private void verify(Context ctx) {
     auth.require(ctx, AdminScopes.VERIFY);
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
-    Verification v =
-        kg.verifier()
-            .verify(new VerifyRequest(b.key(), b.ip(), b.requiredScopes(), b.method(), b.path()));
+    VerifyRequest req =
+        new VerifyRequest(
+            b.key(),
+            b.ip(),
+            b.requiredScopes(),
+            b.method(),
+            b.path(),
+            b.requiredScopesAll(),
+            cost(b.cost()));
+    // Brute-force counting: the end client's address when the service passes it, else the caller.
+    Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : clientIp.of(ctx));
     ApiKeyRecord k = v.key();
     boolean showKey = k != null;
+    long retryAfter = v instanceof Verification.Rejected r ? r.retryAfterSeconds() : 0;
     HttpApi.json(
         ctx,
         200,
@@ -67,7 +79,34 @@ final class VerifyRoutes {
             showKey ? k.type() : null,
             showKey ? k.settings().scopes() : null,
             showKey ? k.expiresAt() : null,
-            v.valid() ? k.settings().meta() : null));
+            v.valid() ? k.settings().meta() : null,
+            Views.LimitView.of(v.rateLimits()),
+            v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
+            retryAfter > 0 ? retryAfter : null));
+  }
+
+  /** A request's quota cost: 1 unless given, else 1..{@link VerifyRequest#MAX_COST}. */
+  private static long cost(Long c) {
+    if (c == null) {
+      return 1;
+    }
+    if (c < 1 || c > VerifyRequest.MAX_COST) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_cost", "cost must be an integer 1.." + VerifyRequest.MAX_COST);
+    }
+    return c;
+  }
+
+  private static long cost(String c) {
+    if (c == null || c.isBlank()) {
+      return 1;
+    }
+    try {
+      return cost(Long.parseLong(c.strip()));
+    } catch (NumberFormatException e) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_cost", "cost must be an integer 1.." + VerifyRequest.MAX_COST);
+    }
   }
 
   private void authz(Context ctx) {
@@ -84,7 +123,11 @@ final class VerifyRoutes {
       }
     }
     Verification v;
-    if (uri != null && keyInQuery(uri)) {
+    String ip = clientIp.of(ctx);
+    String leaked = uri == null ? null : keyInQuery(uri);
+    if (leaked != null) {
+      // The key travelled in a URL (logs, proxies, history): tell its owner, do not revoke.
+      kg.verifier().reportExposedInUrl(leaked, ip);
       v =
           new Verification.Rejected(
               Outcome.API_KEY_IN_URL,
@@ -96,15 +139,35 @@ final class VerifyRoutes {
               .verify(
                   new VerifyRequest(
                       presentedKey(ctx),
-                      clientIp.of(ctx),
-                      requiredScopes(ctx, envoy),
+                      ip,
+                      requiredScopes(ctx, envoy, "scopes", "X-Keygate-Required-Scopes"),
                       method,
-                      uri == null ? null : stripQuery(uri)));
+                      uri == null ? null : stripQuery(uri),
+                      requiredScopes(ctx, envoy, "scopes_all", "X-Keygate-Required-Scopes-All"),
+                      cost(
+                          envoy || ctx.queryParam("cost") == null
+                              ? ctx.header("X-Keygate-Cost")
+                              : ctx.queryParam("cost"))));
     }
     answer(ctx, v);
   }
 
+  /** {@code RateLimit-Limit/-Remaining/-Reset} (IETF draft) for the most restrictive limit. */
+  private static void rateLimitHeaders(Context ctx, List<LimitState> states) {
+    LimitState m = LimitState.mostRestrictive(states);
+    if (m == null) {
+      return;
+    }
+    ctx.header("RateLimit-Limit", Long.toString(m.limit()));
+    ctx.header("RateLimit-Remaining", Long.toString(m.remaining()));
+    ctx.header("RateLimit-Reset", Long.toString(m.reset()));
+  }
+
   private static void answer(Context ctx, Verification v) {
+    rateLimitHeaders(ctx, v.rateLimits());
+    if (v.quotaRemaining() != null) {
+      ctx.header("X-Keygate-Quota-Remaining", Long.toString(v.quotaRemaining()));
+    }
     if (v instanceof Verification.Valid ok) {
       ApiKeyRecord k = ok.key();
       ctx.header("X-Keygate-Key-Id", k.keyId());
@@ -125,6 +188,9 @@ final class VerifyRoutes {
               + r.outcome().code()
               + "\"");
     }
+    if (r.retryAfterSeconds() > 0) {
+      ctx.header("Retry-After", Long.toString(r.retryAfterSeconds()));
+    }
     ctx.header("X-Keygate-Error", r.outcome().code());
     HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
   }
@@ -143,10 +209,11 @@ final class VerifyRoutes {
    * X-Keygate-Required-Scopes} header. In Envoy mode the query string is the client's own, so only
    * the header counts (a client must not choose the scopes it is checked against).
    */
-  private static List<String> requiredScopes(Context ctx, boolean envoy) {
-    String s = envoy ? null : ctx.queryParam("scopes");
+  private static List<String> requiredScopes(
+      Context ctx, boolean envoy, String param, String header) {
+    String s = envoy ? null : ctx.queryParam(param);
     if (s == null || s.isBlank()) {
-      s = ctx.header("X-Keygate-Required-Scopes");
+      s = ctx.header(header);
     }
     return s == null || s.isBlank()
         ? List.of()
@@ -163,11 +230,13 @@ final class VerifyRoutes {
     return q < 0 ? uri : uri.substring(0, q);
   }
 
-  /** Whether any query parameter value (or name) of {@code uri} is a well-formed key. */
-  private boolean keyInQuery(String uri) {
+  /**
+   * The first query parameter value (or name) of {@code uri} that is a well-formed key, or null.
+   */
+  private String keyInQuery(String uri) {
     int q = uri.indexOf('?');
     if (q < 0) {
-      return false;
+      return null;
     }
     for (String pair : uri.substring(q + 1).split("[&;]")) {
       for (String part : pair.split("=", 2)) {
@@ -178,10 +247,10 @@ final class VerifyRoutes {
           decoded = part;
         }
         if (kg.format().identify(decoded.strip()) != null) {
-          return true;
+          return decoded.strip();
         }
       }
     }
-    return false;
+    return null;
   }
 }

@@ -50,7 +50,8 @@ final class Views {
       Instant lastUsedAt,
       long usageCount,
       @JsonInclude(JsonInclude.Include.NON_NULL) Boolean expiringSoon,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Long daysUntilExpiry) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long daysUntilExpiry,
+      @JsonInclude(JsonInclude.Include.NON_NULL) QuotaView quota) {
     static KeyView of(ApiKeyRecord r, Instant now) {
       Long days = null;
       Boolean soon = null;
@@ -81,9 +82,38 @@ final class Views {
           r.lastUsedAt(),
           r.usageCount(),
           soon,
-          days);
+          days,
+          QuotaView.of(r.settings().quota()));
     }
   }
+
+  /** A key's stored quota: balance as of the last flush, refill policy. */
+  record QuotaView(long remaining, RefillView refill, Instant refilledAt) {
+    static QuotaView of(io.keygate.core.model.Quota q) {
+      return q == null
+          ? null
+          : new QuotaView(
+              q.remaining(),
+              q.refill() == null ? null : new RefillView(q.refillAmount(), q.refill().wire()),
+              q.refilledAt());
+    }
+  }
+
+  record RefillView(long amount, String interval) {}
+
+  /** One rate limit's state in a verify answer. */
+  record LimitView(String name, long limit, long remaining, long reset) {
+    static List<LimitView> of(List<io.keygate.core.verify.LimitState> states) {
+      return states.isEmpty()
+          ? null
+          : states.stream()
+              .map(s -> new LimitView(s.name(), s.limit(), s.remaining(), s.reset()))
+              .toList();
+    }
+  }
+
+  /** The live quota balance in a verify answer. */
+  record QuotaRemaining(long remaining) {}
 
   /** The one-time display of a new key. */
   record Created(
@@ -134,7 +164,10 @@ final class Views {
       String type,
       List<String> scopes,
       Instant expiresAt,
-      Map<String, Object> meta) {}
+      Map<String, Object> meta,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<LimitView> rateLimits,
+      @JsonInclude(JsonInclude.Include.NON_NULL) QuotaRemaining quota,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long retryAfter) {}
 
   record AuditView(
       long seq,

@@ -6,12 +6,16 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.KeyStoreTx;
+import io.keygate.core.store.QuotaDelta;
 import io.keygate.core.store.UsageDelta;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -272,6 +276,56 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
+  public void recordQuotaUsage(Collection<QuotaDelta> deltas) {
+    Objects.requireNonNull(deltas, "deltas");
+    if (deltas.isEmpty()) {
+      return;
+    }
+    List<QuotaDelta> sorted = new ArrayList<>(deltas);
+    for (QuotaDelta d : sorted) {
+      Objects.requireNonNull(d.keyId(), "keyId");
+      if (d.consumed() < 0) {
+        throw new IllegalArgumentException(
+            "quota consumption must not be negative, was " + d.consumed() + " for " + d.keyId());
+      }
+    }
+    sorted.sort(Comparator.comparing(QuotaDelta::keyId));
+    // Every SET expression reads the row as it was before the update (SQL semantics, both
+    // dialects), so the refill test and the new refill time agree.
+    String refillDue = "quota_refill_interval IS NOT NULL AND quota_refilled_at < ?";
+    String sql =
+        "UPDATE api_keys SET quota_remaining = CASE WHEN "
+            + refillDue
+            + " THEN (CASE WHEN quota_refill_amount - ? < 0 THEN 0 ELSE quota_refill_amount - ? END)"
+            + " ELSE (CASE WHEN quota_remaining - ? < 0 THEN 0 ELSE quota_remaining - ? END) END,"
+            + " quota_refilled_at = CASE WHEN "
+            + refillDue
+            + " THEN ? ELSE quota_refilled_at END"
+            + " WHERE key_id = ? AND quota_remaining IS NOT NULL";
+    transact(
+        tx ->
+            tx.run(
+                "recordQuotaUsage",
+                c -> {
+                  try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    for (QuotaDelta d : sorted) {
+                      long p =
+                          d.periodStart() == null ? Long.MIN_VALUE : d.periodStart().toEpochMilli();
+                      ps.setLong(1, p);
+                      for (int i = 2; i <= 5; i++) {
+                        ps.setLong(i, d.consumed());
+                      }
+                      ps.setLong(6, p);
+                      ps.setLong(7, p);
+                      ps.setString(8, d.keyId());
+                      ps.addBatch();
+                    }
+                    return ps.executeBatch();
+                  }
+                }));
+  }
+
+  @Override
   public List<AuditEvent> audit(AuditQuery query) {
     Objects.requireNonNull(query, "query");
     StringBuilder sql =
@@ -336,6 +390,116 @@ final class JdbcKeyStore implements KeyStore {
             return out;
           }
         });
+  }
+
+  @Override
+  public Page<LeakIncident> incidents(IncidentQuery query) {
+    Objects.requireNonNull(query, "query");
+    Cursors.Position after = query.cursor() == null ? null : Cursors.decode(query.cursor());
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(LeakRows.INCIDENT_COLUMNS)
+            .append(" FROM leak_incidents WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (query.ownerId() != null) {
+      sql.append(" AND owner_id = ?");
+      params.add(query.ownerId());
+    }
+    if (query.keyId() != null) {
+      sql.append(" AND key_id = ?");
+      params.add(query.keyId());
+    }
+    if (after != null) {
+      sql.append(" AND (reported_at < ? OR (reported_at = ? AND incident_id < ?))");
+      params.add(after.createdAtMillis());
+      params.add(after.createdAtMillis());
+      params.add(after.keyId());
+    }
+    sql.append(" ORDER BY reported_at DESC, incident_id DESC LIMIT ?");
+    params.add(query.limit() + 1);
+    List<LeakIncident> rows =
+        read(
+            "incidents",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bind(ps, params);
+                List<LeakIncident> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    out.add(LeakRows.readIncident(rs));
+                  }
+                }
+                return out;
+              }
+            });
+    if (rows.size() <= query.limit()) {
+      return new Page<>(rows, null);
+    }
+    List<LeakIncident> page = rows.subList(0, query.limit());
+    LeakIncident last = page.get(page.size() - 1);
+    return new Page<>(
+        page, Cursors.encode(last.reportedAt().toEpochMilli(), last.incidentId()));
+  }
+
+  @Override
+  public Optional<Canary> findCanary(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return read(
+        "findCanary",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + LeakRows.CANARY_COLUMNS + " FROM canaries WHERE key_id = ?")) {
+            ps.setString(1, keyId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(LeakRows.readCanary(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public Page<Canary> canaries(String ownerId, int limit, String cursor) {
+    requirePositive(limit);
+    Cursors.Position after = cursor == null ? null : Cursors.decode(cursor);
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(LeakRows.CANARY_COLUMNS)
+            .append(" FROM canaries WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (ownerId != null) {
+      sql.append(" AND owner_id = ?");
+      params.add(ownerId);
+    }
+    if (after != null) {
+      sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
+      params.add(after.createdAtMillis());
+      params.add(after.createdAtMillis());
+      params.add(after.keyId());
+    }
+    sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
+    params.add(limit + 1);
+    List<Canary> rows =
+        read(
+            "canaries",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bind(ps, params);
+                List<Canary> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    out.add(LeakRows.readCanary(rs));
+                  }
+                }
+                return out;
+              }
+            });
+    if (rows.size() <= limit) {
+      return new Page<>(rows, null);
+    }
+    List<Canary> page = rows.subList(0, limit);
+    Canary last = page.get(page.size() - 1);
+    return new Page<>(page, Cursors.encode(last.createdAt().toEpochMilli(), last.keyId()));
   }
 
   private static List<AuditEvent> selectAudit(Connection c, String sql, List<Object> params)

@@ -5,6 +5,8 @@ import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.store.KeyStoreTx;
 import java.sql.Connection;
@@ -74,7 +76,9 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     String sql =
         "INSERT INTO api_keys ("
             + Rows.KEY_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + ") VALUES ("
+            + Rows.KEY_PLACEHOLDERS
+            + ")";
     run(
         "insertKey",
         c -> {
@@ -183,6 +187,50 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
                       + ") VALUES (?, ?, ?, ?, ?, ?)")) {
             Rows.bindEvent(ps, event);
             ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean insertIncident(LeakIncident incident) {
+    Objects.requireNonNull(incident, "incident");
+    // ON CONFLICT DO NOTHING (SQLite >= 3.24, PostgreSQL >= 9.5) keeps a PostgreSQL transaction
+    // usable after a repeat, where a failed INSERT would abort it.
+    String sql =
+        "INSERT INTO leak_incidents ("
+            + LeakRows.INCIDENT_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (dedupe_key) DO NOTHING";
+    return run(
+        "insertIncident",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            LeakRows.bindIncident(ps, incident);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public void insertCanary(Canary canary) {
+    Objects.requireNonNull(canary, "canary");
+    run(
+        "insertCanary",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO canaries ("
+                      + LeakRows.CANARY_COLUMNS
+                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+            LeakRows.bindCanary(ps, canary);
+            ps.executeUpdate();
+          } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+              throw new KeygateException.Conflict(
+                  "key " + canary.keyId() + " is already a canary");
+            }
+            throw e;
           }
           return null;
         });

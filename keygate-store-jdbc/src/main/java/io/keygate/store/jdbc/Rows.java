@@ -12,6 +12,7 @@ import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,7 +35,12 @@ final class Rows {
   static final String KEY_COLUMNS =
       "key_id, type, hint, hash, pepper_version, owner_id, name, scopes, ip_allowlist,"
           + " rate_limits, meta, status, created_at, updated_at, expires_at, revoked_at,"
-          + " revoke_reason, revokes_at, rotated_from, rotated_to, last_used_at, usage_count";
+          + " revoke_reason, revokes_at, rotated_from, rotated_to, last_used_at, usage_count,"
+          + " quota_remaining, quota_refill_amount, quota_refill_interval, quota_refilled_at";
+
+  /** One {@code ?} per column of {@link #KEY_COLUMNS}, comma-separated. */
+  static final String KEY_PLACEHOLDERS =
+      String.join(", ", java.util.Collections.nCopies(KEY_COLUMNS.split(",").length, "?"));
 
   static final String AUDIT_COLUMNS =
       "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash";
@@ -66,7 +72,48 @@ final class Rows {
     ps.setString(i++, k.rotatedFrom());
     ps.setString(i++, k.rotatedTo());
     setMillis(ps, i++, k.lastUsedAt());
-    ps.setLong(i, k.usageCount());
+    ps.setLong(i++, k.usageCount());
+    bindQuota(ps, i, k.settings().quota());
+  }
+
+  /** Binds the four quota columns (all NULL for no quota); returns the next index. */
+  private static int bindQuota(PreparedStatement ps, int start, Quota q) throws SQLException {
+    int i = start;
+    if (q == null) {
+      for (int n = 0; n < 4; n++) {
+        ps.setNull(i++, n == 2 ? Types.VARCHAR : Types.BIGINT);
+      }
+      return i;
+    }
+    ps.setLong(i++, q.remaining());
+    if (q.refill() == null) {
+      ps.setNull(i++, Types.BIGINT);
+      ps.setNull(i++, Types.VARCHAR);
+    } else {
+      ps.setLong(i++, q.refillAmount());
+      ps.setString(i++, q.refill().wire());
+    }
+    setMillis(ps, i++, q.refilledAt());
+    return i;
+  }
+
+  private static Quota readQuota(ResultSet rs, String keyId) throws SQLException {
+    long remaining = rs.getLong("quota_remaining");
+    if (rs.wasNull()) {
+      return null;
+    }
+    long amount = rs.getLong("quota_refill_amount");
+    String interval = rs.getString("quota_refill_interval");
+    Instant at = getMillis(rs, "quota_refilled_at");
+    try {
+      return new Quota(
+          remaining,
+          interval == null ? 0 : amount,
+          interval == null ? null : Quota.Refill.fromWire(interval),
+          at == null ? Instant.EPOCH : at);
+    } catch (IllegalArgumentException e) {
+      throw corrupt(keyId, e);
+    }
   }
 
   /** The {@code SET} list of an update: every column except id, creation time and usage. */
@@ -74,7 +121,8 @@ final class Rows {
       "type = ?, hint = ?, hash = ?, pepper_version = ?, owner_id = ?, name = ?, scopes = ?,"
           + " ip_allowlist = ?, rate_limits = ?, meta = ?, status = ?, updated_at = ?,"
           + " expires_at = ?, revoked_at = ?, revoke_reason = ?, revokes_at = ?,"
-          + " rotated_from = ?, rotated_to = ?";
+          + " rotated_from = ?, rotated_to = ?, quota_remaining = ?, quota_refill_amount = ?,"
+          + " quota_refill_interval = ?, quota_refilled_at = ?";
 
   /** Binds {@link #UPDATE_SET} and then the key id of the {@code WHERE} clause. */
   static void bindUpdate(PreparedStatement ps, ApiKeyRecord k) throws SQLException {
@@ -93,6 +141,7 @@ final class Rows {
     setMillis(ps, i++, k.revokesAt());
     ps.setString(i++, k.rotatedFrom());
     ps.setString(i++, k.rotatedTo());
+    i = bindQuota(ps, i, k.settings().quota());
     ps.setString(i, k.keyId());
   }
 
@@ -116,7 +165,8 @@ final class Rows {
             read(rs.getString("scopes"), STRINGS, keyId),
             read(rs.getString("ip_allowlist"), STRINGS, keyId),
             readRateLimits(rs.getString("rate_limits"), keyId),
-            read(rs.getString("meta"), META, keyId));
+            read(rs.getString("meta"), META, keyId),
+            readQuota(rs, keyId));
     return new ApiKeyRecord(
         keyId,
         rs.getString("type"),

@@ -1,0 +1,352 @@
+package io.keygate.core.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.events.EventTypes;
+import io.keygate.core.key.Checksum;
+import io.keygate.core.key.KeyFormat;
+import io.keygate.core.key.Pepper;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.lifecycle.KeyPatch;
+import io.keygate.core.model.Quota;
+import io.keygate.core.model.RateLimit;
+import io.keygate.core.testing.InMemoryKeyStore;
+import io.keygate.core.testing.ManualClock;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Scopes/endpoint rules, rate limits, quotas and the brute-force guard on the verify path. */
+class VerifierEnforcementTest {
+  private static final Actor ADMIN = new Actor("key_admin", null, null);
+  private static final Pepper PEPPER =
+      new Pepper(1, "enforcement-test-pepper-0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+
+  private ManualClock clock;
+  private InMemoryKeyStore store;
+  private Keygate kg;
+
+  @BeforeEach
+  void setUp() {
+    // 10:30 on a day, so hourly windows are mid-way
+    clock = new ManualClock(Instant.parse("2026-03-10T10:30:00Z"));
+    store = new InMemoryKeyStore();
+    kg = build(null);
+  }
+
+  @AfterEach
+  void tearDown() {
+    store.close();
+  }
+
+  private Keygate build(BruteForceGuard.Policy bf) {
+    return Keygate.builder().store(store).pepper(PEPPER).clock(clock).bruteForce(bf).build();
+  }
+
+  private String key(List<String> scopes, List<RateLimit> limits, Quota quota) {
+    CreatedKey k =
+        kg.keys()
+            .create(
+                new CreateKey(null, "acme", "t", scopes, null, limits, null, null, quota), ADMIN);
+    return k.secret().reveal();
+  }
+
+  private Verification verify(String key) {
+    return kg.verifier().verify(VerifyRequest.of(key));
+  }
+
+  // ------------------------------------------------------------------ scopes and endpoint rules
+
+  @Test
+  void requiredScopesAll_needsEveryScope_anyOfNeedsOne() {
+    String k = key(List.of("read", "write"), null, null);
+    Verifier v = kg.verifier();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of("admin", "read"), null, null)).valid())
+        .isTrue();
+    assertThat(
+            v.verify(new VerifyRequest(k, null, List.of(), null, null, List.of("read", "write"), 1))
+                .valid())
+        .isTrue();
+    Verification no =
+        v.verify(new VerifyRequest(k, null, List.of(), null, null, List.of("read", "admin"), 1));
+    assertThat(no.outcome()).isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+  }
+
+  @Test
+  void endpointRules_requestMustMatchOne_whenMethodAndPathAreGiven() {
+    String k = key(List.of("read", "GET /v1/data/**", "* /v1/public/*"), null, null);
+    Verifier v = kg.verifier();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/data/a/b")).valid())
+        .isTrue();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "HEAD", "/v1/data")).valid())
+        .isTrue();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "POST", "/v1/public/x")).valid())
+        .isTrue();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "POST", "/v1/data/a")).outcome())
+        .isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/public/x/y")).outcome())
+        .isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+    assertThat(
+            v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/data/../admin")).outcome())
+        .isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+    // no method/path given: rules are not evaluated; named scopes still are
+    assertThat(v.verify(new VerifyRequest(k, null, List.of("read"), null, null)).valid()).isTrue();
+  }
+
+  @Test
+  void endpointRules_malformed_areRefusedAtCreationWithPreciseMessage() {
+    assertThatThrownBy(() -> key(List.of("FETCH /v1/x"), null, null))
+        .isInstanceOf(KeygateException.InvalidRequest.class)
+        .hasMessageContaining("HTTP method")
+        .extracting(e -> ((KeygateException) e).code())
+        .isEqualTo("invalid_scopes");
+    assertThatThrownBy(() -> key(List.of("GET /v1/da*ta"), null, null))
+        .hasMessageContaining("wildcards must be whole segments");
+    assertThatThrownBy(() -> key(List.of("GET v1/data"), null, null))
+        .hasMessageContaining("starting with /");
+  }
+
+  // ------------------------------------------------------------------ rate limits
+
+  @Test
+  void rateLimit_32threads_admitExactlyN_thenRefillAfterWindow() throws Exception {
+    int n = 500;
+    String k = key(null, List.of(new RateLimit("default", n, Duration.ofHours(1))), null);
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    hammer(32, 40, () -> count(verify(k), ok, limited));
+    assertThat(ok.get()).isEqualTo(n);
+    assertThat(limited.get()).isEqualTo(32 * 40 - n);
+
+    Verification refused = verify(k);
+    assertThat(refused.outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    Verification.Rejected r = (Verification.Rejected) refused;
+    assertThat(r.retryAfterSeconds()).isEqualTo(30 * 60);
+    assertThat(r.rateLimits()).containsExactly(new LimitState("default", n, 0, 30 * 60));
+
+    clock.advance(Duration.ofMinutes(30));
+    Verification again = verify(k);
+    assertThat(again.valid()).isTrue();
+    assertThat(again.rateLimits()).containsExactly(new LimitState("default", n, n - 1, 3600));
+  }
+
+  @Test
+  void rateLimit_burstRefuses_withoutTakingFromHourly() {
+    String k =
+        key(
+            null,
+            List.of(
+                new RateLimit("hourly", 100, Duration.ofHours(1)),
+                new RateLimit("burst", 5, Duration.ofSeconds(1))),
+            null);
+    for (int i = 0; i < 5; i++) {
+      assertThat(verify(k).valid()).isTrue();
+    }
+    for (int i = 0; i < 10; i++) {
+      Verification v = verify(k);
+      assertThat(v.outcome()).isEqualTo(Outcome.RATE_LIMITED);
+      assertThat(v.rateLimits())
+          .containsExactly(
+              new LimitState("hourly", 100, 95, 1800), new LimitState("burst", 5, 0, 1));
+      assertThat(((Verification.Rejected) v).retryAfterSeconds()).isEqualTo(1);
+    }
+    clock.advance(Duration.ofSeconds(1));
+    Verification v = verify(k);
+    assertThat(v.valid()).isTrue();
+    assertThat(v.rateLimits())
+        .containsExactly(new LimitState("hourly", 100, 94, 1799), new LimitState("burst", 5, 4, 1));
+    assertThat(LimitState.mostRestrictive(v.rateLimits()).name()).isEqualTo("burst");
+  }
+
+  @Test
+  void rateLimit_defaultsByType_applyToKeysWithoutLimits() {
+    kg.verifier()
+        .defaultRateLimits(
+            Map.of("live_secret", List.of(new RateLimit("minute", 2, Duration.ofMinutes(1)))));
+    String k = key(null, null, null);
+    assertThat(verify(k).valid()).isTrue();
+    assertThat(verify(k).valid()).isTrue();
+    assertThat(verify(k).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+  }
+
+  // ------------------------------------------------------------------ quotas
+
+  @Test
+  void quota_costAboveOne_exhaustion_andDailyRefill() {
+    String k = key(null, null, new Quota(10, 10, Quota.Refill.DAILY, Instant.EPOCH));
+    Verifier v = kg.verifier();
+    Verification first = v.verify(new VerifyRequest(k, null, null, null, null, null, 4));
+    assertThat(first.valid()).isTrue();
+    assertThat(first.quotaRemaining()).isEqualTo(6);
+    assertThat(v.verify(new VerifyRequest(k, null, null, null, null, null, 6)).quotaRemaining())
+        .isZero();
+    Verification out = v.verify(new VerifyRequest(k, null, null, null, null, null, 1));
+    assertThat(out.outcome()).isEqualTo(Outcome.QUOTA_EXCEEDED);
+    assertThat(out.quotaRemaining()).isZero();
+    assertThat(((Verification.Rejected) out).retryAfterSeconds()).isEqualTo(13 * 3600 + 30 * 60);
+
+    clock.advance(Duration.ofHours(14));
+    assertThat(verify(k).quotaRemaining()).isEqualTo(9);
+  }
+
+  @Test
+  void quota_concurrentSpending_neverOverspends() throws Exception {
+    String k = key(null, null, new Quota(300, 0, null, Instant.EPOCH));
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    hammer(16, 50, () -> count(verify(k), ok, refused));
+    assertThat(ok.get()).isEqualTo(300);
+  }
+
+  @Test
+  void quota_flushedConsumption_survivesRebuild_andPatchResetsBalance() {
+    String k = key(null, null, new Quota(100, 0, null, Instant.EPOCH));
+    for (int i = 0; i < 30; i++) {
+      assertThat(verify(k).valid()).isTrue();
+    }
+    kg.flushUsage();
+    Keygate again = build(null);
+    assertThat(again.verifier().verify(VerifyRequest.of(k)).quotaRemaining()).isEqualTo(69);
+
+    String id = again.verifier().find(k).orElseThrow().keyId();
+    again
+        .keys()
+        .update(
+            id,
+            new KeyPatch(null, null, null, null, null, null, new Quota(5, 0, null, Instant.EPOCH)),
+            ADMIN);
+    assertThat(again.verifier().verify(VerifyRequest.of(k)).quotaRemaining()).isEqualTo(3);
+  }
+
+  // ------------------------------------------------------------------ brute force
+
+  @Test
+  void bruteForce_blocksAfterThreshold_otherAddressesUnaffected_blocksDouble() {
+    BruteForceGuard.Policy p =
+        new BruteForceGuard.Policy(
+            5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10));
+    kg = build(p);
+    String good = key(null, null, null);
+    SecureRandom rnd = new SecureRandom();
+    List<Outcome> seen = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      seen.add(
+          kg.verifier()
+              .verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null))
+              .outcome());
+    }
+    assertThat(seen.subList(0, 5)).containsOnly(Outcome.INVALID_KEY);
+    assertThat(seen.subList(5, 20)).containsOnly(Outcome.RATE_LIMITED);
+    // even a valid key is refused from the blocked address; another address is unaffected
+    assertThat(
+            kg.verifier()
+                .verify(new VerifyRequest(good, "203.0.113.7", null, null, null))
+                .outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(
+            kg.verifier().verify(new VerifyRequest(good, "198.51.100.1", null, null, null)).valid())
+        .isTrue();
+
+    clock.advance(Duration.ofSeconds(60));
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              kg.verifier()
+                  .verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null))
+                  .outcome())
+          .isEqualTo(Outcome.INVALID_KEY);
+    }
+    Verification second =
+        kg.verifier().verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null));
+    assertThat(((Verification.Rejected) second).retryAfterSeconds()).isEqualTo(120);
+
+    kg.flushUsage();
+    List<AuditEvent> blocks =
+        store.audit(new AuditQuery(null, null, 100, null)).stream()
+            .filter(e -> e.entry().action().equals("ip.blocked"))
+            .toList();
+    assertThat(blocks).hasSize(2);
+    assertThat(blocks.get(1).entry().details())
+        .containsEntry("ip", "203.0.113.7")
+        .containsEntry("attempts", "5")
+        .containsEntry("block_seconds", "60");
+    assertThat(store.outbox(null, null, 100))
+        .filteredOn(e -> e.type().equals(EventTypes.ANOMALY_DETECTED))
+        .hasSize(2)
+        .allSatisfy(e -> assertThat(e.data()).containsEntry("kind", "brute_force"));
+  }
+
+  @Test
+  void exposedInUrl_queuesOneEventPerKeyWithinWindow() {
+    String k = key(null, null, null);
+    for (int i = 0; i < 50; i++) {
+      kg.verifier().reportExposedInUrl(k, "192.0.2.5");
+    }
+    kg.flushUsage();
+    assertThat(store.outbox(null, null, 100))
+        .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
+        .hasSize(1)
+        .allSatisfy(e -> assertThat(e.ownerId()).isEqualTo("acme"));
+    assertThat(store.audit(new AuditQuery(null, null, 100, null)))
+        .filteredOn(e -> e.entry().action().equals("key.exposed_in_url"))
+        .hasSize(1);
+    assertThat(verify(k).valid()).as("not revoked automatically").isTrue();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static String randomKey(SecureRandom rnd) {
+    String body = KeyFormat.randomBase62(rnd, KeyFormat.BODY_LENGTH);
+    return "sk_live_" + body + Checksum.of(body);
+  }
+
+  private static void count(Verification v, AtomicInteger ok, AtomicInteger no) {
+    if (v.valid()) {
+      ok.incrementAndGet();
+    } else {
+      no.incrementAndGet();
+    }
+  }
+
+  private static void hammer(int threads, int perThread, Runnable r) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      fs.add(
+          pool.submit(
+              () -> {
+                go.await();
+                for (int i = 0; i < perThread; i++) {
+                  r.run();
+                }
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : fs) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+  }
+}
