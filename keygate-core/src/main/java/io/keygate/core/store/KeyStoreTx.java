@@ -3,6 +3,8 @@ package io.keygate.core.store;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import java.util.Optional;
 
@@ -25,4 +27,15 @@ public interface KeyStoreTx {
 
   /** Writes a notification event to the outbox; it commits or rolls back with the change. */
   void enqueueEvent(OutboxEvent event);
+
+  /**
+   * Stores a leak incident unless one with the same {@link LeakIncident#dedupeKey()} exists.
+   *
+   * @return {@code true} if stored, {@code false} for a repeat (nothing written, the transaction
+   *     stays usable)
+   */
+  boolean insertIncident(LeakIncident incident);
+
+  /** Marks a stored key as a canary; its key id must be unique among canaries. */
+  void insertCanary(Canary canary);
 }

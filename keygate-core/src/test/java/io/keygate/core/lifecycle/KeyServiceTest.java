@@ -619,6 +619,16 @@ class KeyServiceTest {
       public void enqueueEvent(io.keygate.core.events.OutboxEvent event) {
         tx.enqueueEvent(event);
       }
+
+      @Override
+      public boolean insertIncident(io.keygate.core.leaks.LeakIncident incident) {
+        return tx.insertIncident(incident);
+      }
+
+      @Override
+      public void insertCanary(io.keygate.core.leaks.Canary canary) {
+        tx.insertCanary(canary);
+      }
     };
   }
 

@@ -342,9 +342,7 @@ public final class InMemoryKeyStore implements KeyStore {
         io.keygate.core.model.Quota q = r.settings().quota();
         long balance = q.remaining();
         Instant refilledAt = q.refilledAt();
-        if (q.refill() != null
-            && d.periodStart() != null
-            && refilledAt.isBefore(d.periodStart())) {
+        if (q.refill() != null && d.periodStart() != null && refilledAt.isBefore(d.periodStart())) {
           balance = q.refillAmount();
           refilledAt = d.periodStart();
         }
@@ -352,8 +350,7 @@ public final class InMemoryKeyStore implements KeyStore {
             new io.keygate.core.model.Quota(
                 Math.max(0, balance - d.consumed()), q.refillAmount(), q.refill(), refilledAt);
         keys.put(
-            r.keyId(),
-            r.withSettings(r.settings().withQuota(next), r.expiresAt(), r.updatedAt()));
+            r.keyId(), r.withSettings(r.settings().withQuota(next), r.expiresAt(), r.updatedAt()));
       }
       state = new State(Map.copyOf(keys), state.audit(), state.events());
       commits++;
@@ -443,7 +440,8 @@ public final class InMemoryKeyStore implements KeyStore {
     }
     Canary last = matching.get(limit - 1);
     return new Page<>(
-        matching.subList(0, limit), encodeLeakCursor(last.createdAt().toEpochMilli(), last.keyId()));
+        matching.subList(0, limit),
+        encodeLeakCursor(last.createdAt().toEpochMilli(), last.keyId()));
   }
 
   private static String encodeLeakCursor(long millis, String id) {

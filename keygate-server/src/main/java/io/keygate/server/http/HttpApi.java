@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.server.config.LeakConfig;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -21,8 +22,14 @@ public final class HttpApi {
 
   private HttpApi() {}
 
-  /** Registers routes, headers and error mapping on a Javalin configuration. */
+  /** Registers routes, headers and error mapping with the default {@link LeakConfig}. */
   public static void install(JavalinConfig config, Keygate kg, List<String> trustedProxies) {
+    install(config, kg, trustedProxies, LeakConfig.defaults());
+  }
+
+  /** Registers routes, headers and error mapping on a Javalin configuration. */
+  public static void install(
+      JavalinConfig config, Keygate kg, List<String> trustedProxies, LeakConfig leaks) {
     ClientIp clientIp = new ClientIp(trustedProxies);
     AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
     config.routes.before(
@@ -33,6 +40,7 @@ public final class HttpApi {
     new KeyRoutes(kg, auth).register(config);
     new VerifyRoutes(kg, auth, clientIp).register(config);
     new SystemRoutes(kg, auth).register(config);
+    new LeakRoutes(kg, auth, clientIp, leaks).register(config);
     UiRoutes.register(config);
     new WhoAmIRoutes(kg, clientIp).register(config);
     mapErrors(config);

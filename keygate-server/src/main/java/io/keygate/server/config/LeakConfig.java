@@ -1,0 +1,251 @@
+package io.keygate.server.config;
+
+import io.keygate.core.leaks.LeakPolicy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Leak response settings: the secret scanning senders whose signed reports are accepted, the
+ * response policy and the largest report. Read from {@code KEYGATE_*} variables by {@link
+ * #fromEnv}; validated on construction.
+ *
+ * <p>Kept apart from {@link ServerConfig} so adding it changed no existing constructor call; {@link
+ * io.keygate.server.KeygateServer.Builder#leaks} takes it and {@code keygate serve} reads it from
+ * the same environment.
+ *
+ * @param senders secret scanning partners, GitHub first; each is served at {@code
+ *     /v1/secret-scanning/<name>}
+ * @param keysCacheTtl how long fetched public keys are trusted before they are fetched again
+ * @param keysRefetchInterval shortest interval between two fetches caused by an unknown key
+ *     identifier (so forged identifiers cannot make Keygate hammer the key URL)
+ * @param maxReportBytes largest report or secret scanning body accepted
+ * @param policy what to do with leaked live keys
+ */
+public record LeakConfig(
+    List<Sender> senders,
+    Duration keysCacheTtl,
+    Duration keysRefetchInterval,
+    long maxReportBytes,
+    LeakPolicy policy) {
+
+  /** GitHub's key identifier header. */
+  public static final String GITHUB_ID_HEADER = "Github-Public-Key-Identifier";
+
+  /** GitHub's signature header. */
+  public static final String GITHUB_SIGNATURE_HEADER = "Github-Public-Key-Signature";
+
+  public static final Duration DEFAULT_KEYS_CACHE_TTL = Duration.ofHours(1);
+  public static final Duration DEFAULT_KEYS_REFETCH = Duration.ofSeconds(60);
+  public static final long DEFAULT_MAX_REPORT_BYTES = 16L * 1024 * 1024;
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+  private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9-]{1,100}");
+
+  /**
+   * A secret scanning partner.
+   *
+   * @param name path segment ({@code github}, {@code depsdev}); also the incident source
+   * @param identifierHeader header naming the signing key
+   * @param signatureHeader header with the base64 DER ECDSA signature of the raw body
+   * @param keysFile trusted keys in GitHub's meta format, or {@code null}
+   * @param keysUrl where to fetch them, or {@code null}; used when {@code keysFile} is null
+   */
+  public record Sender(
+      String name, String identifierHeader, String signatureHeader, Path keysFile, URI keysUrl) {
+    /** Validates names and the URL scheme. */
+    public Sender {
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("secret scanning sender name must match " + NAME);
+      }
+      if (identifierHeader == null || !HEADER.matcher(identifierHeader).matches()) {
+        throw new IllegalArgumentException("bad identifier header for sender " + name);
+      }
+      if (signatureHeader == null || !HEADER.matcher(signatureHeader).matches()) {
+        throw new IllegalArgumentException("bad signature header for sender " + name);
+      }
+      if (keysUrl != null) {
+        String scheme = String.valueOf(keysUrl.getScheme()).toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http") || keysUrl.getHost() == null) {
+          throw new IllegalArgumentException("keys URL of sender " + name + " must be http(s)");
+        }
+      }
+    }
+
+    /** Whether trusted keys are configured (otherwise the sender's endpoint answers 503). */
+    public boolean configured() {
+      return keysFile != null || keysUrl != null;
+    }
+  }
+
+  /** Validates every setting. */
+  public LeakConfig {
+    senders = List.copyOf(senders);
+    if (senders.stream().map(Sender::name).distinct().count() != senders.size()) {
+      throw new IllegalArgumentException("secret scanning sender names must be unique");
+    }
+    requirePositive(keysCacheTtl, "keys cache TTL");
+    requirePositive(keysRefetchInterval, "keys refetch interval");
+    if (maxReportBytes < 1024) {
+      throw new IllegalArgumentException("max report size must be at least 1024 bytes");
+    }
+    Objects.requireNonNull(policy, "policy");
+  }
+
+  private static void requirePositive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, was " + d);
+    }
+  }
+
+  /** Defaults: an unconfigured GitHub sender, revoke every leaked live key. */
+  public static LeakConfig defaults() {
+    return fromEnv(Map.of());
+  }
+
+  /**
+   * Reads {@code KEYGATE_GITHUB_KEYS_FILE}, {@code KEYGATE_GITHUB_KEYS_URL}, {@code
+   * KEYGATE_SECRET_SCANNING_SENDERS} ({@code name=IdHeader,SigHeader,file-or-url;...}), {@code
+   * KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS}, {@code KEYGATE_SECRET_SCANNING_REFETCH_SECONDS},
+   * {@code KEYGATE_MAX_REPORT_BYTES} and {@code KEYGATE_LEAK_POLICY} ({@code
+   * type=revoke|rotate:<hours>h|rotate:<minutes>m,...}).
+   */
+  public static LeakConfig fromEnv(Map<String, String> env) {
+    List<Sender> senders = new ArrayList<>();
+    String file = blankToNull(env.get("KEYGATE_GITHUB_KEYS_FILE"));
+    String url = blankToNull(env.get("KEYGATE_GITHUB_KEYS_URL"));
+    senders.add(
+        new Sender(
+            "github",
+            GITHUB_ID_HEADER,
+            GITHUB_SIGNATURE_HEADER,
+            file == null ? null : Path.of(file),
+            file == null && url != null ? URI.create(url) : null));
+    String more = blankToNull(env.get("KEYGATE_SECRET_SCANNING_SENDERS"));
+    if (more != null) {
+      for (String spec : more.split(";")) {
+        if (!spec.isBlank()) {
+          senders.add(parseSender(spec.strip()));
+        }
+      }
+    }
+    return new LeakConfig(
+        senders,
+        Duration.ofSeconds(
+            longVar(
+                env,
+                "KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS",
+                DEFAULT_KEYS_CACHE_TTL.toSeconds())),
+        Duration.ofSeconds(
+            longVar(
+                env, "KEYGATE_SECRET_SCANNING_REFETCH_SECONDS", DEFAULT_KEYS_REFETCH.toSeconds())),
+        longVar(env, "KEYGATE_MAX_REPORT_BYTES", DEFAULT_MAX_REPORT_BYTES),
+        parsePolicy(env.getOrDefault("KEYGATE_LEAK_POLICY", "")));
+  }
+
+  /** Parses {@code name=IdHeader,SigHeader,source} where source is a file path or http(s) URL. */
+  static Sender parseSender(String spec) {
+    int eq = spec.indexOf('=');
+    String[] parts = eq < 0 ? new String[0] : spec.substring(eq + 1).split(",", 3);
+    if (eq < 1 || parts.length != 3) {
+      throw new IllegalArgumentException(
+          "KEYGATE_SECRET_SCANNING_SENDERS entry must be name=IdHeader,SigHeader,file-or-url: "
+              + spec);
+    }
+    String src = parts[2].strip();
+    boolean isUrl = src.startsWith("https://") || src.startsWith("http://");
+    return new Sender(
+        spec.substring(0, eq).strip(),
+        parts[0].strip(),
+        parts[1].strip(),
+        isUrl ? null : Path.of(src),
+        isUrl ? URI.create(src) : null);
+  }
+
+  /** Parses {@code KEYGATE_LEAK_POLICY}: empty or {@code revoke} = revoke every type at once. */
+  static LeakPolicy parsePolicy(String spec) {
+    String s = spec.strip();
+    if (s.isEmpty() || s.equals("revoke")) {
+      return LeakPolicy.REVOKE;
+    }
+    Map<String, Duration> grace = new LinkedHashMap<>();
+    for (String entry : s.split(",")) {
+      String e = entry.strip();
+      int eq = e.indexOf('=');
+      String action = eq < 0 ? "" : e.substring(eq + 1).strip();
+      if (eq < 1 || !(action.equals("revoke") || action.startsWith("rotate:"))) {
+        throw new IllegalArgumentException(
+            "KEYGATE_LEAK_POLICY entry must be <key type>=revoke or <key type>=rotate:<n>h|<n>m: "
+                + e);
+      }
+      if (action.startsWith("rotate:")) {
+        grace.put(e.substring(0, eq).strip(), parseGrace(action.substring(7)));
+      }
+    }
+    return new LeakPolicy(grace);
+  }
+
+  private static Duration parseGrace(String v) {
+    String t = v.strip();
+    try {
+      if (t.endsWith("h")) {
+        return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
+      if (t.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new IllegalArgumentException("leak rotation grace must be <n>h or <n>m, was " + v);
+  }
+
+  private static long longVar(Map<String, String> env, String name, long dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  /** The sender named {@code name}, or {@code null}. */
+  public Sender sender(String name) {
+    for (Sender s : senders) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** The effective settings for the startup log (no secrets here: public keys only). */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (Sender s : senders) {
+      m.put(
+          "secret_scanning." + s.name(),
+          s.keysFile() != null
+              ? "keys file " + s.keysFile()
+              : s.keysUrl() != null ? "keys url " + s.keysUrl() : "not configured");
+    }
+    m.put("secret_scanning_keys_ttl", keysCacheTtl.toString());
+    m.put("max_report_bytes", maxReportBytes);
+    m.put("leak_policy", policy.rotateGrace().isEmpty() ? "revoke" : policy.rotateGrace());
+    return m;
+  }
+}

@@ -1,0 +1,380 @@
+package io.keygate.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import io.keygate.core.key.KeyHasher;
+import io.keygate.core.key.KeyType;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakReport;
+import io.keygate.core.leaks.LeakResult;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
+import io.keygate.scan.Scanner;
+import io.keygate.server.config.LeakConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Leak response routes: report intake ({@code POST /v1/leaks/reports}), secret scanning partner
+ * endpoints ({@code POST /v1/secret-scanning/{sender}}, GitHub's format), the incident list ({@code
+ * GET /v1/leaks}) and canaries ({@code /v1/canaries}). Each handler is one method.
+ *
+ * <p><b>Security guarantees.</b> No answer echoes a raw key: summaries carry counts and incident
+ * ids, partner feedback carries the SHA-256 of each token. A partner request is authenticated by
+ * its signature alone, checked over the raw body before anything is parsed, so a bad or missing
+ * signature (401) changes nothing.
+ */
+final class LeakRoutes {
+  private final Keygate kg;
+  private final AdminAuth auth;
+  private final ClientIp clientIp;
+  private final LeakConfig config;
+  private final Scanner scanner;
+  private final Map<String, PartnerKeys> partners = new HashMap<>();
+
+  LeakRoutes(Keygate kg, AdminAuth auth, ClientIp clientIp, LeakConfig config) {
+    this.kg = kg;
+    this.auth = auth;
+    this.clientIp = clientIp;
+    this.config = config;
+    this.scanner = Scanner.builder().keyTypes(kg.format().types()).splitLines(false).build();
+    for (LeakConfig.Sender s : config.senders()) {
+      partners.put(
+          s.name(),
+          new PartnerKeys(s, config.keysCacheTtl(), config.keysRefetchInterval(), kg.clock()));
+    }
+  }
+
+  void register(JavalinConfig c) {
+    c.routes.post("/v1/leaks/reports", this::report);
+    c.routes.get("/v1/leaks", this::incidents);
+    c.routes.post("/v1/secret-scanning/{sender}", this::secretScanning);
+    c.routes.post("/v1/canaries", this::createCanary);
+    c.routes.get("/v1/canaries", this::canaries);
+  }
+
+  // ------------------------------------------------------------------ views
+
+  record Summary(
+      int received,
+      int confirmed,
+      int revoked,
+      int rotated,
+      int alreadyRevoked,
+      int testKeys,
+      int canaries,
+      int repeats,
+      int unknown,
+      List<String> incidents) {}
+
+  record Feedback(String tokenHash, String tokenType, String label) {}
+
+  record IncidentView(
+      String incidentId,
+      String keyId,
+      String ownerId,
+      String keyType,
+      String keyHint,
+      String source,
+      String url,
+      String file,
+      Long line,
+      String commit,
+      String location,
+      Instant foundAt,
+      Instant reportedAt,
+      Instant revokedAt,
+      Long timeToRevocationMs,
+      String action,
+      String reporter) {
+    static IncidentView of(LeakIncident i) {
+      var l = i.location();
+      var ttr = i.timeToRevocation();
+      return new IncidentView(
+          i.incidentId(),
+          i.keyId(),
+          i.ownerId(),
+          i.keyType(),
+          i.keyHint(),
+          i.source(),
+          l.url(),
+          l.file(),
+          l.line(),
+          l.commit(),
+          l.describe(),
+          i.foundAt(),
+          i.reportedAt(),
+          i.revokedAt(),
+          ttr == null ? null : ttr.toMillis(),
+          i.action().wire(),
+          i.reporter());
+    }
+  }
+
+  record CanaryView(
+      String keyId,
+      String ownerId,
+      String label,
+      String hint,
+      Instant createdAt,
+      String createdBy) {
+    static CanaryView of(Canary c) {
+      return new CanaryView(
+          c.keyId(), c.ownerId(), c.label(), c.hint(), c.createdAt(), c.createdBy());
+    }
+  }
+
+  record CreatedCanary(
+      String apiKey,
+      String keyId,
+      String ownerId,
+      String label,
+      String type,
+      String hint,
+      Instant createdAt,
+      String message) {}
+
+  record CanaryBody(String ownerId, String label, String type) {}
+
+  // ------------------------------------------------------------------ handlers
+
+  private void report(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    String format = LeakReports.format(ctx.queryParam("format"));
+    byte[] body = body(ctx);
+    LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
+    if (parsed.keys().isEmpty() && parsed.redacted()) {
+      throw new ApiError(
+          422,
+          "no_keys_in_report",
+          "the report holds no keys: its secrets are redacted (gitleaks --redact, or a"
+              + " redacted TruffleHog/keygate report); run the scanner without redaction and send"
+              + " the report over TLS");
+    }
+    List<LeakResult> results = kg.leaks().respondAll(parsed.keys(), actor);
+    HttpApi.json(ctx, 200, summarize(parsed.received(), results));
+  }
+
+  private Summary summarize(int received, List<LeakResult> results) {
+    int confirmed = 0;
+    int revoked = 0;
+    int rotated = 0;
+    int already = 0;
+    int test = 0;
+    int canaries = 0;
+    int repeats = 0;
+    int unknown = 0;
+    List<String> ids = new ArrayList<>();
+    Instant now = kg.clock().instant();
+    for (LeakResult r : results) {
+      if (r.status() == LeakResult.Status.NOT_A_KEY) {
+        continue;
+      }
+      confirmed++;
+      switch (r.status()) {
+        case UNKNOWN -> unknown++;
+        case REPEAT -> {
+          repeats++;
+          boolean live = kg.format().types().byName(r.key().type()).map(KeyType::live).orElse(true);
+          if (!live) {
+            test++;
+          } else if (r.key().effectiveStatus(now) == KeyStatus.REVOKED) {
+            already++;
+          }
+        }
+        case RECORDED -> {
+          ids.add(r.incident().incidentId());
+          switch (r.incident().action()) {
+            case REVOKED -> revoked++;
+            case ROTATED -> rotated++;
+            case ALREADY_REVOKED, ALREADY_ROTATED -> already++;
+            case TEST_KEY_RECORDED -> test++;
+            case CANARY_RECORDED -> canaries++;
+          }
+        }
+        default -> {}
+      }
+    }
+    return new Summary(
+        received, confirmed, revoked, rotated, already, test, canaries, repeats, unknown, ids);
+  }
+
+  private void secretScanning(Context ctx) {
+    String name = ctx.pathParam("sender").toLowerCase(Locale.ROOT);
+    LeakConfig.Sender sender = config.sender(name);
+    if (sender == null) {
+      throw new KeygateException.NotFound("no secret scanning sender '" + safe(name) + "'");
+    }
+    if (!sender.configured()) {
+      throw new ApiError(
+          503,
+          "secret_scanning_not_configured",
+          "no trusted public keys are configured for sender '" + name + "'");
+    }
+    byte[] body = body(ctx);
+    String id = ctx.header(sender.identifierHeader());
+    String sig = ctx.header(sender.signatureHeader());
+    if (id == null || id.isBlank() || sig == null || sig.isBlank()) {
+      throw new ApiError(
+          401,
+          "missing_signature",
+          "headers "
+              + sender.identifierHeader()
+              + " and "
+              + sender.signatureHeader()
+              + " required");
+    }
+    PublicKey key = partners.get(name).find(id.strip());
+    if (key == null) {
+      throw new ApiError(401, "unknown_key_identifier", "the signing key is not trusted");
+    }
+    if (!PartnerKeys.verify(key, body, sig)) {
+      throw new ApiError(401, "invalid_signature", "the signature does not match the body");
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new KeygateException.InvalidRequest("invalid_json", "the body is not valid JSON");
+    }
+    if (root == null || !root.isArray()) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_json", "the body must be a JSON array of {token, type, url, source}");
+    }
+    List<LeakReport> reports = new ArrayList<>(root.size());
+    List<String> types = new ArrayList<>(root.size());
+    int i = 0;
+    for (JsonNode t : root) {
+      JsonNode token = t.get("token");
+      if (!t.isObject() || token == null || !token.isTextual()) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_field", "[" + i + "].token must be a string");
+      }
+      String source = t.path("source").isTextual() ? t.path("source").asText() : "";
+      String label = source.isBlank() ? name : name + ":" + source.strip().toLowerCase(Locale.ROOT);
+      reports.add(LeakReports.token(token.asText(), label, t.path("url").asText(null)));
+      types.add(t.path("type").isTextual() ? t.path("type").asText() : "");
+      i++;
+    }
+    Actor actor = new Actor("secret-scanning:" + name, null, clientIp.of(ctx));
+    List<LeakResult> results = kg.leaks().respondAll(reports, actor);
+    List<Feedback> out = new ArrayList<>(results.size());
+    for (int n = 0; n < results.size(); n++) {
+      out.add(
+          new Feedback(
+              KeyHasher.sha256Hex(reports.get(n).secret().reveal()),
+              types.get(n),
+              results.get(n).exists() ? "true_positive" : "false_positive"));
+    }
+    HttpApi.json(ctx, 200, out);
+  }
+
+  private void incidents(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
+    int limit =
+        Requests.intParam(ctx, "limit", IncidentQuery.DEFAULT_LIMIT, 1, IncidentQuery.MAX_LIMIT);
+    IncidentQuery q =
+        new IncidentQuery(
+            emptyToNull(ctx.queryParam("owner_id")),
+            emptyToNull(ctx.queryParam("key_id")),
+            limit,
+            emptyToNull(ctx.queryParam("cursor")));
+    Page<LeakIncident> page;
+    try {
+      page = kg.leaks().incidents(q, actor);
+    } catch (IllegalArgumentException e) {
+      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+    }
+    HttpApi.json(
+        ctx,
+        200,
+        new Views.ListPage<>(
+            page.items().stream().map(IncidentView::of).toList(), page.nextCursor()));
+  }
+
+  private void createCanary(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
+    CanaryBody b = Requests.body(ctx, CanaryBody.class);
+    CreatedKey created = kg.canaries().create(b.ownerId(), b.label(), b.type(), actor);
+    var r = created.record();
+    HttpApi.json(
+        ctx,
+        201,
+        new CreatedCanary(
+            created.secret().reveal(),
+            r.keyId(),
+            r.ownerId(),
+            r.settings().name(),
+            r.type(),
+            r.hint(),
+            r.createdAt(),
+            "Plant this key where a leak would show; it never grants access and any use raises"
+                + " an alert. It is shown only once."));
+  }
+
+  private void canaries(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
+    int limit = Requests.intParam(ctx, "limit", 50, 1, 500);
+    Page<Canary> page;
+    try {
+      page =
+          kg.canaries()
+              .list(
+                  emptyToNull(ctx.queryParam("owner_id")),
+                  limit,
+                  emptyToNull(ctx.queryParam("cursor")),
+                  actor);
+    } catch (IllegalArgumentException e) {
+      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+    }
+    HttpApi.json(
+        ctx,
+        200,
+        new Views.ListPage<>(
+            page.items().stream().map(CanaryView::of).toList(), page.nextCursor()));
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** The raw body, up to {@link LeakConfig#maxReportBytes()} (larger than ordinary API bodies). */
+  private byte[] body(Context ctx) {
+    long max = config.maxReportBytes();
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > max) {
+      throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+      if (b.length > max) {
+        throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+      }
+      return b;
+    } catch (IOException e) {
+      throw new KeygateException.InvalidRequest("invalid_body", "the body could not be read");
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  private static String safe(String s) {
+    String t = s.replaceAll("[^a-z0-9_-]", "?");
+    return t.length() > 32 ? t.substring(0, 32) : t;
+  }
+}
