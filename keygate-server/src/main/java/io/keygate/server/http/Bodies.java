@@ -121,7 +121,8 @@ final class Bodies {
       String ip,
       String method,
       String path,
-      Long cost) {}
+      Long cost,
+      String userAgent) {}
 
   /** Combines the single and named forms; {@code null} when neither is given. */
   static List<RateLimit> rateLimits(RateLimitBody single, List<RateLimitBody> named) {

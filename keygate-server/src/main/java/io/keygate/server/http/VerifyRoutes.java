@@ -55,13 +55,14 @@ final class VerifyRoutes {
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
     VerifyRequest req =
         new VerifyRequest(
-            b.key(),
-            b.ip(),
-            b.requiredScopes(),
-            b.method(),
-            b.path(),
-            b.requiredScopesAll(),
-            cost(b.cost()));
+                b.key(),
+                b.ip(),
+                b.requiredScopes(),
+                b.method(),
+                b.path(),
+                b.requiredScopesAll(),
+                cost(b.cost()))
+            .withUserAgent(b.userAgent() != null ? b.userAgent() : ctx.userAgent());
     // Brute-force counting: the end client's address when the service passes it, else the caller.
     Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : clientIp.of(ctx));
     ApiKeyRecord k = v.key();
@@ -138,16 +139,17 @@ final class VerifyRoutes {
           kg.verifier()
               .verify(
                   new VerifyRequest(
-                      presentedKey(ctx),
-                      ip,
-                      requiredScopes(ctx, envoy, "scopes", "X-Keygate-Required-Scopes"),
-                      method,
-                      uri == null ? null : stripQuery(uri),
-                      requiredScopes(ctx, envoy, "scopes_all", "X-Keygate-Required-Scopes-All"),
-                      cost(
-                          envoy || ctx.queryParam("cost") == null
-                              ? ctx.header("X-Keygate-Cost")
-                              : ctx.queryParam("cost"))));
+                          presentedKey(ctx),
+                          ip,
+                          requiredScopes(ctx, envoy, "scopes", "X-Keygate-Required-Scopes"),
+                          method,
+                          uri == null ? null : stripQuery(uri),
+                          requiredScopes(ctx, envoy, "scopes_all", "X-Keygate-Required-Scopes-All"),
+                          cost(
+                              envoy || ctx.queryParam("cost") == null
+                                  ? ctx.header("X-Keygate-Cost")
+                                  : ctx.queryParam("cost")))
+                      .withUserAgent(ctx.userAgent()));
     }
     answer(ctx, v);
   }
