@@ -144,6 +144,18 @@ public final class KeygateServer implements AutoCloseable {
     return redis;
   }
 
+  /**
+   * Every HTTP route registered on this node (method + path template), in registration order;
+   * before/after filters are not routes and are left out.
+   */
+  public List<Route> routes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .map(e -> e.endpoint)
+        .filter(e -> e.method.isHttpMethod())
+        .map(e -> new Route(e.method.name(), e.path))
+        .toList();
+  }
+
   /** The bound port (after {@link #start()}). */
   public int port() {
     return app.port();
