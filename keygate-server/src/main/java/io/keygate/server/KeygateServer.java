@@ -105,6 +105,8 @@ public final class KeygateServer implements AutoCloseable {
         monitoring::deliverQuietly, deliver, deliver, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
+    workers.scheduleWithFixedDelay(
+        monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
     LOG.info("Keygate listening on http://{}:{}", config.host(), app.port());
     return app.port();
   }
@@ -282,7 +284,18 @@ public final class KeygateServer implements AutoCloseable {
               .build();
       KeygateServer server =
           new KeygateServer(
-              config, kg, new Monitoring(notifyConfig, config, kg, registry, stats, jitter), leaks);
+              config,
+          kg,
+          new Monitoring(
+              notifyConfig,
+              config,
+              kg,
+              registry,
+              stats,
+              jitter,
+              leaks,
+              peppers.stream().map(Pepper::version).toList()),
+          leaks);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       if (cluster.redisUrl() != null) {
         server.redis =

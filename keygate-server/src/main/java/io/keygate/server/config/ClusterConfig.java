@@ -1,0 +1,165 @@
+package io.keygate.server.config;
+
+import io.keygate.redis.KeygateRedis;
+import io.keygate.redis.RateLimitFallback;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Settings for running several nodes on PostgreSQL and Redis, read from {@code KEYGATE_*}
+ * environment variables. Every setting has a default; with no {@code KEYGATE_REDIS_URL} the node
+ * runs alone (in-process rate limits, no cross-node invalidation).
+ *
+ * @param redisUrl {@code KEYGATE_REDIS_URL}: {@code redis://host:port[/db]} or {@code rediss://…};
+ *     {@code null} (default) disables Redis
+ * @param redisPrefix {@code KEYGATE_REDIS_PREFIX}: key and channel namespace ({@value
+ *     KeygateRedis#DEFAULT_PREFIX})
+ * @param redisTimeout {@code KEYGATE_REDIS_TIMEOUT_MS}: per-command timeout (50 ms)
+ * @param redisBreaker {@code KEYGATE_REDIS_BREAKER_SECONDS}: how long rate limiting skips Redis
+ *     after a failure (5 s)
+ * @param rateLimitFallback {@code KEYGATE_REDIS_RATE_LIMIT_FALLBACK}: {@code local} (default:
+ *     per-node buckets sized limit/nodes) or {@code closed} (refuse with {@code rate_limited})
+ * @param nodes {@code KEYGATE_CLUSTER_NODES}: number of nodes, for the local fallback (1)
+ * @param redisCacheTtl {@code KEYGATE_REDIS_CACHE_TTL_SECONDS}: local cache TTL while Redis is
+ *     enabled, the bound on staleness when an invalidation is lost (30 s)
+ * @param storeOutageGrace {@code KEYGATE_STORE_OUTAGE_GRACE_SECONDS}: with an external database,
+ *     the longest a cached key keeps being served without the store confirming it, i.e. the upper
+ *     bound on the cache TTL (60 s)
+ * @param jobLease {@code KEYGATE_JOB_LEASE_SECONDS}: how long a node holds a background job's
+ *     cluster-wide lease before another node may take it over (120 s)
+ */
+public record ClusterConfig(
+    String redisUrl,
+    String redisPrefix,
+    Duration redisTimeout,
+    Duration redisBreaker,
+    RateLimitFallback rateLimitFallback,
+    int nodes,
+    Duration redisCacheTtl,
+    Duration storeOutageGrace,
+    Duration jobLease) {
+
+  public static final Duration DEFAULT_REDIS_CACHE_TTL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_JOB_LEASE = Duration.ofSeconds(120);
+
+  /** Validates every setting. */
+  public ClusterConfig {
+    if (redisUrl != null) {
+      KeygateRedis.builder().uri(redisUrl).prefix(redisPrefix); // same checks as at connect time
+    }
+    if (nodes < 1) {
+      throw new IllegalArgumentException("KEYGATE_CLUSTER_NODES must be >= 1, was " + nodes);
+    }
+    for (Duration d :
+        new Duration[] {redisTimeout, redisBreaker, redisCacheTtl, storeOutageGrace}) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("cluster durations must be positive, was " + d);
+      }
+    }
+    if (jobLease == null || jobLease.toSeconds() < 5) {
+      throw new IllegalArgumentException("KEYGATE_JOB_LEASE_SECONDS must be >= 5, was " + jobLease);
+    }
+  }
+
+  /** A single node without Redis. */
+  public static ClusterConfig defaults() {
+    return fromEnv(Map.of());
+  }
+
+  /** Reads the variables from {@code env}; unset ones take their defaults. */
+  public static ClusterConfig fromEnv(Map<String, String> env) {
+    String url = env.get("KEYGATE_REDIS_URL");
+    return new ClusterConfig(
+        url == null || url.isBlank() ? null : url.trim(),
+        env.getOrDefault("KEYGATE_REDIS_PREFIX", KeygateRedis.DEFAULT_PREFIX),
+        Duration.ofMillis(
+            longVar(
+                env, "KEYGATE_REDIS_TIMEOUT_MS", KeygateRedis.DEFAULT_COMMAND_TIMEOUT.toMillis())),
+        Duration.ofSeconds(
+            longVar(
+                env,
+                "KEYGATE_REDIS_BREAKER_SECONDS",
+                KeygateRedis.DEFAULT_BREAKER_OPEN_FOR.toSeconds())),
+        RateLimitFallback.parse(env.getOrDefault("KEYGATE_REDIS_RATE_LIMIT_FALLBACK", "local")),
+        (int) longVar(env, "KEYGATE_CLUSTER_NODES", 1),
+        Duration.ofSeconds(
+            longVar(env, "KEYGATE_REDIS_CACHE_TTL_SECONDS", DEFAULT_REDIS_CACHE_TTL.toSeconds())),
+        Duration.ofSeconds(
+            longVar(
+                env, "KEYGATE_STORE_OUTAGE_GRACE_SECONDS", DEFAULT_STORE_OUTAGE_GRACE.toSeconds())),
+        Duration.ofSeconds(
+            longVar(env, "KEYGATE_JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE.toSeconds())));
+  }
+
+  private static long longVar(Map<String, String> env, String name, long dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
+    }
+  }
+
+  /** A copy with Redis at {@code url} under {@code prefix}. */
+  public ClusterConfig withRedis(String url, String prefix) {
+    return new ClusterConfig(
+        url,
+        prefix,
+        redisTimeout,
+        redisBreaker,
+        rateLimitFallback,
+        nodes,
+        redisCacheTtl,
+        storeOutageGrace,
+        jobLease);
+  }
+
+  /** A copy with another fallback and node count. */
+  public ClusterConfig withFallback(RateLimitFallback f, int n) {
+    return new ClusterConfig(
+        redisUrl,
+        redisPrefix,
+        redisTimeout,
+        redisBreaker,
+        f,
+        n,
+        redisCacheTtl,
+        storeOutageGrace,
+        jobLease);
+  }
+
+  /**
+   * The verification cache TTL to use: the configured one, shortened to {@link #redisCacheTtl} when
+   * Redis is enabled and to {@link #storeOutageGrace} when the store is an external database.
+   */
+  public Duration effectiveCacheTtl(Duration configured, boolean externalDatabase) {
+    Duration t = configured;
+    if (redisUrl != null && redisCacheTtl.compareTo(t) < 0) {
+      t = redisCacheTtl;
+    }
+    if (externalDatabase && storeOutageGrace.compareTo(t) < 0) {
+      t = storeOutageGrace;
+    }
+    return t;
+  }
+
+  /** The effective settings with the Redis password masked, for the startup log. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("redis", redisUrl == null ? "off" : ServerConfig.maskUrl(redisUrl));
+    m.put("redis_prefix", redisPrefix);
+    m.put("redis_timeout", redisTimeout.toString());
+    m.put("redis_breaker", redisBreaker.toString());
+    m.put("rate_limit_fallback", rateLimitFallback.name().toLowerCase(java.util.Locale.ROOT));
+    m.put("cluster_nodes", nodes);
+    m.put("redis_cache_ttl", redisCacheTtl.toString());
+    m.put("store_outage_grace", storeOutageGrace.toString());
+    m.put("job_lease", jobLease.toString());
+    return m;
+  }
+}

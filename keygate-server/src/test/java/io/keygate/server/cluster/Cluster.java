@@ -1,0 +1,220 @@
+package io.keygate.server.cluster;
+
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.server.KeygateServer;
+import io.keygate.server.config.ClusterConfig;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.store.jdbc.TestPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test support for several Keygate nodes sharing one PostgreSQL schema and one Redis: in-process
+ * nodes ({@link #startInProcess}) and nodes in their own JVM ({@link #startProcess}, the test class
+ * path, {@code keygate serve}). Every node gets the same pepper.
+ */
+final class Cluster implements AutoCloseable {
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  final String jdbcUrl;
+  final String schema;
+  final String pepper;
+  final Path dir;
+  private final List<AutoCloseable> nodes = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+  private final Runnable dropSchema;
+
+  /** A cluster on a fresh schema of {@link TestPostgres}. */
+  static Cluster onTestPostgres() throws IOException {
+    TestPostgres pg = TestPostgres.get();
+    String schema = pg.newSchema();
+    pg.builder(schema).build().close(); // creates and migrates the schema
+    String base = pg.jdbcUrl();
+    String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    return new Cluster(url, schema, () -> pg.dropSchema(schema));
+  }
+
+  Cluster(String jdbcUrl, String schema, Runnable dropSchema) throws IOException {
+    this.jdbcUrl = jdbcUrl;
+    this.schema = schema;
+    this.dropSchema = dropSchema;
+    byte[] p = new byte[32];
+    new SecureRandom().nextBytes(p);
+    this.pepper = Base64.getEncoder().encodeToString(p);
+    this.dir = Files.createTempDirectory("keygate-cluster");
+  }
+
+  Map<String, String> env(String redisUrl, String prefix, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>();
+    env.put("KEYGATE_PEPPER", pepper);
+    env.put("KEYGATE_DATABASE_URL", jdbcUrl);
+    env.put("KEYGATE_DATA_DIR", dir.resolve("data-" + nodes.size()).toString());
+    env.put("KEYGATE_PORT", "0");
+    env.put("KEYGATE_USAGE_FLUSH_MS", "500");
+    if (redisUrl != null) {
+      env.put("KEYGATE_REDIS_URL", redisUrl);
+      env.put("KEYGATE_REDIS_PREFIX", prefix);
+    }
+    env.putAll(extra);
+    return env;
+  }
+
+  KeygateServer startInProcess(String redisUrl, String prefix, Map<String, String> extra) {
+    Map<String, String> env = env(redisUrl, prefix, extra);
+    KeygateServer s =
+        KeygateServer.builder()
+            .config(ServerConfig.fromEnv(env))
+            .cluster(ClusterConfig.fromEnv(env))
+            .build();
+    nodes.add(s);
+    s.start();
+    return s;
+  }
+
+  /** Starts {@code keygate serve} in its own JVM and waits until it answers; returns its port. */
+  int startProcess(String redisUrl, String prefix, Map<String, String> extra) throws Exception {
+    int port;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0)) {
+      port = ss.getLocalPort();
+    }
+    Map<String, String> env = env(redisUrl, prefix, extra);
+    env.put("KEYGATE_PORT", Integer.toString(port));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-Xmx256m",
+            "-cp",
+            snapshotClassPath(),
+            "io.keygate.server.cli.KeygateCli",
+            "serve");
+    pb.environment().putAll(env);
+    File log = dir.resolve("node-" + port + ".log").toFile();
+    pb.redirectErrorStream(true).redirectOutput(log);
+    Process p = pb.start();
+    processes.add(p);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      try {
+        if (get(port, "/healthz", Map.of()).statusCode() == 200) {
+          return port;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "node process did not start; its log:\n" + Files.readString(log.toPath()));
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /**
+   * The test class path with its directories copied, so that a rebuild of {@code target/classes}
+   * while the node runs cannot pull classes from under it.
+   */
+  private String snapshotClassPath() throws IOException {
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      Path p = Path.of(e);
+      if (Files.isDirectory(p)) {
+        Path copy = dir.resolve("cp-" + i++);
+        try (var walk = Files.walk(p)) {
+          for (Path f : (Iterable<Path>) walk::iterator) {
+            Path t = copy.resolve(p.relativize(f).toString());
+            if (Files.isDirectory(f)) {
+              Files.createDirectories(t);
+            } else {
+              Files.copy(f, t);
+            }
+          }
+        }
+        out.add(copy.toString());
+      } else {
+        out.add(e);
+      }
+    }
+    return String.join(File.pathSeparator, out);
+  }
+
+  static String adminToken(KeygateServer s) {
+    return s.keygate()
+        .keys()
+        .createAdminToken(null, AdminScopes.ALL, "cluster test", new Actor("test", null, null))
+        .secret()
+        .reveal();
+  }
+
+  static HttpResponse<String> get(int port, String path, Map<String, String> headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET();
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(int port, String path, String token, String json)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code /v1/authz} with the key in {@code X-API-Key}. */
+  static HttpResponse<String> authz(int port, String key) throws IOException, InterruptedException {
+    return get(port, "/v1/authz", Map.of("X-API-Key", key));
+  }
+
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Process p : processes) {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    for (AutoCloseable n : nodes) {
+      try {
+        n.close();
+      } catch (RuntimeException e) {
+        // already stopped
+      }
+    }
+    if (dropSchema != null) {
+      dropSchema.run();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.keygate.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.RateLimit;
+import io.keygate.redis.TestRedis;
+import io.keygate.server.KeygateServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on real PostgreSQL and Redis: node A in this JVM, node B a separate {@code keygate
+ * serve} process. Revocation on A must reach B over Redis (measured), and a global rate limit must
+ * hold across both under concurrent load.
+ */
+class TwoNodeClusterTest {
+  static final int REVOCATIONS = Integer.getInteger("keygate.cluster.revocations", 1000);
+
+  /** A generous command timeout: a loaded 2-core test machine is not a production network. */
+  static final Map<String, String> NODE_ENV =
+      Map.of("KEYGATE_CLUSTER_NODES", "2", "KEYGATE_REDIS_TIMEOUT_MS", "2000");
+
+  private static Cluster cluster;
+  private static KeygateServer a;
+  private static int portB;
+  private static String admin;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestRedis redis = TestRedis.get();
+    String prefix = redis.newPrefix();
+    cluster = Cluster.onTestPostgres();
+    a = cluster.startInProcess(redis.uri(), prefix, NODE_ENV);
+    portB = cluster.startProcess(redis.uri(), prefix, NODE_ENV);
+    admin = Cluster.adminToken(a);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static CreatedKey key(List<RateLimit> limits) {
+    return a.keygate()
+        .keys()
+        .create(
+            new CreateKey(
+                null, "owner_c", "cluster", List.of("read"), List.of(), limits, 30, Map.of()),
+            Actor.SYSTEM);
+  }
+
+  private static String code(HttpResponse<String> r) {
+    return r.headers().firstValue("X-Keygate-Error").orElse(r.statusCode() == 200 ? "valid" : "?");
+  }
+
+  @Test
+  void revokeOnNodeA_nodeBAnswersKeyRevoked_propagationMeasured() throws Exception {
+    long[] nanos = new long[REVOCATIONS];
+    for (int i = 0; i < REVOCATIONS; i++) {
+      CreatedKey k = key(List.of());
+      String raw = k.secret().reveal();
+      assertThat(Cluster.authz(portB, raw).statusCode()).isEqualTo(200); // cached on B now
+      HttpResponse<String> rev =
+          Cluster.post(
+              a.port(), "/v1/keys/" + k.record().keyId() + "/revoke", admin, "{\"reason\":\"t\"}");
+      long revoked = System.nanoTime();
+      assertThat(rev.statusCode()).isEqualTo(200);
+      long deadline = revoked + TimeUnit.SECONDS.toNanos(20);
+      while (true) {
+        HttpResponse<String> r = Cluster.authz(portB, raw);
+        if (r.statusCode() != 200) {
+          assertThat(code(r)).isEqualTo("key_revoked");
+          nanos[i] = System.nanoTime() - revoked;
+          break;
+        }
+        assertThat(System.nanoTime()).as("revocation reached node B").isLessThan(deadline);
+      }
+    }
+    Arrays.sort(nanos);
+    String line =
+        String.format(
+            "revocation propagation A->B over %d revocations: p50 %.2f ms, p99 %.2f ms, max %.2f"
+                + " ms",
+            REVOCATIONS,
+            nanos[REVOCATIONS / 2] / 1e6,
+            nanos[(int) Math.ceil(REVOCATIONS * 0.99) - 1] / 1e6,
+            nanos[REVOCATIONS - 1] / 1e6);
+    System.out.println("[scale-out] " + line);
+    record("propagation", line);
+  }
+
+  @Test
+  void globalLimit_acrossTwoNodes_underConcurrentLoad_admitsAtMostNAndAtLeast98Percent()
+      throws Exception {
+    waitIfNearDayBoundary();
+    int n = 400;
+    int demand = 1200;
+    CreatedKey k = key(List.of(new RateLimit("global", n, Duration.ofDays(1))));
+    String raw = k.secret().reveal();
+    AtomicInteger admitted = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    AtomicInteger other = new AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 16; t++) {
+      int port = t % 2 == 0 ? a.port() : portB;
+      fs.add(
+          pool.submit(
+              () -> {
+                while (next.getAndIncrement() < demand) {
+                  int s = Cluster.authz(port, raw).statusCode();
+                  (s == 200 ? admitted : s == 429 ? limited : other).incrementAndGet();
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : fs) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    String line =
+        String.format(
+            "global limit %d/day across 2 nodes, %d concurrent requests: admitted %d, rate_limited"
+                + " %d, other %d",
+            n, demand, admitted.get(), limited.get(), other.get());
+    System.out.println("[scale-out] " + line);
+    record("admission", line);
+    assertThat(other.get()).isZero();
+    assertThat(admitted.get()).isLessThanOrEqualTo(n).isGreaterThanOrEqualTo((int) (0.98 * n));
+  }
+
+  /** Windows are aligned to the epoch: a test straddling midnight UTC would see two windows. */
+  private static void waitIfNearDayBoundary() throws InterruptedException {
+    long msOfDay = Instant.now().toEpochMilli() % 86_400_000L;
+    if (msOfDay > 86_400_000L - 180_000L) {
+      Thread.sleep(86_400_000L - msOfDay + 1000);
+    }
+  }
+
+  static void record(String name, String line) throws java.io.IOException {
+    Path out = Path.of("target", "scale-out");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve(name + ".txt"), line + System.lineSeparator());
+  }
+}
