@@ -204,6 +204,17 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   assert.match(settings, /10\.0\.0\.0\/8/);
   assert.match(settings, /100 per 60 s/);
   assert.match(await page.locator('.badge').first().textContent(), /expiring soon/);
+  const usage = await apiCall('GET', `/v1/keys/${keyId}/usage?window=24h`);
+  const chart = page.getByRole('region', { name: 'Usage' });
+  if (usage.status === 200) {
+    await chart.locator('figcaption').waitFor();
+    await chart.getByRole('button', { name: '30 days' }).click();
+    await chart.getByText(/in the last 30 days/).waitFor();
+    console.log(`usage chart shown: ${await chart.locator('figcaption').textContent()}`);
+  } else {
+    assert.equal(await chart.count(), 0, 'no usage section without a usage API');
+    console.log('NOTE: no usage API on this server yet: the usage chart is hidden');
+  }
   await axe(page, 'key detail');
   await shot(page, 'desktop-key-detail');
 
@@ -307,8 +318,12 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
     assert.equal(canary.status, 201, JSON.stringify(canary.json));
     const authz = await fetch(`${BASE}/v1/authz`, { headers: { 'X-API-Key': canary.json.api_key, 'User-Agent': 'ui-test' } });
     assert.equal(authz.status, 401);
+    // and a burst of denials (insufficient scope) on the old key, still valid in its grace period
+    for (let i = 0; i < 30; i++) {
+      await fetch(`${BASE}/v1/authz?scopes=never-granted`, { headers: { 'X-API-Key': key } });
+    }
     let alerts = [];
-    for (let i = 0; i < 50 && !alerts.length; i++) {
+    for (let i = 0; i < 75 && !alerts.length; i++) {
       alerts = (await apiCall('GET', '/v1/alerts')).json.data || [];
       if (!alerts.length) await new Promise((r) => setTimeout(r, 200));
     }
