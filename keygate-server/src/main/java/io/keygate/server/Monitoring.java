@@ -2,23 +2,29 @@ package io.keygate.server;
 
 import io.javalin.config.JavalinConfig;
 import io.keygate.core.Keygate;
+import io.keygate.core.monitor.MinuteCounters;
+import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.monitor.UsageCount;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.ExpiryNotifier;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.verify.Outcome;
 import io.keygate.server.config.DataKeyFile;
+import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.MonitorApi;
 import io.keygate.server.notify.DeliveryWorker;
 import io.keygate.server.notify.Owners;
 import io.keygate.server.notify.SmtpMailer;
+import io.keygate.server.report.SecurityReport;
 import io.keygate.store.jdbc.JdbcExtensions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -42,6 +48,9 @@ public final class Monitoring {
   private final Owners owners;
   private final DeliveryWorker deliveries;
   private final ExpiryNotifier expiry;
+  private final MonitorStore monitorStore;
+  private final MinuteCounters minutes = new MinuteCounters();
+  private final SecurityReport.Inputs reportInputs;
 
   Monitoring(
       NotifyConfig config,
@@ -49,12 +58,31 @@ public final class Monitoring {
       Keygate keygate,
       PrometheusMeterRegistry registry,
       VerificationStats stats,
-      RandomGenerator jitter) {
+      RandomGenerator jitter,
+      LeakConfig leaks,
+      List<Integer> pepperVersions) {
     this.config = config;
     this.keygate = keygate;
     this.registry = registry;
     this.stats = stats;
     this.notifyStore = JdbcExtensions.notifyStore(keygate.store()).orElse(null);
+    this.monitorStore = JdbcExtensions.monitorStore(keygate.store()).orElse(null);
+    this.reportInputs =
+        new SecurityReport.Inputs(
+            config.platformName(),
+            keygate.format().types(),
+            keygate.keys().policy(),
+            pepperVersions,
+            server.cacheSize(),
+            server.cacheTtl(),
+            config.expiryNoticeDays(),
+            leaks);
+    if (monitorStore != null) {
+      stats.add(minutes);
+      Gauge.builder("keygate_leak_incidents", monitorStore, Monitoring::leaksQuietly)
+          .description("Leak incidents recorded (confirmed leaked keys)")
+          .register(registry);
+    }
     if (notifyStore == null) {
       LOG.warn("the store is not a JDBC store: owners, notifications and expiry notices are off");
       this.owners = null;
@@ -95,6 +123,55 @@ public final class Monitoring {
             s -> s.count(Outcome.RATE_LIMITED) + s.count(Outcome.QUOTA_EXCEEDED))
         .description("Verifications refused by a rate limit or quota")
         .register(registry);
+  }
+
+  private static double leaksQuietly(MonitorStore s) {
+    try {
+      return s.leakStats(java.time.Instant.EPOCH).total();
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** The usage analytics and report store, when the store supports it. */
+  public Optional<MonitorStore> monitorStore() {
+    return Optional.ofNullable(monitorStore);
+  }
+
+  /**
+   * Writes the per-minute counts of every completed minute to the store; on a store fault they are
+   * kept for the next flush and the fault propagates.
+   *
+   * @return rows written
+   */
+  public int flushMinutes() {
+    if (monitorStore == null) {
+      return 0;
+    }
+    List<UsageCount> batch = minutes.drainBefore(keygate.clock().instant());
+    try {
+      monitorStore.addUsage(batch);
+    } catch (RuntimeException e) {
+      minutes.restore(batch);
+      throw e;
+    }
+    return batch.size();
+  }
+
+  void flushMinutesQuietly() {
+    try {
+      flushMinutes();
+    } catch (RuntimeException e) {
+      LOG.warn("usage minutes flush failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** The security report now; {@link IllegalStateException} without a JDBC store. */
+  public SecurityReport.Report report() {
+    if (monitorStore == null) {
+      throw new IllegalStateException("the report needs a JDBC store");
+    }
+    return SecurityReport.compute(reportInputs, monitorStore, keygate.clock().instant());
   }
 
   private static double backlogQuietly(NotifyStore s) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       AdminCommand.class,
       KeysCommand.class,
       AuditCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KeygateCli implements Runnable {

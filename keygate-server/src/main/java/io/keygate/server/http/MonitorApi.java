@@ -2,7 +2,11 @@ package io.keygate.server.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.keygate.core.KeygateException;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.Monitoring;
+import io.keygate.server.report.SecurityReport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -10,7 +14,7 @@ import java.util.Map;
 
 /**
  * Registers the notification and monitoring routes next to {@link HttpApi}'s: owners, events,
- * {@code /metrics}. Errors go through {@link HttpApi}'s central mapping.
+ * {@code /metrics}, {@code /v1/report}. Errors go through {@link HttpApi}'s central mapping.
  */
 public final class MonitorApi {
   private MonitorApi() {}
@@ -24,6 +28,34 @@ public final class MonitorApi {
             owners ->
                 new NotifyRoutes(owners, m.notifyStore().orElseThrow(), auth).register(config));
     config.routes.get("/metrics", ctx -> metrics(ctx, m));
+    config.routes.get("/v1/report", ctx -> report(ctx, m, auth));
+  }
+
+  private static void report(Context ctx, Monitoring m, AdminAuth auth) {
+    Actor actor = auth.require(ctx, AdminScopes.REPORT_READ);
+    if (actor.ownerRestriction() != null) {
+      throw new ApiError(
+          403, "forbidden", "the security report covers every owner; use an unrestricted token");
+    }
+    String format = ctx.queryParam("format") == null ? "md" : ctx.queryParam("format");
+    if (!List.of("md", "json", "html").contains(format)) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_format", "format must be md, json or html");
+    }
+    if (m.monitorStore().isEmpty()) {
+      throw new ApiError(501, "not_available", "the report needs a JDBC store");
+    }
+    String body = SecurityReport.render(m.report(), format);
+    String type =
+        switch (format) {
+          case "json" -> "application/json";
+          case "html" -> "text/html; charset=utf-8";
+          default -> "text/markdown; charset=utf-8";
+        };
+    if (format.equals("html")) {
+      ctx.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    }
+    ctx.status(200).contentType(type).result(body);
   }
 
   private static void metrics(Context ctx, Monitoring m) {

@@ -26,19 +26,19 @@ import java.util.Random;
  * A real Keygate node on a random port over SQLite in {@code dir}, with a manual clock, seeded
  * jitter and background jobs slowed to an hour so tests run them by hand.
  */
-final class Node implements AutoCloseable {
+public final class Node implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  final ManualClock clock;
-  final KeygateServer server;
-  final String admin;
-  final String base;
+  public final ManualClock clock;
+  public final KeygateServer server;
+  public final String admin;
+  public final String base;
 
-  Node(Path dir, ManualClock clock) {
+  public Node(Path dir, ManualClock clock) {
     this(dir, clock, NotifyConfig.defaults());
   }
 
-  Node(Path dir, ManualClock clock, NotifyConfig notify) {
+  public Node(Path dir, ManualClock clock, NotifyConfig notify) {
     this.clock = clock;
     ServerConfig cfg = ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0);
     this.server =
@@ -53,7 +53,7 @@ final class Node implements AutoCloseable {
     this.admin = token(null, null);
   }
 
-  String token(String owner, List<String> scopes) {
+  public String token(String owner, List<String> scopes) {
     return server
         .keygate()
         .keys()
@@ -62,20 +62,20 @@ final class Node implements AutoCloseable {
         .reveal();
   }
 
-  Monitoring monitoring() {
+  public Monitoring monitoring() {
     return server.monitoring();
   }
 
-  int deliver() {
+  public int deliver() {
     return monitoring().deliveries().orElseThrow().runOnce();
   }
 
-  int expiry() {
+  public int expiry() {
     return monitoring().expiry().orElseThrow().run();
   }
 
-  record Res(int status, String body) {
-    JsonNode json() {
+  public record Res(int status, String body) {
+    public JsonNode json() {
       try {
         return Json.MAPPER.readTree(body);
       } catch (IOException e) {
@@ -83,17 +83,17 @@ final class Node implements AutoCloseable {
       }
     }
 
-    JsonNode expect(int s) {
+    public JsonNode expect(int s) {
       assertThat(status).as("status; body %s", body).isEqualTo(s);
       return json();
     }
   }
 
-  Res call(String method, String path, Object body) {
+  public Res call(String method, String path, Object body) {
     return call(method, path, body, admin);
   }
 
-  Res call(String method, String path, Object body, String token) {
+  public Res call(String method, String path, Object body, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
@@ -117,7 +117,7 @@ final class Node implements AutoCloseable {
     }
   }
 
-  static Map<String, Object> map(Object... kv) {
+  public static Map<String, Object> map(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       m.put((String) kv[i], kv[i + 1]);

@@ -1,5 +1,6 @@
 package io.keygate.store.jdbc;
 
+import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.store.KeyStore;
 import java.util.Optional;
@@ -17,5 +18,15 @@ public final class JdbcExtensions {
    */
   public static Optional<NotifyStore> notifyStore(KeyStore store) {
     return store instanceof JdbcKeyStore j ? Optional.of(new JdbcNotifyStore(j)) : Optional.empty();
+  }
+
+  /**
+   * The usage analytics and report store sharing {@code store}'s pool, or empty when {@code store}
+   * is not one built by {@link JdbcStores}.
+   */
+  public static Optional<MonitorStore> monitorStore(KeyStore store) {
+    return store instanceof JdbcKeyStore j
+        ? Optional.of(new JdbcMonitorStore(j))
+        : Optional.empty();
   }
 }

@@ -1,0 +1,31 @@
+package io.keygate.core.monitor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The store SPI for usage analytics and the security report. Implemented next to the key store over
+ * the same database. Thread-safe; infrastructure faults are {@link
+ * io.keygate.core.KeygateException.StoreUnavailable}.
+ */
+public interface MonitorStore {
+  /** Adds per-minute counts (summed with what is stored for the same key, minute and outcome). */
+  void addUsage(Collection<UsageCount> counts);
+
+  /** Counts of one key in {@code [from, to)}, summed per bucket of {@code bucket} and outcome. */
+  List<UsageCount> usage(String keyId, Instant from, Instant to, Duration bucket);
+
+  /** Verifications of all keys in {@code [from, to)}; {@code outcome} null = every outcome. */
+  long totalUsage(Instant from, Instant to, String outcome);
+
+  /** Outbox events of {@code type} created at or after {@code since}. */
+  long countEvents(String type, Instant since);
+
+  /** Figures over keys active at {@code now}. */
+  KeyStats keyStats(Instant now);
+
+  /** Leak incidents reported at or after {@code since}. */
+  LeakStats leakStats(Instant since);
+}
