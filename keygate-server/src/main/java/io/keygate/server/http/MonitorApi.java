@@ -5,16 +5,20 @@ import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.monitor.MonitorStore;
 import io.keygate.server.Monitoring;
 import io.keygate.server.report.SecurityReport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Registers the notification and monitoring routes next to {@link HttpApi}'s: owners, events,
- * {@code /metrics}, {@code /v1/report}. Errors go through {@link HttpApi}'s central mapping.
+ * {@code /metrics}, {@code /v1/report}, {@code /v1/keys/{key_id}/usage}. Errors go through {@link
+ * HttpApi}'s central mapping.
  */
 public final class MonitorApi {
   private MonitorApi() {}
@@ -29,6 +33,53 @@ public final class MonitorApi {
                 new NotifyRoutes(owners, m.notifyStore().orElseThrow(), auth).register(config));
     config.routes.get("/metrics", ctx -> metrics(ctx, m));
     config.routes.get("/v1/report", ctx -> report(ctx, m, auth));
+    config.routes.get("/v1/keys/{key_id}/usage", ctx -> usage(ctx, m, auth));
+  }
+
+  /** One bucket of a key's usage. */
+  record UsagePoint(Instant at, String outcome, long count) {}
+
+  record UsageView(
+      String keyId,
+      String window,
+      String bucket,
+      Instant from,
+      Instant to,
+      List<UsagePoint> data) {}
+
+  private static void usage(Context ctx, Monitoring m, AdminAuth auth) {
+    Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
+    String id = Requests.keyId(ctx);
+    m.keygate().keys().get(id, actor);
+    String window = ctx.queryParam("window") == null ? "24h" : ctx.queryParam("window");
+    Duration span;
+    Duration bucket;
+    switch (window) {
+      case "24h" -> {
+        span = Duration.ofHours(24);
+        bucket = Duration.ofMinutes(1);
+      }
+      case "30d" -> {
+        span = Duration.ofDays(30);
+        bucket = Duration.ofHours(1);
+      }
+      default ->
+          throw new KeygateException.InvalidRequest("invalid_window", "window must be 24h or 30d");
+    }
+    MonitorStore store =
+        m.monitorStore()
+            .orElseThrow(() -> new ApiError(501, "not_available", "usage needs a JDBC store"));
+    Instant to = m.keygate().clock().instant();
+    Instant from = to.minus(span);
+    List<UsagePoint> points =
+        store.usage(id, from, to.plusMillis(1), bucket).stream()
+            .map(u -> new UsagePoint(u.at(), u.outcome(), u.count()))
+            .toList();
+    HttpApi.json(
+        ctx,
+        200,
+        new UsageView(
+            id, window, bucket.equals(Duration.ofMinutes(1)) ? "1m" : "1h", from, to, points));
   }
 
   private static void report(Context ctx, Monitoring m, AdminAuth auth) {

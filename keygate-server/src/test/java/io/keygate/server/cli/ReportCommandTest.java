@@ -157,6 +157,18 @@ class ReportCommandTest {
           .contains("<span id=\"avg-revocation\">" + avg + "</span>")
           .contains("<span id=\"caught-before-commit\">1</span>")
           .doesNotContain("<script");
+      JsonNode usage =
+          n.call("GET", "/v1/keys/" + k1.record().keyId() + "/usage?window=24h", null).expect(200);
+      assertThat(usage.get("bucket").asText()).isEqualTo("1m");
+      assertThat(usage.get("data")).hasSize(1);
+      assertThat(usage.get("data").get(0).get("outcome").asText()).isEqualTo("valid");
+      assertThat(usage.get("data").get(0).get("count").asLong()).isEqualTo(3);
+      JsonNode month =
+          n.call("GET", "/v1/keys/" + k4.record().keyId() + "/usage?window=30d", null).expect(200);
+      assertThat(month.get("data").get(0).get("outcome").asText()).isEqualTo("insufficient_scope");
+      assertThat(
+              n.call("GET", "/v1/keys/" + k1.record().keyId() + "/usage?window=7d", null).status())
+          .isEqualTo(400);
       assertThat(n.call("GET", "/v1/report?format=pdf", null).status()).isEqualTo(400);
       String noReport = n.token(null, List.of("keys:read"));
       assertThat(n.call("GET", "/v1/report", null, noReport).status()).isEqualTo(403);
