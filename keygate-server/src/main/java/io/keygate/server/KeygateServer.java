@@ -99,6 +99,8 @@ public final class KeygateServer implements AutoCloseable {
     long sweep = config.sweepInterval().toMillis();
     workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
+    workers.scheduleWithFixedDelay(
+        this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
     long deliver = monitoring.config().deliveryInterval().toMillis();
     long expiry = monitoring.config().expiryCheckInterval().toMillis();
     workers.scheduleWithFixedDelay(
@@ -116,6 +118,17 @@ public final class KeygateServer implements AutoCloseable {
       keygate.flushUsage();
     } catch (RuntimeException e) {
       LOG.warn("usage flush failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** How often the prefixes of imported, not yet re-hashed keys are re-read from the store. */
+  static final long LEGACY_REFRESH_SECONDS = 30;
+
+  private void refreshImportedPrefixesQuietly() {
+    try {
+      keygate.verifier().legacyKeys().refresh();
+    } catch (RuntimeException e) {
+      LOG.warn("reading imported key prefixes failed, will retry: {}", e.getMessage());
     }
   }
 

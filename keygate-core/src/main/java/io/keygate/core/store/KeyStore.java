@@ -36,6 +36,22 @@ public interface KeyStore extends AutoCloseable {
   /** The key with this id. */
   Optional<ApiKeyRecord> findById(String keyId);
 
+  /**
+   * The imported key whose raw value has this SHA-256 (lower-case hex) and that has not been
+   * re-hashed under the pepper yet (see {@link KeyStoreTx#insertImportedKey}).
+   */
+  default Optional<ApiKeyRecord> findByLegacySha256(String sha256Hex) {
+    return Optional.empty();
+  }
+
+  /**
+   * The prefixes of imported keys not yet re-hashed ({@code ""} for keys imported without one):
+   * presented keys with these prefixes are looked up by SHA-256 when the keyed-hash lookup misses.
+   */
+  default java.util.Set<String> legacyPrefixes() {
+    return java.util.Set.of();
+  }
+
   /** A page of keys, newest first, evaluating derived statuses at {@code now}. */
   Page<ApiKeyRecord> list(KeyQuery query, Instant now);
 

@@ -17,6 +17,20 @@ public interface KeyStoreTx {
   void insertKey(ApiKeyRecord key);
 
   /**
+   * Inserts a key imported from another system, known only by the plain SHA-256 (lower-case hex)
+   * of its raw value, which must be unique. Its {@link ApiKeyRecord#hash} must be a placeholder no
+   * keyed hash can equal. {@code legacyPrefix} is the key's prefix, or {@code ""} when unknown.
+   */
+  default void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not import keys");
+  }
+
+  /** Forgets the SHA-256 of an imported key (after it was re-hashed under the pepper). */
+  default void clearLegacy(String keyId) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not import keys");
+  }
+
+  /**
    * Stores every mutable field of an existing key (hash, settings, status, times, links). Usage
    * fields are left to {@link KeyStore#recordUsage}.
    */

@@ -49,6 +49,7 @@ public final class Verifier {
   private final RateLimiter localLimiter;
   private volatile RateLimitBackend limiter;
   private volatile InvalidationBus bus = InvalidationBus.NONE;
+  private final LegacyKeys legacy;
   private final QuotaLedger quotas = new QuotaLedger();
   private final SecurityEvents events;
   private volatile BruteForceGuard guard;
@@ -80,6 +81,7 @@ public final class Verifier {
     this.clock = clock;
     this.usage = usage;
     this.localLimiter = new RateLimiter(clock, Math.max(1, cacheSize));
+    this.legacy = new LegacyKeys(store, hasher, clock);
     this.limiter = localLimiter;
     this.events = new SecurityEvents(clock);
     this.cache =
@@ -123,6 +125,11 @@ public final class Verifier {
    */
   public void rateLimitBackend(RateLimitBackend b) {
     this.limiter = java.util.Objects.requireNonNull(b, "rateLimitBackend");
+  }
+
+  /** Keys imported by their plain SHA-256 (see {@link LegacyKeys}). */
+  public LegacyKeys legacyKeys() {
+    return legacy;
   }
 
   /** The in-process limiter (the default backend, and a fallback for shared ones). */
@@ -207,7 +214,7 @@ public final class Verifier {
       }
     }
     KeyType type = format.identify(key);
-    if (type == null) {
+    if (type == null && !legacy.mayBeImported(key)) {
       return invalid(g, sourceIp);
     }
     Entry entry = lookup(key);
@@ -351,6 +358,9 @@ public final class Verifier {
     Optional<ApiKeyRecord> found = store.findByHash(hash);
     if (found.isEmpty()) {
       found = findUnderOlderPepper(key, hash);
+    }
+    if (found.isEmpty()) {
+      found = legacy.find(key, hash);
     }
     return found
         .map(

@@ -71,6 +71,54 @@ public abstract class KeyStoreContractTest {
     }
   }
 
+  // ---------------------------------------------------------------- imported keys (SHA-256)
+
+  @Test
+  void insertImportedKey_findByLegacySha256_andPrefixes_untilCleared() {
+    ApiKeyRecord imported = key("owner_i", NOW);
+    String sha = "ab".repeat(32);
+    store.inTransaction(
+        tx -> {
+          tx.insertImportedKey(imported, sha, "acme_");
+          return null;
+        });
+    assertThat(store.findByLegacySha256(sha)).contains(imported);
+    assertThat(store.findByLegacySha256("cd".repeat(32))).isEmpty();
+    assertThat(store.legacyPrefixes()).containsExactly("acme_");
+
+    ApiKeyRecord rehashed = imported.withHash(newHash(), 1, NOW);
+    store.inTransaction(
+        tx -> {
+          tx.updateKey(rehashed);
+          tx.clearLegacy(imported.keyId());
+          return null;
+        });
+    assertThat(store.findByLegacySha256(sha)).isEmpty();
+    assertThat(store.legacyPrefixes()).isEmpty();
+    assertThat(store.findByHash(rehashed.hash())).contains(rehashed);
+  }
+
+  @Test
+  void insertImportedKey_duplicateSha256_conflictsAndWritesNothing() {
+    String sha = "12".repeat(32);
+    store.inTransaction(
+        tx -> {
+          tx.insertImportedKey(key("owner_i", NOW), sha, "");
+          return null;
+        });
+    ApiKeyRecord second = key("owner_i", NOW);
+    assertThatThrownBy(
+            () ->
+                store.inTransaction(
+                    tx -> {
+                      tx.insertImportedKey(second, sha, "");
+                      return null;
+                    }))
+        .isInstanceOf(io.keygate.core.KeygateException.Conflict.class);
+    assertThat(store.findById(second.keyId())).isEmpty();
+    assertThat(store.legacyPrefixes()).containsExactly("");
+  }
+
   // ---------------------------------------------------------------- insert and find
 
   @Test

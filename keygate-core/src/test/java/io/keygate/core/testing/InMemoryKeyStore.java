@@ -57,6 +57,8 @@ public final class InMemoryKeyStore implements KeyStore {
   private volatile List<LeakIncident> incidents = List.of();
   private volatile Map<String, Canary> canaryMarks = Map.of();
   private volatile int commits;
+  /** Imported keys not yet re-hashed: key id to {sha256, prefix}. */
+  private volatile Map<String, String[]> legacy = Map.of();
 
   @Override
   public <T> T inTransaction(Function<KeyStoreTx, T> work) {
@@ -70,6 +72,7 @@ public final class InMemoryKeyStore implements KeyStore {
         T result = work.apply(tx);
         state = tx.commit();
         tx.publishLeaks();
+        tx.publishLegacy();
         commits++;
         return result;
       } finally {
@@ -91,7 +94,43 @@ public final class InMemoryKeyStore implements KeyStore {
     private final List<OutboxEvent> pendingEvents = new ArrayList<>();
     private final List<LeakIncident> pendingIncidents = new ArrayList<>();
     private final Map<String, Canary> pendingCanaries = new HashMap<>();
+    private final Map<String, String[]> pendingLegacy = new HashMap<>();
     private boolean closed;
+
+    @Override
+    public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
+      for (Map<String, String[]> m : List.of(legacy, pendingLegacy)) {
+        for (String[] v : m.values()) {
+          if (v != null && v[0].equals(legacySha256)) {
+            throw new io.keygate.core.KeygateException.Conflict(
+                "a key with this sha256 was already imported");
+          }
+        }
+      }
+      insertKey(key);
+      pendingLegacy.put(key.keyId(), new String[] {legacySha256, legacyPrefix});
+    }
+
+    @Override
+    public void clearLegacy(String keyId) {
+      open();
+      pendingLegacy.put(keyId, null);
+    }
+
+    void publishLegacy() {
+      if (!pendingLegacy.isEmpty()) {
+        Map<String, String[]> all = new HashMap<>(legacy);
+        pendingLegacy.forEach(
+            (k, v) -> {
+              if (v == null) {
+                all.remove(k);
+              } else {
+                all.put(k, v);
+              }
+            });
+        legacy = Map.copyOf(all);
+      }
+    }
 
     Tx(State base) {
       this.base = base;
@@ -236,6 +275,23 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public Optional<ApiKeyRecord> findByHash(String hash) {
     return state.byHash(hash);
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> findByLegacySha256(String sha256Hex) {
+    for (Map.Entry<String, String[]> e : legacy.entrySet()) {
+      if (e.getValue()[0].equals(sha256Hex)) {
+        return Optional.ofNullable(state.byId().get(e.getKey()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public java.util.Set<String> legacyPrefixes() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    legacy.values().forEach(v -> out.add(v[1] == null ? "" : v[1]));
+    return java.util.Set.copyOf(out);
   }
 
   @Override

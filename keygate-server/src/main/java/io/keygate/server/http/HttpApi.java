@@ -37,6 +37,7 @@ public final class HttpApi {
           ctx.header("Cache-Control", "no-store");
           ctx.header("X-Content-Type-Options", "nosniff");
         });
+    new ImportRoutes(kg, auth).register(config);
     new KeyRoutes(kg, auth).register(config);
     new VerifyRoutes(kg, auth, clientIp).register(config);
     new SystemRoutes(kg, auth).register(config);

@@ -119,6 +119,37 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
+  public Optional<ApiKeyRecord> findByLegacySha256(String sha256Hex) {
+    Objects.requireNonNull(sha256Hex, "sha256Hex");
+    return read(
+        "findByLegacySha256",
+        c ->
+            selectOneKey(
+                c,
+                "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE legacy_sha256 = ?",
+                sha256Hex));
+  }
+
+  @Override
+  public java.util.Set<String> legacyPrefixes() {
+    return read(
+        "legacyPrefixes",
+        c -> {
+          java.util.Set<String> out = new java.util.HashSet<>();
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_sha256 IS NOT NULL");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              String p = rs.getString(1);
+              out.add(p == null ? "" : p);
+            }
+          }
+          return java.util.Set.copyOf(out);
+        });
+  }
+
+  @Override
   public Optional<ApiKeyRecord> findById(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     return read(

@@ -96,6 +96,45 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   }
 
   @Override
+  public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
+    insertKey(key);
+    run(
+        "insertImportedKey",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE api_keys SET legacy_sha256 = ?, legacy_prefix = ? WHERE key_id = ?")) {
+            ps.setString(1, legacySha256);
+            ps.setString(2, legacyPrefix);
+            ps.setString(3, key.keyId());
+            ps.executeUpdate();
+          } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+              throw new io.keygate.core.KeygateException.Conflict(
+                  "a key with this sha256 was already imported");
+            }
+            throw e;
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void clearLegacy(String keyId) {
+    run(
+        "clearLegacy",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE api_keys SET legacy_sha256 = NULL, legacy_prefix = NULL"
+                      + " WHERE key_id = ?")) {
+            ps.setString(1, keyId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public void updateKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
     String sql = "UPDATE api_keys SET " + Rows.UPDATE_SET + " WHERE key_id = ?";
