@@ -58,6 +58,14 @@ final class ApiClient {
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
   }
 
+  /** POSTs a raw JSON-lines body. */
+  JsonNode postRaw(String path, String body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/x-ndjson")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+  }
+
   JsonNode patch(String path, Object body) {
     return send(
         HttpRequest.newBuilder(URI.create(base + path))

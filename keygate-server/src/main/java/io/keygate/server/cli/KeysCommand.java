@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
       KeysCommand.ListKeys.class,
       KeysCommand.Show.class,
       KeysCommand.Rotate.class,
-      KeysCommand.Revoke.class
+      KeysCommand.Revoke.class,
+      KeysImportCommand.class
     })
 final class KeysCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
