@@ -109,6 +109,8 @@ public final class KeygateServer implements AutoCloseable {
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
+    workers.scheduleWithFixedDelay(
+        monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     LOG.info("Keygate listening on http://{}:{}", config.host(), app.port());
     return app.port();
   }

@@ -2,6 +2,7 @@ package io.keygate.server;
 
 import io.javalin.config.JavalinConfig;
 import io.keygate.core.Keygate;
+import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MinuteCounters;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.monitor.UsageCount;
@@ -14,6 +15,7 @@ import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.MonitorApi;
+import io.keygate.server.monitor.AnomalyDetector;
 import io.keygate.server.notify.DeliveryWorker;
 import io.keygate.server.notify.Owners;
 import io.keygate.server.notify.SmtpMailer;
@@ -51,6 +53,8 @@ public final class Monitoring {
   private final MonitorStore monitorStore;
   private final MinuteCounters minutes = new MinuteCounters();
   private final SecurityReport.Inputs reportInputs;
+  private final AnomalyStore anomalyStore;
+  private final AnomalyDetector anomalies;
 
   Monitoring(
       NotifyConfig config,
@@ -77,6 +81,30 @@ public final class Monitoring {
             server.cacheTtl(),
             config.expiryNoticeDays(),
             leaks);
+    this.anomalyStore = JdbcExtensions.anomalyStore(keygate.store()).orElse(null);
+    if (anomalyStore == null) {
+      this.anomalies = null;
+    } else {
+      NotifyConfig.Anomaly a = config.anomaly();
+      ThreadLocal<SecureRandom> rnd = ThreadLocal.withInitial(SecureRandom::new);
+      this.anomalies =
+          new AnomalyDetector(
+              new AnomalyDetector.Settings(
+                  a.spikeFactor(), a.spikeFloor(), a.learning(), a.denialBurst(), a.alertWindow()),
+              anomalyStore,
+              keygate.store(),
+              keygate.keys(),
+              keygate.clock(),
+              rnd::get);
+      stats.add(anomalies);
+      keygate
+          .verifier()
+          .canaryAlarm(
+              (key, req) -> {
+                keygate.canaries().tripped(key, req);
+                anomalies.canary(key, req);
+              });
+    }
     if (monitorStore != null) {
       stats.add(minutes);
       Gauge.builder("keygate_leak_incidents", monitorStore, Monitoring::leaksQuietly)
@@ -161,9 +189,34 @@ public final class Monitoring {
   void flushMinutesQuietly() {
     try {
       flushMinutes();
+      if (anomalies != null) {
+        anomalies.flush();
+      }
     } catch (RuntimeException e) {
       LOG.warn("usage minutes flush failed, will retry: {}", e.getMessage());
     }
+  }
+
+  /** Runs the anomaly detector once, logging instead of throwing (for the scheduler). */
+  void anomalyTickQuietly() {
+    if (anomalies == null) {
+      return;
+    }
+    try {
+      anomalies.tick();
+    } catch (RuntimeException e) {
+      LOG.warn("anomaly detection run failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** Alerts, seen networks and grant use, when the store supports them. */
+  public Optional<AnomalyStore> anomalyStore() {
+    return Optional.ofNullable(anomalyStore);
+  }
+
+  /** The anomaly detector, when the store supports it. */
+  public Optional<AnomalyDetector> anomalies() {
+    return Optional.ofNullable(anomalies);
   }
 
   /** The security report now; {@link IllegalStateException} without a JDBC store. */

@@ -34,6 +34,7 @@ public final class MonitorApi {
     config.routes.get("/metrics", ctx -> metrics(ctx, m));
     config.routes.get("/v1/report", ctx -> report(ctx, m, auth));
     config.routes.get("/v1/keys/{key_id}/usage", ctx -> usage(ctx, m, auth));
+    m.anomalyStore().ifPresent(s -> new AlertRoutes(m, s, auth).register(config));
   }
 
   /** One bucket of a key's usage. */

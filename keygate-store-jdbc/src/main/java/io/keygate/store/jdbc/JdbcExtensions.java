@@ -29,4 +29,14 @@ public final class JdbcExtensions {
         ? Optional.of(new JdbcMonitorStore(j))
         : Optional.empty();
   }
+
+  /**
+   * The alerts, seen-networks and grant-use store sharing {@code store}'s pool, or empty when
+   * {@code store} is not one built by {@link JdbcStores}.
+   */
+  public static Optional<io.keygate.core.monitor.AnomalyStore> anomalyStore(KeyStore store) {
+    return store instanceof JdbcKeyStore j
+        ? Optional.of(new JdbcAnomalyStore(j))
+        : Optional.empty();
+  }
 }
