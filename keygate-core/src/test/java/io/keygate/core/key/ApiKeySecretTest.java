@@ -15,7 +15,6 @@ class ApiKeySecretTest {
       ApiKeySecret s = f.generate(t);
       assertThat(s.toString())
           .isEqualTo("ApiKeySecret[" + t.prefix() + "…, " + s.reveal().length() + " chars]");
-      assertNoTailFragment(s.toString(), s.reveal().substring(t.prefix().length()));
     }
   }
 
@@ -27,8 +26,9 @@ class ApiKeySecretTest {
     KeyFormat f = new KeyFormat(KeyTypes.of(List.of(shortType)), SecureRandom::new);
     for (int i = 0; i < 50; i++) {
       ApiKeySecret s = f.generate(shortType);
+      // The exact rendering holds no body character; a 3-gram search over the constant
+      // "ApiKeySecret" text would flake whenever a random body happens to contain "Key".
       assertThat(s.toString()).isEqualTo("ApiKeySecret[k_…, 51 chars]");
-      assertNoTailFragment(s.toString(), s.reveal().substring(2));
     }
   }
 
@@ -50,11 +50,5 @@ class ApiKeySecretTest {
     ApiKeySecret b = new ApiKeySecret("sk_live_same");
     assertThat(a).isNotEqualTo(b);
     assertThat(a.reveal()).isEqualTo(b.reveal());
-  }
-
-  private static void assertNoTailFragment(String rendered, String tail) {
-    for (int i = 0; i + 3 <= tail.length(); i++) {
-      assertThat(rendered).doesNotContain(tail.substring(i, i + 3));
-    }
   }
 }
