@@ -44,12 +44,18 @@ public final class KeygateServer implements AutoCloseable {
   private final Javalin app;
   private final ScheduledExecutorService workers;
   private volatile boolean started;
+  private final io.keygate.server.config.TlsConfig tls;
   private io.keygate.redis.KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
 
   private KeygateServer(
-      ServerConfig config, Keygate keygate, Monitoring monitoring, LeakConfig leaks) {
+      ServerConfig config,
+      Keygate keygate,
+      Monitoring monitoring,
+      LeakConfig leaks,
+      io.keygate.server.config.TlsConfig tls) {
     this.config = config;
+    this.tls = tls;
     this.keygate = keygate;
     this.monitoring = monitoring;
     this.app =
@@ -61,6 +67,9 @@ public final class KeygateServer implements AutoCloseable {
               c.jetty.port = config.port();
               HttpApi.install(c, keygate, config.trustedProxies(), leaks);
               monitoring.install(c, config.trustedProxies());
+              if (tls.enabled()) {
+                io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
+              }
             });
     this.workers =
         Executors.newSingleThreadScheduledExecutor(
@@ -111,7 +120,11 @@ public final class KeygateServer implements AutoCloseable {
         monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
-    LOG.info("Keygate listening on http://{}:{}", config.host(), app.port());
+    LOG.info(
+        "Keygate listening on {}://{}:{}",
+        tls.enabled() ? "https" : "http",
+        config.host(),
+        app.port());
     return app.port();
   }
 
@@ -222,8 +235,15 @@ public final class KeygateServer implements AutoCloseable {
     private RandomGenerator jitter = new SecureRandom();
     private io.keygate.server.config.ClusterConfig cluster =
         io.keygate.server.config.ClusterConfig.defaults();
+    private io.keygate.server.config.TlsConfig tls = io.keygate.server.config.TlsConfig.off();
 
     private Builder() {}
+
+    /** HTTPS settings (default: off, plain HTTP). */
+    public Builder tls(io.keygate.server.config.TlsConfig t) {
+      this.tls = Objects.requireNonNull(t, "tls");
+      return this;
+    }
 
     /** Scale-out settings: Redis, fallbacks, leases (default: a single node without Redis). */
     public Builder cluster(io.keygate.server.config.ClusterConfig c) {
@@ -310,7 +330,8 @@ public final class KeygateServer implements AutoCloseable {
               jitter,
               leaks,
               peppers.stream().map(Pepper::version).toList()),
-          leaks);
+          leaks,
+          tls);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       if (cluster.redisUrl() != null) {
         server.redis =

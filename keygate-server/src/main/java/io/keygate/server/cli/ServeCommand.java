@@ -36,11 +36,12 @@ final class ServeCommand implements Callable<Integer> {
             .apply(env)
             .withNetwork(host != null ? host : env.host(), port != null ? port : env.port());
     LOG.info("effective configuration: {}", cfg.describe());
-    if (!isLoopback(cfg.host())) {
-      LOG.warn(
-          "SECURITY WARNING: admin endpoints are served over plain HTTP on {} — put Keygate behind"
-              + " TLS (a reverse proxy) before exposing it beyond this machine",
-          cfg.host());
+    io.keygate.server.config.TlsConfig tls =
+        io.keygate.server.config.TlsConfig.fromEnv(System.getenv());
+    LOG.info("tls: {}", tls.describe());
+    String warning = plainHttpWarning(cfg.host(), tls.enabled());
+    if (warning != null) {
+      LOG.warn(warning);
     }
     LeakConfig leaks = LeakConfig.fromEnv(System.getenv());
     LOG.info("leak response: {}", leaks.describe());
@@ -52,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
+            .tls(tls)
             .config(cfg)
             .leaks(leaks)
             .notifyConfig(notify)
@@ -70,6 +72,20 @@ final class ServeCommand implements Callable<Integer> {
     server.start();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The startup warning for admin endpoints served over plain HTTP beyond loopback, or {@code null}
+   * when TLS is on or the server binds only to loopback.
+   */
+  static String plainHttpWarning(String host, boolean tls) {
+    if (tls || isLoopback(host)) {
+      return null;
+    }
+    return "SECURITY WARNING: admin endpoints are served over plain HTTP on "
+        + host
+        + " — set KEYGATE_TLS_CERT/KEYGATE_TLS_KEY (or KEYGATE_TLS_KEYSTORE) or put Keygate behind"
+        + " TLS (a reverse proxy) before exposing it beyond this machine";
   }
 
   private static boolean isLoopback(String host) {

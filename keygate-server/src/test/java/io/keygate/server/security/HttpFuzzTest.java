@@ -257,7 +257,7 @@ class HttpFuzzTest {
                     "Bearer " + admin + " extra",
                     "Token " + admin
                   }));
-      case 6 -> h.put("Authorization", "Bearer " + "A".repeat(r.nextInt(20_000)));
+      case 6 -> h.put("Authorization", "Bearer " + "A".repeat(r.nextInt(12_000)));
       case 7 -> h.put("X-API-Key", randomText(r, 80));
       case 8 -> h.put("Authorization", "Bearer " + mutateKey(r, admin));
       default -> {}
@@ -294,13 +294,13 @@ class HttpFuzzTest {
         yield b;
       }
       case 6 -> {
-        int depth = 50 + r.nextInt(20_000);
+        int depth = 50 + r.nextInt(12_000);
         String open = r.nextBoolean() ? "[" : "{\"a\":";
         String close = open.equals("[") ? "]" : "}";
         yield (open.repeat(depth) + "1" + close.repeat(depth)).getBytes(StandardCharsets.UTF_8);
       }
       case 7 ->
-          ("{\"owner_id\":\"" + "x".repeat(r.nextInt(200_000)) + "\"}")
+          ("{\"owner_id\":\"" + "x".repeat(r.nextInt(80_000)) + "\"}")
               .getBytes(StandardCharsets.UTF_8);
       case 8 -> {
         byte[] pre = "{\"owner_id\":\"".getBytes(StandardCharsets.UTF_8);
@@ -480,7 +480,7 @@ class HttpFuzzTest {
     String fmt = schema.path("format").asText("");
     return switch (r.nextInt(10)) {
       case 0 -> "";
-      case 1 -> "x".repeat(r.nextInt(100_000));
+      case 1 -> "x".repeat(r.nextInt(70_000));
       case 2 -> "2026-01-01T00:00:00Z";
       case 3 ->
           pick(
