@@ -64,8 +64,8 @@ class OwnersTest {
         }
       }
     }
-    assertThat(Files.getPosixFilePermissions(dir.resolve("data-key")).toString())
-        .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(Files.getPosixFilePermissions(dir.resolve("data-key")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   @Test
