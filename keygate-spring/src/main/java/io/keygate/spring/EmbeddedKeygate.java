@@ -2,18 +2,13 @@ package io.keygate.spring;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.JdbcStores;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,52 +97,16 @@ final class EmbeddedKeygate implements AutoCloseable {
   }
 
   /**
-   * Reads a pepper file in the server's format: one {@code v<N>:<base64>} line per version, {@code
-   * #} comments; refuses a file readable by group or others.
+   * Reads a pepper file in the server's format ({@link SecretFile}: one {@code v<N>:<base64>} line
+   * per version); refuses a file readable by group or others.
    */
   static List<Pepper> loadPeppers(Path file) {
     try {
-      requireOwnerOnly(file);
-      List<Pepper> out = new ArrayList<>();
-      int n = 0;
-      for (String raw : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
-        n++;
-        String line = raw.strip();
-        if (line.isEmpty() || line.startsWith("#")) {
-          continue;
-        }
-        int colon = line.indexOf(':');
-        if (!line.startsWith("v") || colon < 2) {
-          throw new IllegalStateException(file + " line " + n + ": expected v<N>:<base64>");
-        }
-        try {
-          int version = Integer.parseInt(line.substring(1, colon));
-          out.add(new Pepper(version, Base64.getDecoder().decode(line.substring(colon + 1))));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalStateException(file + " line " + n + ": " + e.getMessage());
-        }
-      }
-      if (out.isEmpty()) {
-        throw new IllegalStateException(file + " holds no pepper version");
-      }
-      return out;
+      return SecretFile.load(file, "pepper").stream()
+          .map(v -> new Pepper(v.version(), v.secret()))
+          .toList();
     } catch (IOException e) {
       throw new IllegalStateException("cannot read pepper file " + file + ": " + e, e);
-    }
-  }
-
-  private static void requireOwnerOnly(Path file) throws IOException {
-    Set<PosixFilePermission> perms;
-    try {
-      perms = Files.getPosixFilePermissions(file);
-    } catch (UnsupportedOperationException e) {
-      return;
-    }
-    for (PosixFilePermission p : perms) {
-      if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-        throw new IllegalStateException(
-            "refusing to use pepper file " + file + ": group or others can access it; chmod 600");
-      }
     }
   }
 }
