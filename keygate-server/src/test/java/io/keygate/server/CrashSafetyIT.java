@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashSafetyIT {
   private static final int THREADS = 8;
   private static final long LOAD_MILLIS = 1_500;
+
+  /** Changes acknowledged in a phase before the kill may come (a cold JVM starts slowly). */
+  private static final int MIN_ACKS_BEFORE_KILL = 24;
+
+  /** Keys each of the rotation and revocation phases works through (more than it gets done). */
+  private static final int KEYS_PER_PHASE = 300;
 
   /** A fresh client per server process, so no pooled connection outlives a kill. */
   private HttpClient http;
@@ -87,16 +94,16 @@ class CrashSafetyIT {
     token = createAdminToken();
 
     // (a) bulk creation, killed mid-load
-    loadThenKill(n -> createKey("crash-" + n));
+    loadThenKill(n -> createKey("crash-" + n), acked::size);
     startServer();
     int afterCreate = acked.size();
     assertThat(afterCreate).as("keys acknowledged before the kill").isPositive();
-    while (acked.size() < 2 * THREADS * 8) {
+    while (acked.size() < 2 * KEYS_PER_PHASE) {
       createKey("top-up");
     }
     List<String> ids = new ArrayList<>(acked.keySet());
-    List<String> toRotate = ids.subList(0, ids.size() / 2);
-    List<String> toRevoke = ids.subList(ids.size() / 2, ids.size());
+    List<String> toRotate = ids.subList(0, KEYS_PER_PHASE);
+    List<String> toRevoke = ids.subList(KEYS_PER_PHASE, 2 * KEYS_PER_PHASE);
 
     // (b) rotations of existing keys, half with grace 0, killed mid-load
     loadThenKill(
@@ -118,7 +125,8 @@ class CrashSafetyIT {
                   rotatedNow.add(id);
                 }
               }
-            }));
+            }),
+        rotated::size);
     startServer();
 
     // (c) revocations, killed mid-load
@@ -131,12 +139,19 @@ class CrashSafetyIT {
                   != null) {
                 revoked.add(id);
               }
-            }));
+            }),
+        revoked::size);
     startServer();
 
     assertThat(loadErrors).as("errors under load").isEmpty();
-    assertThat(rotated).as("rotations acknowledged before the kill").isNotEmpty();
-    assertThat(revoked).as("revocations acknowledged before the kill").isNotEmpty();
+    assertThat(rotated.size())
+        .as("rotations acknowledged before the kill (the kill came mid-load)")
+        .isPositive()
+        .isLessThan(KEYS_PER_PHASE);
+    assertThat(revoked.size())
+        .as("revocations acknowledged before the kill (the kill came mid-load)")
+        .isPositive()
+        .isLessThan(KEYS_PER_PHASE);
     System.out.printf(
         "CrashSafetyIT: %d keys acknowledged in the create phase, %d keys in all, %d rotations,"
             + " %d revocations acknowledged%n",
@@ -233,10 +248,11 @@ class CrashSafetyIT {
   }
 
   /**
-   * Runs {@code job} on {@link #THREADS} threads as fast as they go; after {@link #LOAD_MILLIS}
-   * kills the server with SIGKILL, then waits for the threads (their in-flight calls fail).
+   * Runs {@code job} on {@link #THREADS} threads as fast as they go; once {@link #LOAD_MILLIS} have
+   * passed and {@code progress} has reached {@link #MIN_ACKS_BEFORE_KILL}, kills the server with
+   * SIGKILL, then waits for the threads (their in-flight calls fail).
    */
-  private void loadThenKill(Job job) throws Exception {
+  private void loadThenKill(Job job, IntSupplier progress) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
@@ -259,7 +275,13 @@ class CrashSafetyIT {
       threads.add(th);
       th.start();
     }
-    Thread.sleep(LOAD_MILLIS); // let the load run before the kill
+    long started = System.nanoTime();
+    long cap = started + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < cap
+        && (System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(LOAD_MILLIS)
+            || progress.getAsInt() < MIN_ACKS_BEFORE_KILL)) {
+      Thread.sleep(20); // let the load run (and a cold JVM warm up) before the kill
+    }
     server.destroyForcibly();
     assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("killed server exited").isTrue();
     stop.set(true);
