@@ -41,7 +41,8 @@ import java.util.Set;
  *
  * <p><b>Local cache and bounded staleness.</b> To spare a network round trip per request, results
  * are cached for {@link Builder#cacheTtl} (default {@value #DEFAULT_CACHE_TTL_SECONDS} s): {@code
- * valid} answers per (key, client IP, required scopes), and definitive key-state refusals ({@code
+ * valid} answers per (key, client IP, required scopes) — except for metered keys (rate limits or a
+ * quota), whose every request must reach the server — and definitive key-state refusals ({@code
  * invalid_key}, {@code key_revoked}, {@code key_expired}, {@code key_disabled}) per key. Nothing
  * else is cached ({@code ip_not_allowed}, {@code insufficient_scope}, {@code rate_limited}, …). A
  * key revoked on the server is therefore refused here at most one TTL later: that TTL is the bound
@@ -150,9 +151,10 @@ public final class RemoteKeyVerifier implements KeyVerifier {
         return ok;
       }
     }
-    KeyVerdict v = call(r);
+    Answer a = call(r);
+    KeyVerdict v = a.verdict();
     if (granted != null) {
-      if (v.valid()) {
+      if (v.valid() && !a.metered()) {
         granted.put(grantKey, v);
       } else if (KEY_STATE_CODES.contains(v.code())) {
         keyStates.put(keyHash, v);
@@ -169,7 +171,13 @@ public final class RemoteKeyVerifier implements KeyVerifier {
     }
   }
 
-  private KeyVerdict call(KeyRequest r) {
+  /**
+   * A verify answer and whether the key is metered (has rate limits or a quota): a metered key's
+   * valid answer is never cached, or cached requests would bypass the server's limits.
+   */
+  private record Answer(KeyVerdict verdict, boolean metered) {}
+
+  private Answer call(KeyRequest r) {
     ObjectNode body = JSON.createObjectNode();
     body.put("key", r.key());
     ArrayNode scopes = body.putArray("required_scopes");
@@ -215,7 +223,7 @@ public final class RemoteKeyVerifier implements KeyVerifier {
     return parse(resp.body());
   }
 
-  private KeyVerdict parse(byte[] body) {
+  private Answer parse(byte[] body) {
     JsonNode n;
     try {
       n = JSON.readTree(body);
@@ -238,19 +246,25 @@ public final class RemoteKeyVerifier implements KeyVerifier {
       }
       List<String> keyScopes = new ArrayList<>();
       n.path("scopes").forEach(s -> keyScopes.add(s.asText()));
-      return KeyVerdict.valid(new KeygatePrincipal(keyId, text(n, "owner_id"), type, keyScopes));
+      boolean metered =
+          n.path("rate_limits").size() > 0 || (n.has("quota") && !n.get("quota").isNull());
+      return new Answer(
+          KeyVerdict.valid(new KeygatePrincipal(keyId, text(n, "owner_id"), type, keyScopes)),
+          metered);
     }
     Outcome o = outcome(code);
     String message = text(n, "message");
     if (o == null || o == Outcome.VALID) {
       // A code this client does not know yet: refuse with the server's words.
-      return new KeyVerdict(
-          Outcome.VALID.code().equals(code) ? Outcome.INVALID_KEY.code() : code,
-          403,
-          message != null ? message : "the request was refused (" + code + ")",
-          null);
+      return new Answer(
+          new KeyVerdict(
+              Outcome.VALID.code().equals(code) ? Outcome.INVALID_KEY.code() : code,
+              403,
+              message != null ? message : "the request was refused (" + code + ")",
+              null),
+          true);
     }
-    return KeyVerdict.refused(o, message);
+    return new Answer(KeyVerdict.refused(o, message), true);
   }
 
   private static Outcome outcome(String code) {

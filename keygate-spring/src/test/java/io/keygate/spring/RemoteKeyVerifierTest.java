@@ -119,6 +119,23 @@ class RemoteKeyVerifierTest {
   }
 
   @Test
+  void verify_validOfAMeteredKey_isNeverCached_soEveryRequestMeetsTheServersLimits() {
+    RemoteKeyVerifier v = verifier(Duration.ofSeconds(5));
+    String key = TestKeys.wellFormed();
+    answer.set(
+        VALID.replace(
+            "\"rate_limits\":[]",
+            "\"rate_limits\":[{\"name\":\"daily\",\"limit\":3,\"remaining\":2,\"reset\":60}]"));
+    v.verify(req(key, "203.0.113.7", "read"));
+    v.verify(req(key, "203.0.113.7", "read"));
+    assertThat(calls).hasValue(2);
+    answer.set(refusal("rate_limited"));
+    KeyVerdict refused = v.verify(req(key, "203.0.113.7", "read"));
+    assertThat(refused.code()).isEqualTo("rate_limited");
+    assertThat(refused.httpStatus()).isEqualTo(429);
+  }
+
+  @Test
   void verify_validIsCachedPerClientIpAndScopes() {
     RemoteKeyVerifier v = verifier(Duration.ofSeconds(5));
     String key = TestKeys.wellFormed();

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.RateLimit;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.ServerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +149,31 @@ class RemoteModeTest {
         .isEqualTo("200 " + admin.record().keyId());
     assertThat(http().get("/api/data", secret(admin)).keyId())
         .isEqualTo("200 " + admin.record().keyId());
+  }
+
+  @Test
+  void rateLimitedKey_is429_onceItsLimitIsSpent() throws Exception {
+    CreatedKey k =
+        server
+            .keygate()
+            .keys()
+            .create(
+                new CreateKey(
+                    null,
+                    "acme",
+                    "metered",
+                    List.of("read"),
+                    null,
+                    List.of(new RateLimit("daily", 3, Duration.ofDays(1))),
+                    30,
+                    null),
+                Actor.SYSTEM);
+    for (int i = 0; i < 3; i++) {
+      assertThat(http().get("/api/data", secret(k)).keyId()).isEqualTo("200 " + k.record().keyId());
+    }
+    Http.Answer refused = http().get("/api/data", secret(k));
+    assertThat(refused.error()).isEqualTo("429 rate_limited");
+    assertThat(refused.raw().body()).doesNotContain(secret(k));
   }
 
   @Test
