@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-./mvnw -q -B -Dmaven.test.skip=true -pl keygate-bench -am package >&2
+./mvnw -q -B -DskipTests -pl keygate-bench -am package >&2
 out="$(mktemp -d)/jmh.json"
 java -jar keygate-bench/target/benchmarks.jar -f 1 -wi 3 -i 5 -w 2s -r 2s -t 1 \
   -rf json -rff "$out" "$@" >&2
