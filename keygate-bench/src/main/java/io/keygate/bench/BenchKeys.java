@@ -4,6 +4,7 @@ import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.JdbcStores;
 import java.io.IOException;
@@ -28,6 +29,11 @@ final class BenchKeys implements AutoCloseable {
   final List<String> keys = new ArrayList<>();
 
   BenchKeys(int n, long cacheSize) {
+    this(n, cacheSize, null);
+  }
+
+  /** As above, every key carrying {@code rateLimits} (null = none). */
+  BenchKeys(int n, long cacheSize, List<RateLimit> rateLimits) {
     try {
       dir = Files.createTempDirectory("keygate-bench");
     } catch (IOException e) {
@@ -47,7 +53,8 @@ final class BenchKeys implements AutoCloseable {
           keygate
               .keys()
               .create(
-                  new CreateKey(null, "owner-" + (i % 100), "bench", null, null, null, null, null),
+                  new CreateKey(
+                      null, "owner-" + (i % 100), "bench", null, null, rateLimits, null, null),
                   Actor.SYSTEM)
               .secret()
               .reveal());

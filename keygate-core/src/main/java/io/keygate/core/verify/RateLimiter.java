@@ -152,7 +152,8 @@ public final class RateLimiter implements RateLimitBackend {
               .id(l.name())
               .build());
     }
-    return new Limiter(List.copyOf(limits), b.build());
+    // Keep the caller's (immutable, per-key cached) list so the next lookup matches by identity.
+    return new Limiter(limits, b.build());
   }
 
   /** Forgets every bucket (tests, or after changing limits wholesale). */
