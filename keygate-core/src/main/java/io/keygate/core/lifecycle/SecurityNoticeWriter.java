@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code ip.blocked} audit event + {@code anomaly.detected} outbox event ({@code kind:
  *       brute_force}, operator-level: no owner), once per block;
- *   <li>{@code key.exposed_in_url} audit event + outbox event for the key's owner.
+ *   <li>{@code key.exposed_in_url} audit event + outbox event for the key's owner;
+ *   <li>{@code ratelimit.exceeded} outbox event for the key's owner (throttled per key; no audit
+ *       event: nothing changed).
  * </ul>
  *
  * <p>Thread-safe (stateless).
@@ -86,6 +88,16 @@ public final class SecurityNoticeWriter {
                   "advice",
                   "the key travelled in a URL (logs, proxies, browser history); rotate it");
               tx.enqueueEvent(keys.event(EventTypes.KEY_EXPOSED_IN_URL, e.key(), e.at(), data));
+            } else if (n instanceof SecurityEvents.RateLimitExceeded r) {
+              Map<String, Object> data = new LinkedHashMap<>();
+              data.put("code", r.code());
+              data.put("message", r.message());
+              data.put(
+                  "throttle",
+                  "at most one notice per key every "
+                      + SecurityEvents.EXPOSURE_DEDUPE.toMinutes()
+                      + " minutes");
+              tx.enqueueEvent(keys.event(EventTypes.RATELIMIT_EXCEEDED, r.key(), r.at(), data));
             }
           }
           return null;

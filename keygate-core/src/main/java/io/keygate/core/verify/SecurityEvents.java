@@ -23,7 +23,7 @@ public final class SecurityEvents {
   public static final Duration EXPOSURE_DEDUPE = Duration.ofMinutes(10);
 
   /** A notice to write. */
-  public sealed interface Notice permits IpBlocked, ExposedInUrl {}
+  public sealed interface Notice permits IpBlocked, ExposedInUrl, RateLimitExceeded {}
 
   /**
    * An address was blocked.
@@ -45,9 +45,22 @@ public final class SecurityEvents {
    */
   public record ExposedInUrl(ApiKeyRecord key, String sourceIp, Instant at) implements Notice {}
 
+  /**
+   * A key was refused for its rate limit or quota; queued at most once per key within {@link
+   * #EXPOSURE_DEDUPE} (the owner is told, not flooded).
+   *
+   * @param key the key
+   * @param code {@code rate_limited} or {@code quota_exceeded}
+   * @param message the refusal's explanation (names the limit, never the key)
+   * @param at when it happened
+   */
+  public record RateLimitExceeded(ApiKeyRecord key, String code, String message, Instant at)
+      implements Notice {}
+
   private final Clock clock;
   private final ConcurrentLinkedQueue<Notice> pending = new ConcurrentLinkedQueue<>();
   private final Cache<String, Boolean> exposed;
+  private final Cache<String, Boolean> throttled;
 
   /** Notices reading time from {@code clock}. */
   public SecurityEvents(Clock clock) {
@@ -58,6 +71,22 @@ public final class SecurityEvents {
             .ticker(() -> clock.millis() * 1_000_000L)
             .expireAfterWrite(EXPOSURE_DEDUPE)
             .build();
+    this.throttled =
+        Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .ticker(() -> clock.millis() * 1_000_000L)
+            .expireAfterWrite(EXPOSURE_DEDUPE)
+            .build();
+  }
+
+  /**
+   * Queues a {@code ratelimit.exceeded} notice for the key's owner unless one was queued for the
+   * key within the dedupe window. A cheap map probe on the refusal path only.
+   */
+  public void rateLimitExceeded(ApiKeyRecord key, String code, String message) {
+    if (throttled.asMap().putIfAbsent(key.keyId(), Boolean.TRUE) == null) {
+      pending.add(new RateLimitExceeded(key, code, message, clock.instant()));
+    }
   }
 
   /** Queues a notice. */

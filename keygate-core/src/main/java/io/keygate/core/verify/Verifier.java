@@ -272,6 +272,7 @@ public final class Verifier {
     if (!entry.limits().isEmpty()) {
       RateLimiter.Decision d = limiter.tryAcquire(rec.keyId(), entry.limits());
       if (!d.admitted()) {
+        events.rateLimitExceeded(rec, Outcome.RATE_LIMITED.code(), "rate limit exceeded");
         return new Verification.Rejected(
             Outcome.RATE_LIMITED,
             rec,
@@ -289,6 +290,7 @@ public final class Verifier {
       long left = quotas.trySpend(rec.keyId(), q, req.cost(), nowMs);
       if (left < 0) {
         long refill = QuotaLedger.secondsToRefill(q, nowMs);
+        events.rateLimitExceeded(rec, Outcome.QUOTA_EXCEEDED.code(), "quota used up");
         return new Verification.Rejected(
             Outcome.QUOTA_EXCEEDED,
             rec,

@@ -312,6 +312,30 @@ class VerifierEnforcementTest {
     assertThat(verify(k).valid()).as("not revoked automatically").isTrue();
   }
 
+  @Test
+  void rateLimited_notifiesTheOwnerOncePerKeyPerWindow_thenAgainAfterIt() {
+    String k = key(null, List.of(new RateLimit("tiny", 1, Duration.ofHours(1))), null);
+    assertThat(verify(k).valid()).isTrue();
+    for (int i = 0; i < 20; i++) {
+      assertThat(verify(k).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    }
+    kg.flushUsage();
+    assertThat(store.outbox(null, null, 100))
+        .filteredOn(e -> e.type().equals(EventTypes.RATELIMIT_EXCEEDED))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.ownerId()).isEqualTo("acme");
+              assertThat(e.data()).containsEntry("code", "rate_limited");
+            });
+    clock.advance(SecurityEvents.EXPOSURE_DEDUPE.plusSeconds(1));
+    assertThat(verify(k).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    kg.flushUsage();
+    assertThat(store.outbox(null, null, 100))
+        .filteredOn(e -> e.type().equals(EventTypes.RATELIMIT_EXCEEDED))
+        .hasSize(2);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   static String randomKey(SecureRandom rnd) {
