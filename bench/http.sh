@@ -83,6 +83,11 @@ non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print("\t".join([name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", non2xx.group(1) if non2xx else "0"]))
 PY
 }
+# Warm-up (JIT, pools, caches) on every path measured below, results discarded.
+: >"$work/rows.tsv"
+run warmup plain -
+run warmup authz "$work/valid.txt"
+run warmup verify "$work/valid.txt"
 : >"$work/rows.tsv"
 run "GET /healthz (trivial)" plain -
 run "GET /v1/authz valid key" authz "$work/valid.txt"
