@@ -1,5 +1,7 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.longVar;
+
 import io.keygate.redis.KeygateRedis;
 import io.keygate.redis.RateLimitFallback;
 import java.time.Duration;
@@ -91,18 +93,6 @@ public record ClusterConfig(
                 env, "KEYGATE_STORE_OUTAGE_GRACE_SECONDS", DEFAULT_STORE_OUTAGE_GRACE.toSeconds())),
         Duration.ofSeconds(
             longVar(env, "KEYGATE_JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE.toSeconds())));
-  }
-
-  private static long longVar(Map<String, String> env, String name, long dflt) {
-    String v = env.get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
-    }
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */

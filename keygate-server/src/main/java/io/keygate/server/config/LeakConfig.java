@@ -1,5 +1,8 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.blankToNull;
+import static io.keygate.server.config.Env.longVar;
+
 import io.keygate.core.leaks.LeakPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -205,22 +208,6 @@ public record LeakConfig(
       // fall through
     }
     throw new IllegalArgumentException("leak rotation grace must be <n>h or <n>m, was " + v);
-  }
-
-  private static long longVar(Map<String, String> env, String name, long dflt) {
-    String v = env.get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
-    }
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
   }
 
   /** The sender named {@code name}, or {@code null}. */

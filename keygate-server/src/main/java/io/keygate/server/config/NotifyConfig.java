@@ -1,5 +1,8 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.blankToNull;
+import static io.keygate.server.config.Env.longVar;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,15 +169,15 @@ public record NotifyConfig(
 
   /** Reads {@code KEYGATE_*} variables; unset ones take their defaults. */
   public static NotifyConfig fromEnv(Map<String, String> env) {
-    String smtpHost = blank(env.get("KEYGATE_SMTP_HOST"));
+    String smtpHost = blankToNull(env.get("KEYGATE_SMTP_HOST"));
     Smtp smtp =
         smtpHost == null
             ? null
             : new Smtp(
                 smtpHost,
-                (int) num(env, "KEYGATE_SMTP_PORT", 587),
-                blank(env.get("KEYGATE_SMTP_USER")),
-                blank(env.get("KEYGATE_SMTP_PASSWORD")),
+                (int) longVar(env, "KEYGATE_SMTP_PORT", 587),
+                blankToNull(env.get("KEYGATE_SMTP_USER")),
+                blankToNull(env.get("KEYGATE_SMTP_PASSWORD")),
                 env.getOrDefault("KEYGATE_SMTP_FROM", "keygate@localhost"),
                 !"false".equalsIgnoreCase(env.getOrDefault("KEYGATE_SMTP_STARTTLS", "true")));
     String days = env.get("KEYGATE_EXPIRY_NOTICE_DAYS");
@@ -204,33 +207,34 @@ public record NotifyConfig(
       throw new IllegalArgumentException("KEYGATE_ANOMALY_SPIKE_FACTOR must be a number");
     }
     return new NotifyConfig(
-        blank(env.get("KEYGATE_DATA_KEY")),
-        blank(env.get("KEYGATE_DATA_KEY_FILE")) == null
+        blankToNull(env.get("KEYGATE_DATA_KEY")),
+        blankToNull(env.get("KEYGATE_DATA_KEY_FILE")) == null
             ? null
             : Path.of(env.get("KEYGATE_DATA_KEY_FILE").trim()),
         Duration.ofMillis(
-            num(env, "KEYGATE_DELIVERY_INTERVAL_MS", DEFAULT_DELIVERY_INTERVAL.toMillis())),
+            longVar(env, "KEYGATE_DELIVERY_INTERVAL_MS", DEFAULT_DELIVERY_INTERVAL.toMillis())),
         Duration.ofSeconds(
-            num(env, "KEYGATE_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_WEBHOOK_TIMEOUT.toSeconds())),
-        Duration.ofHours(num(env, "KEYGATE_DELIVERY_RETRY_HOURS", DEFAULT_RETRY_FOR.toHours())),
+            longVar(env, "KEYGATE_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_WEBHOOK_TIMEOUT.toSeconds())),
+        Duration.ofHours(longVar(env, "KEYGATE_DELIVERY_RETRY_HOURS", DEFAULT_RETRY_FOR.toHours())),
         Duration.ofSeconds(
-            num(env, "KEYGATE_DELIVERY_BACKOFF_BASE_SECONDS", DEFAULT_BACKOFF_BASE.toSeconds())),
+            longVar(
+                env, "KEYGATE_DELIVERY_BACKOFF_BASE_SECONDS", DEFAULT_BACKOFF_BASE.toSeconds())),
         Duration.ofSeconds(
-            num(env, "KEYGATE_DELIVERY_BACKOFF_MAX_SECONDS", DEFAULT_BACKOFF_MAX.toSeconds())),
+            longVar(env, "KEYGATE_DELIVERY_BACKOFF_MAX_SECONDS", DEFAULT_BACKOFF_MAX.toSeconds())),
         thresholds,
         Duration.ofSeconds(
-            num(env, "KEYGATE_EXPIRY_CHECK_SECONDS", DEFAULT_EXPIRY_CHECK.toSeconds())),
+            longVar(env, "KEYGATE_EXPIRY_CHECK_SECONDS", DEFAULT_EXPIRY_CHECK.toSeconds())),
         smtp,
-        blank(env.get("KEYGATE_METRICS_TOKEN")),
+        blankToNull(env.get("KEYGATE_METRICS_TOKEN")),
         env.getOrDefault("KEYGATE_PLATFORM_NAME", DEFAULT_PLATFORM_NAME),
         new Anomaly(
             spikeFactor,
-            num(env, "KEYGATE_ANOMALY_SPIKE_FLOOR", Anomaly.DEFAULT_SPIKE_FLOOR),
+            longVar(env, "KEYGATE_ANOMALY_SPIKE_FLOOR", Anomaly.DEFAULT_SPIKE_FLOOR),
             Duration.ofHours(
-                num(env, "KEYGATE_ANOMALY_LEARNING_HOURS", Anomaly.DEFAULT_LEARNING.toHours())),
-            num(env, "KEYGATE_ANOMALY_DENIAL_BURST", Anomaly.DEFAULT_DENIAL_BURST),
+                longVar(env, "KEYGATE_ANOMALY_LEARNING_HOURS", Anomaly.DEFAULT_LEARNING.toHours())),
+            longVar(env, "KEYGATE_ANOMALY_DENIAL_BURST", Anomaly.DEFAULT_DENIAL_BURST),
             Duration.ofMinutes(
-                num(
+                longVar(
                     env,
                     "KEYGATE_ALERT_WINDOW_MINUTES",
                     Anomaly.DEFAULT_ALERT_WINDOW.toMinutes()))));
@@ -317,21 +321,5 @@ public record NotifyConfig(
     m.put("platform_name", platformName);
     m.put("anomaly", anomaly.toString());
     return m;
-  }
-
-  private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
-  }
-
-  private static long num(Map<String, String> env, String name, long dflt) {
-    String v = env.get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
-    }
   }
 }

@@ -1,5 +1,8 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.blankToNull;
+import static io.keygate.server.config.Env.intVar;
+
 import io.keygate.core.Keygate;
 import io.keygate.core.lifecycle.KeyPolicy;
 import java.nio.file.Path;
@@ -114,22 +117,6 @@ public record ServerConfig(
         intVar(env, "KEYGATE_MAX_BODY_BYTES", (int) DEFAULT_MAX_BODY),
         proxies == null ? DEFAULT_TRUSTED_PROXIES : splitList(proxies),
         policy);
-  }
-
-  private static int intVar(Map<String, String> env, String name, int dflt) {
-    String v = env.get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
-    }
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
   }
 
   /** Splits a comma-separated list, dropping blanks. */
