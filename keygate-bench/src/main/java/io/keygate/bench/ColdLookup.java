@@ -1,14 +1,8 @@
 package io.keygate.bench;
 
 import io.keygate.core.Keygate;
-import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
-import io.keygate.core.key.KeyType;
-import io.keygate.core.key.KeyTypes;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.model.ApiKeyRecord;
-import io.keygate.core.model.KeySettings;
-import io.keygate.core.model.KeyStatus;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.store.jdbc.JdbcStores;
@@ -17,7 +11,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
@@ -44,53 +37,19 @@ public final class ColdLookup {
     rnd.nextBytes(secret);
     Pepper pepper = new Pepper(1, secret);
     KeyHasher hasher = new KeyHasher(List.of(pepper));
-    KeyFormat format = new KeyFormat(KeyTypes.defaults(), SecureRandom::new);
-    KeyType type = format.types().byName(KeyTypes.DEFAULT).orElseThrow();
-    KeySettings settings = new KeySettings("bench", List.of("read"), List.of(), List.of(), null);
     String[] sample = new String[samples];
     int every = Math.max(1, n / samples);
     try (KeyStore store = JdbcStores.fromUrl(url).schema(schema).build()) {
-      Instant now = Instant.now();
-      long t0 = System.nanoTime();
-      int batch = 5_000;
-      for (int from = 0; from < n; from += batch) {
-        int to = Math.min(n, from + batch);
-        int start = from;
-        store.inTransaction(
-            tx -> {
-              for (int i = start; i < to; i++) {
-                String key = format.generate(type).reveal();
-                if (i % every == 0 && i / every < samples) {
-                  sample[i / every] = key;
-                }
-                tx.insertKey(
-                    new ApiKeyRecord(
-                        "key_bench" + i,
-                        type.name(),
-                        KeyFormat.hint(type, key),
-                        hasher.hash(key),
-                        1,
-                        "owner-" + (i % 1000),
-                        settings,
-                        KeyStatus.ACTIVE,
-                        now,
-                        now,
-                        now.plus(Duration.ofDays(365)),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        0));
-              }
-              return null;
-            });
-        if (to % 100_000 == 0 || to == n) {
-          System.err.printf(
-              "loaded %,d keys in %,d s%n", to, (System.nanoTime() - t0) / 1_000_000_000L);
-        }
-      }
+      BulkLoad.load(
+          store,
+          hasher,
+          n,
+          5_000,
+          (key, i) -> {
+            if (i % every == 0 && i / every < samples) {
+              sample[i / every] = key;
+            }
+          });
       Keygate kg = Keygate.builder().store(store).pepper(pepper).cache(0, Duration.ZERO).build();
       int m = (int) Arrays.stream(sample).filter(s -> s != null).count();
       long[] micros = new long[m];

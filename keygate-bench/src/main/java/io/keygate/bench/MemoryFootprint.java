@@ -1,14 +1,8 @@
 package io.keygate.bench;
 
 import io.keygate.core.Keygate;
-import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
-import io.keygate.core.key.KeyType;
-import io.keygate.core.key.KeyTypes;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.model.ApiKeyRecord;
-import io.keygate.core.model.KeySettings;
-import io.keygate.core.model.KeyStatus;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.store.jdbc.JdbcStores;
@@ -18,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -41,45 +34,9 @@ public final class MemoryFootprint {
     new SecureRandom().nextBytes(secret);
     Pepper pepper = new Pepper(1, secret);
     KeyHasher hasher = new KeyHasher(List.of(pepper));
-    KeyFormat format = new KeyFormat(KeyTypes.defaults(), SecureRandom::new);
-    KeyType type = format.types().byName(KeyTypes.DEFAULT).orElseThrow();
     String[] keys = new String[n];
-    Instant now = Instant.now();
-    KeySettings settings = new KeySettings("bench", List.of("read"), List.of(), List.of(), null);
     try (KeyStore store = JdbcStores.sqlite(dir).build()) {
-      int batch = 10_000;
-      for (int from = 0; from < n; from += batch) {
-        int to = Math.min(n, from + batch);
-        int start = from;
-        store.inTransaction(
-            tx -> {
-              for (int i = start; i < to; i++) {
-                keys[i] = format.generate(type).reveal();
-                tx.insertKey(
-                    new ApiKeyRecord(
-                        "key_bench" + i,
-                        type.name(),
-                        KeyFormat.hint(type, keys[i]),
-                        hasher.hash(keys[i]),
-                        1,
-                        "owner-" + (i % 1000),
-                        settings,
-                        KeyStatus.ACTIVE,
-                        now,
-                        now,
-                        now.plus(Duration.ofDays(365)),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        0));
-              }
-              return null;
-            });
-        System.err.printf("inserted %,d keys%n", to);
-      }
+      BulkLoad.load(store, hasher, n, 10_000, (key, i) -> keys[i] = key);
       Keygate kg =
           Keygate.builder()
               .store(store)
