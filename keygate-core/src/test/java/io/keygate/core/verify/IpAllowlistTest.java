@@ -188,6 +188,49 @@ class IpAllowlistTest {
         .withMessageContaining("evil.example");
   }
 
+  /**
+   * The allocation-free IPv4 parser agrees with the JDK on every dotted quad, leading zeros too.
+   */
+  @net.jqwik.api.Property(tries = 2000)
+  void ipv4_agreesWithInetAddress(
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 255) int a,
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 255) int b,
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 255) int c,
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 255) int d,
+      @net.jqwik.api.ForAll boolean padded)
+      throws Exception {
+    String s =
+        padded ? String.format("%03d.%d.%02d.%d", a, b, c, d) : a + "." + b + "." + c + "." + d;
+    byte[] jdk = java.net.InetAddress.getByName(s).getAddress();
+    assertThat(IpAllowlist.literal(s)).containsExactly(jdk);
+    long v = IpAllowlist.ipv4(s);
+    assertThat(v).isEqualTo(((long) a << 24) | (b << 16) | (c << 8) | d);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "1.2.3",
+        "1.2.3.4.5",
+        "1.2.3.256",
+        "1..2.3",
+        ".1.2.3",
+        "1.2.3.",
+        "1.2.3.4 ",
+        " 1.2.3.4",
+        "1.2.3.0004",
+        "a.b.c.d",
+        "1.2.3.-4",
+        "1,2,3,4",
+        "999.1.1.1",
+        "1.2.3.4/8"
+      })
+  void ipv4_refusesEverythingElse(String s) {
+    assertThat(IpAllowlist.ipv4(s)).isEqualTo(-1);
+    assertThat(IpAllowlist.literal(s)).isNull();
+  }
+
   @Test
   void literal_returnsAddressBytes() {
     assertThat(IpAllowlist.literal("1.2.3.4")).containsExactly(1, 2, 3, 4);

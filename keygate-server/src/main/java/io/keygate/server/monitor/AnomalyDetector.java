@@ -31,6 +31,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -41,9 +43,11 @@ import org.slf4j.LoggerFactory;
  * VerificationListener} and driven by {@link #tick()} on the worker thread.
  *
  * <p><b>Design.</b> The hot path only touches in-memory per-key state: a {@link LongAdder} for the
- * current minute's valid requests, a map of networks seen since the last tick, a 60-second ring of
- * denial counts and a map of grants used. Everything that reads the store or writes alerts happens
- * in {@link #tick()} (every second on a node). Detectors:
+ * current minute's valid requests, the networks seen since the last tick (numeric /24 or /48 ids;
+ * the last one is remembered, so a key used from one network costs one field read and one volatile
+ * write, no allocation), a 60-second ring of denial counts and the grants used. Everything that
+ * reads the store, formats networks or writes alerts happens in {@link #tick()} (every second on a
+ * node); a key idle for {@value #IDLE_HOURS} hours has its state dropped there. Detectors:
  *
  * <ul>
  *   <li>{@code traffic_spike}: the current (or just completed) minute's valid requests exceed
@@ -76,6 +80,8 @@ public final class AnomalyDetector implements VerificationListener {
   private static final long MINUTE = 60_000L;
   private static final int RING = 6; // 10-second buckets: a sliding 60-second denial count
   private static final int MAX_NETWORKS_IN_MEMORY = 100_000;
+  private static final long IPV4_TAG = 1L << 48;
+  static final int IDLE_HOURS = 2;
 
   /**
    * Thresholds.
@@ -99,11 +105,48 @@ public final class AnomalyDetector implements VerificationListener {
     final long[] ringEpoch = new long[RING]; // guarded by this
     final long[] ringCount = new long[RING]; // guarded by this
     long burstQueuedAt = -MINUTE; // guarded by this
+    volatile long lastSeenAt;
+    final ConcurrentHashMap<Long, Seen> networks = new ConcurrentHashMap<>(4);
+    volatile Seen lastNetwork;
+    final ConcurrentHashMap<String, Use> scopeUses = new ConcurrentHashMap<>(4);
+    final ConcurrentHashMap<String, Use> ipUses = new ConcurrentHashMap<>(4);
+    volatile ParsedAllowlist allowlist;
 
     KeyState(ApiKeyRecord key, long minute) {
       this.keyId = key.keyId();
       this.key = key;
       this.minute = minute;
+    }
+
+    /** Notes a valid request from network {@code id} (see {@link #networkId}) at {@code now}. */
+    void saw(long id, long now) {
+      Seen s = lastNetwork;
+      if (s == null || s.id != id || s.drained) {
+        s = networks.get(id);
+        if (s == null) {
+          if (networksInMemory.get() >= MAX_NETWORKS_IN_MEMORY) {
+            return;
+          }
+          Seen fresh = new Seen(id, now);
+          s = networks.putIfAbsent(id, fresh);
+          if (s == null) {
+            s = fresh;
+            networksInMemory.incrementAndGet();
+          }
+        }
+        lastNetwork = s;
+      }
+      if (now > s.last) {
+        s.last = now; // racing writers may leave an earlier time: last-seen is advisory
+      }
+    }
+
+    boolean idleSince(long cutoff) {
+      return lastSeenAt < cutoff
+          && current.sum() == 0
+          && networks.isEmpty()
+          && scopeUses.values().stream().allMatch(Use::flushed)
+          && ipUses.values().stream().allMatch(Use::flushed);
     }
 
     /** Closes the minutes before {@code newMinute}; returns the completed count judged. */
@@ -153,9 +196,38 @@ public final class AnomalyDetector implements VerificationListener {
 
   private record Pending(ApiKeyRecord key, String type, Instant at, Map<String, Object> details) {}
 
-  private record NetKey(String keyId, String network) {}
+  /** A network seen since the last tick; drained (and replaced by the next sighting) at a tick. */
+  private static final class Seen {
+    final long id;
+    final long first;
+    volatile long last;
+    volatile boolean drained;
 
-  private record GrantKey(String keyId, String kind, String value) {}
+    Seen(long id, long at) {
+      this.id = id;
+      this.first = at;
+      this.last = at;
+    }
+  }
+
+  /** When a grant (scope or allowlist entry) was last used, and what the store already has. */
+  private static final class Use {
+    final AtomicLong last = new AtomicLong();
+    volatile long flushed; // written under the detector's lock
+
+    void at(long now) {
+      long prev = last.get();
+      if (now > prev) {
+        last.compareAndSet(prev, now); // losing the race to a later time is fine
+      }
+    }
+
+    boolean flushed() {
+      return last.get() <= flushed;
+    }
+  }
+
+  private record Drained(KeyState state, long network, long first, long last) {}
 
   private record Known(Set<String> networks, Instant learningStart) {}
 
@@ -169,10 +241,8 @@ public final class AnomalyDetector implements VerificationListener {
   private final Supplier<SecureRandom> random;
   private final ConcurrentHashMap<String, KeyState> states = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Pending> urgent = new ConcurrentLinkedQueue<>();
-  private final ConcurrentHashMap<NetKey, Long[]> seenNetworks = new ConcurrentHashMap<>();
+  private final AtomicInteger networksInMemory = new AtomicInteger();
   private final ConcurrentHashMap<String, Pending> graceUses = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<GrantKey, Long> grants = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ParsedAllowlist> allowlists = new ConcurrentHashMap<>();
   // worker-thread state (guarded by tick's lock)
   private final Map<String, Known> known = new HashMap<>();
   private final Map<String, Instant> graceStarts = new HashMap<>();
@@ -207,25 +277,30 @@ public final class AnomalyDetector implements VerificationListener {
     }
     long now = at.toEpochMilli();
     long minute = now / MINUTE * MINUTE;
-    KeyState st = states.computeIfAbsent(key.keyId(), id -> new KeyState(key, minute));
+    KeyState st = states.get(key.keyId());
+    if (st == null) {
+      st = states.computeIfAbsent(key.keyId(), id -> new KeyState(key, minute));
+    }
+    if (now > st.lastSeenAt) {
+      st.lastSeenAt = now;
+    }
     Outcome o = result.outcome();
     if (o == Outcome.VALID) {
-      st.key = key;
+      if (st.key != key) {
+        st.key = key;
+      }
       if (minute > st.minute) {
         st.roll(minute);
       }
       st.current.increment();
-      String net = network(request.ip());
-      if (net != null && seenNetworks.size() < MAX_NETWORKS_IN_MEMORY) {
-        seenNetworks.merge(
-            new NetKey(key.keyId(), net),
-            new Long[] {now, now},
-            (a, b) -> new Long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+      long net = networkId(request.ip());
+      if (net >= 0) {
+        st.saw(net, now);
       }
       if (key.rotatedTo() != null && key.revokesAt() != null) {
         graceUses.put(key.keyId(), new Pending(key, Alert.LATE_GRACE_USE, at, Map.of()));
       }
-      recordGrants(key, request, now);
+      recordGrants(st, key, request, now);
     } else if (o == Outcome.INSUFFICIENT_SCOPE
         || o == Outcome.IP_NOT_ALLOWED
         || o == Outcome.RATE_LIMITED) {
@@ -239,36 +314,44 @@ public final class AnomalyDetector implements VerificationListener {
     }
   }
 
-  private void recordGrants(ApiKeyRecord key, VerifyRequest req, long now) {
+  private static void recordGrants(KeyState st, ApiKeyRecord key, VerifyRequest req, long now) {
     List<String> granted = key.settings().scopes();
     for (String r : req.requiredScopes()) {
       if (granted.contains(r)) {
-        grants.merge(new GrantKey(key.keyId(), GrantUse.SCOPE, r), now, Math::max);
+        use(st.scopeUses, r, now);
         break;
       }
     }
     for (String r : req.requiredScopesAll()) {
-      grants.merge(new GrantKey(key.keyId(), GrantUse.SCOPE, r), now, Math::max);
+      use(st.scopeUses, r, now);
     }
     List<String> entries = key.settings().ipAllowlist();
     if (entries == null || entries.isEmpty() || req.ip() == null) {
       return;
     }
-    ParsedAllowlist p = allowlists.get(key.keyId());
+    ParsedAllowlist p = st.allowlist;
     if (p == null || !p.entries().equals(entries)) {
       List<IpAllowlist> each = new ArrayList<>(entries.size());
       for (String e : entries) {
         each.add(IpAllowlist.parse(List.of(e)));
       }
       p = new ParsedAllowlist(List.copyOf(entries), each);
-      allowlists.put(key.keyId(), p);
+      st.allowlist = p;
     }
     for (int i = 0; i < p.each().size(); i++) {
       if (p.each().get(i).allows(req.ip())) {
-        grants.merge(new GrantKey(key.keyId(), GrantUse.IP, entries.get(i)), now, Math::max);
+        use(st.ipUses, entries.get(i), now);
         return;
       }
     }
+  }
+
+  private static void use(ConcurrentHashMap<String, Use> uses, String grant, long now) {
+    Use u = uses.get(grant);
+    if (u == null) {
+      u = uses.computeIfAbsent(grant, g -> new Use());
+    }
+    u.at(now);
   }
 
   /** A canary was presented (called from the canary alarm; queues an alert). */
@@ -312,6 +395,17 @@ public final class AnomalyDetector implements VerificationListener {
     raised += judgeNetworks(now);
     raised += judgeGrace();
     raised += bruteForce(nowMs);
+    long idleCutoff = nowMs - IDLE_HOURS * 3_600_000L;
+    states
+        .values()
+        .removeIf(
+            st -> {
+              if (!st.idleSince(idleCutoff)) {
+                return false;
+              }
+              known.remove(st.keyId); // reloaded from the store if the key comes back
+              return true;
+            });
     return raised;
   }
 
@@ -328,36 +422,38 @@ public final class AnomalyDetector implements VerificationListener {
 
   private int judgeNetworks(Instant now) {
     int raised = 0;
-    List<Map.Entry<NetKey, Long[]>> batch = new ArrayList<>();
-    for (var it = seenNetworks.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      it.remove();
-      batch.add(e);
+    List<Drained> batch = new ArrayList<>();
+    for (KeyState st : states.values()) {
+      for (Seen s : st.networks.values()) {
+        s.drained = true;
+        if (st.networks.remove(s.id, s)) {
+          networksInMemory.decrementAndGet();
+        }
+        batch.add(new Drained(st, s.id, s.first, s.last));
+      }
     }
-    batch.sort(Comparator.comparing(e -> e.getValue()[0]));
-    for (Map.Entry<NetKey, Long[]> e : batch) {
-      NetKey nk = e.getKey();
-      Instant first = Instant.ofEpochMilli(e.getValue()[0]);
-      Instant last = Instant.ofEpochMilli(e.getValue()[1]);
-      Known k = known.get(nk.keyId());
+    batch.sort(Comparator.comparingLong(Drained::first));
+    for (Drained e : batch) {
+      String keyId = e.state().keyId;
+      String network = networkText(e.network());
+      Instant first = Instant.ofEpochMilli(e.first());
+      Instant last = Instant.ofEpochMilli(e.last());
+      Known k = known.get(keyId);
       if (k == null) {
-        Map<String, Instant> stored = store.networks(nk.keyId());
+        Map<String, Instant> stored = store.networks(keyId);
         Instant start = stored.values().stream().min(Instant::compareTo).orElse(first);
         k = new Known(ConcurrentHashMap.newKeySet(), start);
         k.networks().addAll(stored.keySet());
-        known.put(nk.keyId(), k);
+        known.put(keyId, k);
       }
-      networksToWrite.add(new NetworkSeen(nk.keyId(), nk.network(), first, last));
-      if (k.networks().add(nk.network())
+      networksToWrite.add(new NetworkSeen(keyId, network, first, last));
+      if (k.networks().add(network)
           && !first.isBefore(k.learningStart().plus(settings.learning()))) {
-        KeyState st = states.get(nk.keyId());
-        if (st != null) {
-          Map<String, Object> d = new LinkedHashMap<>();
-          d.put("network", nk.network());
-          d.put("learning_started_at", k.learningStart().toString());
-          d.put("known_networks", k.networks().size() - 1);
-          raised += raise(new Pending(st.key, Alert.NEW_NETWORK, first, d)) ? 1 : 0;
-        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("network", network);
+        d.put("learning_started_at", k.learningStart().toString());
+        d.put("known_networks", k.networks().size() - 1);
+        raised += raise(new Pending(e.state().key, Alert.NEW_NETWORK, first, d)) ? 1 : 0;
       }
     }
     return raised;
@@ -473,32 +569,43 @@ public final class AnomalyDetector implements VerificationListener {
       networksToWrite.clear();
     }
     List<GrantUse> uses = new ArrayList<>();
-    for (var it = grants.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      it.remove();
-      GrantKey g = e.getKey();
-      uses.add(new GrantUse(g.keyId(), g.kind(), g.value(), Instant.ofEpochMilli(e.getValue())));
+    List<Runnable> marks = new ArrayList<>();
+    for (KeyState st : states.values()) {
+      unflushed(st, GrantUse.SCOPE, st.scopeUses, uses, marks);
+      unflushed(st, GrantUse.IP, st.ipUses, uses, marks);
     }
-    try {
-      store.addGrantUse(uses);
-    } catch (RuntimeException ex) {
-      for (GrantUse u : uses) {
-        grants.merge(
-            new GrantKey(u.keyId(), u.kind(), u.value()), u.lastUsedAt().toEpochMilli(), Math::max);
-      }
-      throw ex;
+    if (!uses.isEmpty()) {
+      store.addGrantUse(uses); // on a fault nothing is marked: the next flush writes them again
     }
+    marks.forEach(Runnable::run);
+  }
+
+  private static void unflushed(
+      KeyState st,
+      String kind,
+      ConcurrentHashMap<String, Use> grants,
+      List<GrantUse> out,
+      List<Runnable> marks) {
+    grants.forEach(
+        (value, u) -> {
+          long last = u.last.get();
+          if (last > u.flushed) {
+            out.add(new GrantUse(st.keyId, kind, value, Instant.ofEpochMilli(last)));
+            if (marks != null) {
+              marks.add(() -> u.flushed = last);
+            }
+          }
+        });
   }
 
   /** Grant uses of {@code keyId} collected in memory and not yet flushed. */
   public List<GrantUse> pendingGrantUse(String keyId) {
     List<GrantUse> out = new ArrayList<>();
-    grants.forEach(
-        (g, at) -> {
-          if (g.keyId().equals(keyId)) {
-            out.add(new GrantUse(g.keyId(), g.kind(), g.value(), Instant.ofEpochMilli(at)));
-          }
-        });
+    KeyState st = states.get(keyId);
+    if (st != null) {
+      unflushed(st, GrantUse.SCOPE, st.scopeUses, out, null);
+      unflushed(st, GrantUse.IP, st.ipUses, out, null);
+    }
     return out;
   }
 
@@ -507,18 +614,45 @@ public final class AnomalyDetector implements VerificationListener {
    * literal.
    */
   public static String network(String ip) {
+    long id = networkId(ip);
+    return id < 0 ? null : networkText(id);
+  }
+
+  /**
+   * The IPv4 /24 or IPv6 /48 of {@code ip} as a number (IPv4 tagged above the 48 IPv6 bits), or
+   * {@code -1} when it is not an IP literal. Allocation-free for IPv4.
+   */
+  static long networkId(String ip) {
+    long v4 = IpAllowlist.ipv4(ip);
+    if (v4 >= 0) {
+      return IPV4_TAG | (v4 >>> 8);
+    }
+    if (ip == null || ip.indexOf(':') < 0) {
+      return -1;
+    }
     byte[] b = IpAllowlist.literal(ip);
     if (b == null) {
-      return null;
+      return -1;
     }
     if (b.length == 4) {
-      return (b[0] & 0xFF) + "." + (b[1] & 0xFF) + "." + (b[2] & 0xFF) + ".0/24";
+      return IPV4_TAG | ((b[0] & 0xFF) << 16) | ((b[1] & 0xFF) << 8) | (b[2] & 0xFF);
     }
-    return String.format(
-            "%x:%x:%x",
-            ((b[0] & 0xFF) << 8) | (b[1] & 0xFF),
-            ((b[2] & 0xFF) << 8) | (b[3] & 0xFF),
-            ((b[4] & 0xFF) << 8) | (b[5] & 0xFF))
+    long v = 0;
+    for (int i = 0; i < 6; i++) {
+      v = (v << 8) | (b[i] & 0xFF);
+    }
+    return v;
+  }
+
+  private static String networkText(long id) {
+    if ((id & IPV4_TAG) != 0) {
+      return ((id >>> 16) & 0xFF) + "." + ((id >>> 8) & 0xFF) + "." + (id & 0xFF) + ".0/24";
+    }
+    return Long.toHexString((id >>> 32) & 0xFFFF)
+        + ":"
+        + Long.toHexString((id >>> 16) & 0xFFFF)
+        + ":"
+        + Long.toHexString(id & 0xFFFF)
         + "::/48";
   }
 }
