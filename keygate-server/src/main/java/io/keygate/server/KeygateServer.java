@@ -85,11 +85,25 @@ public final class KeygateServer implements AutoCloseable {
     return new Builder();
   }
 
-  /** Opens the store a configuration names (SQLite in the data dir unless a URL is given). */
+  /**
+   * Opens the store a configuration names (SQLite in the data dir unless a URL is given), with the
+   * default {@link io.keygate.server.config.ClusterConfig#DEFAULT_DATABASE_CONNECT_TIMEOUT}.
+   */
   public static KeyStore openStore(ServerConfig config) {
+    return openStore(config, io.keygate.server.config.ClusterConfig.defaults());
+  }
+
+  /**
+   * Opens the store a configuration names; an external database gets {@code cluster}'s connection
+   * timeout, so that a request waits at most that long for a database that went away.
+   */
+  public static KeyStore openStore(
+      ServerConfig config, io.keygate.server.config.ClusterConfig cluster) {
     return config.databaseUrl() == null
         ? JdbcStores.sqlite(config.dataDir()).build()
-        : JdbcStores.fromUrl(config.databaseUrl()).build();
+        : JdbcStores.fromUrl(config.databaseUrl())
+            .connectionTimeout(cluster.databaseConnectTimeout())
+            .build();
   }
 
   /** Loads the peppers a configuration names, generating the file on first start. */
@@ -299,7 +313,7 @@ public final class KeygateServer implements AutoCloseable {
     /** Opens the store, loads the pepper and wires the node (not yet listening). */
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
-      KeyStore s = store != null ? store : openStore(config);
+      KeyStore s = store != null ? store : openStore(config, cluster);
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
       VerificationStats stats = new VerificationStats(registry);
       Keygate kg =
@@ -311,7 +325,8 @@ public final class KeygateServer implements AutoCloseable {
               .cache(
                   config.cacheSize(),
                   cluster.effectiveCacheTtl(
-                      config.cacheTtl(), config.databaseUrl() != null || cluster.redisUrl() != null))
+                      config.cacheTtl(),
+                      config.databaseUrl() != null || cluster.redisUrl() != null))
               .defaultRateLimits(enforcement.defaultRateLimits())
               .bruteForce(enforcement.bruteForce())
               .leakPolicy(leaks.policy())
@@ -320,18 +335,18 @@ public final class KeygateServer implements AutoCloseable {
       KeygateServer server =
           new KeygateServer(
               config,
-          kg,
-          new Monitoring(
-              notifyConfig,
-              config,
               kg,
-              registry,
-              stats,
-              jitter,
+              new Monitoring(
+                  notifyConfig,
+                  config,
+                  kg,
+                  registry,
+                  stats,
+                  jitter,
+                  leaks,
+                  peppers.stream().map(Pepper::version).toList()),
               leaks,
-              peppers.stream().map(Pepper::version).toList()),
-          leaks,
-          tls);
+              tls);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       if (cluster.redisUrl() != null) {
         server.redis =

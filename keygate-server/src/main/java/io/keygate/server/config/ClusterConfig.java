@@ -30,6 +30,10 @@ import java.util.Map;
  *     bound on the cache TTL (60 s)
  * @param jobLease {@code KEYGATE_JOB_LEASE_SECONDS}: how long a node holds a background job's
  *     cluster-wide lease before another node may take it over (120 s)
+ * @param databaseConnectTimeout {@code KEYGATE_DATABASE_CONNECT_TIMEOUT_MS}: with an external
+ *     database, the longest a request waits for a connection (and a new connection for its
+ *     handshake) before it is answered {@code 503 store_unavailable} (3 s); see {@link
+ *     io.keygate.store.jdbc.JdbcStores#connectionTimeout}
  */
 public record ClusterConfig(
     String redisUrl,
@@ -40,11 +44,13 @@ public record ClusterConfig(
     int nodes,
     Duration redisCacheTtl,
     Duration storeOutageGrace,
-    Duration jobLease) {
+    Duration jobLease,
+    Duration databaseConnectTimeout) {
 
   public static final Duration DEFAULT_REDIS_CACHE_TTL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
   public static final Duration DEFAULT_JOB_LEASE = Duration.ofSeconds(120);
+  public static final Duration DEFAULT_DATABASE_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
   /** Validates every setting. */
   public ClusterConfig {
@@ -62,6 +68,10 @@ public record ClusterConfig(
     }
     if (jobLease == null || jobLease.toSeconds() < 5) {
       throw new IllegalArgumentException("KEYGATE_JOB_LEASE_SECONDS must be >= 5, was " + jobLease);
+    }
+    if (databaseConnectTimeout == null || databaseConnectTimeout.toMillis() < 250) {
+      throw new IllegalArgumentException(
+          "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS must be >= 250, was " + databaseConnectTimeout);
     }
   }
 
@@ -92,7 +102,12 @@ public record ClusterConfig(
             longVar(
                 env, "KEYGATE_STORE_OUTAGE_GRACE_SECONDS", DEFAULT_STORE_OUTAGE_GRACE.toSeconds())),
         Duration.ofSeconds(
-            longVar(env, "KEYGATE_JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE.toSeconds())));
+            longVar(env, "KEYGATE_JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE.toSeconds())),
+        Duration.ofMillis(
+            longVar(
+                env,
+                "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS",
+                DEFAULT_DATABASE_CONNECT_TIMEOUT.toMillis())));
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
@@ -106,7 +121,8 @@ public record ClusterConfig(
         nodes,
         redisCacheTtl,
         storeOutageGrace,
-        jobLease);
+        jobLease,
+        databaseConnectTimeout);
   }
 
   /** A copy with another fallback and node count. */
@@ -120,7 +136,8 @@ public record ClusterConfig(
         n,
         redisCacheTtl,
         storeOutageGrace,
-        jobLease);
+        jobLease,
+        databaseConnectTimeout);
   }
 
   /**
@@ -150,6 +167,7 @@ public record ClusterConfig(
     m.put("redis_cache_ttl", redisCacheTtl.toString());
     m.put("store_outage_grace", storeOutageGrace.toString());
     m.put("job_lease", jobLease.toString());
+    m.put("database_connect_timeout", databaseConnectTimeout.toString());
     return m;
   }
 }

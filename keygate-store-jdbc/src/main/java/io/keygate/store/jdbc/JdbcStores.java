@@ -71,6 +71,7 @@ public final class JdbcStores {
   private static final String MIGRATIONS = "classpath:db/keygate/migration";
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Duration MIN_CONNECTION_TIMEOUT = Duration.ofMillis(250);
+  private static final Duration VALIDATION_TIMEOUT = Duration.ofSeconds(5);
 
   private final DatabaseUrl url;
   private final Path sqliteDir;
@@ -165,6 +166,13 @@ public final class JdbcStores {
    * How long a caller waits for a pooled connection before the store reports {@link
    * KeygateException.StoreUnavailable}; at least 250 ms. Default {@link
    * #DEFAULT_CONNECTION_TIMEOUT}.
+   *
+   * <p>This bounds how long a request waits while the database is gone: HikariCP's connection
+   * timeout, and for PostgreSQL also the driver's {@code connectTimeout} and {@code loginTimeout}
+   * (whole seconds, rounded up), so that opening a new connection to an unreachable host gives up
+   * as soon. A query already running on a connection whose peer vanished without closing it is
+   * bounded by the driver's {@code socketTimeout}, which Keygate leaves unset (it would also cut
+   * long migrations); add {@code ?socketTimeout=N} to the URL to bound it.
    */
   public JdbcStores connectionTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -210,7 +218,11 @@ public final class JdbcStores {
       config.setUsername(user);
       config.setPassword(password);
       config.setSchema(schema);
+      String seconds = Long.toString(Math.max(1, (timeout.toMillis() + 999) / 1000));
+      config.addDataSourceProperty("connectTimeout", seconds);
+      config.addDataSourceProperty("loginTimeout", seconds);
     }
+    config.setValidationTimeout(Math.min(VALIDATION_TIMEOUT.toMillis(), timeout.toMillis()));
     HikariDataSource dataSource;
     try {
       dataSource = new HikariDataSource(config);
