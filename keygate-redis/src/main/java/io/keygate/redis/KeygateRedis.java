@@ -13,6 +13,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Redis for a cluster of Keygate nodes: cross-node cache invalidation (pub/sub) and distributed
- * rate limits (one Lua script call per check).
+ * Redis for a cluster of Keygate nodes: cross-node cache invalidation (pub/sub), and, with one Lua
+ * script call each, distributed rate limits, brute-force counters ({@link RedisBruteForce}) and
+ * quota balances ({@link RedisQuotas}).
  *
  * <pre>{@code
  * KeygateRedis redis = KeygateRedis.builder().uri("redis://10.0.0.5:6379").prefix("keygate:").build();
@@ -34,14 +36,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Failure behaviour.</b> {@link Builder#build()} fails fast when Redis does not answer at
  * startup. Afterwards Lettuce reconnects by itself (backoff up to {@link #MAX_RECONNECT_DELAY});
  * commands are rejected at once while disconnected and time out after {@link
- * Builder#commandTimeout}, and a failure makes rate limiting skip Redis for {@link
- * Builder#breakerOpenFor} (see {@link RateLimitFallback}). Verification itself never depends on
- * Redis. On re-subscription each node drops its local cache, since invalidations may have been
- * missed.
+ * Builder#commandTimeout}, and a failure makes rate limiting, brute-force counting and quotas skip
+ * Redis for {@link Builder#breakerOpenFor} (see {@link RateLimitFallback}; brute-force counting
+ * falls back to a per-node guard). Verification itself never depends on Redis. On re-subscription
+ * each node drops its local cache, since invalidations may have been missed.
  *
- * <p><b>Security guarantees.</b> Only stored keyed hashes and key ids travel to Redis, never raw
- * keys. The revoking node always invalidates its own cache before acknowledging, whatever Redis
- * does. Thread-safe.
+ * <p><b>Security guarantees.</b> Only stored keyed hashes, key ids and client addresses travel to
+ * Redis, never raw keys. The revoking node always invalidates its own cache before acknowledging,
+ * whatever Redis does. Thread-safe.
  */
 public final class KeygateRedis implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeygateRedis.class);
@@ -67,6 +69,8 @@ public final class KeygateRedis implements AutoCloseable {
   private final RedisInvalidationBus bus;
   private final Builder settings;
   private volatile RedisRateLimiter limiter;
+  private volatile RedisBruteForce bruteForce;
+  private volatile RedisQuotas quotas;
 
   private KeygateRedis(Builder b) {
     this.settings = b;
@@ -129,16 +133,36 @@ public final class KeygateRedis implements AutoCloseable {
     Objects.requireNonNull(verifier, "verifier");
     bus.attach(verifier);
     verifier.invalidationBus(bus);
+    CircuitBreaker breaker = new CircuitBreaker(settings.breakerOpenFor, System::nanoTime);
     RedisRateLimiter rl =
         new RedisRateLimiter(
             connection.sync(),
             settings.prefix,
-            new CircuitBreaker(settings.breakerOpenFor, System::nanoTime),
+            breaker,
             settings.fallback,
             verifier.localRateLimiter(),
             settings.nodes);
     verifier.rateLimitBackend(rl);
     this.limiter = rl;
+    if (verifier.bruteForce() != null) {
+      RedisBruteForce bf =
+          new RedisBruteForce(
+              connection.sync(),
+              settings.prefix,
+              breaker,
+              verifier.bruteForce().policy(),
+              settings.nodes,
+              settings.clock,
+              bus);
+      bus.attach(bf);
+      verifier.bruteForceBackend(bf);
+      this.bruteForce = bf;
+    }
+    RedisQuotas q =
+        new RedisQuotas(
+            connection.sync(), settings.prefix, breaker, settings.fallback, verifier.quotas());
+    verifier.quotaBackend(q);
+    this.quotas = q;
   }
 
   /** The key and channel namespace. */
@@ -155,6 +179,13 @@ public final class KeygateRedis implements AutoCloseable {
   public long rateLimitFallbacks() {
     RedisRateLimiter rl = limiter;
     return rl == null ? 0 : rl.fallbacks();
+  }
+
+  /** Brute-force failures and quota spends answered by their fallback since start. */
+  public long otherFallbacks() {
+    RedisBruteForce bf = bruteForce;
+    RedisQuotas q = quotas;
+    return (bf == null ? 0 : bf.fallbacks()) + (q == null ? 0 : q.fallbacks());
   }
 
   /** Whether Redis answers a PING right now. */
@@ -186,8 +217,15 @@ public final class KeygateRedis implements AutoCloseable {
     private Duration breakerOpenFor = DEFAULT_BREAKER_OPEN_FOR;
     private RateLimitFallback fallback = RateLimitFallback.LOCAL;
     private int nodes = 1;
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
+
+    /** The clock local block expiry is measured on (default: the system clock, UTC). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
 
     /**
      * Redis URI, e.g. {@code redis://host:6379/0} or {@code rediss://:password@host} (required).

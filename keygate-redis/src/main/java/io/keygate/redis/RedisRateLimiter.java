@@ -4,13 +4,7 @@ import io.keygate.core.model.RateLimit;
 import io.keygate.core.verify.LimitState;
 import io.keygate.core.verify.RateLimitBackend;
 import io.keygate.core.verify.RateLimiter;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,22 +21,21 @@ import org.slf4j.LoggerFactory;
  * or none (a refused burst limit never drains the hourly one) — one round trip, no compare-and-swap
  * loop, so a hot key costs the same as a cold one and the count is exact however many nodes ask at
  * once (Redis runs scripts one at a time). Windows are aligned to the epoch, as in the in-process
- * {@link RateLimiter}. The script is sent by its SHA-1 ({@code EVALSHA}) and loaded with {@code
- * EVAL} when Redis answers {@code NOSCRIPT} (after a restart or {@code SCRIPT FLUSH}).
+ * {@link RateLimiter}. The script runs as a {@link LuaScript} ({@code EVALSHA}, {@code EVAL} on
+ * {@code NOSCRIPT}).
  *
  * <p><b>Failure.</b> A command that fails or exceeds the command timeout opens the {@link
- * CircuitBreaker}; while it is open, and for that request, the configured {@link RateLimitFallback}
- * decides: per-node in-process buckets sized {@code limit / nodes}, or refusal. Redis is tried
- * again after the breaker's open period, so recovery needs no intervention. Never throws.
- * Thread-safe.
+ * CircuitBreaker} (shared with the brute-force counters and quotas of the same node); while it is
+ * open, and for that request, the configured {@link RateLimitFallback} decides: per-node in-process
+ * buckets sized {@code limit / nodes}, or refusal. Redis is tried again after the breaker's open
+ * period, so recovery needs no intervention. Never throws. Thread-safe.
  */
 final class RedisRateLimiter implements RateLimitBackend {
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
-  static final String SCRIPT = loadScript();
+  private static final LuaScript SCRIPT = LuaScript.load("rate_limit.lua");
 
   private final RedisCommands<String, String> redis;
   private final String keyPrefix;
-  private final String sha;
   private final CircuitBreaker breaker;
   private final RateLimitFallback fallback;
   private final RateLimiter local;
@@ -64,7 +57,6 @@ final class RedisRateLimiter implements RateLimitBackend {
     this.fallback = fallback;
     this.local = local;
     this.nodes = nodes;
-    this.sha = sha1Hex(SCRIPT);
   }
 
   @Override
@@ -106,11 +98,7 @@ final class RedisRateLimiter implements RateLimitBackend {
       args[2 + 3 * i] = Long.toString(l.requests());
       args[3 + 3 * i] = Long.toString(l.window().toMillis());
     }
-    try {
-      return redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-    } catch (RedisNoScriptException e) {
-      return redis.eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
-    }
+    return SCRIPT.run(redis, keys, args);
   }
 
   private static RateLimiter.Decision decision(List<Object> r, List<RateLimit> limits) {
@@ -150,27 +138,5 @@ final class RedisRateLimiter implements RateLimitBackend {
     long w = l.window().toMillis();
     long end = (Math.floorDiv(nowMillis, w) + 1) * w;
     return Math.max(1, (end - nowMillis + 999) / 1000);
-  }
-
-  private static String loadScript() {
-    try (InputStream in = RedisRateLimiter.class.getResourceAsStream("rate_limit.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("rate_limit.lua is missing from the keygate-redis jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static String sha1Hex(String s) {
-    try {
-      byte[] d =
-          java.security.MessageDigest.getInstance("SHA-1")
-              .digest(s.getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

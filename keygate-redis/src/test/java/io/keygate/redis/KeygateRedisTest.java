@@ -8,13 +8,17 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.lifecycle.ImportKey;
+import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.InMemoryKeyStore;
+import io.keygate.core.verify.LegacyKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +91,45 @@ class KeygateRedisTest {
       Thread.sleep(1);
     }
     assertThat(rb.invalidationsReceived()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void importOnNodeA_nodeBAcceptsTheImportedKey_withoutWaitingForItsPeriodicRefresh()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    Keygate b = node();
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    KeygateRedis rb = redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2);
+    rb.attach(b.verifier());
+    String raw = "legacy_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
+    new KeyImporter(store, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
+        .importKey(
+            new ImportKey(
+                LegacyKeys.sha256Hex(raw),
+                "legacy_",
+                null,
+                "owner_1",
+                "imported",
+                List.of("read"),
+                List.of(),
+                List.of(),
+                null,
+                30,
+                Map.of()),
+            Actor.SYSTEM);
+    long received = rb.invalidationsReceived();
+    a.verifier().importedKeysChanged();
+    // nothing else refreshes B's prefixes in this test: only the announcement can
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (b.verifier().verify(VerifyRequest.of(raw)).outcome() != Outcome.VALID) {
+      assertThat(System.nanoTime()).as("B accepts the imported key").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    assertThat(rb.invalidationsReceived()).isGreaterThan(received);
+    assertThat(b.verifier().legacyKeys().prefixes()).contains("legacy_");
   }
 
   @Test

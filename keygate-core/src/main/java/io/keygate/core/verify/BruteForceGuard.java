@@ -20,7 +20,7 @@ import java.util.Objects;
  * under concurrency. The block level falls back to the base duration after an address stayed
  * unblocked for {@code maxBlock}. Thread-safe.
  */
-public final class BruteForceGuard {
+public final class BruteForceGuard implements BruteForceBackend {
   /**
    * The guard's settings.
    *
@@ -93,6 +93,7 @@ public final class BruteForceGuard {
   }
 
   /** Whole seconds (at least 1) {@code ip} stays blocked, or 0 when it is not blocked. */
+  @Override
   public long blockedFor(String ip, long nowMillis) {
     Tracker t = trackers.getIfPresent(ip);
     if (t == null) {
@@ -109,6 +110,7 @@ public final class BruteForceGuard {
    *     else the block in force (answer {@code rate_limited} unless {@link Block#started} says this
    *     very failure reached the threshold, which is still answered {@code invalid_key})
    */
+  @Override
   public Block recordFailure(String ip) {
     long now = clock.millis();
     Tracker t = trackers.get(ip, k -> new Tracker());

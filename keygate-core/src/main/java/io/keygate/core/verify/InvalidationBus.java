@@ -19,4 +19,10 @@ public interface InvalidationBus {
 
   /** Announces that the key stored under {@code hash} changed. Never throws. */
   void publish(String hash);
+
+  /**
+   * Announces that keys were imported, so that the other nodes re-read the imported prefixes
+   * ({@link LegacyKeys#refresh}). Never throws; the default publishes nothing.
+   */
+  default void importedKeysChanged() {}
 }

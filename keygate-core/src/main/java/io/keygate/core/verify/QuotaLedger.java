@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Thread-safe.
  */
-public final class QuotaLedger {
+public final class QuotaLedger implements QuotaBackend {
   private static final class Period {
     final long start;
     final long end;
@@ -54,6 +54,7 @@ public final class QuotaLedger {
    * @return the balance after spending, or {@code -1 - balance} when the cost does not fit (nothing
    *     is spent)
    */
+  @Override
   public long trySpend(String keyId, Quota stored, long cost, long nowMillis) {
     Account a = accounts.computeIfAbsent(keyId, k -> new Account());
     Period p = current(a, stored, nowMillis);
@@ -67,6 +68,18 @@ public final class QuotaLedger {
         return r - cost;
       }
     }
+  }
+
+  /**
+   * Records {@code cost} that a shared {@link QuotaBackend} already admitted: it is written to the
+   * store with the next flush, and this node's own balance (the fallback while the shared backend
+   * is unreachable) goes down with it, never below zero.
+   */
+  public void spent(String keyId, Quota stored, long cost, long nowMillis) {
+    Account a = accounts.computeIfAbsent(keyId, k -> new Account());
+    Period p = current(a, stored, nowMillis);
+    p.remaining.updateAndGet(r -> Math.max(0, r - cost));
+    p.pending.addAndGet(cost);
   }
 
   /** The live balance without spending. */

@@ -51,8 +51,10 @@ public final class Verifier {
   private volatile InvalidationBus bus = InvalidationBus.NONE;
   private final LegacyKeys legacy;
   private final QuotaLedger quotas = new QuotaLedger();
+  private volatile QuotaBackend quotaBackend = quotas;
   private final SecurityEvents events;
   private volatile BruteForceGuard guard;
+  private volatile BruteForceBackend bruteForceBackend;
 
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -148,6 +150,27 @@ public final class Verifier {
   /** Enables the brute-force guard ({@code null} disables it). Set while wiring. */
   public void bruteForce(BruteForceGuard g) {
     this.guard = g;
+    this.bruteForceBackend = g;
+  }
+
+  /**
+   * Sets where brute-force counters live (default: the {@link #bruteForce()} guard in this
+   * process); ignored while the guard is off. Set while wiring, before the verifier serves
+   * requests.
+   */
+  public void bruteForceBackend(BruteForceBackend b) {
+    java.util.Objects.requireNonNull(b, "bruteForceBackend");
+    if (guard != null) {
+      this.bruteForceBackend = b;
+    }
+  }
+
+  /**
+   * Sets where quota balances are decided (default: this process, {@link #quotas()}). Set while
+   * wiring, before the verifier serves requests.
+   */
+  public void quotaBackend(QuotaBackend b) {
+    this.quotaBackend = java.util.Objects.requireNonNull(b, "quotaBackend");
   }
 
   /** The brute-force guard in force, or {@code null}. */
@@ -206,7 +229,7 @@ public final class Verifier {
     if (key == null || key.isEmpty()) {
       return new Verification.Rejected(Outcome.MISSING_API_KEY, null, "no API key was presented");
     }
-    BruteForceGuard g = guard;
+    BruteForceBackend g = bruteForceBackend;
     if (g != null && sourceIp != null) {
       long blocked = g.blockedFor(sourceIp, clock.millis());
       if (blocked > 0) {
@@ -287,7 +310,7 @@ public final class Verifier {
     Quota q = rec.settings().quota();
     if (q != null) {
       long nowMs = now.toEpochMilli();
-      long left = quotas.trySpend(rec.keyId(), q, req.cost(), nowMs);
+      long left = quotaBackend.trySpend(rec.keyId(), q, req.cost(), nowMs);
       if (left < 0) {
         long refill = QuotaLedger.secondsToRefill(q, nowMs);
         events.rateLimitExceeded(rec, Outcome.QUOTA_EXCEEDED.code(), "quota used up");
@@ -309,7 +332,7 @@ public final class Verifier {
         : new Verification.Valid(rec, limitStates, quotaLeft);
   }
 
-  private Verification invalid(BruteForceGuard g, String sourceIp) {
+  private Verification invalid(BruteForceBackend g, String sourceIp) {
     if (g != null && sourceIp != null) {
       BruteForceGuard.Block b = g.recordFailure(sourceIp);
       if (b != null) {
@@ -439,6 +462,16 @@ public final class Verifier {
   public void invalidate(String hash) {
     cache.invalidate(hash);
     bus.publish(hash);
+  }
+
+  /**
+   * Re-reads the prefixes of imported keys here and tells the other nodes to do the same, so that a
+   * key imported through any node is accepted by every node on its next verify. Call after an
+   * import.
+   */
+  public void importedKeysChanged() {
+    legacy.refresh();
+    bus.importedKeysChanged();
   }
 
   /** Drops the cached entry for a stored hash on this node only (what a bus delivers). */

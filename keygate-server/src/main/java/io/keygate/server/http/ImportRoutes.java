@@ -108,7 +108,7 @@ final class ImportRoutes {
       }
     }
     if (imported > 0) {
-      kg.verifier().legacyKeys().refresh();
+      kg.verifier().importedKeysChanged(); // here and, over Redis, on every node
     }
     HttpApi.json(ctx, 200, new Result(imported, skipped));
   }

@@ -5,18 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -148,6 +152,129 @@ class TwoNodeClusterTest {
     record("admission", line);
     assertThat(other.get()).isZero();
     assertThat(admitted.get()).isLessThanOrEqualTo(n).isGreaterThanOrEqualTo((int) (0.98 * n));
+  }
+
+  /** {@code /v1/authz} with the key in {@code X-API-Key}, from client address {@code ip}. */
+  private static HttpResponse<String> authzFrom(int port, String key, String ip) throws Exception {
+    return Cluster.get(port, "/v1/authz", Map.of("X-API-Key", key, "X-Forwarded-For", ip));
+  }
+
+  /** Runs {@code total} calls of {@code call} on 16 threads, half against each node. */
+  private static Map<Integer, Integer> load(int total, CallOnNode call) throws Exception {
+    Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 16; t++) {
+      int port = t % 2 == 0 ? a.port() : portB;
+      fs.add(
+          pool.submit(
+              () -> {
+                while (next.getAndIncrement() < total) {
+                  statuses.merge(call.status(port), 1, Integer::sum);
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : fs) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    return statuses;
+  }
+
+  @FunctionalInterface
+  private interface CallOnNode {
+    int status(int port) throws Exception;
+  }
+
+  @Test
+  void bruteForce_randomKeysSpreadOverBothNodes_exactlyThreshold401s_then429OnBoth()
+      throws Exception {
+    int threshold = a.keygate().verifier().bruteForce().policy().threshold();
+    String ip = "203.0.113." + (1 + new SecureRandom().nextInt(250));
+    Map<Integer, Integer> statuses =
+        load(
+            threshold * 5,
+            port -> authzFrom(port, "sk_test_" + UUID.randomUUID(), ip).statusCode());
+    String line =
+        String.format(
+            "brute force: %d random keys from one address over 2 nodes, threshold %d: %s",
+            threshold * 5, threshold, statuses);
+    System.out.println("[scale-out] " + line);
+    assertThat(statuses).containsOnlyKeys(401, 429);
+    assertThat(statuses.get(401)).isEqualTo(threshold);
+    String valid = key(List.of()).secret().reveal();
+    assertThat(authzFrom(a.port(), valid, ip).statusCode()).isEqualTo(429);
+    assertThat(authzFrom(portB, valid, ip).statusCode()).isEqualTo(429);
+    assertThat(authzFrom(portB, valid, "198.51.100.77").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void quota_acrossTwoNodes_underConcurrentLoad_admittedExactlyN_andStored() throws Exception {
+    int n = 300;
+    CreatedKey k =
+        a.keygate()
+            .keys()
+            .create(
+                new CreateKey(
+                    null,
+                    "owner_c",
+                    "quota",
+                    List.of("read"),
+                    List.of(),
+                    List.of(),
+                    30,
+                    Map.of(),
+                    new Quota(n, 0, null, Instant.EPOCH)),
+                Actor.SYSTEM);
+    String raw = k.secret().reveal();
+    Map<Integer, Integer> statuses = load(3 * n, port -> Cluster.authz(port, raw).statusCode());
+    String line =
+        String.format("quota %d across 2 nodes, %d concurrent requests: %s", n, 3 * n, statuses);
+    System.out.println("[scale-out] " + line);
+    assertThat(statuses).containsOnlyKeys(200, 429);
+    assertThat(statuses.get(200)).isEqualTo(n);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (storedQuota(k.record().keyId()) != 0) { // both nodes flush every 500 ms
+      assertThat(System.nanoTime()).as("consumption flushed to PostgreSQL").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static long storedQuota(String keyId) throws Exception {
+    try (var c = cluster.connect();
+        var st = c.prepareStatement("SELECT quota_remaining FROM api_keys WHERE key_id = ?")) {
+      st.setString(1, keyId);
+      try (var rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
+  void importOnNodeA_nodeBAcceptsTheKeyOnItsNextVerify() throws Exception {
+    String raw = "acme_" + UUID.randomUUID().toString().replace("-", "");
+    HttpResponse<String> imported =
+        Cluster.post(
+            a.port(),
+            "/v1/keys/import",
+            admin,
+            "{\"sha256\":\""
+                + io.keygate.core.verify.LegacyKeys.sha256Hex(raw)
+                + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\",\"name\":\"m\","
+                + "\"scopes\":[\"read\"]}");
+    assertThat(imported.body()).contains("\"imported\":1");
+    // B re-reads imported prefixes every 30 s by itself; the announcement makes it at once
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    // a miss counts against its address for the brute-force guard: every poll gets its own
+    for (int i = 0;
+        authzFrom(portB, raw, "10.77." + i / 250 + "." + (1 + i % 250)).statusCode() != 200;
+        i++) {
+      assertThat(System.nanoTime()).as("B accepts the imported key").isLessThan(deadline);
+      Thread.sleep(10);
+    }
   }
 
   /** Windows are aligned to the epoch: a test straddling midnight UTC would see two windows. */

@@ -1,0 +1,179 @@
+package io.keygate.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keygate.core.Keygate;
+import io.keygate.core.key.Pepper;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.testing.InMemoryKeyStore;
+import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.Outcome;
+import io.keygate.core.verify.SecurityEvents;
+import io.keygate.core.verify.VerifyRequest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Nodes sharing one store and one real Redis count an address's invalid keys together. */
+class RedisBruteForceTest {
+  private static final byte[] PEPPER = new byte[32];
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final InMemoryKeyStore store = new InMemoryKeyStore();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+
+  private Keygate node(int threshold) {
+    return Keygate.builder()
+        .store(store)
+        .pepper(new Pepper(1, PEPPER))
+        .bruteForce(
+            new BruteForceGuard.Policy(
+                threshold, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1)))
+        .build();
+  }
+
+  private KeygateRedis attach(Keygate kg, String uri, String prefix, int nodes) {
+    KeygateRedis r =
+        KeygateRedis.builder()
+            .uri(uri)
+            .prefix(prefix)
+            .commandTimeout(Duration.ofMillis(500))
+            .breakerOpenFor(Duration.ofMillis(500))
+            .nodes(nodes)
+            .build();
+    open.add(r);
+    r.attach(kg.verifier());
+    return r;
+  }
+
+  private static Outcome verify(Keygate kg, String key, String ip) {
+    return kg.verifier()
+        .verify(new VerifyRequest(key, ip, List.of(), null, null, List.of(), 1, null))
+        .outcome();
+  }
+
+  private static String randomKey() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return "sk_test_" + HexFormat.of().formatHex(b);
+  }
+
+  private static long blockNotices(Keygate kg) {
+    return kg.verifier().securityEvents().drain().stream()
+        .filter(n -> n instanceof SecurityEvents.IpBlocked)
+        .count();
+  }
+
+  @Test
+  void invalidKeysSpreadOverTwoNodes_exactlyThresholdInvalidAnswers_thenRateLimitedEverywhere()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    int threshold = 7;
+    Keygate a = node(threshold);
+    Keygate b = node(threshold);
+    Keygate c = node(threshold);
+    attach(a, r.uri(), prefix, 3);
+    attach(b, r.uri(), prefix, 3);
+    attach(c, r.uri(), prefix, 3);
+    CreatedKey valid =
+        a.keys()
+            .create(
+                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
+                Actor.SYSTEM);
+    String ip = "203.0.113.7";
+    assertThat(verify(c, valid.secret().reveal(), ip)).isEqualTo(Outcome.VALID);
+
+    AtomicInteger invalid = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      Keygate node = t % 2 == 0 ? a : b;
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 10; i++) {
+                  Outcome o = verify(node, randomKey(), ip);
+                  assertThat(o).isIn(Outcome.INVALID_KEY, Outcome.RATE_LIMITED);
+                  (o == Outcome.INVALID_KEY ? invalid : limited).incrementAndGet();
+                }
+              }));
+    }
+    for (Future<?> f : fs) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(invalid.get()).isEqualTo(threshold);
+    assertThat(limited.get()).isEqualTo(80 - threshold);
+    assertThat(blockNotices(a) + blockNotices(b)).as("one ip.blocked notice").isEqualTo(1);
+    // both nodes refuse even a valid key from the address now
+    assertThat(verify(a, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verify(b, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED);
+    // node C never saw this address fail: it learns of the block from the announcement
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (verify(c, valid.secret().reveal(), ip) != Outcome.RATE_LIMITED) {
+      assertThat(System.nanoTime()).as("block announced to node C").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    // other addresses are not affected
+    assertThat(verify(c, valid.secret().reveal(), "203.0.113.8")).isEqualTo(Outcome.VALID);
+  }
+
+  @Test
+  void redisDown_eachNodeCountsItsShareOfTheThreshold_andSharedCountingResumes() throws Exception {
+    TestRedis.Dedicated d = TestRedis.startDedicated();
+    try {
+      Keygate a = node(6);
+      KeygateRedis ra = attach(a, d.uri(), "bf:", 2);
+      d.stop();
+      List<Outcome> down = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        down.add(verify(a, randomKey(), "198.51.100.1"));
+      }
+      // 6 / 2 nodes = 3 invalid-key answers from the in-process guard, then blocked
+      assertThat(down)
+          .containsExactly(
+              Outcome.INVALID_KEY,
+              Outcome.INVALID_KEY,
+              Outcome.INVALID_KEY,
+              Outcome.RATE_LIMITED,
+              Outcome.RATE_LIMITED);
+      assertThat(ra.otherFallbacks())
+          .as("blocked requests are refused before counting")
+          .isEqualTo(3);
+      d.start();
+      Thread.sleep(600); // past the breaker's open period
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      for (int i = 2; ; i++) {
+        long before = ra.otherFallbacks();
+        assertThat(verify(a, randomKey(), "198.51.100." + i)).isEqualTo(Outcome.INVALID_KEY);
+        if (ra.otherFallbacks() == before) {
+          break; // counted on Redis again
+        }
+        assertThat(System.nanoTime()).as("Redis used again").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    } finally {
+      d.stop();
+    }
+  }
+}
