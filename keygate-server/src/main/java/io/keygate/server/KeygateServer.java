@@ -47,6 +47,9 @@ public final class KeygateServer implements AutoCloseable {
   private final io.keygate.server.config.TlsConfig tls;
   private io.keygate.redis.KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
+  private SecretsWatcher secretsWatcher = new SecretsWatcher();
+  private java.time.Duration secretsInterval = java.time.Duration.ZERO;
+  private ScheduledExecutorService secretsThread;
 
   private KeygateServer(
       ServerConfig config,
@@ -134,6 +137,19 @@ public final class KeygateServer implements AutoCloseable {
         monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
+    if (!secretsInterval.isZero() && !secretsWatcher.isEmpty()) {
+      // its own thread: a slow webhook delivery on the workers must not delay a pepper reload
+      secretsThread =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "keygate-secrets");
+                t.setDaemon(true);
+                return t;
+              });
+      long every = secretsInterval.toMillis();
+      secretsThread.scheduleWithFixedDelay(
+          secretsWatcher::check, every, every, TimeUnit.MILLISECONDS);
+    }
     LOG.info(
         "Keygate listening on {}://{}:{}",
         tls.enabled() ? "https" : "http",
@@ -223,6 +239,9 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    if (secretsThread != null) {
+      secretsThread.shutdownNow();
+    }
     if (started) {
       app.stop();
     }
@@ -250,8 +269,19 @@ public final class KeygateServer implements AutoCloseable {
     private io.keygate.server.config.ClusterConfig cluster =
         io.keygate.server.config.ClusterConfig.defaults();
     private io.keygate.server.config.TlsConfig tls = io.keygate.server.config.TlsConfig.off();
+    private io.keygate.server.config.SecretsConfig secrets =
+        io.keygate.server.config.SecretsConfig.defaults();
 
     private Builder() {}
+
+    /**
+     * How the pepper and data-key files are re-read after a rotation (default: {@link
+     * io.keygate.server.config.SecretsConfig#defaults()}, every 5 s).
+     */
+    public Builder secrets(io.keygate.server.config.SecretsConfig s) {
+      this.secrets = Objects.requireNonNull(s, "secrets");
+      return this;
+    }
 
     /** HTTPS settings (default: off, plain HTTP). */
     public Builder tls(io.keygate.server.config.TlsConfig t) {
@@ -310,6 +340,34 @@ public final class KeygateServer implements AutoCloseable {
       return this;
     }
 
+    /** The pepper and data-key files this node reloads when they change (not env-given ones). */
+    private SecretsWatcher watchSecrets(Keygate kg, io.keygate.core.notify.DataCipher cipher) {
+      SecretsWatcher w = new SecretsWatcher();
+      if (config.pepperEnv() == null) {
+        w.watch(
+            "pepper",
+            config.effectivePepperFile(),
+            f -> {
+              kg.hasher().reload(PepperFile.load(f));
+              return "versions "
+                  + kg.hasher().versions()
+                  + ", v"
+                  + kg.hasher().currentVersion()
+                  + " hashes new keys";
+            });
+      }
+      if (cipher != null && notifyConfig.dataKeyEnv() == null) {
+        w.watch(
+            "data key",
+            notifyConfig.effectiveDataKeyFile(config.dataDir()),
+            f -> {
+              cipher.reload(io.keygate.server.config.DataKeyFile.load(f));
+              return "versions " + cipher.versions() + ", v" + cipher.currentVersion() + " seals";
+            });
+      }
+      return w;
+    }
+
     /** Opens the store, loads the pepper and wires the node (not yet listening). */
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
@@ -348,6 +406,8 @@ public final class KeygateServer implements AutoCloseable {
               leaks,
               tls);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+      server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher());
+      server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {
         server.redis =
             io.keygate.redis.KeygateRedis.builder()

@@ -48,6 +48,7 @@ public final class Monitoring {
   private final VerificationStats stats;
   private final NotifyStore notifyStore;
   private final Owners owners;
+  private final DataCipher cipher;
   private final DeliveryWorker deliveries;
   private final ExpiryNotifier expiry;
   private final MonitorStore monitorStore;
@@ -114,11 +115,12 @@ public final class Monitoring {
     if (notifyStore == null) {
       LOG.warn("the store is not a JDBC store: owners, notifications and expiry notices are off");
       this.owners = null;
+      this.cipher = null;
       this.deliveries = null;
       this.expiry = null;
     } else {
       ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);
-      DataCipher cipher =
+      this.cipher =
           new DataCipher(DataKeyFile.load(config, server.dataDir(), new SecureRandom()), tl::get);
       this.owners = new Owners(notifyStore, keygate.store(), cipher, keygate.clock(), tl::get);
       this.deliveries =
@@ -238,6 +240,11 @@ public final class Monitoring {
   /** Registers the routes on the HTTP API. */
   void install(JavalinConfig c, java.util.List<String> trustedProxies) {
     MonitorApi.install(c, this, trustedProxies);
+  }
+
+  /** The cipher sealing owner channels (reloaded on data-key rotation), or null without owners. */
+  DataCipher dataCipher() {
+    return cipher;
   }
 
   /** Settings in force. */

@@ -3,6 +3,7 @@ package io.keygate.core.key;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,21 +16,44 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HMAC-SHA256 of keys under a versioned pepper (Tink keyset style: mint with the current version,
- * verify with every known one).
+ * verify with every known one), reloadable while the server runs.
+ *
+ * <p>Design note: the pepper versions live in one immutable {@code Ring} behind a volatile field;
+ * {@link #reload} builds a new ring and swaps the reference, so the hot path pays one volatile read
+ * and takes no lock. A caller that needs a hash <em>and</em> the version it was made under uses
+ * {@link #current(String)} or {@link #older(String)}, which read one ring, so a reload racing with
+ * the call can never pair a hash with the wrong version.
  *
  * <p><b>Security guarantees.</b> The stored value is {@code hex(HMAC-SHA256(pepper_v, key))}; a
  * database dump alone cannot confirm a guessed key. {@code Mac} instances are per thread and per
- * version (no per-request allocation of digests). Thread-safe.
+ * version (no per-request allocation of digests). A reload never lowers the current version, so a
+ * key minted under the newest pepper keeps verifying. Thread-safe.
  */
 public final class KeyHasher {
   private static final HexFormat HEX = HexFormat.of();
 
-  private final Map<Integer, ThreadLocal<Mac>> macs;
-  private final int current;
-  private final List<Integer> olderNewestFirst;
+  /** A key's hash and the pepper version it was made under. */
+  public record Hashed(int version, String hash) {}
+
+  /** One immutable set of pepper versions. */
+  private record Ring(Map<Integer, ThreadLocal<Mac>> macs, int current, List<Integer> older) {
+    String hash(int version, String key) {
+      ThreadLocal<Mac> mac = macs.get(version);
+      if (mac == null) {
+        throw new IllegalArgumentException("unknown pepper version " + version);
+      }
+      return HEX.formatHex(mac.get().doFinal(key.getBytes(StandardCharsets.US_ASCII)));
+    }
+  }
+
+  private volatile Ring ring;
 
   /** A hasher over these pepper versions; the highest version is current. */
   public KeyHasher(Collection<Pepper> peppers) {
+    this.ring = ring(peppers);
+  }
+
+  private static Ring ring(Collection<Pepper> peppers) {
     if (peppers.isEmpty()) {
       throw new IllegalArgumentException("at least one pepper version is required");
     }
@@ -43,13 +67,14 @@ public final class KeyHasher {
                       throw new IllegalArgumentException("duplicate pepper v" + a.version());
                     },
                     TreeMap::new));
-    this.current = sorted.lastKey();
-    this.olderNewestFirst = List.copyOf(sorted.headMap(current, false).descendingKeySet());
-    this.macs =
+    int current = sorted.lastKey();
+    return new Ring(
         sorted.values().stream()
             .collect(
                 Collectors.toUnmodifiableMap(
-                    Pepper::version, p -> ThreadLocal.withInitial(() -> newMac(p))));
+                    Pepper::version, p -> ThreadLocal.withInitial(() -> newMac(p)))),
+        current,
+        List.copyOf(sorted.headMap(current, false).descendingKeySet()));
   }
 
   private static Mac newMac(Pepper p) {
@@ -62,28 +87,74 @@ public final class KeyHasher {
     }
   }
 
+  /**
+   * Replaces the pepper versions (after {@code keygate rotate-pepper} added or retired one). Calls
+   * in flight finish on the versions they started with; later calls see the new ones.
+   *
+   * @throws IllegalArgumentException no version, or a version given twice
+   * @throws IllegalStateException the new current version is lower than the one in force (keys
+   *     minted under it would stop verifying); nothing is changed
+   * @return whether the set of versions changed
+   */
+  public synchronized boolean reload(Collection<Pepper> peppers) {
+    Ring next = ring(peppers);
+    Ring now = ring;
+    if (next.current() < now.current()) {
+      throw new IllegalStateException(
+          "refusing pepper reload: newest version would go from v"
+              + now.current()
+              + " back to v"
+              + next.current());
+    }
+    boolean changed = !next.macs().keySet().equals(now.macs().keySet());
+    ring = next;
+    return changed;
+  }
+
   /** The current (minting) pepper version. */
   public int currentVersion() {
-    return current;
+    return ring.current();
   }
 
   /** Older versions, newest first, tried after the current one during verification. */
   public List<Integer> olderVersions() {
-    return olderNewestFirst;
+    return ring.older();
+  }
+
+  /** Every configured version, ascending. */
+  public List<Integer> versions() {
+    Ring r = ring;
+    List<Integer> all = new ArrayList<>(r.older());
+    java.util.Collections.reverse(all);
+    all.add(r.current());
+    return List.copyOf(all);
   }
 
   /** Lower-case hex HMAC of {@code key} under pepper {@code version}. */
   public String hash(int version, String key) {
-    ThreadLocal<Mac> mac = macs.get(version);
-    if (mac == null) {
-      throw new IllegalArgumentException("unknown pepper version " + version);
-    }
-    return HEX.formatHex(mac.get().doFinal(key.getBytes(StandardCharsets.US_ASCII)));
+    return ring.hash(version, key);
   }
 
   /** Hash under the current version. */
   public String hash(String key) {
-    return hash(current, key);
+    Ring r = ring;
+    return r.hash(r.current(), key);
+  }
+
+  /** Hash under the current version, with that version (both from the same set of peppers). */
+  public Hashed current(String key) {
+    Ring r = ring;
+    return new Hashed(r.current(), r.hash(r.current(), key));
+  }
+
+  /** Hashes under every older version, newest first (all from the same set of peppers). */
+  public List<Hashed> older(String key) {
+    Ring r = ring;
+    List<Hashed> out = new ArrayList<>(r.older().size());
+    for (int v : r.older()) {
+      out.add(new Hashed(v, r.hash(v, key)));
+    }
+    return out;
   }
 
   /** Plain SHA-256 hex of a key, the form in-house systems store (for hash-only imports). */

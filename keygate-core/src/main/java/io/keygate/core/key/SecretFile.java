@@ -2,10 +2,13 @@ package io.keygate.core.key;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -96,13 +99,104 @@ public final class SecretFile {
     return out;
   }
 
-  /** Appends a new version, one higher than the highest, and returns its number. */
+  /**
+   * Adds a new version, one higher than the highest, and returns its number. The file is rewritten
+   * atomically (see {@link #rewrite}): a crash leaves either the old or the new file, never a
+   * partial one, and every existing line is kept.
+   */
   public static int addVersion(Path file, String what, int bytes, SecureRandom random)
       throws IOException {
-    int next = load(file, what).stream().mapToInt(Version::version).max().orElse(0) + 1;
-    Files.writeString(
-        file, line(next, bytes, random), StandardCharsets.US_ASCII, StandardOpenOption.APPEND);
-    return next;
+    try (FileChannel ignored = lock(file)) {
+      int next = load(file, what).stream().mapToInt(Version::version).max().orElse(0) + 1;
+      String text = Files.readString(file, StandardCharsets.US_ASCII);
+      if (!text.isEmpty() && !text.endsWith("\n")) {
+        text += "\n";
+      }
+      rewrite(file, text + line(next, bytes, random));
+      return next;
+    }
+  }
+
+  /**
+   * Removes version {@code version} (atomically, like {@link #addVersion}). Values made under it
+   * stop verifying or opening once the readers reload the file.
+   *
+   * @throws IllegalArgumentException the file has no such version, or it is the highest one (the
+   *     current version cannot be retired)
+   */
+  public static void removeVersion(Path file, String what, int version) throws IOException {
+    try (FileChannel ignored = lock(file)) {
+      List<Version> versions = load(file, what);
+      int highest = versions.stream().mapToInt(Version::version).max().orElse(0);
+      if (versions.stream().noneMatch(v -> v.version() == version)) {
+        throw new IllegalArgumentException(file + " has no " + what + " version " + version);
+      }
+      if (version == highest) {
+        throw new IllegalArgumentException(
+            "v" + version + " is the current " + what + " version; add a newer one first");
+      }
+      StringBuilder kept = new StringBuilder();
+      String prefix = "v" + version + ":";
+      for (String raw : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+        if (!raw.strip().startsWith(prefix)) {
+          kept.append(raw).append('\n');
+        }
+      }
+      rewrite(file, kept.toString());
+    }
+  }
+
+  /**
+   * Replaces {@code file} with {@code text}: writes an owner-only temporary file next to it, forces
+   * it to disk, moves it over {@code file} atomically and forces the directory.
+   */
+  private static void rewrite(Path file, String text) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", ownerOnly());
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems cannot open a directory for syncing; the move itself is atomic
+    }
+  }
+
+  /** An exclusive lock on {@code <file>.lock}, so two rotations cannot interleave. */
+  private static FileChannel lock(Path file) throws IOException {
+    Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+    FileChannel ch;
+    try {
+      ch =
+          FileChannel.open(
+              lockFile,
+              Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              ownerOnly());
+    } catch (FileAlreadyExistsException e) {
+      ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+    }
+    try {
+      ch.lock(); // released when the channel closes
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private static java.nio.file.attribute.FileAttribute<?>[] ownerOnly() {
+    return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+        ? new java.nio.file.attribute.FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(OWNER_ONLY)
+        }
+        : new java.nio.file.attribute.FileAttribute<?>[0];
   }
 
   private static String line(int version, int bytes, SecureRandom random) {

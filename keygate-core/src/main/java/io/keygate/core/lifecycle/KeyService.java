@@ -173,13 +173,14 @@ public final class KeyService {
       Instant now) {
     ApiKeySecret secret = format.generate(type);
     String raw = secret.reveal();
+    KeyHasher.Hashed hashed = hasher.current(raw);
     ApiKeyRecord rec =
         new ApiKeyRecord(
             "key_" + KeyFormat.randomBase62(random.get(), 24),
             type.name(),
             KeyFormat.hint(type, raw),
-            hasher.hash(raw),
-            hasher.currentVersion(),
+            hashed.hash(),
+            hashed.version(),
             owner,
             settings,
             KeyStatus.ACTIVE,
@@ -351,8 +352,7 @@ public final class KeyService {
             Map.of(
                 "new_key_id", fresh.record().keyId(),
                 "old_key_revokes_at", revokesAt.toString())));
-    tx.appendAudit(
-        audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
+    tx.appendAudit(audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
     tx.enqueueEvent(
         event(
             EventTypes.KEY_ROTATED,

@@ -26,6 +26,16 @@ public interface MonitorStore {
   /** Figures over keys active at {@code now}. */
   KeyStats keyStats(Instant now);
 
+  /**
+   * Keys per pepper version of their stored hash, for pepper retirement ({@code keygate
+   * rotate-pepper --status}).
+   *
+   * @param liveOnly true: only keys that may still verify at {@code now} (not revoked, not past
+   *     their revocation deadline or expiry; admin tokens included; imported keys not yet re-hashed
+   *     left out, as they carry no pepper hash); false: every stored key
+   */
+  java.util.Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly);
+
   /** Leak incidents reported at or after {@code since}. */
   LeakStats leakStats(Instant since);
 }

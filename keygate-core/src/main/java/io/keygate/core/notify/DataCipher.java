@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -16,7 +17,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Seals data at rest with AES-256-GCM: {@code v<version>:<base64(96-bit nonce ‖ ciphertext ‖
  * tag)>}. The highest key version seals; every configured version opens, so the data key can be
- * rotated by adding a version (values are re-sealed under the new one when next written).
+ * rotated by adding a version (values are re-sealed under the new one when next written, or by
+ * {@code keygate rotate-data-key --reseal}).
+ *
+ * <p>Design note: the versions are one immutable map behind a volatile field; {@link #reload} swaps
+ * it, so sealing and opening take no lock and a value is always sealed and labelled with the same
+ * version.
  *
  * <p><b>Security guarantees.</b> A fresh random 96-bit nonce per value; the associated data (e.g.
  * the owner id) is authenticated, so a sealed value moved to another row does not open. Tampering
@@ -26,26 +32,73 @@ public final class DataCipher {
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
 
-  private final TreeMap<Integer, DataKey> keys = new TreeMap<>();
+  private volatile NavigableMap<Integer, DataKey> keys;
   private final Supplier<SecureRandom> random;
 
   /** A cipher over these key versions (at least one, versions unique). */
   public DataCipher(List<DataKey> versions, Supplier<SecureRandom> random) {
-    Objects.requireNonNull(versions, "versions");
     this.random = Objects.requireNonNull(random, "random");
+    this.keys = byVersion(versions);
+  }
+
+  private static NavigableMap<Integer, DataKey> byVersion(List<DataKey> versions) {
+    Objects.requireNonNull(versions, "versions");
+    TreeMap<Integer, DataKey> m = new TreeMap<>();
     for (DataKey k : versions) {
-      if (keys.put(k.version(), k) != null) {
+      if (m.put(k.version(), k) != null) {
         throw new IllegalArgumentException("data key version " + k.version() + " given twice");
       }
     }
-    if (keys.isEmpty()) {
+    if (m.isEmpty()) {
       throw new IllegalArgumentException("at least one data key version is required");
     }
+    return java.util.Collections.unmodifiableNavigableMap(m);
+  }
+
+  /**
+   * Replaces the key versions (after {@code keygate rotate-data-key} added or retired one). Values
+   * sealed under a version no longer given stop opening.
+   *
+   * @throws IllegalArgumentException no version, or a version given twice
+   * @throws IllegalStateException the new sealing version is lower than the one in force (values
+   *     sealed under it would stop opening); nothing is changed
+   * @return whether the set of versions changed
+   */
+  public synchronized boolean reload(List<DataKey> versions) {
+    NavigableMap<Integer, DataKey> next = byVersion(versions);
+    NavigableMap<Integer, DataKey> now = keys;
+    if (next.lastKey() < now.lastKey()) {
+      throw new IllegalStateException(
+          "refusing data key reload: sealing version would go from v"
+              + now.lastKey()
+              + " back to v"
+              + next.lastKey());
+    }
+    keys = next;
+    return !next.keySet().equals(now.keySet());
   }
 
   /** The version that seals. */
   public int currentVersion() {
     return keys.lastKey();
+  }
+
+  /** Every configured version, ascending. */
+  public List<Integer> versions() {
+    return List.copyOf(keys.keySet());
+  }
+
+  /** The version a sealed value names, or -1 if it is not a sealed value. */
+  public static int versionOf(String sealed) {
+    int colon = sealed.indexOf(':');
+    if (!sealed.startsWith("v") || colon < 2) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(sealed.substring(1, colon));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** Seals {@code plaintext}, binding it to {@code context}. */
@@ -67,16 +120,11 @@ public final class DataCipher {
 
   /** Opens a sealed value; {@link IllegalStateException} if tampered or its key is unknown. */
   public String open(String sealed, String context) {
+    int version = versionOf(sealed);
+    if (version < 0) {
+      throw new IllegalStateException("not a sealed value");
+    }
     int colon = sealed.indexOf(':');
-    if (!sealed.startsWith("v") || colon < 2) {
-      throw new IllegalStateException("not a sealed value");
-    }
-    int version;
-    try {
-      version = Integer.parseInt(sealed.substring(1, colon));
-    } catch (NumberFormatException e) {
-      throw new IllegalStateException("not a sealed value");
-    }
     DataKey k = keys.get(version);
     if (k == null) {
       throw new IllegalStateException(
@@ -99,7 +147,7 @@ public final class DataCipher {
 
   /** Whether {@code sealed} was sealed under an older version than the current one. */
   public boolean needsReseal(String sealed) {
-    return !sealed.startsWith("v" + currentVersion() + ":");
+    return versionOf(sealed) != currentVersion();
   }
 
   private static Cipher cipher(int mode, DataKey k, byte[] nonce, String context)

@@ -28,6 +28,19 @@ public interface NotifyStore {
   /** Replaces an owner; {@link io.keygate.core.KeygateException.NotFound} if absent. */
   void updateOwner(StoredOwner owner);
 
+  /**
+   * Up to {@code limit} owners with an id after {@code afterOwnerId} (null: from the first), by id.
+   */
+  List<StoredOwner> owners(String afterOwnerId, int limit);
+
+  /**
+   * Replaces an owner's sealed channels with {@code replacement} only if they are still {@code
+   * expected} (re-sealing under a new data key never overwrites a concurrent change).
+   *
+   * @return whether the row was replaced
+   */
+  boolean replaceSealedChannels(String ownerId, String expected, String replacement);
+
   /** Events no node has dispatched yet, oldest first. */
   List<OutboxEvent> undispatched(int limit);
 

@@ -83,9 +83,10 @@ public final class LegacyKeys {
   }
 
   /**
-   * The imported key {@code key} is, re-hashed to {@code currentHash} on this first use, or empty.
+   * The imported key {@code key} is, re-hashed under the current pepper on this first use, or
+   * empty.
    */
-  Optional<ApiKeyRecord> find(String key, String currentHash) {
+  Optional<ApiKeyRecord> find(String key) {
     if (!mayBeImported(key)) {
       return Optional.empty();
     }
@@ -98,18 +99,18 @@ public final class LegacyKeys {
       misses.put(sha, Boolean.TRUE);
       return Optional.empty();
     }
-    return Optional.of(rehash(old.get(), currentHash));
+    return Optional.of(rehash(old.get(), hasher.current(key)));
   }
 
-  private ApiKeyRecord rehash(ApiKeyRecord old, String currentHash) {
+  private ApiKeyRecord rehash(ApiKeyRecord old, KeyHasher.Hashed current) {
     Instant now = clock.instant();
     return store.inTransaction(
         tx -> {
           ApiKeyRecord locked = tx.lockKey(old.keyId()).orElse(old);
-          if (locked.hash().equals(currentHash)) {
+          if (locked.hash().equals(current.hash())) {
             return locked; // another node re-hashed it first
           }
-          ApiKeyRecord updated = locked.withHash(currentHash, hasher.currentVersion(), now);
+          ApiKeyRecord updated = locked.withHash(current.hash(), current.version(), now);
           tx.updateKey(updated);
           tx.clearLegacy(old.keyId());
           tx.appendAudit(
@@ -121,10 +122,7 @@ public final class LegacyKeys {
                   old.ownerId(),
                   null,
                   Map.of(
-                      "from",
-                      "sha256",
-                      "to_pepper_version",
-                      Integer.toString(hasher.currentVersion()))));
+                      "from", "sha256", "to_pepper_version", Integer.toString(current.version()))));
           return updated;
         });
   }

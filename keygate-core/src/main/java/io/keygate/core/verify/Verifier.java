@@ -382,10 +382,10 @@ public final class Verifier {
   private Entry load(String key, String hash) {
     Optional<ApiKeyRecord> found = store.findByHash(hash);
     if (found.isEmpty()) {
-      found = findUnderOlderPepper(key, hash);
+      found = findUnderOlderPepper(key);
     }
     if (found.isEmpty()) {
-      found = legacy.find(key, hash);
+      found = legacy.find(key);
     }
     return found
         .map(
@@ -411,25 +411,30 @@ public final class Verifier {
         && store.findCanary(r.keyId()).isPresent();
   }
 
-  private Optional<ApiKeyRecord> findUnderOlderPepper(String key, String currentHash) {
-    for (int v : hasher.olderVersions()) {
-      Optional<ApiKeyRecord> old = store.findByHash(hasher.hash(v, key));
+  /**
+   * Tries the older pepper versions; on a hit re-hashes under the current one. Hashes and versions
+   * come from {@link KeyHasher#older}/{@link KeyHasher#current}, so a pepper reload racing with
+   * this call cannot store a hash under the wrong version.
+   */
+  private Optional<ApiKeyRecord> findUnderOlderPepper(String key) {
+    for (KeyHasher.Hashed h : hasher.older(key)) {
+      Optional<ApiKeyRecord> old = store.findByHash(h.hash());
       if (old.isPresent()) {
-        return Optional.of(rehash(old.get(), currentHash));
+        return Optional.of(rehash(old.get(), hasher.current(key)));
       }
     }
     return Optional.empty();
   }
 
-  private ApiKeyRecord rehash(ApiKeyRecord old, String currentHash) {
+  private ApiKeyRecord rehash(ApiKeyRecord old, KeyHasher.Hashed current) {
     Instant now = clock.instant();
     return store.inTransaction(
         tx -> {
           ApiKeyRecord locked = tx.lockKey(old.keyId()).orElse(old);
-          if (locked.pepperVersion() == hasher.currentVersion()) {
+          if (locked.pepperVersion() >= current.version()) {
             return locked;
           }
-          ApiKeyRecord updated = locked.withHash(currentHash, hasher.currentVersion(), now);
+          ApiKeyRecord updated = locked.withHash(current.hash(), current.version(), now);
           tx.updateKey(updated);
           tx.appendAudit(
               new AuditEntry(
@@ -441,7 +446,7 @@ public final class Verifier {
                   null,
                   Map.of(
                       "from_pepper_version", Integer.toString(old.pepperVersion()),
-                      "to_pepper_version", Integer.toString(hasher.currentVersion()))));
+                      "to_pepper_version", Integer.toString(current.version()))));
           return updated;
         });
   }

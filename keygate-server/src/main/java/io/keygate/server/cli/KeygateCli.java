@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       AuditCommand.class,
       ReportCommand.class,
+      RotatePepperCommand.class,
+      RotateDataKeyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KeygateCli implements Runnable {

@@ -1,9 +1,9 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.KeygateServer;
+import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
-import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.ServerConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -50,9 +50,13 @@ final class ServeCommand implements Callable<Integer> {
     io.keygate.server.config.ClusterConfig cluster =
         io.keygate.server.config.ClusterConfig.fromEnv(System.getenv());
     LOG.info("scale-out: {}", cluster.describe());
+    io.keygate.server.config.SecretsConfig secrets =
+        io.keygate.server.config.SecretsConfig.fromEnv(System.getenv());
+    LOG.info("secrets: {}", secrets.describe());
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
+            .secrets(secrets)
             .tls(tls)
             .config(cfg)
             .leaks(leaks)

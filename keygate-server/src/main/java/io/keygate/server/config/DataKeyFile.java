@@ -2,6 +2,7 @@ package io.keygate.server.config;
 
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.notify.DataKey;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -16,6 +17,9 @@ import java.util.List;
  * material.
  */
 public final class DataKeyFile {
+  private static final String WHAT = "data key";
+  private static final int BYTES = 32;
+
   private DataKeyFile() {}
 
   /**
@@ -39,10 +43,34 @@ public final class DataKeyFile {
 
   /** Loads the file, generating version 1 if it does not exist. */
   public static List<DataKey> loadOrCreate(Path file, SecureRandom random) {
+    return toKeys(file, SecretFile.loadOrCreate(file, WHAT, BYTES, random));
+  }
+
+  /** Loads an existing data-key file. */
+  public static List<DataKey> load(Path file) throws IOException {
+    return toKeys(file, SecretFile.load(file, WHAT));
+  }
+
+  /**
+   * Adds a new, higher version (data-key rotation) and returns its number. The file is replaced
+   * atomically and stays 0600; existing versions are kept.
+   */
+  public static int addVersion(Path file, SecureRandom random) throws IOException {
+    return SecretFile.addVersion(file, WHAT, BYTES, random);
+  }
+
+  /**
+   * Removes an older version. Values still sealed under it stop opening once the servers reload.
+   *
+   * @throws IllegalArgumentException no such version, or it is the current one
+   */
+  public static void retire(Path file, int version) throws IOException {
+    SecretFile.removeVersion(file, WHAT, version);
+  }
+
+  private static List<DataKey> toKeys(Path file, List<SecretFile.Version> versions) {
     try {
-      return SecretFile.loadOrCreate(file, "data key", 32, random).stream()
-          .map(v -> new DataKey(v.version(), v.secret()))
-          .toList();
+      return versions.stream().map(v -> new DataKey(v.version(), v.secret())).toList();
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("data key file " + file + ": " + e.getMessage());
     }

@@ -30,9 +30,21 @@ public final class PepperFile {
     return toPeppers(SecretFile.load(file, WHAT));
   }
 
-  /** Appends a new, higher version (pepper rotation) and returns its number. */
+  /**
+   * Adds a new, higher version (pepper rotation) and returns its number. The file is replaced
+   * atomically and stays 0600; existing versions are kept.
+   */
   public static int addVersion(Path file, SecureRandom random) throws IOException {
     return SecretFile.addVersion(file, WHAT, Pepper.MIN_BYTES, random);
+  }
+
+  /**
+   * Removes an older version. Keys still hashed under it stop verifying once the servers reload.
+   *
+   * @throws IllegalArgumentException no such version, or it is the current one
+   */
+  public static void retire(Path file, int version) throws IOException {
+    SecretFile.removeVersion(file, WHAT, version);
   }
 
   private static List<Pepper> toPeppers(List<SecretFile.Version> versions) {

@@ -180,7 +180,11 @@ public final class Owners {
     return new Owner(s.ownerId(), s.name(), hooks, mails, s.createdAt(), s.updatedAt());
   }
 
-  private static String context(String ownerId) {
+  /**
+   * The associated data an owner's channels are sealed with: a sealed value opens only for the
+   * owner it was sealed for.
+   */
+  public static String context(String ownerId) {
     return "keygate:owner-channels:" + ownerId;
   }
 

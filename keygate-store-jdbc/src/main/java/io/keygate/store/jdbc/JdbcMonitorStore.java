@@ -143,8 +143,8 @@ final class JdbcMonitorStore implements MonitorStore {
   public KeyStats keyStats(Instant now) {
     long t = now.toEpochMilli();
     String active =
-        " FROM api_keys WHERE type <> 'admin' AND status = 'active'"
-            + " AND (revokes_at IS NULL OR revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)";
+        " FROM api_keys WHERE type <> 'admin' AND status = 'active' AND (revokes_at IS NULL OR"
+            + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)";
     return store.read(
         "keyStats",
         c -> {
@@ -165,6 +165,37 @@ final class JdbcMonitorStore implements MonitorStore {
             }
           }
           return new KeyStats(total, allow, limits, expiry, peppers);
+        });
+  }
+
+  @Override
+  public Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly) {
+    long t = now.toEpochMilli();
+    String where =
+        liveOnly
+            ? " WHERE status <> 'revoked' AND hash NOT LIKE 'imported:%' AND (revokes_at IS NULL OR"
+                  + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)"
+            : "";
+    return store.read(
+        "keysByPepperVersion",
+        c -> {
+          Map<Integer, Long> out = new java.util.TreeMap<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT pepper_version, COUNT(*) FROM api_keys"
+                      + where
+                      + " GROUP BY pepper_version")) {
+            if (liveOnly) {
+              ps.setLong(1, t);
+              ps.setLong(2, t);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.put(rs.getInt(1), rs.getLong(2));
+              }
+            }
+          }
+          return out;
         });
   }
 

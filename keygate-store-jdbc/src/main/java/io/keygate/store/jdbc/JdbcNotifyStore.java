@@ -114,7 +114,8 @@ final class JdbcNotifyStore implements NotifyStore {
             c -> {
               try (PreparedStatement ps =
                   c.prepareStatement(
-                      "UPDATE owners SET name = ?, channels = ?, updated_at = ? WHERE owner_id = ?")) {
+                      "UPDATE owners SET name = ?, channels = ?, updated_at = ? WHERE owner_id"
+                          + " = ?")) {
                 ps.setString(1, o.name());
                 ps.setString(2, o.sealedChannels());
                 ps.setLong(3, o.updatedAt().toEpochMilli());
@@ -125,6 +126,51 @@ final class JdbcNotifyStore implements NotifyStore {
     if (n == 0) {
       throw new KeygateException.NotFound("no owner with id " + o.ownerId());
     }
+  }
+
+  @Override
+  public List<StoredOwner> owners(String afterOwnerId, int limit) {
+    return store.read(
+        "owners",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT owner_id, name, channels, created_at, updated_at FROM owners"
+                      + " WHERE owner_id > ? ORDER BY owner_id LIMIT ?")) {
+            ps.setString(1, afterOwnerId == null ? "" : afterOwnerId);
+            ps.setInt(2, limit);
+            List<StoredOwner> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new StoredOwner(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        Instant.ofEpochMilli(rs.getLong(4)),
+                        Instant.ofEpochMilli(rs.getLong(5))));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public boolean replaceSealedChannels(String ownerId, String expected, String replacement) {
+    return store.write(
+            "replaceSealedChannels",
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "UPDATE owners SET channels = ? WHERE owner_id = ? AND channels = ?")) {
+                ps.setString(1, replacement);
+                ps.setString(2, ownerId);
+                ps.setString(3, expected);
+                return ps.executeUpdate();
+              }
+            })
+        == 1;
   }
 
   @Override

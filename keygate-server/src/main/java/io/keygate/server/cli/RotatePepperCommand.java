@@ -1,0 +1,173 @@
+package io.keygate.server.cli;
+
+import io.keygate.core.key.Pepper;
+import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.store.KeyStore;
+import io.keygate.server.KeygateServer;
+import io.keygate.server.config.PepperFile;
+import io.keygate.server.config.ServerConfig;
+import io.keygate.store.jdbc.JdbcExtensions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code keygate rotate-pepper}: adds a pepper version ({@code --status}: keys per version; {@code
+ * --retire N}: removes an old version once no key that can still verify uses it).
+ *
+ * <p>Running servers reading the same pepper file reload it on change ({@code
+ * KEYGATE_SECRETS_RELOAD_SECONDS}); from then on new and rotated keys are hashed under the newest
+ * version and keys under older versions are re-hashed on their next successful verify. Exit codes:
+ * 0 done, 1 refused or failed, 2 usage error.
+ */
+@Command(
+    name = "rotate-pepper",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Add a new pepper version to the pepper file (atomic write, 0600, old versions kept).",
+      "Running servers pick it up within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s): new keys"
+          + " are hashed under it, older keys move to it on their next successful verify."
+    })
+final class RotatePepperCommand implements Callable<Integer> {
+  @Option(names = "--status", description = "Show keys per pepper version; change nothing.")
+  boolean status;
+
+  @Option(
+      names = "--retire",
+      paramLabel = "VERSION",
+      description = "Remove an older version; refused while keys that can still verify use it.")
+  Integer retire;
+
+  @Option(
+      names = "--force",
+      description = "With --retire: remove it anyway; keys still under it stop verifying.")
+  boolean force;
+
+  @Option(
+      names = "--pepper-file",
+      paramLabel = "FILE",
+      description = "Pepper file (default: $KEYGATE_PEPPER_FILE or <data dir>/pepper).")
+  Path pepperFile;
+
+  @Mixin StorageOptions storage = new StorageOptions();
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (force && retire == null || status && retire != null) {
+      err.println("usage: --force goes with --retire, and --status stands alone");
+      return 2;
+    }
+    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(KeygateCli.env(spec)));
+    if (pepperFile == null && cfg.pepperEnv() != null) {
+      err.println(
+          "KEYGATE_PEPPER gives the pepper directly; rotation needs a pepper file"
+              + " (KEYGATE_PEPPER_FILE or --pepper-file)");
+      return 1;
+    }
+    Path file = pepperFile != null ? pepperFile : cfg.effectivePepperFile();
+    if (!Files.exists(file)) {
+      err.println("no pepper file at " + file + " (start the server once, or name it)");
+      return 1;
+    }
+    List<Integer> versions = PepperFile.load(file).stream().map(Pepper::version).sorted().toList();
+    int current = versions.get(versions.size() - 1);
+    if (!status && retire == null) {
+      int added = PepperFile.addVersion(file, new SecureRandom());
+      out.println("added pepper v" + added + " to " + file);
+      out.println(
+          "running servers reading this file hash new keys under v"
+              + added
+              + " within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s); keys under v"
+              + current
+              + " and older keep verifying and move to v"
+              + added
+              + " on their next successful verify");
+      out.println("follow with: keygate rotate-pepper --status");
+      return 0;
+    }
+    Map<Integer, Long> live;
+    Map<Integer, Long> all;
+    try (KeyStore store = KeygateServer.openStore(cfg)) {
+      MonitorStore m =
+          JdbcExtensions.monitorStore(store)
+              .orElseThrow(() -> new IllegalStateException("the store is not a JDBC store"));
+      Instant now = Instant.now();
+      live = m.keysByPepperVersion(now, true);
+      all = m.keysByPepperVersion(now, false);
+    }
+    if (status) {
+      printStatus(out, file, versions, current, live, all);
+      return 0;
+    }
+    long using = live.getOrDefault(retire, 0L);
+    if (using > 0 && !force) {
+      err.println(
+          "refusing to retire pepper v"
+              + retire
+              + ": "
+              + using
+              + " key(s) that can still verify are hashed under it. They move to v"
+              + current
+              + " on their next successful verify; rotate or revoke the others, or pass --force"
+              + " (those keys will stop verifying).");
+      return 1;
+    }
+    try {
+      PepperFile.retire(file, retire);
+    } catch (IllegalArgumentException e) {
+      err.println("refusing to retire pepper v" + retire + ": " + e.getMessage());
+      return 1;
+    }
+    out.println(
+        "retired pepper v"
+            + retire
+            + " from "
+            + file
+            + (using > 0 ? "; " + using + " key(s) under it stop verifying" : "")
+            + "; running servers drop it at their next reload");
+    return 0;
+  }
+
+  private static void printStatus(
+      PrintWriter out,
+      Path file,
+      List<Integer> versions,
+      int current,
+      Map<Integer, Long> live,
+      Map<Integer, Long> all) {
+    out.println(
+        "pepper file " + file + ": versions " + versions + ", v" + current + " hashes new keys");
+    TreeSet<Integer> shown = new TreeSet<>(versions);
+    shown.addAll(all.keySet());
+    for (int v : shown) {
+      long l = live.getOrDefault(v, 0L);
+      long other = all.getOrDefault(v, 0L) - l;
+      String note;
+      if (!versions.contains(v)) {
+        note = "NOT in the pepper file: these keys cannot verify";
+      } else if (v == current) {
+        note = "current";
+      } else if (l == 0) {
+        note = "can be retired: keygate rotate-pepper --retire " + v;
+      } else {
+        note = "in use; these keys move to v" + current + " on their next successful verify";
+      }
+      out.println(
+          "v" + v + ": " + l + " live, " + other + " revoked, expired or imported (" + note + ")");
+    }
+  }
+}
