@@ -243,7 +243,7 @@ public final class Monitoring {
   }
 
   /** The cipher sealing owner channels (reloaded on data-key rotation), or null without owners. */
-  DataCipher dataCipher() {
+  public DataCipher dataCipher() {
     return cipher;
   }
 

@@ -34,6 +34,9 @@ public final class SecretFile {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
 
+  /** Serialises rotations within this JVM ({@link FileChannel#lock} covers other processes). */
+  private static final Object LOCAL = new Object();
+
   private SecretFile() {}
 
   /**
@@ -101,20 +104,27 @@ public final class SecretFile {
 
   /**
    * Adds a new version, one higher than the highest, and returns its number. The file is rewritten
-   * atomically (see {@link #rewrite}): a crash leaves either the old or the new file, never a
-   * partial one, and every existing line is kept.
+   * atomically (temporary file, fsync, atomic move): a crash leaves either the old or the new file,
+   * never a partial one, and every existing line is kept.
    */
   public static int addVersion(Path file, String what, int bytes, SecureRandom random)
       throws IOException {
-    try (FileChannel ignored = lock(file)) {
-      int next = load(file, what).stream().mapToInt(Version::version).max().orElse(0) + 1;
-      String text = Files.readString(file, StandardCharsets.US_ASCII);
-      if (!text.isEmpty() && !text.endsWith("\n")) {
-        text += "\n";
+    synchronized (LOCAL) {
+      try (FileChannel ignored = lock(file)) {
+        return add(file, what, bytes, random);
       }
-      rewrite(file, text + line(next, bytes, random));
-      return next;
     }
+  }
+
+  private static int add(Path file, String what, int bytes, SecureRandom random)
+      throws IOException {
+    int next = load(file, what).stream().mapToInt(Version::version).max().orElse(0) + 1;
+    String text = Files.readString(file, StandardCharsets.US_ASCII);
+    if (!text.isEmpty() && !text.endsWith("\n")) {
+      text += "\n";
+    }
+    rewrite(file, text + line(next, bytes, random));
+    return next;
   }
 
   /**
@@ -125,25 +135,31 @@ public final class SecretFile {
    *     current version cannot be retired)
    */
   public static void removeVersion(Path file, String what, int version) throws IOException {
-    try (FileChannel ignored = lock(file)) {
-      List<Version> versions = load(file, what);
-      int highest = versions.stream().mapToInt(Version::version).max().orElse(0);
-      if (versions.stream().noneMatch(v -> v.version() == version)) {
-        throw new IllegalArgumentException(file + " has no " + what + " version " + version);
+    synchronized (LOCAL) {
+      try (FileChannel ignored = lock(file)) {
+        remove(file, what, version);
       }
-      if (version == highest) {
-        throw new IllegalArgumentException(
-            "v" + version + " is the current " + what + " version; add a newer one first");
-      }
-      StringBuilder kept = new StringBuilder();
-      String prefix = "v" + version + ":";
-      for (String raw : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
-        if (!raw.strip().startsWith(prefix)) {
-          kept.append(raw).append('\n');
-        }
-      }
-      rewrite(file, kept.toString());
     }
+  }
+
+  private static void remove(Path file, String what, int version) throws IOException {
+    List<Version> versions = load(file, what);
+    int highest = versions.stream().mapToInt(Version::version).max().orElse(0);
+    if (versions.stream().noneMatch(v -> v.version() == version)) {
+      throw new IllegalArgumentException(file + " has no " + what + " version " + version);
+    }
+    if (version == highest) {
+      throw new IllegalArgumentException(
+          "v" + version + " is the current " + what + " version; add a newer one first");
+    }
+    StringBuilder kept = new StringBuilder();
+    String prefix = "v" + version + ":";
+    for (String raw : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+      if (!raw.strip().startsWith(prefix)) {
+        kept.append(raw).append('\n');
+      }
+    }
+    rewrite(file, kept.toString());
   }
 
   /**

@@ -68,4 +68,76 @@ class SecretFileTest {
     assertThatThrownBy(() -> SecretFile.load(f, "data key"))
         .hasMessageContaining("holds no data key version");
   }
+
+  @Test
+  void addVersion_rewritesAtomically_keepingCommentsOwnerOnlyAndNoTemporaryFile() throws Exception {
+    Path f = dir.resolve("pepper");
+    SecretFile.loadOrCreate(f, "pepper", 32, new SecureRandom());
+    Files.writeString(f, "# rotated by ops\n" + Files.readString(f));
+    String original = Files.readString(f);
+    assertThat(SecretFile.addVersion(f, "pepper", 32, new SecureRandom())).isEqualTo(2);
+    assertThat(SecretFile.addVersion(f, "pepper", 32, new SecureRandom())).isEqualTo(3);
+    List<String> lines = Files.readAllLines(f);
+    assertThat(lines.get(0)).isEqualTo("# rotated by ops");
+    assertThat(lines).hasSize(4);
+    assertThat(Files.readString(f)).startsWith(original);
+    assertThat(Files.getPosixFilePermissions(f))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("pepper", "pepper.lock");
+    }
+    assertThat(Files.getPosixFilePermissions(dir.resolve("pepper.lock")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
+  void removeVersion_dropsOnlyThatLine_refusesTheCurrentAndUnknownVersions() throws Exception {
+    Path f = dir.resolve("pepper");
+    List<SecretFile.Version> v1 = SecretFile.loadOrCreate(f, "pepper", 32, new SecureRandom());
+    SecretFile.addVersion(f, "pepper", 32, new SecureRandom());
+    SecretFile.addVersion(f, "pepper", 32, new SecureRandom());
+    List<SecretFile.Version> before = SecretFile.load(f, "pepper");
+
+    SecretFile.removeVersion(f, "pepper", 2);
+
+    List<SecretFile.Version> after = SecretFile.load(f, "pepper");
+    assertThat(after).extracting(SecretFile.Version::version).containsExactly(1, 3);
+    assertThat(after.get(0).secret()).isEqualTo(v1.get(0).secret());
+    assertThat(after.get(1).secret()).isEqualTo(before.get(2).secret());
+    assertThat(Files.getPosixFilePermissions(f))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThatThrownBy(() -> SecretFile.removeVersion(f, "pepper", 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("current");
+    assertThatThrownBy(() -> SecretFile.removeVersion(f, "pepper", 7))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no pepper version 7");
+    assertThat(SecretFile.load(f, "pepper"))
+        .extracting(SecretFile.Version::version)
+        .containsExactly(1, 3);
+  }
+
+  @Test
+  void addVersion_concurrentRotations_eachGetsItsOwnVersion_noneIsLost() throws Exception {
+    Path f = dir.resolve("pepper");
+    SecretFile.loadOrCreate(f, "pepper", 32, new SecureRandom());
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> added = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        added.add(pool.submit(() -> SecretFile.addVersion(f, "pepper", 32, new SecureRandom())));
+      }
+      java.util.Set<Integer> got = new java.util.TreeSet<>();
+      for (var a : added) {
+        got.add(a.get());
+      }
+      assertThat(got).containsExactly(2, 3, 4, 5, 6, 7, 8, 9);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(SecretFile.load(f, "pepper"))
+        .extracting(SecretFile.Version::version)
+        .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+  }
 }

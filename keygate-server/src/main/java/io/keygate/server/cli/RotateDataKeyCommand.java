@@ -119,6 +119,17 @@ final class RotateDataKeyCommand implements Callable<Integer> {
       return 0;
     }
     DataCipher cipher = new DataCipher(DataKeyFile.load(file), SecureRandom::new);
+    if (retire != null
+        && (retire == cipher.currentVersion() || !cipher.versions().contains(retire))) {
+      err.println(
+          "refusing to retire data key v"
+              + retire
+              + ": "
+              + (retire == cipher.currentVersion()
+                  ? "it is the current version; add a newer one first"
+                  : "the data-key file has no such version " + cipher.versions()));
+      return 1;
+    }
     try (KeyStore store = KeygateServer.openStore(cfg)) {
       NotifyStore notifyStore =
           JdbcExtensions.notifyStore(store)

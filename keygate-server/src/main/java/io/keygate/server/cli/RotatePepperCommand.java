@@ -99,6 +99,16 @@ final class RotatePepperCommand implements Callable<Integer> {
       out.println("follow with: keygate rotate-pepper --status");
       return 0;
     }
+    if (retire != null && (retire == current || !versions.contains(retire))) {
+      err.println(
+          "refusing to retire pepper v"
+              + retire
+              + ": "
+              + (retire == current
+                  ? "it is the current version; add a newer one first"
+                  : "the pepper file has no such version " + versions));
+      return 1;
+    }
     Map<Integer, Long> live;
     Map<Integer, Long> all;
     try (KeyStore store = KeygateServer.openStore(cfg)) {

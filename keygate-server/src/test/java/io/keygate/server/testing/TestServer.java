@@ -41,8 +41,8 @@ public final class TestServer implements AutoCloseable {
   public final String adminToken;
   public final String base;
 
-  private TestServer(ServerConfig config) {
-    this.server = KeygateServer.builder().config(config).clock(clock).build();
+  private TestServer(ServerConfig config, UnaryOperator<KeygateServer.Builder> wiring) {
+    this.server = wiring.apply(KeygateServer.builder().config(config).clock(clock)).build();
     server.start();
     this.base = "http://127.0.0.1:" + server.port();
     this.adminToken = token(null, null);
@@ -55,7 +55,15 @@ public final class TestServer implements AutoCloseable {
 
   /** A server whose default test configuration {@code tweak} adjusts. */
   public static TestServer start(Path dataDir, UnaryOperator<ServerConfig> tweak) {
-    return new TestServer(tweak.apply(config(dataDir)));
+    return new TestServer(tweak.apply(config(dataDir)), b -> b);
+  }
+
+  /** A server whose configuration {@code tweak} and whose wiring {@code wiring} adjust. */
+  public static TestServer start(
+      Path dataDir,
+      UnaryOperator<ServerConfig> tweak,
+      UnaryOperator<KeygateServer.Builder> wiring) {
+    return new TestServer(tweak.apply(config(dataDir)), wiring);
   }
 
   /** The default test configuration: data in {@code dataDir}, loopback, random port. */

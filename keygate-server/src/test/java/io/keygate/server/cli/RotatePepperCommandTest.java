@@ -1,0 +1,181 @@
+package io.keygate.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.testing.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 9, online pepper rotation: {@code keygate rotate-pepper} against the pepper file of a
+ * running server (real HTTP, real SQLite) that picks the new version up by itself.
+ */
+class RotatePepperCommandTest {
+  @TempDir Path dir;
+  TestServer t;
+
+  record Run(int exit, String out, String err) {}
+
+  static Run cli(String... args) {
+    return cli(Map.of(), args);
+  }
+
+  static Run cli(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = KeygateCli.run(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static void await(String what, BooleanSupplier done) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @BeforeEach
+  void start() {
+    t = TestServer.start(dir, c -> c, b -> b.secrets(new SecretsConfig(Duration.ofMillis(100))));
+  }
+
+  @AfterEach
+  void stop() {
+    t.close();
+  }
+
+  private ApiKeyRecord stored(JsonNode key) {
+    return t.server.keygate().store().findById(key.path("key_id").asText()).orElseThrow();
+  }
+
+  private String verify(JsonNode key) {
+    return t.verify(key.path("api_key").asText()).path("code").asText();
+  }
+
+  @Test
+  void rotatePepper_runningServerPicksItUp_oldKeysRehashOnVerify_statusDrains_retireWorks()
+      throws Exception {
+    String d = dir.toString();
+    JsonNode before = t.createKey("owner_id", "acme");
+    JsonNode idle = t.createKey("owner_id", "acme");
+    assertThat(verify(before)).isEqualTo("valid"); // now cached under its v1 hash
+    assertThat(stored(before).pepperVersion()).isEqualTo(1);
+
+    Run added = cli("rotate-pepper", "--data-dir", d);
+    assertThat(added.exit()).as(added.err()).isZero();
+    assertThat(added.out()).contains("added pepper v2 to " + dir.resolve("pepper"));
+    assertThat(Files.getPosixFilePermissions(dir.resolve("pepper")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+
+    // before any request: both keys and the admin token are still under v1
+    Run status = cli("rotate-pepper", "--status", "--data-dir", d);
+    assertThat(status.exit()).as(status.err()).isZero();
+    assertThat(status.out())
+        .contains("versions [1, 2], v2 hashes new keys", "v1: 3 live", "v2: 0 live");
+    Run refused = cli("rotate-pepper", "--retire", "1", "--data-dir", d);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("refusing to retire pepper v1", "3 key(s)", "--force");
+
+    // the old key verifies and is re-hashed; a new key is minted under v2
+    assertThat(verify(before)).isEqualTo("valid");
+    assertThat(stored(before).pepperVersion()).isEqualTo(2);
+    assertThat(stored(before).hash())
+        .isEqualTo(t.server.keygate().hasher().hash(2, before.path("api_key").asText()));
+    JsonNode after = t.createKey("owner_id", "acme");
+    assertThat(stored(after).pepperVersion()).isEqualTo(2);
+    assertThat(verify(after)).isEqualTo("valid");
+    JsonNode audit = t.get("/v1/audit?target_id=" + before.path("key_id").asText()).expect(200);
+    assertThat(audit.path("data").toString()).contains("key.rehashed");
+
+    // only the key nobody presented is left on v1
+    status = cli("rotate-pepper", "--status", "--data-dir", d);
+    assertThat(status.out()).contains("v1: 1 live", "v2: 3 live");
+    refused = cli("rotate-pepper", "--retire", "1", "--data-dir", d);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("1 key(s)");
+    assertThat(verify(idle)).isEqualTo("valid");
+    status = cli("rotate-pepper", "--status", "--data-dir", d);
+    assertThat(status.out()).contains("v1: 0 live", "can be retired", "v2: 4 live");
+
+    Run current = cli("rotate-pepper", "--retire", "2", "--data-dir", d);
+    assertThat(current.exit()).isEqualTo(1);
+    assertThat(current.err()).contains("current");
+
+    Run retired = cli("rotate-pepper", "--retire", "1", "--data-dir", d);
+    assertThat(retired.exit()).as(retired.err()).isZero();
+    assertThat(retired.out()).contains("retired pepper v1").doesNotContain("stop verifying");
+    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    t.server.keygate().verifier().invalidateAll();
+    for (JsonNode k : List.of(before, idle, after)) {
+      assertThat(verify(k)).isEqualTo("valid");
+    }
+    assertThat(Files.getPosixFilePermissions(dir.resolve("pepper")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(cli("audit", "verify", "--data-dir", d).exit()).isZero();
+  }
+
+  @Test
+  void retireForce_keyStillOnTheOldVersion_stopsVerifying() throws Exception {
+    String d = dir.toString();
+    JsonNode idle = t.createKey("owner_id", "acme");
+    assertThat(cli("rotate-pepper", "--data-dir", d).exit()).isZero();
+    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    t.get("/v1/keys").expect(200); // the admin token moves to v2 on this use; idle does not
+
+    Run forced = cli("rotate-pepper", "--retire", "1", "--force", "--data-dir", d);
+    assertThat(forced.exit()).as(forced.err()).isZero();
+    assertThat(forced.out()).contains("stop verifying");
+    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    t.server.keygate().verifier().invalidateAll();
+    assertThat(verify(idle)).isEqualTo("invalid_key");
+  }
+
+  @Test
+  void reload_pepperFileMadeWorldReadable_isRefused_andTheServerKeepsItsVersions()
+      throws Exception {
+    JsonNode k = t.createKey("owner_id", "acme");
+    Path pepper = dir.resolve("pepper");
+    assertThat(cli("rotate-pepper", "--data-dir", dir.toString()).exit()).isZero();
+    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+
+    Files.setPosixFilePermissions(pepper, PosixFilePermissions.fromString("rw-r--r--"));
+    Run refused = cli("rotate-pepper", "--data-dir", dir.toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("chmod 600");
+    Thread.sleep(500); // several reload intervals
+    assertThat(t.server.keygate().hasher().versions()).containsExactly(1, 2);
+    assertThat(verify(k)).isEqualTo("valid");
+  }
+
+  @Test
+  void pepperGivenByEnvironment_orBadOptions_areRefused() {
+    Run env =
+        cli(
+            Map.of("KEYGATE_PEPPER", "c2tfdGVzdF9ub3RfYV9yZWFsX3BlcHBlcl8wMTIzNDU2Nzg5"),
+            "rotate-pepper",
+            "--data-dir",
+            dir.toString());
+    assertThat(env.exit()).isEqualTo(1);
+    assertThat(env.err()).contains("KEYGATE_PEPPER_FILE");
+    assertThat(cli("rotate-pepper", "--force", "--data-dir", dir.toString()).exit()).isEqualTo(2);
+    assertThat(cli("rotate-pepper", "--status", "--retire", "1").exit()).isEqualTo(2);
+  }
+}
