@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rotated_to}/{@code rotated_from} links always come in pairs), every acknowledged revocation
  * holds, {@code keygate audit verify} passes, and the outbox holds the event of every acknowledged
  * change.
+ *
+ * <p>Two more runs kill the server during leak processing (many leak reports in flight) and during
+ * webhook delivery (a real receiver in this test); see their methods.
  *
  * <p>Requests in flight at the kill are "attempted": their outcome may be either, but never half.
  * No timing is asserted; timeouts are generous for a loaded machine. Run by maven-failsafe-plugin.
@@ -75,6 +79,9 @@ class CrashSafetyIT {
 
   /** key ids a rotation or revocation was sent for (acknowledged or not). */
   private final Set<String> touched = ConcurrentHashMap.newKeySet();
+
+  /** Extra environment of the server process (besides the data dir and port). */
+  private final Map<String, String> serverEnv = new HashMap<>();
 
   /** 5xx answers or other failures seen by the load threads. */
   private final List<String> loadErrors = Collections.synchronizedList(new ArrayList<>());
@@ -181,6 +188,10 @@ class CrashSafetyIT {
     checkEvents(problems);
     assertThat(problems).isEmpty();
 
+    assertAuditChainIntact();
+  }
+
+  private void assertAuditChainIntact() throws Exception {
     Process audit =
         new ProcessBuilder(
                 java(), "-jar", jar(), "audit", "verify", "--data-dir", dataDir.toString())
@@ -190,6 +201,469 @@ class CrashSafetyIT {
     assertThat(audit.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(audit.exitValue()).as(auditOut).isZero();
     assertThat(auditOut).contains("audit chain intact");
+  }
+
+  /**
+   * Leak processing: eight threads post leak reports (two live keys each: a {@code live_secret} key
+   * the policy revokes, a {@code live_public} key it rotates with a 1 h grace) while the server is
+   * killed. After the restart, for every report whose 200 a client received: the secret key is
+   * revoked, the public key is rotated (both link ends present), each has its incident and its
+   * {@code key.leaked} outbox event. For reports in flight at the kill, each key is either
+   * untouched (valid, no incident, no event) or fully handled: never a change without its incident
+   * and event.
+   */
+  @Test
+  void killDashNine_duringLeakProcessing_everyAcknowledgedReportIsFullyApplied() throws Exception {
+    serverEnv.put("KEYGATE_LEAK_POLICY", "live_public=rotate:1h,live_secret=revoke");
+    port = freePort();
+    base = "http://127.0.0.1:" + port;
+    startServer();
+    token = createAdminToken();
+    int pairs = 300;
+    List<String[]> secrets = Collections.synchronizedList(new ArrayList<>());
+    List<String[]> publics = Collections.synchronizedList(new ArrayList<>());
+    runOnThreads(
+        pairs,
+        n -> {
+          secrets.add(createTyped("live_secret", "leak-s-" + n));
+          publics.add(createTyped("live_public", "leak-p-" + n));
+        });
+
+    /* report n = [secret n, public n] */
+    Map<Integer, JsonNode> answers = new ConcurrentHashMap<>();
+    Set<Integer> sent = ConcurrentHashMap.newKeySet();
+    loadThenKill(
+        n -> {
+          if (n >= pairs) {
+            Thread.sleep(50); // all reports sent; wait for the kill
+            return;
+          }
+          sent.add(n);
+          String body =
+              "{\"findings\":[{\"key\":\""
+                  + secrets.get(n)[1]
+                  + "\",\"file\":\"app/s"
+                  + n
+                  + ".py\",\"line\":1},{\"key\":\""
+                  + publics.get(n)[1]
+                  + "\",\"file\":\"app/p"
+                  + n
+                  + ".py\",\"line\":2}]}";
+          JsonNode r = call("POST", "/v1/leaks/reports?format=keygate", body);
+          if (r == null) {
+            throw new AssertionError("leak report " + n + " was not accepted");
+          }
+          answers.put(n, r);
+        },
+        answers::size);
+    startServer();
+    assertThat(loadErrors).as("errors under load").isEmpty();
+    assertThat(answers.size())
+        .as("reports acknowledged before the kill (the kill came mid-load)")
+        .isPositive()
+        .isLessThan(pairs);
+
+    List<String> problems = new ArrayList<>();
+    for (int n = 0; n < pairs; n++) {
+      JsonNode answer = answers.get(n);
+      if (answer != null
+          && (answer.path("revoked").asInt() != 1 || answer.path("rotated").asInt() != 1)) {
+        problems.add("report " + n + ": answered " + answer);
+      }
+      boolean acked = answer != null;
+      boolean mayBeHandled = sent.contains(n);
+      checkLeak(secrets.get(n), "revoked", acked, mayBeHandled, problems);
+      checkLeak(publics.get(n), "rotated", acked, mayBeHandled, problems);
+    }
+    assertThat(problems).isEmpty();
+    System.out.printf(
+        "CrashSafetyIT leaks: %d of %d reports acknowledged before the kill, %d sent%n",
+        answers.size(), pairs, sent.size());
+    assertAuditChainIntact();
+  }
+
+  /**
+   * One leaked key after the restart: handled ({@code action}: its incident, its {@code key.leaked}
+   * event and the key change, all three) or, only if its report was not acknowledged, untouched
+   * (none of them).
+   */
+  private void checkLeak(
+      String[] key, String action, boolean acked, boolean mayBeHandled, List<String> problems)
+      throws Exception {
+    String id = key[0];
+    JsonNode incidents = getJson("/v1/leaks?key_id=" + id).path("data");
+    boolean incident = false;
+    for (JsonNode i : incidents) {
+      incident |= action.equals(i.path("action").asText());
+    }
+    boolean event = false;
+    for (JsonNode ev : getJson("/v1/events?limit=500&key_id=" + id).path("data")) {
+      event |= "key.leaked".equals(ev.path("type").asText());
+    }
+    JsonNode rec = get(id);
+    boolean changed =
+        action.equals("revoked")
+            ? verify(key[1]).equals("key_revoked")
+            : !rec.path("rotated_to").asText("").isEmpty();
+    if (action.equals("rotated")) {
+      checkRotationLinks(id, problems);
+      if (!verify(key[1]).equals("valid")) {
+        problems.add(id + ": rotated with a 1 h grace but no longer verifies");
+      }
+    }
+    if (acked && !(incident && event && changed)) {
+      problems.add(
+          id
+              + ": acknowledged leak not fully applied (incident "
+              + incident
+              + ", event "
+              + event
+              + ", "
+              + action
+              + " "
+              + changed
+              + ")");
+    } else if (!acked && !(incident == event && event == changed)) {
+      problems.add(
+          id
+              + ": half-done leak handling (incident "
+              + incident
+              + ", event "
+              + event
+              + ", "
+              + action
+              + " "
+              + changed
+              + ")");
+    } else if (!mayBeHandled && incident) {
+      problems.add(id + ": handled although its report was never sent");
+    }
+  }
+
+  /**
+   * Webhook delivery: an owner's webhook points at a real HTTP receiver in this test (which takes
+   * 40 ms per request, so a backlog builds); eight threads create keys for that owner and the
+   * server is killed while the worker is still delivering, with one attempt received but not yet
+   * answered (the receiver holds it until the kill). After the restart, once the outbox is drained:
+   * every outbox event of the owner reached the receiver at least once, and nothing else did; every
+   * copy of an event carries the same id, body and a valid signature, so a receiver deduplicating
+   * by {@code Keygate-Event-Id} sees each event exactly once. The held attempt comes again once its
+   * lease runs out (delivery is at least once); other duplicates are counted.
+   */
+  @Test
+  void killDashNine_duringWebhookDelivery_everyEventArrives_andDedupByIdLeavesEachOnce()
+      throws Exception {
+    serverEnv.put("KEYGATE_DELIVERY_INTERVAL_MS", "100");
+    serverEnv.put("KEYGATE_WEBHOOK_TIMEOUT_SECONDS", "1"); // a lease of 21 s after the kill
+    String secret = "whsec_crash_test_" + Long.toHexString(System.nanoTime());
+    try (WebhookReceiver receiver = new WebhookReceiver(40)) {
+      port = freePort();
+      base = "http://127.0.0.1:" + port;
+      startServer();
+      token = createAdminToken();
+      assertThat(
+              call(
+                  "POST",
+                  "/v1/owners",
+                  "{\"owner_id\":\"hooked\",\"name\":\"Hooked\",\"webhooks\":[{\"url\":\""
+                      + receiver.url()
+                      + "\",\"secret\":\""
+                      + secret
+                      + "\"}]}"))
+          .as("owner created")
+          .isNotNull();
+
+      Set<String> createdKeys = ConcurrentHashMap.newKeySet();
+      loadThenKill(
+          n -> {
+            if (createdKeys.size() >= MAX_HOOKED_KEYS) {
+              Thread.sleep(50); // enough events queued; wait for the kill
+              return;
+            }
+            JsonNode r =
+                call("POST", "/v1/keys", "{\"owner_id\":\"hooked\",\"name\":\"hook-" + n + "\"}");
+            if (r != null) {
+              createdKeys.add(r.path("key_id").asText());
+            }
+          },
+          () -> Math.min(createdKeys.size(), receiver.distinctIds()),
+          () -> {
+            // the kill cuts an attempt the receiver has already taken in: it must come again
+            receiver.holdNext();
+            assertThat(receiver.awaitHeld(30)).as("a delivery in flight at the kill").isTrue();
+          });
+      receiver.release();
+      int receivedAtKill = receiver.distinctIds();
+      startServer();
+      assertThat(loadErrors).as("errors under load").isEmpty();
+
+      // drain: every delivery of the owner's events ends delivered (the lease of an attempt cut
+      // by the kill runs out first)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      List<JsonNode> events;
+      while (true) {
+        events = allEvents("/v1/events?owner_id=hooked&limit=500");
+        long pending =
+            events.stream()
+                .filter(
+                    ev -> {
+                      JsonNode ds = ev.path("deliveries");
+                      if (ds.isEmpty()) {
+                        return true;
+                      }
+                      for (JsonNode d : ds) {
+                        if (!"delivered".equals(d.path("status").asText())) {
+                          return true;
+                        }
+                      }
+                      return false;
+                    })
+                .count();
+        if (pending == 0) {
+          break;
+        }
+        assertThat(System.nanoTime())
+            .as("%d of %d events still undelivered", pending, events.size())
+            .isLessThan(deadline);
+        Thread.sleep(250); // the worker delivers in the background
+      }
+
+      Set<String> outbox = new HashSet<>();
+      Set<String> createdEventKeys = new HashSet<>();
+      for (JsonNode ev : events) {
+        outbox.add(ev.path("id").asText());
+        if ("key.created".equals(ev.path("type").asText())) {
+          createdEventKeys.add(ev.path("key_id").asText());
+        }
+      }
+      List<String> problems = new ArrayList<>();
+      if (!createdEventKeys.containsAll(createdKeys)) {
+        problems.add("acknowledged creations without a key.created event");
+      }
+      Map<String, List<WebhookReceiver.Hit>> byId = receiver.byId();
+      for (String id : outbox) {
+        if (!byId.containsKey(id)) {
+          problems.add(id + ": outbox event never reached the receiver");
+        }
+      }
+      for (var e : byId.entrySet()) {
+        if (!outbox.contains(e.getKey())) {
+          problems.add(e.getKey() + ": received but not in the outbox");
+        }
+        String first = new String(e.getValue().get(0).body(), StandardCharsets.UTF_8);
+        for (WebhookReceiver.Hit h : e.getValue()) {
+          String body = new String(h.body(), StandardCharsets.UTF_8);
+          if (!body.equals(first)) {
+            problems.add(e.getKey() + ": copies of one event differ");
+          }
+          if (!e.getKey().equals(Json.MAPPER.readTree(body).path("id").asText())) {
+            problems.add(e.getKey() + ": Keygate-Event-Id and body id differ");
+          }
+          if (!signatureValid(secret, h.signature(), h.body())) {
+            problems.add(e.getKey() + ": bad signature");
+          }
+        }
+      }
+      assertThat(problems).isEmpty();
+      assertThat(byId.get(receiver.heldId()))
+          .as("the attempt cut by the kill is delivered again, with the same id")
+          .hasSizeGreaterThanOrEqualTo(2);
+      assertThat(receivedAtKill)
+          .as("events the receiver had at the kill (the kill came mid-delivery)")
+          .isPositive()
+          .isLessThan(outbox.size());
+      System.out.printf(
+          "CrashSafetyIT webhooks: %d keys acknowledged, %d outbox events, %d distinct at the kill,"
+              + " %d requests received, %d duplicates%n",
+          createdKeys.size(),
+          outbox.size(),
+          receivedAtKill,
+          receiver.requests(),
+          receiver.requests() - byId.size());
+      assertAuditChainIntact();
+    }
+  }
+
+  /** Keys created for the webhook owner (each one event to deliver). */
+  private static final int MAX_HOOKED_KEYS = 150;
+
+  /** Every page of an events listing. */
+  private List<JsonNode> allEvents(String path) {
+    List<JsonNode> out = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonNode page =
+          getJson(
+              path
+                  + (cursor == null
+                      ? ""
+                      : "&cursor=" + java.net.URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
+      page.path("data").forEach(out::add);
+      cursor = page.path("next_cursor").asText(null);
+    } while (cursor != null && !cursor.isEmpty());
+    return out;
+  }
+
+  /** {@code t=<s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>}, compared in constant time. */
+  private static boolean signatureValid(String secret, String header, byte[] body)
+      throws Exception {
+    if (header == null) {
+      return false;
+    }
+    Map<String, String> parts = new HashMap<>();
+    for (String p : header.split(",")) {
+      int eq = p.indexOf('=');
+      if (eq > 0) {
+        parts.put(p.substring(0, eq), p.substring(eq + 1));
+      }
+    }
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.update((parts.getOrDefault("t", "") + ".").getBytes(StandardCharsets.UTF_8));
+    String expected = java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    return java.security.MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.US_ASCII),
+        parts.getOrDefault("v1", "").getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** A real webhook receiver on a loopback port: records every request, answers 200. */
+  private static final class WebhookReceiver implements AutoCloseable {
+    record Hit(String eventId, String signature, byte[] body) {}
+
+    private final com.sun.net.httpserver.HttpServer server;
+    private final List<Hit> hits = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.CountDownLatch held =
+        new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch release =
+        new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean holdNext;
+    private volatile String heldId;
+
+    WebhookReceiver(long millisPerRequest) throws IOException {
+      server =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          "/hook",
+          ex -> {
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+              body = in.readAllBytes();
+            }
+            try {
+              Thread.sleep(millisPerRequest); // a receiver doing some work
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            String id = ex.getRequestHeaders().getFirst("Keygate-Event-Id");
+            hits.add(new Hit(id, ex.getRequestHeaders().getFirst("Keygate-Signature"), body));
+            if (holdNext) {
+              holdNext = false;
+              heldId = id;
+              held.countDown();
+              try {
+                release.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            try {
+              ex.sendResponseHeaders(200, -1);
+            } catch (IOException senderGone) {
+              // the server was killed while this request was held
+            }
+            ex.close();
+          });
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+    }
+
+    /** The next request is recorded but not answered until {@link #release()}. */
+    void holdNext() {
+      holdNext = true;
+    }
+
+    boolean awaitHeld(int seconds) throws InterruptedException {
+      return held.await(seconds, TimeUnit.SECONDS);
+    }
+
+    /** The event id of the held request. */
+    String heldId() {
+      return heldId;
+    }
+
+    void release() {
+      release.countDown();
+    }
+
+    int requests() {
+      return hits.size();
+    }
+
+    int distinctIds() {
+      synchronized (hits) {
+        return (int) hits.stream().map(Hit::eventId).distinct().count();
+      }
+    }
+
+    Map<String, List<Hit>> byId() {
+      Map<String, List<Hit>> m = new HashMap<>();
+      synchronized (hits) {
+        for (Hit h : hits) {
+          m.computeIfAbsent(h.eventId(), k -> new ArrayList<>()).add(h);
+        }
+      }
+      return m;
+    }
+
+    @Override
+    public void close() {
+      release();
+      server.stop(0);
+    }
+  }
+
+  /** Runs {@code job(0..count-1)} on {@link #THREADS} threads and waits for all. */
+  private void runOnThreads(int count, Job job) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < THREADS; t++) {
+      Thread th =
+          new Thread(
+              () -> {
+                for (int n; (n = next.getAndIncrement()) < count; ) {
+                  try {
+                    job.run(n);
+                  } catch (Exception | AssertionError e) {
+                    failures.add(e);
+                    return;
+                  }
+                }
+              });
+      threads.add(th);
+      th.start();
+    }
+    for (Thread th : threads) {
+      th.join(300_000);
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  /** Creates a key of {@code type}; returns {key id, raw key}. */
+  private String[] createTyped(String type, String name) throws Exception {
+    JsonNode r =
+        call(
+            "POST",
+            "/v1/keys",
+            "{\"owner_id\": \"leaky\", \"type\": \"" + type + "\", \"name\": \"" + name + "\"}");
+    assertThat(r).as("created %s", name).isNotNull();
+    return new String[] {r.path("key_id").asText(), r.path("api_key").asText()};
   }
 
   /** Both ends of every rotation link exist and point at each other. */
@@ -229,6 +703,10 @@ class CrashSafetyIT {
     void run(int n) throws Exception;
   }
 
+  private interface BeforeKill {
+    void run() throws Exception;
+  }
+
   private interface KeyJob {
     void run(String keyId, int n) throws Exception;
   }
@@ -253,6 +731,13 @@ class CrashSafetyIT {
    * SIGKILL, then waits for the threads (their in-flight calls fail).
    */
   private void loadThenKill(Job job, IntSupplier progress) throws Exception {
+    loadThenKill(job, progress, () -> {});
+  }
+
+  /**
+   * As {@link #loadThenKill(Job, IntSupplier)}, running {@code beforeKill} just before the kill.
+   */
+  private void loadThenKill(Job job, IntSupplier progress, BeforeKill beforeKill) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
@@ -282,6 +767,7 @@ class CrashSafetyIT {
             || progress.getAsInt() < MIN_ACKS_BEFORE_KILL)) {
       Thread.sleep(20); // let the load run (and a cold JVM warm up) before the kill
     }
+    beforeKill.run();
     server.destroyForcibly();
     assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("killed server exited").isTrue();
     stop.set(true);
@@ -366,6 +852,7 @@ class CrashSafetyIT {
             .redirectErrorStream(true);
     // the final check verifies many revoked keys from one address
     pb.environment().put("KEYGATE_BRUTE_FORCE_THRESHOLD", "0");
+    pb.environment().putAll(serverEnv);
     server = pb.start();
     pump(server.getInputStream(), serverOutput);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
