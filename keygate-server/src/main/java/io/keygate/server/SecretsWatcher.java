@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Security guarantees.</b> A file that fails to load (group/world-readable, malformed, or
  * lowering the current version) is refused with an error in the log and the versions in force stay
- * unchanged; the next change is tried again. No secret material is logged. {@link #check()} is
- * called from one thread at a time.
+ * unchanged. It is tried again at every check until it loads (a {@code chmod 600} does not change
+ * the modification time), and each distinct error is logged once. No secret material is logged.
+ * {@link #check()} is called from one thread at a time.
  */
 final class SecretsWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(SecretsWatcher.class);
@@ -44,6 +45,7 @@ final class SecretsWatcher {
     final Path file;
     final Reload reload;
     Stamp last;
+    String lastError;
 
     Watched(String what, Path file, Reload reload) {
       this.what = what;
@@ -77,14 +79,18 @@ final class SecretsWatcher {
       try {
         String versions = w.reload.from(w.file);
         w.last = now;
+        w.lastError = null;
         LOG.info("{} file {} reloaded: {}", w.what, w.file, versions);
       } catch (IOException | RuntimeException e) {
-        LOG.error(
-            "{} file {} changed but was not reloaded, the versions in force stay: {}",
-            w.what,
-            w.file,
-            e.getMessage());
-        w.last = now; // do not repeat the error every interval; the next change is tried
+        String error = String.valueOf(e.getMessage());
+        if (!error.equals(w.lastError)) {
+          LOG.error(
+              "{} file {} changed but was not reloaded, the versions in force stay: {}",
+              w.what,
+              w.file,
+              error);
+          w.lastError = error;
+        }
       }
     }
   }

@@ -8,8 +8,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code keygate} command line: {@code serve}, {@code admin}, {@code keys}, {@code audit}. Exit
- * codes: 0 success, 1 failure reported by the operation, 2 usage error.
+ * The {@code keygate} command line: {@code serve}, {@code admin}, {@code keys}, {@code audit},
+ * {@code report}, {@code rotate-pepper}, {@code rotate-data-key}, {@code scan}. Exit codes: 0
+ * success, 1 failure reported by the operation, 2 usage error.
  */
 @Command(
     name = "keygate",
