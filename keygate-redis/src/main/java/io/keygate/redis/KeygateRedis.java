@@ -141,7 +141,8 @@ public final class KeygateRedis implements AutoCloseable {
             breaker,
             settings.fallback,
             verifier.localRateLimiter(),
-            settings.nodes);
+            settings.nodes,
+            settings.clock);
     verifier.rateLimitBackend(rl);
     this.limiter = rl;
     if (verifier.bruteForce() != null) {

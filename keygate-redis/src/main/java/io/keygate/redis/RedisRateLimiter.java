@@ -5,6 +5,7 @@ import io.keygate.core.verify.LimitState;
 import io.keygate.core.verify.RateLimitBackend;
 import io.keygate.core.verify.RateLimiter;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * once (Redis runs scripts one at a time). Windows are aligned to the epoch, as in the in-process
  * {@link RateLimiter}. The script runs as a {@link LuaScript} ({@code EVALSHA}, {@code EVAL} on
  * {@code NOSCRIPT}).
+ *
+ * <p><b>Refusals are remembered.</b> When the script refuses, the exhausted limits cannot admit
+ * anyone, on any node, before their windows end; the node therefore refuses the key locally until
+ * the last of those windows ends, without asking Redis again. The deadline is measured on this
+ * node's clock from the moment the request was <em>sent</em> plus the time left that Redis
+ * reported, so it never lies after the real window end: the count stays exact (a hot refused key
+ * costs a map lookup instead of a round trip, which also spares Redis during an attack).
  *
  * <p><b>Failure.</b> A command that fails or exceeds the command timeout opens the {@link
  * CircuitBreaker} (shared with the brute-force counters and quotas of the same node); while it is
@@ -43,6 +51,19 @@ final class RedisRateLimiter implements RateLimitBackend {
   private final ConcurrentHashMap<List<RateLimit>, List<RateLimit>> scaled =
       new ConcurrentHashMap<>();
   private final AtomicLong fallbacks = new AtomicLong();
+  private final ConcurrentHashMap<String, Refused> refused = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  /**
+   * A key refused until {@code untilMillis} (this node's clock) for the limits it had then.
+   *
+   * @param ends per limit, when its window ends on this node's clock
+   */
+  private record Refused(
+      List<RateLimit> limits, long untilMillis, List<LimitState> states, long[] ends) {}
+
+  /** Most refused keys remembered at once; expired ones are swept when it is reached. */
+  static final int MAX_REFUSED = 100_000;
 
   RedisRateLimiter(
       RedisCommands<String, String> redis,
@@ -50,7 +71,9 @@ final class RedisRateLimiter implements RateLimitBackend {
       CircuitBreaker breaker,
       RateLimitFallback fallback,
       RateLimiter local,
-      int nodes) {
+      int nodes,
+      Clock clock) {
+    this.clock = clock;
     this.redis = redis;
     this.keyPrefix = prefix + "rl:";
     this.breaker = breaker;
@@ -61,13 +84,26 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   @Override
   public RateLimiter.Decision tryAcquire(String keyId, List<RateLimit> limits) {
+    Refused known = refused.get(keyId);
+    if (known != null) {
+      long now = clock.millis();
+      if (known.limits() == limits && now < known.untilMillis()) {
+        return replay(known, now);
+      }
+      refused.remove(keyId, known);
+    }
     if (breaker.allow()) {
       try {
+        long sent = clock.millis();
         List<Object> r = run(keyId, limits);
         if (breaker.success()) {
           LOG.info("Redis answers again; distributed rate limits are back");
         }
-        return decision(r, limits);
+        RateLimiter.Decision d = decision(r, limits);
+        if (!d.admitted()) {
+          remember(keyId, limits, d, r, sent);
+        }
+        return d;
       } catch (RuntimeException e) {
         if (breaker.failure()) {
           LOG.warn(
@@ -81,6 +117,42 @@ final class RedisRateLimiter implements RateLimitBackend {
     return fallback == RateLimitFallback.LOCAL
         ? local.tryAcquire(keyId, scaled.computeIfAbsent(limits, this::scale))
         : refuse(limits);
+  }
+
+  private void remember(
+      String keyId, List<RateLimit> limits, RateLimiter.Decision d, List<Object> r, long sent) {
+    long redisNow = (Long) r.get(1);
+    long until = 0;
+    long[] ends = new long[limits.size()];
+    for (int i = 0; i < ends.length; i++) {
+      RateLimit l = limits.get(i);
+      long w = l.window().toMillis();
+      ends[i] = sent + (Math.floorDiv(redisNow, w) + 1) * w - redisNow;
+      if ((Long) r.get(i + 2) + 1 > l.requests()) {
+        until = Math.max(until, ends[i]);
+      }
+    }
+    if (refused.size() >= MAX_REFUSED) {
+      long now = clock.millis();
+      refused.values().removeIf(x -> x.untilMillis() <= now);
+      if (refused.size() >= MAX_REFUSED) {
+        return;
+      }
+    }
+    refused.put(keyId, new Refused(limits, until, d.states(), ends));
+  }
+
+  /** The remembered refusal, with its reset times counted down to {@code now}. */
+  private static RateLimiter.Decision replay(Refused k, long now) {
+    LimitState[] states = new LimitState[k.states().size()];
+    for (int i = 0; i < states.length; i++) {
+      LimitState s = k.states().get(i);
+      states[i] =
+          new LimitState(
+              s.name(), s.limit(), s.remaining(), Math.max(1, (k.ends()[i] - now + 999) / 1000));
+    }
+    return new RateLimiter.Decision(
+        false, List.of(states), Math.max(1, (k.untilMillis() - now + 999) / 1000));
   }
 
   /** Checks answered by the fallback since start, for metrics. */

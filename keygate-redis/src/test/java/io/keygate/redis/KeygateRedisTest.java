@@ -171,6 +171,50 @@ class KeygateRedisTest {
     assertThat(limited.get()).isEqualTo(800 - n);
   }
 
+  /**
+   * A refusal is remembered on the node until the exhausted window ends (no round trip per refused
+   * request), and never longer: once Redis's clock passes the window end, the next request is
+   * admitted.
+   */
+  @Test
+  void refusal_isAnsweredLocallyUntilTheWindowEnds_neverLonger() throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    long window = 4_000;
+    CreatedKey k = key(a, List.of(new RateLimit("main", 3, Duration.ofMillis(window))));
+    try (RedisClient c = RedisClient.create(r.uri());
+        StatefulRedisConnection<String, String> conn = c.connect()) {
+      while (redisMillis(conn) % window > 500) { // start early in a window: room for the steps
+        Thread.sleep(20);
+      }
+      for (int i = 0; i < 3; i++) {
+        assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+      }
+      Verification refused = verify(a, k);
+      assertThat(refused.outcome()).isEqualTo(Outcome.RATE_LIMITED);
+      assertThat(((Verification.Rejected) refused).retryAfterSeconds()).isBetween(1L, 4L);
+      // Wipe the key's counters on Redis: a node that asked Redis would now be admitted.
+      List<String> counters = conn.sync().keys(prefix + "*");
+      assertThat(counters).isNotEmpty();
+      conn.sync().del(counters.toArray(String[]::new));
+      Verification remembered = verify(a, k);
+      assertThat(remembered.outcome()).isEqualTo(Outcome.RATE_LIMITED);
+      assertThat(((Verification.Rejected) remembered).rateLimits().get(0).remaining()).isZero();
+      long end = (redisMillis(conn) / window + 1) * window;
+      while (redisMillis(conn) < end) {
+        Thread.sleep(5);
+      }
+      assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+    }
+  }
+
+  private static long redisMillis(StatefulRedisConnection<String, String> conn) {
+    List<String> t = conn.sync().time();
+    return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
+  }
+
   @Test
   void rateLimit_afterScriptFlush_reloadsTheScript() {
     TestRedis r = TestRedis.get();

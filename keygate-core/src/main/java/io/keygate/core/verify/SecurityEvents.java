@@ -84,7 +84,8 @@ public final class SecurityEvents {
    * key within the dedupe window. A cheap map probe on the refusal path only.
    */
   public void rateLimitExceeded(ApiKeyRecord key, String code, String message) {
-    if (throttled.asMap().putIfAbsent(key.keyId(), Boolean.TRUE) == null) {
+    if (throttled.getIfPresent(key.keyId()) == null
+        && throttled.asMap().putIfAbsent(key.keyId(), Boolean.TRUE) == null) {
       pending.add(new RateLimitExceeded(key, code, message, clock.instant()));
     }
   }

@@ -26,10 +26,15 @@ public final class UsageRecorder {
 
   /** Records one successful use of {@code keyId} at {@code at}. */
   public void record(String keyId, Instant at) {
-    Counter c = counters.computeIfAbsent(keyId, k -> new Counter());
+    Counter c = counters.get(keyId);
+    if (c == null) {
+      c = counters.computeIfAbsent(keyId, k -> new Counter());
+    }
     c.count.increment();
     long ms = at.toEpochMilli();
-    c.lastUsedMillis.accumulateAndGet(ms, Math::max);
+    if (ms > c.lastUsedMillis.get()) { // at most one CAS per key per millisecond under load
+      c.lastUsedMillis.accumulateAndGet(ms, Math::max);
+    }
   }
 
   /** Removes and returns everything recorded so far. */

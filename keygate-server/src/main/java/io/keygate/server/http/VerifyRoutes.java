@@ -55,14 +55,14 @@ final class VerifyRoutes {
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
     VerifyRequest req =
         new VerifyRequest(
-                b.key(),
-                b.ip(),
-                b.requiredScopes(),
-                b.method(),
-                b.path(),
-                b.requiredScopesAll(),
-                cost(b.cost()))
-            .withUserAgent(b.userAgent() != null ? b.userAgent() : ctx.userAgent());
+            b.key(),
+            b.ip(),
+            b.requiredScopes(),
+            b.method(),
+            b.path(),
+            b.requiredScopesAll(),
+            cost(b.cost()),
+            b.userAgent() != null ? b.userAgent() : ctx.userAgent());
     // Brute-force counting: the end client's address when the service passes it, else the caller.
     Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : clientIp.of(ctx));
     ApiKeyRecord k = v.key();
@@ -135,21 +135,22 @@ final class VerifyRoutes {
               null,
               "API keys must not be sent in the URL; use the X-API-Key or Authorization header");
     } else {
+      // The authz URL's own query (?scopes=, ?cost=) counts only when there is one and it is not
+      // the client's (Envoy appends the client's path and query).
+      boolean query = !envoy && ctx.queryString() != null;
+      String cost = query ? ctx.queryParam("cost") : null;
       v =
           kg.verifier()
               .verify(
                   new VerifyRequest(
-                          presentedKey(ctx),
-                          ip,
-                          requiredScopes(ctx, envoy, "scopes", "X-Keygate-Required-Scopes"),
-                          method,
-                          uri == null ? null : stripQuery(uri),
-                          requiredScopes(ctx, envoy, "scopes_all", "X-Keygate-Required-Scopes-All"),
-                          cost(
-                              envoy || ctx.queryParam("cost") == null
-                                  ? ctx.header("X-Keygate-Cost")
-                                  : ctx.queryParam("cost")))
-                      .withUserAgent(ctx.userAgent()));
+                      presentedKey(ctx),
+                      ip,
+                      requiredScopes(ctx, query, "scopes", "X-Keygate-Required-Scopes"),
+                      method,
+                      uri == null ? null : stripQuery(uri),
+                      requiredScopes(ctx, query, "scopes_all", "X-Keygate-Required-Scopes-All"),
+                      cost(cost == null ? ctx.header("X-Keygate-Cost") : cost),
+                      ctx.userAgent()));
     }
     answer(ctx, v);
   }
@@ -212,8 +213,8 @@ final class VerifyRoutes {
    * the header counts (a client must not choose the scopes it is checked against).
    */
   private static List<String> requiredScopes(
-      Context ctx, boolean envoy, String param, String header) {
-    String s = envoy ? null : ctx.queryParam(param);
+      Context ctx, boolean query, String param, String header) {
+    String s = query ? ctx.queryParam(param) : null;
     if (s == null || s.isBlank()) {
       s = ctx.header(header);
     }

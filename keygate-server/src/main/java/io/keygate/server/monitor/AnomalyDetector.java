@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -102,9 +103,11 @@ public final class AnomalyDetector implements VerificationListener {
     final LongAdder current = new LongAdder();
     double ewma; // guarded by this
     int observed; // guarded by this
-    final long[] ringEpoch = new long[RING]; // guarded by this
-    final long[] ringCount = new long[RING]; // guarded by this
-    long burstQueuedAt = -MINUTE; // guarded by this
+
+    /** Denials per 10-second bucket, each slot {@code epoch << 32 | count}: lock-free. */
+    final AtomicLongArray ring = new AtomicLongArray(RING);
+
+    final AtomicLong burstQueuedAt = new AtomicLong(-MINUTE);
     volatile long lastSeenAt;
     final ConcurrentHashMap<Long, Seen> networks = new ConcurrentHashMap<>(4);
     volatile Seen lastNetwork;
@@ -172,25 +175,31 @@ public final class AnomalyDetector implements VerificationListener {
       return Math.max(settings.spikeFloor(), settings.spikeFactor() * ewma);
     }
 
-    synchronized boolean denial(long nowMs) {
+    /**
+     * Counts a denial; true for the one call that finds the burst threshold reached (at most once a
+     * minute per key). Lock-free, so a hot key refused by many threads at once does not serialise
+     * them.
+     */
+    boolean denial(long nowMs) {
       long epoch = nowMs / 10_000L;
       int slot = (int) (epoch % RING);
-      if (ringEpoch[slot] != epoch) {
-        ringEpoch[slot] = epoch;
-        ringCount[slot] = 0;
-      }
-      ringCount[slot]++;
+      long v;
+      long next;
+      do {
+        v = ring.get(slot);
+        next = (v >>> 32) == epoch ? v + 1 : (epoch << 32) | 1;
+      } while (!ring.compareAndSet(slot, v, next));
       long sum = 0;
       for (int i = 0; i < RING; i++) {
-        if (ringEpoch[i] > epoch - RING) {
-          sum += ringCount[i];
+        long e = ring.get(i);
+        if ((e >>> 32) > epoch - RING) {
+          sum += e & 0xFFFF_FFFFL;
         }
       }
-      if (sum >= settings.denialBurst() && nowMs - burstQueuedAt >= MINUTE) {
-        burstQueuedAt = nowMs;
-        return true;
-      }
-      return false;
+      long queued = burstQueuedAt.get();
+      return sum >= settings.denialBurst()
+          && nowMs - queued >= MINUTE
+          && burstQueuedAt.compareAndSet(queued, nowMs);
     }
   }
 
