@@ -40,7 +40,7 @@ public final class AdminAuth {
           CHALLENGE);
     }
     String ip = clientIp.of(ctx);
-    Verification v = verifier.verify(new VerifyRequest(token, ip, List.of(), null, null));
+    Verification v = verifier.authenticate(new VerifyRequest(token, ip, List.of(), null, null));
     ApiKeyRecord rec = v.key();
     if (!v.valid() || !KeyTypes.ADMIN.equals(rec.type())) {
       throw new ApiError(

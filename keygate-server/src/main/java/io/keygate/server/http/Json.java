@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -14,6 +16,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.keygate.core.KeygateException;
 import java.util.stream.Collectors;
 
@@ -25,6 +28,22 @@ public final class Json {
   /** Shared, thread-safe mapper. */
   public static final ObjectMapper MAPPER = build();
 
+  // Readers and writers bound to a type once: a request skips the root (de)serializer lookup.
+  private static final ClassValue<ObjectReader> READERS =
+      new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+          return MAPPER.readerFor(type);
+        }
+      };
+  private static final ClassValue<ObjectWriter> WRITERS =
+      new ClassValue<>() {
+        @Override
+        protected ObjectWriter computeValue(Class<?> type) {
+          return MAPPER.writerFor(type);
+        }
+      };
+
   private Json() {}
 
   private static ObjectMapper build() {
@@ -32,6 +51,7 @@ public final class Json {
         JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .addModule(new JavaTimeModule())
+            .addModule(new BlackbirdModule()) // generated accessors instead of reflective calls
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -52,7 +72,7 @@ public final class Json {
   /** Parses a request body into {@code type}, turning every failure into a 400 with a reason. */
   public static <T> T read(byte[] body, Class<T> type) {
     try {
-      T v = MAPPER.readValue(body, type);
+      T v = READERS.get(type).readValue(body);
       if (v == null) {
         throw new KeygateException.InvalidRequest(
             "invalid_json", "request body must be a JSON object");
@@ -116,7 +136,9 @@ public final class Json {
   /** Serialises a response body. */
   public static byte[] write(Object value) {
     try {
-      return MAPPER.writeValueAsBytes(value);
+      return value == null
+          ? MAPPER.writeValueAsBytes(null)
+          : WRITERS.get(value.getClass()).writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
     }

@@ -49,7 +49,8 @@ public final class WhoAmIRoutes {
           CHALLENGE);
     }
     Verification v =
-        kg.verifier().verify(new VerifyRequest(token, clientIp.of(ctx), List.of(), null, null));
+        kg.verifier()
+            .authenticate(new VerifyRequest(token, clientIp.of(ctx), List.of(), null, null));
     ApiKeyRecord rec = v.key();
     if (!v.valid() || rec == null || !KeyTypes.ADMIN.equals(rec.type())) {
       throw new ApiError(
