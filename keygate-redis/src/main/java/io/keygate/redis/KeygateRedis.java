@@ -94,7 +94,7 @@ public final class KeygateRedis implements AutoCloseable {
     this.connection = client.connect();
     connection.setTimeout(b.commandTimeout);
     this.pubsub = client.connectPubSub();
-    this.bus = new RedisInvalidationBus(connection.async(), b.prefix);
+    this.bus = new RedisInvalidationBus(connection.async(), b.prefix, b.commandTimeout);
     pubsub.addListener(bus);
     pubsub.setTimeout(b.connectTimeout);
     pubsub.sync().subscribe(bus.channel());

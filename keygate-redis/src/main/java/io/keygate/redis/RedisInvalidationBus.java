@@ -2,10 +2,14 @@ package io.keygate.redis;
 
 import io.keygate.core.verify.InvalidationBus;
 import io.keygate.core.verify.Verifier;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,14 +19,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A message is {@code <node id> <stored hash>}; each node drops its own messages (it has already
  * invalidated locally) and calls {@link Verifier#invalidateLocal} for the others. Other news
- * travels on the same channel as {@code <node id> !<type> <args>} ({@code !} never starts a hash,
- * and a node that does not know the type would only drop a cache entry that cannot exist): {@code
- * !imported} (keys were imported: re-read the imported prefixes, off the subscription thread) and
- * {@code !block <ip> <ms>} (a brute-force block this long started). Publishing is asynchronous and
- * fire-and-forget: a change is never slowed or failed by Redis. Messages published while a node's
- * subscription is down are lost to that node, so on every re-connection the node drops its whole
- * cache ({@link #resubscribed}); the local cache TTL bounds staleness while it is disconnected.
- * Thread-safe.
+ * travels on the same channel as {@code <node id> !<type> <args>} ({@code !} never starts a hash):
+ * {@code !revoked <hash> <epoch ms>} (the key was revoked then: {@link Verifier#revokedLocal} marks
+ * a cached copy revoked without a store read), {@code !imported} (keys were imported: re-read the
+ * imported prefixes, off the subscription thread) and {@code !block <ip> <ms>} (a brute-force block
+ * this long started). All nodes of a cluster must speak the same format: run one Keygate version
+ * per cluster.
+ *
+ * <p><b>Ordering.</b> Key changes ({@link #publish}, {@link #publishRevoked}) wait until Redis has
+ * taken the message (at most the command timeout, which Lettuce enforces), so that when a change is
+ * acknowledged Redis has already pushed it to every subscribed node. A change is never failed by
+ * Redis: a failed publish is counted and logged. Imports and blocks are sent without waiting (a
+ * block starts on the verification path).
+ *
+ * <p>Messages published while a node's subscription is down are lost to that node, so on every
+ * re-connection the node drops its whole cache ({@link #resubscribed}); the local cache TTL bounds
+ * staleness while it is disconnected. Thread-safe.
  */
 final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
     implements InvalidationBus {
@@ -36,9 +48,13 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   private volatile Verifier verifier;
   private volatile RedisBruteForce bruteForce;
 
-  RedisInvalidationBus(RedisAsyncCommands<String, String> redis, String prefix) {
+  private final long waitMillis;
+
+  /** {@code wait}: the longest a key change waits for Redis to take its message. */
+  RedisInvalidationBus(RedisAsyncCommands<String, String> redis, String prefix, Duration wait) {
     this.redis = redis;
     this.channel = prefix + "invalidate";
+    this.waitMillis = Math.max(1, wait.toMillis());
   }
 
   String channel() {
@@ -55,7 +71,12 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
 
   @Override
   public void publish(String hash) {
-    send(hash);
+    awaitSent(send(hash));
+  }
+
+  @Override
+  public void publishRevoked(String hash, Instant revokedAt) {
+    awaitSent(send("!revoked " + hash + " " + revokedAt.toEpochMilli()));
   }
 
   @Override
@@ -68,21 +89,32 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
     send("!block " + ip + " " + millis);
   }
 
-  private void send(String body) {
+  private void awaitSent(RedisFuture<Long> sent) {
+    if (sent == null) {
+      return;
+    }
     try {
-      redis
-          .publish(channel, nodeId + " " + body)
-          .whenComplete(
-              (n, e) -> {
-                if (e != null && publishFailures.getAndIncrement() % 1000 == 0) {
-                  LOG.warn(
-                      "could not publish a cache invalidation ({}); other nodes rely on their"
-                          + " cache TTL",
-                      e.toString());
-                }
-              });
+      sent.await(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private RedisFuture<Long> send(String body) {
+    try {
+      RedisFuture<Long> f = redis.publish(channel, nodeId + " " + body);
+      f.whenComplete(
+          (n, e) -> {
+            if (e != null && publishFailures.getAndIncrement() % 1000 == 0) {
+              LOG.warn(
+                  "could not publish to the other nodes ({}); they rely on their cache TTL",
+                  e.toString());
+            }
+          });
+      return f;
     } catch (RuntimeException e) {
       publishFailures.incrementAndGet();
+      return null;
     }
   }
 
@@ -108,25 +140,39 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   }
 
   private void typed(Verifier v, String body) {
-    if (body.equals("imported")) {
-      // a database read: not on the subscription's event loop
-      CompletableFuture.runAsync(
-          () -> {
-            try {
-              v.legacyKeys().refresh();
-            } catch (RuntimeException e) {
-              LOG.warn("re-reading imported key prefixes failed, will retry: {}", e.toString());
-            }
-          });
-    } else if (body.startsWith("block ")) {
-      String[] f = body.split(" ");
-      RedisBruteForce b = bruteForce;
-      if (f.length == 3 && b != null) {
-        try {
-          b.blockedElsewhere(f[1], Long.parseLong(f[2]));
-        } catch (NumberFormatException e) {
-          // not from a Keygate node; ignore
+    String[] f = body.split(" ");
+    switch (f[0]) {
+      case "revoked" -> {
+        if (f.length == 3) {
+          try {
+            v.revokedLocal(f[1], Instant.ofEpochMilli(Long.parseLong(f[2])));
+          } catch (NumberFormatException e) {
+            v.invalidateLocal(f[1]);
+          }
         }
+      }
+      case "imported" ->
+          // a database read: not on the subscription's event loop
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  v.legacyKeys().refresh();
+                } catch (RuntimeException e) {
+                  LOG.warn("re-reading imported key prefixes failed, will retry: {}", e.toString());
+                }
+              });
+      case "block" -> {
+        RedisBruteForce b = bruteForce;
+        if (f.length == 3 && b != null) {
+          try {
+            b.blockedElsewhere(f[1], Long.parseLong(f[2]));
+          } catch (NumberFormatException e) {
+            // not from a Keygate node; ignore
+          }
+        }
+      }
+      default -> {
+        // a message type of another version; nothing to do
       }
     }
   }

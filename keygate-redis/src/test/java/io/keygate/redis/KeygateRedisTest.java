@@ -94,6 +94,30 @@ class KeygateRedisTest {
   }
 
   @Test
+  void revocationAnnouncement_carriesTheState_nodeBAnswersRevokedWithoutReadingTheStore()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    Keygate b = node();
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(b.verifier());
+    CreatedKey k = key(a, List.of());
+    assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // cached on B
+    // announce a revocation the store does not hold: only the message can make B refuse the key
+    a.verifier()
+        .invalidateRevoked(
+            k.record().revoked(java.time.Instant.now(), "t", java.time.Instant.now()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (verify(b, k).outcome() != Outcome.KEY_REVOKED) {
+      assertThat(System.nanoTime()).as("B marks its copy revoked").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+    b.verifier().invalidateLocal(k.record().hash());
+    assertThat(verify(b, k).outcome()).as("the store still says active").isEqualTo(Outcome.VALID);
+  }
+
+  @Test
   void importOnNodeA_nodeBAcceptsTheImportedKey_withoutWaitingForItsPeriodicRefresh()
       throws Exception {
     TestRedis r = TestRedis.get();

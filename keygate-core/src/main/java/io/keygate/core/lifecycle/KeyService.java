@@ -308,7 +308,7 @@ public final class KeyService {
     Instant now = now();
     RotatedKey result =
         store.inTransaction(tx -> rotateLocked(tx, locked(tx, keyId, actor), g, actor, now));
-    verifier.invalidate(result.oldKey().hash());
+    announce(result.oldKey());
     return result;
   }
 
@@ -406,7 +406,7 @@ public final class KeyService {
                   return rev;
                 });
         if (done != null) {
-          verifier.invalidate(done.hash());
+          announce(done);
           total++;
         }
       }
@@ -430,8 +430,17 @@ public final class KeyService {
               tx.appendAudit(audit(actor, action, next, now, details));
               return next;
             });
-    verifier.invalidate(updated.hash());
+    announce(updated);
     return updated;
+  }
+
+  /** Drops the changed key from every node's cache; a revocation travels with its state. */
+  private void announce(ApiKeyRecord changed) {
+    if (changed.status() == KeyStatus.REVOKED && changed.revokedAt() != null) {
+      verifier.invalidateRevoked(changed);
+    } else {
+      verifier.invalidate(changed.hash());
+    }
   }
 
   private ApiKeyRecord locked(KeyStoreTx tx, String keyId, Actor actor) {

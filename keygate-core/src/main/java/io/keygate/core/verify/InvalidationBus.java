@@ -21,6 +21,15 @@ public interface InvalidationBus {
   void publish(String hash);
 
   /**
+   * Announces that the key stored under {@code hash} was revoked at {@code revokedAt}, so that the
+   * other nodes can mark their cached copy revoked without reading the store ({@link
+   * Verifier#revokedLocal}). Never throws; the default announces a plain change ({@link #publish}).
+   */
+  default void publishRevoked(String hash, java.time.Instant revokedAt) {
+    publish(hash);
+  }
+
+  /**
    * Announces that keys were imported, so that the other nodes re-read the imported prefixes
    * ({@link LegacyKeys#refresh}). Never throws; the default publishes nothing.
    */

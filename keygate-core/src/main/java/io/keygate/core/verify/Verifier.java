@@ -480,6 +480,40 @@ public final class Verifier {
   }
 
   /**
+   * Like {@link #invalidate}, for a key that is now revoked: the other nodes mark their cached copy
+   * revoked at once instead of dropping it and reading the store on the next request. A revocation
+   * is final, so a copy marked revoked can never be wrong. Call before acknowledging the change.
+   */
+  public void invalidateRevoked(ApiKeyRecord revoked) {
+    cache.invalidate(revoked.hash());
+    bus.publishRevoked(revoked.hash(), revoked.revokedAt());
+  }
+
+  /**
+   * What a bus delivers for {@link #invalidateRevoked}: marks this node's cached entry for {@code
+   * hash}, if any, revoked at {@code at} (waiting for a load of the same entry in progress, like
+   * {@link #invalidateLocal}); without an entry the next request reads the committed revocation.
+   */
+  public void revokedLocal(String hash, Instant at) {
+    cache
+        .asMap()
+        .computeIfPresent(
+            hash,
+            (h, e) ->
+                e.key().status() == KeyStatus.REVOKED
+                    ? e
+                    : new Entry(
+                        e.key().revoked(at, REVOKED_ELSEWHERE, at),
+                        e.allowlist(),
+                        e.canary(),
+                        e.rules(),
+                        e.limits()));
+  }
+
+  /** Revocation reason of a cached copy marked revoked by {@link #revokedLocal}. */
+  static final String REVOKED_ELSEWHERE = "revoked (announced by another node)";
+
+  /**
    * Re-reads the prefixes of imported keys here and tells the other nodes to do the same, so that a
    * key imported through any node is accepted by every node on its next verify. Call after an
    * import.
