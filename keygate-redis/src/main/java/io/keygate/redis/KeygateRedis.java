@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * commands are rejected at once while disconnected and time out after {@link
  * Builder#commandTimeout}, and a failure makes rate limiting, brute-force counting and quotas skip
  * Redis for {@link Builder#breakerOpenFor} (see {@link RateLimitFallback}; brute-force counting
- * falls back to a per-node guard). Verification itself never depends on Redis. On re-subscription
- * each node drops its local cache, since invalidations may have been missed.
+ * falls back to a per-node guard). Verification never fails because of Redis (key lookups never use
+ * it). On re-subscription each node drops its local cache, since invalidations may have been
+ * missed.
  *
  * <p><b>Security guarantees.</b> Only stored keyed hashes, key ids and client addresses travel to
  * Redis, never raw keys. The revoking node always invalidates its own cache before acknowledging,

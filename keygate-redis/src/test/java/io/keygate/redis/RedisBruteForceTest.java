@@ -139,6 +139,47 @@ class RedisBruteForceTest {
   }
 
   @Test
+  void script_blocksAtTheThreshold_andEachFurtherBlockDoubles() throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(r.uri());
+    try (var conn = client.connect()) {
+      BruteForceGuard.Policy policy =
+          new BruteForceGuard.Policy(
+              2, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(3));
+      RedisBruteForce bf =
+          new RedisBruteForce(
+              conn.sync(),
+              prefix,
+              new CircuitBreaker(Duration.ofSeconds(1), System::nanoTime),
+              policy,
+              1,
+              java.time.Clock.systemUTC(),
+              new RedisInvalidationBus(conn.async(), prefix, Duration.ofSeconds(1)));
+      String ip = "192.0.2.9";
+      assertThat(bf.recordFailure(ip)).isNull();
+      BruteForceGuard.Block first = bf.recordFailure(ip);
+      assertThat(first.started()).isTrue();
+      assertThat(first.duration()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(first.attempts()).isEqualTo(2);
+      BruteForceGuard.Block during = bf.recordFailure(ip);
+      assertThat(during.started()).isFalse();
+      assertThat(bf.blockedFor(ip, System.currentTimeMillis())).isEqualTo(1);
+      Thread.sleep(1100); // the first block ends
+      assertThat(bf.blockedFor(ip, System.currentTimeMillis())).isZero();
+      assertThat(bf.recordFailure(ip)).as("counting starts over").isNull();
+      assertThat(bf.recordFailure(ip).duration()).isEqualTo(Duration.ofSeconds(2));
+      Thread.sleep(2100);
+      bf.recordFailure(ip);
+      assertThat(bf.recordFailure(ip).duration())
+          .as("capped at the largest block")
+          .isEqualTo(Duration.ofSeconds(3));
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @Test
   void redisDown_eachNodeCountsItsShareOfTheThreshold_andSharedCountingResumes() throws Exception {
     TestRedis.Dedicated d = TestRedis.startDedicated();
     try {
