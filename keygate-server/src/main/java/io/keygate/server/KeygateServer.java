@@ -394,15 +394,7 @@ public final class KeygateServer implements AutoCloseable {
           new KeygateServer(
               config,
               kg,
-              new Monitoring(
-                  notifyConfig,
-                  config,
-                  kg,
-                  registry,
-                  stats,
-                  jitter,
-                  leaks,
-                  peppers.stream().map(Pepper::version).toList()),
+              new Monitoring(notifyConfig, config, kg, registry, stats, jitter, leaks),
               leaks,
               tls);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());

@@ -64,8 +64,7 @@ public final class Monitoring {
       PrometheusMeterRegistry registry,
       VerificationStats stats,
       RandomGenerator jitter,
-      LeakConfig leaks,
-      List<Integer> pepperVersions) {
+      LeakConfig leaks) {
     this.config = config;
     this.keygate = keygate;
     this.registry = registry;
@@ -77,7 +76,7 @@ public final class Monitoring {
             config.platformName(),
             keygate.format().types(),
             keygate.keys().policy(),
-            pepperVersions,
+            List.of(), // filled with the versions in force when a report is made
             server.cacheSize(),
             server.cacheTtl(),
             config.expiryNoticeDays(),
@@ -226,7 +225,9 @@ public final class Monitoring {
     if (monitorStore == null) {
       throw new IllegalStateException("the report needs a JDBC store");
     }
-    return SecurityReport.compute(reportInputs, monitorStore, keygate.clock().instant());
+    // The pepper versions in force now: a running node reloads them after rotate-pepper.
+    SecurityReport.Inputs in = reportInputs.withPepperVersions(keygate.hasher().versions());
+    return SecurityReport.compute(in, monitorStore, keygate.clock().instant());
   }
 
   private static double backlogQuietly(NotifyStore s) {

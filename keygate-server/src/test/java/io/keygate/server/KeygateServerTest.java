@@ -60,4 +60,20 @@ class KeygateServerTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("chmod 600");
   }
+
+  @Test
+  void build_withDataKeyReadableByOthers_failsFast() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      assertThat(t.base).isNotEmpty(); // the first start creates the data key, 0600
+    }
+    Path dataKey = dir.resolve("data-key");
+    assertThat(Files.getPosixFilePermissions(dataKey))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(dataKey, PosixFilePermissions.fromString("rw-r-----"));
+    ServerConfig cfg = TestServer.config(dir);
+    assertThatThrownBy(() -> KeygateServer.builder().config(cfg).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("chmod 600")
+        .hasMessageContaining("data-key");
+  }
 }

@@ -59,7 +59,13 @@ public final class SecurityReport {
       long cacheSize,
       Duration cacheTtl,
       List<Integer> expiryNoticeDays,
-      LeakConfig leaks) {}
+      LeakConfig leaks) {
+    /** A copy with other pepper versions. */
+    public Inputs withPepperVersions(List<Integer> versions) {
+      return new Inputs(
+          platform, types, policy, versions, cacheSize, cacheTtl, expiryNoticeDays, leaks);
+    }
+  }
 
   /** One row of the controls table. */
   public record Control(String control, String implementation, String status) {}

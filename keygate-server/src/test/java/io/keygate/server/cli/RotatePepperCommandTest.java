@@ -84,6 +84,10 @@ class RotatePepperCommandTest {
     assertThat(Files.getPosixFilePermissions(dir.resolve("pepper")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    // the security report states the versions in force now, not those at startup
+    assertThat(t.server.monitoring().report().controls())
+        .anySatisfy(
+            c -> assertThat(c.implementation()).contains("configured pepper versions v1, v2"));
 
     // before any request: both keys and the admin token are still under v1
     Run status = cli("rotate-pepper", "--status", "--data-dir", d);
