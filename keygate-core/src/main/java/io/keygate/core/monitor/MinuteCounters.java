@@ -1,12 +1,12 @@
 package io.keygate.core.monitor;
 
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerificationListener;
 import io.keygate.core.verify.VerifyRequest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,14 +17,49 @@ import java.util.concurrent.atomic.LongAdder;
  * batches to {@link MonitorStore#addUsage}.
  *
  * <p>Only verifications whose key was found are counted (garbage keys have no key to count
- * against), and Keygate's own admin tokens are left out. The hot path does one map lookup with a
- * small record key and one {@link LongAdder#increment()}. Thread-safe; a batch the store refused is
- * given back with {@link #restore}.
+ * against), and Keygate's own admin tokens are left out.
+ *
+ * <p><b>Design.</b> Each key holds its minutes, each minute one {@link LongAdder} per outcome. The
+ * key remembers the minute it counted last, so the hot path is one map lookup by key id, one field
+ * read and one {@link LongAdder#increment()}: no allocation except on the first request of a key in
+ * a minute. A count that races with the drain of its (already finished) minute may be lost; a
+ * minute is drained only once it is over, so that is a request still in flight across the minute
+ * boundary. A key's holder stays after its minutes are drained (about 100 bytes per key used since
+ * start; removing it could drop a count racing with the removal). Thread-safe; a batch the store
+ * refused is given back with {@link #restore}.
  */
 public final class MinuteCounters implements VerificationListener {
-  private record Slot(String keyId, long minute, String outcome) {}
+  private static final Outcome[] OUTCOMES = Outcome.values();
 
-  private final ConcurrentHashMap<Slot, LongAdder> counts = new ConcurrentHashMap<>();
+  /** One key's counts of one minute, by outcome ordinal; {@code drained} once handed out. */
+  private static final class Minute {
+    final long start;
+    final LongAdder[] counts = new LongAdder[OUTCOMES.length];
+    volatile boolean drained;
+
+    Minute(long start) {
+      this.start = start;
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = new LongAdder();
+      }
+    }
+  }
+
+  private static final class PerKey {
+    final ConcurrentHashMap<Long, Minute> minutes = new ConcurrentHashMap<>(2);
+    volatile Minute last;
+
+    Minute minute(long start) {
+      Minute m = last;
+      if (m == null || m.start != start || m.drained) {
+        m = minutes.computeIfAbsent(start, Minute::new);
+        last = m;
+      }
+      return m;
+    }
+  }
+
+  private final ConcurrentHashMap<String, PerKey> keys = new ConcurrentHashMap<>();
 
   @Override
   public void onVerification(
@@ -32,26 +67,37 @@ public final class MinuteCounters implements VerificationListener {
     if (result.key() == null || KeyTypes.ADMIN.equals(result.key().type())) {
       return;
     }
-    long minute = at.toEpochMilli() / 60_000L * 60_000L;
-    counts
-        .computeIfAbsent(
-            new Slot(result.key().keyId(), minute, result.outcome().code()), s -> new LongAdder())
-        .increment();
+    add(result.key().keyId(), at.toEpochMilli() / 60_000L * 60_000L, result.outcome(), 1);
+  }
+
+  private void add(String keyId, long minute, Outcome outcome, long n) {
+    PerKey k = keys.get(keyId);
+    if (k == null) {
+      k = keys.computeIfAbsent(keyId, id -> new PerKey());
+    }
+    k.minute(minute).counts[outcome.ordinal()].add(n);
   }
 
   /** Removes and returns the counts of minutes that started before {@code before}. */
   public List<UsageCount> drainBefore(Instant before) {
     long limit = before.toEpochMilli();
     List<UsageCount> out = new ArrayList<>();
-    Iterator<Map.Entry<Slot, LongAdder>> it = counts.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<Slot, LongAdder> e = it.next();
-      Slot s = e.getKey();
-      if (s.minute() < limit) {
-        it.remove();
-        long n = e.getValue().sum();
-        if (n > 0) {
-          out.add(new UsageCount(s.keyId(), Instant.ofEpochMilli(s.minute()), s.outcome(), n));
+    for (Map.Entry<String, PerKey> e : keys.entrySet()) {
+      PerKey k = e.getValue();
+      for (Minute m : k.minutes.values()) {
+        if (m.start >= limit) {
+          continue;
+        }
+        m.drained = true; // later counts of this minute go to a fresh holder
+        if (!k.minutes.remove(m.start, m)) {
+          continue;
+        }
+        for (int i = 0; i < OUTCOMES.length; i++) {
+          long n = m.counts[i].sum();
+          if (n > 0) {
+            out.add(
+                new UsageCount(e.getKey(), Instant.ofEpochMilli(m.start), OUTCOMES[i].code(), n));
+          }
         }
       }
     }
@@ -61,10 +107,16 @@ public final class MinuteCounters implements VerificationListener {
   /** Gives back counts the store did not take. */
   public void restore(List<UsageCount> batch) {
     for (UsageCount c : batch) {
-      counts
-          .computeIfAbsent(
-              new Slot(c.keyId(), c.at().toEpochMilli(), c.outcome()), s -> new LongAdder())
-          .add(c.count());
+      add(c.keyId(), c.at().toEpochMilli(), outcome(c.outcome()), c.count());
     }
+  }
+
+  private static Outcome outcome(String code) {
+    for (Outcome o : OUTCOMES) {
+      if (o.code().equals(code)) {
+        return o;
+      }
+    }
+    throw new IllegalArgumentException("unknown outcome code " + code);
   }
 }

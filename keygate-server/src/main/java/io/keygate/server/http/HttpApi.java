@@ -37,9 +37,10 @@ public final class HttpApi {
           ctx.header("Cache-Control", "no-store");
           ctx.header("X-Content-Type-Options", "nosniff");
         });
+    // The hot routes first: Javalin tries a method's routes in registration order.
+    new VerifyRoutes(kg, auth, clientIp).register(config);
     new ImportRoutes(kg, auth).register(config);
     new KeyRoutes(kg, auth).register(config);
-    new VerifyRoutes(kg, auth, clientIp).register(config);
     new SystemRoutes(kg, auth).register(config);
     new LeakRoutes(kg, auth, clientIp, leaks).register(config);
     UiRoutes.register(config);
