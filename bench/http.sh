@@ -3,10 +3,11 @@
 # or with Redis when KEYGATE_REDIS_URL is set), creates N keys, and measures at equal
 # concurrency: a trivial unauthenticated endpoint (/healthz), GET /v1/authz (valid key, valid key
 # with a rate limit it stays under, revoked key, rate-limited key) and POST /v1/verify. Prints a
-# Markdown table with ratios to /healthz. Every endpoint, /healthz included, is driven through the
-# same wrk Lua script with the same headers, so the client costs the same per request (on a
-# 2-core loopback box wrk shares the CPU with the server; a script-less /healthz run would give
-# the baseline a cheaper client and skew the ratios).
+# Markdown table with ratios to /healthz and the server's CPU time per request (from
+# /proc/PID/stat around each run: steadier than requests/s on a shared machine). Every endpoint,
+# /healthz included, is driven through the same wrk Lua script with the same headers, so the
+# client costs the same per request (on a 2-core loopback box wrk shares the CPU with the server;
+# a script-less /healthz run would give the baseline a cheaper client and skew the ratios).
 #
 # Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION]
 # Defaults: -n 1000 -c 32 -t 2 -d 15s. Raw keys live only in a 0600 temp file removed at exit.
@@ -72,11 +73,16 @@ LUA
 run() { # name mode keyfile
   local name=$1 mode=$2 file=$3 outf
   outf="$work/wrk-$(echo "$1" | tr -c 'a-zA-Z0-9' '_').txt"
+  local cpu0 cpu1   # the server's CPU time (user + system clock ticks) around the run
+  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   BENCH_MODE=$mode BENCH_KEYS=$file BENCH_TOKEN=$token \
     wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/keys.lua" "$url" >"$outf"
-  python3 - "$name" "$outf" <<'PY' >>"$work/rows.tsv"
+  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  python3 - "$name" "$outf" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY' >>"$work/rows.tsv"
 import re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
+ticks, hz = int(sys.argv[3]), int(sys.argv[4])
+total = int(re.search(r"(\d+) requests in", text).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def pct(p):
     m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
@@ -84,7 +90,8 @@ def pct(p):
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print("\t".join([name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", non2xx.group(1) if non2xx else "0"]))
+cpu_us = ticks / hz * 1e6 / total
+print("\t".join([name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", non2xx.group(1) if non2xx else "0", f"{cpu_us:.1f}"]))
 PY
 }
 # Warm-up (JIT, pools, caches) on every path measured below, results discarded.
@@ -103,12 +110,12 @@ run "POST /v1/verify valid key" verify "$work/valid.txt"
 mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
 echo "wrk -t$threads -c$conns -d$duration on loopback, $(nproc) cores, $(date -u +%F), $keys keys, $mode"
 echo
-echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx | Ratio to /healthz |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx | Ratio to /healthz | Server CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 python3 - "$work/rows.tsv" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 base = float(rows[0][1])
-for name, rps, p50, p99, bad in rows:
-    print(f"| {name} | {float(rps):,.0f} | {p50} | {p99} | {bad} | {float(rps) / base:.2f}× |")
+for name, rps, p50, p99, bad, cpu in rows:
+    print(f"| {name} | {float(rps):,.0f} | {p50} | {p99} | {bad} | {float(rps) / base:.2f}× | {cpu} |")
 PY
