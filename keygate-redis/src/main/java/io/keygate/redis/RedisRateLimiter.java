@@ -25,6 +25,16 @@ import org.slf4j.LoggerFactory;
  * {@link RateLimiter}. The script runs as a {@link LuaScript} ({@code EVALSHA}, {@code EVAL} on
  * {@code NOSCRIPT}).
  *
+ * <p><b>Small leases.</b> A key whose smallest limit is large takes up to {@link #MAX_LEASE} tokens
+ * per call, at most 1 % of that limit per node ({@code limit / (100 × nodes)}), and admits the next
+ * requests on this node from them without a round trip. The script grants only what every limit has
+ * room for, so the count stays exact upwards (never more than N per window); a lease ends when the
+ * earliest of its windows ends (measured, like refusals below, from the send time, so never after
+ * the real end), and one call per key refills it at a time. What a lease can cost is tokens this
+ * node took and then had no requests for before the window ended: at most 1 % of the limit per
+ * node. Keys with smaller limits (under {@code 200 × nodes} per window) take one token per call.
+ * {@code RateLimit-Remaining} counts this node's unused lease as remaining.
+ *
  * <p><b>Refusals are remembered.</b> When the script refuses, the exhausted limits cannot admit
  * anyone, on any node, before their windows end; the node therefore refuses the key locally until
  * the last of those windows ends, without asking Redis again. The deadline is measured on this
@@ -65,6 +75,26 @@ final class RedisRateLimiter implements RateLimitBackend {
   /** Most refused keys remembered at once; expired ones are swept when it is reached. */
   static final int MAX_REFUSED = 100_000;
 
+  /** Most tokens one call takes ahead of use. */
+  static final int MAX_LEASE = 16;
+
+  /**
+   * Tokens taken from Redis ahead of use for {@code limits}, valid until {@code untilMillis}.
+   *
+   * @param remaining per limit, Redis's remaining right after the grant
+   * @param ends per limit, when its window ends on this node's clock
+   * @param left tokens not yet used
+   */
+  private record Lease(
+      List<RateLimit> limits,
+      long untilMillis,
+      long[] remaining,
+      long[] ends,
+      java.util.concurrent.atomic.AtomicLong left) {}
+
+  private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+  private final Object[] refills = new Object[64];
+
   RedisRateLimiter(
       RedisCommands<String, String> redis,
       String prefix,
@@ -80,6 +110,9 @@ final class RedisRateLimiter implements RateLimitBackend {
     this.fallback = fallback;
     this.local = local;
     this.nodes = nodes;
+    for (int i = 0; i < refills.length; i++) {
+      refills[i] = new Object();
+    }
   }
 
   @Override
@@ -92,16 +125,72 @@ final class RedisRateLimiter implements RateLimitBackend {
       }
       refused.remove(keyId, known);
     }
+    int want = leaseSize(limits);
+    if (want == 1) {
+      return ask(keyId, limits, 1);
+    }
+    RateLimiter.Decision d = fromLease(keyId, limits);
+    if (d != null) {
+      return d;
+    }
+    synchronized (refills[Math.floorMod(keyId.hashCode(), refills.length)]) {
+      d = fromLease(keyId, limits); // another thread may have refilled it meanwhile
+      return d != null ? d : ask(keyId, limits, want);
+    }
+  }
+
+  /** Tokens one call takes for {@code limits}: 1 % of the smallest limit per node, 1..16. */
+  private int leaseSize(List<RateLimit> limits) {
+    long smallest = Long.MAX_VALUE;
+    for (RateLimit l : limits) {
+      smallest = Math.min(smallest, l.requests());
+    }
+    return (int) Math.max(1, Math.min(MAX_LEASE, smallest / (100L * nodes)));
+  }
+
+  /** A decision from this node's lease of the key, or null when it has no usable token. */
+  private RateLimiter.Decision fromLease(String keyId, List<RateLimit> limits) {
+    Lease l = leases.get(keyId);
+    if (l == null || l.limits() != limits) {
+      return null;
+    }
+    long now = clock.millis();
+    if (now >= l.untilMillis()) {
+      leases.remove(keyId, l);
+      return null;
+    }
+    long left = l.left().decrementAndGet();
+    if (left < 0) {
+      return null;
+    }
+    LimitState[] states = new LimitState[limits.size()];
+    for (int i = 0; i < states.length; i++) {
+      RateLimit r = limits.get(i);
+      states[i] =
+          new LimitState(
+              r.name(),
+              r.requests(),
+              l.remaining()[i] + left,
+              Math.max(1, (l.ends()[i] - now + 999) / 1000));
+    }
+    return new RateLimiter.Decision(true, List.of(states), 0);
+  }
+
+  /** One call to Redis taking up to {@code want} tokens: one for this request, the rest leased. */
+  private RateLimiter.Decision ask(String keyId, List<RateLimit> limits, int want) {
     if (breaker.allow()) {
       try {
         long sent = clock.millis();
-        List<Object> r = run(keyId, limits);
+        List<Object> r = run(keyId, limits, want);
         if (breaker.success()) {
           LOG.info("Redis answers again; distributed rate limits are back");
         }
         RateLimiter.Decision d = decision(r, limits);
+        long granted = (Long) r.get(0);
         if (!d.admitted()) {
           remember(keyId, limits, d, r, sent);
+        } else if (granted > 1) {
+          lease(keyId, limits, r, sent, granted - 1);
         }
         return d;
       } catch (RuntimeException e) {
@@ -142,6 +231,27 @@ final class RedisRateLimiter implements RateLimitBackend {
     refused.put(keyId, new Refused(limits, until, d.states(), ends));
   }
 
+  private void lease(String keyId, List<RateLimit> limits, List<Object> r, long sent, long n) {
+    long redisNow = (Long) r.get(1);
+    long until = Long.MAX_VALUE;
+    long[] ends = new long[limits.size()];
+    long[] remaining = new long[limits.size()];
+    for (int i = 0; i < ends.length; i++) {
+      RateLimit l = limits.get(i);
+      long w = l.window().toMillis();
+      ends[i] = sent + (Math.floorDiv(redisNow, w) + 1) * w - redisNow;
+      until = Math.min(until, ends[i]);
+      remaining[i] = Math.max(0, l.requests() - (Long) r.get(i + 2));
+    }
+    if (leases.size() >= MAX_REFUSED) {
+      long now = clock.millis();
+      leases.values().removeIf(x -> now >= x.untilMillis());
+    }
+    leases.put(
+        keyId,
+        new Lease(limits, until, remaining, ends, new java.util.concurrent.atomic.AtomicLong(n)));
+  }
+
   /** The remembered refusal, with its reset times counted down to {@code now}. */
   private static RateLimiter.Decision replay(Refused k, long now) {
     LimitState[] states = new LimitState[k.states().size()];
@@ -160,10 +270,10 @@ final class RedisRateLimiter implements RateLimitBackend {
     return fallbacks.get();
   }
 
-  private List<Object> run(String keyId, List<RateLimit> limits) {
+  private List<Object> run(String keyId, List<RateLimit> limits, int want) {
     String[] keys = {keyPrefix + "{" + keyId + "}"};
     String[] args = new String[1 + 3 * limits.size()];
-    args[0] = "1";
+    args[0] = Integer.toString(want);
     for (int i = 0; i < limits.size(); i++) {
       RateLimit l = limits.get(i);
       args[1 + 3 * i] = l.name();
@@ -174,7 +284,7 @@ final class RedisRateLimiter implements RateLimitBackend {
   }
 
   private static RateLimiter.Decision decision(List<Object> r, List<RateLimit> limits) {
-    boolean admitted = ((Long) r.get(0)) == 1L;
+    boolean admitted = ((Long) r.get(0)) >= 1L;
     long now = (Long) r.get(1);
     LimitState[] states = new LimitState[limits.size()];
     long retry = 0;
@@ -182,7 +292,9 @@ final class RedisRateLimiter implements RateLimitBackend {
       RateLimit l = limits.get(i);
       long used = (Long) r.get(i + 2);
       long reset = resetSeconds(l, now);
-      states[i] = new LimitState(l.name(), l.requests(), Math.max(0, l.requests() - used), reset);
+      long leased = admitted ? (Long) r.get(0) - 1 : 0; // held by this node: still remaining
+      states[i] =
+          new LimitState(l.name(), l.requests(), Math.max(0, l.requests() - used) + leased, reset);
       if (!admitted && used + 1 > l.requests()) {
         retry = Math.max(retry, reset);
       }

@@ -234,6 +234,85 @@ class KeygateRedisTest {
     }
   }
 
+  /**
+   * A key with a large limit takes a small lease per call (1 % of the limit per node, at most 16):
+   * the next requests are admitted from it without a round trip, the remaining count it reports is
+   * exact, and a lease never outlives the window it was taken in.
+   */
+  @Test
+  void largeLimit_leasesTokens_fewerRoundTrips_exactRemaining_leaseEndsWithItsWindow()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    long window = 4_000;
+    CreatedKey k = key(a, List.of(new RateLimit("main", 10_000, Duration.ofMillis(window))));
+    try (RedisClient c = RedisClient.create(r.uri());
+        StatefulRedisConnection<String, String> conn = c.connect()) {
+      while (redisMillis(conn) % window > 1_000) {
+        Thread.sleep(20);
+      }
+      String hash = prefix + "rl:{" + k.record().keyId() + "}";
+      Verification first = verify(a, k);
+      assertThat(first.outcome()).isEqualTo(Outcome.VALID);
+      assertThat(((Verification.Valid) first).rateLimits().get(0).remaining()).isEqualTo(9_999);
+      assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("16"); // 1 used + 15 leased
+      for (int i = 2; i <= 16; i++) {
+        Verification v = verify(a, k);
+        assertThat(v.outcome()).isEqualTo(Outcome.VALID);
+        assertThat(((Verification.Valid) v).rateLimits().get(0).remaining()).isEqualTo(10_000 - i);
+      }
+      assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("16"); // served from the lease
+      assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+      assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("32");
+      String windowBefore = conn.sync().hget(hash, "main:w");
+      long end = (redisMillis(conn) / window + 1) * window;
+      while (redisMillis(conn) < end) {
+        Thread.sleep(5);
+      }
+      // 15 tokens of the old window are still leased: the next request must not use them.
+      assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
+      assertThat(conn.sync().hget(hash, "main:w")).isNotEqualTo(windowBefore);
+      assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("16");
+    }
+  }
+
+  /** Leases keep a shared limit exact across nodes: never above N, all of N when demand is more. */
+  @Test
+  void largeLimit_leasedAcrossTwoNodes_admitsExactlyTheLimit() throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    Keygate a = node();
+    Keygate b = node();
+    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2).attach(a.verifier());
+    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2).attach(b.verifier());
+    int n = 6_000; // a lease of 16 per call on each of the two nodes
+    CreatedKey k = key(a, List.of(new RateLimit("main", n, Duration.ofDays(31))));
+    AtomicInteger admitted = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      Keygate node = t % 2 == 0 ? a : b;
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 1_000; i++) {
+                  Outcome o = verify(node, k).outcome();
+                  assertThat(o).isIn(Outcome.VALID, Outcome.RATE_LIMITED);
+                  (o == Outcome.VALID ? admitted : limited).incrementAndGet();
+                }
+              }));
+    }
+    for (Future<?> f : fs) {
+      f.get(120, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(admitted.get()).isEqualTo(n);
+    assertThat(limited.get()).isEqualTo(8_000 - n);
+  }
+
   private static long redisMillis(StatefulRedisConnection<String, String> conn) {
     List<String> t = conn.sync().time();
     return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;

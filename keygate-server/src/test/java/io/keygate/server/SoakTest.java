@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +51,50 @@ class SoakTest {
   private String token;
 
   /** Live keys (id → raw) that no rotation, revocation or leak report has taken yet. */
-  private final Map<String, String> live = new ConcurrentHashMap<>();
+  private final Pool live = new Pool();
+
+  /**
+   * Live keys with constant-time random picks and removals (a list plus each id's index in it), so
+   * the client costs the same however many keys are live and the drift printed is the server's.
+   */
+  private static final class Pool {
+    private final List<String> ids = new ArrayList<>();
+    private final Map<String, Integer> index = new HashMap<>();
+    private final Map<String, String> raw = new HashMap<>();
+
+    synchronized void put(String id, String key) {
+      if (index.putIfAbsent(id, ids.size()) == null) {
+        ids.add(id);
+        raw.put(id, key);
+      }
+    }
+
+    synchronized int size() {
+      return ids.size();
+    }
+
+    synchronized Map.Entry<String, String> any() {
+      if (ids.isEmpty()) {
+        return null;
+      }
+      String id = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+      return Map.entry(id, raw.get(id));
+    }
+
+    synchronized boolean remove(String id) {
+      Integer i = index.remove(id);
+      if (i == null) {
+        return false;
+      }
+      String last = ids.remove(ids.size() - 1);
+      if (!last.equals(id)) {
+        ids.set(i, last);
+        index.put(last, i);
+      }
+      raw.remove(id);
+      return true;
+    }
+  }
 
   /** Ids of keys taken out of {@link #live} (may still be verified by a racing thread). */
   private final Set<String> dead = ConcurrentHashMap.newKeySet();
@@ -207,7 +251,7 @@ class SoakTest {
 
   private void leakReport() throws Exception {
     var k = anyLive();
-    if (k == null || live.remove(k.getKey()) == null) {
+    if (k == null || !live.remove(k.getKey())) {
       return;
     }
     dead.add(k.getKey());
@@ -218,20 +262,13 @@ class SoakTest {
 
   /** A random live key, or null. */
   private Map.Entry<String, String> anyLive() {
-    Object[] entries = live.entrySet().toArray();
-    if (entries.length == 0) {
-      return null;
-    }
-    @SuppressWarnings("unchecked")
-    var e =
-        (Map.Entry<String, String>) entries[ThreadLocalRandom.current().nextInt(entries.length)];
-    return Map.entry(e.getKey(), e.getValue());
+    return live.any();
   }
 
   /** Takes a random live key out of the pool (no other thread will use it for a change). */
   private String take() {
     var k = anyLive();
-    if (k == null || live.size() < MIN_LIVE || live.remove(k.getKey()) == null) {
+    if (k == null || live.size() < MIN_LIVE || !live.remove(k.getKey())) {
       return null;
     }
     dead.add(k.getKey());
