@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -34,14 +35,26 @@ public final class MinuteCounters implements VerificationListener {
   /** One key's counts of one minute, by outcome ordinal; {@code drained} once handed out. */
   private static final class Minute {
     final long start;
-    final LongAdder[] counts = new LongAdder[OUTCOMES.length];
+    final AtomicReferenceArray<LongAdder> counts = new AtomicReferenceArray<>(OUTCOMES.length);
     volatile boolean drained;
 
     Minute(long start) {
       this.start = start;
-      for (int i = 0; i < counts.length; i++) {
-        counts[i] = new LongAdder();
+    }
+
+    /** The outcome's counter, created on its first use (most minutes see one or two outcomes). */
+    LongAdder count(int outcome) {
+      LongAdder a = counts.get(outcome);
+      if (a == null) {
+        counts.compareAndSet(outcome, null, new LongAdder());
+        a = counts.get(outcome);
       }
+      return a;
+    }
+
+    long sum(int outcome) {
+      LongAdder a = counts.get(outcome);
+      return a == null ? 0 : a.sum();
     }
   }
 
@@ -75,7 +88,7 @@ public final class MinuteCounters implements VerificationListener {
     if (k == null) {
       k = keys.computeIfAbsent(keyId, id -> new PerKey());
     }
-    k.minute(minute).counts[outcome.ordinal()].add(n);
+    k.minute(minute).count(outcome.ordinal()).add(n);
   }
 
   /** Removes and returns the counts of minutes that started before {@code before}. */
@@ -89,11 +102,14 @@ public final class MinuteCounters implements VerificationListener {
           continue;
         }
         m.drained = true; // later counts of this minute go to a fresh holder
+        if (k.last == m) {
+          k.last = null; // an idle key keeps only its empty holder
+        }
         if (!k.minutes.remove(m.start, m)) {
           continue;
         }
         for (int i = 0; i < OUTCOMES.length; i++) {
-          long n = m.counts[i].sum();
+          long n = m.sum(i);
           if (n > 0) {
             out.add(
                 new UsageCount(e.getKey(), Instant.ofEpochMilli(m.start), OUTCOMES[i].code(), n));
