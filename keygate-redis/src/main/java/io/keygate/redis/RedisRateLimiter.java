@@ -86,11 +86,7 @@ final class RedisRateLimiter implements RateLimitBackend {
    * @param left tokens not yet used
    */
   private record Lease(
-      List<RateLimit> limits,
-      long untilMillis,
-      long[] remaining,
-      long[] ends,
-      java.util.concurrent.atomic.AtomicLong left) {}
+      List<RateLimit> limits, long untilMillis, long[] remaining, long[] ends, AtomicLong left) {}
 
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
   private final Object[] refills = new Object[64];
@@ -210,14 +206,10 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   private void remember(
       String keyId, List<RateLimit> limits, RateLimiter.Decision d, List<Object> r, long sent) {
-    long redisNow = (Long) r.get(1);
     long until = 0;
-    long[] ends = new long[limits.size()];
+    long[] ends = windowEnds(limits, r, sent);
     for (int i = 0; i < ends.length; i++) {
-      RateLimit l = limits.get(i);
-      long w = l.window().toMillis();
-      ends[i] = sent + (Math.floorDiv(redisNow, w) + 1) * w - redisNow;
-      if ((Long) r.get(i + 2) + 1 > l.requests()) {
+      if ((Long) r.get(i + 2) + 1 > limits.get(i).requests()) {
         until = Math.max(until, ends[i]);
       }
     }
@@ -232,24 +224,32 @@ final class RedisRateLimiter implements RateLimitBackend {
   }
 
   private void lease(String keyId, List<RateLimit> limits, List<Object> r, long sent, long n) {
-    long redisNow = (Long) r.get(1);
     long until = Long.MAX_VALUE;
-    long[] ends = new long[limits.size()];
+    long[] ends = windowEnds(limits, r, sent);
     long[] remaining = new long[limits.size()];
     for (int i = 0; i < ends.length; i++) {
-      RateLimit l = limits.get(i);
-      long w = l.window().toMillis();
-      ends[i] = sent + (Math.floorDiv(redisNow, w) + 1) * w - redisNow;
       until = Math.min(until, ends[i]);
-      remaining[i] = Math.max(0, l.requests() - (Long) r.get(i + 2));
+      remaining[i] = Math.max(0, limits.get(i).requests() - (Long) r.get(i + 2));
     }
     if (leases.size() >= MAX_REFUSED) {
       long now = clock.millis();
       leases.values().removeIf(x -> now >= x.untilMillis());
     }
-    leases.put(
-        keyId,
-        new Lease(limits, until, remaining, ends, new java.util.concurrent.atomic.AtomicLong(n)));
+    leases.put(keyId, new Lease(limits, until, remaining, ends, new AtomicLong(n)));
+  }
+
+  /**
+   * When each limit's current window ends on this node's clock: the time Redis reported left,
+   * counted from when the call was sent, so never after the real end.
+   */
+  private static long[] windowEnds(List<RateLimit> limits, List<Object> r, long sent) {
+    long redisNow = (Long) r.get(1);
+    long[] ends = new long[limits.size()];
+    for (int i = 0; i < ends.length; i++) {
+      long w = limits.get(i).window().toMillis();
+      ends[i] = sent + (Math.floorDiv(redisNow, w) + 1) * w - redisNow;
+    }
+    return ends;
   }
 
   /** The remembered refusal, with its reset times counted down to {@code now}. */

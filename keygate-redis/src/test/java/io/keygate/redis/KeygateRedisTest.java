@@ -23,11 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,28 +167,9 @@ class KeygateRedisTest {
             List.of(
                 new RateLimit("burst", 100_000, Duration.ofDays(31)),
                 new RateLimit("main", n, Duration.ofDays(31))));
-    AtomicInteger admitted = new AtomicInteger();
-    AtomicInteger limited = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    List<Future<?>> fs = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      Keygate node = t % 2 == 0 ? a : b;
-      fs.add(
-          pool.submit(
-              () -> {
-                for (int i = 0; i < 100; i++) {
-                  Outcome o = verify(node, k).outcome();
-                  (o == Outcome.VALID ? admitted : limited).incrementAndGet();
-                  assertThat(o).isIn(Outcome.VALID, Outcome.RATE_LIMITED);
-                }
-              }));
-    }
-    for (Future<?> f : fs) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(admitted.get()).isEqualTo(n);
-    assertThat(limited.get()).isEqualTo(800 - n);
+    assertThat(TwoNodeLoad.outcomes(a, b, k, 100))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(Outcome.VALID, (long) n, Outcome.RATE_LIMITED, 800L - n));
   }
 
   /**
@@ -289,28 +266,9 @@ class KeygateRedisTest {
     redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2).attach(b.verifier());
     int n = 6_000; // a lease of 16 per call on each of the two nodes
     CreatedKey k = key(a, List.of(new RateLimit("main", n, Duration.ofDays(31))));
-    AtomicInteger admitted = new AtomicInteger();
-    AtomicInteger limited = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    List<Future<?>> fs = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      Keygate node = t % 2 == 0 ? a : b;
-      fs.add(
-          pool.submit(
-              () -> {
-                for (int i = 0; i < 1_000; i++) {
-                  Outcome o = verify(node, k).outcome();
-                  assertThat(o).isIn(Outcome.VALID, Outcome.RATE_LIMITED);
-                  (o == Outcome.VALID ? admitted : limited).incrementAndGet();
-                }
-              }));
-    }
-    for (Future<?> f : fs) {
-      f.get(120, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(admitted.get()).isEqualTo(n);
-    assertThat(limited.get()).isEqualTo(8_000 - n);
+    assertThat(TwoNodeLoad.outcomes(a, b, k, 1_000))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(Outcome.VALID, (long) n, Outcome.RATE_LIMITED, 8_000L - n));
   }
 
   private static long redisMillis(StatefulRedisConnection<String, String> conn) {

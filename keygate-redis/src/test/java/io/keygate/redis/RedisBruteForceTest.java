@@ -18,11 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -102,28 +98,9 @@ class RedisBruteForceTest {
     String ip = "203.0.113.7";
     assertThat(verify(c, valid.secret().reveal(), ip)).isEqualTo(Outcome.VALID);
 
-    AtomicInteger invalid = new AtomicInteger();
-    AtomicInteger limited = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    List<Future<?>> fs = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      Keygate node = t % 2 == 0 ? a : b;
-      fs.add(
-          pool.submit(
-              () -> {
-                for (int i = 0; i < 10; i++) {
-                  Outcome o = verify(node, randomKey(), ip);
-                  assertThat(o).isIn(Outcome.INVALID_KEY, Outcome.RATE_LIMITED);
-                  (o == Outcome.INVALID_KEY ? invalid : limited).incrementAndGet();
-                }
-              }));
-    }
-    for (Future<?> f : fs) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(invalid.get()).isEqualTo(threshold);
-    assertThat(limited.get()).isEqualTo(80 - threshold);
+    assertThat(TwoNodeLoad.outcomes(a, b, 10, node -> verify(node, randomKey(), ip)))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(Outcome.INVALID_KEY, (long) threshold, Outcome.RATE_LIMITED, 80L - threshold));
     assertThat(blockNotices(a) + blockNotices(b)).as("one ip.blocked notice").isEqualTo(1);
     // both nodes refuse even a valid key from the address now
     assertThat(verify(a, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED);

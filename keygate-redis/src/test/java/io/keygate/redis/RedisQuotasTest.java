@@ -20,11 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -87,28 +83,9 @@ class RedisQuotasTest {
     Keygate b = node(Clock.systemUTC(), r.uri(), prefix, RateLimitFallback.LOCAL);
     int n = 300;
     CreatedKey k = key(a, new Quota(n, 0, null, Instant.EPOCH));
-    AtomicInteger admitted = new AtomicInteger();
-    AtomicInteger exceeded = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    List<Future<?>> fs = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      Keygate node = t % 2 == 0 ? a : b;
-      fs.add(
-          pool.submit(
-              () -> {
-                for (int i = 0; i < 100; i++) {
-                  Outcome o = verify(node, k).outcome();
-                  assertThat(o).isIn(Outcome.VALID, Outcome.QUOTA_EXCEEDED);
-                  (o == Outcome.VALID ? admitted : exceeded).incrementAndGet();
-                }
-              }));
-    }
-    for (Future<?> f : fs) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
-    assertThat(admitted.get()).isEqualTo(n);
-    assertThat(exceeded.get()).isEqualTo(800 - n);
+    assertThat(TwoNodeLoad.outcomes(a, b, k, 100))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(Outcome.VALID, (long) n, Outcome.QUOTA_EXCEEDED, 800L - n));
     a.flushUsage();
     b.flushUsage();
     assertThat(store.findById(k.record().keyId()).orElseThrow().settings().quota().remaining())
