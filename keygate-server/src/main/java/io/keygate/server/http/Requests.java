@@ -38,12 +38,20 @@ final class Requests {
     if (raw.length == 0) {
       raw = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     } else {
-      String ct = ctx.contentType();
-      if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      // The raw header: Javalin's contentType() throws on an unknown charset parameter.
+      String ct = ctx.header("Content-Type");
+      String lower = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
+      if (!lower.startsWith("application/json")) {
         throw new ApiError(
             415,
             "unsupported_media_type",
             "send the request body as Content-Type: application/json");
+      }
+      int charset = lower.indexOf("charset=");
+      String cs = charset < 0 ? "utf-8" : lower.substring(charset + 8).strip().replace("\"", "");
+      if (!(cs.startsWith("utf-8") || cs.startsWith("utf8") || cs.startsWith("us-ascii"))) {
+        throw new ApiError(
+            415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
       }
     }
     return Json.read(raw, type);

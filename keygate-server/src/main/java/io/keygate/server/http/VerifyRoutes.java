@@ -57,10 +57,10 @@ final class VerifyRoutes {
         new VerifyRequest(
             b.key(),
             b.ip(),
-            b.requiredScopes(),
+            scopes(b.requiredScopes(), "required_scopes"),
             b.method(),
             b.path(),
-            b.requiredScopesAll(),
+            scopes(b.requiredScopesAll(), "required_scopes_all"),
             cost(b.cost()),
             b.userAgent() != null ? b.userAgent() : ctx.userAgent());
     // Brute-force counting: the end client's address when the service passes it, else the caller.
@@ -84,6 +84,15 @@ final class VerifyRoutes {
             Views.LimitView.of(v.rateLimits()),
             v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
             retryAfter > 0 ? retryAfter : null));
+  }
+
+  /** A scope list of a verify body: absent is none; a null inside it is a 400, as on create. */
+  private static List<String> scopes(List<String> scopes, String field) {
+    if (scopes != null && scopes.contains(null)) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_scopes", field + " must be an array of scope names, without null");
+    }
+    return scopes;
   }
 
   /** A request's quota cost: 1 unless given, else 1..{@link VerifyRequest#MAX_COST}. */
