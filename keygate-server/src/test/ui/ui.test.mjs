@@ -286,6 +286,10 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   await page.getByLabel('Status').selectOption('revoked');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await page.getByRole('link', { name: 'ui test key' }).first().waitFor();
+  // the unfiltered list is on screen until the filtered one replaces it: wait for the swap
+  await page
+    .waitForFunction(() => [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('revoked')), null, { timeout: 5000 })
+    .catch(() => {});
   const rows = await page.locator('tbody tr').count();
   const revoked = await page.locator('tbody tr', { hasText: 'revoked' }).count();
   assert.equal(rows, revoked, 'status filter: only revoked keys');

@@ -193,10 +193,17 @@ final class LeakReports {
           "not valid JSON"
               + (l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr())
               + ": "
-              + e.getOriginalMessage());
+              + withoutTypes(e.getOriginalMessage()));
     } catch (IOException e) {
       throw invalid("the report could not be read");
     }
+  }
+
+  /** Jackson's message without the Java types it may name ("(bound as `com.…JsonNode`)"). */
+  private static String withoutTypes(String message) {
+    return message == null
+        ? "malformed"
+        : message.replaceAll(" \\(bound as `[^`]*`\\)", "").replaceAll("`[\\w.$]+\\.[\\w$]+`", "");
   }
 
   private static String text(JsonNode o, String field) {
