@@ -53,6 +53,13 @@ class CrashSafetyIT {
   /** Changes acknowledged in a phase before the kill may come (a cold JVM starts slowly). */
   private static final int MIN_ACKS_BEFORE_KILL = 24;
 
+  /**
+   * Changes acknowledged in a phase at which the kill comes at once, however little time has
+   * passed: on a fast machine a whole phase can finish inside {@link #LOAD_MILLIS}, and the kill
+   * must still come mid-load.
+   */
+  private static final int KILL_AT_ACKS = 150;
+
   /** Keys each of the rotation and revocation phases works through (more than it gets done). */
   private static final int KEYS_PER_PHASE = 300;
 
@@ -727,8 +734,9 @@ class CrashSafetyIT {
 
   /**
    * Runs {@code job} on {@link #THREADS} threads as fast as they go; once {@link #LOAD_MILLIS} have
-   * passed and {@code progress} has reached {@link #MIN_ACKS_BEFORE_KILL}, kills the server with
-   * SIGKILL, then waits for the threads (their in-flight calls fail).
+   * passed and {@code progress} has reached {@link #MIN_ACKS_BEFORE_KILL}, or as soon as it has
+   * reached {@link #KILL_AT_ACKS}, kills the server with SIGKILL, then waits for the threads (their
+   * in-flight calls fail).
    */
   private void loadThenKill(Job job, IntSupplier progress) throws Exception {
     loadThenKill(job, progress, () -> {});
@@ -763,9 +771,10 @@ class CrashSafetyIT {
     long started = System.nanoTime();
     long cap = started + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < cap
+        && progress.getAsInt() < KILL_AT_ACKS
         && (System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(LOAD_MILLIS)
             || progress.getAsInt() < MIN_ACKS_BEFORE_KILL)) {
-      Thread.sleep(20); // let the load run (and a cold JVM warm up) before the kill
+      Thread.sleep(5); // let the load run (and a cold JVM warm up) before the kill
     }
     beforeKill.run();
     server.destroyForcibly();
