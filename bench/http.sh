@@ -2,20 +2,24 @@
 # HTTP load test with wrk (Debian package) on loopback. Starts Keygate itself (embedded SQLite,
 # or with Redis when KEYGATE_REDIS_URL is set), creates N keys, and measures at equal
 # concurrency: a trivial unauthenticated endpoint (/healthz), GET /v1/authz (valid key, valid key
-# with a rate limit it stays under, revoked key, rate-limited key) and POST /v1/verify. Prints a
-# Markdown table with ratios to /healthz and the server's CPU time per request (from
-# /proc/PID/stat around each run: steadier than requests/s on a shared machine). Every endpoint,
-# /healthz included, is driven through the same wrk Lua script with the same headers, so the
-# client costs the same per request (on a 2-core loopback box wrk shares the CPU with the server;
-# a script-less /healthz run would give the baseline a cheaper client and skew the ratios).
+# with a rate limit it stays under, revoked key, rate-limited key) and POST /v1/verify.
 #
-# Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION]
-# Defaults: -n 1000 -c 32 -t 2 -d 15s. Raw keys live only in a 0600 temp file removed at exit.
+# Method. A shared 2-core machine drifts by ±15 % from one 15-second window to the next, more
+# than the differences measured here. So the endpoints are run in interleaved rounds (R rounds of
+# D seconds each, the order rotated every round), each endpoint's ratio is taken to the /healthz
+# run of the same round, and the table gives the median over the rounds with the lowest and
+# highest ratio seen. Every endpoint, /healthz included, is driven through the same wrk Lua
+# script, whose requests are formatted once at start (wrk only picks the next one), so the client
+# costs the same per request whatever the endpoint. The last column is the server's CPU time per
+# request (/proc/PID/stat around each run).
+#
+# Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION] [-r ROUNDS]
+# Defaults: -n 1000 -c 32 -t 2 -d 10s -r 5. Raw keys live only in a 0600 temp file removed at exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-keys=1000 conns=32 threads=2 duration=15s
-while getopts "n:c:t:d:" o; do
-  case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; *) exit 2 ;; esac
+keys=1000 conns=32 threads=2 duration=10s rounds=5
+while getopts "n:c:t:d:r:" o; do
+  case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac
 done
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
 work=$(mktemp -d); chmod 700 "$work"
@@ -51,37 +55,42 @@ with open(work + "/metered.txt", "w") as f:
             "rate_limits": [{"name": "generous", "requests": 1000000000, "window": 3600}]})["api_key"] + "\n")
 PY
 cat >"$work/keys.lua" <<'LUA'
-local keys = {}
-local mode = os.getenv("BENCH_MODE")
-local token = os.getenv("BENCH_TOKEN")
-for line in io.lines(os.getenv("BENCH_KEYS")) do keys[#keys + 1] = line end
+-- Every request is formatted once, in init (after wrk has set the Host header); request() only
+-- picks the next one, so the client does the same work per request for every endpoint.
+local reqs = {}
 local i = 0
+init = function(args)
+  local mode = os.getenv("BENCH_MODE")
+  local token = os.getenv("BENCH_TOKEN")
+  for k in io.lines(os.getenv("BENCH_KEYS")) do
+    if mode == "health" then
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+    elseif mode == "verify" then
+      local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
+      reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer " .. token,
+        ["Content-Type"] = "application/json"}, body)
+    else
+      reqs[#reqs + 1] = wrk.format("GET", "/v1/authz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+    end
+  end
+end
 request = function()
   i = i + 1
-  local k = keys[(i % #keys) + 1]
-  if mode == "health" then
-    return wrk.format("GET", "/healthz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
-  end
-  if mode == "verify" then
-    local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
-    return wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer " .. token,
-      ["Content-Type"] = "application/json"}, body)
-  end
-  return wrk.format("GET", "/v1/authz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+  return reqs[(i % #reqs) + 1]
 end
 LUA
-run() { # name mode keyfile
-  local name=$1 mode=$2 file=$3 outf
-  outf="$work/wrk-$(echo "$1" | tr -c 'a-zA-Z0-9' '_').txt"
+run() { # round name mode keyfile
+  local round=$1 name=$2 mode=$3 file=$4 outf
+  outf="$work/wrk-$round-$(echo "$2" | tr -c 'a-zA-Z0-9' '_').txt"
   local cpu0 cpu1   # the server's CPU time (user + system clock ticks) around the run
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   BENCH_MODE=$mode BENCH_KEYS=$file BENCH_TOKEN=$token \
     wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/keys.lua" "$url" >"$outf"
   cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  python3 - "$name" "$outf" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY' >>"$work/rows.tsv"
+  python3 - "$round" "$name" "$outf" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY' >>"$work/rows.tsv"
 import re, sys
-name, text = sys.argv[1], open(sys.argv[2]).read()
-ticks, hz = int(sys.argv[3]), int(sys.argv[4])
+rnd, name, text = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+ticks, hz = int(sys.argv[4]), int(sys.argv[5])
 total = int(re.search(r"(\d+) requests in", text).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def pct(p):
@@ -90,32 +99,41 @@ def pct(p):
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+bad = int(non2xx.group(1)) if non2xx else 0
 cpu_us = ticks / hz * 1e6 / total
-print("\t".join([name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", non2xx.group(1) if non2xx else "0", f"{cpu_us:.1f}"]))
+print("\t".join([rnd, name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", f"{100 * bad / total:.0f}", f"{cpu_us:.1f}"]))
 PY
 }
+names=("GET /healthz (trivial)" "GET /v1/authz valid key" "GET /v1/authz valid key with a rate limit (admitted)"
+  "GET /v1/authz revoked key" "GET /v1/authz rate-limited key (denied)" "POST /v1/verify valid key")
+modes=(health authz authz authz authz verify)
+files=("$work/valid.txt" "$work/valid.txt" "$work/metered.txt" "$work/revoked.txt" "$work/limited.txt" "$work/valid.txt")
 # Warm-up (JIT, pools, caches) on every path measured below, results discarded.
 : >"$work/rows.tsv"
-run warmup health "$work/valid.txt"
-run warmup authz "$work/valid.txt"
-run warmup authz "$work/metered.txt"
-run warmup verify "$work/valid.txt"
+for e in 0 1 2 5; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done
 : >"$work/rows.tsv"
-run "GET /healthz (trivial)" health "$work/valid.txt"
-run "GET /v1/authz valid key" authz "$work/valid.txt"
-run "GET /v1/authz valid key with a rate limit (admitted)" authz "$work/metered.txt"
-run "GET /v1/authz revoked key" authz "$work/revoked.txt"
-run "GET /v1/authz rate-limited key (denied)" authz "$work/limited.txt"
-run "POST /v1/verify valid key" verify "$work/valid.txt"
+for r in $(seq 1 "$rounds"); do
+  for j in "${!names[@]}"; do   # rotate the order every round
+    e=$(( (j + r - 1) % ${#names[@]} ))
+    run "$r" "${names[$e]}" "${modes[$e]}" "${files[$e]}"
+  done
+  echo "round $r of $rounds done" >&2
+done
 mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
-echo "wrk -t$threads -c$conns -d$duration on loopback, $(nproc) cores, $(date -u +%F), $keys keys, $mode"
+echo "wrk -t$threads -c$conns -d$duration × $rounds interleaved rounds on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, $mode"
 echo
-echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx | Ratio to /healthz | Server CPU µs/request |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-python3 - "$work/rows.tsv" <<'PY'
-import sys
+echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx % | Ratio to /healthz (median) | lowest–highest | Server CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+python3 - "$work/rows.tsv" "${names[@]}" <<'PY'
+import statistics as st, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-base = float(rows[0][1])
-for name, rps, p50, p99, bad, cpu in rows:
-    print(f"| {name} | {float(rps):,.0f} | {p50} | {p99} | {bad} | {float(rps) / base:.2f}× | {cpu} |")
+names = sys.argv[2:]
+by = {(r[0], r[1]): r for r in rows}
+rounds = sorted({r[0] for r in rows})
+for name in names:
+    mine = [by[(rd, name)] for rd in rounds]
+    ratios = [float(by[(rd, name)][2]) / float(by[(rd, names[0])][2]) for rd in rounds]
+    med = lambda k: st.median(float(m[k]) for m in mine)
+    print(f"| {name} | {med(2):,.0f} | {med(3):.2f} | {med(4):.2f} | {med(5):.0f} | "
+          f"{st.median(ratios):.2f}× | {min(ratios):.2f}–{max(ratios):.2f} | {med(6):.1f} |")
 PY

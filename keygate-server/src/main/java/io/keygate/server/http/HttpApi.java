@@ -131,6 +131,11 @@ public final class HttpApi {
 
   /** Writes a JSON response. */
   static void json(Context ctx, int status, Object body) {
-    ctx.status(status).contentType("application/json").result(Json.write(body));
+    json(ctx, status, Json.write(body));
+  }
+
+  /** Writes a JSON response already serialised. */
+  static void json(Context ctx, int status, byte[] body) {
+    ctx.status(status).contentType("application/json").result(body);
   }
 }

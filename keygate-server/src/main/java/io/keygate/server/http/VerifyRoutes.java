@@ -51,8 +51,12 @@ final class VerifyRoutes {
   }
 
   private void verify(Context ctx) {
-    auth.require(ctx, AdminScopes.VERIFY);
-    Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
+    String caller = auth.require(ctx, AdminScopes.VERIFY).sourceIp();
+    byte[] raw = Requests.jsonBody(ctx);
+    Bodies.VerifyBody b = VerifyJson.readBody(raw);
+    if (b == null) { // not the plain shape: the mapper binds it or names the error
+      b = Json.read(raw, Bodies.VerifyBody.class);
+    }
     VerifyRequest req =
         new VerifyRequest(
             b.key(),
@@ -64,26 +68,27 @@ final class VerifyRoutes {
             cost(b.cost()),
             b.userAgent() != null ? b.userAgent() : ctx.userAgent());
     // Brute-force counting: the end client's address when the service passes it, else the caller.
-    Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : clientIp.of(ctx));
+    Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : caller);
     ApiKeyRecord k = v.key();
     boolean showKey = k != null;
     long retryAfter = v instanceof Verification.Rejected r ? r.retryAfterSeconds() : 0;
     HttpApi.json(
         ctx,
         200,
-        new Views.VerifyResult(
-            v.valid(),
-            v.outcome().code(),
-            v instanceof Verification.Rejected r ? r.message() : null,
-            showKey ? k.keyId() : null,
-            showKey ? k.ownerId() : null,
-            showKey ? k.type() : null,
-            showKey ? k.settings().scopes() : null,
-            showKey ? k.expiresAt() : null,
-            v.valid() ? k.settings().meta() : null,
-            Views.LimitView.of(v.rateLimits()),
-            v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
-            retryAfter > 0 ? retryAfter : null));
+        VerifyJson.write(
+            new Views.VerifyResult(
+                v.valid(),
+                v.outcome().code(),
+                v instanceof Verification.Rejected r ? r.message() : null,
+                showKey ? k.keyId() : null,
+                showKey ? k.ownerId() : null,
+                showKey ? k.type() : null,
+                showKey ? k.settings().scopes() : null,
+                showKey ? k.expiresAt() : null,
+                v.valid() ? k.settings().meta() : null,
+                Views.LimitView.of(v.rateLimits()),
+                v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
+                retryAfter > 0 ? retryAfter : null)));
   }
 
   /** A scope list of a verify body: absent is none; a null inside it is a 400, as on create. */

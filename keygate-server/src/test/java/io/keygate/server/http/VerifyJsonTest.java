@@ -1,0 +1,261 @@
+package io.keygate.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.keygate.core.KeygateException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * {@link VerifyJson} is an exact stand-in for the mapper ({@link Json}) on {@code /v1/verify}:
+ * written answers are byte for byte what the mapper writes; a body read on the fast path is what
+ * the mapper binds, and a body it declines is left to the mapper (so errors stay the mapper's).
+ * Plain bodies must take the fast path, or the route would quietly lose its speed. Tries: {@code
+ * jqwik.tries.default}.
+ */
+class VerifyJsonTest {
+  private static final List<String> FIELDS =
+      List.of(
+          "key",
+          "required_scopes",
+          "required_scopes_all",
+          "ip",
+          "method",
+          "path",
+          "cost",
+          "user_agent");
+
+  // ---- answers ----
+
+  @Provide
+  Arbitrary<String> texts() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().all().ofMaxLength(30),
+        Arbitraries.strings().alpha().numeric().withChars('_', '-', '"', '\\', '/').ofMaxLength(40),
+        Arbitraries.just(null));
+  }
+
+  @Provide
+  Arbitrary<Instant> instants() {
+    return Arbitraries.oneOf(
+        Arbitraries.longs()
+            .between(-62_000_000_000L, 250_000_000_000L)
+            .flatMap(
+                s ->
+                    Arbitraries.of(0, 1_000_000, 123_000_000, 1, 999_999_999)
+                        .map(n -> Instant.ofEpochSecond(s, n))),
+        Arbitraries.just(null));
+  }
+
+  @Provide
+  Arbitrary<Object> metaValues() {
+    Arbitrary<Object> leaf =
+        Arbitraries.oneOf(
+            Arbitraries.strings().all().ofMaxLength(10).map(s -> (Object) s),
+            Arbitraries.longs().map(l -> (Object) l),
+            Arbitraries.integers().map(i -> (Object) i),
+            Arbitraries.doubles().map(d -> (Object) d),
+            Arbitraries.of(true, false).map(b -> (Object) b),
+            Arbitraries.just(null));
+    return Arbitraries.oneOf(
+        leaf,
+        leaf.list().ofMaxSize(3).map(l -> (Object) l),
+        Arbitraries.maps(Arbitraries.strings().ofMaxLength(5), leaf)
+            .ofMaxSize(3)
+            .map(m -> (Object) new LinkedHashMap<>(m)));
+  }
+
+  @Provide
+  Arbitrary<Views.VerifyResult> results() {
+    Arbitrary<List<String>> scopes =
+        Arbitraries.oneOf(
+            Arbitraries.strings().all().ofMaxLength(12).list().ofMaxSize(4),
+            Arbitraries.just(null));
+    Arbitrary<Map<String, Object>> meta =
+        Arbitraries.oneOf(
+            Arbitraries.maps(Arbitraries.strings().all().ofMaxLength(8), metaValues())
+                .ofMaxSize(4)
+                .map(m -> (Map<String, Object>) new LinkedHashMap<>(m)),
+            Arbitraries.just(Map.of()),
+            Arbitraries.just(null));
+    Arbitrary<List<Views.LimitView>> limits =
+        Arbitraries.oneOf(
+            Combinators.combine(
+                    texts(), Arbitraries.longs(), Arbitraries.longs(), Arbitraries.longs())
+                .as(Views.LimitView::new)
+                .list()
+                .ofMinSize(1)
+                .ofMaxSize(3),
+            Arbitraries.just(null));
+    Arbitrary<Views.QuotaRemaining> quota =
+        Arbitraries.oneOf(
+            Arbitraries.longs().map(Views.QuotaRemaining::new), Arbitraries.just(null));
+    Arbitrary<Long> retry = Arbitraries.oneOf(Arbitraries.longs(), Arbitraries.just(null));
+    return Combinators.combine(
+            Combinators.combine(Arbitraries.of(true, false), texts(), texts(), texts(), texts())
+                .as((a, b, c, d, e) -> java.util.Arrays.<Object>asList(a, b, c, d, e)),
+            texts(),
+            scopes,
+            instants(),
+            meta,
+            limits,
+            quota,
+            retry)
+        .as(
+            (head, type, sc, exp, m, l, q, r) ->
+                new Views.VerifyResult(
+                    (Boolean) head.get(0),
+                    (String) head.get(1),
+                    (String) head.get(2),
+                    (String) head.get(3),
+                    (String) head.get(4),
+                    type,
+                    sc,
+                    exp,
+                    m,
+                    l,
+                    q,
+                    r));
+  }
+
+  @Property
+  void write_givesTheMappersBytes(@ForAll("results") Views.VerifyResult r) {
+    assertThat(new String(VerifyJson.write(r), StandardCharsets.UTF_8))
+        .isEqualTo(new String(Json.write(r), StandardCharsets.UTF_8));
+  }
+
+  // ---- request bodies ----
+
+  @Provide
+  Arbitrary<String> values() {
+    Arbitrary<String> str =
+        Arbitraries.strings()
+            .all()
+            .ofMaxLength(20)
+            .map(
+                s ->
+                    "\""
+                        + s.replace("\\", "\\\\")
+                            .replace("\"", "\\\"")
+                            .replaceAll("[\\x00-\\x1f]", "\\\\u0041")
+                        + "\"");
+    Arbitrary<String> arrays =
+        Arbitraries.oneOf(str, Arbitraries.of("null", "1", "true", "{}"))
+            .list()
+            .ofMaxSize(3)
+            .map(l -> "[" + String.join(",", l) + "]");
+    return Arbitraries.oneOf(
+        str,
+        arrays,
+        Arbitraries.longs().map(String::valueOf),
+        Arbitraries.of(
+            "null",
+            "true",
+            "false",
+            "1.5",
+            "1e3",
+            "99999999999999999999",
+            "-0",
+            "{}",
+            "{\"a\":1}",
+            "[[]]",
+            "\"\\u0073k_test\""));
+  }
+
+  @Provide
+  Arbitrary<String> bodies() {
+    Arbitrary<String> name =
+        Arbitraries.oneOf(
+            Arbitraries.of(FIELDS),
+            Arbitraries.of("Key", "scopes", "requiredScopes", "", "key "),
+            Arbitraries.strings().alpha().ofMaxLength(6));
+    Arbitrary<String> member =
+        Combinators.combine(name, values()).as((n, v) -> "\"" + n + "\":" + v);
+    Arbitrary<String> object = member.list().ofMaxSize(6).map(l -> "{" + String.join(",", l) + "}");
+    Arbitrary<String> trailing = Arbitraries.of("", "", "", " ", "\n", " {}", "x", "]", ",");
+    Arbitrary<String> root =
+        Arbitraries.oneOf(
+            object, object, object, Arbitraries.of("null", "[]", "\"x\"", "1", "{", "", "{]"));
+    return Combinators.combine(root, trailing).as((o, t) -> o + t);
+  }
+
+  @Property
+  void readBody_isTheMappersValueOrDeclines(@ForAll("bodies") String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Bodies.VerifyBody fast = VerifyJson.readBody(bytes);
+    Object mapper;
+    try {
+      mapper = Json.read(bytes, Bodies.VerifyBody.class);
+    } catch (KeygateException.InvalidRequest e) {
+      mapper = e;
+    }
+    if (fast != null) {
+      assertThat(mapper).as(body).isEqualTo(fast);
+    }
+  }
+
+  @Provide
+  Arbitrary<String> plainBodies() {
+    Arbitrary<String> str =
+        Arbitraries.strings().alpha().numeric().withChars('_', '/', '.', ' ').ofMaxLength(40);
+    Arbitrary<String> quoted = str.map(s -> "\"" + s + "\"");
+    Arbitrary<String> scopes =
+        str.list().ofMaxSize(3).map(l -> "[\"" + String.join("\",\"", l) + "\"]");
+    return Arbitraries.subsetOf(FIELDS)
+        .flatMap(
+            fields -> {
+              List<Arbitrary<String>> parts = new ArrayList<>();
+              for (String f : fields) {
+                Arbitrary<String> v =
+                    switch (f) {
+                      case "cost" -> Arbitraries.longs().map(String::valueOf);
+                      case "required_scopes", "required_scopes_all" -> scopes;
+                      default -> quoted;
+                    };
+                parts.add(
+                    Arbitraries.oneOf(v, Arbitraries.just("null")).map(x -> "\"" + f + "\": " + x));
+              }
+              return Combinators.combine(parts).as(l -> "{" + String.join(", ", l) + "}");
+            });
+  }
+
+  @Property
+  void readBody_takesPlainBodiesOnTheFastPath(@ForAll("plainBodies") String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Bodies.VerifyBody fast = VerifyJson.readBody(bytes);
+    assertThat(fast).as(body).isNotNull();
+    assertThat(fast).isEqualTo(Json.read(bytes, Bodies.VerifyBody.class));
+  }
+
+  @Example
+  void readBody_leavesEveryRejectionToTheMapper() {
+    for (String body :
+        List.of(
+            "{\"key\":\"a\",\"key\":\"b\"}",
+            "{\"key\":1}",
+            "{\"cost\":\"5\"}",
+            "{\"cost\":1.0}",
+            "{\"required_scopes\":[null]}",
+            "{\"required_scopes\":\"read\"}",
+            "{\"nope\":true}",
+            "{} {}",
+            "null")) {
+      assertThat(VerifyJson.readBody(body.getBytes(StandardCharsets.UTF_8))).as(body).isNull();
+    }
+    Throwable e =
+        catchThrowable(() -> Json.read("{\"nope\":1}".getBytes(), Bodies.VerifyBody.class));
+    assertThat(e).hasMessage("unknown field 'nope'");
+  }
+}
