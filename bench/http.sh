@@ -65,6 +65,10 @@ init = function(args)
   for k in io.lines(os.getenv("BENCH_KEYS")) do
     if mode == "health" then
       reqs[#reqs + 1] = wrk.format("GET", "/healthz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+    elseif mode == "health-verify-shaped" then
+      local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", {["Authorization"] = "Bearer " .. token,
+        ["Content-Type"] = "application/json"}, body)
     elseif mode == "verify" then
       local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
       reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer " .. token,

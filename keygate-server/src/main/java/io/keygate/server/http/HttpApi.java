@@ -126,7 +126,8 @@ public final class HttpApi {
   }
 
   private static void error(Context ctx, int status, String code, String message) {
-    json(ctx, status, new Views.ErrorBody(code.toLowerCase(Locale.ROOT), message));
+    json(
+        ctx, status, VerifyJson.write(new Views.ErrorBody(code.toLowerCase(Locale.ROOT), message)));
   }
 
   /** Writes a JSON response. */

@@ -7,14 +7,17 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Streaming JSON for the two bodies of {@code POST /v1/verify}, the hottest route: the request is
- * read and the answer written token by token instead of through data binding, which costs several
- * microseconds a call (creator buffering, serializer lookups).
+ * Streaming JSON for the bodies of the verification routes, the hottest ones: the {@code POST
+ * /v1/verify} request and answer, the {@code /v1/authz} answer and the error body (every refusal
+ * carries one). They are read and written token by token instead of through data binding, which
+ * costs microseconds a call (creator buffering, serializer lookups, {@code DateTimeFormatter}).
  *
  * <p><b>Contract.</b> Both paths are exact stand-ins for {@link Json}, proven by {@code
  * VerifyJsonTest} against the mapper on generated inputs:
@@ -172,7 +175,7 @@ final class VerifyJson {
         g.writeEndArray();
       }
       Instant expires = r.expiresAt();
-      g.writeStringField("expires_at", expires == null ? null : expires.toString());
+      g.writeStringField("expires_at", expires == null ? null : isoInstant(expires));
       Map<String, Object> meta = r.meta();
       g.writeFieldName("meta");
       if (meta == null) {
@@ -208,5 +211,74 @@ final class VerifyJson {
       throw new IllegalStateException("cannot write a verify answer", e);
     }
     return out.toByteArray();
+  }
+
+  /** The {@code /v1/authz} answer's bytes, exactly as {@link Json#write} gives them. */
+  static byte[] write(Views.AuthzOk r) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeBooleanField("valid", r.valid());
+      g.writeStringField("code", r.code());
+      g.writeStringField("key_id", r.keyId());
+      g.writeStringField("owner_id", r.ownerId());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write an authz answer", e);
+    }
+    return out.toByteArray();
+  }
+
+  /** An error body's bytes, exactly as {@link Json#write} gives them. */
+  static byte[] write(Views.ErrorBody r) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("error", r.error());
+      g.writeStringField("message", r.message());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write an error body", e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * {@link Instant#toString()} (ISO-8601, fraction in groups of three digits) without {@code
+   * DateTimeFormatter}, for the years 0000–9999; other instants go to {@code toString}.
+   */
+  static String isoInstant(Instant t) {
+    long s = t.getEpochSecond();
+    if (s < -62_167_219_200L || s >= 253_402_300_800L) { // before 0000-01-01 or from 10000-01-01
+      return t.toString();
+    }
+    int nano = t.getNano();
+    LocalDateTime d = LocalDateTime.ofEpochSecond(s, nano, ZoneOffset.UTC);
+    StringBuilder b = new StringBuilder(30);
+    digits(b, d.getYear(), 4).append('-');
+    digits(b, d.getMonthValue(), 2).append('-');
+    digits(b, d.getDayOfMonth(), 2).append('T');
+    digits(b, d.getHour(), 2).append(':');
+    digits(b, d.getMinute(), 2).append(':');
+    digits(b, d.getSecond(), 2);
+    if (nano != 0) {
+      b.append('.');
+      if (nano % 1_000_000 == 0) {
+        digits(b, nano / 1_000_000, 3);
+      } else if (nano % 1_000 == 0) {
+        digits(b, nano / 1_000, 6);
+      } else {
+        digits(b, nano, 9);
+      }
+    }
+    return b.append('Z').toString();
+  }
+
+  private static StringBuilder digits(StringBuilder b, int v, int width) {
+    String n = Integer.toString(v);
+    for (int i = n.length(); i < width; i++) {
+      b.append('0');
+    }
+    return b.append(n);
   }
 }

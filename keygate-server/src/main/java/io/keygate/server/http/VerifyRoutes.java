@@ -193,7 +193,10 @@ final class VerifyRoutes {
       }
       ctx.header("X-Keygate-Key-Type", k.type());
       ctx.header("X-Keygate-Scopes", String.join(",", k.settings().scopes()));
-      HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
+      HttpApi.json(
+          ctx,
+          200,
+          VerifyJson.write(new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId())));
       return;
     }
     Verification.Rejected r = (Verification.Rejected) v;
@@ -209,7 +212,8 @@ final class VerifyRoutes {
       ctx.header("Retry-After", Long.toString(r.retryAfterSeconds()));
     }
     ctx.header("X-Keygate-Error", r.outcome().code());
-    HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
+    HttpApi.json(
+        ctx, status, VerifyJson.write(new Views.ErrorBody(r.outcome().code(), r.message())));
   }
 
   /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */

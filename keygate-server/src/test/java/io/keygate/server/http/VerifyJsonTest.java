@@ -51,7 +51,7 @@ class VerifyJsonTest {
   Arbitrary<Instant> instants() {
     return Arbitraries.oneOf(
         Arbitraries.longs()
-            .between(-62_000_000_000L, 250_000_000_000L)
+            .between(-100_000_000_000L, 300_000_000_000L)
             .flatMap(
                 s ->
                     Arbitraries.of(0, 1_000_000, 123_000_000, 1, 999_999_999)
@@ -134,6 +134,42 @@ class VerifyJsonTest {
   void write_givesTheMappersBytes(@ForAll("results") Views.VerifyResult r) {
     assertThat(new String(VerifyJson.write(r), StandardCharsets.UTF_8))
         .isEqualTo(new String(Json.write(r), StandardCharsets.UTF_8));
+  }
+
+  @Property
+  void isoInstant_isToString(@ForAll("instants") Instant t) {
+    if (t != null) {
+      assertThat(VerifyJson.isoInstant(t)).isEqualTo(t.toString());
+    }
+  }
+
+  @Example
+  void isoInstant_atTheEdgesOfFourDigitYears() {
+    for (Instant t :
+        List.of(
+            Instant.parse("0000-01-01T00:00:00Z"),
+            Instant.parse("0000-01-01T00:00:00Z").minusNanos(1),
+            Instant.parse("9999-12-31T23:59:59.999999999Z"),
+            Instant.parse("9999-12-31T23:59:59.999999999Z").plusNanos(1),
+            Instant.EPOCH,
+            Instant.parse("2027-11-28T09:57:10.460Z"),
+            Instant.parse("2027-11-28T09:57:10.000460Z"))) {
+      assertThat(VerifyJson.isoInstant(t)).isEqualTo(t.toString());
+    }
+  }
+
+  @Property
+  void writeAuthzAndErrorBodies_giveTheMappersBytes(
+      @ForAll boolean valid,
+      @ForAll("texts") String a,
+      @ForAll("texts") String b,
+      @ForAll("texts") String c) {
+    Views.AuthzOk ok = new Views.AuthzOk(valid, a, b, c);
+    assertThat(new String(VerifyJson.write(ok), StandardCharsets.UTF_8))
+        .isEqualTo(new String(Json.write(ok), StandardCharsets.UTF_8));
+    Views.ErrorBody err = new Views.ErrorBody(a, b);
+    assertThat(new String(VerifyJson.write(err), StandardCharsets.UTF_8))
+        .isEqualTo(new String(Json.write(err), StandardCharsets.UTF_8));
   }
 
   // ---- request bodies ----
