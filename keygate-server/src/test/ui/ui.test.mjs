@@ -117,7 +117,10 @@ async function readKeyOnce(page, shotName) {
   await axe(page, `${shotName} dialog`);
   await page.evaluate(() => document.body.classList.remove('mask-secrets'));
   await dlg.getByRole('button', { name: /I have stored it/ }).click();
-  await dlg.waitFor({ state: 'detached' });
+  // A closed <dialog> stops matching getByRole at once, but the UI clears the key in the dialog's
+  // 'close' event, a task later: wait for the element itself to leave the DOM.
+  await page.locator('#one-time-key').waitFor({ state: 'detached' });
+  await page.locator('dialog').waitFor({ state: 'detached' });
   const html = await page.evaluate(() => document.documentElement.outerHTML
     + JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + window.location.href);
   assert.ok(!html.includes(key), 'after closing, the key is nowhere in the DOM, storage or URL');
