@@ -65,18 +65,17 @@ init = function(args)
   local mode = os.getenv("BENCH_MODE")
   local token = os.getenv("BENCH_TOKEN")
   for k in io.lines(os.getenv("BENCH_KEYS")) do
+    local gateway = {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"}
+    local service = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+    local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
     if mode == "health" then
-      reqs[#reqs + 1] = wrk.format("GET", "/healthz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", gateway)
     elseif mode == "health-verify-shaped" then
-      local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
-      reqs[#reqs + 1] = wrk.format("GET", "/healthz", {["Authorization"] = "Bearer " .. token,
-        ["Content-Type"] = "application/json"}, body)
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", service, body)
     elseif mode == "verify" then
-      local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
-      reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer " .. token,
-        ["Content-Type"] = "application/json"}, body)
+      reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", service, body)
     else
-      reqs[#reqs + 1] = wrk.format("GET", "/v1/authz", {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"})
+      reqs[#reqs + 1] = wrk.format("GET", "/v1/authz", gateway)
     end
   end
 end

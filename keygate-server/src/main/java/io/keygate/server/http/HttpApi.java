@@ -126,17 +126,11 @@ public final class HttpApi {
   }
 
   private static void error(Context ctx, int status, String code, String message) {
-    json(
-        ctx, status, VerifyJson.write(new Views.ErrorBody(code.toLowerCase(Locale.ROOT), message)));
+    json(ctx, status, new Views.ErrorBody(code.toLowerCase(Locale.ROOT), message));
   }
 
   /** Writes a JSON response. */
   static void json(Context ctx, int status, Object body) {
-    json(ctx, status, Json.write(body));
-  }
-
-  /** Writes a JSON response already serialised. */
-  static void json(Context ctx, int status, byte[] body) {
-    ctx.status(status).contentType("application/json").result(body);
+    ctx.status(status).contentType("application/json").result(Json.write(body));
   }
 }

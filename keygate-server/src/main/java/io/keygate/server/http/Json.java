@@ -69,8 +69,17 @@ public final class Json {
     return m;
   }
 
-  /** Parses a request body into {@code type}, turning every failure into a 400 with a reason. */
+  /**
+   * Parses a request body into {@code type}, turning every failure into a 400 with a reason (a
+   * plain {@code /v1/verify} body is streamed, see {@link VerifyJson}).
+   */
   public static <T> T read(byte[] body, Class<T> type) {
+    if (type == Bodies.VerifyBody.class) { // the hot route's body: streamed when plain
+      Bodies.VerifyBody fast = VerifyJson.readBody(body);
+      if (fast != null) {
+        return type.cast(fast);
+      }
+    }
     try {
       T v = READERS.get(type).readValue(body);
       if (v == null) {
@@ -133,8 +142,14 @@ public final class Json {
     return "";
   }
 
-  /** Serialises a response body. */
+  /**
+   * Serialises a response body (the verification routes' bodies streamed, see {@link VerifyJson}).
+   */
   public static byte[] write(Object value) {
+    byte[] fast = VerifyJson.write(value);
+    if (fast != null) {
+      return fast;
+    }
     try {
       return value == null
           ? MAPPER.writeValueAsBytes(null)

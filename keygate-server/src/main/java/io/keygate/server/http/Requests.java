@@ -12,8 +12,6 @@ final class Requests {
    */
   static final int SMALL_BODY = 1024;
 
-  private static final byte[] EMPTY_OBJECT = {'{', '}'};
-
   private Requests() {}
 
   /**
@@ -36,32 +34,27 @@ final class Requests {
    * be sent as {@code application/json}.
    */
   static <T> T body(Context ctx, Class<T> type) {
-    return Json.read(jsonBody(ctx), type);
-  }
-
-  /**
-   * The bytes of a JSON body, not yet parsed: an empty body is {@code {}}; a non-empty one must be
-   * sent as {@code application/json} in UTF-8 (else a 415).
-   */
-  static byte[] jsonBody(Context ctx) {
     byte[] raw = raw(ctx);
     if (raw.length == 0) {
-      return EMPTY_OBJECT.clone();
+      raw = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    } else {
+      // The raw header: Javalin's contentType() throws on an unknown charset parameter.
+      String ct = ctx.header("Content-Type");
+      String lower = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
+      if (!lower.startsWith("application/json")) {
+        throw new ApiError(
+            415,
+            "unsupported_media_type",
+            "send the request body as Content-Type: application/json");
+      }
+      int charset = lower.indexOf("charset=");
+      String cs = charset < 0 ? "utf-8" : lower.substring(charset + 8).strip().replace("\"", "");
+      if (!(cs.startsWith("utf-8") || cs.startsWith("utf8") || cs.startsWith("us-ascii"))) {
+        throw new ApiError(
+            415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
+      }
     }
-    // The raw header: Javalin's contentType() throws on an unknown charset parameter.
-    String ct = ctx.header("Content-Type");
-    String lower = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
-    if (!lower.startsWith("application/json")) {
-      throw new ApiError(
-          415, "unsupported_media_type", "send the request body as Content-Type: application/json");
-    }
-    int charset = lower.indexOf("charset=");
-    String cs = charset < 0 ? "utf-8" : lower.substring(charset + 8).strip().replace("\"", "");
-    if (!(cs.startsWith("utf-8") || cs.startsWith("utf8") || cs.startsWith("us-ascii"))) {
-      throw new ApiError(
-          415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
-    }
-    return raw;
+    return Json.read(raw, type);
   }
 
   /** An integer query parameter within bounds, or its default. */

@@ -18,18 +18,19 @@ import java.util.Map;
  * /v1/verify} request and answer, the {@code /v1/authz} answer and the error body (every refusal
  * carries one). They are read and written token by token instead of through data binding, which
  * costs microseconds a call (creator buffering, serializer lookups, {@code DateTimeFormatter}).
+ * {@link Json#read} and {@link Json#write} hand these types here first, so routes need not know.
  *
- * <p><b>Contract.</b> Both paths are exact stand-ins for {@link Json}, proven by {@code
- * VerifyJsonTest} against the mapper on generated inputs:
+ * <p><b>Contract.</b> Both paths are exact stand-ins for the mapper, proven by {@code
+ * VerifyJsonTest} on generated inputs:
  *
  * <ul>
  *   <li>{@link #readBody} accepts only the plain shape (an object of known fields with the expected
- *       token types, each field at most once, nothing after it) and returns what {@link Json#read}
- *       would; anything else, valid or not, returns {@code null}, and the caller hands the bytes to
- *       {@link Json#read}, so error codes and messages stay the mapper's.
- *   <li>{@link #write} produces the bytes {@link Json#write} produces for the same value (field
- *       order, nulls, escaping, ISO-8601 instants); a non-empty {@code meta} map is written by the
- *       mapper itself.
+ *       token types, each field at most once, nothing after it) and returns what the mapper binds;
+ *       anything else, valid or not, returns {@code null}, and {@link Json#read} hands the bytes to
+ *       the mapper, so error codes and messages stay the mapper's.
+ *   <li>{@link #write} produces the bytes the mapper produces for the same value (field order,
+ *       nulls, escaping, ISO-8601 instants); a non-empty {@code meta} map is written by the mapper
+ *       itself.
  * </ul>
  */
 final class VerifyJson {
@@ -37,7 +38,7 @@ final class VerifyJson {
 
   private VerifyJson() {}
 
-  /** The body as {@link Json#read} would bind it, or {@code null} to let {@link Json} decide. */
+  /** The body as the mapper would bind it, or {@code null} to let the mapper decide. */
   static Bodies.VerifyBody readBody(byte[] raw) {
     try (JsonParser p = FACTORY.createParser(raw)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -153,94 +154,105 @@ final class VerifyJson {
     throw NotPlain.INSTANCE;
   }
 
-  /** The answer's bytes, exactly as {@link Json#write} gives them. */
-  static byte[] write(Views.VerifyResult r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+  /**
+   * The bytes of {@code value} when it is one of the bodies written here ({@link
+   * Views.VerifyResult}, {@link Views.AuthzOk}, {@link Views.ErrorBody}), else {@code null}.
+   */
+  static byte[] write(Object value) {
+    if (value instanceof Views.VerifyResult r) {
+      return write(256, g -> verifyResult(g, r));
+    }
+    if (value instanceof Views.AuthzOk r) {
+      return write(128, g -> authzOk(g, r));
+    }
+    if (value instanceof Views.ErrorBody r) {
+      return write(128, g -> errorBody(g, r));
+    }
+    return null;
+  }
+
+  /** Writes one body's tokens. */
+  private interface Body {
+    void writeTo(JsonGenerator g) throws IOException;
+  }
+
+  private static byte[] write(int sizeHint, Body body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeBooleanField("valid", r.valid());
-      g.writeStringField("code", r.code());
-      g.writeStringField("message", r.message());
-      g.writeStringField("key_id", r.keyId());
-      g.writeStringField("owner_id", r.ownerId());
-      g.writeStringField("type", r.type());
-      g.writeFieldName("scopes");
-      if (r.scopes() == null) {
-        g.writeNull();
-      } else {
-        g.writeStartArray();
-        for (String s : r.scopes()) {
-          g.writeString(s);
-        }
-        g.writeEndArray();
+      body.writeTo(g);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write a response body", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void verifyResult(JsonGenerator g, Views.VerifyResult r) throws IOException {
+    g.writeStartObject();
+    g.writeBooleanField("valid", r.valid());
+    g.writeStringField("code", r.code());
+    g.writeStringField("message", r.message());
+    g.writeStringField("key_id", r.keyId());
+    g.writeStringField("owner_id", r.ownerId());
+    g.writeStringField("type", r.type());
+    g.writeFieldName("scopes");
+    if (r.scopes() == null) {
+      g.writeNull();
+    } else {
+      g.writeStartArray();
+      for (String s : r.scopes()) {
+        g.writeString(s);
       }
-      Instant expires = r.expiresAt();
-      g.writeStringField("expires_at", expires == null ? null : isoInstant(expires));
-      Map<String, Object> meta = r.meta();
-      g.writeFieldName("meta");
-      if (meta == null) {
-        g.writeNull();
-      } else if (meta.isEmpty()) {
+      g.writeEndArray();
+    }
+    Instant expires = r.expiresAt();
+    g.writeStringField("expires_at", expires == null ? null : isoInstant(expires));
+    Map<String, Object> meta = r.meta();
+    g.writeFieldName("meta");
+    if (meta == null) {
+      g.writeNull();
+    } else if (meta.isEmpty()) {
+      g.writeStartObject();
+      g.writeEndObject();
+    } else {
+      g.writeObject(meta); // arbitrary JSON: the mapper's own serializers
+    }
+    if (r.rateLimits() != null) {
+      g.writeArrayFieldStart("rate_limits");
+      for (Views.LimitView l : r.rateLimits()) {
         g.writeStartObject();
-        g.writeEndObject();
-      } else {
-        g.writeObject(meta); // arbitrary JSON: the mapper's own serializers
-      }
-      if (r.rateLimits() != null) {
-        g.writeArrayFieldStart("rate_limits");
-        for (Views.LimitView l : r.rateLimits()) {
-          g.writeStartObject();
-          g.writeStringField("name", l.name());
-          g.writeNumberField("limit", l.limit());
-          g.writeNumberField("remaining", l.remaining());
-          g.writeNumberField("reset", l.reset());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
-      if (r.quota() != null) {
-        g.writeObjectFieldStart("quota");
-        g.writeNumberField("remaining", r.quota().remaining());
+        g.writeStringField("name", l.name());
+        g.writeNumberField("limit", l.limit());
+        g.writeNumberField("remaining", l.remaining());
+        g.writeNumberField("reset", l.reset());
         g.writeEndObject();
       }
-      if (r.retryAfter() != null) {
-        g.writeNumberField("retry_after", r.retryAfter());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write a verify answer", e);
+      g.writeEndArray();
     }
-    return out.toByteArray();
+    if (r.quota() != null) {
+      g.writeObjectFieldStart("quota");
+      g.writeNumberField("remaining", r.quota().remaining());
+      g.writeEndObject();
+    }
+    if (r.retryAfter() != null) {
+      g.writeNumberField("retry_after", r.retryAfter());
+    }
+    g.writeEndObject();
   }
 
-  /** The {@code /v1/authz} answer's bytes, exactly as {@link Json#write} gives them. */
-  static byte[] write(Views.AuthzOk r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeBooleanField("valid", r.valid());
-      g.writeStringField("code", r.code());
-      g.writeStringField("key_id", r.keyId());
-      g.writeStringField("owner_id", r.ownerId());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write an authz answer", e);
-    }
-    return out.toByteArray();
+  private static void authzOk(JsonGenerator g, Views.AuthzOk r) throws IOException {
+    g.writeStartObject();
+    g.writeBooleanField("valid", r.valid());
+    g.writeStringField("code", r.code());
+    g.writeStringField("key_id", r.keyId());
+    g.writeStringField("owner_id", r.ownerId());
+    g.writeEndObject();
   }
 
-  /** An error body's bytes, exactly as {@link Json#write} gives them. */
-  static byte[] write(Views.ErrorBody r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("error", r.error());
-      g.writeStringField("message", r.message());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write an error body", e);
-    }
-    return out.toByteArray();
+  private static void errorBody(JsonGenerator g, Views.ErrorBody r) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("error", r.error());
+    g.writeStringField("message", r.message());
+    g.writeEndObject();
   }
 
   /**

@@ -52,11 +52,7 @@ final class VerifyRoutes {
 
   private void verify(Context ctx) {
     String caller = auth.require(ctx, AdminScopes.VERIFY).sourceIp();
-    byte[] raw = Requests.jsonBody(ctx);
-    Bodies.VerifyBody b = VerifyJson.readBody(raw);
-    if (b == null) { // not the plain shape: the mapper binds it or names the error
-      b = Json.read(raw, Bodies.VerifyBody.class);
-    }
+    Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
     VerifyRequest req =
         new VerifyRequest(
             b.key(),
@@ -75,20 +71,19 @@ final class VerifyRoutes {
     HttpApi.json(
         ctx,
         200,
-        VerifyJson.write(
-            new Views.VerifyResult(
-                v.valid(),
-                v.outcome().code(),
-                v instanceof Verification.Rejected r ? r.message() : null,
-                showKey ? k.keyId() : null,
-                showKey ? k.ownerId() : null,
-                showKey ? k.type() : null,
-                showKey ? k.settings().scopes() : null,
-                showKey ? k.expiresAt() : null,
-                v.valid() ? k.settings().meta() : null,
-                Views.LimitView.of(v.rateLimits()),
-                v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
-                retryAfter > 0 ? retryAfter : null)));
+        new Views.VerifyResult(
+            v.valid(),
+            v.outcome().code(),
+            v instanceof Verification.Rejected r ? r.message() : null,
+            showKey ? k.keyId() : null,
+            showKey ? k.ownerId() : null,
+            showKey ? k.type() : null,
+            showKey ? k.settings().scopes() : null,
+            showKey ? k.expiresAt() : null,
+            v.valid() ? k.settings().meta() : null,
+            Views.LimitView.of(v.rateLimits()),
+            v.quotaRemaining() == null ? null : new Views.QuotaRemaining(v.quotaRemaining()),
+            retryAfter > 0 ? retryAfter : null));
   }
 
   /** A scope list of a verify body: absent is none; a null inside it is a 400, as on create. */
@@ -193,10 +188,7 @@ final class VerifyRoutes {
       }
       ctx.header("X-Keygate-Key-Type", k.type());
       ctx.header("X-Keygate-Scopes", String.join(",", k.settings().scopes()));
-      HttpApi.json(
-          ctx,
-          200,
-          VerifyJson.write(new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId())));
+      HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
       return;
     }
     Verification.Rejected r = (Verification.Rejected) v;
@@ -212,8 +204,7 @@ final class VerifyRoutes {
       ctx.header("Retry-After", Long.toString(r.retryAfterSeconds()));
     }
     ctx.header("X-Keygate-Error", r.outcome().code());
-    HttpApi.json(
-        ctx, status, VerifyJson.write(new Views.ErrorBody(r.outcome().code(), r.message())));
+    HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
   }
 
   /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */
