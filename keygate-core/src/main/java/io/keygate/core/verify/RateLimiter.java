@@ -81,6 +81,9 @@ public final class RateLimiter implements RateLimitBackend {
         Caffeine.newBuilder()
             .maximumSize(maxKeys)
             .ticker(meter::currentTimeNanos)
+            // Upkeep (expiry reordering, eviction) on the calling thread: handing it to the common
+            // pool woke a pool thread every few reads, which cost more than the upkeep itself.
+            .executor(Runnable::run)
             .expireAfter(
                 new Expiry<String, Limiter>() {
                   @Override
