@@ -4,22 +4,25 @@
 # concurrency: a trivial unauthenticated endpoint (/healthz), GET /v1/authz (valid key, valid key
 # with a rate limit it stays under, revoked key, rate-limited key) and POST /v1/verify.
 #
-# Method. A shared 2-core machine drifts by ±15 % from one 15-second window to the next, more
-# than the differences measured here. So the endpoints are run in interleaved rounds (R rounds of
-# D seconds each, the order rotated every round), each endpoint's ratio is taken to the /healthz
-# run of the same round, and the table gives the median over the rounds with the lowest and
-# highest ratio seen. Every endpoint, /healthz included, is driven through the same wrk Lua
-# script, whose requests are formatted once at start (wrk only picks the next one), so the client
-# costs the same per request whatever the endpoint. /healthz is sent /v1/authz's headers; a second
-# /healthz run is sent /v1/verify's exact headers and body (a GET with a body: Jetty parses and
-# drops it), so POST /v1/verify also gets a ratio free of the cost of parsing its larger request.
-# The last column is the server's CPU time per request (/proc/PID/stat around each run).
+# Method. This shared 2-core machine's speed drifts by up to ±20 % within tens of seconds (the
+# CPU time per request moves with it, so it is the host, not the load), more than the differences
+# measured here. So every endpoint is measured in pairs: each round runs, for every endpoint in an
+# order rotated each round, a /healthz run and the endpoint's run back to back (/healthz first in
+# one round, second in the next, so a steady drift cancels), and takes the endpoint's ratio to the
+# /healthz run beside it. The table gives the median over the rounds with the lowest and highest
+# ratio seen. Every endpoint, /healthz included, is driven through the same wrk Lua script, whose
+# requests are formatted once at start (wrk only picks the next one), so the client costs the same
+# per request whatever the endpoint. /healthz is sent /v1/authz's headers; a second /healthz
+# endpoint is sent /v1/verify's exact headers and body (a GET with a body: Jetty parses and drops
+# it), so POST /v1/verify also gets a ratio free of the cost of parsing its larger request (its
+# ratio divided by that endpoint's, round by round). The last column is the server's CPU time per
+# request (/proc/PID/stat around each run).
 #
 # Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION] [-r ROUNDS]
-# Defaults: -n 1000 -c 32 -t 2 -d 10s -r 5. Raw keys live only in a 0600 temp file removed at exit.
+# Defaults: -n 1000 -c 32 -t 2 -d 5s -r 6. Raw keys live only in a 0600 temp file removed at exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-keys=1000 conns=32 threads=2 duration=10s rounds=5
+keys=1000 conns=32 threads=2 duration=5s rounds=6
 while getopts "n:c:t:d:r:" o; do
   case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac
 done
@@ -119,14 +122,20 @@ files=("$work/valid.txt" "$work/valid.txt" "$work/metered.txt" "$work/revoked.tx
 for e in 0 1 2 5 6; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done
 : >"$work/rows.tsv"
 for r in $(seq 1 "$rounds"); do
-  for j in "${!names[@]}"; do   # rotate the order every round
-    e=$(( (j + r - 1) % ${#names[@]} ))
-    run "$r" "${names[$e]}" "${modes[$e]}" "${files[$e]}"
+  for j in $(seq 1 $(( ${#names[@]} - 1 ))); do   # rotate the order every round
+    e=$(( (j + r - 2) % (${#names[@]} - 1) + 1 ))
+    if (( (r + j) % 2 )); then
+      run "$r.$e" "${names[0]}" "${modes[0]}" "${files[0]}"
+      run "$r.$e" "${names[$e]}" "${modes[$e]}" "${files[$e]}"
+    else
+      run "$r.$e" "${names[$e]}" "${modes[$e]}" "${files[$e]}"
+      run "$r.$e" "${names[0]}" "${modes[0]}" "${files[0]}"
+    fi
   done
   echo "round $r of $rounds done" >&2
 done
 mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
-echo "wrk -t$threads -c$conns -d$duration × $rounds interleaved rounds on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, $mode"
+echo "wrk -t$threads -c$conns -d$duration, $rounds rounds of paired runs on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, $mode"
 echo
 echo "| Endpoint | Requests/s | p50 ms | p99 ms | non-2xx % | Ratio to /healthz (median) | lowest–highest | Ratio to /healthz sent the same request | Server CPU µs/request |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -134,18 +143,23 @@ python3 - "$work/rows.tsv" "${names[@]}" <<'PY'
 import statistics as st, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 names = sys.argv[2:]
-by = {(r[0], r[1]): r for r in rows}
-rounds = sorted({r[0] for r in rows})
-# /healthz is sent the same headers as /v1/authz; the last row sends it /v1/verify's exact headers
-# and body, so the verify row also gets a ratio free of the request's own parsing cost.
-same = {name: names[0] for name in names}
-same[names[5]] = names[6]
+health, verify, shaped = names[0], names[5], names[6]
+pairs = {}  # "round.endpoint" -> {name: row}
+for r in rows:
+    pairs.setdefault(r[0], {})[r[1]] = r
+def ratios(name):  # per round: the endpoint's requests/s over the /healthz run beside it
+    return {p.split(".")[0]: float(v[name][2]) / float(v[health][2])
+            for p, v in pairs.items() if name in v and name != health}
 for name in names:
-    mine = [by[(rd, name)] for rd in rounds]
-    ratio = lambda base: [float(by[(rd, name)][2]) / float(by[(rd, base)][2]) for rd in rounds]
-    ratios, paired = ratio(names[0]), ratio(same[name])
+    mine = [r for r in rows if r[1] == name]
     med = lambda k: st.median(float(m[k]) for m in mine)
+    if name == health:
+        lo = hi = mid = same = 1.0
+    else:
+        rs = ratios(name)
+        mid, lo, hi = st.median(rs.values()), min(rs.values()), max(rs.values())
+        base = ratios(shaped) if name == verify else None
+        same = st.median(rs[k] / base[k] for k in rs) if base else mid
     print(f"| {name} | {med(2):,.0f} | {med(3):.2f} | {med(4):.2f} | {med(5):.0f} | "
-          f"{st.median(ratios):.2f}× | {min(ratios):.2f}–{max(ratios):.2f} | "
-          f"{st.median(paired):.2f}× | {med(6):.1f} |")
+          f"{mid:.2f}× | {lo:.2f}–{hi:.2f} | {same:.2f}× | {med(6):.1f} |")
 PY

@@ -55,6 +55,7 @@ public final class Keygate {
 
   /** Most source addresses the brute-force guard tracks at once. */
   public static final long MAX_TRACKED_ADDRESSES = 100_000;
+
   private final Canaries canaries;
   private final LeakResponder leaks;
 
@@ -251,7 +252,8 @@ public final class Keygate {
     public Builder defaultRateLimits(
         java.util.Map<String, List<io.keygate.core.model.RateLimit>> byType) {
       for (var e : byType.entrySet()) {
-        long names = e.getValue().stream().map(io.keygate.core.model.RateLimit::name).distinct().count();
+        long names =
+            e.getValue().stream().map(io.keygate.core.model.RateLimit::name).distinct().count();
         if (names != e.getValue().size()) {
           throw new IllegalArgumentException("duplicate rate limit name for type " + e.getKey());
         }

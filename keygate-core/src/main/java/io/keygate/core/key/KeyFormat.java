@@ -85,7 +85,7 @@ public final class KeyFormat {
         return null;
       }
     }
-    KeyType type = types.byPrefix(key.subSequence(0, bodyAt).toString());
+    KeyType type = types.byPrefixOf(key, bodyAt);
     if (type == null || !Checksum.matches(key, bodyAt, len - Checksum.LENGTH)) {
       return null;
     }

@@ -1,5 +1,8 @@
 package io.keygate.core.key;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -35,14 +38,53 @@ public final class KeyHasher {
   /** A key's hash and the pepper version it was made under. */
   public record Hashed(int version, String hash) {}
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /**
+   * A 256-bit hash as four longs, most significant first: a map key that hashes and compares
+   * without the 64-character hex string (the verifier's cache is keyed by it). {@link #hex()} is
+   * the stored form; equal digests have equal hex.
+   */
+  public record Digest(long a, long b, long c, long d) {
+    static Digest of(byte[] mac) {
+      return new Digest(
+          (long) LONGS.get(mac, 0),
+          (long) LONGS.get(mac, 8),
+          (long) LONGS.get(mac, 16),
+          (long) LONGS.get(mac, 24));
+    }
+
+    /** The digest of a stored hash (64 hex digits), or {@code null} for any other string. */
+    public static Digest ofHex(String hex) {
+      if (hex == null || hex.length() != 64) {
+        return null;
+      }
+      try {
+        return of(HEX.parseHex(hex));
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+
+    /** Lower-case hex, as stored. */
+    public String hex() {
+      return HEX.toHexDigits(a) + HEX.toHexDigits(b) + HEX.toHexDigits(c) + HEX.toHexDigits(d);
+    }
+  }
+
   /** One immutable set of pepper versions. */
   private record Ring(Map<Integer, ThreadLocal<Mac>> macs, int current, List<Integer> older) {
     String hash(int version, String key) {
+      return HEX.formatHex(mac(version, key));
+    }
+
+    byte[] mac(int version, String key) {
       ThreadLocal<Mac> mac = macs.get(version);
       if (mac == null) {
         throw new IllegalArgumentException("unknown pepper version " + version);
       }
-      return HEX.formatHex(mac.get().doFinal(key.getBytes(StandardCharsets.US_ASCII)));
+      return mac.get().doFinal(key.getBytes(StandardCharsets.US_ASCII));
     }
   }
 
@@ -139,6 +181,12 @@ public final class KeyHasher {
   public String hash(String key) {
     Ring r = ring;
     return r.hash(r.current(), key);
+  }
+
+  /** {@link #hash(String)} as a {@link Digest}, without formatting it as hex. */
+  public Digest digest(String key) {
+    Ring r = ring;
+    return Digest.of(r.mac(r.current(), key));
   }
 
   /** Hash under the current version, with that version (both from the same set of peppers). */

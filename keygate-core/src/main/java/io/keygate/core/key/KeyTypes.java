@@ -80,6 +80,29 @@ public final class KeyTypes {
     return byPrefix.get(prefix);
   }
 
+  /**
+   * The type whose prefix is exactly the first {@code length} characters of {@code s}, or {@code
+   * null}; {@link #byPrefix} without cutting the prefix out (the verifier's hot path).
+   */
+  public KeyType byPrefixOf(CharSequence s, int length) {
+    for (KeyType t : ordered) {
+      String p = t.prefix();
+      if (p.length() == length && startsWith(s, p)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static boolean startsWith(CharSequence s, String prefix) {
+    for (int i = 0; i < prefix.length(); i++) {
+      if (s.charAt(i) != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** All types in configuration order. */
   public List<KeyType> all() {
     return ordered;

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param rateLimits new buckets
  * @param expiresInDays new lifetime counted from now, within max TTL
  * @param meta new metadata (replaces it whole)
- * @param quota new quota (balance and refill; its {@code refilledAt} is replaced by the update time)
+ * @param quota new quota (balance and refill; its {@code refilledAt} is replaced by the update
+ *     time)
  */
 public record KeyPatch(
     String name,

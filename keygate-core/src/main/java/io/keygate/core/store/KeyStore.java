@@ -63,9 +63,9 @@ public interface KeyStore extends AutoCloseable {
 
   /**
    * Subtracts batched quota consumption from keys that have a quota, never below zero. When a
-   * delta's {@link QuotaDelta#periodStart} is after the stored refill time and the key has a refill,
-   * the balance is first reset to the refill amount and the refill time set to that period start.
-   * Keys without a quota are left alone.
+   * delta's {@link QuotaDelta#periodStart} is after the stored refill time and the key has a
+   * refill, the balance is first reset to the refill amount and the refill time set to that period
+   * start. Keys without a quota are left alone.
    */
   default void recordQuotaUsage(Collection<QuotaDelta> deltas) {
     throw new UnsupportedOperationException(getClass().getName() + " does not store quotas");

@@ -17,8 +17,8 @@ public interface KeyStoreTx {
   void insertKey(ApiKeyRecord key);
 
   /**
-   * Inserts a key imported from another system, known only by the plain SHA-256 (lower-case hex)
-   * of its raw value, which must be unique. Its {@link ApiKeyRecord#hash} must be a placeholder no
+   * Inserts a key imported from another system, known only by the plain SHA-256 (lower-case hex) of
+   * its raw value, which must be unique. Its {@link ApiKeyRecord#hash} must be a placeholder no
    * keyed hash can equal. {@code legacyPrefix} is the key's prefix, or {@code ""} when unknown.
    */
   default void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {

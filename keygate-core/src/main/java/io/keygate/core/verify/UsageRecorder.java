@@ -17,24 +17,35 @@ import java.util.concurrent.atomic.LongAdder;
  * usage is lost while the store is down.
  */
 public final class UsageRecorder {
-  private static final class Counter {
+  /**
+   * One key's count. Counters are never removed (see {@link #drain}), so a caller may keep the one
+   * {@link #counter} returned and record into it without the map lookup.
+   */
+  static final class Counter {
     final LongAdder count = new LongAdder();
     final AtomicLong lastUsedMillis = new AtomicLong();
+
+    /** Records one use at {@code at}. */
+    void record(Instant at) {
+      count.increment();
+      long ms = at.toEpochMilli();
+      if (ms > lastUsedMillis.get()) { // at most one CAS per key per millisecond under load
+        lastUsedMillis.accumulateAndGet(ms, Math::max);
+      }
+    }
   }
 
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
   /** Records one successful use of {@code keyId} at {@code at}. */
   public void record(String keyId, Instant at) {
+    counter(keyId).record(at);
+  }
+
+  /** The counter of {@code keyId}, created on first use; the same object for the process's life. */
+  Counter counter(String keyId) {
     Counter c = counters.get(keyId);
-    if (c == null) {
-      c = counters.computeIfAbsent(keyId, k -> new Counter());
-    }
-    c.count.increment();
-    long ms = at.toEpochMilli();
-    if (ms > c.lastUsedMillis.get()) { // at most one CAS per key per millisecond under load
-      c.lastUsedMillis.accumulateAndGet(ms, Math::max);
-    }
+    return c != null ? c : counters.computeIfAbsent(keyId, k -> new Counter());
   }
 
   /** Removes and returns everything recorded so far. */

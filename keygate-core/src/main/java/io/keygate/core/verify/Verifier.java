@@ -35,13 +35,17 @@ import java.util.Optional;
  * Thread-safe.
  */
 public final class Verifier {
-  /** A cached record with its allowlist parsed once and whether it is a canary. */
+  /**
+   * A cached record with its allowlist parsed once, whether it is a canary, and its usage counter
+   * (held here so a verification records usage without a lookup by key id).
+   */
   private record Entry(
       ApiKeyRecord key,
       IpAllowlist allowlist,
       boolean canary,
       EndpointRules rules,
-      List<RateLimit> limits) {}
+      List<RateLimit> limits,
+      UsageRecorder.Counter usage) {}
 
   /** Limits applied to a key that has none of its own, by key type name. */
   private volatile Map<String, List<RateLimit>> defaultLimits = Map.of();
@@ -61,7 +65,7 @@ public final class Verifier {
   private final KeyStore store;
   private final Clock clock;
   private final UsageRecorder usage;
-  private final Cache<String, Entry> cache;
+  private final Cache<KeyHasher.Digest, Entry> cache;
   private volatile VerificationListener listener = VerificationListener.NONE;
   private volatile CanaryAlarm canaryAlarm = (key, req) -> {};
 
@@ -336,7 +340,7 @@ public final class Verifier {
       }
       quotaLeft = left;
     }
-    usage.record(rec.keyId(), now);
+    entry.usage().record(now);
     return limitStates.isEmpty() && quotaLeft == null
         ? new Verification.Valid(rec)
         : new Verification.Valid(rec, limitStates, quotaLeft);
@@ -386,7 +390,7 @@ public final class Verifier {
   private Entry lookup(String key) {
     // get(key, loader) is atomic per key: an invalidate() racing with a load waits for it and
     // then removes what it loaded, so a revocation can never be overwritten by a stale read.
-    return cache.get(hasher.hash(key), hash -> load(key, hash));
+    return cache.get(hasher.digest(key), digest -> load(key, digest.hex()));
   }
 
   private Entry load(String key, String hash) {
@@ -407,7 +411,8 @@ public final class Verifier {
                     EndpointRules.compile(r.settings().scopes()),
                     r.settings().rateLimits().isEmpty()
                         ? defaultLimits.getOrDefault(r.type(), List.of())
-                        : r.settings().rateLimits()))
+                        : r.settings().rateLimits(),
+                    usage.counter(r.keyId())))
         .orElse(null);
   }
 
@@ -475,7 +480,7 @@ public final class Verifier {
    * to the other nodes. Call before acknowledging any key change.
    */
   public void invalidate(String hash) {
-    cache.invalidate(hash);
+    drop(hash);
     bus.publish(hash);
   }
 
@@ -485,7 +490,7 @@ public final class Verifier {
    * is final, so a copy marked revoked can never be wrong. Call before acknowledging the change.
    */
   public void invalidateRevoked(ApiKeyRecord revoked) {
-    cache.invalidate(revoked.hash());
+    drop(revoked.hash());
     bus.publishRevoked(revoked.hash(), revoked.revokedAt());
   }
 
@@ -495,10 +500,14 @@ public final class Verifier {
    * {@link #invalidateLocal}); without an entry the next request reads the committed revocation.
    */
   public void revokedLocal(String hash, Instant at) {
+    KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+    if (d == null) {
+      return;
+    }
     cache
         .asMap()
         .computeIfPresent(
-            hash,
+            d,
             (h, e) ->
                 e.key().status() == KeyStatus.REVOKED
                     ? e
@@ -507,7 +516,8 @@ public final class Verifier {
                         e.allowlist(),
                         e.canary(),
                         e.rules(),
-                        e.limits()));
+                        e.limits(),
+                        e.usage()));
   }
 
   /** Revocation reason of a cached copy marked revoked by {@link #revokedLocal}. */
@@ -525,7 +535,19 @@ public final class Verifier {
 
   /** Drops the cached entry for a stored hash on this node only (what a bus delivers). */
   public void invalidateLocal(String hash) {
-    cache.invalidate(hash);
+    drop(hash);
+  }
+
+  /**
+   * Drops the entry cached for a stored hash. The cache is keyed by {@link KeyHasher.Digest} (its
+   * {@code invalidate} takes any object, so a hex string would silently match nothing); a string
+   * that is not a 64-digit hash cannot be a cache key, so there is nothing to drop.
+   */
+  private void drop(String hash) {
+    KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+    if (d != null) {
+      cache.invalidate(d);
+    }
   }
 
   /** Drops every cached entry. */

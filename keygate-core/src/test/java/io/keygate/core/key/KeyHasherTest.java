@@ -34,6 +34,28 @@ class KeyHasherTest {
       "e058edfe2824c8a4e257dffb8d461d6a51eae1a126e3b970af1d231b0e662f36";
 
   @Test
+  void digest_isTheCurrentHash_asFourLongs() {
+    KeyHasher h = new KeyHasher(List.of(V1));
+    KeyHasher.Digest d = h.digest("known-answer-input");
+    assertThat(d.hex()).isEqualTo(HMAC_V1);
+    assertThat(d.a()).isEqualTo(Long.parseUnsignedLong(HMAC_V1.substring(0, 16), 16));
+    assertThat(d.d()).isEqualTo(Long.parseUnsignedLong(HMAC_V1.substring(48), 16));
+    assertThat(KeyHasher.Digest.ofHex(HMAC_V1)).isEqualTo(d).hasSameHashCodeAs(d);
+    assertThat(new KeyHasher(List.of(V1, V2)).digest("known-answer-input").hex())
+        .isEqualTo(HMAC_V2);
+    assertThat(h.digest("known-answer-inpuT")).isNotEqualTo(d);
+  }
+
+  @Test
+  void digestOfHex_anythingButSixtyFourHexDigits_isNull() {
+    assertThat(KeyHasher.Digest.ofHex(null)).isNull();
+    assertThat(KeyHasher.Digest.ofHex(HMAC_V1.substring(1))).isNull();
+    assertThat(KeyHasher.Digest.ofHex(HMAC_V1 + "0")).isNull();
+    assertThat(KeyHasher.Digest.ofHex("z" + HMAC_V1.substring(1))).isNull();
+    assertThat(KeyHasher.Digest.ofHex("sha256:" + HMAC_V1.substring(7))).isNull();
+  }
+
+  @Test
   void hash_knownAnswer_matchesOpenssl() {
     KeyHasher h = new KeyHasher(List.of(V1));
     assertThat(h.hash(1, "known-answer-input")).isEqualTo(HMAC_V1);

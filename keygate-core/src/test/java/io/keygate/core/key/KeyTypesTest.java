@@ -34,6 +34,20 @@ class KeyTypesTest {
   }
 
   @Test
+  void byPrefixOf_matchesByPrefix_onTheLeadingCharactersOnly() {
+    KeyTypes t = KeyTypes.defaults();
+    for (KeyType k : t.all()) {
+      String key = k.prefix() + "AbC123";
+      assertThat(t.byPrefixOf(key, k.prefix().length())).isEqualTo(k);
+      assertThat(t.byPrefixOf(new StringBuilder(key), k.prefix().length())).isEqualTo(k);
+      assertThat(t.byPrefixOf(key, k.prefix().length() - 1)).isNull();
+      assertThat(t.byPrefixOf(key, k.prefix().length() + 1)).isNull();
+    }
+    assertThat(t.byPrefixOf("sk_lIve_AbC123", "sk_live_".length())).isNull();
+    assertThat(t.byPrefixOf("sk_", 3)).isNull();
+  }
+
+  @Test
   void of_duplicateName_isRejected() {
     assertThatIllegalArgumentException()
         .isThrownBy(

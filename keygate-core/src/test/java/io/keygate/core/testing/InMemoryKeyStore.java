@@ -57,6 +57,7 @@ public final class InMemoryKeyStore implements KeyStore {
   private volatile List<LeakIncident> incidents = List.of();
   private volatile Map<String, Canary> canaryMarks = Map.of();
   private volatile int commits;
+
   /** Imported keys not yet re-hashed: key id to {sha256, prefix}. */
   private volatile Map<String, String[]> legacy = Map.of();
 
