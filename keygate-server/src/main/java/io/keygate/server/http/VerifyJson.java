@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -160,15 +161,124 @@ final class VerifyJson {
    */
   static byte[] write(Object value) {
     if (value instanceof Views.VerifyResult r) {
-      return write(256, g -> verifyResult(g, r));
+      byte[] plain = Plain.verifyResult(r);
+      return plain != null ? plain : write(256, g -> verifyResult(g, r));
     }
     if (value instanceof Views.AuthzOk r) {
-      return write(128, g -> authzOk(g, r));
+      byte[] plain = Plain.authzOk(r);
+      return plain != null ? plain : write(128, g -> authzOk(g, r));
     }
     if (value instanceof Views.ErrorBody r) {
-      return write(128, g -> errorBody(g, r));
+      byte[] plain = Plain.errorBody(r);
+      return plain != null ? plain : write(128, g -> errorBody(g, r));
     }
     return null;
+  }
+
+  /**
+   * The common case without a generator: every string is printable ASCII other than {@code "} and
+   * {@code \\} (which every JSON writer, the mapper included, copies as it is) and {@code meta} is
+   * absent or empty. Each writer returns {@code null} for anything else, which the generator then
+   * writes. Unsynchronized, unlike {@link ByteArrayOutputStream}.
+   */
+  static final class Plain {
+    private byte[] b;
+    private int n;
+    private boolean declined;
+
+    private Plain(int size) {
+      b = new byte[size];
+    }
+
+    static byte[] verifyResult(Views.VerifyResult r) {
+      Map<String, Object> meta = r.meta();
+      if (meta != null && !meta.isEmpty()) {
+        return null;
+      }
+      Plain o = new Plain(256);
+      o.raw(r.valid() ? "{\"valid\":true,\"code\":" : "{\"valid\":false,\"code\":").str(r.code());
+      o.raw(",\"message\":").str(r.message());
+      o.raw(",\"key_id\":").str(r.keyId());
+      o.raw(",\"owner_id\":").str(r.ownerId());
+      o.raw(",\"type\":").str(r.type());
+      o.raw(",\"scopes\":");
+      if (r.scopes() == null) {
+        o.raw("null");
+      } else {
+        o.raw("[");
+        for (int i = 0; i < r.scopes().size(); i++) {
+          o.raw(i == 0 ? "" : ",").str(r.scopes().get(i));
+        }
+        o.raw("]");
+      }
+      o.raw(",\"expires_at\":").str(r.expiresAt() == null ? null : isoInstant(r.expiresAt()));
+      o.raw(meta == null ? ",\"meta\":null" : ",\"meta\":{}");
+      if (r.rateLimits() != null) {
+        o.raw(",\"rate_limits\":[");
+        for (int i = 0; i < r.rateLimits().size(); i++) {
+          Views.LimitView l = r.rateLimits().get(i);
+          o.raw(i == 0 ? "{\"name\":" : ",{\"name\":").str(l.name());
+          o.raw(",\"limit\":").num(l.limit()).raw(",\"remaining\":").num(l.remaining());
+          o.raw(",\"reset\":").num(l.reset()).raw("}");
+        }
+        o.raw("]");
+      }
+      if (r.quota() != null) {
+        o.raw(",\"quota\":{\"remaining\":").num(r.quota().remaining()).raw("}");
+      }
+      if (r.retryAfter() != null) {
+        o.raw(",\"retry_after\":").num(r.retryAfter());
+      }
+      return o.raw("}").bytes();
+    }
+
+    static byte[] authzOk(Views.AuthzOk r) {
+      Plain o = new Plain(128);
+      o.raw(r.valid() ? "{\"valid\":true,\"code\":" : "{\"valid\":false,\"code\":").str(r.code());
+      o.raw(",\"key_id\":").str(r.keyId()).raw(",\"owner_id\":").str(r.ownerId());
+      return o.raw("}").bytes();
+    }
+
+    static byte[] errorBody(Views.ErrorBody r) {
+      Plain o = new Plain(128);
+      o.raw("{\"error\":").str(r.error()).raw(",\"message\":").str(r.message());
+      return o.raw("}").bytes();
+    }
+
+    /** Appends ASCII text as it is. */
+    private Plain raw(String ascii) {
+      int len = ascii.length();
+      if (n + len > b.length) {
+        b = Arrays.copyOf(b, Math.max(b.length * 2, n + len));
+      }
+      for (int i = 0; i < len; i++) {
+        b[n++] = (byte) ascii.charAt(i);
+      }
+      return this;
+    }
+
+    /** Appends a JSON string (or {@code null}); declines one that would need escaping. */
+    private Plain str(String s) {
+      if (s == null) {
+        return raw("null");
+      }
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+          declined = true;
+          return this;
+        }
+      }
+      return raw("\"").raw(s).raw("\"");
+    }
+
+    private Plain num(long v) {
+      return raw(Long.toString(v));
+    }
+
+    private byte[] bytes() {
+      return declined ? null : Arrays.copyOf(b, n);
+    }
   }
 
   /** Writes one body's tokens. */

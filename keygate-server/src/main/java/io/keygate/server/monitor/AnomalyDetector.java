@@ -112,6 +112,7 @@ public final class AnomalyDetector implements VerificationListener {
     final ConcurrentHashMap<Long, Seen> networks = new ConcurrentHashMap<>(4);
     volatile Seen lastNetwork;
     final ConcurrentHashMap<String, Use> scopeUses = new ConcurrentHashMap<>(4);
+    volatile NamedUse lastScope; // the scope used last: most requests use the same one again
     final ConcurrentHashMap<String, Use> ipUses = new ConcurrentHashMap<>(4);
     volatile ParsedAllowlist allowlist;
 
@@ -236,6 +237,9 @@ public final class AnomalyDetector implements VerificationListener {
     }
   }
 
+  /** A grant's name with its {@link Use} (uses are never removed, so holding one stays valid). */
+  private record NamedUse(String name, Use use) {}
+
   private record Drained(KeyState state, long network, long first, long last) {}
 
   private record Known(Set<String> networks, Instant learningStart) {}
@@ -327,7 +331,12 @@ public final class AnomalyDetector implements VerificationListener {
     List<String> granted = key.settings().scopes();
     for (String r : req.requiredScopes()) {
       if (granted.contains(r)) {
-        use(st.scopeUses, r, now);
+        NamedUse last = st.lastScope;
+        if (last != null && last.name().equals(r)) {
+          last.use().at(now);
+        } else {
+          st.lastScope = new NamedUse(r, use(st.scopeUses, r, now));
+        }
         break;
       }
     }
@@ -355,12 +364,13 @@ public final class AnomalyDetector implements VerificationListener {
     }
   }
 
-  private static void use(ConcurrentHashMap<String, Use> uses, String grant, long now) {
+  private static Use use(ConcurrentHashMap<String, Use> uses, String grant, long now) {
     Use u = uses.get(grant);
     if (u == null) {
       u = uses.computeIfAbsent(grant, g -> new Use());
     }
     u.at(now);
+    return u;
   }
 
   /** A canary was presented (called from the canary alarm; queues an alert). */

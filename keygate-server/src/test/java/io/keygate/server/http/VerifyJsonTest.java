@@ -143,6 +143,81 @@ class VerifyJsonTest {
     assertThat(Json.write(r)).isEqualTo(VerifyJson.write(r)); // Json hands it to the fast path
   }
 
+  @Example
+  void write_plainBodies_takeThePathWithoutAGenerator() {
+    Views.VerifyResult r =
+        new Views.VerifyResult(
+            true,
+            "valid",
+            null,
+            "key_1",
+            "acme",
+            "live_secret",
+            List.of("read"),
+            Instant.parse("2027-01-02T03:04:05Z"),
+            Map.of(),
+            List.of(new Views.LimitView("m", 5, 4, 60)),
+            new Views.QuotaRemaining(9),
+            3L);
+    assertThat(VerifyJson.Plain.verifyResult(r)).isEqualTo(VerifyJson.write(r)).isNotNull();
+    assertThat(VerifyJson.Plain.authzOk(new Views.AuthzOk(true, "valid", "key_1", null)))
+        .isNotNull();
+    assertThat(VerifyJson.Plain.errorBody(new Views.ErrorBody("invalid_key", "no"))).isNotNull();
+    // anything needing an escape, and a non-empty meta, goes to the generator
+    assertThat(VerifyJson.Plain.errorBody(new Views.ErrorBody("invalid_key", "a \"b\""))).isNull();
+    assertThat(VerifyJson.Plain.authzOk(new Views.AuthzOk(true, "valid", "key_1", "é"))).isNull();
+    assertThat(
+            VerifyJson.Plain.verifyResult(
+                new Views.VerifyResult(
+                    true,
+                    "valid",
+                    null,
+                    "key_1",
+                    "acme",
+                    "live_secret",
+                    List.of(),
+                    null,
+                    Map.of("plan", "pro"),
+                    null,
+                    null,
+                    null)))
+        .isNull();
+  }
+
+  @Example
+  void write_surrogatesAndEscapes_giveTheMappersBytes() throws Exception {
+    for (String s :
+        List.of(
+            "owner-😀",
+            "\ud800",
+            "x\udc00y",
+            "é",
+            "tab\there",
+            "q\"uote",
+            "back\\slash",
+            "\u007f")) {
+      Views.VerifyResult r =
+          new Views.VerifyResult(
+              true,
+              "valid",
+              null,
+              "key_1",
+              s,
+              "live_secret",
+              List.of(s),
+              null,
+              Map.of(),
+              null,
+              null,
+              null);
+      assertThat(new String(VerifyJson.write(r), StandardCharsets.UTF_8)).isEqualTo(mapper(r));
+      Views.AuthzOk ok = new Views.AuthzOk(true, "valid", "key_1", s);
+      assertThat(new String(VerifyJson.write(ok), StandardCharsets.UTF_8)).isEqualTo(mapper(ok));
+      Views.ErrorBody err = new Views.ErrorBody("invalid_key", s);
+      assertThat(new String(VerifyJson.write(err), StandardCharsets.UTF_8)).isEqualTo(mapper(err));
+    }
+  }
+
   @Property
   void isoInstant_isToString(@ForAll("instants") Instant t) {
     if (t != null) {
