@@ -67,6 +67,18 @@ public final class KeyHasher {
       }
     }
 
+    // Written out: a record's generated equals/hashCode go through an invokedynamic bootstrap that
+    // profiled slower on the verifier's cache lookup than these few compares.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Digest x && a == x.a && b == x.b && c == x.c && d == x.d;
+    }
+
+    @Override
+    public int hashCode() {
+      return (int) a; // the bits of an HMAC are uniform: any 32 of them spread as well as all 256
+    }
+
     /** Lower-case hex, as stored. */
     public String hex() {
       return HEX.toHexDigits(a) + HEX.toHexDigits(b) + HEX.toHexDigits(c) + HEX.toHexDigits(d);
