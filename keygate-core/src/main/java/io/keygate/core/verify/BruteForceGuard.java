@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Blocks a source IP that presents too many invalid keys: after {@code threshold} invalid-key
@@ -73,6 +74,12 @@ public final class BruteForceGuard implements BruteForceBackend {
   private final Clock clock;
   private final Cache<String, Tracker> trackers;
 
+  /**
+   * The latest end of any block ever started: from then on no address is blocked, so {@link
+   * #blockedFor} answers without a lookup (the normal case: every request asks, few are blocked).
+   */
+  private final AtomicLong lastBlockEnds = new AtomicLong(Long.MIN_VALUE);
+
   /** A guard over at most {@code maxAddresses} tracked addresses. */
   public BruteForceGuard(Policy policy, Clock clock, long maxAddresses) {
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -95,6 +102,9 @@ public final class BruteForceGuard implements BruteForceBackend {
   /** Whole seconds (at least 1) {@code ip} stays blocked, or 0 when it is not blocked. */
   @Override
   public long blockedFor(String ip, long nowMillis) {
+    if (nowMillis >= lastBlockEnds.get()) {
+      return 0;
+    }
     Tracker t = trackers.getIfPresent(ip);
     if (t == null) {
       return 0;
@@ -138,6 +148,7 @@ public final class BruteForceGuard implements BruteForceBackend {
       Duration d = duration(t.level);
       t.level = Math.min(t.level + 1, 40);
       t.blockedUntil = now + d.toMillis();
+      lastBlockEnds.accumulateAndGet(t.blockedUntil, Math::max);
       return new Block(true, d.toSeconds(), t.failures, d);
     }
   }

@@ -268,6 +268,10 @@ class VerifierEnforcementTest {
         .isTrue();
 
     clock.advance(Duration.ofSeconds(60));
+    // the block is over: a valid key from the address is accepted again
+    assertThat(
+            kg.verifier().verify(new VerifyRequest(good, "203.0.113.7", null, null, null)).valid())
+        .isTrue();
     for (int i = 0; i < 5; i++) {
       assertThat(
               kg.verifier()
@@ -278,6 +282,12 @@ class VerifierEnforcementTest {
     Verification second =
         kg.verifier().verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null));
     assertThat(((Verification.Rejected) second).retryAfterSeconds()).isEqualTo(120);
+    // a block started after an earlier one ended holds as the first did
+    assertThat(
+            kg.verifier()
+                .verify(new VerifyRequest(good, "203.0.113.7", null, null, null))
+                .outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
 
     kg.flushUsage();
     List<AuditEvent> blocks =

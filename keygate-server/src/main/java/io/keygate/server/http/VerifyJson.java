@@ -248,9 +248,7 @@ final class VerifyJson {
     /** Appends ASCII text as it is. */
     private Plain raw(String ascii) {
       int len = ascii.length();
-      if (n + len > b.length) {
-        b = Arrays.copyOf(b, Math.max(b.length * 2, n + len));
-      }
+      room(len);
       for (int i = 0; i < len; i++) {
         b[n++] = (byte) ascii.charAt(i);
       }
@@ -262,14 +260,25 @@ final class VerifyJson {
       if (s == null) {
         return raw("null");
       }
-      for (int i = 0; i < s.length(); i++) {
+      int len = s.length();
+      room(len + 2);
+      b[n++] = '"';
+      for (int i = 0; i < len; i++) {
         char c = s.charAt(i);
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
           declined = true;
           return this;
         }
+        b[n++] = (byte) c;
       }
-      return raw("\"").raw(s).raw("\"");
+      b[n++] = '"';
+      return this;
+    }
+
+    private void room(int more) {
+      if (n + more > b.length) {
+        b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
+      }
     }
 
     private Plain num(long v) {

@@ -1,0 +1,65 @@
+# Shared by bench/http.sh and bench/profile.sh (sourced, not run): starts Keygate embedded (or
+# with Redis when KEYGATE_REDIS_URL is set) on a free port with $keys keys, and writes the wrk Lua
+# script that drives it. Sets work (a 0700 temp dir removed at exit), pid, url and token. Raw keys
+# live only in 0600 files in $work.
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
+work=$(mktemp -d); chmod 700 "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$root/bin/keygate" --version >/dev/null   # builds the jar if needed
+KEYGATE_SKIP_BUILD=1 KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx1g}" \
+  "$root/bin/keygate" serve --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.5; done
+token=$(KEYGATE_SKIP_BUILD=1 "$root/bin/keygate" admin create-token --data-dir "$work/data" 2>/dev/null)
+umask 077
+python3 - "$url" "$token" "$keys" "$work" <<'PY'
+import json, sys, urllib.request
+url, token, n, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def post(path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+with open(work + "/valid.txt", "w") as f:
+    for i in range(n):
+        f.write(post("/v1/keys", {"owner_id": f"bench-{i % 50}", "scopes": ["read"]})["api_key"] + "\n")
+revoked = post("/v1/keys", {"owner_id": "bench", "scopes": ["read"]})
+post(f"/v1/keys/{revoked['key_id']}/revoke", {"reason": "bench"})
+open(work + "/revoked.txt", "w").write(revoked["api_key"] + "\n")
+limited = post("/v1/keys", {"owner_id": "bench", "rate_limits": [{"name": "tiny", "requests": 1, "window": 86400}]})
+open(work + "/limited.txt", "w").write(limited["api_key"] + "\n")
+with open(work + "/metered.txt", "w") as f:
+    for i in range(100):
+        f.write(post("/v1/keys", {"owner_id": "bench-metered", "scopes": ["read"],
+            "rate_limits": [{"name": "generous", "requests": 1000000000, "window": 3600}]})["api_key"] + "\n")
+PY
+cat >"$work/keys.lua" <<'LUA'
+-- Every request is formatted once, in init (after wrk has set the Host header); request() only
+-- picks the next one, so the client does the same work per request for every endpoint.
+local reqs = {}
+local i = 0
+init = function(args)
+  local mode = os.getenv("BENCH_MODE")
+  local token = os.getenv("BENCH_TOKEN")
+  for k in io.lines(os.getenv("BENCH_KEYS")) do
+    local gateway = {["X-API-Key"] = k, ["X-Original-URI"] = "/api/data"}
+    local service = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+    local body = '{"key":"' .. k .. '","required_scopes":["read"]}'
+    if mode == "health" then
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", gateway)
+    elseif mode == "health-verify-shaped" then
+      reqs[#reqs + 1] = wrk.format("GET", "/healthz", service, body)
+    elseif mode == "verify" then
+      reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", service, body)
+    else
+      reqs[#reqs + 1] = wrk.format("GET", "/v1/authz", gateway)
+    end
+  end
+end
+request = function()
+  i = i + 1
+  return reqs[(i % #reqs) + 1]
+end
+LUA
