@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -41,6 +42,11 @@ final class VerifyJson {
 
   /** The body as the mapper would bind it, or {@code null} to let the mapper decide. */
   static Bodies.VerifyBody readBody(byte[] raw) {
+    Bodies.VerifyBody plain = PlainReader.read(raw);
+    return plain != null ? plain : readWithParser(raw);
+  }
+
+  private static Bodies.VerifyBody readWithParser(byte[] raw) {
     try (JsonParser p = FACTORY.createParser(raw)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
@@ -102,6 +108,202 @@ final class VerifyJson {
       return new Bodies.VerifyBody(key, any, all, ip, method, path, cost, userAgent);
     } catch (NotPlain | IOException e) {
       return null;
+    }
+  }
+
+  /**
+   * The common request without a parser: an object of known fields, each at most once, whose
+   * strings are printable ASCII other than {@code "} and {@code \\} (no escapes), whose {@code
+   * cost} is a plain positive integer, with JSON whitespace between tokens. Returns {@code null}
+   * for anything else, which the Jackson path then reads. Such input means the same to every JSON
+   * parser, so the result is what the mapper binds (property-tested in {@code VerifyJsonTest}).
+   */
+  static final class PlainReader {
+    private final byte[] in;
+    private int at;
+
+    private PlainReader(byte[] in) {
+      this.in = in;
+    }
+
+    static Bodies.VerifyBody read(byte[] raw) {
+      return new PlainReader(raw).body();
+    }
+
+    private Bodies.VerifyBody body() {
+      String key = null, ip = null, method = null, path = null, userAgent = null;
+      List<String> any = null, all = null;
+      Long cost = null;
+      int seen = 0;
+      if (!take('{')) {
+        return null;
+      }
+      if (!take('}')) {
+        do {
+          String name = string();
+          if (name == null || !take(':')) {
+            return null;
+          }
+          int bit;
+          switch (name) {
+            case "key" -> {
+              bit = 1;
+              key = string();
+            }
+            case "ip" -> {
+              bit = 2;
+              ip = string();
+            }
+            case "method" -> {
+              bit = 4;
+              method = string();
+            }
+            case "path" -> {
+              bit = 8;
+              path = string();
+            }
+            case "user_agent" -> {
+              bit = 16;
+              userAgent = string();
+            }
+            case "required_scopes" -> {
+              bit = 32;
+              any = strings();
+            }
+            case "required_scopes_all" -> {
+              bit = 64;
+              all = strings();
+            }
+            case "cost" -> {
+              bit = 128;
+              cost = integer();
+            }
+            default -> {
+              return null;
+            }
+          }
+          if (at < 0 || (seen & bit) != 0) {
+            return null; // a value not of the plain shape, or a repeated field
+          }
+          seen |= bit;
+        } while (take(','));
+        if (!take('}')) {
+          return null;
+        }
+      }
+      space();
+      return at == in.length
+          ? new Bodies.VerifyBody(key, any, all, ip, method, path, cost, userAgent)
+          : null;
+    }
+
+    /** A plain string (or JSON {@code null}, as null); on anything else marks failure. */
+    private String string() {
+      if (literalNull()) {
+        return null;
+      }
+      if (!take('"')) {
+        at = -1;
+        return null;
+      }
+      int from = at;
+      while (at < in.length) {
+        byte c = in[at];
+        if (c == '"') {
+          String s = new String(in, from, at - from, StandardCharsets.ISO_8859_1);
+          at++;
+          return s;
+        }
+        if (c < 0x20 || c > 0x7e || c == '\\') {
+          break;
+        }
+        at++;
+      }
+      at = -1;
+      return null;
+    }
+
+    private List<String> strings() {
+      if (literalNull()) {
+        return null;
+      }
+      if (!take('[')) {
+        at = -1;
+        return null;
+      }
+      List<String> out = new ArrayList<>(2);
+      if (take(']')) {
+        return out;
+      }
+      do {
+        space();
+        if (at < 0 || at >= in.length || in[at] != '"') {
+          at = -1;
+          return null;
+        }
+        out.add(string());
+      } while (at >= 0 && take(','));
+      if (at < 0 || !take(']')) {
+        at = -1;
+        return null;
+      }
+      return out;
+    }
+
+    /** 1 to 18 digits without a leading zero, or null; anything else (signs, 0) marks failure. */
+    private Long integer() {
+      if (literalNull()) {
+        return null;
+      }
+      space();
+      int from = at;
+      while (at >= 0 && at < in.length && in[at] >= '0' && in[at] <= '9') {
+        at++;
+      }
+      int digits = at - from;
+      if (at < 0 || digits < 1 || digits > 18 || in[from] == '0') {
+        at = -1;
+        return null;
+      }
+      long v = 0;
+      for (int i = from; i < at; i++) {
+        v = v * 10 + (in[i] - '0');
+      }
+      return v;
+    }
+
+    private boolean literalNull() {
+      space();
+      if (at >= 0
+          && at + 4 <= in.length
+          && in[at] == 'n'
+          && in[at + 1] == 'u'
+          && in[at + 2] == 'l'
+          && in[at + 3] == 'l') {
+        at += 4;
+        return true;
+      }
+      return false;
+    }
+
+    /** Skips whitespace, then consumes {@code c} if it is next. */
+    private boolean take(char c) {
+      space();
+      if (at >= 0 && at < in.length && in[at] == c) {
+        at++;
+        return true;
+      }
+      return false;
+    }
+
+    private void space() {
+      while (at >= 0 && at < in.length) {
+        byte c = in[at];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+          return;
+        }
+        at++;
+      }
     }
   }
 
