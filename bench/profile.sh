@@ -24,6 +24,8 @@ case $mode in
   *) echo "unknown mode $mode (verify, authz, authz-limited, health)" >&2; exit 2 ;;
 esac
 command -v jcmd >/dev/null || { echo "jcmd (from the JDK) is needed to load the profiler" >&2; exit 2; }
+# Without DebugNonSafepoints, samples in inlined code are pinned to the nearest safepoint's frame.
+export KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx1g} -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
 source "$root/bench/lib.sh"
 ap="$root/target/bench/async-profiler"
 if [ ! -f "$ap/linux-x64/libasyncProfiler.so" ]; then
