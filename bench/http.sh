@@ -27,6 +27,9 @@ while getopts "n:c:t:d:r:" o; do
   case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac
 done
 source "$root/bench/lib.sh"
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
+start_keygate
+bench_keys
 run() { # round name mode keyfile
   local round=$1 name=$2 mode=$3 file=$4 outf
   outf="$work/wrk-$round-$(echo "$2" | tr -c 'a-zA-Z0-9' '_').txt"

@@ -1,19 +1,29 @@
-# Shared by bench/http.sh and bench/profile.sh (sourced, not run): starts Keygate embedded (or
-# with Redis when KEYGATE_REDIS_URL is set) on a free port with $keys keys, and writes the wrk Lua
-# script that drives it. Sets work (a 0700 temp dir removed at exit), pid, url and token. Raw keys
-# live only in 0600 files in $work.
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
-work=$(mktemp -d); chmod 700 "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-"$root/bin/keygate" --version >/dev/null   # builds the jar if needed
-KEYGATE_SKIP_BUILD=1 KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx1g}" \
-  "$root/bin/keygate" serve --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 120); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.5; done
-token=$(KEYGATE_SKIP_BUILD=1 "$root/bin/keygate" admin create-token --data-dir "$work/data" 2>/dev/null)
+# Shared by the bench scripts (sourced, not run).
+#
+# start_keygate [JAVA_OPTS]: starts Keygate embedded (or with Redis when KEYGATE_REDIS_URL is set)
+# on a free port with its data in a 0700 temp dir removed at exit, waits for it, and creates an
+# admin token. Sets work, port, url, pid and token. JAVA_OPTS defaults to KEYGATE_JAVA_OPTS, else
+# -Xmx1g.
+#
+# bench_keys: creates $keys keys (plus a revoked, a rate-limited and 100 metered ones) and the wrk
+# Lua script that drives them ($work/keys.lua, BENCH_MODE/BENCH_KEYS/BENCH_TOKEN). Raw keys live
+# only in 0600 files in $work.
+start_keygate() {
+  work=$(mktemp -d); chmod 700 "$work"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  url="http://127.0.0.1:$port"
+  cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+  trap cleanup EXIT
+  "$root/bin/keygate" --version >/dev/null   # builds the jar if needed
+  KEYGATE_SKIP_BUILD=1 KEYGATE_JAVA_OPTS="${1:-${KEYGATE_JAVA_OPTS:--Xmx1g}}" \
+    "$root/bin/keygate" serve --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.5; done
+  curl -sf "$url/healthz" >/dev/null || { echo "server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+  token=$(KEYGATE_SKIP_BUILD=1 "$root/bin/keygate" admin create-token --data-dir "$work/data" 2>/dev/null)
+}
+
+bench_keys() {
 umask 077
 python3 - "$url" "$token" "$keys" "$work" <<'PY'
 import json, sys, urllib.request
@@ -63,3 +73,4 @@ request = function()
   return reqs[(i % #reqs) + 1]
 end
 LUA
+}

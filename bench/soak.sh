@@ -12,19 +12,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 duration=${1:-1800} threads=${2:-4}
 [ "$duration" -ge 120 ] || { echo "DURATION must be at least 120 seconds" >&2; exit 2; }
-work=$(mktemp -d); chmod 700 "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-"$root/bin/keygate" --version >/dev/null   # builds the jar if needed
-KEYGATE_SKIP_BUILD=1 KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx512m}" \
-  "$root/bin/keygate" serve --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 120); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.5; done
-curl -sf "$url/healthz" >/dev/null || { echo "server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+source "$root/bench/lib.sh"
+start_keygate "${KEYGATE_JAVA_OPTS:--Xmx512m}"
 jvm=$(pgrep -P "$pid" java || echo "$pid")   # bin/keygate execs java, so this is usually $pid
-token=$(KEYGATE_SKIP_BUILD=1 "$root/bin/keygate" admin create-token --data-dir "$work/data" 2>/dev/null)
 heap() { jcmd "$jvm" GC.run >/dev/null; echo "== server heap after GC ($1)"; jcmd "$jvm" GC.heap_info | sed -n '2,3p'; }
 ( sleep 30; heap "after 30 s warm-up" ) &
 heap_job=$!

@@ -51,63 +51,94 @@ final class VerifyJson {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
-      String key = null, ip = null, method = null, path = null, userAgent = null;
-      List<String> any = null, all = null;
-      Long cost = null;
-      int seen = 0; // one bit per field: a repeated field goes to the mapper
+      Fields fields = new Fields();
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken v = p.nextToken();
-        int bit;
-        switch (name) {
-          case "key" -> {
-            bit = 1;
-            key = string(p, v);
-          }
-          case "ip" -> {
-            bit = 2;
-            ip = string(p, v);
-          }
-          case "method" -> {
-            bit = 4;
-            method = string(p, v);
-          }
-          case "path" -> {
-            bit = 8;
-            path = string(p, v);
-          }
-          case "user_agent" -> {
-            bit = 16;
-            userAgent = string(p, v);
-          }
-          case "required_scopes" -> {
-            bit = 32;
-            any = strings(p, v);
-          }
-          case "required_scopes_all" -> {
-            bit = 64;
-            all = strings(p, v);
-          }
-          case "cost" -> {
-            bit = 128;
-            cost = integer(p, v);
-          }
-          default -> {
-            return null;
-          }
-        }
-        if ((seen & bit) != 0) {
+        int f = Fields.of(p.currentName());
+        if (f < 0) {
           return null;
         }
-        seen |= bit;
+        JsonToken v = p.nextToken();
+        Object value =
+            switch (Fields.KINDS[f]) {
+              case STRING -> string(p, v);
+              case STRINGS -> strings(p, v);
+              case INTEGER -> integer(p, v);
+            };
+        if (!fields.put(f, value)) {
+          return null;
+        }
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         return null;
       }
-      return new Bodies.VerifyBody(key, any, all, ip, method, path, cost, userAgent);
+      return fields.body();
     } catch (NotPlain | IOException e) {
       return null;
+    }
+  }
+
+  /** The kind of value a field of the verify body holds. */
+  private enum Kind {
+    STRING,
+    STRINGS,
+    INTEGER
+  }
+
+  /**
+   * The verify body's fields as both readers collect them: each known name once (a repeated one
+   * sends the body to the mapper, which decides what it means).
+   */
+  private static final class Fields {
+    static final Kind[] KINDS = {
+      Kind.STRING,
+      Kind.STRING,
+      Kind.STRING,
+      Kind.STRING,
+      Kind.STRING,
+      Kind.STRINGS,
+      Kind.STRINGS,
+      Kind.INTEGER
+    };
+    private final Object[] values = new Object[KINDS.length];
+    private int seen; // one bit per field
+
+    /** The index of a known field name, or -1. */
+    static int of(String name) {
+      return switch (name) {
+        case "key" -> 0;
+        case "ip" -> 1;
+        case "method" -> 2;
+        case "path" -> 3;
+        case "user_agent" -> 4;
+        case "required_scopes" -> 5;
+        case "required_scopes_all" -> 6;
+        case "cost" -> 7;
+        default -> -1;
+      };
+    }
+
+    /** Records a field's value; false when the field was already given. */
+    boolean put(int field, Object value) {
+      if ((seen & (1 << field)) != 0) {
+        return false;
+      }
+      seen |= 1 << field;
+      values[field] = value;
+      return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    Bodies.VerifyBody body() {
+      return new Bodies.VerifyBody(
+          (String) values[0],
+          (List<String>) values[5],
+          (List<String>) values[6],
+          (String) values[1],
+          (String) values[2],
+          (String) values[3],
+          (Long) values[7],
+          (String) values[4]);
     }
   }
 
@@ -131,70 +162,33 @@ final class VerifyJson {
     }
 
     private Bodies.VerifyBody body() {
-      String key = null, ip = null, method = null, path = null, userAgent = null;
-      List<String> any = null, all = null;
-      Long cost = null;
-      int seen = 0;
+      Fields fields = new Fields();
       if (!take('{')) {
         return null;
       }
       if (!take('}')) {
         do {
           String name = string();
-          if (name == null || !take(':')) {
+          int f = name == null ? -1 : Fields.of(name);
+          if (f < 0 || !take(':')) {
             return null;
           }
-          int bit;
-          switch (name) {
-            case "key" -> {
-              bit = 1;
-              key = string();
-            }
-            case "ip" -> {
-              bit = 2;
-              ip = string();
-            }
-            case "method" -> {
-              bit = 4;
-              method = string();
-            }
-            case "path" -> {
-              bit = 8;
-              path = string();
-            }
-            case "user_agent" -> {
-              bit = 16;
-              userAgent = string();
-            }
-            case "required_scopes" -> {
-              bit = 32;
-              any = strings();
-            }
-            case "required_scopes_all" -> {
-              bit = 64;
-              all = strings();
-            }
-            case "cost" -> {
-              bit = 128;
-              cost = integer();
-            }
-            default -> {
-              return null;
-            }
-          }
-          if (at < 0 || (seen & bit) != 0) {
+          Object value =
+              switch (Fields.KINDS[f]) {
+                case STRING -> string();
+                case STRINGS -> strings();
+                case INTEGER -> integer();
+              };
+          if (at < 0 || !fields.put(f, value)) {
             return null; // a value not of the plain shape, or a repeated field
           }
-          seen |= bit;
         } while (take(','));
         if (!take('}')) {
           return null;
         }
       }
       space();
-      return at == in.length
-          ? new Bodies.VerifyBody(key, any, all, ip, method, path, cost, userAgent)
-          : null;
+      return at == in.length ? fields.body() : null;
     }
 
     /** A plain string (or JSON {@code null}, as null); on anything else marks failure. */
