@@ -166,22 +166,24 @@ class VerifyJsonTest {
     // anything needing an escape, and a non-empty meta, goes to the generator
     assertThat(VerifyJson.Plain.errorBody(new Views.ErrorBody("invalid_key", "a \"b\""))).isNull();
     assertThat(VerifyJson.Plain.authzOk(new Views.AuthzOk(true, "valid", "key_1", "é"))).isNull();
-    assertThat(
-            VerifyJson.Plain.verifyResult(
-                new Views.VerifyResult(
-                    true,
-                    "valid",
-                    null,
-                    "key_1",
-                    "acme",
-                    "live_secret",
-                    List.of(),
-                    null,
-                    Map.of("plan", "pro"),
-                    null,
-                    null,
-                    null)))
-        .isNull();
+    assertThat(VerifyJson.Plain.verifyResult(validFor("acme", Map.of("plan", "pro")))).isNull();
+  }
+
+  /** A valid answer for owner {@code owner}, who also names the one scope, without limits. */
+  private static Views.VerifyResult validFor(String owner, Map<String, Object> meta) {
+    return new Views.VerifyResult(
+        true,
+        "valid",
+        null,
+        "key_1",
+        owner,
+        "live_secret",
+        List.of(owner),
+        null,
+        meta,
+        null,
+        null,
+        null);
   }
 
   @Example
@@ -196,20 +198,7 @@ class VerifyJsonTest {
             "q\"uote",
             "back\\slash",
             "\u007f")) {
-      Views.VerifyResult r =
-          new Views.VerifyResult(
-              true,
-              "valid",
-              null,
-              "key_1",
-              s,
-              "live_secret",
-              List.of(s),
-              null,
-              Map.of(),
-              null,
-              null,
-              null);
+      Views.VerifyResult r = validFor(s, Map.of());
       assertThat(new String(VerifyJson.write(r), StandardCharsets.UTF_8)).isEqualTo(mapper(r));
       Views.AuthzOk ok = new Views.AuthzOk(true, "valid", "key_1", s);
       assertThat(new String(VerifyJson.write(ok), StandardCharsets.UTF_8)).isEqualTo(mapper(ok));
