@@ -7,6 +7,7 @@ import io.keygate.core.verify.VerifyRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -41,6 +42,10 @@ public final class VerificationStats implements VerificationListener {
         Timer.builder("keygate_verify_latency")
             .description("Time to verify a key (parse, hash, cache/store, checks)")
             .publishPercentileHistogram()
+            // A cache hit takes microseconds: the default buckets start at 1 ms and would put every
+            // verification in the first one. A cold lookup on a slow store can take seconds.
+            .minimumExpectedValue(Duration.ofNanos(1_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
             .register(registry);
   }
 
