@@ -1,11 +1,6 @@
 package io.keygate.server.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -16,138 +11,40 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Streaming JSON for the bodies of the verification routes, the hottest ones: the {@code POST
- * /v1/verify} request and answer, the {@code /v1/authz} answer and the error body (every refusal
- * carries one). They are read and written token by token instead of through data binding, which
- * costs microseconds a call (creator buffering, serializer lookups, {@code DateTimeFormatter}).
- * {@link Json#read} and {@link Json#write} hand these types here first, so routes need not know.
+ * JSON for the bodies of the verification routes, the hottest ones: the {@code POST /v1/verify}
+ * request and answer, the {@code /v1/authz} answer and the error body (every refusal carries one).
+ * The common, plain bodies are read and written as bytes directly instead of through data binding,
+ * which costs microseconds a call (parser and generator set-up, creator buffering, {@code
+ * DateTimeFormatter}); everything else is left to the mapper. {@link Json#read} and {@link
+ * Json#write} hand these types here first, so routes need not know.
  *
- * <p><b>Contract.</b> Both paths are exact stand-ins for the mapper, proven by {@code
+ * <p><b>Contract.</b> Both directions are exact stand-ins for the mapper, proven by {@code
  * VerifyJsonTest} on generated inputs:
  *
  * <ul>
- *   <li>{@link #readBody} accepts only the plain shape (an object of known fields with the expected
- *       token types, each field at most once, nothing after it) and returns what the mapper binds;
- *       anything else, valid or not, returns {@code null}, and {@link Json#read} hands the bytes to
- *       the mapper, so error codes and messages stay the mapper's.
+ *   <li>{@link #readBody} accepts only the plain shape (see {@link PlainReader}) and returns what
+ *       the mapper binds; anything else, valid or not, returns {@code null}, and {@link Json#read}
+ *       hands the bytes to the mapper, so error codes and messages stay the mapper's.
  *   <li>{@link #write} produces the bytes the mapper produces for the same value (field order,
- *       nulls, escaping, ISO-8601 instants); a non-empty {@code meta} map is written by the mapper
- *       itself.
+ *       nulls, ISO-8601 instants; a non-empty {@code meta} map is written by the mapper itself), or
+ *       {@code null} for a body with a string that needs escaping, which {@link Json#write} then
+ *       hands to the mapper.
  * </ul>
  */
 final class VerifyJson {
-  private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
-
   private VerifyJson() {}
 
   /** The body as the mapper would bind it, or {@code null} to let the mapper decide. */
   static Bodies.VerifyBody readBody(byte[] raw) {
-    Bodies.VerifyBody plain = PlainReader.read(raw);
-    return plain != null ? plain : readWithParser(raw);
-  }
-
-  private static Bodies.VerifyBody readWithParser(byte[] raw) {
-    try (JsonParser p = FACTORY.createParser(raw)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      Fields fields = new Fields();
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        int f = Fields.of(p.currentName());
-        if (f < 0) {
-          return null;
-        }
-        JsonToken v = p.nextToken();
-        Object value =
-            switch (Fields.KINDS[f]) {
-              case STRING -> string(p, v);
-              case STRINGS -> strings(p, v);
-              case INTEGER -> integer(p, v);
-            };
-        if (!fields.put(f, value)) {
-          return null;
-        }
-      }
-      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-        return null;
-      }
-      return fields.body();
-    } catch (NotPlain | IOException e) {
-      return null;
-    }
-  }
-
-  /** The kind of value a field of the verify body holds. */
-  private enum Kind {
-    STRING,
-    STRINGS,
-    INTEGER
-  }
-
-  /**
-   * The verify body's fields as both readers collect them: each known name once (a repeated one
-   * sends the body to the mapper, which decides what it means).
-   */
-  private static final class Fields {
-    static final Kind[] KINDS = {
-      Kind.STRING,
-      Kind.STRING,
-      Kind.STRING,
-      Kind.STRING,
-      Kind.STRING,
-      Kind.STRINGS,
-      Kind.STRINGS,
-      Kind.INTEGER
-    };
-    private final Object[] values = new Object[KINDS.length];
-    private int seen; // one bit per field
-
-    /** The index of a known field name, or -1. */
-    static int of(String name) {
-      return switch (name) {
-        case "key" -> 0;
-        case "ip" -> 1;
-        case "method" -> 2;
-        case "path" -> 3;
-        case "user_agent" -> 4;
-        case "required_scopes" -> 5;
-        case "required_scopes_all" -> 6;
-        case "cost" -> 7;
-        default -> -1;
-      };
-    }
-
-    /** Records a field's value; false when the field was already given. */
-    boolean put(int field, Object value) {
-      if ((seen & (1 << field)) != 0) {
-        return false;
-      }
-      seen |= 1 << field;
-      values[field] = value;
-      return true;
-    }
-
-    @SuppressWarnings("unchecked")
-    Bodies.VerifyBody body() {
-      return new Bodies.VerifyBody(
-          (String) values[0],
-          (List<String>) values[5],
-          (List<String>) values[6],
-          (String) values[1],
-          (String) values[2],
-          (String) values[3],
-          (Long) values[7],
-          (String) values[4]);
-    }
+    return PlainReader.read(raw);
   }
 
   /**
    * The common request without a parser: an object of known fields, each at most once, whose
    * strings are printable ASCII other than {@code "} and {@code \\} (no escapes), whose {@code
    * cost} is a plain positive integer, with JSON whitespace between tokens. Returns {@code null}
-   * for anything else, which the Jackson path then reads. Such input means the same to every JSON
-   * parser, so the result is what the mapper binds (property-tested in {@code VerifyJsonTest}).
+   * for anything else, which the mapper then reads. Such input means the same to every JSON parser,
+   * so the result is what the mapper binds (property-tested in {@code VerifyJsonTest}).
    */
   static final class PlainReader {
     private final byte[] in;
@@ -162,33 +59,70 @@ final class VerifyJson {
     }
 
     private Bodies.VerifyBody body() {
-      Fields fields = new Fields();
+      String key = null, ip = null, method = null, path = null, userAgent = null;
+      List<String> any = null, all = null;
+      Long cost = null;
+      int seen = 0; // one bit per field: a repeated one goes to the mapper, which decides
       if (!take('{')) {
         return null;
       }
       if (!take('}')) {
         do {
           String name = string();
-          int f = name == null ? -1 : Fields.of(name);
-          if (f < 0 || !take(':')) {
+          if (name == null || !take(':')) {
             return null;
           }
-          Object value =
-              switch (Fields.KINDS[f]) {
-                case STRING -> string();
-                case STRINGS -> strings();
-                case INTEGER -> integer();
-              };
-          if (at < 0 || !fields.put(f, value)) {
+          int bit;
+          switch (name) {
+            case "key" -> {
+              bit = 1;
+              key = string();
+            }
+            case "ip" -> {
+              bit = 2;
+              ip = string();
+            }
+            case "method" -> {
+              bit = 4;
+              method = string();
+            }
+            case "path" -> {
+              bit = 8;
+              path = string();
+            }
+            case "user_agent" -> {
+              bit = 16;
+              userAgent = string();
+            }
+            case "required_scopes" -> {
+              bit = 32;
+              any = strings();
+            }
+            case "required_scopes_all" -> {
+              bit = 64;
+              all = strings();
+            }
+            case "cost" -> {
+              bit = 128;
+              cost = integer();
+            }
+            default -> {
+              return null;
+            }
+          }
+          if (at < 0 || (seen & bit) != 0) {
             return null; // a value not of the plain shape, or a repeated field
           }
+          seen |= bit;
         } while (take(','));
         if (!take('}')) {
           return null;
         }
       }
       space();
-      return at == in.length ? fields.body() : null;
+      return at == in.length
+          ? new Bodies.VerifyBody(key, any, all, ip, method, path, cost, userAgent)
+          : null;
     }
 
     /** A plain string (or JSON {@code null}, as null); on anything else marks failure. */
@@ -301,81 +235,29 @@ final class VerifyJson {
     }
   }
 
-  /** Thrown inside {@link #readBody} when a value is not of the plain shape. */
-  private static final class NotPlain extends Exception {
-    private static final NotPlain INSTANCE = new NotPlain();
-
-    private NotPlain() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static String string(JsonParser p, JsonToken v) throws IOException, NotPlain {
-    if (v == JsonToken.VALUE_STRING) {
-      return p.getText();
-    }
-    if (v == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    throw NotPlain.INSTANCE;
-  }
-
-  private static List<String> strings(JsonParser p, JsonToken v) throws IOException, NotPlain {
-    if (v == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    if (v != JsonToken.START_ARRAY) {
-      throw NotPlain.INSTANCE;
-    }
-    List<String> out = new ArrayList<>(2);
-    JsonToken e;
-    while ((e = p.nextToken()) == JsonToken.VALUE_STRING) {
-      out.add(p.getText());
-    }
-    if (e != JsonToken.END_ARRAY) {
-      throw NotPlain.INSTANCE;
-    }
-    return out;
-  }
-
-  private static Long integer(JsonParser p, JsonToken v) throws IOException, NotPlain {
-    if (v == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    if (v == JsonToken.VALUE_NUMBER_INT) {
-      JsonParser.NumberType n = p.getNumberType();
-      if (n == JsonParser.NumberType.INT || n == JsonParser.NumberType.LONG) {
-        return p.getLongValue();
-      }
-    }
-    throw NotPlain.INSTANCE;
-  }
-
   /**
    * The bytes of {@code value} when it is one of the bodies written here ({@link
-   * Views.VerifyResult}, {@link Views.AuthzOk}, {@link Views.ErrorBody}), else {@code null}.
+   * Views.VerifyResult}, {@link Views.AuthzOk}, {@link Views.ErrorBody}) and every string in it is
+   * plain, else {@code null} (the mapper writes it).
    */
   static byte[] write(Object value) {
     if (value instanceof Views.VerifyResult r) {
-      byte[] plain = Plain.verifyResult(r);
-      return plain != null ? plain : write(256, g -> verifyResult(g, r));
+      return Plain.verifyResult(r);
     }
     if (value instanceof Views.AuthzOk r) {
-      byte[] plain = Plain.authzOk(r);
-      return plain != null ? plain : write(128, g -> authzOk(g, r));
+      return Plain.authzOk(r);
     }
     if (value instanceof Views.ErrorBody r) {
-      byte[] plain = Plain.errorBody(r);
-      return plain != null ? plain : write(128, g -> errorBody(g, r));
+      return Plain.errorBody(r);
     }
     return null;
   }
 
   /**
-   * The common case without a generator: every string is printable ASCII other than {@code "} and
-   * {@code \\} (which every JSON writer, the mapper included, copies as it is) and {@code meta} is
-   * absent or empty. Each writer returns {@code null} for anything else, which the generator then
-   * writes. Unsynchronized, unlike {@link ByteArrayOutputStream}.
+   * The answers as bytes, when every string is printable ASCII other than {@code "} and {@code \\}
+   * (which every JSON writer, the mapper included, copies as it is). Each writer returns {@code
+   * null} for anything else. A growable buffer, unsynchronized (unlike {@code
+   * ByteArrayOutputStream}).
    */
   static final class Plain {
     private byte[] b;
@@ -387,10 +269,6 @@ final class VerifyJson {
     }
 
     static byte[] verifyResult(Views.VerifyResult r) {
-      Map<String, Object> meta = r.meta();
-      if (meta != null && !meta.isEmpty()) {
-        return null;
-      }
       Plain o = new Plain(256);
       o.raw(r.valid() ? "{\"valid\":true,\"code\":" : "{\"valid\":false,\"code\":").str(r.code());
       o.raw(",\"message\":").str(r.message());
@@ -408,7 +286,12 @@ final class VerifyJson {
         o.raw("]");
       }
       o.raw(",\"expires_at\":").str(r.expiresAt() == null ? null : isoInstant(r.expiresAt()));
-      o.raw(meta == null ? ",\"meta\":null" : ",\"meta\":{}");
+      Map<String, Object> meta = r.meta();
+      if (meta == null || meta.isEmpty()) {
+        o.raw(meta == null ? ",\"meta\":null" : ",\"meta\":{}");
+      } else {
+        o.raw(",\"meta\":").meta(meta); // arbitrary JSON: the mapper's own serializers
+      }
       if (r.rateLimits() != null) {
         o.raw(",\"rate_limits\":[");
         for (int i = 0; i < r.rateLimits().size(); i++) {
@@ -477,6 +360,20 @@ final class VerifyJson {
       }
     }
 
+    private Plain meta(Map<String, Object> meta) {
+      byte[] json;
+      try {
+        json = Json.MAPPER.writeValueAsBytes(meta);
+      } catch (JsonProcessingException e) {
+        declined = true; // the mapper reports it when it writes the whole body
+        return this;
+      }
+      room(json.length);
+      System.arraycopy(json, 0, b, n, json.length);
+      n += json.length;
+      return this;
+    }
+
     private Plain num(long v) {
       return raw(Long.toString(v));
     }
@@ -484,90 +381,6 @@ final class VerifyJson {
     private byte[] bytes() {
       return declined ? null : Arrays.copyOf(b, n);
     }
-  }
-
-  /** Writes one body's tokens. */
-  private interface Body {
-    void writeTo(JsonGenerator g) throws IOException;
-  }
-
-  private static byte[] write(int sizeHint, Body body) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      body.writeTo(g);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write a response body", e);
-    }
-    return out.toByteArray();
-  }
-
-  private static void verifyResult(JsonGenerator g, Views.VerifyResult r) throws IOException {
-    g.writeStartObject();
-    g.writeBooleanField("valid", r.valid());
-    g.writeStringField("code", r.code());
-    g.writeStringField("message", r.message());
-    g.writeStringField("key_id", r.keyId());
-    g.writeStringField("owner_id", r.ownerId());
-    g.writeStringField("type", r.type());
-    g.writeFieldName("scopes");
-    if (r.scopes() == null) {
-      g.writeNull();
-    } else {
-      g.writeStartArray();
-      for (String s : r.scopes()) {
-        g.writeString(s);
-      }
-      g.writeEndArray();
-    }
-    Instant expires = r.expiresAt();
-    g.writeStringField("expires_at", expires == null ? null : isoInstant(expires));
-    Map<String, Object> meta = r.meta();
-    g.writeFieldName("meta");
-    if (meta == null) {
-      g.writeNull();
-    } else if (meta.isEmpty()) {
-      g.writeStartObject();
-      g.writeEndObject();
-    } else {
-      g.writeObject(meta); // arbitrary JSON: the mapper's own serializers
-    }
-    if (r.rateLimits() != null) {
-      g.writeArrayFieldStart("rate_limits");
-      for (Views.LimitView l : r.rateLimits()) {
-        g.writeStartObject();
-        g.writeStringField("name", l.name());
-        g.writeNumberField("limit", l.limit());
-        g.writeNumberField("remaining", l.remaining());
-        g.writeNumberField("reset", l.reset());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-    }
-    if (r.quota() != null) {
-      g.writeObjectFieldStart("quota");
-      g.writeNumberField("remaining", r.quota().remaining());
-      g.writeEndObject();
-    }
-    if (r.retryAfter() != null) {
-      g.writeNumberField("retry_after", r.retryAfter());
-    }
-    g.writeEndObject();
-  }
-
-  private static void authzOk(JsonGenerator g, Views.AuthzOk r) throws IOException {
-    g.writeStartObject();
-    g.writeBooleanField("valid", r.valid());
-    g.writeStringField("code", r.code());
-    g.writeStringField("key_id", r.keyId());
-    g.writeStringField("owner_id", r.ownerId());
-    g.writeEndObject();
-  }
-
-  private static void errorBody(JsonGenerator g, Views.ErrorBody r) throws IOException {
-    g.writeStartObject();
-    g.writeStringField("error", r.error());
-    g.writeStringField("message", r.message());
-    g.writeEndObject();
   }
 
   /**
