@@ -60,9 +60,11 @@ names=("GET /healthz (trivial)" "GET /v1/authz valid key" "GET /v1/authz valid k
   "GET /healthz sent verify's request (trivial)")
 modes=(health authz authz authz authz verify health-verify-shaped)
 files=("$work/valid.txt" "$work/valid.txt" "$work/metered.txt" "$work/revoked.txt" "$work/limited.txt" "$work/valid.txt" "$work/valid.txt")
-# Warm-up (JIT, pools, caches) on every path measured below, results discarded.
+# Warm-up (JIT, pools, caches) on every path measured below until the JIT is quiet, results
+# discarded.
+warm_pass() { for e in 0 1 2 3 4 5 6; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done; }
 : >"$work/rows.tsv"
-for e in 0 1 2 5 6; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done
+warm_until_quiet warm_pass
 : >"$work/rows.tsv"
 for r in $(seq 1 "$rounds"); do
   for j in $(seq 1 $(( ${#names[@]} - 1 ))); do   # rotate the order every round

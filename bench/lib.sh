@@ -8,6 +8,14 @@
 # bench_keys: creates $keys keys (plus a revoked, a rate-limited and 100 metered ones) and the wrk
 # Lua script that drives them ($work/keys.lua, BENCH_MODE/BENCH_KEYS/BENCH_TOKEN). Raw keys live
 # only in 0600 files in $work.
+#
+# jit_seconds: seconds the server's JIT compilers have spent so far (jcmd PerfCounter.print).
+#
+# warm_until_quiet PASS_COMMAND: runs PASS_COMMAND (one pass of load over every path to be
+# measured) until a pass in which the JIT spent under 2 % of the pass's wall time compiling (at
+# most 8 passes), printing each pass's compile share. A run measured while C2 is still compiling
+# the path is charged for the compiler's CPU (on a 2-core machine, up to 15 % of it for /v1/verify
+# 15 s after start), and the paths warmed last pay the most.
 start_keygate() {
   work=$(mktemp -d); chmod 700 "$work"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -73,4 +81,22 @@ request = function()
   return reqs[(i % #reqs) + 1]
 end
 LUA
+}
+
+jit_seconds() {
+  jcmd "$pid" PerfCounter.print 2>/dev/null |
+    awk -F= '/^java.ci.totalTime=/ {t=$2} /^sun.os.hrt.frequency=/ {f=$2} END {printf "%.3f", t / f}'
+}
+
+warm_until_quiet() {
+  local pass j0 j1 t0 t1 share
+  for pass in 1 2 3 4 5 6 7 8; do
+    j0=$(jit_seconds); t0=$(date +%s.%N)
+    "$@"
+    j1=$(jit_seconds); t1=$(date +%s.%N)
+    share=$(python3 -c "print(f'{100 * ($j1 - $j0) / ($t1 - $t0):.1f}')")
+    echo "warm-up pass $pass: JIT compiling ${share}% of the time" >&2
+    python3 -c "import sys; sys.exit(0 if $share < 2 else 1)" && return 0
+  done
+  echo "the JIT was still busy after 8 warm-up passes; measuring anyway" >&2
 }

@@ -41,8 +41,8 @@ load() { # what: BENCH_MODE, BENCH_KEYS; prints the requests wrk sent
   BENCH_MODE=$wrkmode BENCH_KEYS="$work/$file" BENCH_TOKEN=$token \
     wrk -t2 -c"$conns" -d"${seconds}s" -s "$work/keys.lua" "$url" | grep -oP '\d+(?= requests in)'
 }
-echo "warming up ${seconds}s on $mode..." >&2
-load >/dev/null
+echo "warming up on $mode in ${seconds}s passes until the JIT is quiet..." >&2
+warm_until_quiet load >/dev/null
 out="$root/target/bench/profile-$mode.collapsed"
 jcmd "$pid" JVMTI.agent_load "$ap/linux-x64/libasyncProfiler.so" '"start,event=cpu,interval=500us"' >/dev/null
 cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
