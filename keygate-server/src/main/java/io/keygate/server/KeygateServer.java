@@ -66,11 +66,6 @@ public final class KeygateServer implements AutoCloseable {
             c -> {
               c.startup.showJavalinBanner = false;
               c.http.maxRequestSize = config.maxBodyBytes();
-              // Javalin copies every response body through a buffer of this size, allocated (and
-              // zeroed) per response; its default, Jetty's 32 KB output buffer, cost more CPU than
-              // routing on small JSON answers. Larger bodies are copied in 4 KB steps into Jetty's
-              // own output buffer.
-              c.http.responseBufferSize = 4096;
               c.jetty.host = config.host();
               c.jetty.port = config.port();
               HttpApi.install(c, keygate, config.trustedProxies(), leaks);
@@ -219,6 +214,11 @@ public final class KeygateServer implements AutoCloseable {
         .filter(e -> e.method.isHttpMethod())
         .map(e -> new Route(e.method.name(), e.path))
         .toList();
+  }
+
+  /** The Jetty server under the API (for tests that check its settings). */
+  org.eclipse.jetty.server.Server jetty() {
+    return app.jettyServer().server();
   }
 
   /** The bound port (after {@link #start()}). */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,30 @@ class KeygateServerTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pepper)))
         .isEqualTo("rw-------");
     assertThat(dir.resolve("keygate.db")).exists();
+  }
+
+  @Test
+  void jetty_keepsNoHeaderCache_andSendsBodiesLargerThanTheCopyBuffer() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      // Jetty's per-connection header cache would keep an Authorization credential after its
+      // request; every connector (the TLS one copies the same configuration) has it off.
+      assertThat(t.server.jetty().getConnectors())
+          .isNotEmpty()
+          .allSatisfy(
+              c ->
+                  assertThat(c.getConnectionFactory(HttpConnectionFactory.class))
+                      .extracting(f -> f.getHttpConfiguration().getHeaderCacheSize())
+                      .isEqualTo(0));
+      // Bodies are copied in 4 KB steps: a larger one still arrives whole.
+      byte[] spec;
+      try (var in = getClass().getResourceAsStream("/openapi.json")) {
+        spec = in.readAllBytes();
+      }
+      assertThat(spec.length).isGreaterThan(3 * 4096);
+      TestServer.Response r = t.req("GET", "/openapi.json").token(null).send();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(new String(spec, java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 
   @Test
