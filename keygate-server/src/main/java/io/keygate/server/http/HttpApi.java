@@ -34,8 +34,9 @@ public final class HttpApi {
     AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
     config.routes.before(
         ctx -> {
-          ctx.header("Cache-Control", "no-store");
-          ctx.header("X-Content-Type-Options", "nosniff");
+          // Appended to a fresh response (a route may still replace them with ctx.header).
+          ctx.res().addHeader("Cache-Control", "no-store");
+          ctx.res().addHeader("X-Content-Type-Options", "nosniff");
         });
     // The hot routes first: Javalin tries a method's routes in registration order.
     new VerifyRoutes(kg, auth, clientIp).register(config);

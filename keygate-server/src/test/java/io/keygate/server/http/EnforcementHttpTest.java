@@ -233,6 +233,10 @@ class EnforcementHttpTest {
     TestServer.Response r = authz(key);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("RateLimit-Remaining")).isEqualTo(String.valueOf(n - 1));
+    assertThat(r.headers().entrySet())
+        .filteredOn(e -> e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith("ratelimit-"))
+        .hasSize(3)
+        .allSatisfy(e -> assertThat(e.getValue()).hasSize(1));
   }
 
   @Test

@@ -145,6 +145,21 @@ class VerifyRoutesTest {
     assertThat(r.header("X-Keygate-Scopes")).isEqualTo("read,write");
     assertThat(r.header("X-Keygate-Key-Type")).isEqualTo("live_secret");
     assertThat(r.body()).doesNotContain(raw);
+    // Answer headers are appended, not replaced: each must still be there exactly once.
+    for (String h :
+        List.of(
+            "X-Keygate-Key-Id",
+            "X-Keygate-Owner-Id",
+            "X-Keygate-Key-Type",
+            "X-Keygate-Scopes",
+            "Cache-Control",
+            "X-Content-Type-Options",
+            "Content-Type")) {
+      assertThat(r.headers().entrySet())
+          .filteredOn(e -> e.getKey().equalsIgnoreCase(h))
+          .singleElement()
+          .satisfies(e -> assertThat(e.getValue()).as(h).hasSize(1));
+    }
   }
 
   @Test
