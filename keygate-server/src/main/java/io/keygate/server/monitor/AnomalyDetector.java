@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Design.</b> The hot path only touches in-memory per-key state: a {@link LongAdder} for the
  * current minute's valid requests, the networks seen since the last tick (numeric /24 or /48 ids;
  * the last one is remembered, so a key used from one network costs one field read and one volatile
- * write, no allocation), a 60-second ring of denial counts and the grants used. Everything that
- * reads the store, formats networks or writes alerts happens in {@link #tick()} (every second on a
- * node); a key idle for {@value #IDLE_HOURS} hours has its state dropped there. Detectors:
+ * write at most once a second, no allocation), a 60-second ring of denial counts and the grants
+ * used. Everything that reads the store, formats networks or writes alerts happens in {@link
+ * #tick()} (every second on a node); a key idle for {@value #IDLE_HOURS} hours has its state
+ * dropped there. Detectors:
  *
  * <ul>
  *   <li>{@code traffic_spike}: the current (or just completed) minute's valid requests exceed
@@ -83,6 +84,13 @@ public final class AnomalyDetector implements VerificationListener {
   private static final int MAX_NETWORKS_IN_MEMORY = 100_000;
   private static final long IPV4_TAG = 1L << 48;
   static final int IDLE_HOURS = 2;
+
+  /**
+   * Last-seen and last-used times (a key's, a network's, a grant's) move in steps of this many
+   * milliseconds: a hot key's request then reads its state without writing it, instead of storing a
+   * new time into shared per-key state on nearly every request.
+   */
+  static final long SEEN_RESOLUTION_MS = 1_000L;
 
   /**
    * Thresholds.
@@ -140,7 +148,7 @@ public final class AnomalyDetector implements VerificationListener {
         }
         lastNetwork = s;
       }
-      if (now > s.last) {
+      if (now - s.last >= SEEN_RESOLUTION_MS) {
         s.last = now; // racing writers may leave an earlier time: last-seen is advisory
       }
     }
@@ -227,7 +235,7 @@ public final class AnomalyDetector implements VerificationListener {
 
     void at(long now) {
       long prev = last.get();
-      if (now > prev) {
+      if (now - prev >= SEEN_RESOLUTION_MS) {
         last.compareAndSet(prev, now); // losing the race to a later time is fine
       }
     }
@@ -294,7 +302,7 @@ public final class AnomalyDetector implements VerificationListener {
     if (st == null) {
       st = states.computeIfAbsent(key.keyId(), id -> new KeyState(key, minute));
     }
-    if (now > st.lastSeenAt) {
+    if (now - st.lastSeenAt >= SEEN_RESOLUTION_MS) {
       st.lastSeenAt = now;
     }
     Outcome o = result.outcome();

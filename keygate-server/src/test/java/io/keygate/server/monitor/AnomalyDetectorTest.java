@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.monitor.GrantUse;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
@@ -121,6 +122,28 @@ class AnomalyDetectorTest {
       detector(n).tick();
       assertThat(types(n, spiky.id())).containsExactly("traffic_spike");
       assertThat(types(n, steady.id())).isEmpty();
+    }
+  }
+
+  @Test
+  void grantUseTimes_moveInOneSecondSteps_andEachStepIsFlushed() {
+    Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
+    ManualClock clock = new ManualClock(t0);
+    try (Node n = node(dir, clock)) {
+      Key k = key(n);
+      traffic(n, k, "10.0.0.5", 1);
+      assertThat(detector(n).pendingGrantUse(k.id()))
+          .extracting(GrantUse::value, GrantUse::lastUsedAt)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("read", t0));
+      detector(n).flush();
+      clock.advance(Duration.ofMillis(999)); // within the step: nothing new to write
+      traffic(n, k, "10.0.0.5", 3);
+      assertThat(detector(n).pendingGrantUse(k.id())).isEmpty();
+      clock.advance(Duration.ofMillis(1)); // a full second later: the new time is pending
+      traffic(n, k, "10.0.0.5", 1);
+      assertThat(detector(n).pendingGrantUse(k.id()))
+          .extracting(GrantUse::lastUsedAt)
+          .containsExactly(t0.plusSeconds(1));
     }
   }
 
