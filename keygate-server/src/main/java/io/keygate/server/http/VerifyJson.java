@@ -285,7 +285,7 @@ final class VerifyJson {
         }
         o.raw("]");
       }
-      o.raw(",\"expires_at\":").str(r.expiresAt() == null ? null : isoInstant(r.expiresAt()));
+      o.raw(",\"expires_at\":").instant(r.expiresAt());
       Map<String, Object> meta = r.meta();
       if (meta == null || meta.isEmpty()) {
         o.raw(meta == null ? ",\"meta\":null" : ",\"meta\":{}");
@@ -378,6 +378,53 @@ final class VerifyJson {
       return raw(Long.toString(v));
     }
 
+    /**
+     * Appends an instant as a JSON string in {@link Instant#toString()}'s form (or {@code null}),
+     * its digits written in place; years outside 0000–9999 take {@code toString}.
+     */
+    private Plain instant(Instant t) {
+      if (t == null) {
+        return raw("null");
+      }
+      long s = t.getEpochSecond();
+      if (s < -62_167_219_200L || s >= 253_402_300_800L) { // before 0000-01-01 or from 10000-01-01
+        return str(t.toString());
+      }
+      int nano = t.getNano();
+      LocalDateTime d = LocalDateTime.ofEpochSecond(s, nano, ZoneOffset.UTC);
+      room(32);
+      b[n++] = '"';
+      digits(d.getYear(), 4).put('-').digits(d.getMonthValue(), 2).put('-');
+      digits(d.getDayOfMonth(), 2).put('T').digits(d.getHour(), 2).put(':');
+      digits(d.getMinute(), 2).put(':').digits(d.getSecond(), 2);
+      if (nano != 0) {
+        put('.');
+        if (nano % 1_000_000 == 0) {
+          digits(nano / 1_000_000, 3);
+        } else if (nano % 1_000 == 0) {
+          digits(nano / 1_000, 6);
+        } else {
+          digits(nano, 9);
+        }
+      }
+      return put('Z').put('"');
+    }
+
+    /** Appends {@code v} (0 or more) in decimal, zero-padded to {@code width}; room is made. */
+    private Plain digits(int v, int width) {
+      for (int i = width - 1; i >= 0; i--) {
+        b[n + i] = (byte) ('0' + v % 10);
+        v /= 10;
+      }
+      n += width;
+      return this;
+    }
+
+    private Plain put(char c) {
+      b[n++] = (byte) c;
+      return this;
+    }
+
     private byte[] bytes() {
       return declined ? null : Arrays.copyOf(b, n);
     }
@@ -388,37 +435,7 @@ final class VerifyJson {
    * DateTimeFormatter}, for the years 0000–9999; other instants go to {@code toString}.
    */
   static String isoInstant(Instant t) {
-    long s = t.getEpochSecond();
-    if (s < -62_167_219_200L || s >= 253_402_300_800L) { // before 0000-01-01 or from 10000-01-01
-      return t.toString();
-    }
-    int nano = t.getNano();
-    LocalDateTime d = LocalDateTime.ofEpochSecond(s, nano, ZoneOffset.UTC);
-    StringBuilder b = new StringBuilder(30);
-    digits(b, d.getYear(), 4).append('-');
-    digits(b, d.getMonthValue(), 2).append('-');
-    digits(b, d.getDayOfMonth(), 2).append('T');
-    digits(b, d.getHour(), 2).append(':');
-    digits(b, d.getMinute(), 2).append(':');
-    digits(b, d.getSecond(), 2);
-    if (nano != 0) {
-      b.append('.');
-      if (nano % 1_000_000 == 0) {
-        digits(b, nano / 1_000_000, 3);
-      } else if (nano % 1_000 == 0) {
-        digits(b, nano / 1_000, 6);
-      } else {
-        digits(b, nano, 9);
-      }
-    }
-    return b.append('Z').toString();
-  }
-
-  private static StringBuilder digits(StringBuilder b, int v, int width) {
-    String n = Integer.toString(v);
-    for (int i = n.length(); i < width; i++) {
-      b.append('0');
-    }
-    return b.append(n);
+    Plain p = new Plain(32).instant(t);
+    return new String(p.b, 1, p.n - 2, java.nio.charset.StandardCharsets.US_ASCII);
   }
 }
