@@ -18,14 +18,19 @@
 # ratio divided by that endpoint's, round by round). The last column is the server's CPU time per
 # request (/proc/PID/stat around each run).
 #
-# Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION] [-r ROUNDS]
-# Defaults: -n 1000 -c 32 -t 2 -d 5s -r 6. Raw keys live only in a 0600 temp file removed at exit.
+# Usage: bench/http.sh [-n KEYS] [-c CONNECTIONS] [-t THREADS] [-d DURATION] [-r ROUNDS] [-e "LIST"]
+# Defaults: -n 1000 -c 32 -t 2 -d 5s -r 6, every endpoint. -e measures only the endpoints listed by
+# number (1 authz valid, 2 authz with a rate limit, 3 revoked, 4 refused, 5 verify, 6 /healthz sent
+# verify's request), e.g. -e "2 5" for a quick A/B of two jars. Raw keys live only in a 0600 temp
+# file removed at exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-keys=1000 conns=32 threads=2 duration=5s rounds=6
-while getopts "n:c:t:d:r:" o; do
-  case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac
+keys=1000 conns=32 threads=2 duration=5s rounds=6 only="1 2 3 4 5 6"
+while getopts "n:c:t:d:r:e:" o; do
+  case $o in n) keys=$OPTARG ;; c) conns=$OPTARG ;; t) threads=$OPTARG ;; d) duration=$OPTARG ;; r) rounds=$OPTARG ;; e) only=$OPTARG ;; *) exit 2 ;; esac
 done
+for e in $only; do [[ $e =~ ^[1-6]$ ]] || { echo "-e takes endpoint numbers 1-6, not $e" >&2; exit 2; }; done
+read -r -a measured <<<"$only"
 source "$root/bench/lib.sh"
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
 start_keygate
@@ -62,13 +67,13 @@ modes=(health authz authz authz authz verify health-verify-shaped)
 files=("$work/valid.txt" "$work/valid.txt" "$work/metered.txt" "$work/revoked.txt" "$work/limited.txt" "$work/valid.txt" "$work/valid.txt")
 # Warm-up (JIT, pools, caches) on every path measured below until the JIT is quiet, results
 # discarded.
-warm_pass() { for e in 0 1 2 3 4 5 6; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done; }
+warm_pass() { for e in 0 "${measured[@]}"; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done; }
 : >"$work/rows.tsv"
 warm_until_quiet warm_pass
 : >"$work/rows.tsv"
 for r in $(seq 1 "$rounds"); do
-  for j in $(seq 1 $(( ${#names[@]} - 1 ))); do   # rotate the order every round
-    e=$(( (j + r - 2) % (${#names[@]} - 1) + 1 ))
+  for j in $(seq 1 ${#measured[@]}); do   # rotate the order every round
+    e=${measured[$(( (j + r - 2) % ${#measured[@]} ))]}
     if (( (r + j) % 2 )); then
       run "$r.$e" "${names[0]}" "${modes[0]}" "${files[0]}"
       run "$r.$e" "${names[$e]}" "${modes[$e]}" "${files[$e]}"
@@ -99,13 +104,15 @@ def ratios(name):  # per round: the endpoint's requests/s over the /healthz run 
             for p, v in pairs.items() if name in v and name != health}
 for name in names:
     mine = [r for r in rows if r[1] == name]
+    if not mine:
+        continue
     med = lambda k: st.median(float(m[k]) for m in mine)
     if name == health:
         lo = hi = mid = same = 1.0
     else:
         rs = ratios(name)
         mid, lo, hi = st.median(rs.values()), min(rs.values()), max(rs.values())
-        base = ratios(shaped) if name == verify else None
+        base = ratios(shaped) if name == verify and any(r[1] == shaped for r in rows) else None
         same = st.median(rs[k] / base[k] for k in rs) if base else mid
     print(f"| {name} | {med(2):,.0f} | {med(3):.2f} | {med(4):.2f} | {med(5):.0f} | "
           f"{mid:.2f}× | {lo:.2f}–{hi:.2f} | {same:.2f}× | {med(6):.1f} |")
