@@ -429,13 +429,4 @@ final class VerifyJson {
       return declined ? null : Arrays.copyOf(b, n);
     }
   }
-
-  /**
-   * {@link Instant#toString()} (ISO-8601, fraction in groups of three digits) without {@code
-   * DateTimeFormatter}, for the years 0000–9999; other instants go to {@code toString}.
-   */
-  static String isoInstant(Instant t) {
-    Plain p = new Plain(32).instant(t);
-    return new String(p.b, 1, p.n - 2, java.nio.charset.StandardCharsets.US_ASCII);
-  }
 }
