@@ -294,9 +294,9 @@ public final class KeyService {
   }
 
   /**
-   * Replaces a key with a new one carrying all its settings. The old key keeps working for {@code
-   * grace} (null = policy default; zero = revoked now), then is revoked. Both keys, their links and
-   * the audit event are written in one transaction.
+   * Replaces a key with a new one carrying all its settings and its enabled/disabled state. The old
+   * key keeps working for {@code grace} (null = policy default; zero = revoked now), then is
+   * revoked. Both keys, their links and the audit event are written in one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
     Duration g = grace == null ? policy.defaultGrace() : grace;
@@ -336,6 +336,11 @@ public final class KeyService {
     }
     CreatedKey fresh =
         mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), now);
+    if (cur.status() == KeyStatus.DISABLED) {
+      // Rotation replaces the secret, not an admin's decision: a disabled key's successor starts
+      // disabled, and enabling it is a separate, audited change.
+      fresh = new CreatedKey(fresh.record().withStatus(KeyStatus.DISABLED, now), fresh.secret());
+    }
     Instant revokesAt = now.plus(g);
     ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
     if (g.isZero()) {
@@ -352,7 +357,13 @@ public final class KeyService {
             Map.of(
                 "new_key_id", fresh.record().keyId(),
                 "old_key_revokes_at", revokesAt.toString())));
-    tx.appendAudit(audit(actor, "key.created", fresh.record(), now, Map.of("rotated_from", keyId)));
+    tx.appendAudit(
+        audit(
+            actor,
+            "key.created",
+            fresh.record(),
+            now,
+            Map.of("rotated_from", keyId, "status", fresh.record().status().wire())));
     tx.enqueueEvent(
         event(
             EventTypes.KEY_ROTATED,

@@ -1,5 +1,6 @@
 package io.keygate.core.monitor;
 
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.Page;
 import java.time.Instant;
@@ -30,11 +31,13 @@ public interface AnomalyStore {
   Optional<Alert> alert(String alertId);
 
   /**
-   * Marks an open alert acknowledged.
+   * Marks an open alert acknowledged by {@code audit.actor()} at {@code audit.at()} and appends
+   * {@code audit} to the audit log in the same transaction. Writes nothing when the alert is absent
+   * or already acknowledged.
    *
-   * @return whether it changed (false when already acknowledged or absent)
+   * @return whether it changed
    */
-  boolean acknowledge(String alertId, String by, Instant at);
+  boolean acknowledge(String alertId, AuditEntry audit);
 
   /** The networks {@code keyId} was used from, with their first use. */
   Map<String, Instant> networks(String keyId);

@@ -536,6 +536,23 @@ class KeyServiceTest {
   }
 
   @Test
+  void rotate_disabledKey_successorStartsDisabled_untilEnabled() {
+    CreatedKey old = create("acme");
+    keys.disable(old.record().keyId(), ADMIN);
+    RotatedKey rot = keys.rotate(old.record().keyId(), Duration.ofHours(1), ADMIN);
+    String freshId = rot.newKey().record().keyId();
+    assertThat(rot.newKey().record().status()).isEqualTo(KeyStatus.DISABLED);
+    assertThat(stored(freshId).status()).isEqualTo(KeyStatus.DISABLED);
+    assertThat(verify(rot.newKey()).outcome()).isEqualTo(Outcome.KEY_DISABLED);
+    assertThat(verify(old).outcome()).isEqualTo(Outcome.KEY_DISABLED);
+    List<AuditEvent> ev = allAudit();
+    assertThat(ev.get(ev.size() - 1).entry().details()).containsEntry("status", "disabled");
+    keys.enable(freshId, ADMIN);
+    assertThat(verify(rot.newKey()).valid()).isTrue();
+    assertThat(verify(old).outcome()).isEqualTo(Outcome.KEY_DISABLED);
+  }
+
+  @Test
   void rotate_twice_isConflict() {
     CreatedKey old = create("acme");
     keys.rotate(old.record().keyId(), null, ADMIN);

@@ -3,6 +3,7 @@ package io.keygate.server.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
@@ -114,7 +115,20 @@ final class AlertRoutes {
             .filter(x -> actor.ownerRestriction() == null || actor.canSee(x.ownerId()))
             .orElseThrow(
                 () -> new KeygateException.NotFound("no alert with id " + HttpApi.redact(id)));
-    store.acknowledge(a.alertId(), actor.id(), m.keygate().clock().instant());
+    Map<String, String> details = new HashMap<>(Map.of("type", a.type()));
+    if (a.keyId() != null) {
+      details.put("key_id", a.keyId());
+    }
+    store.acknowledge(
+        a.alertId(),
+        new AuditEntry(
+            m.keygate().clock().instant(),
+            actor.id(),
+            "alert.acknowledged",
+            a.alertId(),
+            a.ownerId(),
+            actor.sourceIp(),
+            details));
     HttpApi.json(ctx, 200, AlertView.of(store.alert(a.alertId()).orElseThrow()));
   }
 

@@ -218,6 +218,22 @@ class AnomalyDetectorTest {
           n.call("POST", "/v1/alerts/" + alertId + "/ack", Node.map(), acme).expect(200);
       assertThat(acked.get("status").asText()).isEqualTo("acknowledged");
       assertThat(acked.get("acknowledged_at").asText()).isNotBlank();
+      JsonNode audit = n.call("GET", "/v1/audit?limit=1", null).expect(200).get("data").get(0);
+      assertThat(audit.get("action").asText()).isEqualTo("alert.acknowledged");
+      assertThat(audit.get("target_id").asText()).isEqualTo(alertId);
+      assertThat(audit.get("actor").asText()).isEqualTo(acked.get("acknowledged_by").asText());
+      assertThat(audit.get("details").get("type").asText()).isEqualTo("canary");
+      long seq = audit.get("seq").asLong();
+      n.call("POST", "/v1/alerts/" + alertId + "/ack", Node.map(), acme).expect(200);
+      assertThat(
+              n.call("GET", "/v1/audit?limit=1", null)
+                  .expect(200)
+                  .get("data")
+                  .get(0)
+                  .get("seq")
+                  .asLong())
+          .as("acknowledging again changes nothing and writes no second event")
+          .isEqualTo(seq);
       assertThat(n.call("GET", "/v1/alerts?status=open", null, acme).expect(200).get("data"))
           .isEmpty();
       assertThat(

@@ -3,6 +3,7 @@ package io.keygate.store.jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.Page;
 import io.keygate.core.monitor.Alert;
@@ -142,19 +143,28 @@ final class JdbcAnomalyStore implements AnomalyStore {
   }
 
   @Override
-  public boolean acknowledge(String alertId, String by, Instant at) {
-    return store.write(
-        "acknowledgeAlert",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?,"
-                      + " acknowledged_by = ? WHERE alert_id = ? AND status = 'open'")) {
-            ps.setLong(1, at.toEpochMilli());
-            ps.setString(2, by);
-            ps.setString(3, alertId);
-            return ps.executeUpdate() == 1;
+  public boolean acknowledge(String alertId, AuditEntry audit) {
+    Objects.requireNonNull(audit, "audit");
+    return store.transact(
+        tx -> {
+          boolean changed =
+              tx.run(
+                  "acknowledgeAlert",
+                  c -> {
+                    try (PreparedStatement ps =
+                        c.prepareStatement(
+                            "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?,"
+                                + " acknowledged_by = ? WHERE alert_id = ? AND status = 'open'")) {
+                      ps.setLong(1, audit.at().toEpochMilli());
+                      ps.setString(2, audit.actor());
+                      ps.setString(3, alertId);
+                      return ps.executeUpdate() == 1;
+                    }
+                  });
+          if (changed) {
+            tx.appendAudit(audit);
           }
+          return changed;
         });
   }
 

@@ -64,7 +64,8 @@ final class JdbcKeyStore implements KeyStore {
     return transact(work::apply);
   }
 
-  private <T> T transact(Function<JdbcKeyStoreTx, T> work) {
+  /** {@link #inTransaction} for this package's stores, which also run their own SQL in it. */
+  <T> T transact(Function<JdbcKeyStoreTx, T> work) {
     Connection c = connect("inTransaction");
     JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, c);
     boolean begun = false;
@@ -468,8 +469,7 @@ final class JdbcKeyStore implements KeyStore {
     }
     List<LeakIncident> page = rows.subList(0, query.limit());
     LeakIncident last = page.get(page.size() - 1);
-    return new Page<>(
-        page, Cursors.encode(last.reportedAt().toEpochMilli(), last.incidentId()));
+    return new Page<>(page, Cursors.encode(last.reportedAt().toEpochMilli(), last.incidentId()));
   }
 
   @Override

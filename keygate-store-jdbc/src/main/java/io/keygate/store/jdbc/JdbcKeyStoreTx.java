@@ -74,11 +74,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   public void insertKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
     String sql =
-        "INSERT INTO api_keys ("
-            + Rows.KEY_COLUMNS
-            + ") VALUES ("
-            + Rows.KEY_PLACEHOLDERS
-            + ")";
+        "INSERT INTO api_keys (" + Rows.KEY_COLUMNS + ") VALUES (" + Rows.KEY_PLACEHOLDERS + ")";
     run(
         "insertKey",
         c -> {
@@ -266,8 +262,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
             ps.executeUpdate();
           } catch (SQLException e) {
             if (isUniqueViolation(e)) {
-              throw new KeygateException.Conflict(
-                  "key " + canary.keyId() + " is already a canary");
+              throw new KeygateException.Conflict("key " + canary.keyId() + " is already a canary");
             }
             throw e;
           }

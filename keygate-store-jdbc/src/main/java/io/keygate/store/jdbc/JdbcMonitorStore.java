@@ -174,7 +174,7 @@ final class JdbcMonitorStore implements MonitorStore {
     String where =
         liveOnly
             ? " WHERE status <> 'revoked' AND hash NOT LIKE 'imported:%' AND (revokes_at IS NULL OR"
-                  + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)"
+                + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)"
             : "";
     return store.read(
         "keysByPepperVersion",
