@@ -147,6 +147,12 @@ final class KeyRoutes {
         g.isZero() || g.isNegative()
             ? "Old key revoked now"
             : "Old key will be revoked in " + formatHours(g) + " hours";
+    if (r.newKey().record().status() == KeyStatus.DISABLED) {
+      msg +=
+          "; the new key is disabled, as the old one was: enable it with POST /v1/keys/"
+              + r.newKey().record().keyId()
+              + "/enable";
+    }
     HttpApi.json(
         ctx,
         201,

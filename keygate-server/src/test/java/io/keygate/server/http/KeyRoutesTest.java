@@ -278,6 +278,25 @@ class KeyRoutesTest {
   }
 
   @Test
+  void rotate_disabledKey_newKeyIsDisabledAndTheMessageSaysHowToEnableIt() {
+    JsonNode k = t.createKey("owner_id", "acme");
+    String id = k.path("key_id").asText();
+    t.post("/v1/keys/" + id + "/disable", map()).expect(200);
+    JsonNode r = t.post("/v1/keys/" + id + "/rotate", map("grace_period_hours", 1)).expect(201);
+    String newId = r.path("new_key").path("key_id").asText();
+    assertThat(r.path("message").asText())
+        .isEqualTo(
+            "Old key will be revoked in 1 hours; the new key is disabled, as the old one was:"
+                + " enable it with POST /v1/keys/"
+                + newId
+                + "/enable");
+    assertThat(t.get("/v1/keys/" + newId).expect(200).path("status").asText())
+        .isEqualTo("disabled");
+    t.post("/v1/keys/" + newId + "/enable", map()).expect(200);
+    assertThat(t.get("/v1/keys/" + newId).expect(200).path("status").asText()).isEqualTo("active");
+  }
+
+  @Test
   void rotate_twice_isAConflict() {
     String id = t.createKey("owner_id", "acme").path("key_id").asText();
     t.post("/v1/keys/" + id + "/rotate", map()).expect(201);
