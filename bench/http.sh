@@ -32,7 +32,7 @@ done
 for e in $only; do [[ $e =~ ^[1-6]$ ]] || { echo "-e takes endpoint numbers 1-6, not $e" >&2; exit 2; }; done
 read -r -a measured <<<"$only"
 source "$root/bench/lib.sh"
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
+require_wrk
 start_keygate
 bench_keys
 run() { # round name mode keyfile

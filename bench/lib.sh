@@ -9,6 +9,8 @@
 # Lua script that drives them ($work/keys.lua, BENCH_MODE/BENCH_KEYS/BENCH_TOKEN). Raw keys live
 # only in 0600 files in $work.
 #
+# require_wrk: exits 2 with the install command when wrk (Debian package) is missing.
+#
 # jit_seconds: seconds the server's JIT compilers have spent so far (jcmd PerfCounter.print).
 #
 # warm_until_quiet PASS_COMMAND: runs PASS_COMMAND (one pass of load over every path to be
@@ -81,6 +83,10 @@ request = function()
   return reqs[(i % #reqs) + 1]
 end
 LUA
+}
+
+require_wrk() {
+  command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
 }
 
 jit_seconds() {

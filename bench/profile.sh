@@ -27,7 +27,7 @@ command -v jcmd >/dev/null || { echo "jcmd (from the JDK) is needed to load the 
 # Without DebugNonSafepoints, samples in inlined code are pinned to the nearest safepoint's frame.
 export KEYGATE_JAVA_OPTS="${KEYGATE_JAVA_OPTS:--Xmx1g} -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
 source "$root/bench/lib.sh"
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
+require_wrk
 start_keygate
 bench_keys
 ap="$root/target/bench/async-profiler"
