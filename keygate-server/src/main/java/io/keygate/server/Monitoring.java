@@ -121,7 +121,7 @@ public final class Monitoring {
       ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);
       this.cipher =
           new DataCipher(DataKeyFile.load(config, server.dataDir(), new SecureRandom()), tl::get);
-      this.owners = new Owners(notifyStore, keygate.store(), cipher, keygate.clock(), tl::get);
+      this.owners = new Owners(notifyStore, cipher, keygate.clock(), tl::get);
       this.deliveries =
           new DeliveryWorker(
               notifyStore,

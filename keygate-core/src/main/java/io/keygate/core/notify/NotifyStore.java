@@ -1,5 +1,6 @@
 package io.keygate.core.notify;
 
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.Page;
@@ -22,11 +23,17 @@ public interface NotifyStore {
   /** The owner with this id. */
   Optional<StoredOwner> findOwner(String ownerId);
 
-  /** Inserts an owner; {@link io.keygate.core.KeygateException.Conflict} if the id exists. */
-  void insertOwner(StoredOwner owner);
+  /**
+   * Inserts an owner and appends {@code audit} in the same transaction; {@link
+   * io.keygate.core.KeygateException.Conflict} if the id exists (nothing is written).
+   */
+  void insertOwner(StoredOwner owner, AuditEntry audit);
 
-  /** Replaces an owner; {@link io.keygate.core.KeygateException.NotFound} if absent. */
-  void updateOwner(StoredOwner owner);
+  /**
+   * Replaces an owner and appends {@code audit} in the same transaction; {@link
+   * io.keygate.core.KeygateException.NotFound} if absent (nothing is written).
+   */
+  void updateOwner(StoredOwner owner, AuditEntry audit);
 
   /**
    * Up to {@code limit} owners with an id after {@code afterOwnerId} (null: from the first), by id.

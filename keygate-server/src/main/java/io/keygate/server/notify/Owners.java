@@ -14,7 +14,6 @@ import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.Owner;
 import io.keygate.core.notify.StoredOwner;
 import io.keygate.core.notify.Webhook;
-import io.keygate.core.store.KeyStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -48,20 +47,13 @@ public final class Owners {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final NotifyStore store;
-  private final KeyStore keyStore;
   private final DataCipher cipher;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
 
   /** Wires the service. */
-  public Owners(
-      NotifyStore store,
-      KeyStore keyStore,
-      DataCipher cipher,
-      Clock clock,
-      Supplier<SecureRandom> random) {
+  public Owners(NotifyStore store, DataCipher cipher, Clock clock, Supplier<SecureRandom> random) {
     this.store = store;
-    this.keyStore = keyStore;
     this.cipher = cipher;
     this.clock = clock;
     this.random = random;
@@ -82,8 +74,7 @@ public final class Owners {
     Owner o =
         new Owner(
             id, name(name), webhooks(webhooks, List.of()), emails(emails, List.of()), now, now);
-    store.insertOwner(seal(o));
-    audit(actor, "owner.created", o, Map.of());
+    store.insertOwner(seal(o), audit(actor, "owner.created", o, Map.of()));
     return o;
   }
 
@@ -117,8 +108,7 @@ public final class Owners {
             emails == null ? cur.emails() : emails(emails, cur.emails()),
             cur.createdAt(),
             now());
-    store.updateOwner(seal(next));
-    audit(actor, "owner.updated", next, changed);
+    store.updateOwner(seal(next), audit(actor, "owner.updated", next, changed));
     return next;
   }
 
@@ -126,21 +116,14 @@ public final class Owners {
     return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 
-  private void audit(Actor actor, String action, Owner o, Map<String, String> details) {
+  /** The audit event of a change to {@code o}: which channels it has, never their values. */
+  private static AuditEntry audit(
+      Actor actor, String action, Owner o, Map<String, String> details) {
     Map<String, String> d = new LinkedHashMap<>(details);
     d.put("webhooks", Integer.toString(o.webhooks().size()));
     d.put("emails", Integer.toString(o.emails().size()));
-    keyStore.inTransaction(
-        tx ->
-            tx.appendAudit(
-                new AuditEntry(
-                    o.updatedAt(),
-                    actor.id(),
-                    action,
-                    o.ownerId(),
-                    o.ownerId(),
-                    actor.sourceIp(),
-                    d)));
+    return new AuditEntry(
+        o.updatedAt(), actor.id(), action, o.ownerId(), o.ownerId(), actor.sourceIp(), d);
   }
 
   private StoredOwner seal(Owner o) {

@@ -2,6 +2,7 @@ package io.keygate.server.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.DataKey;
 import io.keygate.core.notify.NotifyStore;
@@ -49,7 +50,8 @@ class ChannelResealTest {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
     String json = "{\"emails\":[\"" + ownerId + "@example.test\"]}";
     store.insertOwner(
-        new StoredOwner(ownerId, ownerId, cipher.seal(json, Owners.context(ownerId)), now, now));
+        new StoredOwner(ownerId, ownerId, cipher.seal(json, Owners.context(ownerId)), now, now),
+        new AuditEntry(now, "test", "owner.created", ownerId, ownerId, null, Map.of()));
   }
 
   private String sealed(String ownerId) {

@@ -69,6 +69,35 @@ class OwnersTest {
   }
 
   @Test
+  void createAndUpdate_writeTheirAuditEvents_withoutChannelValues_andAConflictWritesNone() {
+    try (Node n = new Node(dir, new ManualClock())) {
+      n.call("POST", "/v1/owners", Node.map("owner_id", "acme", "emails", List.of(EMAIL)))
+          .expect(201);
+      JsonNode created = n.call("GET", "/v1/audit?limit=1", null).expect(200).get("data").get(0);
+      assertThat(created.get("action").asText()).isEqualTo("owner.created");
+      assertThat(created.get("target_id").asText()).isEqualTo("acme");
+      assertThat(created.get("details").get("emails").asText()).isEqualTo("1");
+      assertThat(created.toString()).doesNotContain(EMAIL);
+
+      n.call("POST", "/v1/owners", Node.map("owner_id", "acme")).expect(409);
+      assertThat(n.call("GET", "/v1/audit?limit=1", null).expect(200).get("data").get(0).get("seq"))
+          .as("a refused create writes no event")
+          .isEqualTo(created.get("seq"));
+
+      n.call(
+              "PATCH",
+              "/v1/owners/acme",
+              Node.map("webhooks", List.of(Node.map("url", URL, "secret", SECRET))))
+          .expect(200);
+      JsonNode updated = n.call("GET", "/v1/audit?limit=1", null).expect(200).get("data").get(0);
+      assertThat(updated.get("action").asText()).isEqualTo("owner.updated");
+      assertThat(updated.get("seq").asLong()).isEqualTo(created.get("seq").asLong() + 1);
+      assertThat(updated.get("details").get("webhooks").asText()).isEqualTo("1");
+      assertThat(updated.toString()).doesNotContain(URL).doesNotContain(SECRET);
+    }
+  }
+
+  @Test
   void ownerRestrictedToken_seesOnlyItsOwner_andBadInputIs400() {
     try (Node n = new Node(dir, new ManualClock())) {
       for (String o : List.of("acme", "globex")) {

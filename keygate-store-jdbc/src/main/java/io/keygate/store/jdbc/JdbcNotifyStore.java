@@ -1,6 +1,7 @@
 package io.keygate.store.jdbc;
 
 import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.Page;
@@ -76,56 +77,69 @@ final class JdbcNotifyStore implements NotifyStore {
   }
 
   @Override
-  public void insertOwner(StoredOwner o) {
+  public void insertOwner(StoredOwner o, AuditEntry audit) {
     Objects.requireNonNull(o, "owner");
-    store.write(
-        "insertOwner",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT 1 FROM owners WHERE owner_id = ?")) {
-            ps.setString(1, o.ownerId());
-            try (ResultSet rs = ps.executeQuery()) {
-              if (rs.next()) {
-                throw new KeygateException.Conflict("owner " + o.ownerId() + " already exists");
-              }
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO owners (owner_id, name, channels, created_at, updated_at)"
-                      + " VALUES (?, ?, ?, ?, ?)")) {
-            ps.setString(1, o.ownerId());
-            ps.setString(2, o.name());
-            ps.setString(3, o.sealedChannels());
-            ps.setLong(4, o.createdAt().toEpochMilli());
-            ps.setLong(5, o.updatedAt().toEpochMilli());
-            ps.executeUpdate();
-          }
+    Objects.requireNonNull(audit, "audit");
+    store.transact(
+        tx -> {
+          tx.run(
+              "insertOwner",
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement("SELECT 1 FROM owners WHERE owner_id = ?")) {
+                  ps.setString(1, o.ownerId());
+                  try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                      throw new KeygateException.Conflict(
+                          "owner " + o.ownerId() + " already exists");
+                    }
+                  }
+                }
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "INSERT INTO owners (owner_id, name, channels, created_at, updated_at)"
+                            + " VALUES (?, ?, ?, ?, ?)")) {
+                  ps.setString(1, o.ownerId());
+                  ps.setString(2, o.name());
+                  ps.setString(3, o.sealedChannels());
+                  ps.setLong(4, o.createdAt().toEpochMilli());
+                  ps.setLong(5, o.updatedAt().toEpochMilli());
+                  ps.executeUpdate();
+                }
+                return null;
+              });
+          tx.appendAudit(audit);
           return null;
         });
   }
 
   @Override
-  public void updateOwner(StoredOwner o) {
+  public void updateOwner(StoredOwner o, AuditEntry audit) {
     Objects.requireNonNull(o, "owner");
-    int n =
-        store.write(
-            "updateOwner",
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "UPDATE owners SET name = ?, channels = ?, updated_at = ? WHERE owner_id"
-                          + " = ?")) {
-                ps.setString(1, o.name());
-                ps.setString(2, o.sealedChannels());
-                ps.setLong(3, o.updatedAt().toEpochMilli());
-                ps.setString(4, o.ownerId());
-                return ps.executeUpdate();
-              }
-            });
-    if (n == 0) {
-      throw new KeygateException.NotFound("no owner with id " + o.ownerId());
-    }
+    Objects.requireNonNull(audit, "audit");
+    store.transact(
+        tx -> {
+          int n =
+              tx.run(
+                  "updateOwner",
+                  c -> {
+                    try (PreparedStatement ps =
+                        c.prepareStatement(
+                            "UPDATE owners SET name = ?, channels = ?, updated_at = ? WHERE"
+                                + " owner_id = ?")) {
+                      ps.setString(1, o.name());
+                      ps.setString(2, o.sealedChannels());
+                      ps.setLong(3, o.updatedAt().toEpochMilli());
+                      ps.setString(4, o.ownerId());
+                      return ps.executeUpdate();
+                    }
+                  });
+          if (n == 0) {
+            throw new KeygateException.NotFound("no owner with id " + o.ownerId());
+          }
+          tx.appendAudit(audit);
+          return null;
+        });
   }
 
   @Override
