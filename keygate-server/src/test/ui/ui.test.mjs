@@ -283,6 +283,21 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   await shot(page, 'desktop-audit');
   console.log('audit entries shown');
 
+  // rotating a disabled key: the dialog warns, and the successor starts disabled
+  const dis = (await apiCall('POST', '/v1/keys', { owner_id: 'acme', name: 'ui test disabled key' })).json;
+  assert.equal((await apiCall('POST', `/v1/keys/${dis.key_id}/disable`, {})).status, 200);
+  await go(page, `#/keys/${encodeURIComponent(dis.key_id)}`, 'ui test disabled key');
+  await page.getByRole('button', { name: 'Rotate' }).click();
+  const disRot = page.getByRole('dialog');
+  assert.match(await disRot.textContent(), /the new key starts disabled too/);
+  await disRot.getByRole('button', { name: 'Rotate key' }).click();
+  await readKeyOnce(page, 'desktop-rotated-disabled-key-masked');
+  await page.waitForURL((u) => !u.toString().endsWith(dis.key_id));
+  const successor = decodeURIComponent(page.url().split('#/keys/')[1]);
+  await page.getByRole('button', { name: 'Enable' }).waitFor();
+  assert.equal((await apiCall('GET', `/v1/keys/${successor}`)).json.status, 'disabled');
+  console.log(`rotated disabled key ${dis.key_id}: successor ${successor} starts disabled`);
+
   // keys list with filters
   await go(page, '#/keys', 'Keys');
   await page.getByLabel('Owner').fill('acme');

@@ -272,7 +272,9 @@ function rotateDialog(k) {
     title: `Rotate ${k.name || k.key_id}?`,
     submitLabel: 'Rotate key',
     danger: true,
-    body: [h('p', {}, 'A new key with the same settings is issued. The old key stops working when the grace period ends.'), group],
+    body: [h('p', {}, 'A new key with the same settings is issued. The old key stops working when the grace period ends.'),
+      k.status === 'disabled' ? h('p', { class: 'warning' }, 'This key is disabled, so the new key starts disabled too: enable it when it should be used.') : null,
+      group],
     onSubmit: async (form) => {
       const d = new FormData(form);
       let hours = d.get('grace');
