@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakPolicy;
 import io.keygate.scan.ScanCommand;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +123,36 @@ class LeakReportsTest {
     assertThat(again.get("repeats").asInt()).isEqualTo(3);
     assertThat(again.get("incidents")).isEmpty();
     assertThat(incidents()).hasSize(3);
+  }
+
+  @Test
+  void leakedDisabledKey_underARotatePolicy_isRotatedToADisabledKey() {
+    s.close();
+    LeakConfig d = LeakConfig.defaults();
+    s =
+        LeakServer.start(
+            dir.resolve("data-rotate"),
+            new LeakConfig(
+                d.senders(),
+                d.keysCacheTtl(),
+                d.keysRefetchInterval(),
+                d.maxReportBytes(),
+                new LeakPolicy(Map.of("live_public", Duration.ofHours(1)))));
+    String[] key = s.createKey("acme", "live_public");
+    assertThat(s.post("/v1/keys/" + key[0] + "/disable", Map.of()).status()).isEqualTo(200);
+    String body =
+        Json.MAPPER
+            .valueToTree(List.of(gitleaksFinding(key[1], "key: " + key[1], "web/app.js")))
+            .toString();
+
+    JsonNode sum = report("gitleaks", body).json();
+
+    assertThat(sum.get("rotated").asInt()).isEqualTo(1);
+    String successor = s.get("/v1/keys/" + key[0]).json().get("rotated_to").asText();
+    assertThat(s.get("/v1/keys/" + successor).json().get("status").asText())
+        .as("the leak response must not re-enable what an administrator disabled")
+        .isEqualTo("disabled");
+    assertThat(s.verify(key[1])).isEqualTo("key_disabled");
   }
 
   @Test
