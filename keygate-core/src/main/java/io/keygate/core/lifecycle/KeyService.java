@@ -150,7 +150,7 @@ public final class KeyService {
       String action,
       Actor actor,
       Instant now) {
-    CreatedKey created = mint(type, owner, settings, expiresAt, rotatedFrom, now);
+    CreatedKey created = mint(type, owner, settings, expiresAt, rotatedFrom, KeyStatus.ACTIVE, now);
     ApiKeyRecord rec = created.record();
     store.inTransaction(
         tx -> {
@@ -170,6 +170,7 @@ public final class KeyService {
       KeySettings settings,
       Instant expiresAt,
       String rotatedFrom,
+      KeyStatus status,
       Instant now) {
     ApiKeySecret secret = format.generate(type);
     String raw = secret.reveal();
@@ -183,7 +184,7 @@ public final class KeyService {
             hashed.version(),
             owner,
             settings,
-            KeyStatus.ACTIVE,
+            status,
             now,
             now,
             expiresAt,
@@ -334,13 +335,11 @@ public final class KeyService {
     if (lifetime.compareTo(policy.maxTtl()) > 0) {
       lifetime = policy.maxTtl();
     }
+    // Rotation replaces the secret, not an admin's decision: a disabled key's successor starts
+    // disabled, and enabling it is a separate, audited change.
+    KeyStatus status = cur.status() == KeyStatus.DISABLED ? KeyStatus.DISABLED : KeyStatus.ACTIVE;
     CreatedKey fresh =
-        mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), now);
-    if (cur.status() == KeyStatus.DISABLED) {
-      // Rotation replaces the secret, not an admin's decision: a disabled key's successor starts
-      // disabled, and enabling it is a separate, audited change.
-      fresh = new CreatedKey(fresh.record().withStatus(KeyStatus.DISABLED, now), fresh.secret());
-    }
+        mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), status, now);
     Instant revokesAt = now.plus(g);
     ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
     if (g.isZero()) {

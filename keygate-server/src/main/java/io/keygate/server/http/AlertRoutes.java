@@ -115,10 +115,10 @@ final class AlertRoutes {
             .filter(x -> actor.ownerRestriction() == null || actor.canSee(x.ownerId()))
             .orElseThrow(
                 () -> new KeygateException.NotFound("no alert with id " + HttpApi.redact(id)));
-    Map<String, String> details = new HashMap<>(Map.of("type", a.type()));
-    if (a.keyId() != null) {
-      details.put("key_id", a.keyId());
-    }
+    Map<String, String> details =
+        a.keyId() == null
+            ? Map.of("type", a.type())
+            : Map.of("type", a.type(), "key_id", a.keyId());
     store.acknowledge(
         a.alertId(),
         new AuditEntry(

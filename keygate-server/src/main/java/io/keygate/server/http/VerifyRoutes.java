@@ -170,31 +170,31 @@ final class VerifyRoutes {
     if (m == null) {
       return;
     }
-    add(ctx, "RateLimit-Limit", Long.toString(m.limit()));
-    add(ctx, "RateLimit-Remaining", Long.toString(m.remaining()));
-    add(ctx, "RateLimit-Reset", Long.toString(m.reset()));
+    HttpApi.addHeader(ctx, "RateLimit-Limit", Long.toString(m.limit()));
+    HttpApi.addHeader(ctx, "RateLimit-Remaining", Long.toString(m.remaining()));
+    HttpApi.addHeader(ctx, "RateLimit-Reset", Long.toString(m.reset()));
   }
 
   private static void answer(Context ctx, Verification v) {
     rateLimitHeaders(ctx, v.rateLimits());
     if (v.quotaRemaining() != null) {
-      add(ctx, "X-Keygate-Quota-Remaining", Long.toString(v.quotaRemaining()));
+      HttpApi.addHeader(ctx, "X-Keygate-Quota-Remaining", Long.toString(v.quotaRemaining()));
     }
     if (v instanceof Verification.Valid ok) {
       ApiKeyRecord k = ok.key();
-      add(ctx, "X-Keygate-Key-Id", k.keyId());
+      HttpApi.addHeader(ctx, "X-Keygate-Key-Id", k.keyId());
       if (k.ownerId() != null) {
-        add(ctx, "X-Keygate-Owner-Id", k.ownerId());
+        HttpApi.addHeader(ctx, "X-Keygate-Owner-Id", k.ownerId());
       }
-      add(ctx, "X-Keygate-Key-Type", k.type());
-      add(ctx, "X-Keygate-Scopes", String.join(",", k.settings().scopes()));
+      HttpApi.addHeader(ctx, "X-Keygate-Key-Type", k.type());
+      HttpApi.addHeader(ctx, "X-Keygate-Scopes", String.join(",", k.settings().scopes()));
       HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
       return;
     }
     Verification.Rejected r = (Verification.Rejected) v;
     int status = r.outcome().httpStatus();
     if (status == 401) {
-      add(
+      HttpApi.addHeader(
           ctx,
           "WWW-Authenticate",
           "Bearer realm=\"keygate\", error=\"invalid_token\", error_description=\""
@@ -202,19 +202,10 @@ final class VerifyRoutes {
               + "\"");
     }
     if (r.retryAfterSeconds() > 0) {
-      add(ctx, "Retry-After", Long.toString(r.retryAfterSeconds()));
+      HttpApi.addHeader(ctx, "Retry-After", Long.toString(r.retryAfterSeconds()));
     }
-    add(ctx, "X-Keygate-Error", r.outcome().code());
+    HttpApi.addHeader(ctx, "X-Keygate-Error", r.outcome().code());
     HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
-  }
-
-  /**
-   * Adds a header to the answer. Each answer header is set once, on a response that carries none of
-   * them yet, so it is appended: {@code ctx.header} would first scan every header already set for
-   * one to replace.
-   */
-  private static void add(Context ctx, String name, String value) {
-    ctx.res().addHeader(name, value);
   }
 
   /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */

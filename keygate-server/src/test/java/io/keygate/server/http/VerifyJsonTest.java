@@ -158,16 +158,8 @@ class VerifyJsonTest {
   @Example
   void write_plainBodies_takeThePathWithoutAGenerator() {
     Views.VerifyResult r =
-        new Views.VerifyResult(
-            true,
-            "valid",
-            null,
-            "key_1",
-            "acme",
-            "live_secret",
-            List.of("read"),
+        validAcme(
             Instant.parse("2027-01-02T03:04:05Z"),
-            Map.of(),
             List.of(new Views.LimitView("m", 5, 4, 60)),
             new Views.QuotaRemaining(9),
             3L);
@@ -181,6 +173,27 @@ class VerifyJsonTest {
     // a non-empty meta is spliced in as the mapper writes it
     Views.VerifyResult withMeta = validFor("acme", Map.of("plan", "pro"));
     assertThat(VerifyJson.Plain.verifyResult(withMeta)).isNotNull().isEqualTo(Json.write(withMeta));
+  }
+
+  /** A valid answer for key_1 of owner acme with scope read, an empty meta and these fields. */
+  private static Views.VerifyResult validAcme(
+      Instant expiresAt,
+      List<Views.LimitView> limits,
+      Views.QuotaRemaining quota,
+      Long retryAfter) {
+    return new Views.VerifyResult(
+        true,
+        "valid",
+        null,
+        "key_1",
+        "acme",
+        "live_secret",
+        List.of("read"),
+        expiresAt,
+        Map.of(),
+        limits,
+        quota,
+        retryAfter);
   }
 
   /** A valid answer for owner {@code owner}, who also names the one scope, without limits. */
@@ -221,20 +234,7 @@ class VerifyJsonTest {
 
   /** A valid answer expiring at {@code t} is written with {@link Instant#toString()}'s text. */
   private static void writesExpiry(Instant t) throws Exception {
-    Views.VerifyResult r =
-        new Views.VerifyResult(
-            true,
-            "valid",
-            null,
-            "key_1",
-            "acme",
-            "live_secret",
-            List.of("read"),
-            t,
-            Map.of(),
-            null,
-            null,
-            null);
+    Views.VerifyResult r = validAcme(t, null, null, null);
     writesTheMappersBytes(r);
     assertThat(new String(VerifyJson.write(r), StandardCharsets.UTF_8))
         .contains("\"expires_at\":\"" + t + "\"");
