@@ -306,7 +306,7 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   await page.getByRole('link', { name: 'ui test key' }).first().waitFor();
   // the unfiltered list is on screen until the filtered one replaces it: wait for the swap
   await page
-    .waitForFunction(() => [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('revoked')), null, { timeout: 5000 })
+    .waitForFunction(() => [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('revoked')), null, { timeout: 30000 })
     .catch(() => {});
   const rows = await page.locator('tbody tr').count();
   const revoked = await page.locator('tbody tr', { hasText: 'revoked' }).count();

@@ -9,6 +9,7 @@ import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.RateLimit;
 import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
+import io.keygate.server.testing.ExternalTool;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,13 +44,11 @@ class NginxFrontTest {
   @Test
   void docConfig_validKeyReachesApi_revokedAndMissing401_rateLimited429() throws Exception {
     Optional<Path> nginx = findNginx();
-    if (nginx.isEmpty()) {
-      String why =
-          "NginxFrontTest skipped: no nginx binary on PATH or in /usr/sbin (Debian: apt-get"
-              + " install nginx; .ci/run installs it)";
-      System.out.println(why);
-      Assumptions.abort(why);
-    }
+    ExternalTool.require(
+        "NginxFrontTest",
+        nginx.isPresent(),
+        "no nginx binary on PATH or in /usr/sbin (Debian: apt-get install nginx; .ci/run"
+            + " installs it)");
     TestRedis redis = TestRedis.get();
     String prefix = redis.newPrefix();
     HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

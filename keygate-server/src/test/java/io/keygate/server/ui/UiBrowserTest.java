@@ -1,8 +1,8 @@
 package io.keygate.server.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.keygate.server.testing.ExternalTool;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,10 +96,7 @@ class UiBrowserTest {
   }
 
   private static void skipUnless(boolean condition, String why) {
-    if (!condition) {
-      System.out.println("SKIPPED UiBrowserTest: " + why);
-    }
-    assumeTrue(condition, why);
+    ExternalTool.require("UiBrowserTest", condition, why);
   }
 
   private static void copy(InputStream in, StringBuilder out) {
