@@ -1,0 +1,122 @@
+package io.keygate.server.http;
+
+import io.javalin.http.Context;
+import io.keygate.core.KeygateException;
+import io.keygate.server.config.ForwardAuth;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The request a gateway asks {@code /v1/authz} about, read from the form of the gateway the server
+ * is configured for ({@link ForwardAuth}): nginx's {@code X-Original-Method}/{@code
+ * X-Original-URI}, Traefik's and Caddy's {@code X-Forwarded-Method}/{@code X-Forwarded-Uri}, or
+ * Envoy's path suffix ({@code /v1/authz/<original path>}) with the request's own method.
+ *
+ * <p><b>Security guarantees.</b> A gateway passes the client's own headers through to the auth
+ * request, so a header of a form the gateway does not set is the client's choice: it is ignored in
+ * a named mode. In {@link ForwardAuth#AUTO} every form counts, and a request whose forms (or
+ * repeated lines of one header) disagree is refused (400 {@code conflicting_original_request}),
+ * never decided by a precedence the client could exploit. The method and target are taken from one
+ * form together, never mixed. Messages name headers, never their values (which may hold keys).
+ *
+ * @param method the original method, or {@code null} when the gateway sent none
+ * @param target the original request target (path and query, as sent), or {@code null}
+ * @param clientQuery whether the authz request's own query string is the client's (Envoy appends
+ *     the original query), so it must not choose required scopes or costs
+ */
+record OriginalRequest(String method, String target, boolean clientQuery) {
+  private static final String AUTHZ = "/v1/authz";
+  private static final OriginalRequest NONE = new OriginalRequest(null, null, false);
+
+  /**
+   * Reads the original request of {@code ctx} as {@code mode} says.
+   *
+   * @throws KeygateException.InvalidRequest {@code conflicting_original_request} when the forms
+   *     read disagree
+   */
+  static OriginalRequest of(Context ctx, ForwardAuth mode) {
+    List<OriginalRequest> forms = new ArrayList<>(3);
+    List<String> names = new ArrayList<>(3);
+    if (mode.reads(ForwardAuth.NGINX)) {
+      add(forms, names, headers(ctx, "X-Original-Method", "X-Original-URI"), "X-Original-*");
+    }
+    if (mode.reads(ForwardAuth.FORWARDED)) {
+      add(forms, names, headers(ctx, "X-Forwarded-Method", "X-Forwarded-Uri"), "X-Forwarded-*");
+    }
+    if (mode.reads(ForwardAuth.ENVOY)) {
+      add(forms, names, envoy(ctx), "the path after " + AUTHZ);
+    }
+    if (forms.isEmpty()) {
+      return NONE;
+    }
+    OriginalRequest first = forms.get(0);
+    boolean clientQuery = false;
+    for (OriginalRequest f : forms) {
+      if (!Objects.equals(f.target, first.target)
+          || !(f.method == null ? first.method == null : f.method.equalsIgnoreCase(first.method))) {
+        throw conflict(
+            "the original request is given as "
+                + String.join(" and as ", names)
+                + ", and they disagree");
+      }
+      clientQuery |= f.clientQuery;
+    }
+    return new OriginalRequest(first.method, first.target, clientQuery);
+  }
+
+  private static void add(
+      List<OriginalRequest> forms, List<String> names, OriginalRequest form, String name) {
+    if (form != null) {
+      forms.add(form);
+      names.add(name);
+    }
+  }
+
+  /** A header form, or {@code null} when neither header is there. */
+  private static OriginalRequest headers(Context ctx, String methodHeader, String uriHeader) {
+    String method = header(ctx, methodHeader);
+    String uri = header(ctx, uriHeader);
+    return method == null && uri == null ? null : new OriginalRequest(method, uri, false);
+  }
+
+  /** Envoy's form, or {@code null} when the authz request has no path suffix. */
+  private static OriginalRequest envoy(Context ctx) {
+    String raw = ctx.req().getRequestURI();
+    if (raw == null || raw.length() <= AUTHZ.length() || raw.charAt(AUTHZ.length()) != '/') {
+      return null;
+    }
+    String query = ctx.queryString();
+    return new OriginalRequest(
+        ctx.method().name(),
+        raw.substring(AUTHZ.length()) + (query == null ? "" : "?" + query),
+        true);
+  }
+
+  /**
+   * The one value of a header that is not blank, or {@code null}; refused when several lines of it
+   * disagree.
+   */
+  static String header(Context ctx, String name) {
+    String value = null;
+    for (String v : Collections.list(ctx.req().getHeaders(name))) {
+      if (v.isBlank()) {
+        continue;
+      }
+      if (value != null && !value.equals(v)) {
+        throw conflict("the request carries " + name + " more than once, with different values");
+      }
+      value = v;
+    }
+    return value;
+  }
+
+  private static KeygateException.InvalidRequest conflict(String what) {
+    return new KeygateException.InvalidRequest(
+        "conflicting_original_request",
+        what
+            + "; set KEYGATE_FORWARD_AUTH to the gateway in front of Keygate (nginx, forwarded or"
+            + " envoy) so that only its form is read");
+  }
+}
