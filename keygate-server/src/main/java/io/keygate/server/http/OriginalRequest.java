@@ -28,6 +28,7 @@ import java.util.Objects;
  */
 record OriginalRequest(String method, String target, boolean clientQuery) {
   private static final String AUTHZ = "/v1/authz";
+  private static final String CONFLICT = "conflicting_original_request";
   private static final OriginalRequest NONE = new OriginalRequest(null, null, false);
 
   /**
@@ -76,8 +77,8 @@ record OriginalRequest(String method, String target, boolean clientQuery) {
 
   /** A header form, or {@code null} when neither header is there. */
   private static OriginalRequest headers(Context ctx, String methodHeader, String uriHeader) {
-    String method = header(ctx, methodHeader);
-    String uri = header(ctx, uriHeader);
+    String method = header(ctx, methodHeader, CONFLICT);
+    String uri = header(ctx, uriHeader, CONFLICT);
     return method == null && uri == null ? null : new OriginalRequest(method, uri, false);
   }
 
@@ -95,17 +96,18 @@ record OriginalRequest(String method, String target, boolean clientQuery) {
   }
 
   /**
-   * The one value of a header that is not blank, or {@code null}; refused when several lines of it
-   * disagree.
+   * The one value of a header that is not blank, or {@code null}; refused with {@code code} when
+   * several lines of it disagree.
    */
-  static String header(Context ctx, String name) {
+  static String header(Context ctx, String name, String code) {
     String value = null;
     for (String v : Collections.list(ctx.req().getHeaders(name))) {
       if (v.isBlank()) {
         continue;
       }
       if (value != null && !value.equals(v)) {
-        throw conflict("the request carries " + name + " more than once, with different values");
+        throw new KeygateException.InvalidRequest(
+            code, "the request carries " + name + " more than once, with different values");
       }
       value = v;
     }
@@ -114,7 +116,7 @@ record OriginalRequest(String method, String target, boolean clientQuery) {
 
   private static KeygateException.InvalidRequest conflict(String what) {
     return new KeygateException.InvalidRequest(
-        "conflicting_original_request",
+        CONFLICT,
         what
             + "; set KEYGATE_FORWARD_AUTH to the gateway in front of Keygate (nginx, forwarded or"
             + " envoy) so that only its form is read");

@@ -34,6 +34,8 @@ final class VerifyRoutes {
     HandlerType.OPTIONS
   };
 
+  private static final String CONFLICTING_PARAMETERS = "conflicting_authz_parameters";
+
   private final Keygate kg;
   private final AdminAuth auth;
   private final ClientIp clientIp;
@@ -236,7 +238,7 @@ final class VerifyRoutes {
    * could otherwise replace the operator's setting with its own.
    */
   private static String operatorValue(Context ctx, boolean query, String param, String header) {
-    String h = OriginalRequest.header(ctx, header);
+    String h = OriginalRequest.header(ctx, header, CONFLICTING_PARAMETERS);
     String q = null;
     if (query) {
       for (String v : ctx.queryParams(param)) {
@@ -257,7 +259,7 @@ final class VerifyRoutes {
 
   private static KeygateException.InvalidRequest conflictingParameter(String param, String header) {
     return new KeygateException.InvalidRequest(
-        "conflicting_authz_parameters",
+        CONFLICTING_PARAMETERS,
         "?"
             + param
             + "= and "
