@@ -19,6 +19,7 @@ import java.security.Principal;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -112,8 +113,7 @@ public final class KeygateFilter implements Filter {
     }
     String query = request.getQueryString();
     String uri = request.getRequestURI() + (query == null ? "" : "?" + query);
-    String ip =
-        clientIp.resolve(request.getRemoteAddr(), n -> Collections.list(request.getHeaders(n)));
+    String ip = clientIp.resolve(request.getRemoteAddr(), n -> headerLines(request, n));
     if (RequestTarget.findKey(uri, format) != null) {
       ErrorResponses.write(response, reportKeyInUrl(request.getMethod(), uri, ip), false);
       return;
@@ -188,6 +188,12 @@ public final class KeygateFilter implements Filter {
       uri = uri.substring(ctx.length());
     }
     return uri.isEmpty() ? "/" : uri;
+  }
+
+  /** Every line of a header; none when the container does not allow access to headers. */
+  private static List<String> headerLines(HttpServletRequest request, String name) {
+    Enumeration<String> e = request.getHeaders(name);
+    return e == null ? List.of() : Collections.list(e);
   }
 
   /** The key from {@code X-API-Key}, else {@code Authorization: Bearer}, else {@code null}. */

@@ -23,7 +23,8 @@ import java.util.Optional;
 /**
  * The hot path: parse + checksum (no I/O) → HMAC → cache, then store → state → IP allowlist →
  * scopes and endpoint rules → rate limits → quota → record usage (in memory, batched). An address
- * the optional {@link BruteForceGuard} has blocked is refused before the key is even parsed.
+ * the optional {@link BruteForceGuard} has blocked is refused before the key is even parsed;
+ * attempts are counted per {@link IpAddresses#counterKey} (the normalised address, an IPv6 /64).
  *
  * <p><b>Design.</b> The cache maps the current-pepper hash to the stored record plus its parsed
  * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated against
@@ -210,11 +211,9 @@ public final class Verifier {
   public Verification keyInUrl(ApiKeySecret key, String sourceIp, String userAgent) {
     String counted = IpAddresses.counterKey(sourceIp);
     BruteForceBackend g = bruteForceBackend;
-    if (g != null && counted != null) {
-      long blocked = g.blockedFor(counted, clock.millis());
-      if (blocked > 0) {
-        return blockedAnswer(blocked);
-      }
+    Verification blocked = blocked(g, counted);
+    if (blocked != null) {
+      return blocked;
     }
     Entry e = lookup(key.reveal());
     if (e != null && e.canary()) {
@@ -276,11 +275,9 @@ public final class Verifier {
     }
     BruteForceBackend g = bruteForceBackend;
     String counted = IpAddresses.counterKey(sourceIp);
-    if (g != null && counted != null) {
-      long blocked = g.blockedFor(counted, clock.millis());
-      if (blocked > 0) {
-        return blockedAnswer(blocked);
-      }
+    Verification blocked = blocked(g, counted);
+    if (blocked != null) {
+      return blocked;
     }
     KeyType type = format.identify(key);
     if (type == null && !legacy.mayBeImported(key)) {
@@ -383,6 +380,12 @@ public final class Verifier {
     return limitStates.isEmpty() && quotaLeft == null
         ? new Verification.Valid(rec)
         : new Verification.Valid(rec, limitStates, quotaLeft);
+  }
+
+  /** The refusal for an address {@code g} has blocked, or {@code null}. */
+  private Verification blocked(BruteForceBackend g, String counted) {
+    long seconds = g == null || counted == null ? 0 : g.blockedFor(counted, clock.millis());
+    return seconds > 0 ? blockedAnswer(seconds) : null;
   }
 
   private Verification invalid(BruteForceBackend g, String counted) {

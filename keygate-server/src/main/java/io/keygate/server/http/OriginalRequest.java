@@ -3,9 +3,7 @@ package io.keygate.server.http;
 import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
 import io.keygate.server.config.ForwardAuth;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.Enumeration;
 import java.util.Objects;
 
 /**
@@ -29,6 +27,9 @@ import java.util.Objects;
 record OriginalRequest(String method, String target, boolean clientQuery) {
   private static final String AUTHZ = "/v1/authz";
   private static final String CONFLICT = "conflicting_original_request";
+  private static final ForwardAuth[] FORMS = {
+    ForwardAuth.NGINX, ForwardAuth.FORWARDED, ForwardAuth.ENVOY
+  };
   private static final OriginalRequest NONE = new OriginalRequest(null, null, false);
 
   /**
@@ -38,41 +39,45 @@ record OriginalRequest(String method, String target, boolean clientQuery) {
    *     read disagree
    */
   static OriginalRequest of(Context ctx, ForwardAuth mode) {
-    List<OriginalRequest> forms = new ArrayList<>(3);
-    List<String> names = new ArrayList<>(3);
-    if (mode.reads(ForwardAuth.NGINX)) {
-      add(forms, names, headers(ctx, "X-Original-Method", "X-Original-URI"), "X-Original-*");
-    }
-    if (mode.reads(ForwardAuth.FORWARDED)) {
-      add(forms, names, headers(ctx, "X-Forwarded-Method", "X-Forwarded-Uri"), "X-Forwarded-*");
-    }
-    if (mode.reads(ForwardAuth.ENVOY)) {
-      add(forms, names, envoy(ctx), "the path after " + AUTHZ);
-    }
-    if (forms.isEmpty()) {
-      return NONE;
-    }
-    OriginalRequest first = forms.get(0);
-    boolean clientQuery = false;
-    for (OriginalRequest f : forms) {
-      if (!Objects.equals(f.target, first.target)
-          || !(f.method == null ? first.method == null : f.method.equalsIgnoreCase(first.method))) {
+    OriginalRequest found = NONE;
+    ForwardAuth foundForm = null;
+    for (ForwardAuth form : FORMS) {
+      if (!mode.reads(form)) {
+        continue;
+      }
+      OriginalRequest r =
+          switch (form) {
+            case NGINX -> headers(ctx, "X-Original-Method", "X-Original-URI");
+            case FORWARDED -> headers(ctx, "X-Forwarded-Method", "X-Forwarded-Uri");
+            default -> envoy(ctx);
+          };
+      if (r == null) {
+        continue;
+      }
+      if (foundForm == null) {
+        found = r;
+        foundForm = form;
+      } else if (!Objects.equals(r.target, found.target)
+          || !(r.method == null ? found.method == null : r.method.equalsIgnoreCase(found.method))) {
         throw conflict(
             "the original request is given as "
-                + String.join(" and as ", names)
+                + describe(foundForm)
+                + " and as "
+                + describe(form)
                 + ", and they disagree");
+      } else if (r.clientQuery) {
+        found = r;
       }
-      clientQuery |= f.clientQuery;
     }
-    return new OriginalRequest(first.method, first.target, clientQuery);
+    return found;
   }
 
-  private static void add(
-      List<OriginalRequest> forms, List<String> names, OriginalRequest form, String name) {
-    if (form != null) {
-      forms.add(form);
-      names.add(name);
-    }
+  private static String describe(ForwardAuth form) {
+    return switch (form) {
+      case NGINX -> "X-Original-*";
+      case FORWARDED -> "X-Forwarded-*";
+      default -> "the path after " + AUTHZ;
+    };
   }
 
   /** A header form, or {@code null} when neither header is there. */
@@ -101,7 +106,8 @@ record OriginalRequest(String method, String target, boolean clientQuery) {
    */
   static String header(Context ctx, String name, String code) {
     String value = null;
-    for (String v : Collections.list(ctx.req().getHeaders(name))) {
+    for (Enumeration<String> e = ctx.req().getHeaders(name); e.hasMoreElements(); ) {
+      String v = e.nextElement();
       if (v.isBlank()) {
         continue;
       }

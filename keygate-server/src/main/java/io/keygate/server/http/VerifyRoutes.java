@@ -149,11 +149,12 @@ final class VerifyRoutes {
   private Verification authzVerification(Context ctx) {
     OriginalRequest original = OriginalRequest.of(ctx, forwardAuth);
     String ip = clientIp.of(ctx);
-    String own =
-        ctx.req().getRequestURI() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     ApiKeySecret leaked = RequestTarget.findKey(original.target(), kg.format());
     if (leaked == null) {
-      leaked = RequestTarget.findKey(own, kg.format());
+      leaked = RequestTarget.findKey(ctx.req().getRequestURI(), kg.format());
+    }
+    if (leaked == null) {
+      leaked = RequestTarget.findKey(ctx.queryString(), kg.format());
     }
     if (leaked != null) {
       return kg.verifier().keyInUrl(leaked, ip, ctx.userAgent());
