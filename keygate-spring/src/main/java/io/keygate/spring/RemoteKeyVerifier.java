@@ -10,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.verify.EndpointRules;
 import io.keygate.core.verify.Outcome;
 import java.io.IOException;
 import java.net.URI;
@@ -179,17 +180,17 @@ public final class RemoteKeyVerifier implements KeyVerifier {
   }
 
   /**
-   * A cached valid answer. A key with endpoint rules (a scope holding a space) was granted for one
-   * method and path only; other keys for any.
+   * A cached valid answer. A key with endpoint rules was granted for one method and path only;
+   * other keys for any.
    */
   private record Grant(KeyVerdict verdict, String method, String path) {
     static Grant of(KeyVerdict v, KeyRequest r) {
-      boolean rules = v.principal().scopes().stream().anyMatch(s -> s.indexOf(' ') >= 0);
+      boolean rules = v.principal().scopes().stream().anyMatch(EndpointRules::isRule);
       return rules ? new Grant(v, r.method(), r.path()) : new Grant(v, null, null);
     }
 
     boolean covers(KeyRequest r) {
-      return path == null || (path.equals(r.path()) && method.equals(r.method()));
+      return path == null || (path.equals(r.path()) && Objects.equals(method, r.method()));
     }
   }
 
