@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  *   <li>Traefik ForwardAuth: {@code GET} of the {@code address} as written; the client's headers
- *       copied; {@code X-Forwarded-Method}, {@code -Proto}, {@code -Host}, {@code -Uri}, {@code
- *       -For} set by Traefik ({@code trustForwardHeader: false}).
+ *       named in {@code authRequestHeaders} copied; {@code X-Forwarded-Method}, {@code -Proto},
+ *       {@code -Host}, {@code -Uri}, {@code -For} set by Traefik ({@code trustForwardHeader:
+ *       false}).
  *   <li>Envoy ext_authz (HTTP service): the client's method on {@code path_prefix} + the original
  *       path and query; of the client's headers only {@code Authorization} and the {@code
  *       allowed_headers}; the {@code headers_to_add}.
@@ -68,12 +69,21 @@ class GatewayDocsTest {
     URI address = URI.create(values(block, "address: \"([^\"]+)\"").get(0));
     assertThat(block).contains("trustForwardHeader: false");
     List<String> passed = values(block, "(?m)^\\s+- (X-Keygate-[\\w-]+)$");
+    List<String> copied =
+        values(
+            values(block, "authRequestHeaders:[^\\n]*\\n((?:\\s+- \\S+\\n)+)").get(0), "- (\\S+)");
+    assertThat(copied).contains("X-API-Key", "Authorization");
     try (TestServer t = start(mode("Traefik"))) {
       Gateway traefik =
           (method, uri, client) -> {
             TestServer.Req r =
                 t.req("GET", address.getRawPath() + "?" + address.getRawQuery()).token(null);
-            client.forEach(r::header);
+            client.forEach(
+                (k, v) -> {
+                  if (copied.contains(k)) {
+                    r.header(k, v);
+                  }
+                });
             r.header("X-Forwarded-Method", method)
                 .header("X-Forwarded-Proto", "https")
                 .header("X-Forwarded-Host", "api.example.com")
