@@ -39,8 +39,8 @@ import java.util.Deque;
  *
  * <p><b>Keys in the URL</b> ({@link #findKey}) are looked for in the whole target, before any
  * normalisation and whether or not the path is refused: path segments, query names and values, the
- * fragment, {@code Bearer%20…} and {@code api_key=…} forms, after zero, one or more rounds of
- * percent-decoding.
+ * fragment, {@code Bearer%20…} and {@code api_key=…} forms, as sent and after each of up to {@value
+ * #KEY_DECODING_ROUNDS} rounds of percent-decoding.
  *
  * <p>Stateless and thread-safe.
  */
