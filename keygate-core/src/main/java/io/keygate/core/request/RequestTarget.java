@@ -8,6 +8,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -29,7 +30,10 @@ import java.util.Deque;
  *       raw or encoded (servlet containers strip {@code ;parameters}, so {@code /..;/} climbs);
  *       escapes that decode to {@code /}, {@code \}, {@code %} (double encoding: {@code %252e}), a
  *       control character (NUL included), or to a whole segment {@code .} or {@code ..} ({@code
- *       %2e%2e}: servers disagree on whether it climbs); {@code ..} above the root.
+ *       %2e%2e}: servers disagree on whether it climbs); other segments of only dots and spaces
+ *       ({@code ...}, {@code ..%20}: Windows servers trim them to {@code ..}); segments whose
+ *       Unicode compatibility form (NFKC) is a dot segment or holds {@code /}, {@code \} or {@code
+ *       %} (fullwidth {@code %EF%BC%8E%EF%BC%8E}); {@code ..} above the root.
  *   <li>Resolved: raw {@code .} and {@code ..} segments (RFC 3986 §5.2.4; every conforming server
  *       resolves them the same way); empty segments and a trailing slash are dropped, as before.
  *   <li>Canonical form: every segment decoded and re-encoded with upper-case escapes for anything
@@ -152,11 +156,26 @@ public final class RequestTarget {
       }
     }
     if (!escaped) {
+      refuseDotsAndSpaces(raw);
       return raw;
     }
     String decoded = decodeStrictly(raw);
     if (decoded.equals(".") || decoded.equals("..")) {
       throw refused("an encoded '.' or '..' segment is ambiguous");
+    }
+    refuseDotsAndSpaces(decoded);
+    if (!isAscii(decoded)) {
+      // Servers that fold compatibility characters (fullwidth '．', '／', '＼') would read these
+      // as dot segments or separators.
+      String folded = Normalizer.normalize(decoded, Normalizer.Form.NFKC);
+      if (folded.equals(".")
+          || folded.equals("..")
+          || folded.indexOf('/') >= 0
+          || folded.indexOf('\\') >= 0
+          || folded.indexOf('%') >= 0) {
+        throw refused("a segment whose compatibility form (NFKC) is a dot segment or holds / \\ %");
+      }
+      refuseDotsAndSpaces(folded);
     }
     StringBuilder b = new StringBuilder(raw.length());
     for (int k = 0; k < decoded.length(); ) {
@@ -178,6 +197,29 @@ public final class RequestTarget {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * Refuses a segment of only dots and spaces other than {@code .} and {@code ..} ({@code ...},
+   * {@code .. }): Windows servers trim trailing dots and spaces, which makes such a segment climb.
+   */
+  private static void refuseDotsAndSpaces(String seg) {
+    for (int k = 0; k < seg.length(); k++) {
+      char c = seg.charAt(k);
+      if (c != '.' && c != ' ') {
+        return;
+      }
+    }
+    throw refused("a segment of only dots and spaces is ambiguous");
+  }
+
+  private static boolean isAscii(String s) {
+    for (int k = 0; k < s.length(); k++) {
+      if (s.charAt(k) >= 128) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Percent-decodes a segment of safe characters and escapes as UTF-8, refusing bad input. */

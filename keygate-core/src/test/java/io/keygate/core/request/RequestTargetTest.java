@@ -54,6 +54,8 @@ class RequestTargetTest {
         arguments("/v1/caf%c3%a9", "/v1/caf%C3%A9"),
         arguments("/v1/%F0%9F%94%91", "/v1/%F0%9F%94%91"),
         arguments("/v1/a.b/...json", "/v1/a.b/...json"),
+        arguments("/v1/users/jos%C3%A9", "/v1/users/jos%C3%A9"),
+        arguments("/v1/%E2%84%A2", "/v1/%E2%84%A2"),
         arguments("/v1/a:b@c!$&'()*+,=", "/v1/a:b@c!$&'()*+,="),
         arguments("/v1/a%2eb", "/v1/a.b"));
   }
@@ -106,7 +108,14 @@ class RequestTargetTest {
         arguments("/v1/public/a|b", "'|'"),
         arguments("/v1/public/a^b", "'^'"),
         arguments("/v1/public/a`b", "'`'"),
-        arguments("/v1/public/[x]", "'['"));
+        arguments("/v1/public/[x]", "'['"),
+        arguments("/v1/public/.../admin", "only dots and spaces"),
+        arguments("/v1/public/..%20/admin", "only dots and spaces"),
+        arguments("/v1/public/.%20./admin", "only dots and spaces"),
+        arguments("/v1/public/%EF%BC%8E%EF%BC%8E/admin", "compatibility form"),
+        arguments("/v1/public/..%EF%BC%8Fadmin", "compatibility form"),
+        arguments("/v1/public/a%EF%BC%BCb", "compatibility form"),
+        arguments("/v1/public/%EF%BC%85%EF%BC%92%EF%BD%85", "compatibility form"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
