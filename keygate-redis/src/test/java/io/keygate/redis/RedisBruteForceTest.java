@@ -116,6 +116,44 @@ class RedisBruteForceTest {
   }
 
   @Test
+  void ipv6_spreadOverOne64AndTwoNodes_isCountedOnce_andBlockedForTheWhole64Everywhere()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    int threshold = 5;
+    Keygate a = node(threshold);
+    Keygate b = node(threshold);
+    attach(a, r.uri(), prefix, 2);
+    attach(b, r.uri(), prefix, 2);
+    CreatedKey valid =
+        a.keys()
+            .create(
+                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
+                Actor.SYSTEM);
+    // a fresh address of the same /64 for every guess, in every spelling, alternating nodes
+    for (int i = 0; i < threshold; i++) {
+      String ip =
+          switch (i % 3) {
+            case 0 -> "2001:db8:aa:1::" + Integer.toHexString(i + 1);
+            case 1 -> "[2001:DB8:AA:1:0:0:0:" + Integer.toHexString(i + 1) + "]";
+            default -> "2001:db8:aa:1:" + Integer.toHexString(i + 1) + "::1%eth0";
+          };
+      assertThat(verify(i % 2 == 0 ? a : b, randomKey(), ip)).as(ip).isEqualTo(Outcome.INVALID_KEY);
+    }
+    assertThat(verify(b, randomKey(), "2001:db8:aa:1:ffff::9")).isEqualTo(Outcome.RATE_LIMITED);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Keygate n : List.of(a, b)) {
+      while (verify(n, valid.secret().reveal(), "2001:db8:aa:1::beef") != Outcome.RATE_LIMITED) {
+        assertThat(System.nanoTime()).as("block known on every node").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+    }
+    assertThat(verify(a, valid.secret().reveal(), "2001:db8:aa:2::1"))
+        .as("the next /64")
+        .isEqualTo(Outcome.VALID);
+  }
+
+  @Test
   void script_blocksAtTheThreshold_andEachFurtherBlockDoubles() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();

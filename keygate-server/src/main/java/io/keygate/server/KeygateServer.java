@@ -68,7 +68,7 @@ public final class KeygateServer implements AutoCloseable {
               c.http.maxRequestSize = config.maxBodyBytes();
               c.jetty.host = config.host();
               c.jetty.port = config.port();
-              HttpApi.install(c, keygate, config.trustedProxies(), leaks);
+              HttpApi.install(c, keygate, config, leaks);
               monitoring.install(c, config.trustedProxies());
               if (tls.enabled()) {
                 io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());

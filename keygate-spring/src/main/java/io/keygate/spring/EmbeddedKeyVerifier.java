@@ -1,7 +1,9 @@
 package io.keygate.spring;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.request.RequestTarget;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -41,5 +43,19 @@ final class EmbeddedKeyVerifier implements KeyVerifier {
     return o == Outcome.INSUFFICIENT_SCOPE
         ? KeyVerdict.insufficientScope(r.requiredScopes(), false)
         : KeyVerdict.refused(o);
+  }
+
+  @Override
+  public KeyVerdict keyInUrl(String target, String clientIp) {
+    ApiKeySecret key = RequestTarget.findKey(target, keygate.format());
+    if (key == null) {
+      return KeyVerdict.refused(Outcome.API_KEY_IN_URL);
+    }
+    try {
+      return KeyVerdict.refused(keygate.verifier().keyInUrl(key, clientIp, null).outcome());
+    } catch (RuntimeException e) {
+      throw new KeygateUnavailableException(
+          "in-process report of a key in a URL failed: " + e.getClass().getSimpleName(), e);
+    }
   }
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param clientIp the client IP as the filter decided it, or {@code null} when unknown
  * @param requiredScopes the request needs at least one of these; empty = any valid key
  * @param method HTTP method of the protected request
- * @param path path of the protected request, without query string
+ * @param path path of the protected request, without query string, as {@link
+ *     io.keygate.core.request.RequestTarget#path} normalises it (the filter passes it so)
  */
 public record KeyRequest(
     String key, String clientIp, List<String> requiredScopes, String method, String path) {

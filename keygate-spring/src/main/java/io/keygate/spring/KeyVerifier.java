@@ -1,6 +1,7 @@
 package io.keygate.spring;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.verify.Outcome;
 
 /**
  * How {@link KeygateFilter} decides whether a presented key may pass. Two implementations ship:
@@ -21,6 +22,20 @@ public interface KeyVerifier {
    * @throws KeygateUnavailableException when the answer cannot be determined
    */
   KeyVerdict verify(KeyRequest request);
+
+  /**
+   * Reports a request whose URL carried a key, and answers its refusal: Keygate tells the key's
+   * owner ({@code key.exposed_in_url}) and counts the attempt towards brute force for {@code
+   * clientIp}. The answer is {@code api_key_in_url}, or {@code rate_limited} while the address is
+   * blocked. This default refuses without reporting, for verifiers that cannot report.
+   *
+   * @param target the request URI as sent, query included (it holds the key)
+   * @param clientIp the client IP as the filter decided it, or {@code null}
+   * @throws KeygateUnavailableException when the report cannot be made (the filter still refuses)
+   */
+  default KeyVerdict keyInUrl(String target, String clientIp) {
+    return KeyVerdict.refused(Outcome.API_KEY_IN_URL);
+  }
 
   /**
    * Verifies in-process with {@code keygate}'s hot path (same store, same pepper as the server).

@@ -1,7 +1,10 @@
 package io.keygate.spring;
 
+import io.keygate.core.KeygateException;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.request.ClientIpResolver;
+import io.keygate.core.request.RequestTarget;
 import io.keygate.core.verify.Outcome;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -12,11 +15,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -38,8 +41,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Contract.</b> For each request:
  *
  * <ol>
- *   <li>A query string carrying a well-formed key (any parameter name or value the key format
- *       accepts) is refused: 403 {@code api_key_in_url}. The key must be treated as exposed.
+ *   <li>A URL carrying a well-formed key anywhere (path, query names or values, {@code Bearer%20}
+ *       forms, percent-encoded; see {@link RequestTarget#findKey}) is refused: 403 {@code
+ *       api_key_in_url}. It is reported through {@link KeyVerifier#keyInUrl}, so the key's owner is
+ *       told and the attempt counts towards brute force for the client IP (429 {@code rate_limited}
+ *       once it is blocked). The key must be treated as exposed.
+ *   <li>The path is normalised as the server normalises it ({@link RequestTarget#path}); a path
+ *       that could mean something else to the application is refused: 400 {@code invalid_path}.
  *   <li>The key is read from {@code X-API-Key}, else {@code Authorization: Bearer}.
  *   <li>The first {@link PathRule} matching method and path gives the required scopes (any-of). A
  *       matching request without a key gets 401 {@code missing_api_key}; a request that matches no
@@ -54,12 +62,15 @@ import org.slf4j.LoggerFactory;
  *       getUserPrincipal()} returns it and {@code isUserInRole(scope)} tests its scopes.
  * </ol>
  *
- * <p>The client IP is the socket peer unless the peer is in the trusted-proxy list; then the
- * right-most {@code X-Forwarded-For} hop that is not a trusted proxy.
+ * <p>The client IP is decided by the core {@link ClientIpResolver}, as on the server: the socket
+ * peer unless the peer is in the trusted-proxy list; then {@code X-Forwarded-For} (every header
+ * line) read right to left through the trusted proxies.
  *
- * <p><b>Security guarantees.</b> The filter never logs, stores or echoes the key; error bodies
- * carry only codes and fixed messages. Paths are matched on the container's decoded, normalised
- * servlet path, so encoded or doubled slashes do not slip past a rule. Immutable and thread-safe.
+ * <p><b>Security guarantees.</b> The filter never logs, stores or echoes the key, nor a URL that
+ * may hold one; error bodies carry only codes and fixed messages. Rules, and the key's own endpoint
+ * rules, see the canonical path of the request URI (dot segments resolved, escapes decoded; encoded
+ * slashes, encoded dots, {@code ;} parameters and double encoding refused), so an encoded or
+ * doubled path cannot slip past a rule. Immutable and thread-safe.
  */
 public final class KeygateFilter implements Filter {
   private static final Logger LOG = LoggerFactory.getLogger(KeygateFilter.class);
@@ -100,15 +111,20 @@ public final class KeygateFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
-    if (keyInQuery(request.getQueryString())) {
-      LOG.warn(
-          "refused {} {}: an API key was sent in the query string (api_key_in_url)",
-          request.getMethod(),
-          request.getRequestURI());
-      ErrorResponses.write(response, KeyVerdict.refused(Outcome.API_KEY_IN_URL), false);
+    String query = request.getQueryString();
+    String uri = request.getRequestURI() + (query == null ? "" : "?" + query);
+    String ip = clientIp.resolve(request.getRemoteAddr(), n -> headerLines(request, n));
+    if (RequestTarget.findKey(uri, format) != null) {
+      ErrorResponses.write(response, reportKeyInUrl(request.getMethod(), uri, ip), false);
       return;
     }
-    String path = pathOf(request);
+    String path;
+    try {
+      path = RequestTarget.path(applicationPath(request));
+    } catch (KeygateException.InvalidRequest e) {
+      ErrorResponses.write(response, new KeyVerdict(e.code(), 400, e.getMessage(), null), false);
+      return;
+    }
     PathRule rule = match(request.getMethod(), path);
     String key = presentedKey(request);
     if (key == null) {
@@ -122,9 +138,7 @@ public final class KeygateFilter implements Filter {
     List<String> required = rule == null ? List.of() : rule.scopes();
     KeyVerdict verdict;
     try {
-      verdict =
-          verifier.verify(
-              new KeyRequest(key, clientIp.resolve(request), required, request.getMethod(), path));
+      verdict = verifier.verify(new KeyRequest(key, ip, required, request.getMethod(), path));
     } catch (KeygateUnavailableException e) {
       LOG.warn("refused {} {} with 503: {}", request.getMethod(), path, e.getMessage());
       verdict = KeyVerdict.unavailable();
@@ -138,6 +152,20 @@ public final class KeygateFilter implements Filter {
     chain.doFilter(new AuthenticatedRequest(request, principal), response);
   }
 
+  /**
+   * Reports a key found in the URL; the refusal stands even when the report cannot be made. Logs
+   * neither the key nor the URL that holds it.
+   */
+  private KeyVerdict reportKeyInUrl(String method, String uri, String ip) {
+    LOG.warn("refused a {} request: an API key was sent in the URL (api_key_in_url)", method);
+    try {
+      return verifier.keyInUrl(uri, ip);
+    } catch (KeygateUnavailableException e) {
+      LOG.warn("the API key sent in the URL could not be reported: {}", e.getMessage());
+      return KeyVerdict.refused(Outcome.API_KEY_IN_URL);
+    }
+  }
+
   /** The first rule matching {@code method} and {@code path}, or {@code null}. */
   PathRule match(String method, String path) {
     String p = PathRule.normalize(path);
@@ -149,25 +177,23 @@ public final class KeygateFilter implements Filter {
     return null;
   }
 
-  /** The path inside the application, decoded and normalised by the container. */
-  static String pathOf(HttpServletRequest request) {
-    String servletPath = request.getServletPath();
-    String pathInfo = request.getPathInfo();
-    String p = (servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo);
-    if (!p.isEmpty()) {
-      return p;
-    }
+  /** The request URI inside the application (context path removed), as sent: not decoded. */
+  static String applicationPath(HttpServletRequest request) {
     String uri = request.getRequestURI();
     String ctx = request.getContextPath();
-    if (uri == null) {
+    if (uri == null || uri.isEmpty()) {
       return "/";
     }
     if (ctx != null && !ctx.isEmpty() && uri.startsWith(ctx)) {
       uri = uri.substring(ctx.length());
     }
-    int semi = uri.indexOf(';');
-    uri = semi >= 0 ? uri.substring(0, semi) : uri;
-    return uri.isEmpty() ? "/" : URLDecoder.decode(uri.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return uri.isEmpty() ? "/" : uri;
+  }
+
+  /** Every line of a header; none when the container does not allow access to headers. */
+  private static List<String> headerLines(HttpServletRequest request, String name) {
+    Enumeration<String> e = request.getHeaders(name);
+    return e == null ? List.of() : Collections.list(e);
   }
 
   /** The key from {@code X-API-Key}, else {@code Authorization: Bearer}, else {@code null}. */
@@ -186,30 +212,6 @@ public final class KeygateFilter implements Filter {
       return t.isEmpty() ? null : t;
     }
     return null;
-  }
-
-  /** Whether any query parameter name or value is a well-formed key. */
-  boolean keyInQuery(String query) {
-    if (query == null || query.isEmpty()) {
-      return false;
-    }
-    for (String pair : query.split("[&;]")) {
-      for (String part : pair.split("=", 2)) {
-        if (part.length() <= KeyFormat.TAIL_LENGTH) {
-          continue;
-        }
-        String decoded;
-        try {
-          decoded = URLDecoder.decode(part, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-          decoded = part;
-        }
-        if (format.identify(decoded.strip()) != null) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** Exposes the verified key as the request's user principal; scopes act as roles. */
@@ -278,7 +280,7 @@ public final class KeygateFilter implements Filter {
     }
 
     /**
-     * Key format used to spot keys in query strings (default: the standard prefixes, {@link
+     * Key format used to spot keys in URLs (default: the standard prefixes, {@link
      * KeyTypes#defaults()}).
      */
     public Builder format(KeyFormat f) {

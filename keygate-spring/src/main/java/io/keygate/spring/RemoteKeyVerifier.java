@@ -10,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.verify.EndpointRules;
 import io.keygate.core.verify.Outcome;
 import java.io.IOException;
 import java.net.URI;
@@ -41,16 +42,17 @@ import java.util.Set;
  *
  * <p><b>Local cache and bounded staleness.</b> To spare a network round trip per request, results
  * are cached for {@link Builder#cacheTtl} (default {@value #DEFAULT_CACHE_TTL_SECONDS} s): {@code
- * valid} answers per (key, client IP, required scopes) — except for metered keys (rate limits or a
- * quota), whose every request must reach the server — and definitive key-state refusals ({@code
- * invalid_key}, {@code key_revoked}, {@code key_expired}, {@code key_disabled}) per key. Nothing
- * else is cached ({@code ip_not_allowed}, {@code insufficient_scope}, {@code rate_limited}, …). A
- * key revoked on the server is therefore refused here at most one TTL later: that TTL is the bound
- * on revocation staleness in remote mode. A TTL of zero disables the cache.
+ * valid} answers per (key, client IP, required scopes, and method and path when the key has
+ * endpoint rules) — except for metered keys (rate limits or a quota), whose every request must
+ * reach the server — and definitive key-state refusals ({@code invalid_key}, {@code key_revoked},
+ * {@code key_expired}, {@code key_disabled}) per key. Nothing else is cached ({@code
+ * ip_not_allowed}, {@code insufficient_scope}, {@code rate_limited}, …). A key revoked on the
+ * server is therefore refused here at most one TTL later: that TTL is the bound on revocation
+ * staleness in remote mode. A TTL of zero disables the cache.
  *
  * <p>Malformed keys and look-alikes (bad prefix, length or checksum) are refused offline as {@code
- * invalid_key} without a call. Only the method and path rules of the filter decide required scopes;
- * the server is asked for the key, client IP and scopes only.
+ * invalid_key} without a call. The filter's rules decide the required scopes; the server gets the
+ * key, client IP, scopes, method and path (the key's own endpoint rules are checked there).
  *
  * <p><b>Failure.</b> An unreachable server, a timeout, a non-200 answer (for example a token that
  * is wrong or lacks the {@code verify} scope) or a malformed body throws {@link
@@ -86,7 +88,7 @@ public final class RemoteKeyVerifier implements KeyVerifier {
   private final Duration timeout;
   private final KeyFormat format;
   private final HttpClient http;
-  private final Cache<String, KeyVerdict> granted;
+  private final Cache<String, Grant> granted;
   private final Cache<String, KeyVerdict> keyStates;
 
   private RemoteKeyVerifier(Builder b) {
@@ -114,7 +116,7 @@ public final class RemoteKeyVerifier implements KeyVerifier {
     }
   }
 
-  private static Cache<String, KeyVerdict> cache(Builder b) {
+  private static <V> Cache<String, V> cache(Builder b) {
     return Caffeine.newBuilder()
         .maximumSize(b.cacheSize)
         .expireAfterWrite(b.cacheTtl)
@@ -146,21 +148,50 @@ public final class RemoteKeyVerifier implements KeyVerifier {
       }
       grantKey =
           keyHash + '\n' + r.clientIp() + '\n' + String.join(",", sorted(r.requiredScopes()));
-      KeyVerdict ok = granted.getIfPresent(grantKey);
-      if (ok != null) {
-        return ok;
+      Grant ok = granted.getIfPresent(grantKey);
+      if (ok != null && ok.covers(r)) {
+        return ok.verdict();
       }
     }
-    Answer a = call(r);
+    Answer a = call(keyRequestBody(r));
     KeyVerdict v = a.verdict();
     if (granted != null) {
       if (v.valid() && !a.metered()) {
-        granted.put(grantKey, v);
+        granted.put(grantKey, Grant.of(v, r));
       } else if (KEY_STATE_CODES.contains(v.code())) {
         keyStates.put(keyHash, v);
       }
     }
     return v;
+  }
+
+  /**
+   * Asks the server to refuse and report a key found in the URL: {@code /v1/verify} with the URL as
+   * {@code path} and no key. Never cached.
+   */
+  @Override
+  public KeyVerdict keyInUrl(String target, String clientIp) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("path", target);
+    if (clientIp != null) {
+      body.put("ip", clientIp);
+    }
+    return call(body).verdict();
+  }
+
+  /**
+   * A cached valid answer. A key with endpoint rules was granted for one method and path only;
+   * other keys for any.
+   */
+  private record Grant(KeyVerdict verdict, String method, String path) {
+    static Grant of(KeyVerdict v, KeyRequest r) {
+      boolean rules = v.principal().scopes().stream().anyMatch(EndpointRules::isRule);
+      return rules ? new Grant(v, r.method(), r.path()) : new Grant(v, null, null);
+    }
+
+    boolean covers(KeyRequest r) {
+      return path == null || (path.equals(r.path()) && Objects.equals(method, r.method()));
+    }
   }
 
   /** Drops every cached result (for example after an administrative change made here). */
@@ -177,7 +208,7 @@ public final class RemoteKeyVerifier implements KeyVerifier {
    */
   private record Answer(KeyVerdict verdict, boolean metered) {}
 
-  private Answer call(KeyRequest r) {
+  private static ObjectNode keyRequestBody(KeyRequest r) {
     ObjectNode body = JSON.createObjectNode();
     body.put("key", r.key());
     ArrayNode scopes = body.putArray("required_scopes");
@@ -185,6 +216,17 @@ public final class RemoteKeyVerifier implements KeyVerifier {
     if (r.clientIp() != null) {
       body.put("ip", r.clientIp());
     }
+    if (r.method() != null) {
+      body.put("method", r.method());
+    }
+    if (r.path() != null) {
+      body.put("path", r.path());
+    }
+    return body;
+  }
+
+  /** Sends {@code body} to {@code /v1/verify} and reads the answer. */
+  private Answer call(ObjectNode body) {
     HttpRequest req;
     try {
       req =

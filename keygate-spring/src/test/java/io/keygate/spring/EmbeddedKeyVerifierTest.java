@@ -85,4 +85,49 @@ class EmbeddedKeyVerifierTest {
         .isInstanceOf(KeygateUnavailableException.class)
         .hasMessageNotContaining(key);
   }
+
+  @Test
+  void verify_keysEndpointRules_seeTheMethodAndPath() {
+    CreatedKey k = create(List.of("GET /api/data/**"), List.of());
+    String key = k.secret().reveal();
+    assertThat(verifier.verify(new KeyRequest(key, null, List.of(), "GET", "/api/data/1")).valid())
+        .isTrue();
+    assertThat(
+            verifier.verify(new KeyRequest(key, null, List.of(), "DELETE", "/api/data/1")).code())
+        .isEqualTo("insufficient_scope");
+    assertThat(verifier.verify(new KeyRequest(key, null, List.of(), null, null)).code())
+        .as("fails closed without method and path")
+        .isEqualTo("insufficient_scope");
+  }
+
+  @Test
+  void keyInUrl_notifiesTheOwner_andCountsTowardsBruteForce() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    kg =
+        Keygate.builder()
+            .store(store)
+            .pepper(new Pepper(1, secret))
+            .bruteForce(
+                new io.keygate.core.verify.BruteForceGuard.Policy(
+                    2,
+                    java.time.Duration.ofMinutes(1),
+                    java.time.Duration.ofMinutes(1),
+                    java.time.Duration.ofHours(1)))
+            .build();
+    verifier = KeyVerifier.embedded(kg);
+    CreatedKey k = create(List.of("read"), List.of());
+    String target = "/api/data?auth=Bearer%20" + k.secret().reveal();
+    assertThat(verifier.keyInUrl(target, "203.0.113.7").code()).isEqualTo("api_key_in_url");
+    assertThat(verifier.keyInUrl(target, "203.0.113.7").code()).isEqualTo("api_key_in_url");
+    assertThat(verifier.keyInUrl(target, "203.0.113.7"))
+        .extracting(KeyVerdict::code, KeyVerdict::httpStatus)
+        .containsExactly("rate_limited", 429);
+    assertThat(verifier.verify(req(k, "203.0.113.7")).code()).isEqualTo("rate_limited");
+    assertThat(verifier.verify(req(k, "203.0.113.8")).valid()).isTrue();
+    kg.flushUsage();
+    assertThat(store.outbox("acme", k.record().keyId(), 10))
+        .filteredOn(e -> e.type().equals(io.keygate.core.events.EventTypes.KEY_EXPOSED_IN_URL))
+        .hasSize(1);
+  }
 }

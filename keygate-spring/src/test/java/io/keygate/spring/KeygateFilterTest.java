@@ -241,12 +241,145 @@ class KeygateFilterTest {
   }
 
   @Test
-  void pathOf_usesServletPathAndFallsBackToDecodedUri() {
-    MockHttpServletRequest r = new MockHttpServletRequest("GET", "/app/api/%64ata;jsessionid=1");
-    r.setContextPath("/app");
-    assertThat(KeygateFilter.pathOf(r)).isEqualTo("/api/data");
-    r.setServletPath("/api/data");
-    assertThat(KeygateFilter.pathOf(r)).isEqualTo("/api/data");
+  void doFilter_everyForwardedForLine_isRead_andAddressesAreNormalised() throws Exception {
+    MockHttpServletRequest twoLines = get("/api/data");
+    twoLines.setRemoteAddr("10.0.0.2");
+    twoLines.addHeader("X-Forwarded-For", "198.51.100.66");
+    twoLines.addHeader("X-Forwarded-For", "::ffff:203.0.113.7");
+    twoLines.addHeader("X-API-Key", TestKeys.wellFormed());
+    run(filter(r -> KeyVerdict.valid(ALICE)), twoLines);
+
+    MockHttpServletRequest v6 = get("/api/data");
+    v6.setRemoteAddr("0:0:0:0:0:0:0:1");
+    v6.addHeader("X-API-Key", TestKeys.wellFormed());
+    run(filter(r -> KeyVerdict.valid(ALICE)), v6);
+
+    assertThat(seen).extracting(KeyRequest::clientIp).containsExactly("203.0.113.7", "::1");
+  }
+
+  @Test
+  void doFilter_rulesSeeTheCanonicalPath_ofTheUriInsideTheApplication() throws Exception {
+    for (String uri :
+        List.of(
+            "/app/api/data",
+            "/app/api/%64ata",
+            "/app/public/../api/data",
+            "/app/api/./data/",
+            "/app//api//data")) {
+      MockHttpServletRequest req = new MockHttpServletRequest("GET", uri);
+      req.setContextPath("/app");
+      req.setRemoteAddr("198.51.100.9");
+      Run run = run(filter(r -> KeyVerdict.valid(ALICE), "GET /api/data -> read"), req);
+      assertThat(run.response().getStatus()).as(uri).isEqualTo(401);
+      assertThat(run.body().get("error").asText()).isEqualTo("missing_api_key");
+    }
+    MockHttpServletRequest withKey = new MockHttpServletRequest("GET", "/app/public/../api/%64ata");
+    withKey.setContextPath("/app");
+    withKey.addHeader("X-API-Key", TestKeys.wellFormed());
+    run(filter(r -> KeyVerdict.valid(ALICE), "GET /api/data -> read"), withKey);
+    assertThat(seen)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.path()).isEqualTo("/api/data");
+              assertThat(r.method()).isEqualTo("GET");
+              assertThat(r.requiredScopes()).containsExactly("read");
+            });
+  }
+
+  @Test
+  void doFilter_ambiguousPaths_are400InvalidPath_beforeAnyVerification() throws Exception {
+    for (String uri :
+        List.of(
+            "/api/data;jsessionid=1",
+            "/public/..;/api/data",
+            "/public/%2e%2e/api/data",
+            "/public%2F..%2Fapi/data",
+            "/public/%252e%252e/api",
+            "/api/data%00",
+            "/api\\data",
+            "/../api/data")) {
+      MockHttpServletRequest req = get(uri);
+      req.addHeader("X-API-Key", TestKeys.wellFormed());
+      Run run = run(filter(r -> KeyVerdict.valid(ALICE), "GET /api/** -> read"), req);
+      assertThat(run.passed()).as(uri).isNull();
+      assertThat(run.response().getStatus()).as(uri).isEqualTo(400);
+      assertThat(run.body().get("error").asText()).isEqualTo("invalid_path");
+    }
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void doFilter_keyAnywhereInTheUrl_isReportedAndRefused() throws Exception {
+    String key = TestKeys.wellFormed();
+    List<String> reported = new ArrayList<>();
+    KeyVerifier reporting =
+        new KeyVerifier() {
+          @Override
+          public KeyVerdict verify(KeyRequest r) {
+            seen.add(r);
+            return KeyVerdict.valid(ALICE);
+          }
+
+          @Override
+          public KeyVerdict keyInUrl(String target, String clientIp) {
+            reported.add(clientIp);
+            return reported.size() < 3
+                ? KeyVerdict.refused(Outcome.API_KEY_IN_URL)
+                : KeyVerdict.refused(Outcome.RATE_LIMITED);
+          }
+        };
+    KeygateFilter f = KeygateFilter.builder().verifier(reporting).build();
+    List<MockHttpServletRequest> requests = new ArrayList<>();
+    for (String uri :
+        List.of(
+            "/api/" + key,
+            "/api/data;k=" + key,
+            "/api/%73" + key.substring(1),
+            "/api/x%252F" + key)) {
+      requests.add(new MockHttpServletRequest("GET", uri));
+    }
+    for (String query :
+        List.of(
+            "auth=Bearer%20" + key,
+            "auth=Bearer+" + key,
+            "x=" + URLEncoder.encode(URLEncoder.encode(key, StandardCharsets.UTF_8), "UTF-8"))) {
+      MockHttpServletRequest r = new MockHttpServletRequest("GET", "/api/data");
+      r.setQueryString(query);
+      requests.add(r);
+    }
+    for (MockHttpServletRequest r : requests) {
+      r.setRemoteAddr("198.51.100.9");
+      r.addHeader("X-API-Key", key);
+      Run run = run(f, r);
+      assertThat(run.passed()).as(r.getRequestURI()).isNull();
+      assertThat(run.response().getStatus()).isIn(403, 429);
+      assertThat(run.response().getContentAsString()).doesNotContain(key);
+    }
+    assertThat(reported).hasSize(requests.size()).containsOnly("198.51.100.9");
+    assertThat(seen).as("nothing verified").isEmpty();
+  }
+
+  @Test
+  void doFilter_keyInUrl_whenTheReportFails_isStillRefused() throws Exception {
+    KeyVerifier down =
+        new KeyVerifier() {
+          @Override
+          public KeyVerdict verify(KeyRequest r) {
+            return KeyVerdict.valid(ALICE);
+          }
+
+          @Override
+          public KeyVerdict keyInUrl(String target, String clientIp) {
+            throw new KeygateUnavailableException("server down", null);
+          }
+        };
+    MockHttpServletRequest req = get("/public");
+    req.setQueryString("k=" + TestKeys.wellFormed());
+    Run run = run(KeygateFilter.builder().verifier(down).build(), req);
+    assertThat(run.passed()).isNull();
+    assertThat(run.response().getStatus()).isEqualTo(403);
+    assertThat(run.body().get("error").asText()).isEqualTo("api_key_in_url");
   }
 
   @Test

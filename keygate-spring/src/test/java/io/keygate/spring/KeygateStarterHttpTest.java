@@ -178,5 +178,27 @@ class KeygateStarterHttpTest {
   @Test
   void keyInQueryString_isRefusedEvenOnOpenPaths() throws Exception {
     assertThat(error(get("/open?api_key=" + READER, null))).isEqualTo("403 api_key_in_url");
+    assertThat(error(get("/open/" + READER, null))).isEqualTo("403 api_key_in_url");
+    assertThat(error(get("/open?auth=Bearer%20" + READER, READER))).isEqualTo("403 api_key_in_url");
+  }
+
+  /**
+   * Path tricks through real Tomcat: the filter sees the raw request URI and resolves or refuses
+   * it, so none reaches the ruled handler without the rule's key (Tomcat itself answers some).
+   */
+  @Test
+  void pathTricks_neverSlipPastARule() throws Exception {
+    assertThat(error(get("/open/../ruled/thing", READER))).isEqualTo("403 insufficient_scope");
+    assertThat(error(get("/open/./../ruled/thing", null))).isEqualTo("401 missing_api_key");
+    for (String trick :
+        List.of(
+            "/open/..;/ruled/thing",
+            "/ruled;jsessionid=1/thing",
+            "/open/%2e%2e/ruled/thing",
+            "/open/%252e%252e/ruled/thing",
+            "/open%2F..%2Fruled/thing")) {
+      HttpResponse<String> r = get(trick, READER);
+      assertThat(r.statusCode()).as(trick).isEqualTo(400);
+    }
   }
 }

@@ -100,6 +100,63 @@ class RemoteKeyVerifierTest {
   }
 
   @Test
+  void verify_sendsMethodAndPath_forTheKeysOwnEndpointRules() {
+    verifier(Duration.ZERO)
+        .verify(new KeyRequest(TestKeys.wellFormed(), null, List.of(), "DELETE", "/api/data/7"));
+    assertThat(bodies.get(0).get("method").asText()).isEqualTo("DELETE");
+    assertThat(bodies.get(0).get("path").asText()).isEqualTo("/api/data/7");
+    assertThat(bodies.get(0).has("ip")).isFalse();
+  }
+
+  @Test
+  void verify_grantOfAKeyWithEndpointRules_isCachedForItsMethodAndPathOnly() {
+    RemoteKeyVerifier v = verifier(Duration.ofSeconds(5));
+    String key = TestKeys.wellFormed();
+    answer.set(VALID.replace("\"scopes\":[\"read\"]", "\"scopes\":[\"GET /api/data/**\"]"));
+    v.verify(new KeyRequest(key, "203.0.113.7", List.of(), "GET", "/api/data/1"));
+    v.verify(new KeyRequest(key, "203.0.113.7", List.of(), "GET", "/api/data/1"));
+    assertThat(calls).hasValue(1);
+    answer.set(refusal("insufficient_scope"));
+    assertThat(
+            v.verify(new KeyRequest(key, "203.0.113.7", List.of(), "DELETE", "/api/data/1")).code())
+        .isEqualTo("insufficient_scope");
+    assertThat(v.verify(new KeyRequest(key, "203.0.113.7", List.of(), "GET", "/api/admin")).code())
+        .isEqualTo("insufficient_scope");
+    assertThat(calls).hasValue(3);
+    // a key without rules is granted for any method and path
+    String plain = TestKeys.wellFormed();
+    answer.set(VALID);
+    v.verify(new KeyRequest(plain, "203.0.113.7", List.of(), "GET", "/api/data/1"));
+    assertThat(
+            v.verify(new KeyRequest(plain, "203.0.113.7", List.of(), "POST", "/api/other")).valid())
+        .isTrue();
+    assertThat(calls).hasValue(4);
+  }
+
+  @Test
+  void keyInUrl_postsTheUrlAsPathWithoutAKey_andIsNeverCached() {
+    RemoteKeyVerifier v = verifier(Duration.ofSeconds(5));
+    String leaked = TestKeys.wellFormed();
+    answer.set(refusal("api_key_in_url").replace("\"key_id\":\"key_1\"", "\"key_id\":null"));
+    for (int i = 0; i < 2; i++) {
+      KeyVerdict r = v.keyInUrl("/api/data?token=" + leaked, "203.0.113.7");
+      assertThat(r.code()).isEqualTo("api_key_in_url");
+      assertThat(r.httpStatus()).isEqualTo(403);
+    }
+    assertThat(calls).hasValue(2);
+    JsonNode body = bodies.get(0);
+    assertThat(body.has("key")).isFalse();
+    assertThat(body.get("path").asText()).isEqualTo("/api/data?token=" + leaked);
+    assertThat(body.get("ip").asText()).isEqualTo("203.0.113.7");
+    answer.set(refusal("rate_limited"));
+    assertThat(v.keyInUrl("/x?k=" + leaked, "203.0.113.7").httpStatus()).isEqualTo(429);
+    status.set(500);
+    assertThatThrownBy(() -> v.keyInUrl("/x?k=" + leaked, "203.0.113.7"))
+        .isInstanceOf(KeygateUnavailableException.class)
+        .hasMessageNotContaining(leaked);
+  }
+
+  @Test
   void verify_validIsCachedForTheTtl_thenAskedAgain() {
     RemoteKeyVerifier v = verifier(Duration.ofSeconds(5));
     String key = TestKeys.wellFormed();

@@ -2,6 +2,7 @@ package io.keygate.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keygate.core.events.EventTypes;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
@@ -194,6 +195,25 @@ class RemoteModeTest {
     assertThat(a.raw().body()).doesNotContain(secret(reader));
     assertThat(http().get("/public?token=" + secret(reader), secret(reader)).error())
         .isEqualTo("403 api_key_in_url");
+    assertThat(http().get("/public/" + secret(reader), null).error())
+        .isEqualTo("403 api_key_in_url");
+    // reported to the server: the owner is told (once per key)
+    server.keygate().flushUsage();
+    assertThat(server.keygate().store().outbox("acme", reader.record().keyId(), 10))
+        .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
+        .hasSize(1);
+  }
+
+  @Test
+  void keysOwnEndpointRules_areCheckedByTheServer_onTheMethodAndPathTheFilterSends()
+      throws Exception {
+    CreatedKey k = key(List.of("read", "write", "GET /api/data"), null);
+    assertThat(http().get("/api/data", secret(k)).keyId()).isEqualTo("200 " + k.record().keyId());
+    assertThat(
+            http()
+                .send("POST", "/api/data", Map.of("X-API-Key", secret(k)), "{\"name\":\"x\"}")
+                .error())
+        .isEqualTo("403 insufficient_scope");
   }
 
   @Test

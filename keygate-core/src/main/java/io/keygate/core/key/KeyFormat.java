@@ -92,6 +92,49 @@ public final class KeyFormat {
     return type;
   }
 
+  /**
+   * The first well-formed key with a correct checksum anywhere in {@code text}, or {@code null}.
+   * Unlike the scanner it needs no word boundary: a key glued to other characters ({@code
+   * tokensk_live_…}, {@code …tail0more}) is found too. Linear in the text; allocates only for a
+   * candidate that already has a full base62 tail after a known prefix.
+   */
+  public ApiKeySecret findIn(CharSequence text) {
+    if (text == null) {
+      return null;
+    }
+    int n = text.length();
+    for (int u = indexOf(text, '_', 0);
+        u >= 0 && u + TAIL_LENGTH < n;
+        u = indexOf(text, '_', u + 1)) {
+      int tail = u + 1;
+      int run = 0;
+      while (run < TAIL_LENGTH && Base62.isDigit(text.charAt(tail + run))) {
+        run++;
+      }
+      if (run < TAIL_LENGTH) {
+        continue;
+      }
+      for (KeyType t : types.all()) {
+        int start = tail - t.prefix().length();
+        if (start >= 0
+            && text.subSequence(start, tail).toString().equals(t.prefix())
+            && Checksum.matches(text, tail, tail + BODY_LENGTH)) {
+          return new ApiKeySecret(text.subSequence(start, tail + TAIL_LENGTH).toString());
+        }
+      }
+    }
+    return null;
+  }
+
+  private static int indexOf(CharSequence s, char c, int from) {
+    for (int i = from; i < s.length(); i++) {
+      if (s.charAt(i) == c) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Display hint: prefix + {@code …} + last 4 characters. Reveals 24 bits of the checksum. */
   public static String hint(KeyType type, CharSequence key) {
     return type.prefix() + "…" + key.subSequence(key.length() - 4, key.length());

@@ -16,11 +16,11 @@ import java.util.Set;
  * matching walks the request path by index with one backtracking point per {@code **} (the classic
  * wildcard algorithm, linear in practice), with no regex and no allocation beyond the path scan.
  *
- * <p><b>Security guarantees.</b> A request path that could mean something else to the upstream than
- * it does here matches no rule: dot segments ({@code .}, {@code ..}, also with {@code ;}
- * parameters), encoded dots, slashes or backslashes ({@code %2e}, {@code %2f}, {@code %5c}) and raw
- * backslashes. Empty segments ({@code //}) and a trailing slash are ignored. Immutable and
- * thread-safe.
+ * <p><b>Security guarantees.</b> Rules are matched against the canonical path of {@link
+ * io.keygate.core.request.RequestTarget#path} (what every {@link VerifyRequest} holds): dot
+ * segments resolved, escapes decoded, and every path that could mean something else to the server
+ * behind Keygate refused before it gets here. A key with rules grants nothing to a request without
+ * a method and path (the {@link Verifier} refuses it). Immutable and thread-safe.
  */
 public final class EndpointRules {
   private static final Set<String> METHODS =
@@ -114,15 +114,15 @@ public final class EndpointRules {
     return new Rule(method, segs.toArray(new String[0]));
   }
 
-  /** Whether {@code method} and {@code path} (no query string) match at least one rule. */
+  /**
+   * Whether {@code method} and {@code path} match at least one rule; {@code path} is canonical (see
+   * {@link io.keygate.core.request.RequestTarget#path}).
+   */
   public boolean matches(String method, String path) {
     if (method == null || path == null) {
       return false;
     }
-    String[] segs = segments(path);
-    if (segs == null) {
-      return false;
-    }
+    String[] segs = path.equals("/") ? new String[0] : path.substring(1).split("/");
     String m = method.toUpperCase(Locale.ROOT);
     for (Rule r : rules) {
       if (methodMatches(r.method, m) && glob(r.segments, segs)) {
@@ -134,53 +134,6 @@ public final class EndpointRules {
 
   private static boolean methodMatches(String rule, String m) {
     return rule.equals(ANY) || rule.equals(m) || (rule.equals("GET") && m.equals("HEAD"));
-  }
-
-  /**
-   * Splits a request path into its non-empty segments, or {@code null} when the path is ambiguous
-   * (dot segments, encoded dots/slashes/backslashes, backslashes, no leading slash).
-   */
-  static String[] segments(String path) {
-    if (path.isEmpty() || path.charAt(0) != '/' || path.indexOf('\\') >= 0) {
-      return null;
-    }
-    List<String> out = new ArrayList<>();
-    int n = path.length();
-    int i = 1;
-    while (i <= n) {
-      int j = path.indexOf('/', i);
-      if (j < 0) {
-        j = n;
-      }
-      if (j > i) {
-        String seg = path.substring(i, j);
-        if (ambiguous(seg)) {
-          return null;
-        }
-        out.add(seg);
-      }
-      i = j + 1;
-    }
-    return out.toArray(new String[0]);
-  }
-
-  private static boolean ambiguous(String seg) {
-    int semi = seg.indexOf(';');
-    String bare = semi < 0 ? seg : seg.substring(0, semi);
-    if (bare.equals(".") || bare.equals("..") || bare.isEmpty()) {
-      return true;
-    }
-    for (int k = seg.indexOf('%'); k >= 0; k = seg.indexOf('%', k + 1)) {
-      if (k + 2 >= seg.length()) {
-        return true; // truncated escape
-      }
-      char a = seg.charAt(k + 1);
-      char b = Character.toLowerCase(seg.charAt(k + 2));
-      if ((a == '2' && (b == 'e' || b == 'f')) || (a == '5' && b == 'c')) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

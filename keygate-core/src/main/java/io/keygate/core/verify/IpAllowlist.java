@@ -1,13 +1,15 @@
 package io.keygate.core.verify;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.keygate.core.request.IpAddresses;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A parsed IP allowlist of exact addresses and CIDR ranges, IPv4 and IPv6. IPv4-mapped IPv6
- * addresses ({@code ::ffff:10.0.0.1}) match IPv4 entries. Immutable and thread-safe.
+ * A parsed IP allowlist of exact addresses and CIDR ranges, IPv4 and IPv6. Entries and the
+ * addresses checked against them are read by {@link IpAddresses}: one spelling per address, so
+ * IPv4-mapped IPv6 addresses ({@code ::ffff:10.0.0.1}) match IPv4 entries, IPv6 matches in any case
+ * or compression, and ambiguous IPv4 spellings ({@code 010.0.0.1}, {@code 127.1}) are refused.
+ * Immutable and thread-safe.
  *
  * <p>Only IP literals are accepted, never host names: parsing never touches DNS.
  */
@@ -63,7 +65,7 @@ public final class IpAllowlist {
     String s = entry.trim();
     int slash = s.indexOf('/');
     String addr = slash < 0 ? s : s.substring(0, slash);
-    byte[] bytes = literal(addr);
+    byte[] bytes = IpAddresses.parseStrict(addr);
     if (bytes == null) {
       throw new IllegalArgumentException("not an IP address or CIDR range: " + entry);
     }
@@ -81,80 +83,20 @@ public final class IpAllowlist {
     return new Range(bytes, bits);
   }
 
-  /**
-   * The address bytes of an IP literal (4 for IPv4, including IPv4-mapped IPv6; 16 for IPv6), or
-   * {@code null} if {@code s} is not an IP literal. Never resolves names.
-   */
-  public static byte[] literal(String s) {
-    long v4 = ipv4(s);
-    if (v4 >= 0) {
-      return new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
-    }
-    if (s == null || s.isEmpty() || s.length() > 45 || s.indexOf(':') < 0) {
-      return null; // not a dotted quad and not IPv6: InetAddress would accept "1" or "1.2" forms
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!hex && c != '.' && c != ':') {
-        return null;
-      }
-    }
-    if (s.charAt(0) == '.') {
-      // InetAddress treats a string as a literal only if it starts with a hex digit or ':';
-      // anything else (".:1") would go to the name service.
-      return null;
-    }
-    try {
-      return InetAddress.getByName(s).getAddress();
-    } catch (UnknownHostException | SecurityException e) {
-      return null;
-    }
-  }
-
-  /**
-   * The value of a dotted-quad IPv4 literal ({@code 0..2^32-1}), or {@code -1} when {@code s} is
-   * anything else. Four decimal parts of one to three digits, each at most 255; no allocation, so
-   * it is cheap enough for every request.
-   */
-  public static long ipv4(String s) {
-    if (s == null || s.length() < 7 || s.length() > 15) {
-      return -1;
-    }
-    long value = 0;
-    int part = 0;
-    int digits = 0;
-    int parts = 0;
-    for (int i = 0; i <= s.length(); i++) {
-      char c = i == s.length() ? '.' : s.charAt(i);
-      if (c >= '0' && c <= '9') {
-        part = part * 10 + (c - '0');
-        if (++digits > 3 || part > 255) {
-          return -1;
-        }
-      } else if (c == '.' && digits > 0 && parts < 4) {
-        value = (value << 8) | part;
-        parts++;
-        part = 0;
-        digits = 0;
-      } else {
-        return -1;
-      }
-    }
-    return parts == 4 ? value : -1;
-  }
-
   /** Whether the list is empty (any address allowed). */
   public boolean allowsAny() {
     return ranges.isEmpty();
   }
 
-  /** Whether {@code ip} is allowed. An unparseable or missing IP is never allowed. */
+  /**
+   * Whether {@code ip} is allowed. An unparseable or missing IP is never allowed; a bracketed IPv6
+   * address or one with a zone id is read as {@link IpAddresses#parse} does.
+   */
   public boolean allows(String ip) {
     if (ranges.isEmpty()) {
       return true;
     }
-    byte[] addr = literal(ip);
+    byte[] addr = IpAddresses.parse(ip);
     if (addr == null) {
       return false;
     }

@@ -3,6 +3,7 @@ package io.keygate.core.verify;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
@@ -10,6 +11,7 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
+import io.keygate.core.request.IpAddresses;
 import io.keygate.core.store.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,7 +23,8 @@ import java.util.Optional;
 /**
  * The hot path: parse + checksum (no I/O) → HMAC → cache, then store → state → IP allowlist →
  * scopes and endpoint rules → rate limits → quota → record usage (in memory, batched). An address
- * the optional {@link BruteForceGuard} has blocked is refused before the key is even parsed.
+ * the optional {@link BruteForceGuard} has blocked is refused before the key is even parsed;
+ * attempts are counted per {@link IpAddresses#counterKey} (the normalised address, an IPv6 /64).
  *
  * <p><b>Design.</b> The cache maps the current-pepper hash to the stored record plus its parsed
  * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated against
@@ -193,15 +196,42 @@ public final class Verifier {
   }
 
   /**
-   * Reports that a key-shaped value arrived in a URL: when it is a stored key, queues a {@code
-   * key.exposed_in_url} notice for its owner (at most one per key per {@link
-   * SecurityEvents#EXPOSURE_DEDUPE}). The key is not revoked: that is the owner's decision.
+   * Refuses a request that carried a key in its URL (see {@link
+   * io.keygate.core.request.RequestTarget#findKey}): the key has leaked into logs, proxies and
+   * history. When it is a stored key, its owner gets a {@code key.exposed_in_url} notice (at most
+   * one per key per {@link SecurityEvents#EXPOSURE_DEDUPE}); the key is not revoked, that is the
+   * owner's decision. A canary trips its alarm instead, with {@code sourceIp} and {@code userAgent}
+   * as the caller. The attempt counts towards brute force for {@code sourceIp} like an invalid key
+   * (the lookup costs as much, and a guesser must not get a free channel). The answer is the same
+   * whether or not the key exists.
    *
-   * @return whether a notice was queued
+   * @return {@code api_key_in_url}, or {@code rate_limited} while the address is blocked (then the
+   *     key is not even looked up)
    */
-  public boolean reportExposedInUrl(String key, String sourceIp) {
-    Optional<ApiKeyRecord> rec = find(key);
-    return rec.isPresent() && events.exposedInUrl(rec.get(), sourceIp);
+  public Verification keyInUrl(ApiKeySecret key, String sourceIp, String userAgent) {
+    String counted = IpAddresses.counterKey(sourceIp);
+    BruteForceBackend g = bruteForceBackend;
+    Verification blocked = blocked(g, counted);
+    if (blocked != null) {
+      return blocked;
+    }
+    Entry e = lookup(key.reveal());
+    if (e != null && e.canary()) {
+      canaryAlarm.tripped(
+          e.key(),
+          new VerifyRequest(
+              null, IpAddresses.normalize(sourceIp), null, null, null, null, 1, userAgent));
+    } else if (e != null) {
+      events.exposedInUrl(e.key(), sourceIp);
+    }
+    return failure(
+        g,
+        counted,
+        new Verification.Rejected(
+            Outcome.API_KEY_IN_URL,
+            null,
+            "API keys must not be sent in the URL; use the X-API-Key or Authorization header and"
+                + " rotate the exposed key"));
   }
 
   /** Verifies a request. Never throws for bad input; store faults propagate as exceptions. */
@@ -244,25 +274,24 @@ public final class Verifier {
       return new Verification.Rejected(Outcome.MISSING_API_KEY, null, "no API key was presented");
     }
     BruteForceBackend g = bruteForceBackend;
-    if (g != null && sourceIp != null) {
-      long blocked = g.blockedFor(sourceIp, clock.millis());
-      if (blocked > 0) {
-        return blockedAnswer(blocked);
-      }
+    String counted = IpAddresses.counterKey(sourceIp);
+    Verification blocked = blocked(g, counted);
+    if (blocked != null) {
+      return blocked;
     }
     KeyType type = format.identify(key);
     if (type == null && !legacy.mayBeImported(key)) {
-      return invalid(g, sourceIp);
+      return invalid(g, counted);
     }
     Entry entry = lookup(key);
     if (entry == null) {
-      return invalid(g, sourceIp);
+      return invalid(g, counted);
     }
     ApiKeyRecord rec = entry.key();
     if (entry.canary()) {
       // Answer exactly as for an unknown key: the caller must not learn it hit a canary.
       canaryAlarm.tripped(rec, req);
-      return invalid(g, sourceIp);
+      return invalid(g, counted);
     }
     Instant now = clock.instant();
     KeyStatus status = rec.effectiveStatus(now);
@@ -296,14 +325,21 @@ public final class Verifier {
           rec,
           "the key lacks some of the scopes required together " + req.requiredScopesAll());
     }
-    if (entry.rules() != null
-        && req.method() != null
-        && req.path() != null
-        && !entry.rules().matches(req.method(), req.path())) {
-      return new Verification.Rejected(
-          Outcome.INSUFFICIENT_SCOPE,
-          rec,
-          "the key's endpoint rules do not allow " + req.method() + " on this path");
+    if (entry.rules() != null) {
+      // Fail closed: rules that cannot be evaluated grant nothing.
+      if (req.method() == null || req.path() == null) {
+        return new Verification.Rejected(
+            Outcome.INSUFFICIENT_SCOPE,
+            rec,
+            "the key has endpoint rules and the request carries no method and path to check"
+                + " them against");
+      }
+      if (!entry.rules().matches(req.method(), req.path())) {
+        return new Verification.Rejected(
+            Outcome.INSUFFICIENT_SCOPE,
+            rec,
+            "the key's endpoint rules do not allow " + req.method() + " on this path");
+      }
     }
     List<LimitState> limitStates = List.of();
     if (!entry.limits().isEmpty()) {
@@ -346,19 +382,36 @@ public final class Verifier {
         : new Verification.Valid(rec, limitStates, quotaLeft);
   }
 
-  private Verification invalid(BruteForceBackend g, String sourceIp) {
-    if (g != null && sourceIp != null) {
-      BruteForceGuard.Block b = g.recordFailure(sourceIp);
+  /** The refusal for an address {@code g} has blocked, or {@code null}. */
+  private Verification blocked(BruteForceBackend g, String counted) {
+    long seconds = g == null || counted == null ? 0 : g.blockedFor(counted, clock.millis());
+    return seconds > 0 ? blockedAnswer(seconds) : null;
+  }
+
+  private Verification invalid(BruteForceBackend g, String counted) {
+    return failure(
+        g,
+        counted,
+        new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid"));
+  }
+
+  /**
+   * Counts a failed attempt from {@code counted} (an {@link IpAddresses#counterKey}): {@code
+   * answer}, or the block in force when the address was already blocked.
+   */
+  private Verification failure(BruteForceBackend g, String counted, Verification answer) {
+    if (g != null && counted != null) {
+      BruteForceGuard.Block b = g.recordFailure(counted);
       if (b != null) {
         if (b.started()) {
           events.add(
-              new SecurityEvents.IpBlocked(sourceIp, b.attempts(), b.duration(), clock.instant()));
+              new SecurityEvents.IpBlocked(counted, b.attempts(), b.duration(), clock.instant()));
         } else {
           return blockedAnswer(b.retryAfterSeconds());
         }
       }
     }
-    return new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid");
+    return answer;
   }
 
   private static Verification blockedAnswer(long retryAfter) {

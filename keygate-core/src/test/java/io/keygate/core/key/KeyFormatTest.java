@@ -231,4 +231,24 @@ class KeyFormatTest {
     String key = f.generate(t).reveal();
     assertThat(KeyFormat.hint(t, key)).isEqualTo("pk_test_…" + key.substring(key.length() - 4));
   }
+
+  @Test
+  void findIn_findsKeysGluedToAnyText_andNothingElse() {
+    KeyFormat f = seeded(7);
+    String live = f.generate(TYPES.byName("live_secret").orElseThrow()).reveal();
+    String admin = f.generate(TYPES.byName("admin").orElseThrow()).reveal();
+    for (String text :
+        java.util.List.of(live, "x" + live, live + "Zz9", "a_b_" + live, "__" + live + "__")) {
+      assertThat(f.findIn(text)).as(text).isNotNull();
+      assertThat(f.findIn(text).reveal()).isEqualTo(live);
+    }
+    assertThat(f.findIn("?t=" + admin).reveal()).isEqualTo(admin);
+    String flipped =
+        live.substring(0, 20) + (live.charAt(20) == 'a' ? 'b' : 'a') + live.substring(21);
+    assertThat(f.findIn(flipped)).isNull();
+    assertThat(f.findIn(live.substring(1))).as("prefix cut").isNull();
+    assertThat(f.findIn(live.substring(0, live.length() - 1))).as("tail cut").isNull();
+    assertThat(f.findIn("sk_live_" + "_".repeat(100))).isNull();
+    assertThat(f.findIn(null)).isNull();
+  }
 }

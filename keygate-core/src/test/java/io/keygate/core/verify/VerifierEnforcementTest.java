@@ -8,6 +8,7 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.EventTypes;
+import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.key.Checksum;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.Pepper;
@@ -109,8 +110,57 @@ class VerifierEnforcementTest {
     assertThat(
             v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/data/../admin")).outcome())
         .isEqualTo(Outcome.INSUFFICIENT_SCOPE);
-    // no method/path given: rules are not evaluated; named scopes still are
-    assertThat(v.verify(new VerifyRequest(k, null, List.of("read"), null, null)).valid()).isTrue();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/x/../data/y")).valid())
+        .as("dot segments resolved before matching")
+        .isTrue();
+    assertThat(v.verify(new VerifyRequest(k, null, List.of(), "GET", "/v1/%64ata?q=1")).valid())
+        .as("escapes decoded, query dropped")
+        .isTrue();
+  }
+
+  @Test
+  void endpointRules_failClosed_withoutMethodOrPath() {
+    String k = key(List.of("read", "GET /v1/data/**"), null, null);
+    Verifier v = kg.verifier();
+    for (VerifyRequest r :
+        List.of(
+            new VerifyRequest(k, null, List.of("read"), null, null),
+            new VerifyRequest(k, null, List.of(), "GET", null),
+            new VerifyRequest(k, null, List.of(), null, "/v1/data/x"),
+            VerifyRequest.of(k))) {
+      Verification no = v.verify(r);
+      assertThat(no.outcome()).as(r.toString()).isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+      assertThat(((Verification.Rejected) no).message()).contains("no method and path");
+    }
+    // a key without rules needs neither
+    assertThat(verify(key(List.of("read"), null, null)).valid()).isTrue();
+  }
+
+  @Test
+  void verifyRequest_refusesWhatItCannotNormalise() {
+    String k = key(null, null, null);
+    assertThatThrownBy(() -> new VerifyRequest(k, null, List.of(), "GET", "/v1/%2e%2e/admin"))
+        .isInstanceOfSatisfying(
+            KeygateException.InvalidRequest.class,
+            e -> assertThat(e.code()).isEqualTo("invalid_path"));
+    for (String m : List.of("", "G ET", "GET\r\n", "G(T", "X".repeat(33))) {
+      assertThatThrownBy(() -> new VerifyRequest(k, null, List.of(), m, "/"))
+          .as(m)
+          .isInstanceOfSatisfying(
+              KeygateException.InvalidRequest.class,
+              e -> assertThat(e.code()).isEqualTo("invalid_method"));
+    }
+    for (String ip : List.of("", "localhost", "010.0.0.1", "127.1", "1.2.3.4:80", " 1.2.3.4")) {
+      assertThatThrownBy(() -> new VerifyRequest(k, ip, List.of(), null, null))
+          .as(ip)
+          .isInstanceOfSatisfying(
+              KeygateException.InvalidRequest.class,
+              e -> assertThat(e.code()).isEqualTo("invalid_ip"));
+    }
+    VerifyRequest r = new VerifyRequest(k, "[::FFFF:192.0.2.1]", List.of(), "M-SEARCH", "/a/./b");
+    assertThat(r.ip()).isEqualTo("192.0.2.1");
+    assertThat(r.path()).isEqualTo("/a/b");
+    assertThat(r.withUserAgent("ua").path()).isEqualTo("/a/b");
   }
 
   @Test
@@ -306,10 +356,108 @@ class VerifierEnforcementTest {
   }
 
   @Test
+  void bruteForce_ipv6_isCountedPer64_andIpv4MappedAsIpv4() {
+    kg =
+        build(
+            new BruteForceGuard.Policy(
+                5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    String good = key(null, null, null);
+    SecureRandom rnd = new SecureRandom();
+    // five guesses from five addresses (and spellings) of one /64: blocked
+    List<String> one64 =
+        List.of(
+            "2001:db8:7:1::1",
+            "2001:db8:7:1::2",
+            "2001:DB8:7:1:ffff:ffff:ffff:fffe",
+            "[2001:db8:7:1::abcd]",
+            "2001:db8:7:1:0:0:0:9");
+    for (String ip : one64) {
+      assertThat(kg.verifier().verify(new VerifyRequest(randomKey(rnd), ip, null, null, null)))
+          .extracting(Verification::outcome)
+          .isEqualTo(Outcome.INVALID_KEY);
+    }
+    assertThat(
+            kg.verifier()
+                .verify(new VerifyRequest(good, "2001:db8:7:1::77", null, null, null))
+                .outcome())
+        .as("another address of the blocked /64")
+        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(
+            kg.verifier()
+                .verify(new VerifyRequest(good, "2001:db8:7:2::1", null, null, null))
+                .valid())
+        .as("the neighbouring /64")
+        .isTrue();
+
+    // IPv4 and its mapped spelling are one address, counted alone (not lumped into ::ffff:0:0/64)
+    for (int i = 0; i < 5; i++) {
+      String ip = i % 2 == 0 ? "192.0.2.9" : "::ffff:192.0.2.9";
+      kg.verifier().verify(new VerifyRequest(randomKey(rnd), ip, null, null, null));
+    }
+    assertThat(
+            kg.verifier().verify(new VerifyRequest(good, "192.0.2.9", null, null, null)).outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(
+            kg.verifier()
+                .verify(new VerifyRequest(good, "::ffff:192.0.2.10", null, null, null))
+                .valid())
+        .isTrue();
+    // the source address given apart from the request is normalised too
+    assertThat(
+            kg.verifier().verify(VerifyRequest.of(good), "[2001:db8:7:1:0:0:0:5%eth0]").outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+
+    kg.flushUsage();
+    assertThat(store.audit(new AuditQuery(null, null, 100, null)))
+        .filteredOn(e -> e.entry().action().equals("ip.blocked"))
+        .extracting(e -> e.entry().details().get("ip"))
+        .containsExactlyInAnyOrder("2001:db8:7:1::/64", "192.0.2.9");
+  }
+
+  @Test
+  void keyInUrl_isRefused_countsTowardsBruteForce_andNotifiesOncePerKey() {
+    kg =
+        build(
+            new BruteForceGuard.Policy(
+                3, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    String k = key(null, null, null);
+    SecureRandom rnd = new SecureRandom();
+    ApiKeySecret stored = new ApiKeySecret(k);
+    ApiKeySecret unknown = new ApiKeySecret(randomKey(rnd));
+    assertThat(kg.verifier().keyInUrl(stored, "192.0.2.5", "curl").outcome())
+        .isEqualTo(Outcome.API_KEY_IN_URL);
+    assertThat(kg.verifier().keyInUrl(unknown, "192.0.2.5", "curl").outcome())
+        .as("same answer for a key that does not exist")
+        .isEqualTo(Outcome.API_KEY_IN_URL);
+    assertThat(kg.verifier().keyInUrl(stored, "::ffff:192.0.2.5", "curl").outcome())
+        .as("the third attempt starts the block and is still answered")
+        .isEqualTo(Outcome.API_KEY_IN_URL);
+    assertThat(kg.verifier().keyInUrl(stored, "192.0.2.5", "curl").outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(kg.verifier().verify(new VerifyRequest(k, "192.0.2.5", null, null, null)).outcome())
+        .as("the address is blocked for valid keys too")
+        .isEqualTo(Outcome.RATE_LIMITED);
+    for (int i = 0; i < 20; i++) {
+      kg.verifier().keyInUrl(stored, "198.51.100." + i, "curl");
+    }
+    kg.flushUsage();
+    assertThat(store.outbox(null, null, 100))
+        .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
+        .hasSize(1)
+        .allSatisfy(e -> assertThat(e.ownerId()).isEqualTo("acme"));
+    assertThat(store.audit(new AuditQuery(null, null, 100, null)))
+        .filteredOn(e -> e.entry().action().equals("key.exposed_in_url"))
+        .hasSize(1);
+    assertThat(kg.verifier().verify(new VerifyRequest(k, "203.0.113.1", null, null, null)).valid())
+        .as("not revoked automatically")
+        .isTrue();
+  }
+
+  @Test
   void exposedInUrl_queuesOneEventPerKeyWithinWindow() {
     String k = key(null, null, null);
     for (int i = 0; i < 50; i++) {
-      kg.verifier().reportExposedInUrl(k, "192.0.2.5");
+      kg.verifier().keyInUrl(new ApiKeySecret(k), "192.0.2.5", null);
     }
     kg.flushUsage();
     assertThat(store.outbox(null, null, 100))

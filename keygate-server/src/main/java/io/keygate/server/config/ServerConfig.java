@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param sweepInterval how often ended rotation grace periods are recorded as revocations
  * @param maxBodyBytes largest request body accepted
  * @param trustedProxies CIDR ranges whose X-Forwarded-For/X-Real-IP headers are believed
+ * @param forwardAuth the gateway in front of {@code /v1/authz} ({@code KEYGATE_FORWARD_AUTH})
  * @param policy key lifecycle policy
  */
 public record ServerConfig(
@@ -44,6 +45,7 @@ public record ServerConfig(
     Duration sweepInterval,
     long maxBodyBytes,
     List<String> trustedProxies,
+    ForwardAuth forwardAuth,
     KeyPolicy policy) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -71,6 +73,7 @@ public record ServerConfig(
       throw new IllegalArgumentException("max body must be at least 1024 bytes");
     }
     trustedProxies = List.copyOf(trustedProxies);
+    Objects.requireNonNull(forwardAuth, "forwardAuth");
     Objects.requireNonNull(policy, "policy");
   }
 
@@ -116,6 +119,9 @@ public record ServerConfig(
         Duration.ofSeconds(intVar(env, "KEYGATE_SWEEP_SECONDS", (int) DEFAULT_SWEEP.toSeconds())),
         intVar(env, "KEYGATE_MAX_BODY_BYTES", (int) DEFAULT_MAX_BODY),
         proxies == null ? DEFAULT_TRUSTED_PROXIES : splitList(proxies),
+        env.containsKey("KEYGATE_FORWARD_AUTH")
+            ? ForwardAuth.parse(env.get("KEYGATE_FORWARD_AUTH"))
+            : ForwardAuth.DEFAULT,
         policy);
   }
 
@@ -145,6 +151,7 @@ public record ServerConfig(
         sweepInterval,
         maxBodyBytes,
         trustedProxies,
+        forwardAuth,
         policy);
   }
 
@@ -163,6 +170,26 @@ public record ServerConfig(
         sweepInterval,
         maxBodyBytes,
         trustedProxies,
+        forwardAuth,
+        policy);
+  }
+
+  /** A copy with other gateway settings: trusted proxies and the forward-auth form. */
+  public ServerConfig withGateway(List<String> newTrustedProxies, ForwardAuth newForwardAuth) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        pepperFile,
+        pepperEnv,
+        cacheSize,
+        cacheTtl,
+        usageFlushInterval,
+        sweepInterval,
+        maxBodyBytes,
+        newTrustedProxies,
+        newForwardAuth,
         policy);
   }
 
@@ -186,6 +213,7 @@ public record ServerConfig(
     m.put("sweep_interval", sweepInterval.toString());
     m.put("max_body_bytes", maxBodyBytes);
     m.put("trusted_proxies", trustedProxies);
+    m.put("forward_auth", forwardAuth.configName());
     m.put("max_ttl_days", policy.maxTtl().toDays());
     m.put("default_grace_hours", policy.defaultGrace().toHours());
     m.put("max_grace_hours", policy.maxGrace().toHours());

@@ -1,46 +1,26 @@
 package io.keygate.server.http;
 
 import io.javalin.http.Context;
-import io.keygate.core.verify.IpAllowlist;
+import io.keygate.core.request.ClientIpResolver;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * Decides the client IP of a request: the socket peer, unless the peer is a configured trusted
- * proxy, in which case the right-most address of {@code X-Forwarded-For} that is not itself a
- * trusted proxy (or {@code X-Real-IP}) is used. A client can therefore not spoof its address by
- * sending the header directly. Thread-safe.
+ * The client IP of a request, decided by the core {@link ClientIpResolver} (the servlet filter uses
+ * the same one): the socket peer, or through {@code X-Forwarded-For} (every header line) and {@code
+ * X-Real-IP} when the peer is a trusted proxy; always in canonical form. Thread-safe.
  */
 public final class ClientIp {
-  private final IpAllowlist trusted;
+  private final ClientIpResolver resolver;
 
   /** Trusts forwarding headers only from peers in {@code trustedProxies} (CIDR list). */
   public ClientIp(List<String> trustedProxies) {
-    this.trusted = trustedProxies.isEmpty() ? null : IpAllowlist.parse(trustedProxies);
+    this.resolver = new ClientIpResolver(trustedProxies);
   }
 
   /** The client IP of {@code ctx}. */
   public String of(Context ctx) {
-    String peer = ctx.req().getRemoteAddr();
-    if (trusted == null || !trusted.allows(peer)) {
-      return peer;
-    }
-    String xff = ctx.header("X-Forwarded-For");
-    if (xff != null && !xff.isBlank()) {
-      String[] hops = xff.split(",");
-      for (int i = hops.length - 1; i >= 0; i--) {
-        String hop = hops[i].strip();
-        if (IpAllowlist.literal(hop) == null) {
-          return peer; // malformed chain: do not guess
-        }
-        if (!trusted.allows(hop) || i == 0) {
-          return hop;
-        }
-      }
-    }
-    String real = ctx.header("X-Real-IP");
-    if (real != null && IpAllowlist.literal(real.strip()) != null) {
-      return real.strip();
-    }
-    return peer;
+    return resolver.resolve(
+        ctx.req().getRemoteAddr(), name -> Collections.list(ctx.req().getHeaders(name)));
   }
 }

@@ -6,7 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.server.config.LeakConfig;
-import java.util.List;
+import io.keygate.server.config.ServerConfig;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,15 +22,13 @@ public final class HttpApi {
 
   private HttpApi() {}
 
-  /** Registers routes, headers and error mapping with the default {@link LeakConfig}. */
-  public static void install(JavalinConfig config, Keygate kg, List<String> trustedProxies) {
-    install(config, kg, trustedProxies, LeakConfig.defaults());
-  }
-
-  /** Registers routes, headers and error mapping on a Javalin configuration. */
+  /**
+   * Registers routes, headers and error mapping on a Javalin configuration; {@code serverConfig}
+   * gives the trusted proxies and the forward-auth form.
+   */
   public static void install(
-      JavalinConfig config, Keygate kg, List<String> trustedProxies, LeakConfig leaks) {
-    ClientIp clientIp = new ClientIp(trustedProxies);
+      JavalinConfig config, Keygate kg, ServerConfig serverConfig, LeakConfig leaks) {
+    ClientIp clientIp = new ClientIp(serverConfig.trustedProxies());
     AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
     config.routes.before(
         ctx -> {
@@ -39,7 +37,7 @@ public final class HttpApi {
           addHeader(ctx, "X-Content-Type-Options", "nosniff");
         });
     // The hot routes first: Javalin tries a method's routes in registration order.
-    new VerifyRoutes(kg, auth, clientIp).register(config);
+    new VerifyRoutes(kg, auth, clientIp, serverConfig.forwardAuth()).register(config);
     new ImportRoutes(kg, auth).register(config);
     new KeyRoutes(kg, auth).register(config);
     new SystemRoutes(kg, auth).register(config);

@@ -5,14 +5,16 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.request.RequestTarget;
 import io.keygate.core.verify.LimitState;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import io.keygate.server.config.ForwardAuth;
+import io.keygate.server.config.ServerConfig;
 import java.util.List;
 
 /**
@@ -32,14 +34,18 @@ final class VerifyRoutes {
     HandlerType.OPTIONS
   };
 
+  private static final String CONFLICTING_PARAMETERS = "conflicting_authz_parameters";
+
   private final Keygate kg;
   private final AdminAuth auth;
   private final ClientIp clientIp;
+  private final ForwardAuth forwardAuth;
 
-  VerifyRoutes(Keygate kg, AdminAuth auth, ClientIp clientIp) {
+  VerifyRoutes(Keygate kg, AdminAuth auth, ClientIp clientIp, ForwardAuth forwardAuth) {
     this.kg = kg;
     this.auth = auth;
     this.clientIp = clientIp;
+    this.forwardAuth = forwardAuth;
   }
 
   void register(JavalinConfig config) {
@@ -53,18 +59,25 @@ final class VerifyRoutes {
   private void verify(Context ctx) {
     String caller = auth.require(ctx, AdminScopes.VERIFY).sourceIp();
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
-    VerifyRequest req =
-        new VerifyRequest(
-            b.key(),
-            b.ip(),
-            scopes(b.requiredScopes(), "required_scopes"),
-            b.method(),
-            b.path(),
-            scopes(b.requiredScopesAll(), "required_scopes_all"),
-            cost(b.cost()),
-            b.userAgent() != null ? b.userAgent() : ctx.userAgent());
+    String userAgent = b.userAgent() != null ? b.userAgent() : ctx.userAgent();
     // Brute-force counting: the end client's address when the service passes it, else the caller.
-    Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : caller);
+    ApiKeySecret leaked = RequestTarget.findKey(b.path(), kg.format());
+    Verification v;
+    if (leaked != null) {
+      v = kg.verifier().keyInUrl(leaked, b.ip() != null ? b.ip() : caller, userAgent);
+    } else {
+      VerifyRequest req =
+          new VerifyRequest(
+              b.key(),
+              b.ip(),
+              scopes(b.requiredScopes(), "required_scopes"),
+              b.method(),
+              b.path(),
+              scopes(b.requiredScopesAll(), "required_scopes_all"),
+              cost(b.cost()),
+              userAgent);
+      v = kg.verifier().verify(req, req.ip() != null ? req.ip() : caller);
+    }
     ApiKeyRecord k = v.key();
     boolean showKey = k != null;
     long retryAfter = v instanceof Verification.Rejected r ? r.retryAfterSeconds() : 0;
@@ -120,48 +133,49 @@ final class VerifyRoutes {
   }
 
   private void authz(Context ctx) {
-    String uri = firstHeader(ctx, "X-Original-URI", "X-Forwarded-Uri");
-    String method = firstHeader(ctx, "X-Original-Method", "X-Forwarded-Method");
-    boolean envoy = false;
-    if (uri == null) {
-      String p = ctx.path();
-      String rest = p.length() > "/v1/authz".length() ? p.substring("/v1/authz".length()) : null;
-      if (rest != null) { // Envoy ext_authz: original path appended to the authz prefix
-        envoy = true;
-        uri = rest + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
-        method = method == null ? ctx.method().name() : method;
-      }
+    try {
+      answer(ctx, authzVerification(ctx));
+    } catch (KeygateException.InvalidRequest e) {
+      HttpApi.addHeader(ctx, "X-Keygate-Error", e.code());
+      throw e;
     }
-    Verification v;
+  }
+
+  /**
+   * Decides a forward-auth request: the original request from the configured gateway's form (400 on
+   * disagreeing forms), a key anywhere in its URL or the authz URL refused as {@code
+   * api_key_in_url}, else the presented key verified against the original method and path.
+   */
+  private Verification authzVerification(Context ctx) {
+    OriginalRequest original = OriginalRequest.of(ctx, forwardAuth);
     String ip = clientIp.of(ctx);
-    String leaked = uri == null ? null : keyInQuery(uri);
-    if (leaked != null) {
-      // The key travelled in a URL (logs, proxies, history): tell its owner, do not revoke.
-      kg.verifier().reportExposedInUrl(leaked, ip);
-      v =
-          new Verification.Rejected(
-              Outcome.API_KEY_IN_URL,
-              null,
-              "API keys must not be sent in the URL; use the X-API-Key or Authorization header");
-    } else {
-      // The authz URL's own query (?scopes=, ?cost=) counts only when there is one and it is not
-      // the client's (Envoy appends the client's path and query).
-      boolean query = !envoy && ctx.queryString() != null;
-      String cost = query ? ctx.queryParam("cost") : null;
-      v =
-          kg.verifier()
-              .verify(
-                  new VerifyRequest(
-                      presentedKey(ctx),
-                      ip,
-                      requiredScopes(ctx, query, "scopes", "X-Keygate-Required-Scopes"),
-                      method,
-                      uri == null ? null : stripQuery(uri),
-                      requiredScopes(ctx, query, "scopes_all", "X-Keygate-Required-Scopes-All"),
-                      cost(cost == null ? ctx.header("X-Keygate-Cost") : cost),
-                      ctx.userAgent()));
+    ApiKeySecret leaked = RequestTarget.findKey(original.target(), kg.format());
+    if (leaked == null) {
+      leaked = RequestTarget.findKey(ctx.req().getRequestURI(), kg.format());
     }
-    answer(ctx, v);
+    if (leaked == null) {
+      leaked = RequestTarget.findKey(ctx.queryString(), kg.format());
+    }
+    if (leaked != null) {
+      return kg.verifier().keyInUrl(leaked, ip, ctx.userAgent());
+    }
+    // The authz URL's own query (?scopes=, ?cost=) counts only when it is not the client's (Envoy
+    // appends the client's path and query; Caddy keeps the client's query unless its forward_auth
+    // uri sets one); where a header gives the same setting, the two must agree.
+    boolean query = !original.clientQuery() && ctx.queryString() != null;
+    String cost = operatorValue(ctx, query, "cost", "X-Keygate-Cost");
+    return kg.verifier()
+        .verify(
+            new VerifyRequest(
+                presentedKey(ctx),
+                ip,
+                splitScopes(operatorValue(ctx, query, "scopes", "X-Keygate-Required-Scopes")),
+                original.method(),
+                original.target(),
+                splitScopes(
+                    operatorValue(ctx, query, "scopes_all", "X-Keygate-Required-Scopes-All")),
+                cost(cost),
+                ctx.userAgent()));
   }
 
   /** {@code RateLimit-Limit/-Remaining/-Reset} (IETF draft) for the most restrictive limit. */
@@ -218,52 +232,44 @@ final class VerifyRoutes {
   }
 
   /**
-   * Scopes the gateway requires: {@code ?scopes=} on the authz URL, else the {@code
-   * X-Keygate-Required-Scopes} header. In Envoy mode the query string is the client's own, so only
-   * the header counts (a client must not choose the scopes it is checked against).
+   * A setting the gateway gives for the request: {@code ?param=} on the authz URL (when {@code
+   * query}) or the {@code header}; {@code null} when neither is given. Refused (400 {@code
+   * conflicting_authz_parameters}) when both are given and disagree, or either is repeated with
+   * different values: through a gateway that passes the client's query or headers along, a client
+   * could otherwise replace the operator's setting with its own.
    */
-  private static List<String> requiredScopes(
-      Context ctx, boolean query, String param, String header) {
-    String s = query ? ctx.queryParam(param) : null;
-    if (s == null || s.isBlank()) {
-      s = ctx.header(header);
-    }
-    return s == null || s.isBlank()
-        ? List.of()
-        : io.keygate.server.config.ServerConfig.splitList(s);
-  }
-
-  private static String firstHeader(Context ctx, String a, String b) {
-    String v = ctx.header(a);
-    return v != null && !v.isBlank() ? v : ctx.header(b);
-  }
-
-  private static String stripQuery(String uri) {
-    int q = uri.indexOf('?');
-    return q < 0 ? uri : uri.substring(0, q);
-  }
-
-  /**
-   * The first query parameter value (or name) of {@code uri} that is a well-formed key, or null.
-   */
-  private String keyInQuery(String uri) {
-    int q = uri.indexOf('?');
-    if (q < 0) {
-      return null;
-    }
-    for (String pair : uri.substring(q + 1).split("[&;]")) {
-      for (String part : pair.split("=", 2)) {
-        String decoded;
-        try {
-          decoded = URLDecoder.decode(part, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-          decoded = part;
+  private static String operatorValue(Context ctx, boolean query, String param, String header) {
+    String h = OriginalRequest.header(ctx, header, CONFLICTING_PARAMETERS);
+    String q = null;
+    if (query) {
+      for (String v : ctx.queryParams(param)) {
+        if (v.isBlank()) {
+          continue;
         }
-        if (kg.format().identify(decoded.strip()) != null) {
-          return decoded.strip();
+        if (q != null && !ServerConfig.splitList(q).equals(ServerConfig.splitList(v))) {
+          throw conflictingParameter(param, header);
         }
+        q = v;
       }
     }
-    return null;
+    if (h != null && q != null && !ServerConfig.splitList(h).equals(ServerConfig.splitList(q))) {
+      throw conflictingParameter(param, header);
+    }
+    return h != null ? h : q;
+  }
+
+  private static KeygateException.InvalidRequest conflictingParameter(String param, String header) {
+    return new KeygateException.InvalidRequest(
+        CONFLICTING_PARAMETERS,
+        "?"
+            + param
+            + "= and "
+            + header
+            + " give different values (or one of them is repeated with different values); set"
+            + " it in one place, on the gateway");
+  }
+
+  private static List<String> splitScopes(String s) {
+    return s == null ? List.of() : ServerConfig.splitList(s);
   }
 }

@@ -10,6 +10,7 @@ import io.keygate.core.monitor.Alert;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.GrantUse;
 import io.keygate.core.monitor.NetworkSeen;
+import io.keygate.core.request.IpAddresses;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.IpAllowlist;
 import io.keygate.core.verify.Outcome;
@@ -650,14 +651,14 @@ public final class AnomalyDetector implements VerificationListener {
    * {@code -1} when it is not an IP literal. Allocation-free for IPv4.
    */
   static long networkId(String ip) {
-    long v4 = IpAllowlist.ipv4(ip);
+    long v4 = IpAddresses.ipv4(ip);
     if (v4 >= 0) {
       return IPV4_TAG | (v4 >>> 8);
     }
     if (ip == null || ip.indexOf(':') < 0) {
       return -1;
     }
-    byte[] b = IpAllowlist.literal(ip);
+    byte[] b = IpAddresses.parse(ip);
     if (b == null) {
       return -1;
     }

@@ -1,85 +1,58 @@
 package io.keygate.server.cluster;
 
+import static io.keygate.server.cluster.Gateways.apiKey;
+import static io.keygate.server.cluster.Gateways.key;
+import static io.keygate.server.cluster.Gateways.replaceOnce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.keygate.core.lifecycle.Actor;
-import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.RateLimit;
 import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
-import io.keygate.server.testing.ExternalTool;
-import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The nginx configuration of {@code docs/deploy.md}, as written there, in front of two Keygate
- * nodes (PostgreSQL + Redis) and a stub API: nginx runs as the current user with its pid, logs and
- * temp files in a temp directory. Skipped, saying why, when no {@code nginx} binary is installed.
+ * nodes (PostgreSQL + Redis, {@code KEYGATE_FORWARD_AUTH=nginx} as the doc says) and a stub API:
+ * nginx runs as the current user with its pid, logs and temp files in a temp directory. Skipped,
+ * saying why, when no {@code nginx} binary is installed.
  *
  * <p>The test takes the first {@code nginx} block of the doc and changes only addresses: the two
  * first {@code keygate} upstream servers become the nodes, the third is dropped, {@code api}
  * becomes the stub, {@code listen 443 ssl} a loopback port.
  */
 class NginxFrontTest {
-  static final Path DOC = Path.of("..", "docs", "deploy.md");
-
   @Test
-  void docConfig_validKeyReachesApi_revokedAndMissing401_rateLimited429() throws Exception {
-    Optional<Path> nginx = findNginx();
-    ExternalTool.require(
-        "NginxFrontTest",
-        nginx.isPresent(),
-        "no nginx binary on PATH or in /usr/sbin (Debian: apt-get install nginx; .ci/run"
-            + " installs it)");
+  void docConfig_validKeyReachesApi_refusalsAndUrlTricksAnsweredThroughNginx() throws Exception {
+    Path nginx = Gateways.binaryOrSkip("NginxFrontTest", "nginx");
     TestRedis redis = TestRedis.get();
     String prefix = redis.newPrefix();
-    HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    api.createContext(
-        "/",
-        ex -> {
-          String keyId = ex.getRequestHeaders().getFirst("X-Keygate-Key-Id");
-          String leaked = ex.getRequestHeaders().getFirst("X-API-Key");
-          byte[] body =
-              ("upstream ok key_id=" + keyId + " api_key_header=" + (leaked != null))
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    api.start();
+    HttpServer api = Gateways.stubApi();
     Process proc = null;
     try (Cluster cluster = Cluster.onTestPostgres()) {
-      KeygateServer a = cluster.startInProcess(redis.uri(), prefix, Map.of());
-      KeygateServer b = cluster.startInProcess(redis.uri(), prefix, Map.of());
-      int port = freePort();
+      Map<String, String> env = Map.of("KEYGATE_FORWARD_AUTH", "nginx");
+      KeygateServer a = cluster.startInProcess(redis.uri(), prefix, env);
+      KeygateServer b = cluster.startInProcess(redis.uri(), prefix, env);
+      int port = Gateways.freePort();
       Path dir = cluster.dir.resolve("nginx");
       Files.createDirectories(dir.resolve("tmp"));
       Path conf = dir.resolve("nginx.conf");
       Files.writeString(
           conf,
           mainConfig(dir, docServerBlock(a.port(), b.port(), api.getAddress().getPort(), port)));
-      File log = dir.resolve("stdout.log").toFile();
       proc =
           new ProcessBuilder(
-                  nginx.get().toString(),
+                  nginx.toString(),
                   "-p",
                   dir.toString(),
                   "-c",
@@ -87,13 +60,15 @@ class NginxFrontTest {
                   "-e",
                   dir.resolve("error.log").toString())
               .redirectErrorStream(true)
-              .redirectOutput(log)
+              .redirectOutput(dir.resolve("stdout.log").toFile())
               .start();
-      awaitListening(port, proc, dir);
+      Gateways.awaitListening(port, proc, dir.resolve("stdout.log"), dir.resolve("error.log"));
 
-      CreatedKey valid = key(a, List.of());
-      CreatedKey revoked = key(a, List.of());
-      CreatedKey limited = key(a, List.of(new RateLimit("day", 1, Duration.ofDays(1))));
+      CreatedKey valid = key(a, List.of("read"), List.of());
+      CreatedKey revoked = key(a, List.of("read"), List.of());
+      CreatedKey limited =
+          key(a, List.of("read"), List.of(new RateLimit("day", 1, Duration.ofDays(1))));
+      CreatedKey ruled = key(a, List.of("read", "GET /orders/**"), List.of());
       a.keygate().keys().revoke(revoked.record().keyId(), "test", Actor.SYSTEM);
 
       for (int i = 0; i < 4; i++) {
@@ -122,44 +97,45 @@ class NginxFrontTest {
       assertThat(refused.statusCode()).isEqualTo(429);
       assertThat(refused.body()).contains("rate_limited");
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-    } finally {
-      if (proc != null) {
-        proc.destroy();
-        if (!proc.waitFor(10, TimeUnit.SECONDS)) {
-          proc.destroyForcibly();
-        }
+
+      // the key's endpoint rules see the path nginx got, whatever the client adds
+      assertThat(Cluster.get(port, "/orders/1", apiKey(ruled)).statusCode()).isEqualTo(200);
+      Map<String, String> forged = new HashMap<>(apiKey(ruled));
+      forged.put("X-Forwarded-Uri", "/orders/1");
+      forged.put("X-Forwarded-Method", "GET");
+      assertThat(Cluster.get(port, "/admin", forged).statusCode())
+          .as("a client's X-Forwarded-Uri is ignored in nginx mode")
+          .isEqualTo(403);
+      assertThat(Cluster.get(port, "/orders/../admin", apiKey(ruled)).statusCode()).isEqualTo(403);
+      for (String tricky :
+          List.of("/orders/%2e%2e/admin", "/orders/..%2Fadmin", "/orders/..;/admin")) {
+        HttpResponse<String> bad = Cluster.get(port, tricky, apiKey(ruled));
+        assertThat(bad.statusCode()).as(tricky).isEqualTo(400);
+        assertThat(bad.body()).as(tricky).contains("invalid_path");
       }
+      // a key in the URL, wherever it is, never reaches the API
+      String leaked = valid.secret().reveal();
+      for (String inUrl :
+          List.of(
+              "/orders?api_key=" + leaked,
+              "/orders/" + leaked,
+              "/orders?auth=Bearer%20" + leaked)) {
+        assertThat(Cluster.get(port, inUrl, Map.of()).statusCode()).as(inUrl).isEqualTo(403);
+      }
+    } finally {
+      Gateways.stop(proc);
       api.stop(0);
     }
   }
 
-  private static Map<String, String> apiKey(CreatedKey k) {
-    return Map.of("X-API-Key", k.secret().reveal());
-  }
-
-  private static CreatedKey key(KeygateServer s, List<RateLimit> limits) {
-    return s.keygate()
-        .keys()
-        .create(
-            new CreateKey(null, "owner_n", "n", List.of("read"), List.of(), limits, 30, Map.of()),
-            Actor.SYSTEM);
-  }
-
   /** The doc's {@code nginx} block with loopback addresses; fails if the doc changed shape. */
   static String docServerBlock(int nodeA, int nodeB, int api, int listen) throws IOException {
-    Matcher m = Pattern.compile("(?s)```nginx\n(.*?)```").matcher(Files.readString(DOC));
-    assertThat(m.find()).as("an nginx block in " + DOC).isTrue();
-    String block = m.group(1);
+    String block = Gateways.docBlock("nginx");
     String out = replaceOnce(block, "server 10.0.0.11:8080", "server 127.0.0.1:" + nodeA);
     out = replaceOnce(out, "server 10.0.0.12:8080", "server 127.0.0.1:" + nodeB);
     out = out.replaceAll("(?m)^\\s*server 10\\.0\\.0\\.13:8080.*\n", "");
     out = replaceOnce(out, "server 10.0.1.10:9000;", "server 127.0.0.1:" + api + ";");
     return replaceOnce(out, "listen 443 ssl;", "listen 127.0.0.1:" + listen + ";");
-  }
-
-  private static String replaceOnce(String s, String what, String with) {
-    assertThat(s).as("docs/deploy.md nginx block contains '" + what + "'").contains(what);
-    return s.replace(what, with);
   }
 
   private static String mainConfig(Path dir, String serverBlock) {
@@ -182,38 +158,5 @@ class NginxFrontTest {
         serverBlock,
         "}",
         "");
-  }
-
-  private static Optional<Path> findNginx() {
-    String path = System.getenv().getOrDefault("PATH", "");
-    return Stream.concat(
-            Stream.of(path.split(File.pathSeparator)).map(p -> Path.of(p, "nginx")),
-            Stream.of(Path.of("/usr/sbin/nginx")))
-        .filter(Files::isExecutable)
-        .findFirst();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void awaitListening(int port, Process proc, Path dir) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        if (!proc.isAlive() || System.nanoTime() > deadline) {
-          Path err = dir.resolve("error.log");
-          throw new IllegalStateException(
-              "nginx did not start: "
-                  + Files.readString(dir.resolve("stdout.log"))
-                  + (Files.exists(err) ? Files.readString(err) : ""));
-        }
-        Thread.sleep(50);
-      }
-    }
   }
 }

@@ -3,6 +3,8 @@ package io.keygate.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.server.testing.TestServer;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,93 @@ class ClientIpTest {
 
       String loopbackKey = keyAllowing(t, "127.0.0.1/32");
       assertThat(authz(t, loopbackKey, "X-Forwarded-For", CLIENT)).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void everyForwardedForLine_isRead_soAClientLineBeforeTheProxysCannotWin() {
+    try (TestServer t = TestServer.start(dir)) {
+      String key = keyAllowing(t, "10.0.0.0/8");
+      // The client sent "X-Forwarded-For: 10.9.9.9"; its proxy added its own line after it.
+      TestServer.Response r =
+          t.raw(
+              "GET /v1/authz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: "
+                  + key
+                  + "\r\nX-Forwarded-For: 10.9.9.9\r\nX-Forwarded-For: "
+                  + CLIENT
+                  + "\r\n\r\n");
+      assertThat(r.status()).isEqualTo(403);
+      assertThat(r.body()).contains("ip_not_allowed");
+      assertThat(
+              t.raw(
+                      "GET /v1/authz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: "
+                          + key
+                          + "\r\nX-Forwarded-For: "
+                          + CLIENT
+                          + "\r\nX-Forwarded-For: 10.9.9.9, 127.0.0.1\r\n\r\n")
+                  .status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void clientSpellings_ofOneAddress_areOneAddress() {
+    try (TestServer t = TestServer.start(dir)) {
+      String key = keyAllowing(t, CLIENT + "/32");
+      for (String spelling :
+          List.of("::ffff:" + CLIENT, "[::ffff:" + CLIENT + "]", "::FFFF:cb00:7107")) {
+        assertThat(authz(t, key, "X-Forwarded-For", spelling)).as(spelling).isEqualTo(200);
+      }
+      for (String ambiguous : List.of("203.0.113.07", "203.0.29447", "3405803783")) {
+        assertThat(authz(t, key, "X-Forwarded-For", ambiguous)).as(ambiguous).isEqualTo(403);
+      }
+    }
+  }
+
+  /**
+   * Jetty reports an IPv6 peer as {@code [0:0:0:0:0:0:0:1]}: the default trusted proxy {@code
+   * ::1/128} and IPv6 allowlists must still match it (they could not before).
+   */
+  @Test
+  void ipv6Peer_isTrustedAndAllowlisted() throws Exception {
+    try (TestServer t = TestServer.start(dir, c -> c.withNetwork("::", 0))) {
+      String viaProxy = keyAllowing(t, CLIENT + "/32");
+      String direct = keyAllowing(t, "::1");
+      assertThat(overIpv6(t, viaProxy, "X-Forwarded-For: " + CLIENT)).startsWith("HTTP/1.1 200");
+      assertThat(overIpv6(t, direct, "X-Real-IP: ::1")).startsWith("HTTP/1.1 200");
+      assertThat(overIpv6(t, direct, "X-Forwarded-For: " + CLIENT)).startsWith("HTTP/1.1 403");
+    }
+  }
+
+  private static String overIpv6(TestServer t, String key, String header) throws Exception {
+    try (Socket s = new Socket("::1", t.server.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET /v1/authz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: "
+                      + key
+                      + "\r\n"
+                      + header
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Test
+  void ipv6Clients_areCountedPer64_overHttp() {
+    try (TestServer t = TestServer.start(dir)) {
+      String good = t.createKey("owner_id", "acme").path("api_key").asText();
+      int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
+      for (int i = 1; i <= threshold; i++) {
+        String ip = "2001:db8:5:6:" + Integer.toHexString(i) + "::" + Integer.toHexString(i);
+        assertThat(authz(t, "sk_live_guess" + i, "X-Forwarded-For", ip)).as(ip).isEqualTo(401);
+      }
+      assertThat(authz(t, good, "X-Forwarded-For", "2001:db8:5:6:ffff::1")).isEqualTo(429);
+      assertThat(authz(t, good, "X-Forwarded-For", "2001:db8:5:7::1")).isEqualTo(200);
+      t.server.keygate().flushUsage();
+      assertThat(t.get("/v1/audit?limit=50").expect(200).path("data").findValuesAsText("ip"))
+          .contains("2001:db8:5:6::/64");
     }
   }
 

@@ -361,22 +361,34 @@ class EnforcementHttpTest {
   // ------------------------------------------------------------------ keys in URLs
 
   @Test
-  void keyInUrl_isRefused_andOwnerGetsOneEvent() {
+  void keyInUrl_isRefused_ownerGetsOneEvent_andAttemptsCountTowardsBruteForce() {
     String key = create();
-    for (int i = 0; i < 20; i++) {
+    int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
+    for (int i = 0; i < threshold; i++) {
       TestServer.Response r =
           authz(
               null,
               "X-Original-URI",
-              "/v1/data?x=1&key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+              "/v1/data?x=1&key=" + URLEncoder.encode(key, StandardCharsets.UTF_8),
+              "X-Forwarded-For",
+              "203.0.113.50");
       assertThat(r.status()).isEqualTo(403);
       assertThat(r.json().path("error").asText()).isEqualTo("api_key_in_url");
     }
+    TestServer.Response blocked =
+        authz(null, "X-Original-URI", "/v1/" + key, "X-Forwarded-For", "203.0.113.50");
+    assertThat(blocked.status()).isEqualTo(429);
+    assertThat(blocked.header("Retry-After")).isNotNull();
+    assertThat(authz(key, "X-Forwarded-For", "203.0.113.50").status())
+        .as("the address is blocked, also for the key in a header")
+        .isEqualTo(429);
     t.server.keygate().flushUsage();
     assertThat(t.server.keygate().store().outbox("acme", id(key), 100))
         .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
         .hasSize(1);
-    assertThat(authz(key).status()).as("not revoked").isEqualTo(200);
+    assertThat(authz(key, "X-Forwarded-For", "198.51.100.50").status())
+        .as("not revoked")
+        .isEqualTo(200);
   }
 
   private static void hammer(int threads, int perThread, Runnable r) throws Exception {

@@ -121,6 +121,80 @@ class VerifyRoutesTest {
     assertThat(e.path("error").asText()).isEqualTo("forbidden");
   }
 
+  @Test
+  void verify_methodAndPath_areNormalisedBeforeTheRules_andRulesFailClosedWithoutThem() {
+    String ruled =
+        t.createKey("owner_id", "acme", "scopes", List.of("read", "GET /v1/data/**"))
+            .path("api_key")
+            .asText();
+    assertThat(
+            t.verify(ruled, "method", "GET", "path", "/v1/x/../data/%31?q=1").path("code").asText())
+        .isEqualTo("valid");
+    assertRejected(
+        t.verify(ruled, "method", "GET", "path", "/v1/data/../admin"), "insufficient_scope", true);
+    for (Object[] partial :
+        List.of(
+            new Object[] {},
+            new Object[] {"method", "GET"},
+            new Object[] {"path", "/v1/data/1"},
+            new Object[] {"required_scopes", List.of("read")})) {
+      JsonNode v = t.verify(ruled, partial);
+      assertRejected(v, "insufficient_scope", true);
+      assertThat(v.path("message").asText()).contains("no method and path");
+    }
+    assertThat(t.verify(raw).path("code").asText())
+        .as("a key without rules needs neither")
+        .isEqualTo("valid");
+  }
+
+  @Test
+  void verify_badPathMethodOrIp_is400WithItsCode() {
+    for (Object[] bad :
+        List.of(
+            new Object[] {"path", "/v1/%2e%2e/admin", "invalid_path"},
+            new Object[] {"path", "/v1/a%2Fb", "invalid_path"},
+            new Object[] {"path", "v1/data", "invalid_path"},
+            new Object[] {"method", "GET /x", "invalid_method"},
+            new Object[] {"ip", "010.1.2.3", "invalid_ip"},
+            new Object[] {"ip", "127.1", "invalid_ip"},
+            new Object[] {"ip", "example.com", "invalid_ip"})) {
+      JsonNode e = t.post("/v1/verify", map("key", raw, (String) bad[0], bad[1])).expect(400);
+      assertThat(e.path("error").asText()).as(bad[1].toString()).isEqualTo(bad[2]);
+    }
+  }
+
+  @Test
+  void verify_ipIsNormalisedBeforeTheAllowlist() {
+    String r =
+        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::1"))
+            .path("api_key")
+            .asText();
+    for (String ip :
+        List.of("::ffff:10.1.2.3", "[::FFFF:10.1.2.3]", "2001:DB8:0::1", "[2001:db8::1%eth0]")) {
+      assertThat(t.verify(r, "ip", ip).path("code").asText()).as(ip).isEqualTo("valid");
+    }
+    assertRejected(t.verify(r, "ip", "::ffff:11.1.2.3"), "ip_not_allowed", true);
+  }
+
+  @Test
+  void verify_keyInThePath_isApiKeyInUrl_countedForTheEndClient() {
+    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
+    for (int i = 0; i < threshold; i++) {
+      String path = i % 2 == 0 ? "/v1/data?token=" + other : "/v1/" + other + "/x";
+      JsonNode v = t.verify(raw, "path", path, "ip", "203.0.113.90");
+      assertThat(v.path("code").asText()).isEqualTo("api_key_in_url");
+      assertThat(v.path("key_id").isNull()).isTrue();
+      assertThat(v.toString()).doesNotContain(other);
+    }
+    assertThat(t.verify(raw, "ip", "203.0.113.90").path("code").asText())
+        .as("the end client is blocked")
+        .isEqualTo("rate_limited");
+    assertThat(t.verify(raw, "ip", "203.0.113.91").path("code").asText()).isEqualTo("valid");
+    JsonNode noKey = t.post("/v1/verify", map("path", "/x#" + other)).expect(200);
+    assertThat(noKey.path("code").asText()).isEqualTo("api_key_in_url");
+  }
+
   private static void assertRejected(JsonNode v, String code, boolean knownKey) {
     assertThat(v.path("valid").asBoolean()).as("valid").isFalse();
     assertThat(v.path("code").asText()).isEqualTo(code);
@@ -219,6 +293,53 @@ class VerifyRoutesTest {
     assertThat(noHeaderKey.expect(403).path("error").asText()).isEqualTo("api_key_in_url");
 
     authz().header("X-API-Key", raw).header("X-Original-URI", "/orders?page=2").send().expect(200);
+  }
+
+  @Test
+  void authz_keyAnywhereInTheUrl_isRefusedAsApiKeyInUrl() {
+    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    String enc = URLEncoder.encode(other, StandardCharsets.UTF_8);
+    String everyChar =
+        other.chars().mapToObj(c -> String.format("%%%02X", c)).reduce("", String::concat);
+    List<String> uris =
+        List.of(
+            "/v1/" + other,
+            "/v1/data/" + other + "/items",
+            "/v1/data;k=" + other,
+            "/v1/data#" + other,
+            "/v1/data#access_token=" + other,
+            "/v1/data?auth=Bearer%20" + other,
+            "/v1/data?auth=Bearer+" + other,
+            "/v1/data?" + other,
+            "/v1/data?x=" + enc,
+            "/v1/" + everyChar,
+            "/v1/data?x=" + everyChar.replace("%", "%25"),
+            "/v1/data?x=prefix" + other + "suffix");
+    int client = 0;
+    for (String uri : uris) {
+      for (String header : List.of("X-Original-URI", "X-Forwarded-Uri")) {
+        // a client address per attempt: each attempt counts towards brute force
+        TestServer.Response r =
+            authz()
+                .header("X-API-Key", raw)
+                .header(header, uri)
+                .header("X-Forwarded-For", "198.51.100." + ++client)
+                .send();
+        assertThat(r.status()).as(header + " " + uri).isEqualTo(403);
+        assertThat(r.json().path("error").asText()).isEqualTo("api_key_in_url");
+        assertThat(r.body()).doesNotContain(other);
+      }
+    }
+    // the authz URL itself, and Envoy's path form
+    for (String path :
+        List.of(
+            "/v1/authz?k=" + other,
+            "/v1/authz/v1/" + other,
+            "/v1/authz/x?auth=Bearer%20" + other)) {
+      TestServer.Response r = t.req("GET", path).token(null).header("X-API-Key", raw).send();
+      assertThat(r.status()).as(path).isEqualTo(403);
+      assertThat(r.json().path("error").asText()).isEqualTo("api_key_in_url");
+    }
   }
 
   @Test

@@ -73,20 +73,7 @@ public final class TestServer implements AutoCloseable {
 
   /** {@code c} with other trusted proxies. */
   public static ServerConfig withTrustedProxies(ServerConfig c, List<String> proxies) {
-    return new ServerConfig(
-        c.host(),
-        c.port(),
-        c.dataDir(),
-        c.databaseUrl(),
-        c.pepperFile(),
-        c.pepperEnv(),
-        c.cacheSize(),
-        c.cacheTtl(),
-        c.usageFlushInterval(),
-        c.sweepInterval(),
-        c.maxBodyBytes(),
-        proxies,
-        c.policy());
+    return c.withGateway(proxies, c.forwardAuth());
   }
 
   /** {@code c} with other background intervals (tests pick long ones and run jobs by hand). */
@@ -104,6 +91,7 @@ public final class TestServer implements AutoCloseable {
         sweep,
         c.maxBodyBytes(),
         c.trustedProxies(),
+        c.forwardAuth(),
         c.policy());
   }
 

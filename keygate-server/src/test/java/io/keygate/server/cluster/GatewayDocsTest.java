@@ -1,0 +1,183 @@
+package io.keygate.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keygate.server.config.ForwardAuth;
+import io.keygate.server.testing.TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Traefik and Envoy configurations of {@code docs/deploy.md}. Neither gateway can be installed
+ * on the test machine, so the test reads each block and sends a real Keygate node (in the {@code
+ * KEYGATE_FORWARD_AUTH} mode the doc names) exactly the auth requests that gateway sends for it:
+ *
+ * <ul>
+ *   <li>Traefik ForwardAuth: {@code GET} of the {@code address} as written; the client's headers
+ *       named in {@code authRequestHeaders} copied; {@code X-Forwarded-Method}, {@code -Proto},
+ *       {@code -Host}, {@code -Uri}, {@code -For} set by Traefik ({@code trustForwardHeader:
+ *       false}).
+ *   <li>Envoy ext_authz (HTTP service): the client's method on {@code path_prefix} + the original
+ *       path and query; of the client's headers only {@code Authorization} and the {@code
+ *       allowed_headers}; the {@code headers_to_add}.
+ * </ul>
+ *
+ * Then it checks what the gateway would do with the answers: the identity headers the block lets
+ * through, and refusals for wrong scopes, missing keys, endpoint rules, keys in the URL and a
+ * client's forged headers of the other forms.
+ */
+class GatewayDocsTest {
+  @TempDir Path dir;
+
+  private static String mode(String gateway) throws IOException {
+    Matcher m =
+        Pattern.compile("### " + gateway + "\\n\\n`KEYGATE_FORWARD_AUTH=(\\w+)`")
+            .matcher(Files.readString(Gateways.DEPLOY_DOC));
+    assertThat(m.find()).as("### " + gateway + " names its KEYGATE_FORWARD_AUTH").isTrue();
+    return m.group(1);
+  }
+
+  private static List<String> values(String block, String regex) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile(regex).matcher(block);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    assertThat(out).as(regex).isNotEmpty();
+    return out;
+  }
+
+  /** What a gateway needs to send one client request to Keygate. */
+  @FunctionalInterface
+  private interface Gateway {
+    TestServer.Response authz(String method, String uri, Map<String, String> clientHeaders);
+  }
+
+  @Test
+  void traefik_docConfig_asTraefikSendsIt() throws IOException {
+    String block = Gateways.docBlock("yaml", "forwardAuth:");
+    URI address = URI.create(values(block, "address: \"([^\"]+)\"").get(0));
+    assertThat(block).contains("trustForwardHeader: false");
+    List<String> passed = values(block, "(?m)^\\s+- (X-Keygate-[\\w-]+)$");
+    List<String> copied =
+        values(
+            values(block, "authRequestHeaders:[^\\n]*\\n((?:\\s+- \\S+\\n)+)").get(0), "- (\\S+)");
+    assertThat(copied).contains("X-API-Key", "Authorization");
+    try (TestServer t = start(mode("Traefik"))) {
+      Gateway traefik =
+          (method, uri, client) -> {
+            TestServer.Req r =
+                t.req("GET", address.getRawPath() + "?" + address.getRawQuery()).token(null);
+            client.forEach(
+                (k, v) -> {
+                  if (copied.contains(k)) {
+                    r.header(k, v);
+                  }
+                });
+            r.header("X-Forwarded-Method", method)
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "api.example.com")
+                .header("X-Forwarded-Uri", uri)
+                .header("X-Forwarded-For", "203.0.113.7");
+            return r.send();
+          };
+      checkGateway(t, traefik, passed);
+    }
+  }
+
+  @Test
+  void envoy_docConfig_asEnvoySendsIt() throws IOException {
+    String block = Gateways.docBlock("yaml", "ext_authz");
+    String prefix = values(block, "path_prefix: (\\S+)").get(0);
+    List<String> allowed = values(block, "- exact: (x-[\\w-]+)");
+    Map<String, String> added = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("- key: (\\S+)\\n\\s+value: (\\S+)").matcher(block);
+    while (m.find()) {
+      added.put(m.group(1), m.group(2));
+    }
+    assertThat(added).containsKey("X-Keygate-Required-Scopes");
+    assertThat(allowed).contains("x-api-key", "x-forwarded-for");
+    List<String> passed = values(block, "- exact: (x-keygate-[\\w-]+)");
+    try (TestServer t = start(mode("Envoy"))) {
+      Gateway envoy =
+          (method, uri, client) -> {
+            TestServer.Req r = t.req(method, prefix + uri).token(null);
+            client.forEach(
+                (k, v) -> {
+                  if (k.equalsIgnoreCase("Authorization") || allowed.contains(k.toLowerCase())) {
+                    r.header(k, v);
+                  }
+                });
+            added.forEach(r::header);
+            return r.send();
+          };
+      checkGateway(t, envoy, passed);
+      // Envoy appends the client's query: it never sets the required scopes
+      String writer = key(t, List.of("write"));
+      assertThat(envoy.authz("GET", "/orders/1?scopes=write", Map.of("X-API-Key", writer)).status())
+          .isEqualTo(403);
+    }
+  }
+
+  private TestServer start(String mode) {
+    ForwardAuth f = ForwardAuth.parse(mode);
+    return TestServer.start(dir, c -> c.withGateway(c.trustedProxies(), f));
+  }
+
+  private static String key(TestServer t, List<String> scopes) {
+    return t.createKey("owner_id", "acme", "scopes", scopes).path("api_key").asText();
+  }
+
+  private static void checkGateway(TestServer t, Gateway g, List<String> passedHeaders) {
+    String reader = key(t, List.of("read"));
+    String writer = key(t, List.of("write"));
+    String ruled = key(t, List.of("read", "GET /orders/**"));
+
+    TestServer.Response ok = g.authz("GET", "/orders/1?page=2", Map.of("X-API-Key", reader));
+    assertThat(ok.status()).isEqualTo(200);
+    for (String h : passedHeaders) {
+      assertThat(ok.header(h)).as(h).isNotBlank();
+    }
+    assertThat(g.authz("GET", "/orders/1", Map.of("Authorization", "Bearer " + reader)).status())
+        .isEqualTo(200);
+    assertThat(g.authz("GET", "/orders/1", Map.of("X-API-Key", writer)).status())
+        .as("the required scope the block sets")
+        .isEqualTo(403);
+    assertThat(g.authz("GET", "/orders/1", Map.of()).status()).isEqualTo(401);
+
+    assertThat(g.authz("GET", "/orders/1", Map.of("X-API-Key", ruled)).status()).isEqualTo(200);
+    assertThat(g.authz("DELETE", "/orders/1", Map.of("X-API-Key", ruled)).status()).isEqualTo(403);
+    assertThat(g.authz("GET", "/orders/../admin", Map.of("X-API-Key", ruled)).status())
+        .isEqualTo(403);
+    assertThat(
+            g.authz(
+                    "GET",
+                    "/admin",
+                    Map.of(
+                        "X-API-Key",
+                        ruled,
+                        "X-Original-URI",
+                        "/orders/1",
+                        "X-Original-Method",
+                        "GET"))
+                .status())
+        .as("a client's header of another form")
+        .isEqualTo(403);
+    TestServer.Response bad = g.authz("GET", "/orders/%2e%2e/admin", Map.of("X-API-Key", ruled));
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("error").asText()).isEqualTo("invalid_path");
+    TestServer.Response inUrl = g.authz("GET", "/orders?api_key=" + reader, Map.of());
+    assertThat(inUrl.status()).isEqualTo(403);
+    assertThat(inUrl.json().path("error").asText()).isEqualTo("api_key_in_url");
+  }
+}

@@ -1,0 +1,155 @@
+package io.keygate.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.keygate.core.lifecycle.Actor;
+import io.keygate.core.lifecycle.CreateKey;
+import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.model.RateLimit;
+import io.keygate.server.KeygateServer;
+import io.keygate.server.testing.ExternalTool;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Test support for real gateways (nginx, Caddy) in front of Keygate nodes, configured from the
+ * blocks of {@code docs/deploy.md}: finding the binary (or skipping the test with a printed
+ * reason), a stub API that echoes what reached it, ports and start-up.
+ */
+final class Gateways {
+  static final Path DEPLOY_DOC = Path.of("..", "docs", "deploy.md");
+
+  private Gateways() {}
+
+  /**
+   * The binary {@code name} on {@code PATH} or in {@code /usr/sbin}; aborts the calling test,
+   * printing why, when there is none.
+   */
+  static Path binaryOrSkip(String test, String name) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    Optional<Path> found =
+        Stream.concat(
+                Stream.of(path.split(File.pathSeparator)).map(p -> Path.of(p, name)),
+                Stream.of(Path.of("/usr/sbin", name)))
+            .filter(Files::isExecutable)
+            .findFirst();
+    ExternalTool.require(
+        test,
+        found.isPresent(),
+        "no "
+            + name
+            + " binary on PATH or in /usr/sbin (Debian: apt-get install "
+            + name
+            + "; .ci/run installs it)");
+    return found.get();
+  }
+
+  /** The first fenced block of {@code language} in {@code docs/deploy.md}. */
+  static String docBlock(String language) throws IOException {
+    return docBlock(language, "");
+  }
+
+  /** The first fenced block of {@code language} in {@code docs/deploy.md} holding {@code text}. */
+  static String docBlock(String language, String text) throws IOException {
+    Matcher m =
+        Pattern.compile("(?s)```" + Pattern.quote(language) + "\n(.*?)```")
+            .matcher(Files.readString(DEPLOY_DOC));
+    while (m.find()) {
+      if (m.group(1).contains(text)) {
+        return m.group(1);
+      }
+    }
+    throw new AssertionError("no " + language + " block holding '" + text + "' in " + DEPLOY_DOC);
+  }
+
+  /** {@code s} with {@code what} replaced; fails if the doc changed shape and it is missing. */
+  static String replaceOnce(String s, String what, String with) {
+    assertThat(s).as("docs/deploy.md block contains '" + what + "'").contains(what);
+    return s.replace(what, with);
+  }
+
+  /**
+   * A stub API on loopback answering 200 {@code upstream ok key_id=<X-Keygate-Key-Id>
+   * api_key_header=<whether X-API-Key reached it>}.
+   */
+  static HttpServer stubApi() throws IOException {
+    HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    api.createContext(
+        "/",
+        ex -> {
+          String keyId = ex.getRequestHeaders().getFirst("X-Keygate-Key-Id");
+          String leaked = ex.getRequestHeaders().getFirst("X-API-Key");
+          byte[] body =
+              ("upstream ok key_id=" + keyId + " api_key_header=" + (leaked != null))
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    api.start();
+    return api;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Waits until {@code port} accepts connections; fails with {@code logs} if {@code proc} dies. */
+  static void awaitListening(int port, Process proc, Path... logs) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        if (!proc.isAlive() || System.nanoTime() > deadline) {
+          StringBuilder b = new StringBuilder("gateway did not start:\n");
+          for (Path l : logs) {
+            if (Files.exists(l)) {
+              b.append(Files.readString(l));
+            }
+          }
+          throw new IllegalStateException(b.toString());
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  static void stop(Process proc) throws InterruptedException {
+    if (proc != null) {
+      proc.destroy();
+      if (!proc.waitFor(10, TimeUnit.SECONDS)) {
+        proc.destroyForcibly();
+      }
+    }
+  }
+
+  /** A key of {@code owner_n} with {@code scopes} and {@code limits}, valid 30 days. */
+  static CreatedKey key(KeygateServer s, List<String> scopes, List<RateLimit> limits) {
+    return s.keygate()
+        .keys()
+        .create(
+            new CreateKey(null, "owner_n", "n", scopes, List.of(), limits, 30, Map.of()),
+            Actor.SYSTEM);
+  }
+
+  static Map<String, String> apiKey(CreatedKey k) {
+    return Map.of("X-API-Key", k.secret().reveal());
+  }
+}
