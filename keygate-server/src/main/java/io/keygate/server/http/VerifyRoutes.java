@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.verify.LimitState;
@@ -51,7 +52,7 @@ final class VerifyRoutes {
   }
 
   private void verify(Context ctx) {
-    String caller = auth.require(ctx, AdminScopes.VERIFY).sourceIp();
+    Actor caller = auth.require(ctx, AdminScopes.VERIFY);
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
     VerifyRequest req =
         new VerifyRequest(
@@ -64,7 +65,10 @@ final class VerifyRoutes {
             cost(b.cost()),
             b.userAgent() != null ? b.userAgent() : ctx.userAgent());
     // Brute-force counting: the end client's address when the service passes it, else the caller.
-    Verification v = kg.verifier().verify(req, b.ip() != null ? b.ip() : caller);
+    // A token limited to one owner verifies only that owner's keys: others are unknown to it.
+    Verification v =
+        kg.verifier()
+            .verify(req, b.ip() != null ? b.ip() : caller.sourceIp(), caller.ownerRestriction());
     ApiKeyRecord k = v.key();
     boolean showKey = k != null;
     long retryAfter = v instanceof Verification.Rejected r ? r.retryAfterSeconds() : 0;
