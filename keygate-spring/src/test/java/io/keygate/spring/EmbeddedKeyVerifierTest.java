@@ -61,8 +61,7 @@ class EmbeddedKeyVerifierTest {
 
   @Test
   void verify_adminToken_isRefusedAsAnUnknownKey_withoutAPrincipal() {
-    String token =
-        kg.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
+    String token = kg.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
     KeyVerdict v = verifier.verify(new KeyRequest(token, "203.0.113.7", List.of(), "GET", "/"));
     assertThat(v.valid()).isFalse();
     assertThat(v.code()).isEqualTo("invalid_key");
