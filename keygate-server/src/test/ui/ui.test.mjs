@@ -321,11 +321,15 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   await page.getByLabel(/Expiring within 30 days/).uncheck();
   await axe(page, 'keys');
   await shot(page, 'desktop-keys');
+  assert.equal(await page.locator('select[name="type"] option[value="admin"]').count(), 0, 'no admin type among key filters');
+  const types = await page.locator('tbody td[data-label="Type"]').allTextContents();
+  assert.ok(types.length > 0 && !types.includes('admin'), 'the key list shows no admin token');
   console.log('keys list filters work');
 
   // optional sections: shown exactly when their API answers
   for (const [section, probePath] of [['alerts', '/v1/alerts?limit=1'], ['leaks', '/v1/leaks?limit=1'],
-    ['canaries', '/v1/canaries?limit=1'], ['events', '/v1/events?limit=1'], ['report', '/v1/report?format=json']]) {
+    ['canaries', '/v1/canaries?limit=1'], ['events', '/v1/events?limit=1'], ['report', '/v1/report?format=json'],
+    ['tokens', '/v1/admin-tokens?limit=1']]) {
     const answers = (await apiCall('GET', probePath)).status === 200;
     const visible = await page.locator(`#nav [data-section="${section}"]`).isVisible();
     assert.equal(visible, answers, `nav entry ${section} visible exactly when its API answers`);
@@ -351,7 +355,7 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
     }
     assert.ok(alerts.length, 'presenting a canary raised an alert');
   }
-  const titles = { alerts: 'Alerts', leaks: 'Leak incidents', canaries: 'Canary keys', events: 'Webhook deliveries', report: /Report/i };
+  const titles = { alerts: 'Alerts', leaks: 'Leak incidents', canaries: 'Canary keys', events: 'Webhook deliveries', report: /Report/i, tokens: 'Admin tokens' };
   for (const section of pagesShown) {
     await go(page, `#/${section}`, titles[section]);
     if (section === 'alerts') {
@@ -365,6 +369,13 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
       continue;
     }
     if (section === 'events') await page.getByText('key.revoked').first().waitFor();
+    if (section === 'tokens') {
+      // the signed-in token is listed by id and hint, never by its secret
+      const me = (await apiCall('GET', '/v1/whoami')).json;
+      await page.getByRole('cell', { name: me.key_id }).waitFor();
+      assert.ok(!(await page.content()).includes(TOKEN), 'no token secret on the tokens page');
+      console.log('admin tokens listed read-only, without secrets');
+    }
     await axe(page, section);
     await shot(page, `desktop-${section}`);
   }
@@ -382,7 +393,7 @@ test('phone layout: every page fits 375 px without sideways scrolling', async ()
   await signIn(page, TOKEN);
   const pages = [['#/keys', 'Keys', 'keys'], ['#/keys/new', 'Create a key', 'create'],
     [`#/keys/${seen.keyId}`, 'ui test key', 'key-detail'], ['#/audit', 'Audit log', 'audit']];
-  const titles = { alerts: 'Alerts', leaks: 'Leak incidents', canaries: 'Canary keys', events: 'Webhook deliveries', report: /Report/i };
+  const titles = { alerts: 'Alerts', leaks: 'Leak incidents', canaries: 'Canary keys', events: 'Webhook deliveries', report: /Report/i, tokens: 'Admin tokens' };
   for (const s of pagesShown) pages.push([`#/${s}`, titles[s], s]);
   for (const [hash, heading, name] of pages) {
     await go(page, hash, heading);

@@ -3,7 +3,7 @@ import { api, ApiFailure, probe, setUnauthorizedHandler, token } from './api.js'
 import { clear, h } from './dom.js';
 import { announce, failure } from './ui.js';
 import { keyDetail, keyList, createKey } from './keys.js';
-import { alertsPage, auditPage, canariesPage, eventsPage, leaksPage, reportPage } from './sections.js';
+import { alertsPage, auditPage, canariesPage, eventsPage, leaksPage, reportPage, tokensPage } from './sections.js';
 
 /** Optional sections: shown only when their API answers for this token. */
 const PROBES = {
@@ -13,6 +13,7 @@ const PROBES = {
   canaries: '/v1/canaries?limit=1',
   events: '/v1/events?limit=1',
   report: '/v1/report?format=json',
+  tokens: '/v1/admin-tokens?limit=1',
 };
 
 const state = { me: null, sections: new Set(), ready: null };
@@ -94,6 +95,7 @@ async function route() {
   else if (path === '/canaries' && state.sections.has('canaries')) page = canariesPage;
   else if (path === '/events' && state.sections.has('events')) page = eventsPage;
   else if (path === '/report' && state.sections.has('report')) page = reportPage;
+  else if (path === '/tokens' && state.sections.has('tokens')) page = tokensPage;
   else page = notFound;
   root.setAttribute('aria-busy', 'true');
   try {

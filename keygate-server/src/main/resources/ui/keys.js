@@ -4,8 +4,9 @@ import { clear, dl, fmtTime, h, scalar, splitList, table, timeEl } from './dom.j
 import { announce, dialog, failure, field } from './ui.js';
 import { usageChart } from './chart.js';
 
+// Admin tokens are not keys: /v1/keys never lists them (see the Admin tokens page).
 const TYPES = ['live_secret', 'test_secret', 'live_public', 'test_public', 'live_restricted',
-  'test_restricted', 'admin'];
+  'test_restricted'];
 const STATUSES = ['active', 'disabled', 'revoked', 'expired'];
 const SOON_DAYS = 30;
 const DAY = 86400000;
@@ -180,7 +181,7 @@ export async function createKey({ me, root }) {
   const err = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'stack narrow', novalidate: true },
     field('Owner id', 'owner_id', { value: me.owner_id || '', required: true, hint: 'The customer or team the key belongs to.', attrs: me.owner_id ? { readonly: true } : {} }),
-    field('Type', 'type', { kind: 'select', value: 'live_secret', options: TYPES.filter((t) => t !== 'admin').map((t) => [t, t]) }),
+    field('Type', 'type', { kind: 'select', value: 'live_secret', options: TYPES.map((t) => [t, t]) }),
     field('Name', 'name', { hint: 'Optional, for people: where the key is used.' }),
     field('Scopes', 'scopes', { hint: 'Comma or space separated, e.g. read, write. Empty = no scopes.' }),
     field('IP allowlist', 'ip_allowlist', { hint: 'Addresses or CIDR ranges, comma or space separated. Empty = any address.' }),

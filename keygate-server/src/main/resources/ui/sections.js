@@ -199,6 +199,27 @@ export async function eventsPage({ root }) {
   });
 }
 
+/** #/tokens: admin tokens, read-only (they are created, rotated and revoked with the API). */
+export async function tokensPage({ root }) {
+  await pagedList(root, {
+    title: 'Admin tokens',
+    intro: 'Tokens for Keygate\'s own API. They are managed with /v1/admin-tokens, never as keys; secrets are never shown here.',
+    path: '/v1/admin-tokens',
+    caption: 'Admin tokens',
+    empty: 'No admin tokens visible to this token.',
+    columns: () => [
+      { label: 'Token id', value: (t) => h('code', {}, t.key_id || '') },
+      { label: 'Hint', value: (t) => h('code', {}, t.hint || '') },
+      { label: 'Name', value: (t) => t.name },
+      { label: 'Owner', value: (t) => t.owner_id || 'all owners' },
+      { label: 'Scopes', value: (t) => (t.scopes || []).join(', ') },
+      { label: 'Status', value: (t) => h('span', { class: `badge s-${t.status}` }, t.status) },
+      { label: 'Expires', value: (t) => timeEl(t.expires_at) },
+      { label: 'Last used', value: (t) => timeEl(t.last_used_at) },
+    ],
+  });
+}
+
 /** #/report */
 export async function reportPage({ root }) {
   const r = await api('GET', '/v1/report?format=json');

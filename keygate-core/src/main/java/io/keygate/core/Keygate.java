@@ -7,6 +7,7 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.leaks.Canaries;
 import io.keygate.core.leaks.LeakPolicy;
 import io.keygate.core.leaks.LeakResponder;
+import io.keygate.core.lifecycle.AdminTokens;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.store.KeyStore;
@@ -50,10 +51,11 @@ public final class Keygate {
   private final UsageRecorder usage;
   private final Verifier verifier;
   private final KeyService keys;
+  private final AdminTokens adminTokens;
   private final Clock clock;
   private final io.keygate.core.lifecycle.SecurityNoticeWriter notices;
 
-  /** Most source addresses the brute-force guard tracks at once. */
+  /** Most source addresses each brute-force guard (API keys, admin tokens) tracks at once. */
   public static final long MAX_TRACKED_ADDRESSES = 100_000;
 
   private final Canaries canaries;
@@ -67,10 +69,13 @@ public final class Keygate {
     this.usage = new UsageRecorder();
     this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
+    this.adminTokens = new AdminTokens(keys, format);
     this.notices = new io.keygate.core.lifecycle.SecurityNoticeWriter(store, keys, b.random);
     this.verifier.defaultRateLimits(b.defaultRateLimits);
     if (b.bruteForce != null) {
-      this.verifier.bruteForce(new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES));
+      this.verifier.bruteForce(
+          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES),
+          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES));
     }
     this.canaries = new Canaries(store, keys, clock);
     this.verifier.canaryAlarm(canaries);
@@ -84,9 +89,14 @@ public final class Keygate {
     return new Builder();
   }
 
-  /** Lifecycle operations. */
+  /** Lifecycle operations on API keys. */
   public KeyService keys() {
     return keys;
+  }
+
+  /** Lifecycle operations on Keygate's own admin tokens. */
+  public AdminTokens adminTokens() {
+    return adminTokens;
   }
 
   /** Leak response: confirmed leaked keys are revoked (or rotated) and recorded as incidents. */
@@ -265,6 +275,8 @@ public final class Keygate {
     /**
      * Blocks source addresses that present too many invalid keys (default: off in the core; the
      * server turns it on with {@link BruteForceGuard.Policy#DEFAULTS}); {@code null} turns it off.
+     * API keys and admin tokens are counted separately under the same policy, so guessing of one
+     * kind never blocks an address for the other.
      */
     public Builder bruteForce(BruteForceGuard.Policy p) {
       this.bruteForce = p;

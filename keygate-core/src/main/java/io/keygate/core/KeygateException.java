@@ -42,11 +42,24 @@ public class KeygateException extends RuntimeException {
     }
   }
 
+  /** The caller may see the resource but not do this to it (HTTP 403). */
+  public static final class Forbidden extends KeygateException {
+    /** A refusal with a precise code, e.g. {@code scope_not_held}. */
+    public Forbidden(String code, String message) {
+      super(code, message);
+    }
+  }
+
   /** The resource's state does not allow the operation (HTTP 409). */
   public static final class Conflict extends KeygateException {
-    /** A state conflict, e.g. rotating a revoked key. */
+    /** A state conflict, e.g. rotating a key twice. */
     public Conflict(String message) {
       super("invalid_state", message);
+    }
+
+    /** A state conflict with a precise code, e.g. {@code key_revoked}. */
+    public Conflict(String code, String message) {
+      super(code, message);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.keygate.redis;
 
+import io.keygate.core.verify.CredentialKind;
 import io.keygate.core.verify.Verifier;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -15,6 +16,8 @@ import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -70,7 +73,7 @@ public final class KeygateRedis implements AutoCloseable {
   private final RedisInvalidationBus bus;
   private final Builder settings;
   private volatile RedisRateLimiter limiter;
-  private volatile RedisBruteForce bruteForce;
+  private volatile List<RedisBruteForce> bruteForce = List.of();
   private volatile RedisQuotas quotas;
 
   private KeygateRedis(Builder b) {
@@ -147,18 +150,23 @@ public final class KeygateRedis implements AutoCloseable {
     verifier.rateLimitBackend(rl);
     this.limiter = rl;
     if (verifier.bruteForce() != null) {
-      RedisBruteForce bf =
-          new RedisBruteForce(
-              connection.sync(),
-              settings.prefix,
-              breaker,
-              verifier.bruteForce().policy(),
-              settings.nodes,
-              settings.clock,
-              bus);
-      bus.attach(bf);
-      verifier.bruteForceBackend(bf);
-      this.bruteForce = bf;
+      List<RedisBruteForce> lanes = new ArrayList<>();
+      for (CredentialKind kind : CredentialKind.values()) {
+        RedisBruteForce bf =
+            new RedisBruteForce(
+                connection.sync(),
+                kind,
+                settings.prefix,
+                breaker,
+                verifier.bruteForce(kind).policy(),
+                settings.nodes,
+                settings.clock,
+                bus);
+        bus.attach(bf);
+        verifier.bruteForceBackend(kind, bf);
+        lanes.add(bf);
+      }
+      this.bruteForce = List.copyOf(lanes);
     }
     RedisQuotas q =
         new RedisQuotas(
@@ -185,9 +193,9 @@ public final class KeygateRedis implements AutoCloseable {
 
   /** Brute-force failures and quota spends answered by their fallback since start. */
   public long otherFallbacks() {
-    RedisBruteForce bf = bruteForce;
     RedisQuotas q = quotas;
-    return (bf == null ? 0 : bf.fallbacks()) + (q == null ? 0 : q.fallbacks());
+    return bruteForce.stream().mapToLong(RedisBruteForce::fallbacks).sum()
+        + (q == null ? 0 : q.fallbacks());
   }
 
   /** Whether Redis answers a PING right now. */

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keygate.core.verify.BruteForceBackend;
 import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.CredentialKind;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@link RateLimitFallback#LOCAL} fallback does), and its blocks are honoured next to the shared
  * ones. Never throws. Thread-safe.
  *
+ * <p>One instance counts one {@link CredentialKind} under its own key namespace ({@code bf:} for
+ * API keys, {@code bf:admin:} for admin tokens) and announces its blocks with its own message type,
+ * so API-key guessing never blocks an address for admin authentication, nor the reverse.
+ *
  * <p><b>Security guarantees.</b> Only client addresses reach Redis, never keys.
  */
 final class RedisBruteForce implements BruteForceBackend {
@@ -45,6 +50,7 @@ final class RedisBruteForce implements BruteForceBackend {
   static final long MAX_KNOWN_BLOCKS = 100_000;
 
   private final RedisCommands<String, String> redis;
+  private final CredentialKind kind;
   private final String keyPrefix;
   private final CircuitBreaker breaker;
   private final BruteForceGuard.Policy policy;
@@ -56,6 +62,7 @@ final class RedisBruteForce implements BruteForceBackend {
 
   RedisBruteForce(
       RedisCommands<String, String> redis,
+      CredentialKind kind,
       String prefix,
       CircuitBreaker breaker,
       BruteForceGuard.Policy policy,
@@ -63,7 +70,8 @@ final class RedisBruteForce implements BruteForceBackend {
       Clock clock,
       RedisInvalidationBus bus) {
     this.redis = redis;
-    this.keyPrefix = prefix + "bf:";
+    this.kind = kind;
+    this.keyPrefix = prefix + (kind == CredentialKind.ADMIN_TOKEN ? "bf:admin:" : "bf:");
     this.breaker = breaker;
     this.policy = policy;
     this.clock = clock;
@@ -119,6 +127,11 @@ final class RedisBruteForce implements BruteForceBackend {
     return local.recordFailure(ip);
   }
 
+  /** The credentials this instance counts. */
+  CredentialKind kind() {
+    return kind;
+  }
+
   /** Called for a block another node started (its announcement on the invalidation channel). */
   void blockedElsewhere(String ip, long millis) {
     if (millis > 0) {
@@ -137,7 +150,7 @@ final class RedisBruteForce implements BruteForceBackend {
     }
     blockedUntil.put(ip, clock.millis() + millis);
     if (state == 1) {
-      bus.publishBlock(ip, millis);
+      bus.publishBlock(kind, ip, millis);
       Duration d = Duration.ofMillis(millis);
       return new BruteForceGuard.Block(true, d.toSeconds(), (int) failures, d);
     }

@@ -1,5 +1,6 @@
 package io.keygate.redis;
 
+import io.keygate.core.verify.CredentialKind;
 import io.keygate.core.verify.InvalidationBus;
 import io.keygate.core.verify.Verifier;
 import io.lettuce.core.RedisFuture;
@@ -7,6 +8,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +48,8 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
   private volatile Verifier verifier;
-  private volatile RedisBruteForce bruteForce;
+  private final Map<CredentialKind, RedisBruteForce> bruteForce =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final long waitMillis;
 
@@ -66,7 +69,7 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   }
 
   void attach(RedisBruteForce b) {
-    this.bruteForce = b;
+    bruteForce.put(b.kind(), b);
   }
 
   @Override
@@ -84,9 +87,12 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
     send("!imported");
   }
 
-  /** Announces a brute-force block of {@code ip} that starts now and lasts {@code millis}. */
-  void publishBlock(String ip, long millis) {
-    send("!block " + ip + " " + millis);
+  /**
+   * Announces a brute-force block of {@code ip} for {@code kind} that starts now and lasts {@code
+   * millis} ({@code !block} for API keys, {@code !adminblock} for admin tokens).
+   */
+  void publishBlock(CredentialKind kind, String ip, long millis) {
+    send((kind == CredentialKind.ADMIN_TOKEN ? "!adminblock " : "!block ") + ip + " " + millis);
   }
 
   private void awaitSent(RedisFuture<Long> sent) {
@@ -161,8 +167,10 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
                   LOG.warn("re-reading imported key prefixes failed, will retry: {}", e.toString());
                 }
               });
-      case "block" -> {
-        RedisBruteForce b = bruteForce;
+      case "block", "adminblock" -> {
+        RedisBruteForce b =
+            bruteForce.get(
+                f[0].equals("block") ? CredentialKind.API_KEY : CredentialKind.ADMIN_TOKEN);
         if (f.length == 3 && b != null) {
           try {
             b.blockedElsewhere(f[1], Long.parseLong(f[2]));

@@ -9,6 +9,7 @@ import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.CredentialKind;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.VerifyRequest;
@@ -165,6 +166,7 @@ class RedisBruteForceTest {
       RedisBruteForce bf =
           new RedisBruteForce(
               conn.sync(),
+              CredentialKind.API_KEY,
               prefix,
               new CircuitBreaker(Duration.ofSeconds(1), System::nanoTime),
               policy,
@@ -230,6 +232,87 @@ class RedisBruteForceTest {
       }
     } finally {
       d.stop();
+    }
+  }
+
+  @Test
+  void apiKeyGuessesAndAdminTokenFailures_haveSeparateSharedCounters_onEveryNode()
+      throws Exception {
+    TestRedis r = TestRedis.get();
+    String prefix = r.newPrefix();
+    int threshold = 5;
+    Keygate a = node(threshold);
+    Keygate b = node(threshold);
+    attach(a, r.uri(), prefix, 2);
+    attach(b, r.uri(), prefix, 2);
+    String token = a.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
+    CreatedKey valid =
+        a.keys()
+            .create(
+                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
+                Actor.SYSTEM);
+    String victim = "198.51.100.77";
+    // API-key guessing in the victim's name, spread over both nodes: blocked for API keys ...
+    for (int i = 0; i < 2 * threshold; i++) {
+      verify(i % 2 == 0 ? a : b, randomKey(), victim);
+    }
+    assertThat(verify(a, valid.secret().reveal(), victim)).isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verify(b, valid.secret().reveal(), victim)).isEqualTo(Outcome.RATE_LIMITED);
+    // ... but its admin still authenticates on both nodes
+    for (Keygate n : List.of(a, b)) {
+      assertThat(
+              n.verifier().authenticate(new VerifyRequest(token, victim, null, null, null)).valid())
+          .isTrue();
+    }
+    // admin-token failures are counted cluster-wide in their own counters
+    String attacker = "203.0.113.77";
+    List<Outcome> admin = new ArrayList<>();
+    for (int i = 0; i < 2 * threshold; i++) {
+      Keygate n = i % 2 == 0 ? a : b;
+      admin.add(
+          n.verifier()
+              .authenticate(new VerifyRequest(randomKey(), attacker, null, null, null))
+              .outcome());
+    }
+    assertThat(admin.subList(0, threshold)).containsOnly(Outcome.INVALID_KEY);
+    assertThat(admin.subList(threshold, 2 * threshold)).containsOnly(Outcome.RATE_LIMITED);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Keygate n : List.of(a, b)) {
+      while (n.verifier()
+              .authenticate(new VerifyRequest(token, attacker, null, null, null))
+              .outcome()
+          != Outcome.RATE_LIMITED) {
+        assertThat(System.nanoTime()).as("admin block on every node").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      assertThat(verify(n, valid.secret().reveal(), attacker)).isEqualTo(Outcome.VALID);
+    }
+    try (var client = new Probe(r.uri())) {
+      assertThat(client.exists(prefix + "bf:{" + victim + "}")).isTrue();
+      assertThat(client.exists(prefix + "bf:admin:{" + victim + "}")).isFalse();
+      assertThat(client.exists(prefix + "bf:admin:{" + attacker + "}")).isTrue();
+      assertThat(client.exists(prefix + "bf:{" + attacker + "}")).isFalse();
+    }
+  }
+
+  /** A plain Redis connection to look at keys. */
+  private static final class Probe implements AutoCloseable {
+    private final io.lettuce.core.RedisClient client;
+    private final io.lettuce.core.api.StatefulRedisConnection<String, String> conn;
+
+    Probe(String uri) {
+      client = io.lettuce.core.RedisClient.create(uri);
+      conn = client.connect();
+    }
+
+    boolean exists(String key) {
+      return conn.sync().exists(key) == 1;
+    }
+
+    @Override
+    public void close() {
+      conn.close();
+      client.shutdown();
     }
   }
 }

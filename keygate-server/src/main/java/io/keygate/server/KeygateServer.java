@@ -70,6 +70,7 @@ public final class KeygateServer implements AutoCloseable {
               c.jetty.port = config.port();
               HttpApi.install(c, keygate, config, leaks);
               monitoring.install(c, config.trustedProxies());
+              HttpApi.headLikeGet(c);
               if (tls.enabled()) {
                 io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
               }

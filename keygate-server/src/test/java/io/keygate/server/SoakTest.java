@@ -117,8 +117,8 @@ class SoakTest {
       token =
           server
               .keygate()
-              .keys()
-              .createAdminToken(null, null, "soak", new Actor("test", null, null))
+              .adminTokens()
+              .create(null, null, "soak", null, new Actor("test", null, null))
               .secret()
               .reveal();
       for (int i = 0; i < MIN_LIVE * 2; i++) {

@@ -60,6 +60,16 @@ class EmbeddedKeyVerifierTest {
   }
 
   @Test
+  void verify_adminToken_isRefusedAsAnUnknownKey_withoutAPrincipal() {
+    String token = kg.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
+    KeyVerdict v = verifier.verify(new KeyRequest(token, "203.0.113.7", List.of(), "GET", "/"));
+    assertThat(v.valid()).isFalse();
+    assertThat(v.code()).isEqualTo("invalid_key");
+    assertThat(v.httpStatus()).isEqualTo(401);
+    assertThat(v.principal()).isNull();
+  }
+
+  @Test
   void verify_refusals_mapToOutcomeCodesAndStatuses() {
     CreatedKey k = create(List.of("read"), List.of("203.0.113.0/24"));
     assertThat(verifier.verify(req(k, "198.51.100.1")))

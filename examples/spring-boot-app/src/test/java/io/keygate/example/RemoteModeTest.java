@@ -55,8 +55,8 @@ class RemoteModeTest {
     serviceToken =
         server
             .keygate()
-            .keys()
-            .createAdminToken(null, List.of("verify"), "example", Actor.SYSTEM)
+            .adminTokens()
+            .create(null, List.of("verify"), "example", null, Actor.SYSTEM)
             .secret()
             .reveal();
     registry.add("keygate.url", () -> "http://127.0.0.1:" + server.port());

@@ -42,6 +42,14 @@ import java.util.function.Supplier;
  * report of the same (key, source, location) is {@link LeakResult.Status#REPEAT} and writes
  * nothing, so reports can be replayed safely.
  *
+ * <p>A leaked admin token is always revoked, never rotated (its successor's secret would reach
+ * nobody), as is an expired key under a rotate policy (an expired key is never rotated back to
+ * life). A reporter limited to one owner acts only on API keys of that owner: any other key, and
+ * every admin token, is {@link LeakResult.Status#UNKNOWN} to it and nothing is written — so such a
+ * reporter can neither revoke other owners' keys nor learn that they exist. A canary of its own
+ * owner is recorded and raises its alarm, but is reported to it as {@code UNKNOWN} too: the answer
+ * never tells a restricted reporter that a key is a canary.
+ *
  * <p><b>Security guarantees.</b> Raw keys are only hashed; incidents, audit events and outbox
  * events name keys by id and hint. Thread-safe.
  */
@@ -108,7 +116,9 @@ public final class LeakResponder {
       return new LeakResult(LeakResult.Status.NOT_A_KEY, null, null);
     }
     Optional<ApiKeyRecord> found = verifier.find(raw);
-    if (found.isEmpty()) {
+    boolean restricted = reporter.ownerRestriction() != null;
+    if (found.isEmpty()
+        || (restricted && (found.get().adminToken() || !reporter.canSee(found.get().ownerId())))) {
       return new LeakResult(LeakResult.Status.UNKNOWN, null, null);
     }
     String source = clip(report.source().strip(), MAX_SOURCE);
@@ -128,6 +138,10 @@ public final class LeakResponder {
               }
               Instant now = now();
               Duration grace = policy.graceFor(cur.type());
+              boolean rotate =
+                  grace != null
+                      && !cur.adminToken()
+                      && (cur.expiresAt() == null || now.isBefore(cur.expiresAt()));
               LeakAction action;
               Instant revokedAt = null;
               ApiKeyRecord changed = null;
@@ -139,10 +153,10 @@ public final class LeakResponder {
               } else if (cur.effectiveStatus(now) == KeyStatus.REVOKED) {
                 action = LeakAction.ALREADY_REVOKED;
                 revokedAt = cur.revokedAt() != null ? cur.revokedAt() : cur.revokesAt();
-              } else if (grace != null && cur.revokesAt() != null) {
+              } else if (rotate && cur.revokesAt() != null) {
                 action = LeakAction.ALREADY_ROTATED;
                 revokedAt = cur.revokesAt();
-              } else if (grace != null) {
+              } else if (rotate) {
                 action = LeakAction.ROTATED;
                 rotated = keys.rotateLocked(tx, cur, grace, reporter, now);
                 changed = rotated.oldKey();
@@ -183,7 +197,8 @@ public final class LeakResponder {
               if (action == LeakAction.REVOKED) {
                 tx.updateKey(changed);
                 details.put("reason", changed.revokeReason());
-                tx.appendAudit(audit(reporter, "key.revoked", cur, now, details));
+                tx.appendAudit(
+                    audit(reporter, KeyService.auditAction(cur, "revoked"), cur, now, details));
               } else {
                 tx.appendAudit(audit(reporter, AUDIT_RECORDED, cur, now, details));
               }
@@ -203,6 +218,9 @@ public final class LeakResponder {
             || result.incident().action() == LeakAction.ROTATED)) {
       verifier.invalidate(found.get().hash());
       verifier.invalidate(result.key().hash());
+    }
+    if (restricted && canary) {
+      return new LeakResult(LeakResult.Status.UNKNOWN, null, null);
     }
     return result;
   }

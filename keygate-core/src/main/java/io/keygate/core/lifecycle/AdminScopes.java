@@ -37,7 +37,16 @@ public final class AdminScopes {
   /** Read the security report. */
   public static final String REPORT_READ = "report:read";
 
-  /** Every admin scope, granted when a token is created without explicit scopes. */
+  /** List and show admin tokens (never their secrets). */
+  public static final String TOKENS_READ = "tokens:read";
+
+  /**
+   * Create, rotate and revoke admin tokens, never beyond the caller's own scopes, owner and
+   * lifetime. Not granted by default to tokens limited to one owner.
+   */
+  public static final String TOKENS_WRITE = "tokens:write";
+
+  /** Every admin scope, granted when an unrestricted token is created without explicit scopes. */
   public static final List<String> ALL =
       List.of(
           KEYS_READ,
@@ -50,7 +59,20 @@ public final class AdminScopes {
           EVENTS_READ,
           ALERTS_READ,
           ALERTS_WRITE,
-          REPORT_READ);
+          REPORT_READ,
+          TOKENS_READ,
+          TOKENS_WRITE);
+
+  /**
+   * The scopes a token gets when it is created without explicit scopes: {@link #ALL} for an
+   * unrestricted token, all but {@link #TOKENS_WRITE} for a token limited to one owner (a
+   * customer's self-service token does not mint further tokens unless asked for explicitly).
+   *
+   * @param ownerId the owner the token is limited to, or {@code null}
+   */
+  public static List<String> defaults(String ownerId) {
+    return ownerId == null ? ALL : ALL.stream().filter(s -> !s.equals(TOKENS_WRITE)).toList();
+  }
 
   private AdminScopes() {}
 }

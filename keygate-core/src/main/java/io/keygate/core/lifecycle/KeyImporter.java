@@ -9,11 +9,10 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.store.KeyStore;
-import io.keygate.core.verify.IpAllowlist;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -22,7 +21,10 @@ import java.util.regex.Pattern;
 /**
  * Imports keys issued by another system, known by the plain SHA-256 of their raw values, so that
  * users migrate without re-issuing keys. Each key is written with its audit event ({@code
- * key.imported}) in its own transaction: one bad key never half-writes, nor stops the others.
+ * key.imported}) in its own transaction: one bad key never half-writes, nor stops the others. The
+ * key's settings pass the same validation as keys created through the API ({@link
+ * KeySettingsValidator}): a malformed scope or endpoint rule, allowlist entry, rate limit, metadata
+ * or expiry is refused with the same code, so nothing imported can fail a later verification.
  *
  * <p>The stored keyed hash is a placeholder ({@code imported:} + random) that no HMAC can equal;
  * the verifier finds the key by SHA-256 until its first successful use re-hashes it (see {@link
@@ -38,6 +40,7 @@ public final class KeyImporter {
   private final KeyPolicy policy;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
+  private final KeySettingsValidator validator;
 
   public KeyImporter(
       KeyStore store,
@@ -52,6 +55,7 @@ public final class KeyImporter {
     this.policy = policy;
     this.clock = clock;
     this.random = random;
+    this.validator = new KeySettingsValidator(format, policy);
   }
 
   /**
@@ -69,53 +73,23 @@ public final class KeyImporter {
     if (req.prefix() != null && !PREFIX.matcher(req.prefix()).matches()) {
       throw invalid("invalid_prefix", "prefix must be 1..64 characters of [A-Za-z0-9_.-]");
     }
-    if (req.ownerId() == null || req.ownerId().isBlank() || req.ownerId().length() > 255) {
-      throw invalid("invalid_owner_id", "owner_id is required (at most 255 characters)");
-    }
-    if (!actor.canSee(req.ownerId())) {
+    String owner = KeySettingsValidator.owner(req.ownerId());
+    if (!actor.canSee(owner)) {
       throw invalid(
           "invalid_owner_id",
           "this token may only import keys of owner " + actor.ownerRestriction());
     }
-    String typeName = req.type() == null ? "live_secret" : req.type();
-    if (typeName.equals(KeyTypes.ADMIN) || format.types().byName(typeName).isEmpty()) {
-      throw invalid("invalid_type", "unknown or non-importable key type " + typeName);
-    }
-    List<String> ips = req.ipAllowlist() == null ? List.of() : req.ipAllowlist();
-    try {
-      IpAllowlist.parse(ips);
-    } catch (IllegalArgumentException e) {
-      throw invalid("invalid_ip_allowlist", e.getMessage());
-    }
-    Instant now = clock.instant();
-    Instant expires;
-    if (req.expiresAt() != null && req.expiresInDays() != null) {
-      throw invalid("invalid_expiry", "give expires_at or expires_in_days, not both");
-    } else if (req.expiresAt() != null) {
-      expires = req.expiresAt();
-    } else if (req.expiresInDays() != null) {
-      if (req.expiresInDays() < 1) {
-        throw invalid("invalid_expiry", "expires_in_days must be >= 1");
-      }
-      expires = now.plus(java.time.Duration.ofDays(req.expiresInDays()));
-    } else {
-      expires = now.plus(policy.defaultTtl());
-    }
-    if (!expires.isAfter(now)) {
-      throw invalid("invalid_expiry", "the key has already expired (" + expires + ")");
-    }
-    if (expires.isAfter(now.plus(policy.maxTtl()))) {
-      throw invalid(
-          "invalid_expiry",
-          "expiry is beyond the policy maximum of " + policy.maxTtl().toDays() + " days");
-    }
+    String typeName = validator.keyType(req.type() == null ? KeyTypes.DEFAULT : req.type()).name();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Instant expires = validator.expiry(req.expiresAt(), req.expiresInDays(), now);
     KeySettings settings =
-        new KeySettings(
-            req.name() == null ? "" : req.name(),
+        KeySettingsValidator.settings(
+            req.name(),
             req.scopes() == null ? policy.defaultScopes() : req.scopes(),
-            ips,
-            req.rateLimits() == null ? List.of() : req.rateLimits(),
-            req.meta() == null ? Map.of() : req.meta());
+            req.ipAllowlist(),
+            req.rateLimits(),
+            req.meta(),
+            null);
     String prefix = req.prefix() == null ? "" : req.prefix();
     ApiKeyRecord rec =
         new ApiKeyRecord(
@@ -124,7 +98,7 @@ public final class KeyImporter {
             (prefix.isEmpty() ? "" : prefix) + "…(imported)",
             "imported:" + KeyFormat.randomBase62(random.get(), 43),
             hasher.currentVersion(),
-            req.ownerId(),
+            owner,
             settings,
             KeyStatus.ACTIVE,
             now,

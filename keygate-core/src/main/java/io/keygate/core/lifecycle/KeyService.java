@@ -15,23 +15,18 @@ import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.core.model.Quota;
-import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.KeyStoreTx;
-import io.keygate.core.verify.EndpointRules;
-import io.keygate.core.verify.IpAllowlist;
 import io.keygate.core.verify.Verifier;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Key lifecycle: create, read, list, update, disable/enable, revoke, rotate, and the sweep that
@@ -40,19 +35,17 @@ import java.util.regex.Pattern;
  * <p><b>Contract.</b> Each change and its audit event are written in one store transaction. The
  * verifier's cache entry for the key is invalidated after the commit and before the method returns,
  * so the change holds on the very next verification. An actor restricted to one owner gets {@link
- * KeygateException.NotFound} for every other owner's key.
+ * KeygateException.NotFound} for every other owner's key. Every operation here is about API keys:
+ * an admin token is {@link KeygateException.NotFound} to all of them and never listed (admin tokens
+ * are managed by {@link AdminTokens}). A revoked or expired key cannot come back: update, enable,
+ * disable and rotate refuse it ({@link KeygateException.Conflict} {@code key_revoked} / {@code
+ * key_expired}); only revoking stays possible for an expired key. Every setting a client stores
+ * passes one validation ({@link KeySettingsValidator}), shared with import and admin tokens.
  *
  * <p><b>Security guarantees.</b> The raw key exists only in the returned {@link CreatedKey}; the
  * store receives its HMAC. Key ids are random and independent of the secret. Thread-safe.
  */
 public final class KeyService {
-  private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
-  private static final Pattern SCOPE = Pattern.compile("[A-Za-z0-9:._*/-]{1,64}");
-  private static final int MAX_SCOPES = 100;
-  private static final int MAX_ALLOWLIST = 100;
-  private static final int MAX_RATE_LIMITS = 10;
-  private static final int MAX_NAME = 200;
-  private static final int MAX_META_ENTRIES = 50;
   private static final int SWEEP_BATCH = 500;
 
   private final KeyStore store;
@@ -62,6 +55,7 @@ public final class KeyService {
   private final KeyPolicy policy;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
+  private final KeySettingsValidator validator;
 
   /** Wires the service; see {@link io.keygate.core.Keygate} for the usual way to build it. */
   public KeyService(
@@ -79,10 +73,16 @@ public final class KeyService {
     this.policy = policy;
     this.clock = clock;
     this.random = random;
+    this.validator = new KeySettingsValidator(format, policy);
+  }
+
+  /** The validation every stored setting passes. */
+  KeySettingsValidator validator() {
+    return validator;
   }
 
   /** The current time, at the millisecond precision every store keeps. */
-  private Instant now() {
+  Instant now() {
     return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
@@ -93,75 +93,58 @@ public final class KeyService {
 
   /** Creates a key of a non-admin type and returns it with its secret. */
   public CreatedKey create(CreateKey req, Actor actor) {
-    KeyType type = keyType(req.type() == null ? KeyTypes.DEFAULT : req.type());
-    if (type.admin()) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_key_type", "admin tokens are created with 'keygate admin create-token'");
-    }
-    String owner = requireOwner(req.ownerId());
+    KeyType type = validator.keyType(req.type() == null ? KeyTypes.DEFAULT : req.type());
+    String owner = KeySettingsValidator.owner(req.ownerId());
     if (!actor.canSee(owner)) {
       throw new KeygateException.InvalidRequest(
           "invalid_owner_id",
           "this token may only create keys for owner " + actor.ownerRestriction());
     }
+    Instant now = now();
     KeySettings settings =
-        settings(
+        KeySettingsValidator.settings(
             req.name(),
             req.scopes() == null ? policy.defaultScopes() : req.scopes(),
             req.ipAllowlist(),
             req.rateLimits(),
-            req.meta());
-    Instant now = now();
-    if (req.quota() != null) {
-      settings = settings.withQuota(quotaFrom(req.quota(), now));
-    }
-    Instant expiresAt = now.plus(ttl(req.expiresInDays()));
-    return insert(type, owner, settings, expiresAt, null, "key.created", actor, now);
+            req.meta(),
+            req.quota() == null ? null : quotaFrom(req.quota(), now));
+    Instant expiresAt = now.plus(validator.ttl(req.expiresInDays()));
+    return insert(type, owner, settings, expiresAt, actor, now, Map.of("type", type.name()));
   }
 
   /**
-   * Creates a Keygate admin token.
-   *
-   * @param ownerId restrict the token to this owner, or {@code null} for all owners
-   * @param scopes admin scopes, or {@code null} for {@link AdminScopes#ALL}
+   * Mints and stores a key or admin token with its audit event ({@code key.created} / {@code
+   * admin_token.created}, with {@code details}) and, for an API key, its {@code key.created}
+   * notification.
    */
-  public CreatedKey createAdminToken(
-      String ownerId, List<String> scopes, String name, Actor actor) {
-    KeyType type = keyType(KeyTypes.ADMIN);
-    String owner = ownerId == null ? null : requireOwner(ownerId);
-    if (actor.ownerRestriction() != null && (owner == null || !actor.canSee(owner))) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_owner_id",
-          "this token may only create tokens restricted to owner " + actor.ownerRestriction());
-    }
-    List<String> granted = scopes == null || scopes.isEmpty() ? AdminScopes.ALL : scopes;
-    KeySettings settings = settings(name, granted, List.of(), List.of(), Map.of());
-    Instant now = now();
-    return insert(
-        type, owner, settings, now.plus(policy.maxTtl()), null, "admin_token.created", actor, now);
-  }
-
-  private CreatedKey insert(
+  CreatedKey insert(
       KeyType type,
       String owner,
       KeySettings settings,
       Instant expiresAt,
-      String rotatedFrom,
-      String action,
       Actor actor,
-      Instant now) {
-    CreatedKey created = mint(type, owner, settings, expiresAt, rotatedFrom, KeyStatus.ACTIVE, now);
+      Instant now,
+      Map<String, String> details) {
+    CreatedKey created = mint(type, owner, settings, expiresAt, null, KeyStatus.ACTIVE, now);
     ApiKeyRecord rec = created.record();
     store.inTransaction(
         tx -> {
           tx.insertKey(rec);
-          tx.appendAudit(audit(actor, action, rec, now, Map.of("type", type.name())));
-          if (!type.admin()) {
+          tx.appendAudit(audit(actor, auditAction(rec, "created"), rec, now, details));
+          if (!rec.adminToken()) {
             tx.enqueueEvent(event(EventTypes.KEY_CREATED, rec, now, Map.of()));
           }
           return null;
         });
     return created;
+  }
+
+  /**
+   * The audit action {@code verb} on {@code rec}: {@code key.<verb>} or {@code admin_token.<verb>}.
+   */
+  public static String auditAction(ApiKeyRecord rec, String verb) {
+    return (rec.adminToken() ? "admin_token." : "key.") + verb;
   }
 
   private CreatedKey mint(
@@ -198,16 +181,29 @@ public final class KeyService {
     return new CreatedKey(rec, secret);
   }
 
-  /** The key with this id, if the actor may see it. */
+  /** The API key with this id, if the actor may see it; an admin token is not found. */
   public ApiKeyRecord get(String keyId, Actor actor) {
-    return store
-        .findById(keyId)
-        .filter(r -> actor.canSee(r.ownerId()))
-        .orElseThrow(() -> new KeygateException.NotFound("no key with id " + keyId));
+    return find(keyId, actor, false);
   }
 
-  /** A page of keys; a restricted actor sees only its owner's keys. */
+  /**
+   * The key ({@code adminToken} false) or admin token ({@code adminToken} true) with this id, if
+   * the actor may see it.
+   */
+  ApiKeyRecord find(String keyId, Actor actor, boolean adminToken) {
+    return store
+        .findById(keyId)
+        .filter(r -> r.adminToken() == adminToken && actor.canSee(r.ownerId()))
+        .orElseThrow(() -> notFound(keyId, adminToken));
+  }
+
+  /** A page of API keys (never admin tokens); a restricted actor sees only its owner's keys. */
   public Page<ApiKeyRecord> list(KeyQuery query, Actor actor) {
+    return page(query.ofAdminTokens(false), actor);
+  }
+
+  /** A page of {@code query}'s kind; a restricted actor sees only its owner's. */
+  Page<ApiKeyRecord> page(KeyQuery query, Actor actor) {
     KeyQuery q = query;
     if (actor.ownerRestriction() != null) {
       if (query.ownerId() != null && !actor.canSee(query.ownerId())) {
@@ -218,63 +214,78 @@ public final class KeyService {
     return store.list(q, now());
   }
 
-  /** Applies a partial update to a key that is not revoked. */
+  /** Applies a partial update to a key that is neither revoked nor expired. */
   public ApiKeyRecord update(String keyId, KeyPatch patch, Actor actor) {
     Instant now = now();
     return change(
         keyId,
         actor,
-        "key.updated",
+        false,
+        "updated",
         (tx, cur) -> {
-          requireNotRevoked(cur, now, "update");
+          requireAlive(cur, now, "update");
           KeySettings s = cur.settings();
           KeySettings next =
-              settings(
+              KeySettingsValidator.settings(
                   patch.name() == null ? s.name() : patch.name(),
                   patch.scopes() == null ? s.scopes() : patch.scopes(),
                   patch.ipAllowlist() == null ? s.ipAllowlist() : patch.ipAllowlist(),
                   patch.rateLimits() == null ? s.rateLimits() : patch.rateLimits(),
-                  patch.meta() == null ? s.meta() : patch.meta());
-          next = next.withQuota(patch.quota() == null ? s.quota() : quotaFrom(patch.quota(), now));
+                  patch.meta() == null ? s.meta() : patch.meta(),
+                  patch.quota() == null ? s.quota() : quotaFrom(patch.quota(), now));
           Instant expires =
               patch.expiresInDays() == null
                   ? cur.expiresAt()
-                  : now.plus(ttl(patch.expiresInDays()));
+                  : now.plus(validator.ttl(patch.expiresInDays()));
           return cur.withSettings(next, expires, now);
         },
         changedFields(patch));
   }
 
-  /** Disables a key (reversible). */
+  /** Disables a key (reversible) that is neither revoked nor expired. */
   public ApiKeyRecord disable(String keyId, Actor actor) {
     Instant now = now();
     return change(
         keyId,
         actor,
-        "key.disabled",
+        false,
+        "disabled",
         (tx, cur) -> {
-          requireNotRevoked(cur, now, "disable");
+          requireAlive(cur, now, "disable");
           return cur.withStatus(KeyStatus.DISABLED, now);
         },
         Map.of());
   }
 
-  /** Enables a disabled key. */
+  /** Enables a disabled key that is neither revoked nor expired. */
   public ApiKeyRecord enable(String keyId, Actor actor) {
     Instant now = now();
     return change(
         keyId,
         actor,
-        "key.enabled",
+        false,
+        "enabled",
         (tx, cur) -> {
-          requireNotRevoked(cur, now, "enable");
+          requireAlive(cur, now, "enable");
           return cur.withStatus(KeyStatus.ACTIVE, now);
         },
         Map.of());
   }
 
-  /** Revokes a key at once. Revoking a revoked key is a conflict. */
+  /**
+   * Revokes a key at once (also an expired one, which makes its end final). Revoking a revoked key
+   * is a conflict.
+   */
   public ApiKeyRecord revoke(String keyId, String reason, Actor actor) {
+    return revoke(keyId, reason, actor, false, r -> {});
+  }
+
+  /**
+   * The revocation of {@link #revoke} for a key or ({@code adminToken}) an admin token, after
+   * {@code check} accepted the locked record (it throws to refuse).
+   */
+  ApiKeyRecord revoke(
+      String keyId, String reason, Actor actor, boolean adminToken, Consumer<ApiKeyRecord> check) {
     Instant now = now();
     String why = reason == null || reason.isBlank() ? "unspecified" : reason.strip();
     if (why.length() > 500) {
@@ -284,22 +295,42 @@ public final class KeyService {
     return change(
         keyId,
         actor,
-        "key.revoked",
+        adminToken,
+        "revoked",
         (tx, cur) -> {
+          check.accept(cur);
           requireNotRevoked(cur, now, "revoke");
           ApiKeyRecord rev = cur.revoked(now, why, now);
-          tx.enqueueEvent(event(EventTypes.KEY_REVOKED, rev, now, Map.of("reason", why)));
+          if (!adminToken) {
+            tx.enqueueEvent(event(EventTypes.KEY_REVOKED, rev, now, Map.of("reason", why)));
+          }
           return rev;
         },
         Map.of("reason", why));
   }
 
   /**
-   * Replaces a key with a new one carrying all its settings and its enabled/disabled state. The old
-   * key keeps working for {@code grace} (null = policy default; zero = revoked now), then is
-   * revoked. Both keys, their links and the audit event are written in one transaction.
+   * Replaces a key that is neither revoked nor expired with a new one carrying all its settings and
+   * its enabled/disabled state. The old key keeps working for {@code grace} (null = policy default;
+   * zero = revoked now), then is revoked. Both keys, their links and the audit event are written in
+   * one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
+    return rotate(keyId, grace, actor, false, null, r -> {});
+  }
+
+  /**
+   * The rotation of {@link #rotate} for a key or ({@code adminToken}) an admin token, whose
+   * successor expires no later than {@code notAfter} (null: no cap), after {@code check} accepted
+   * the locked record (it throws to refuse).
+   */
+  RotatedKey rotate(
+      String keyId,
+      Duration grace,
+      Actor actor,
+      boolean adminToken,
+      Instant notAfter,
+      Consumer<ApiKeyRecord> check) {
     Duration g = grace == null ? policy.defaultGrace() : grace;
     if (g.isNegative() || g.compareTo(policy.maxGrace()) > 0) {
       throw new KeygateException.InvalidRequest(
@@ -308,7 +339,12 @@ public final class KeyService {
     }
     Instant now = now();
     RotatedKey result =
-        store.inTransaction(tx -> rotateLocked(tx, locked(tx, keyId, actor), g, actor, now));
+        store.inTransaction(
+            tx -> {
+              ApiKeyRecord cur = locked(tx, keyId, actor, adminToken);
+              check.accept(cur);
+              return rotateLocked(tx, cur, g, actor, now, notAfter);
+            });
     announce(result.oldKey());
     return result;
   }
@@ -318,16 +354,35 @@ public final class KeyService {
    * more in the same transaction (the leak responder). {@code cur} must have been read with {@link
    * KeyStoreTx#lockKey}; the grace period is not checked against the policy. The caller must call
    * {@link Verifier#invalidate} with the old key's hash after the commit.
+   *
+   * @throws KeygateException.Conflict when {@code cur} is revoked, expired or already rotated
    */
   public RotatedKey rotateLocked(
       KeyStoreTx tx, ApiKeyRecord cur, Duration g, Actor actor, Instant now) {
+    return rotateLocked(tx, cur, g, actor, now, null);
+  }
+
+  private RotatedKey rotateLocked(
+      KeyStoreTx tx, ApiKeyRecord cur, Duration g, Actor actor, Instant now, Instant notAfter) {
     String keyId = cur.keyId();
-    requireNotRevoked(cur, now, "rotate");
+    requireAlive(cur, now, "rotate");
     if (cur.revokesAt() != null || cur.rotatedTo() != null) {
       throw new KeygateException.Conflict(
           "key " + keyId + " was already rotated to " + cur.rotatedTo());
     }
-    KeyType type = keyType(cur.type());
+    KeyType type =
+        format
+            .types()
+            .byName(cur.type())
+            .orElseThrow(
+                () ->
+                    new KeygateException.Conflict(
+                        "invalid_key_type",
+                        "key "
+                            + keyId
+                            + " has type '"
+                            + cur.type()
+                            + "', which is not configured"));
     Duration lifetime =
         cur.expiresAt() == null
             ? policy.defaultTtl()
@@ -335,11 +390,15 @@ public final class KeyService {
     if (lifetime.compareTo(policy.maxTtl()) > 0) {
       lifetime = policy.maxTtl();
     }
+    Instant expiresAt = now.plus(lifetime);
+    if (notAfter != null && expiresAt.isAfter(notAfter)) {
+      expiresAt = notAfter;
+    }
     // Rotation replaces the secret, not an admin's decision: a disabled key's successor starts
     // disabled, and enabling it is a separate, audited change.
     KeyStatus status = cur.status() == KeyStatus.DISABLED ? KeyStatus.DISABLED : KeyStatus.ACTIVE;
     CreatedKey fresh =
-        mint(type, cur.ownerId(), cur.settings(), now.plus(lifetime), cur.keyId(), status, now);
+        mint(type, cur.ownerId(), cur.settings(), expiresAt, cur.keyId(), status, now);
     Instant revokesAt = now.plus(g);
     ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
     if (g.isZero()) {
@@ -350,7 +409,7 @@ public final class KeyService {
     tx.appendAudit(
         audit(
             actor,
-            "key.rotated",
+            auditAction(old, "rotated"),
             old,
             now,
             Map.of(
@@ -359,19 +418,21 @@ public final class KeyService {
     tx.appendAudit(
         audit(
             actor,
-            "key.created",
+            auditAction(old, "created"),
             fresh.record(),
             now,
             Map.of("rotated_from", keyId, "status", fresh.record().status().wire())));
-    tx.enqueueEvent(
-        event(
-            EventTypes.KEY_ROTATED,
-            old,
-            now,
-            Map.of(
-                "new_key_id", fresh.record().keyId(),
-                "new_key_hint", fresh.record().hint(),
-                "old_key_revokes_at", revokesAt.toString())));
+    if (!old.adminToken()) {
+      tx.enqueueEvent(
+          event(
+              EventTypes.KEY_ROTATED,
+              old,
+              now,
+              Map.of(
+                  "new_key_id", fresh.record().keyId(),
+                  "new_key_hint", fresh.record().hint(),
+                  "old_key_revokes_at", revokesAt.toString())));
+    }
     return new RotatedKey(fresh, old, revokesAt);
   }
 
@@ -403,16 +464,18 @@ public final class KeyService {
                   tx.appendAudit(
                       audit(
                           Actor.SYSTEM,
-                          "key.revoked",
+                          auditAction(rev, "revoked"),
                           rev,
                           now,
                           Map.of("reason", "rotation grace period ended")));
-                  tx.enqueueEvent(
-                      event(
-                          EventTypes.KEY_REVOKED,
-                          rev,
-                          now,
-                          Map.of("reason", "rotation grace period ended")));
+                  if (!rev.adminToken()) {
+                    tx.enqueueEvent(
+                        event(
+                            EventTypes.KEY_REVOKED,
+                            rev,
+                            now,
+                            Map.of("reason", "rotation grace period ended")));
+                  }
                   return rev;
                 });
         if (done != null) {
@@ -424,20 +487,30 @@ public final class KeyService {
     return total;
   }
 
+  /** One change of a locked record; throws to refuse it. */
   private interface Change {
     ApiKeyRecord apply(KeyStoreTx tx, ApiKeyRecord current);
   }
 
+  /**
+   * Applies {@code change} to the locked key or ({@code adminToken}) admin token and writes its
+   * audit event ({@code key.<verb>} / {@code admin_token.<verb>}) in the same transaction.
+   */
   private ApiKeyRecord change(
-      String keyId, Actor actor, String action, Change change, Map<String, String> details) {
+      String keyId,
+      Actor actor,
+      boolean adminToken,
+      String verb,
+      Change change,
+      Map<String, String> details) {
     Instant now = now();
     ApiKeyRecord updated =
         store.inTransaction(
             tx -> {
-              ApiKeyRecord cur = locked(tx, keyId, actor);
+              ApiKeyRecord cur = locked(tx, keyId, actor, adminToken);
               ApiKeyRecord next = change.apply(tx, cur);
               tx.updateKey(next);
-              tx.appendAudit(audit(actor, action, next, now, details));
+              tx.appendAudit(audit(actor, auditAction(next, verb), next, now, details));
               return next;
             });
     announce(updated);
@@ -453,16 +526,40 @@ public final class KeyService {
     }
   }
 
-  private ApiKeyRecord locked(KeyStoreTx tx, String keyId, Actor actor) {
+  private ApiKeyRecord locked(KeyStoreTx tx, String keyId, Actor actor, boolean adminToken) {
     return tx.lockKey(keyId)
-        .filter(r -> actor.canSee(r.ownerId()))
-        .orElseThrow(() -> new KeygateException.NotFound("no key with id " + keyId));
+        .filter(r -> r.adminToken() == adminToken && actor.canSee(r.ownerId()))
+        .orElseThrow(() -> notFound(keyId, adminToken));
+  }
+
+  private static KeygateException.NotFound notFound(String keyId, boolean adminToken) {
+    return new KeygateException.NotFound(
+        (adminToken ? "no admin token with id " : "no key with id ") + keyId);
   }
 
   private static void requireNotRevoked(ApiKeyRecord cur, Instant now, String what) {
     if (cur.effectiveStatus(now) == KeyStatus.REVOKED) {
       throw new KeygateException.Conflict(
-          "cannot " + what + " key " + cur.keyId() + ": it is revoked");
+          "key_revoked", "cannot " + what + " key " + cur.keyId() + ": it is revoked");
+    }
+  }
+
+  /**
+   * Refuses a key that is revoked or expired (also one that is disabled as well: disabling does not
+   * stop the clock), so no change can bring it back.
+   */
+  private static void requireAlive(ApiKeyRecord cur, Instant now, String what) {
+    requireNotRevoked(cur, now, what);
+    if (cur.expiresAt() != null && !now.isBefore(cur.expiresAt())) {
+      throw new KeygateException.Conflict(
+          "key_expired",
+          "cannot "
+              + what
+              + " key "
+              + cur.keyId()
+              + ": it expired at "
+              + cur.expiresAt()
+              + "; create a new key instead");
     }
   }
 
@@ -499,105 +596,8 @@ public final class KeyService {
     return m;
   }
 
-  private KeyType keyType(String name) {
-    return format
-        .types()
-        .byName(name)
-        .orElseThrow(
-            () ->
-                new KeygateException.InvalidRequest(
-                    "invalid_key_type",
-                    "unknown key type '"
-                        + name
-                        + "'; known: "
-                        + format.types().all().stream()
-                            .filter(t -> !t.admin())
-                            .map(KeyType::name)
-                            .toList()));
-  }
-
-  private static String requireOwner(String owner) {
-    if (owner == null || !OWNER.matcher(owner).matches()) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_owner_id", "owner_id is required: 1-128 characters of [A-Za-z0-9._:@-]");
-    }
-    return owner;
-  }
-
-  private Duration ttl(Integer days) {
-    if (days == null) {
-      return policy.defaultTtl();
-    }
-    long max = policy.maxTtl().toDays();
-    if (days < 1 || days > max) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_expiry", "expires_in_days must be 1.." + max + " (max TTL policy)");
-    }
-    return Duration.ofDays(days);
-  }
-
   /** A quota as requested, its refill period starting now. */
   private static Quota quotaFrom(Quota q, Instant now) {
     return new Quota(q.remaining(), q.refillAmount(), q.refill(), now);
-  }
-
-  private static KeySettings settings(
-      String name,
-      List<String> scopes,
-      List<String> allowlist,
-      List<RateLimit> limits,
-      Map<String, Object> meta) {
-    if (name != null && name.length() > MAX_NAME) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_name", "name is at most " + MAX_NAME + " characters");
-    }
-    if (scopes.isEmpty() || scopes.size() > MAX_SCOPES) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_scopes", "scopes must hold 1.." + MAX_SCOPES + " scopes");
-    }
-    for (String s : scopes) {
-      if (EndpointRules.isRule(s)) {
-        try {
-          EndpointRules.validate(s);
-        } catch (IllegalArgumentException e) {
-          throw new KeygateException.InvalidRequest("invalid_scopes", e.getMessage());
-        }
-        continue;
-      }
-      if (s == null || !SCOPE.matcher(s).matches()) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_scopes",
-            "scope must be 1-64 characters of [A-Za-z0-9:._*/-], or an endpoint rule"
-                + " 'METHOD /path/pattern': "
-                + s);
-      }
-    }
-    List<String> ips = allowlist == null ? List.of() : allowlist;
-    if (ips.size() > MAX_ALLOWLIST) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_ip_allowlist", "ip_allowlist holds at most " + MAX_ALLOWLIST + " entries");
-    }
-    try {
-      IpAllowlist.parse(ips);
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_ip_allowlist", e.getMessage());
-    }
-    List<RateLimit> rl = limits == null ? List.of() : limits;
-    Set<String> names = new HashSet<>();
-    if (rl.size() > MAX_RATE_LIMITS) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_rate_limit", "at most " + MAX_RATE_LIMITS + " rate limits per key");
-    }
-    for (RateLimit r : rl) {
-      if (!names.add(r.name())) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_rate_limit", "duplicate rate limit name: " + r.name());
-      }
-    }
-    if (meta != null && meta.size() > MAX_META_ENTRIES) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_meta", "meta holds at most " + MAX_META_ENTRIES + " entries");
-    }
-    return new KeySettings(name, List.copyOf(new java.util.LinkedHashSet<>(scopes)), ips, rl, meta);
   }
 }

@@ -51,6 +51,7 @@ public final class SecurityNoticeWriter {
               details.put("ip", b.ip());
               details.put("attempts", Integer.toString(b.attempts()));
               details.put("block_seconds", Long.toString(b.duration().toSeconds()));
+              details.put("credential", b.kind().wire());
               tx.appendAudit(
                   new AuditEntry(b.at(), "system", "ip.blocked", null, null, b.ip(), details));
               Map<String, Object> data = new LinkedHashMap<>();
@@ -58,6 +59,7 @@ public final class SecurityNoticeWriter {
               data.put("ip", b.ip());
               data.put("attempts", b.attempts());
               data.put("block_seconds", b.duration().toSeconds());
+              data.put("credential", b.kind().wire());
               tx.enqueueEvent(
                   new OutboxEvent(
                       "evt_" + KeyFormat.randomBase62(random.get(), 24),

@@ -61,6 +61,16 @@ public record ApiKeyRecord(
   }
 
   /**
+   * Whether this is a Keygate admin token (type {@link io.keygate.core.key.KeyTypes#ADMIN}) rather
+   * than an API key. The two never stand in for each other: the verifier refuses admin tokens as
+   * API keys and API keys as admin tokens, and the lifecycle service manages each through its own
+   * operations.
+   */
+  public boolean adminToken() {
+    return io.keygate.core.key.KeyTypes.ADMIN.equals(type);
+  }
+
+  /**
    * The state at {@code now}: revoked if revoked or if a scheduled revocation has passed, disabled,
    * expired if past {@code expiresAt}, else active.
    */

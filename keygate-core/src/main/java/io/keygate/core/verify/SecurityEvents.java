@@ -32,8 +32,10 @@ public final class SecurityEvents {
    * @param attempts invalid-key answers that led to the block
    * @param duration block length
    * @param at when the block started
+   * @param kind which credentials the address was guessing (each kind has its own counters)
    */
-  public record IpBlocked(String ip, int attempts, Duration duration, Instant at)
+  public record IpBlocked(
+      String ip, int attempts, Duration duration, Instant at, CredentialKind kind)
       implements Notice {}
 
   /**

@@ -27,10 +27,18 @@ import java.util.Optional;
  * attempts are counted per {@link IpAddresses#counterKey} (the normalised address, an IPv6 /64).
  *
  * <p><b>Design.</b> The cache maps the current-pepper hash to the stored record plus its parsed
- * allowlist. Time-dependent state (expiry, a rotation's scheduled revocation) is evaluated against
- * the injected clock on every call, so a cached entry never outlives its validity. Every change
- * made through {@link io.keygate.core.lifecycle.KeyService} invalidates the entry before the change
- * is acknowledged, so revocation holds on the very next verify.
+ * allowlist and endpoint rules. Settings a key was stored with that cannot be evaluated (a rule or
+ * allowlist entry written before every write path validated them) fail closed: the key is refused
+ * ({@code insufficient_scope} or {@code ip_not_allowed}) until its settings are corrected, never
+ * answered with an error. Time-dependent state (expiry, a rotation's scheduled revocation) is
+ * evaluated against the injected clock on every call, so a cached entry never outlives its
+ * validity. Every change made through {@link io.keygate.core.lifecycle.KeyService} invalidates the
+ * entry before the change is acknowledged, so revocation holds on the very next verify.
+ *
+ * <p>API keys and admin tokens never stand in for each other ({@link CredentialKind}): {@link
+ * #verify} answers an admin token exactly as an unknown key ({@code invalid_key}), {@link
+ * #authenticate} refuses anything but an admin token, and each kind counts its failures in its own
+ * brute-force counters, so guessing of one kind never blocks an address for the other.
  *
  * <p><b>Security guarantees.</b> Look-alikes and garbage are refused before hashing. Nothing here
  * logs, stores or returns the raw key. Lookups are by keyed hash; equality is decided by the
@@ -40,7 +48,8 @@ import java.util.Optional;
 public final class Verifier {
   /**
    * A cached record with its allowlist parsed once, whether it is a canary, and its usage counter
-   * (held here so a verification records usage without a lookup by key id).
+   * (held here so a verification records usage without a lookup by key id). {@code defect} is
+   * non-null when the stored settings cannot be evaluated; the key is then refused with it.
    */
   private record Entry(
       ApiKeyRecord key,
@@ -48,7 +57,15 @@ public final class Verifier {
       boolean canary,
       EndpointRules rules,
       List<RateLimit> limits,
-      UsageRecorder.Counter usage) {}
+      UsageRecorder.Counter usage,
+      Defect defect) {
+    Entry withKey(ApiKeyRecord k) {
+      return new Entry(k, allowlist, canary, rules, limits, usage, defect);
+    }
+  }
+
+  /** Why a key's stored settings cannot be evaluated, and the refusal that follows. */
+  private record Defect(Outcome outcome, String message) {}
 
   /** Limits applied to a key that has none of its own, by key type name. */
   private volatile Map<String, List<RateLimit>> defaultLimits = Map.of();
@@ -61,7 +78,9 @@ public final class Verifier {
   private volatile QuotaBackend quotaBackend = quotas;
   private final SecurityEvents events;
   private volatile BruteForceGuard guard;
+  private volatile BruteForceGuard adminGuard;
   private volatile BruteForceBackend bruteForceBackend;
+  private volatile BruteForceBackend adminBruteForceBackend;
 
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -154,20 +173,34 @@ public final class Verifier {
     this.bus = java.util.Objects.requireNonNull(b, "invalidationBus");
   }
 
-  /** Enables the brute-force guard ({@code null} disables it). Set while wiring. */
-  public void bruteForce(BruteForceGuard g) {
-    this.guard = g;
-    this.bruteForceBackend = g;
+  /**
+   * Enables the brute-force guards, one per {@link CredentialKind} ({@code null} for both disables
+   * them). The two must be distinct instances: they keep separate counters. Set while wiring.
+   */
+  public void bruteForce(BruteForceGuard apiKeys, BruteForceGuard adminTokens) {
+    if ((apiKeys == null) != (adminTokens == null) || (apiKeys != null && apiKeys == adminTokens)) {
+      throw new IllegalArgumentException(
+          "give two distinct brute-force guards (API keys, admin tokens), or neither");
+    }
+    this.guard = apiKeys;
+    this.adminGuard = adminTokens;
+    this.bruteForceBackend = apiKeys;
+    this.adminBruteForceBackend = adminTokens;
   }
 
   /**
-   * Sets where brute-force counters live (default: the {@link #bruteForce()} guard in this
-   * process); ignored while the guard is off. Set while wiring, before the verifier serves
-   * requests.
+   * Sets where the brute-force counters of one credential kind live (default: its {@link
+   * #bruteForce(CredentialKind)} guard in this process); ignored while the guards are off. The two
+   * kinds must keep separate counters. Set while wiring, before the verifier serves requests.
    */
-  public void bruteForceBackend(BruteForceBackend b) {
+  public void bruteForceBackend(CredentialKind kind, BruteForceBackend b) {
     java.util.Objects.requireNonNull(b, "bruteForceBackend");
-    if (guard != null) {
+    if (guard == null) {
+      return;
+    }
+    if (kind == CredentialKind.ADMIN_TOKEN) {
+      this.adminBruteForceBackend = b;
+    } else {
       this.bruteForceBackend = b;
     }
   }
@@ -180,9 +213,14 @@ public final class Verifier {
     this.quotaBackend = java.util.Objects.requireNonNull(b, "quotaBackend");
   }
 
-  /** The brute-force guard in force, or {@code null}. */
+  /** The brute-force guard of API keys in force, or {@code null}. */
   public BruteForceGuard bruteForce() {
     return guard;
+  }
+
+  /** The in-process brute-force guard of one credential kind, or {@code null} while off. */
+  public BruteForceGuard bruteForce(CredentialKind kind) {
+    return kind == CredentialKind.ADMIN_TOKEN ? adminGuard : guard;
   }
 
   /** Live quota balances (flushed by {@link io.keygate.core.Keygate#flushUsage}). */
@@ -227,6 +265,7 @@ public final class Verifier {
     return failure(
         g,
         counted,
+        CredentialKind.API_KEY,
         new Verification.Rejected(
             Outcome.API_KEY_IN_URL,
             null,
@@ -234,7 +273,10 @@ public final class Verifier {
                 + " rotate the exposed key"));
   }
 
-  /** Verifies a request. Never throws for bad input; store faults propagate as exceptions. */
+  /**
+   * Verifies an API key. Never throws for bad input; store faults propagate as exceptions. An admin
+   * token is answered exactly as an unknown key.
+   */
   public Verification verify(VerifyRequest req) {
     return verify(req, req.ip());
   }
@@ -245,8 +287,20 @@ public final class Verifier {
    * of {@code /v1/verify} when it gives no client IP); {@code null} skips the guard.
    */
   public Verification verify(VerifyRequest req, String sourceIp) {
+    return verify(req, sourceIp, null);
+  }
+
+  /**
+   * Like {@link #verify(VerifyRequest, String)} for a caller limited to one owner: a key of any
+   * other owner is answered exactly as an unknown key ({@code invalid_key}, no record, counted by
+   * the brute-force guard), before its state, limits or quota are looked at, so the caller learns
+   * nothing about it and spends none of its allowance.
+   *
+   * @param owner the owner the caller is limited to, or {@code null} for any owner
+   */
+  public Verification verify(VerifyRequest req, String sourceIp, String owner) {
     long start = System.nanoTime();
-    Verification v = check(req, sourceIp);
+    Verification v = check(req, sourceIp, CredentialKind.API_KEY, owner);
     VerificationListener l = listener;
     if (l != VerificationListener.NONE) {
       try {
@@ -260,20 +314,28 @@ public final class Verifier {
 
   /**
    * Checks a credential for Keygate's own API (an admin token) exactly as {@link #verify} does, the
-   * brute-force guard and usage recording included, but without telling the listener: admin calls
-   * are not API-key traffic, so they stay out of the verification metrics and anomaly detection
-   * (and cost one listener call less on every admin request, {@code /v1/verify} among them).
+   * brute-force guard (the admin tokens' own counters) and usage recording included, but without
+   * telling the listener: admin calls are not API-key traffic, so they stay out of the verification
+   * metrics and anomaly detection (and cost one listener call less on every admin request, {@code
+   * /v1/verify} among them). A key that is not an admin token is refused ({@code invalid_key},
+   * message {@link #NOT_AN_ADMIN_TOKEN}) without counting as a guess: it is a real key, presented
+   * to the wrong API.
    */
   public Verification authenticate(VerifyRequest req) {
-    return check(req, req.ip());
+    return check(req, req.ip(), CredentialKind.ADMIN_TOKEN, null);
   }
 
-  private Verification check(VerifyRequest req, String sourceIp) {
+  /** The message of {@link #authenticate}'s refusal of an API key. */
+  public static final String NOT_AN_ADMIN_TOKEN = "the key is not an admin token";
+
+  private Verification check(
+      VerifyRequest req, String sourceIp, CredentialKind kind, String owner) {
     String key = req.key();
     if (key == null || key.isEmpty()) {
       return new Verification.Rejected(Outcome.MISSING_API_KEY, null, "no API key was presented");
     }
-    BruteForceBackend g = bruteForceBackend;
+    BruteForceBackend g =
+        kind == CredentialKind.ADMIN_TOKEN ? adminBruteForceBackend : bruteForceBackend;
     String counted = IpAddresses.counterKey(sourceIp);
     Verification blocked = blocked(g, counted);
     if (blocked != null) {
@@ -281,17 +343,25 @@ public final class Verifier {
     }
     KeyType type = format.identify(key);
     if (type == null && !legacy.mayBeImported(key)) {
-      return invalid(g, counted);
+      return invalid(g, counted, kind);
     }
     Entry entry = lookup(key);
     if (entry == null) {
-      return invalid(g, counted);
+      return invalid(g, counted, kind);
     }
     ApiKeyRecord rec = entry.key();
     if (entry.canary()) {
       // Answer exactly as for an unknown key: the caller must not learn it hit a canary.
       canaryAlarm.tripped(rec, req);
-      return invalid(g, counted);
+      return invalid(g, counted, kind);
+    }
+    if (rec.adminToken() != (kind == CredentialKind.ADMIN_TOKEN)) {
+      return kind == CredentialKind.ADMIN_TOKEN
+          ? new Verification.Rejected(Outcome.INVALID_KEY, null, NOT_AN_ADMIN_TOKEN)
+          : invalid(g, counted, kind);
+    }
+    if (owner != null && !owner.equals(rec.ownerId())) {
+      return invalid(g, counted, kind);
     }
     Instant now = clock.instant();
     KeyStatus status = rec.effectiveStatus(now);
@@ -304,6 +374,9 @@ public final class Verifier {
         return new Verification.Rejected(Outcome.KEY_EXPIRED, rec, "the API key has expired");
       default:
         break;
+    }
+    if (entry.defect() != null) {
+      return new Verification.Rejected(entry.defect().outcome(), rec, entry.defect().message());
     }
     if (!entry.allowlist().allows(req.ip())) {
       return new Verification.Rejected(
@@ -388,24 +461,28 @@ public final class Verifier {
     return seconds > 0 ? blockedAnswer(seconds) : null;
   }
 
-  private Verification invalid(BruteForceBackend g, String counted) {
+  private Verification invalid(BruteForceBackend g, String counted, CredentialKind kind) {
     return failure(
         g,
         counted,
+        kind,
         new Verification.Rejected(Outcome.INVALID_KEY, null, "the API key is not valid"));
   }
 
   /**
-   * Counts a failed attempt from {@code counted} (an {@link IpAddresses#counterKey}): {@code
-   * answer}, or the block in force when the address was already blocked.
+   * Counts a failed attempt of {@code kind} from {@code counted} (an {@link
+   * IpAddresses#counterKey}): {@code answer}, or the block in force when the address was already
+   * blocked.
    */
-  private Verification failure(BruteForceBackend g, String counted, Verification answer) {
+  private Verification failure(
+      BruteForceBackend g, String counted, CredentialKind kind, Verification answer) {
     if (g != null && counted != null) {
       BruteForceGuard.Block b = g.recordFailure(counted);
       if (b != null) {
         if (b.started()) {
           events.add(
-              new SecurityEvents.IpBlocked(counted, b.attempts(), b.duration(), clock.instant()));
+              new SecurityEvents.IpBlocked(
+                  counted, b.attempts(), b.duration(), clock.instant(), kind));
         } else {
           return blockedAnswer(b.retryAfterSeconds());
         }
@@ -454,19 +531,46 @@ public final class Verifier {
     if (found.isEmpty()) {
       found = legacy.find(key);
     }
-    return found
-        .map(
-            r ->
-                new Entry(
-                    r,
-                    IpAllowlist.parse(r.settings().ipAllowlist()),
-                    isCanary(r),
-                    EndpointRules.compile(r.settings().scopes()),
-                    r.settings().rateLimits().isEmpty()
-                        ? defaultLimits.getOrDefault(r.type(), List.of())
-                        : r.settings().rateLimits(),
-                    usage.counter(r.keyId())))
-        .orElse(null);
+    return found.map(this::entry).orElse(null);
+  }
+
+  /**
+   * The cache entry of a stored record. Settings that cannot be parsed (stored before every write
+   * path validated them) make an entry whose {@link Defect} refuses the key: a broken allowlist
+   * admits no address, broken endpoint rules admit no request.
+   */
+  private Entry entry(ApiKeyRecord r) {
+    IpAllowlist allowlist = IpAllowlist.parse(List.of());
+    EndpointRules rules = null;
+    Defect defect = null;
+    try {
+      allowlist = IpAllowlist.parse(r.settings().ipAllowlist());
+    } catch (IllegalArgumentException e) {
+      defect =
+          new Defect(
+              Outcome.IP_NOT_ALLOWED,
+              "the key's stored IP allowlist cannot be read, so no address is allowed; correct it"
+                  + " with an update");
+    }
+    try {
+      rules = EndpointRules.compile(r.settings().scopes());
+    } catch (IllegalArgumentException e) {
+      defect =
+          new Defect(
+              Outcome.INSUFFICIENT_SCOPE,
+              "the key's stored endpoint rules cannot be read, so no request is allowed; correct"
+                  + " its scopes with an update");
+    }
+    return new Entry(
+        r,
+        allowlist,
+        isCanary(r),
+        rules,
+        r.settings().rateLimits().isEmpty()
+            ? defaultLimits.getOrDefault(r.type(), List.of())
+            : r.settings().rateLimits(),
+        usage.counter(r.keyId()),
+        defect);
   }
 
   /**
@@ -564,13 +668,7 @@ public final class Verifier {
             (h, e) ->
                 e.key().status() == KeyStatus.REVOKED
                     ? e
-                    : new Entry(
-                        e.key().revoked(at, REVOKED_ELSEWHERE, at),
-                        e.allowlist(),
-                        e.canary(),
-                        e.rules(),
-                        e.limits(),
-                        e.usage()));
+                    : e.withKey(e.key().revoked(at, REVOKED_ELSEWHERE, at)));
   }
 
   /** Revocation reason of a cached copy marked revoked by {@link #revokedLocal}. */

@@ -415,7 +415,7 @@ class KeyServiceTest {
     assertThatThrownBy(() -> keys.revoke(r.keyId(), null, ADMIN))
         .isInstanceOf(KeygateException.Conflict.class)
         .extracting(e -> ((KeygateException) e).code())
-        .isEqualTo("invalid_state");
+        .isEqualTo("key_revoked");
     assertThatThrownBy(() -> keys.enable(r.keyId(), ADMIN))
         .isInstanceOf(KeygateException.Conflict.class);
     assertThatThrownBy(
@@ -424,6 +424,45 @@ class KeyServiceTest {
     assertThat(keys.revoke(create("acme").record().keyId(), null, ADMIN).revokeReason())
         .isEqualTo("unspecified");
     assertInvalid(() -> keys.revoke(k.record().keyId(), "r".repeat(501), ADMIN), "invalid_reason");
+  }
+
+  @Test
+  void expiredOrRevokedKey_cannotComeBack_throughUpdateEnableDisableOrRotate_butCanBeRevoked() {
+    CreatedKey expired =
+        keys.create(new CreateKey(null, "acme", null, null, null, null, 1, null), ADMIN);
+    CreatedKey disabledThenExpired =
+        keys.create(new CreateKey(null, "acme", null, null, null, null, 1, null), ADMIN);
+    keys.disable(disabledThenExpired.record().keyId(), ADMIN);
+    CreatedKey revoked = create("acme");
+    keys.revoke(revoked.record().keyId(), "gone", ADMIN);
+    clock.advance(Duration.ofDays(1));
+    int before = allAudit().size();
+    for (var c :
+        List.of(
+            Map.entry(expired, "key_expired"),
+            Map.entry(disabledThenExpired, "key_expired"),
+            Map.entry(revoked, "key_revoked"))) {
+      String id = c.getKey().record().keyId();
+      List<Runnable> revivals =
+          List.of(
+              () -> keys.update(id, new KeyPatch(null, null, null, null, 30, null), ADMIN),
+              () -> keys.update(id, new KeyPatch("renamed", null, null, null, null, null), ADMIN),
+              () -> keys.enable(id, ADMIN),
+              () -> keys.disable(id, ADMIN),
+              () -> keys.rotate(id, Duration.ZERO, ADMIN),
+              () -> keys.rotate(id, Duration.ofHours(1), ADMIN));
+      for (Runnable r : revivals) {
+        assertThatThrownBy(r::run)
+            .isInstanceOf(KeygateException.Conflict.class)
+            .extracting(e -> ((KeygateException) e).code())
+            .isEqualTo(c.getValue());
+      }
+      assertThat(verify(c.getKey()).valid()).isFalse();
+    }
+    assertThat(allAudit()).hasSize(before);
+    assertThat(keys.revoke(expired.record().keyId(), "clean up", ADMIN).status())
+        .isEqualTo(KeyStatus.REVOKED);
+    assertThat(verify(disabledThenExpired).outcome()).isEqualTo(Outcome.KEY_DISABLED);
   }
 
   // ---- rotate / sweep ----
@@ -647,31 +686,6 @@ class KeyServiceTest {
         tx.insertCanary(canary);
       }
     };
-  }
-
-  // ---- admin tokens ----
-
-  @Test
-  void createAdminToken_defaultsToAllAdminScopes() {
-    CreatedKey t = keys.createAdminToken(null, null, "ops", ADMIN);
-    assertThat(t.secret().reveal()).startsWith("kg_admin_");
-    assertThat(t.record().ownerId()).isNull();
-    assertThat(t.record().settings().scopes()).containsExactlyElementsOf(AdminScopes.ALL);
-    assertThat(allAudit().get(0).entry().action()).isEqualTo("admin_token.created");
-  }
-
-  @Test
-  void createAdminToken_byOwnerRestrictedActor_cannotMintUnrestrictedOrForeignToken() {
-    // Regression: createAdminToken ignored the actor's owner restriction, so a customer's
-    // self-service token could mint an unrestricted admin token (or one for another owner).
-    assertInvalid(() -> keys.createAdminToken(null, null, "escalate", ACME), "invalid_owner_id");
-    assertInvalid(() -> keys.createAdminToken("globex", null, "foreign", ACME), "invalid_owner_id");
-    assertThat(allAudit()).isEmpty();
-    assertThat(
-            keys.createAdminToken("acme", List.of(AdminScopes.KEYS_READ), "own", ACME)
-                .record()
-                .ownerId())
-        .isEqualTo("acme");
   }
 
   // ---- usage ----

@@ -9,6 +9,7 @@ import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.key.KeyTypes;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
@@ -425,6 +426,66 @@ public abstract class KeyStoreContractTest {
       assertThat(pageThrough(new KeyQuery("owner-a", status, "live_secret", 2, null), NOW))
           .as("owner-a live_secret status %s", status)
           .isEqualTo(expectedIds(all, NOW, status, "owner-a", "live_secret"));
+    }
+  }
+
+  @Test
+  void list_neverMixesApiKeysAndAdminTokens_whateverTheFilters() {
+    List<ApiKeyRecord> keys = new ArrayList<>();
+    List<ApiKeyRecord> tokens = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      Instant at = NOW.minusSeconds(i);
+      keys.add(
+          record(
+              newKeyId(),
+              "live_secret",
+              i % 2 == 0 ? "acme" : null,
+              at,
+              KeyStatus.ACTIVE,
+              null,
+              null));
+      tokens.add(
+          record(
+              newKeyId(),
+              KeyTypes.ADMIN,
+              i % 2 == 0 ? "acme" : null,
+              at,
+              KeyStatus.ACTIVE,
+              null,
+              null));
+    }
+    insertAll(keys);
+    insertAll(tokens);
+    for (String owner : java.util.Arrays.asList(null, "acme")) {
+      for (String type : java.util.Arrays.asList(null, KeyTypes.ADMIN, "live_secret")) {
+        for (KeyStatus status : java.util.Arrays.asList(null, KeyStatus.ACTIVE)) {
+          KeyQuery q = new KeyQuery(owner, status, type, 2, null);
+          List<String> apiKeys = pageThrough(q, NOW);
+          List<String> adminTokens = pageThrough(q.ofAdminTokens(true), NOW);
+          assertThat(apiKeys)
+              .as("keys %s %s %s", owner, type, status)
+              .doesNotContainAnyElementsOf(ids(tokens));
+          assertThat(adminTokens)
+              .as("tokens %s %s %s", owner, type, status)
+              .doesNotContainAnyElementsOf(ids(keys));
+          if (!KeyTypes.ADMIN.equals(type)) {
+            assertThat(apiKeys)
+                .hasSize(
+                    (int)
+                        keys.stream()
+                            .filter(k -> owner == null || owner.equals(k.ownerId()))
+                            .count());
+          }
+          if (!"live_secret".equals(type)) {
+            assertThat(adminTokens)
+                .hasSize(
+                    (int)
+                        tokens.stream()
+                            .filter(k -> owner == null || owner.equals(k.ownerId()))
+                            .count());
+          }
+        }
+      }
     }
   }
 
@@ -1096,7 +1157,9 @@ public abstract class KeyStoreContractTest {
       if (page.nextCursor() == null) {
         return seen;
       }
-      q = new KeyQuery(q.ownerId(), q.status(), q.type(), q.limit(), page.nextCursor());
+      q =
+          new KeyQuery(
+              q.ownerId(), q.status(), q.type(), q.limit(), page.nextCursor(), q.adminTokens());
     }
     throw new AssertionError("listing did not end after 100 pages");
   }

@@ -305,6 +305,7 @@ public final class InMemoryKeyStore implements KeyStore {
     ApiKeyRecord after = query.cursor() == null ? null : decodeCursor(query.cursor());
     List<ApiKeyRecord> matching =
         state.byId().values().stream()
+            .filter(query::kindMatches)
             .filter(r -> query.ownerId() == null || query.ownerId().equals(r.ownerId()))
             .filter(r -> query.type() == null || query.type().equals(r.type()))
             .filter(r -> query.status() == null || r.effectiveStatus(now) == query.status())

@@ -531,4 +531,171 @@ class VerifierEnforcementTest {
     pool.shutdown();
     assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
   }
+
+  @Test
+  void bruteForce_apiKeyGuessesAndAdminTokenFailures_countSeparately_eachBlockingOnlyItsKind() {
+    kg =
+        build(
+            new BruteForceGuard.Policy(
+                5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    String good = key(null, null, null);
+    String token = kg.adminTokens().create(null, null, "ops", null, ADMIN).secret().reveal();
+    SecureRandom rnd = new SecureRandom();
+    String victim = "198.51.100.20";
+    // A verify caller passing the victim admin's address with bad keys (also admin tokens and
+    // canary-free garbage) blocks that address for API keys only ...
+    for (int i = 0; i < 10; i++) {
+      kg.verifier().verify(new VerifyRequest(randomKey(rnd), victim, null, null, null));
+    }
+    kg.verifier().verify(new VerifyRequest(token, victim, null, null, null));
+    assertThat(kg.verifier().verify(new VerifyRequest(good, victim, null, null, null)).outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+    // ... while the admin still authenticates from it.
+    assertThat(
+            kg.verifier().authenticate(new VerifyRequest(token, victim, null, null, null)).valid())
+        .isTrue();
+
+    // Admin-token failures are still counted and blocked, in their own counters.
+    String attacker = "203.0.113.30";
+    List<Outcome> admin = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String guess = i % 2 == 0 ? randomKey(rnd) : "kg_admin_" + "x".repeat(49);
+      admin.add(
+          kg.verifier()
+              .authenticate(new VerifyRequest(guess, attacker, null, null, null))
+              .outcome());
+    }
+    assertThat(admin.subList(0, 5)).containsOnly(Outcome.INVALID_KEY);
+    assertThat(admin.subList(5, 8)).containsOnly(Outcome.RATE_LIMITED);
+    assertThat(
+            kg.verifier()
+                .authenticate(new VerifyRequest(token, attacker, null, null, null))
+                .outcome())
+        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(kg.verifier().verify(new VerifyRequest(good, attacker, null, null, null)).valid())
+        .isTrue();
+    // An API key presented as admin token is refused, but is a real key, not a guess.
+    String third = "192.0.2.40";
+    for (int i = 0; i < 10; i++) {
+      assertThat(
+              kg.verifier()
+                  .authenticate(new VerifyRequest(good, third, null, null, null))
+                  .outcome())
+          .isEqualTo(Outcome.INVALID_KEY);
+    }
+    assertThat(
+            kg.verifier().authenticate(new VerifyRequest(token, third, null, null, null)).valid())
+        .isTrue();
+
+    kg.flushUsage();
+    assertThat(store.audit(new AuditQuery(null, null, 100, null)))
+        .filteredOn(e -> e.entry().action().equals("ip.blocked"))
+        .extracting(
+            e -> e.entry().details().get("ip") + " " + e.entry().details().get("credential"))
+        .containsExactlyInAnyOrder(victim + " api_key", attacker + " admin_token");
+  }
+
+  @Test
+  void ownerLimitedVerify_otherOwnersKey_isAnsweredExactlyAsAnUnknownKey_andSpendsNothing() {
+    CreatedKey globex =
+        kg.keys()
+            .create(
+                new CreateKey(
+                    null,
+                    "globex",
+                    "g",
+                    null,
+                    null,
+                    List.of(new RateLimit("m", 2, Duration.ofMinutes(1))),
+                    null,
+                    null,
+                    new Quota(2, 0, null, clock.instant())),
+                ADMIN);
+    String g = globex.secret().reveal();
+    String acme = key(null, null, null);
+    Verifier v = kg.verifier();
+    for (int i = 0; i < 5; i++) {
+      Verification other = v.verify(VerifyRequest.of(g), null, "acme");
+      assertThat(other.outcome()).isEqualTo(Outcome.INVALID_KEY);
+      assertThat(other.key()).isNull();
+      assertThat(other.rateLimits()).isEmpty();
+      assertThat(other.quotaRemaining()).isNull();
+      assertThat(((Verification.Rejected) other).message())
+          .isEqualTo(((Verification.Rejected) verify(randomKey(new SecureRandom()))).message());
+    }
+    assertThat(v.verify(VerifyRequest.of(acme), null, "acme").valid()).isTrue();
+    // the other owner's limits and quota were not touched by the refused calls
+    Verification own = v.verify(VerifyRequest.of(g), null, "globex");
+    assertThat(own.valid()).isTrue();
+    assertThat(own.quotaRemaining()).isEqualTo(1);
+    kg.keys().revoke(globex.record().keyId(), "x", ADMIN);
+    assertThat(v.verify(VerifyRequest.of(g), null, "acme").outcome())
+        .isEqualTo(Outcome.INVALID_KEY);
+    assertThat(v.verify(VerifyRequest.of(g), null, null).outcome()).isEqualTo(Outcome.KEY_REVOKED);
+  }
+
+  @Test
+  void storedSettingsThatCannotBeRead_failClosedForThatKey_untilAnUpdateFixesThem() {
+    // Keys stored before every write path validated their settings (e.g. imported with a rule
+    // that does not parse) must be refused, never answered with an error.
+    List<String> badRules = List.of("GET /v1/x/../y", "read write", "FETCH /x", "GET v1");
+    List<List<String>> badAllowlists = List.of(List.of("localhost"), List.of("10.0.0.0/33"));
+    for (String bad : badRules) {
+      CreatedKey k =
+          kg.keys().create(new CreateKey(null, "acme", null, null, null, null, null, null), ADMIN);
+      corrupt(k, List.of("read", bad), List.of());
+      for (VerifyRequest r :
+          List.of(
+              VerifyRequest.of(k.secret().reveal()),
+              new VerifyRequest(
+                  k.secret().reveal(), "10.0.0.1", List.of("read"), "GET", "/v1/x"))) {
+        Verification v = kg.verifier().verify(r);
+        assertThat(v.outcome()).as(bad).isEqualTo(Outcome.INSUFFICIENT_SCOPE);
+        assertThat(((Verification.Rejected) v).message()).contains("cannot be read");
+      }
+      assertThatThrownBy(
+              () ->
+                  kg.keys()
+                      .update(
+                          k.record().keyId(),
+                          new KeyPatch("renamed", null, null, null, null, null),
+                          ADMIN))
+          .isInstanceOf(KeygateException.InvalidRequest.class);
+      kg.keys()
+          .update(
+              k.record().keyId(),
+              new KeyPatch(null, List.of("read"), null, null, null, null),
+              ADMIN);
+      assertThat(verify(k.secret().reveal()).valid()).isTrue();
+    }
+    for (List<String> bad : badAllowlists) {
+      CreatedKey k =
+          kg.keys().create(new CreateKey(null, "acme", null, null, null, null, null, null), ADMIN);
+      corrupt(k, List.of("read"), bad);
+      Verification v =
+          kg.verifier()
+              .verify(new VerifyRequest(k.secret().reveal(), "10.0.0.1", null, null, null));
+      assertThat(v.outcome()).isEqualTo(Outcome.IP_NOT_ALLOWED);
+      kg.keys()
+          .update(k.record().keyId(), new KeyPatch(null, null, List.of(), null, null, null), ADMIN);
+      assertThat(verify(k.secret().reveal()).valid()).isTrue();
+    }
+  }
+
+  /** Writes settings past every validation, as rows stored by an older version could hold. */
+  private void corrupt(CreatedKey k, List<String> scopes, List<String> allowlist) {
+    store.inTransaction(
+        tx -> {
+          var cur = tx.lockKey(k.record().keyId()).orElseThrow();
+          var s = cur.settings();
+          tx.updateKey(
+              cur.withSettings(
+                  new io.keygate.core.model.KeySettings(
+                      s.name(), scopes, allowlist, s.rateLimits(), s.meta(), s.quota()),
+                  cur.expiresAt(),
+                  cur.updatedAt()));
+          return null;
+        });
+    kg.verifier().invalidate(k.record().hash());
+  }
 }

@@ -32,8 +32,9 @@ final class AdminCommand implements Runnable {
       name = "create-token",
       mixinStandardHelpOptions = true,
       description = {
-        "Create an admin token and print it once.",
-        "Works while the server runs. Without --scopes the token gets every admin scope."
+        "Create an admin token and print it once (bootstrap; then use /v1/admin-tokens).",
+        "Works while the server runs. Without --scopes the token gets every admin scope;",
+        "with --owner-id every one but tokens:write."
       })
   static final class CreateToken implements Callable<Integer> {
     @Mixin StorageOptions storage = new StorageOptions();
@@ -44,12 +45,19 @@ final class AdminCommand implements Runnable {
     @Option(
         names = "--scopes",
         split = ",",
-        description = "Comma-separated admin scopes (default: all of ${DEFAULT-VALUE}).",
+        description =
+            "Comma-separated admin scopes (default: all, but tokens:write only without"
+                + " --owner-id).",
         defaultValue = "")
     List<String> scopes;
 
     @Option(names = "--name", description = "A label for the token.", defaultValue = "admin token")
     String name;
+
+    @Option(
+        names = "--expires-in-days",
+        description = "Lifetime in days (default: the max TTL, KEYGATE_MAX_TTL_DAYS).")
+    Integer expiresInDays;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,12 +72,21 @@ final class AdminCommand implements Runnable {
         }
       }
       try (KeyStore store = KeygateServer.openStore(cfg)) {
-        Keygate kg = Keygate.builder().store(store).peppers(KeygateServer.loadPeppers(cfg)).build();
+        Keygate kg =
+            Keygate.builder()
+                .store(store)
+                .peppers(KeygateServer.loadPeppers(cfg))
+                .policy(cfg.policy())
+                .build();
         String user = System.getProperty("user.name", "unknown");
         CreatedKey t =
-            kg.keys()
-                .createAdminToken(
-                    ownerId, s.isEmpty() ? null : s, name, new Actor("cli:" + user, null, null));
+            kg.adminTokens()
+                .create(
+                    ownerId,
+                    s.isEmpty() ? null : s,
+                    name,
+                    expiresInDays,
+                    new Actor("cli:" + user, null, null));
         var out = spec.commandLine().getOut();
         out.println(t.secret().reveal());
         out.flush();

@@ -1,9 +1,9 @@
 package io.keygate.server.http;
 
 import io.javalin.http.Context;
-import io.keygate.core.key.KeyTypes;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.Verifier;
 import io.keygate.core.verify.VerifyRequest;
@@ -14,7 +14,14 @@ import java.util.Map;
  * Authenticates admin calls: {@code Authorization: Bearer <admin token>}, where the token is a
  * Keygate key of the admin type, verified on the same hot path as any key (state, allowlist),
  * holding the scope the route needs. An owner-limited token yields an {@link Actor} whose owner
- * restriction the lifecycle service enforces (other owners' keys are 404).
+ * restriction the lifecycle service enforces (other owners' keys are 404); the actor also carries
+ * the token's scopes and expiry, beyond which it can never create or change admin tokens.
+ *
+ * <p><b>Security guarantees.</b> Only admin tokens authenticate: an API key is refused ({@code
+ * 401}) by the verifier itself. Failed authentications count in the admin tokens' own brute-force
+ * counters ({@link io.keygate.core.verify.CredentialKind#ADMIN_TOKEN}), so API-key guessing in an
+ * address's name never locks its admins out; a blocked address gets {@code 429} with {@code
+ * Retry-After}.
  */
 public final class AdminAuth {
   private static final Map<String, String> CHALLENGE =
@@ -29,8 +36,17 @@ public final class AdminAuth {
     this.clientIp = clientIp;
   }
 
-  /** The actor behind the request, or a 401/403 {@link ApiError}. */
+  /** The actor behind the request, whose token holds {@code scope}, or a 401/403/429 error. */
   public Actor require(Context ctx, String scope) {
+    Actor actor = Actor.ofToken(token(ctx), clientIp.of(ctx));
+    if (!actor.holdsAll(List.of(scope))) {
+      throw new ApiError(403, "forbidden", "the admin token lacks the scope '" + scope + "'");
+    }
+    return actor;
+  }
+
+  /** The valid admin token of the request, whatever its scopes, or a 401/429 error. */
+  public ApiKeyRecord token(Context ctx) {
     String token = bearer(ctx);
     if (token == null) {
       throw new ApiError(
@@ -39,22 +55,23 @@ public final class AdminAuth {
           "an admin token is required: Authorization: Bearer <token>",
           CHALLENGE);
     }
-    String ip = clientIp.of(ctx);
-    Verification v = verifier.authenticate(new VerifyRequest(token, ip, List.of(), null, null));
-    ApiKeyRecord rec = v.key();
-    if (!v.valid() || !KeyTypes.ADMIN.equals(rec.type())) {
+    Verification v =
+        verifier.authenticate(new VerifyRequest(token, clientIp.of(ctx), List.of(), null, null));
+    if (v instanceof Verification.Rejected r) {
+      if (r.outcome() == Outcome.RATE_LIMITED) {
+        throw new ApiError(
+            429,
+            "rate_limited",
+            r.message(),
+            Map.of("Retry-After", Long.toString(r.retryAfterSeconds())));
+      }
       throw new ApiError(
           401,
           "unauthorized",
-          "the admin token is not valid ("
-              + (rec != null && v.valid() ? "not an admin token" : v.outcome().code())
-              + ")",
+          "the admin token is not valid (" + r.outcome().code() + "): " + r.message(),
           CHALLENGE);
     }
-    if (!rec.settings().scopes().contains(scope)) {
-      throw new ApiError(403, "forbidden", "the admin token lacks the scope '" + scope + "'");
-    }
-    return new Actor(rec.keyId(), rec.ownerId(), ip);
+    return v.key();
   }
 
   /** The bearer token of a request, or {@code null}. */

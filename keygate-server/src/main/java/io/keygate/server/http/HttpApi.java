@@ -2,12 +2,20 @@ package io.keygate.server.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
+import io.javalin.router.InternalRouter;
+import io.javalin.router.ParsedEndpoint;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.ServerConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +48,11 @@ public final class HttpApi {
     new VerifyRoutes(kg, auth, clientIp, serverConfig.forwardAuth()).register(config);
     new ImportRoutes(kg, auth).register(config);
     new KeyRoutes(kg, auth).register(config);
+    new AdminTokenRoutes(kg, auth).register(config);
     new SystemRoutes(kg, auth).register(config);
     new LeakRoutes(kg, auth, clientIp, leaks).register(config);
     UiRoutes.register(config);
-    new WhoAmIRoutes(kg, clientIp).register(config);
+    new WhoAmIRoutes(auth).register(config);
     mapErrors(config);
     config.http.prefer405over404 = true;
     config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
@@ -59,6 +68,32 @@ public final class HttpApi {
     config.http.responseBufferSize = 4096;
   }
 
+  /**
+   * Answers {@code HEAD} on every {@code GET} route with that route's own handler, so {@code HEAD}
+   * is authenticated and authorised exactly like {@code GET} (Jetty sends the headers and drops the
+   * body). Without this Javalin answers {@code HEAD} on any path that has a {@code GET} route with
+   * an empty {@code 200} without running the handler — telling an unauthenticated caller "this
+   * exists, you may" for every admin route. Call once every route is registered; routes that
+   * register {@code HEAD} themselves keep their own handler.
+   */
+  public static void headLikeGet(JavalinConfig config) {
+    InternalRouter router = config.unsafe.internalRouter;
+    Set<String> head = new HashSet<>();
+    List<Endpoint> gets = new ArrayList<>();
+    for (ParsedEndpoint p : router.allHttpHandlers()) {
+      if (p.endpoint.method == HandlerType.HEAD) {
+        head.add(p.endpoint.path);
+      } else if (p.endpoint.method == HandlerType.GET) {
+        gets.add(p.endpoint);
+      }
+    }
+    for (Endpoint get : gets) {
+      if (head.add(get.path)) {
+        config.routes.addHttpHandler(HandlerType.HEAD, get.path, get.handler);
+      }
+    }
+  }
+
   private static void mapErrors(JavalinConfig config) {
     config.routes.exception(
         ApiError.class,
@@ -71,6 +106,8 @@ public final class HttpApi {
         (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
     config.routes.exception(
         KeygateException.NotFound.class, (e, ctx) -> error(ctx, 404, e.code(), e.getMessage()));
+    config.routes.exception(
+        KeygateException.Forbidden.class, (e, ctx) -> error(ctx, 403, e.code(), e.getMessage()));
     config.routes.exception(
         KeygateException.Conflict.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage()));
     config.routes.exception(

@@ -3,14 +3,12 @@ package io.keygate.server.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.keygate.core.Keygate;
-import io.keygate.core.KeygateException;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.KeyPatch;
 import io.keygate.core.lifecycle.RotatedKey;
 import io.keygate.core.model.ApiKeyRecord;
-import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import java.time.Duration;
@@ -58,31 +56,7 @@ final class KeyRoutes {
 
   private void list(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
-    KeyStatus status = null;
-    String s = ctx.queryParam("status");
-    if (s != null && !s.isEmpty()) {
-      try {
-        status = KeyStatus.fromWire(s);
-      } catch (IllegalArgumentException e) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_status", "status must be one of active, disabled, revoked, expired");
-      }
-    }
-    int limit = Requests.intParam(ctx, "limit", KeyQuery.DEFAULT_LIMIT, 1, KeyQuery.MAX_LIMIT);
-    String cursor = ctx.queryParam("cursor");
-    KeyQuery q =
-        new KeyQuery(
-            emptyToNull(ctx.queryParam("owner_id")),
-            status,
-            emptyToNull(ctx.queryParam("type")),
-            limit,
-            emptyToNull(cursor));
-    Page<ApiKeyRecord> page;
-    try {
-      page = kg.keys().list(q, actor);
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
-    }
+    Page<ApiKeyRecord> page = Requests.page(q -> kg.keys().list(q, actor), Requests.keyQuery(ctx));
     var now = kg.clock().instant();
     HttpApi.json(
         ctx,
@@ -130,23 +104,9 @@ final class KeyRoutes {
   private void rotate(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
     String id = Requests.keyId(ctx);
-    Bodies.RotateBody b = Requests.body(ctx, Bodies.RotateBody.class);
-    Duration grace = null;
-    if (b.gracePeriodHours() != null) {
-      double h = b.gracePeriodHours();
-      if (!Double.isFinite(h) || h < 0 || h > 1_000_000) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_grace_period", "grace_period_hours must be a number >= 0");
-      }
-      grace = Duration.ofSeconds(Math.round(h * 3600));
-    }
+    Duration grace = Requests.grace(Requests.body(ctx, Bodies.RotateBody.class));
     RotatedKey r = kg.keys().rotate(id, grace, actor);
-    // the grace granted, not "deadline minus a later clock read", which is a hair short of it
-    Duration g = grace != null ? grace : kg.keys().policy().defaultGrace();
-    String msg =
-        g.isZero() || g.isNegative()
-            ? "Old key revoked now"
-            : "Old key will be revoked in " + formatHours(g) + " hours";
+    String msg = Views.rotationMessage("key", grace, kg.keys().policy());
     if (r.newKey().record().status() == KeyStatus.DISABLED) {
       msg +=
           "; the new key is disabled, as the old one was: enable it with POST /v1/keys/"
@@ -158,11 +118,6 @@ final class KeyRoutes {
         201,
         new Views.Rotated(
             Views.Created.of(r.newKey()), r.oldKey().keyId(), r.oldKeyRevokesAt(), msg));
-  }
-
-  private static String formatHours(Duration d) {
-    double h = d.toSeconds() / 3600.0;
-    return h == Math.rint(h) ? Long.toString((long) h) : String.format("%.2f", h);
   }
 
   private void disable(Context ctx) {
@@ -179,9 +134,5 @@ final class KeyRoutes {
         ctx,
         200,
         Views.KeyView.of(kg.keys().enable(Requests.keyId(ctx), actor), kg.clock().instant()));
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 }

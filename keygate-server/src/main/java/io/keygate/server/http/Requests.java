@@ -2,6 +2,12 @@ package io.keygate.server.http;
 
 import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
+import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
+import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
+import java.time.Duration;
+import java.util.function.Function;
 
 /** Helpers for reading requests strictly. */
 final class Requests {
@@ -73,6 +79,55 @@ final class Requests {
     }
     throw new KeygateException.InvalidRequest(
         "invalid_" + name, name + " must be an integer in " + min + ".." + max);
+  }
+
+  /**
+   * The listing a request asks for: {@code ?owner_id=&status=&type=&limit=&cursor=} (status one of
+   * active, disabled, revoked, expired).
+   */
+  static KeyQuery keyQuery(Context ctx) {
+    KeyStatus status = null;
+    String s = ctx.queryParam("status");
+    if (s != null && !s.isEmpty()) {
+      try {
+        status = KeyStatus.fromWire(s);
+      } catch (IllegalArgumentException e) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_status", "status must be one of active, disabled, revoked, expired");
+      }
+    }
+    return new KeyQuery(
+        emptyToNull(ctx.queryParam("owner_id")),
+        status,
+        emptyToNull(ctx.queryParam("type")),
+        intParam(ctx, "limit", KeyQuery.DEFAULT_LIMIT, 1, KeyQuery.MAX_LIMIT),
+        emptyToNull(ctx.queryParam("cursor")));
+  }
+
+  /** A page of {@code lister}'s answer to {@code q}; a malformed cursor is a 400. */
+  static Page<ApiKeyRecord> page(Function<KeyQuery, Page<ApiKeyRecord>> lister, KeyQuery q) {
+    try {
+      return lister.apply(q);
+    } catch (IllegalArgumentException e) {
+      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+    }
+  }
+
+  /** A rotation's {@code grace_period_hours} as a duration, or {@code null} for the default. */
+  static Duration grace(Bodies.RotateBody b) {
+    if (b.gracePeriodHours() == null) {
+      return null;
+    }
+    double h = b.gracePeriodHours();
+    if (!Double.isFinite(h) || h < 0 || h > 1_000_000) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_grace_period", "grace_period_hours must be a number >= 0");
+    }
+    return Duration.ofSeconds(Math.round(h * 3600));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   /** A path parameter that must look like a Keygate id ({@code key_…}). */

@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.key.ApiKeySecret;
+import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.request.RequestTarget;
@@ -57,14 +58,14 @@ final class VerifyRoutes {
   }
 
   private void verify(Context ctx) {
-    String caller = auth.require(ctx, AdminScopes.VERIFY).sourceIp();
+    Actor caller = auth.require(ctx, AdminScopes.VERIFY);
     Bodies.VerifyBody b = Requests.body(ctx, Bodies.VerifyBody.class);
     String userAgent = b.userAgent() != null ? b.userAgent() : ctx.userAgent();
     // Brute-force counting: the end client's address when the service passes it, else the caller.
     ApiKeySecret leaked = RequestTarget.findKey(b.path(), kg.format());
     Verification v;
     if (leaked != null) {
-      v = kg.verifier().keyInUrl(leaked, b.ip() != null ? b.ip() : caller, userAgent);
+      v = kg.verifier().keyInUrl(leaked, b.ip() != null ? b.ip() : caller.sourceIp(), userAgent);
     } else {
       VerifyRequest req =
           new VerifyRequest(
@@ -76,7 +77,11 @@ final class VerifyRoutes {
               scopes(b.requiredScopesAll(), "required_scopes_all"),
               cost(b.cost()),
               userAgent);
-      v = kg.verifier().verify(req, req.ip() != null ? req.ip() : caller);
+      // A token limited to one owner verifies only that owner's keys: others are unknown to it.
+      v =
+          kg.verifier()
+              .verify(
+                  req, req.ip() != null ? req.ip() : caller.sourceIp(), caller.ownerRestriction());
     }
     ApiKeyRecord k = v.key();
     boolean showKey = k != null;

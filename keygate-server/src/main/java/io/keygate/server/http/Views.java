@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Response bodies of the HTTP API. None of them holds a raw key except {@link Created}. */
+/**
+ * Response bodies of the HTTP API. None of them holds a raw key except {@link Created} and {@link
+ * TokenCreated}.
+ */
 final class Views {
   /**
    * Keys this close to expiry (days) show {@code expiring_soon} and {@code days_until_expiry}: the
@@ -152,6 +155,88 @@ final class Views {
   }
 
   record Rotated(Created newKey, String oldKeyId, Instant oldKeyRevokesAt, String message) {}
+
+  /**
+   * The message of a rotation answer: when the old {@code what} ({@code key}, {@code token}) is
+   * revoked, from the grace granted ({@code null}: the policy default) — not "deadline minus a
+   * later clock read", which is a hair short of it.
+   */
+  static String rotationMessage(
+      String what, java.time.Duration grace, io.keygate.core.lifecycle.KeyPolicy policy) {
+    java.time.Duration g = grace != null ? grace : policy.defaultGrace();
+    if (g.isZero() || g.isNegative()) {
+      return "Old " + what + " revoked now";
+    }
+    double h = g.toSeconds() / 3600.0;
+    String hours = h == Math.rint(h) ? Long.toString((long) h) : String.format("%.2f", h);
+    return "Old " + what + " will be revoked in " + hours + " hours";
+  }
+
+  /** An admin token as the API shows it (never its secret). */
+  record TokenView(
+      String keyId,
+      String hint,
+      String ownerId,
+      String name,
+      String status,
+      List<String> scopes,
+      Instant createdAt,
+      Instant expiresAt,
+      Instant revokedAt,
+      String revokeReason,
+      Instant revokesAt,
+      String rotatedFrom,
+      String rotatedTo,
+      Instant lastUsedAt) {
+    static TokenView of(ApiKeyRecord r, Instant now) {
+      return new TokenView(
+          r.keyId(),
+          r.hint(),
+          r.ownerId(),
+          r.settings().name(),
+          r.effectiveStatus(now).wire(),
+          r.settings().scopes(),
+          r.createdAt(),
+          r.expiresAt(),
+          r.revokedAt(),
+          r.revokeReason(),
+          r.revokesAt(),
+          r.rotatedFrom(),
+          r.rotatedTo(),
+          r.lastUsedAt());
+    }
+  }
+
+  /** The one-time display of a new admin token. */
+  record TokenCreated(
+      String token,
+      String keyId,
+      String hint,
+      String ownerId,
+      String name,
+      List<String> scopes,
+      Instant createdAt,
+      Instant expiresAt,
+      String rotatedFrom,
+      String warning) {
+    static TokenCreated of(CreatedKey k) {
+      ApiKeyRecord r = k.record();
+      return new TokenCreated(
+          k.secret().reveal(),
+          r.keyId(),
+          r.hint(),
+          r.ownerId(),
+          r.settings().name(),
+          r.settings().scopes(),
+          r.createdAt(),
+          r.expiresAt(),
+          r.rotatedFrom(),
+          "Store this token now: Keygate keeps only a hash and will never show it again.");
+    }
+  }
+
+  record TokenRotated(
+      TokenCreated newToken, String oldKeyId, Instant oldKeyRevokesAt, String message) {}
 
   record ListPage<T>(List<T> data, String nextCursor) {}
 

@@ -76,9 +76,10 @@ class KeygateCliTest {
       t.req("GET", "/v1/keys").token(token).send().expect(200);
       t.req("POST", "/v1/keys").token(token).json(Map.of("owner_id", "acme")).send().expect(403);
       String id = t.server.keygate().verifier().find(token).orElseThrow().keyId();
-      JsonNode rec = t.get("/v1/keys/" + id).expect(200);
+      t.get("/v1/keys/" + id).expect(404);
+      JsonNode rec = t.get("/v1/admin-tokens/" + id).expect(200);
       assertThat(rec.path("owner_id").asText()).isEqualTo("acme");
-      assertThat(rec.path("type").asText()).isEqualTo("admin");
+      assertThat(rec.path("hint").asText()).startsWith("kg_admin_");
       assertThat(rec.path("scopes").toString()).isEqualTo("[\"keys:read\"]");
     }
   }

@@ -160,8 +160,8 @@ final class Cluster implements AutoCloseable {
 
   static String adminToken(KeygateServer s) {
     return s.keygate()
-        .keys()
-        .createAdminToken(null, AdminScopes.ALL, "cluster test", new Actor("test", null, null))
+        .adminTokens()
+        .create(null, AdminScopes.ALL, "cluster test", null, new Actor("test", null, null))
         .secret()
         .reveal();
   }

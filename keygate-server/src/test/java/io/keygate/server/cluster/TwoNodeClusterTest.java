@@ -248,6 +248,47 @@ class TwoNodeClusterTest {
   }
 
   @Test
+  void adminTokens_acrossTwoNodes_revokedOnA_refusedOnB_lockoutCountedApartFromApiKeyGuessing()
+      throws Exception {
+    var created =
+        io.keygate.server.http.Json.MAPPER.readTree(
+            Cluster.post(a.port(), "/v1/admin-tokens", admin, "{\"scopes\":[\"keys:read\"]}")
+                .body());
+    String token = created.path("token").asText();
+    String id = created.path("key_id").asText();
+    Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+    assertThat(Cluster.get(portB, "/v1/keys", bearer).statusCode()).isEqualTo(200); // cached on B
+    // neither node lets the key routes touch it
+    for (int port : new int[] {a.port(), portB}) {
+      assertThat(Cluster.post(port, "/v1/keys/" + id + "/revoke", admin, "{}").statusCode())
+          .isEqualTo(404);
+    }
+    // API-key guessing "from" an admin's address over both nodes does not lock the admin out
+    int threshold = a.keygate().verifier().bruteForce().policy().threshold();
+    String adminIp = "198.51.100." + (1 + new SecureRandom().nextInt(250));
+    for (int i = 0; i < threshold + 5; i++) {
+      authzFrom(i % 2 == 0 ? a.port() : portB, "sk_test_" + UUID.randomUUID(), adminIp);
+    }
+    for (int port : new int[] {a.port(), portB}) {
+      assertThat(
+              Cluster.get(
+                      port,
+                      "/v1/keys",
+                      Map.of("Authorization", "Bearer " + token, "X-Forwarded-For", adminIp))
+                  .statusCode())
+          .isEqualTo(200);
+    }
+    assertThat(
+            Cluster.post(a.port(), "/v1/admin-tokens/" + id + "/revoke", admin, "{}").statusCode())
+        .isEqualTo(200);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Cluster.get(portB, "/v1/keys", bearer).statusCode() != 401) {
+      assertThat(System.nanoTime()).as("revocation reaches node B").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
   void quota_acrossTwoNodes_underConcurrentLoad_admittedExactlyN_andStored() throws Exception {
     int n = 300;
     CreatedKey k =

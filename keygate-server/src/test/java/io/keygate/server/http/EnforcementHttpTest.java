@@ -8,6 +8,7 @@ import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.Checksum;
 import io.keygate.core.key.KeyFormat;
+import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -356,6 +357,87 @@ class EnforcementHttpTest {
     assertThat(store.outbox(null, null, 500))
         .filteredOn(e -> e.type().equals(EventTypes.ANOMALY_DETECTED))
         .hasSize(1);
+  }
+
+  @Test
+  void bruteForce_verifyCallerNamingAnAdminsAddress_cannotLockTheAdminOut() {
+    String valid = create();
+    String verifier = t.token(null, List.of(AdminScopes.VERIFY));
+    String victim = "198.51.100.9";
+    int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
+    // A verify-only token reports bad keys (random keys, made-up and real admin tokens) "from"
+    // the address its admin works from.
+    for (int i = 0; i < threshold + 10; i++) {
+      String bad =
+          switch (i % 3) {
+            case 0 -> randomKey();
+            case 1 -> "kg_admin_" + KeyFormat.randomBase62(RND, 49);
+            default -> t.adminToken;
+          };
+      t.req("POST", "/v1/verify")
+          .token(verifier)
+          .json(map("key", bad, "ip", victim))
+          .send()
+          .expect(200);
+    }
+    // API keys from that address are blocked, as they should be ...
+    TestServer.Response blocked = authz(valid, "X-Forwarded-For", victim);
+    assertThat(blocked.status()).isEqualTo(429);
+    // ... but its admin is not locked out, on any admin route
+    for (String path : List.of("/v1/keys", "/v1/whoami", "/v1/admin-tokens", "/v1/audit")) {
+      assertThat(t.req("GET", path).header("X-Forwarded-For", victim).send().status())
+          .as(path)
+          .isEqualTo(200);
+    }
+    assertThat(
+            t.req("POST", "/v1/verify")
+                .header("X-Forwarded-For", victim)
+                .json(map("key", valid, "ip", "192.0.2.1"))
+                .send()
+                .expect(200)
+                .path("code")
+                .asText())
+        .isEqualTo("valid");
+  }
+
+  @Test
+  void bruteForce_adminTokenFailures_areCountedAndBlockedOnTheirOwn_acrossAdminRoutes() {
+    String valid = create();
+    String attacker = "203.0.113.50";
+    int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
+    List<String> paths = List.of("/v1/keys", "/v1/whoami", "/v1/admin-tokens", "/v1/audit");
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < threshold + 5; i++) {
+      String guess = i % 2 == 0 ? randomKey() : "kg_admin_" + KeyFormat.randomBase62(RND, 49);
+      statuses.add(
+          t.req("GET", paths.get(i % paths.size()))
+              .token(guess)
+              .header("X-Forwarded-For", attacker)
+              .send()
+              .status());
+    }
+    assertThat(statuses.subList(0, threshold)).containsOnly(401);
+    assertThat(statuses.subList(threshold, threshold + 5)).containsOnly(429);
+    // even the right token is refused from there now, with a Retry-After ...
+    TestServer.Response r = t.req("GET", "/v1/keys").header("X-Forwarded-For", attacker).send();
+    assertThat(r.expect(429).path("error").asText()).isEqualTo("rate_limited");
+    assertThat(r.header("Retry-After")).isEqualTo("60");
+    // ... while API keys from the same address, and admins elsewhere, are unaffected
+    assertThat(authz(valid, "X-Forwarded-For", attacker).status()).isEqualTo(200);
+    assertThat(t.req("GET", "/v1/keys").header("X-Forwarded-For", "203.0.113.51").send().status())
+        .isEqualTo(200);
+    t.server.keygate().flushUsage();
+    assertThat(t.server.keygate().store().audit(new AuditQuery(null, null, 500, null)))
+        .filteredOn(e -> e.entry().action().equals("ip.blocked"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.entry().details())
+                    .containsEntry("ip", attacker)
+                    .containsEntry("credential", "admin_token"));
+    t.clock.advance(Duration.ofSeconds(60));
+    assertThat(t.req("GET", "/v1/keys").header("X-Forwarded-For", attacker).send().status())
+        .isEqualTo(200);
   }
 
   // ------------------------------------------------------------------ keys in URLs

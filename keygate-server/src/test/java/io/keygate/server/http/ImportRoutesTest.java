@@ -7,8 +7,11 @@ import io.keygate.core.verify.LegacyKeys;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +58,57 @@ class ImportRoutesTest {
       // after the first use it verifies by its keyed hash; the SHA-256 is gone
       assertThat(s.server.keygate().store().findByLegacySha256(LegacyKeys.sha256Hex(k1))).isEmpty();
       assertThat(s.server.keygate().store().legacyPrefixes()).isEmpty();
+    }
+  }
+
+  @Test
+  void import_refusesEveryMalformedSetting_withTheCodeCreateAnswers_andStoresNone() {
+    try (TestServer s = TestServer.start(dir)) {
+      List<Map<String, Object>> bad =
+          List.of(
+              Map.of("scopes", List.of("read", "GET /v1/../admin")),
+              Map.of("scopes", List.of("FETCH /v1/x")),
+              Map.of("scopes", List.of("read write")),
+              Map.of("scopes", List.of("GET v1/data")),
+              Map.of("scopes", List.of("GET /v1/da*ta")),
+              Map.of("scopes", List.of("GET /v1/%2e%2e/admin")),
+              Map.of("scopes", List.of()),
+              Map.of("ip_allowlist", List.of("localhost")),
+              Map.of("ip_allowlist", List.of("10.0.0.0/33")),
+              Map.of("rate_limits", List.of("10/minute", "20/minute")),
+              Map.of("name", "n".repeat(201)),
+              Map.of("owner_id", "has space"),
+              Map.of("type", "admin"),
+              Map.of("expires_in_days", 0),
+              Map.of("expires_in_days", 10_000));
+      StringBuilder lines = new StringBuilder();
+      List<String> createCodes = new ArrayList<>();
+      for (Map<String, Object> setting : bad) {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("owner_id", "acme"));
+        body.putAll(setting);
+        JsonNode created = s.post("/v1/keys", body).expect(400);
+        createCodes.add(created.path("error").asText());
+        body.put("sha256", LegacyKeys.sha256Hex(rawKey("acme_")));
+        body.put("prefix", "acme_");
+        lines.append(Json.MAPPER.valueToTree(body).toString()).append('\n');
+      }
+      JsonNode j =
+          s.req("POST", "/v1/keys/import")
+              .body(lines.toString(), "application/x-ndjson")
+              .send()
+              .expect(200);
+      assertThat(j.get("imported").asInt()).isZero();
+      assertThat(j.get("skipped").findValuesAsText("error")).containsExactlyElementsOf(createCodes);
+      assertThat(createCodes)
+          .contains(
+              "invalid_scopes",
+              "invalid_ip_allowlist",
+              "invalid_rate_limit",
+              "invalid_name",
+              "invalid_owner_id",
+              "invalid_key_type",
+              "invalid_expiry");
+      assertThat(s.get("/v1/keys").expect(200).path("data").size()).isZero();
     }
   }
 

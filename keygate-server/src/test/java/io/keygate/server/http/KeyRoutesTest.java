@@ -227,11 +227,54 @@ class KeyRoutesTest {
         t.req("GET", "/v1/authz").token(null).header("X-API-Key", raw).send();
     assertThat(authz.expect(401).path("error").asText()).isEqualTo("key_revoked");
     assertThat(t.post("/v1/keys/" + id + "/revoke", map()).expect(409).path("error").asText())
-        .isEqualTo("invalid_state");
+        .isEqualTo("key_revoked");
     assertThat(t.post("/v1/keys/" + id + "/enable", null).expect(409).path("error").asText())
-        .isEqualTo("invalid_state");
+        .isEqualTo("key_revoked");
     assertThat(t.post("/v1/keys/" + id + "/rotate", map()).expect(409).path("error").asText())
-        .isEqualTo("invalid_state");
+        .isEqualTo("key_revoked");
+  }
+
+  @Test
+  void expiredOrRevokedKey_cannotComeBack_throughAnyChange_andStaysRefused() {
+    JsonNode expired = t.createKey("owner_id", "acme", "expires_in_days", 1);
+    JsonNode disabledThenExpired = t.createKey("owner_id", "acme", "expires_in_days", 1);
+    t.post("/v1/keys/" + disabledThenExpired.path("key_id").asText() + "/disable", map())
+        .expect(200);
+    JsonNode revoked = t.createKey("owner_id", "acme");
+    t.post("/v1/keys/" + revoked.path("key_id").asText() + "/revoke", map()).expect(200);
+    JsonNode rotatedAway = t.createKey("owner_id", "acme");
+    t.post(
+            "/v1/keys/" + rotatedAway.path("key_id").asText() + "/rotate",
+            map("grace_period_hours", 1))
+        .expect(201);
+    t.clock.advance(Duration.ofDays(1));
+    for (var c :
+        List.of(
+            Map.entry(expired, "key_expired"),
+            Map.entry(disabledThenExpired, "key_expired"),
+            Map.entry(revoked, "key_revoked"),
+            Map.entry(rotatedAway, "key_revoked"))) {
+      String id = c.getKey().path("key_id").asText();
+      List<TestServer.Response> revivals =
+          List.of(
+              t.patch("/v1/keys/" + id, map("expires_in_days", 365)),
+              t.patch("/v1/keys/" + id, map("scopes", List.of("read", "write"))),
+              t.post("/v1/keys/" + id + "/enable", map()),
+              t.post("/v1/keys/" + id + "/disable", map()),
+              t.post("/v1/keys/" + id + "/rotate", map()),
+              t.post("/v1/keys/" + id + "/rotate", map("grace_period_hours", 0)));
+      for (TestServer.Response r : revivals) {
+        JsonNode e = r.expect(409);
+        assertThat(e.path("error").asText()).isEqualTo(c.getValue());
+        assertThat(e.path("message").asText()).contains(id);
+      }
+      String code = t.verify(c.getKey().path("api_key").asText()).path("code").asText();
+      assertThat(code).isIn("key_expired", "key_disabled", "key_revoked");
+    }
+    // the one change still allowed: revoking an expired key makes its end final
+    t.post("/v1/keys/" + expired.path("key_id").asText() + "/revoke", map()).expect(200);
+    assertThat(t.verify(expired.path("api_key").asText()).path("code").asText())
+        .isEqualTo("key_revoked");
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,114 @@ class VerifyRoutesTest {
             .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
             .reveal();
     assertRejected(t.verify(wellFormedButUnknown), "invalid_key", false);
+  }
+
+  @Test
+  void verify_byOwnerLimitedToken_otherOwnersKeys_areAnsweredExactlyAsUnknownKeys_inEveryState() {
+    String globexToken = t.token("globex", List.of(AdminScopes.VERIFY));
+    String unknown =
+        t.server
+            .keygate()
+            .format()
+            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
+            .reveal();
+    JsonNode revoked = t.createKey("owner_id", "acme");
+    t.post("/v1/keys/" + revoked.path("key_id").asText() + "/revoke", map()).expect(200);
+    JsonNode disabled = t.createKey("owner_id", "acme");
+    t.post("/v1/keys/" + disabled.path("key_id").asText() + "/disable", map()).expect(200);
+    JsonNode limited =
+        t.createKey(
+            "owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8"), "scopes", List.of("x"));
+    String canary =
+        t.post("/v1/canaries", map("owner_id", "acme", "label", "wiki"))
+            .expect(201)
+            .path("api_key")
+            .asText();
+    String answerToUnknown =
+        t.req("POST", "/v1/verify")
+            .token(globexToken)
+            .json(map("key", unknown))
+            .send()
+            .expect(200)
+            .toString();
+    assertThat(answerToUnknown).contains("\"code\":\"invalid_key\"");
+    for (String other :
+        List.of(
+            raw,
+            revoked.path("api_key").asText(),
+            disabled.path("api_key").asText(),
+            limited.path("api_key").asText(),
+            canary,
+            t.adminToken)) {
+      JsonNode v =
+          t.req("POST", "/v1/verify")
+              .token(globexToken)
+              .json(map("key", other, "ip", "192.0.2.1", "required_scopes", List.of("read")))
+              .send()
+              .expect(200);
+      assertThat(v.toString()).as(other.substring(0, 8)).isEqualTo(answerToUnknown);
+    }
+    // its own owner's keys verify as usual
+    String own = t.createKey("owner_id", "globex").path("api_key").asText();
+    JsonNode mine =
+        t.req("POST", "/v1/verify").token(globexToken).json(map("key", own)).send().expect(200);
+    assertThat(mine.path("code").asText()).isEqualTo("valid");
+    assertThat(mine.path("owner_id").asText()).isEqualTo("globex");
+    // and an unrestricted token still sees the real states
+    assertThat(t.verify(revoked.path("api_key").asText()).path("code").asText())
+        .isEqualTo("key_revoked");
+    assertThat(t.verify(raw).path("code").asText()).isEqualTo("valid");
+  }
+
+  @Test
+  void keyStoredWithUnreadableSettings_isRefused_neverA500_untilAnUpdateCorrectsThem() {
+    // Rows written before import validated endpoint rules (or edited by hand) must fail closed.
+    var kg = t.server.keygate();
+    String id = key.path("key_id").asText();
+    for (var bad :
+        List.of(
+            Map.entry(List.of("read", "GET /v1/../admin"), List.<String>of()),
+            Map.entry(List.of("read write"), List.<String>of()),
+            Map.entry(List.of("read"), List.of("not-an-ip")))) {
+      kg.store()
+          .inTransaction(
+              tx -> {
+                var cur = tx.lockKey(id).orElseThrow();
+                var st = cur.settings();
+                tx.updateKey(
+                    cur.withSettings(
+                        new io.keygate.core.model.KeySettings(
+                            st.name(),
+                            bad.getKey(),
+                            bad.getValue(),
+                            st.rateLimits(),
+                            st.meta(),
+                            st.quota()),
+                        cur.expiresAt(),
+                        cur.updatedAt()));
+                return null;
+              });
+      kg.verifier().invalidate(kg.store().findById(id).orElseThrow().hash());
+      String expected = bad.getValue().isEmpty() ? "insufficient_scope" : "ip_not_allowed";
+      JsonNode v = t.verify(raw, "ip", "10.1.2.3", "method", "GET", "path", "/v1/data");
+      assertThat(v.path("code").asText()).isEqualTo(expected);
+      assertThat(v.path("message").asText()).contains("cannot be read");
+      TestServer.Response authz =
+          authz()
+              .header("X-API-Key", raw)
+              .header("X-Original-URI", "/v1/data")
+              .header("X-Original-Method", "GET")
+              .send();
+      assertThat(authz.status()).isEqualTo(403);
+      assertThat(authz.json().path("error").asText()).isEqualTo(expected);
+      assertThat(t.get("/v1/keys/" + id).status()).isEqualTo(200);
+    }
+    // an update that leaves the broken settings in place is refused with what is wrong ...
+    assertThat(t.patch("/v1/keys/" + id, map("name", "x")).expect(400).path("error").asText())
+        .isEqualTo("invalid_ip_allowlist");
+    // ... and one that corrects them brings the key back
+    t.patch("/v1/keys/" + id, map("ip_allowlist", List.of())).expect(200);
+    assertThat(t.verify(raw).path("code").asText()).isEqualTo("valid");
   }
 
   @Test

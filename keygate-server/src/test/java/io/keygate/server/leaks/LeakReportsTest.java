@@ -289,6 +289,120 @@ class LeakReportsTest {
   }
 
   @Test
+  void ownerLimitedReporter_actsOnlyOnItsOwnersKeys_inEveryFormat_andNeverLearnsOfCanaries() {
+    String[] mine = s.createKey("acme", "live_secret");
+    String[] theirs1 = s.createKey("globex", "live_secret");
+    String[] theirs2 = s.createKey("globex", "live_public");
+    String[] theirs3 = s.createKey("globex", "live_restricted");
+    String globexToken = s.token("globex", List.of("keys:read"));
+    String acmeToken = s.token("acme", List.of("keys:read"));
+    String rootToken = s.token(null, List.of("keys:read"));
+    String acmeCanary = canary("acme");
+    String globexCanary = canary("globex");
+    String reporter = s.token("acme", List.of("leaks:write"));
+    int eventsBefore = s.server.keygate().store().outbox(null, null, 1000).size();
+
+    List<String> keys =
+        List.of(mine[1], theirs1[1], globexToken, acmeToken, rootToken, acmeCanary, globexCanary);
+    StringBuilder findings = new StringBuilder("{\"findings\":[");
+    for (int i = 0; i < keys.size(); i++) {
+      findings.append(i == 0 ? "" : ",").append("{\"key\":\"").append(keys.get(i)).append("\"}");
+    }
+    JsonNode sum = reportAs(reporter, "keygate", findings + "]}").json();
+    assertThat(sum.get("confirmed").asInt()).isEqualTo(7);
+    assertThat(sum.get("revoked").asInt()).isEqualTo(1);
+    assertThat(sum.get("canaries").asInt()).isZero();
+    assertThat(sum.get("unknown").asInt()).isEqualTo(6);
+    assertThat(sum.get("incidents")).hasSize(1);
+
+    JsonNode gitleaks =
+        reportAs(
+                reporter,
+                "gitleaks",
+                Json.MAPPER
+                    .valueToTree(List.of(gitleaksFinding(theirs2[1], theirs2[1], "x.py")))
+                    .toString())
+            .json();
+    assertThat(gitleaks.get("revoked").asInt()).isZero();
+    assertThat(gitleaks.get("unknown").asInt()).isEqualTo(1);
+    JsonNode truffle =
+        reportAs(reporter, "trufflehog", trufflehogLine(theirs3[1], "y.env", 1, "K") + "\n").json();
+    assertThat(truffle.get("revoked").asInt()).isZero();
+    assertThat(truffle.get("unknown").asInt()).isEqualTo(1);
+
+    assertThat(s.verify(mine[1])).isEqualTo("key_revoked");
+    for (String[] k : List.of(theirs1, theirs2, theirs3)) {
+      assertThat(s.verify(k[1])).isEqualTo("valid");
+    }
+    for (String token : List.of(globexToken, acmeToken, rootToken)) {
+      assertThat(s.send("GET", "/v1/whoami", token, null).status()).isEqualTo(200);
+    }
+    // Its own owner's canary was still recorded and raised its alarm; the other owner's was not
+    // touched at all (no incident, no event for globex).
+    List<LeakIncident> all = incidents();
+    assertThat(all).extracting(LeakIncident::ownerId).containsOnly("acme");
+    assertThat(all)
+        .extracting(i -> i.action().wire())
+        .containsExactlyInAnyOrder("revoked", "canary_recorded");
+    assertThat(s.server.keygate().store().outbox(null, null, 1000).subList(0, 2))
+        .extracting(e -> e.ownerId())
+        .containsOnly("acme");
+    assertThat(s.server.keygate().store().outbox(null, null, 1000)).hasSize(eventsBefore + 2);
+    // an unrestricted reporter is still told about canaries
+    JsonNode operator =
+        report("keygate", "{\"findings\":[{\"key\":\"" + globexCanary + "\",\"file\":\"z\"}]}")
+            .json();
+    assertThat(operator.get("canaries").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void leakedAdminToken_isRevoked_neverRotated_evenUnderARotatePolicy() {
+    s.close();
+    LeakConfig d = LeakConfig.defaults();
+    s =
+        LeakServer.start(
+            dir.resolve("data-tokens"),
+            new LeakConfig(
+                d.senders(),
+                d.keysCacheTtl(),
+                d.keysRefetchInterval(),
+                d.maxReportBytes(),
+                new LeakPolicy(
+                    Map.of("admin", Duration.ofHours(1), "live_secret", Duration.ofHours(1)))));
+    String token = s.token("acme", List.of("keys:read"));
+    String[] key = s.createKey("acme", "live_secret");
+    JsonNode sum =
+        report(
+                "keygate",
+                "{\"findings\":[{\"key\":\"" + token + "\"},{\"key\":\"" + key[1] + "\"}]}")
+            .json();
+    assertThat(sum.get("revoked").asInt()).isEqualTo(1);
+    assertThat(sum.get("rotated").asInt()).isEqualTo(1);
+    assertThat(s.send("GET", "/v1/whoami", token, null).status()).isEqualTo(401);
+    assertThat(s.verify(key[1])).isEqualTo("valid"); // in its grace period
+    assertThat(
+            s.get("/v1/admin-tokens?status=active").json().get("data").findValuesAsText("owner_id"))
+        .doesNotContain("acme");
+  }
+
+  private LeakServer.Response reportAs(String token, String format, String body) {
+    return s.send(
+        "POST",
+        "/v1/leaks/reports?format=" + format,
+        token,
+        body.getBytes(StandardCharsets.UTF_8),
+        "Content-Type",
+        "application/json");
+  }
+
+  private String canary(String owner) {
+    return s.post("/v1/canaries", LeakServer.map("owner_id", owner, "label", "wiki"))
+        .json()
+        .get("api_key")
+        .asText();
+  }
+
+  @Test
   void keygateScanReportTo_revokesTheKeyItFinds() throws Exception {
     String[] live = s.createKey("acme", "live_secret");
     Path repo = Files.createDirectories(dir.resolve("repo"));

@@ -56,8 +56,8 @@ public final class Node implements AutoCloseable {
   public String token(String owner, List<String> scopes) {
     return server
         .keygate()
-        .keys()
-        .createAdminToken(owner, scopes, "test", new Actor("test", null, null))
+        .adminTokens()
+        .create(owner, scopes, "test", null, new Actor("test", null, null))
         .secret()
         .reveal();
   }

@@ -29,27 +29,39 @@ import org.junit.jupiter.api.io.TempDir;
  *       token with 401;
  *   <li>be opened by exactly one of {@link AdminScopes#ALL} (found by trying single-scope tokens),
  *       and refuse a token holding every other admin scope with 403;
- *   <li>for a route naming a resource ({@code {key_id}}, {@code {owner_id}}) of another owner,
- *       answer an owner-restricted token of a different owner with 404 (not 403);
+ *   <li>be opened for owner-limited tokens by the same one scope (except the few operator-only
+ *       routes, which no owner-limited token opens), and never show such a token anything of
+ *       another owner: every resource in the store belongs to owner alice, and no successful answer
+ *       to an owner-limited token of bob names alice or one of her keys or tokens;
+ *   <li>for a route naming a resource ({@code {key_id}} of a key or of an admin token, {@code
+ *       {owner_id}}) of another owner, answer an owner-restricted token of a different owner with
+ *       404 (not 403);
  *   <li>accept the token with the right scope (neither 401 nor 403).
  * </ul>
  *
- * All failures are collected and reported in one assertion message.
+ * {@code HEAD} routes are in the table too (one for every {@code GET} route), so they are held to
+ * the same rules; {@link #head_isAnsweredExactlyLikeGet_onEveryGetRoute_forEveryCaller} also
+ * compares each {@code HEAD} answer with its {@code GET} twin, public routes included. All failures
+ * are collected and reported in one assertion message.
  */
 class AuthorizationMatrixTest {
   /** Routes anyone may call without an admin token (they authenticate otherwise or not at all). */
   private static final List<Pattern> PUBLIC =
       List.of(
-          Pattern.compile("GET /healthz"),
-          Pattern.compile("GET /readyz"),
-          Pattern.compile("GET /openapi\\.json"),
-          Pattern.compile("GET /metrics"), // open unless KEYGATE_METRICS_TOKEN is set
+          Pattern.compile("(GET|HEAD) /healthz"),
+          Pattern.compile("(GET|HEAD) /readyz"),
+          Pattern.compile("(GET|HEAD) /openapi\\.json"),
+          Pattern.compile("(GET|HEAD) /metrics"), // open unless KEYGATE_METRICS_TOKEN is set
           Pattern.compile("[A-Z]+ /v1/authz(/.*)?"), // forward auth: authenticates the API key
-          Pattern.compile("GET /ui(/.*)?"), // static admin UI assets; data comes from the API
+          Pattern.compile("(GET|HEAD) /ui(/.*)?"), // static admin UI assets; data from the API
           Pattern.compile("POST /v1/secret-scanning/.*")); // ECDSA-signed partner callbacks
 
   /** Routes any valid admin token may call, whatever its scopes. */
-  private static final List<String> ANY_ADMIN_SCOPE = List.of("GET /v1/whoami");
+  private static final List<String> ANY_ADMIN_SCOPE = List.of("GET /v1/whoami", "HEAD /v1/whoami");
+
+  /** Routes covering every owner, which no owner-limited token may call (403 whatever scopes). */
+  private static final List<String> UNRESTRICTED_ONLY =
+      List.of("GET /v1/report", "HEAD /v1/report");
 
   private static final Pattern PARAM = Pattern.compile("\\{([^}]+)}|<([^>]+)>");
 
@@ -81,7 +93,13 @@ class AuthorizationMatrixTest {
             "POST /v1/keys/{key_id}/revoke",
             "POST /v1/verify",
             "GET /v1/audit",
-            "GET /healthz");
+            "GET /healthz",
+            "POST /v1/admin-tokens",
+            "GET /v1/admin-tokens",
+            "GET /v1/admin-tokens/{key_id}",
+            "POST /v1/admin-tokens/{key_id}/revoke",
+            "HEAD /v1/keys/{key_id}",
+            "HEAD /metrics");
   }
 
   @Test
@@ -92,7 +110,7 @@ class AuthorizationMatrixTest {
     admin = t.token(null, null);
     String revoked = t.token(null, null);
     String revokedId = t.server.keygate().verifier().find(revoked).orElseThrow().keyId();
-    t.req("POST", "/v1/keys/" + revokedId + "/revoke")
+    t.req("POST", "/v1/admin-tokens/" + revokedId + "/revoke")
         .token(admin)
         .json(map("reason", "matrix"))
         .send()
@@ -115,11 +133,30 @@ class AuthorizationMatrixTest {
             .expect(201);
       }
     }
-    String bobToken = t.token("bob", null);
+    String bobToken = t.token("bob", AdminScopes.ALL);
     Map<String, String> single = new java.util.LinkedHashMap<>();
+    Map<String, String> bobSingle = new java.util.LinkedHashMap<>();
     for (String s : AdminScopes.ALL) {
       single.put(s, t.token(null, List.of(s)));
+      bobSingle.put(s, t.token("bob", List.of(s)));
     }
+    // Alice's data on every list route: a canary, a leak incident, an alert, events, audit.
+    String canary =
+        t.req("POST", "/v1/canaries")
+            .token(admin)
+            .json(map("owner_id", "alice", "label", "matrix"))
+            .send()
+            .expect(201)
+            .path("api_key")
+            .asText();
+    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
+    t.req("POST", "/v1/leaks/reports")
+        .token(admin)
+        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
+        .send()
+        .expect(200);
+    t.server.keygate().flushUsage();
+    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
 
     List<String> failures = new ArrayList<>();
     List<String> checked = new ArrayList<>();
@@ -141,6 +178,17 @@ class AuthorizationMatrixTest {
         expect(
             failures, route, "other owner's token (bob on alice's)", call(route, f, bobToken), 404);
       }
+      List<String> bobOpening = new ArrayList<>();
+      for (var e : bobSingle.entrySet()) {
+        TestServer.Response r = call(route, fill(route.path()), e.getValue());
+        if (r.status() != 401 && r.status() != 403) {
+          bobOpening.add(e.getKey());
+        }
+        if (r.status() < 300 && aliceIn(r.body())) {
+          failures.add(
+              route + ": bob's " + e.getKey() + " token was shown alice's data: " + r.body());
+        }
+      }
       List<String> opening = new ArrayList<>();
       for (var e : single.entrySet()) {
         int status = call(route, fill(route.path()), e.getValue()).status();
@@ -149,8 +197,9 @@ class AuthorizationMatrixTest {
         }
       }
       if (anyScope) {
-        if (opening.size() != AdminScopes.ALL.size()) {
-          failures.add(route + ": any admin token should open it, only " + opening + " did");
+        if (opening.size() != AdminScopes.ALL.size() || bobOpening.size() != opening.size()) {
+          failures.add(
+              route + ": any admin token should open it, only " + opening + " / " + bobOpening);
         }
         continue;
       }
@@ -159,6 +208,15 @@ class AuthorizationMatrixTest {
         continue;
       }
       String needed = opening.get(0);
+      List<String> bobExpected = UNRESTRICTED_ONLY.contains(route.toString()) ? List.of() : opening;
+      if (!bobOpening.equals(bobExpected)) {
+        failures.add(
+            route
+                + ": owner-limited tokens should be opened by "
+                + bobExpected
+                + ", were by "
+                + bobOpening);
+      }
       List<String> allBut = new ArrayList<>(AdminScopes.ALL);
       allBut.remove(needed);
       expect(
@@ -181,6 +239,86 @@ class AuthorizationMatrixTest {
         .isEmpty();
   }
 
+  /** Whether an answer names owner alice or one of her keys or tokens. */
+  private boolean aliceIn(String body) {
+    return body.contains("alice") || aliceIds.stream().anyMatch(body::contains);
+  }
+
+  @Test
+  void head_isAnsweredExactlyLikeGet_onEveryGetRoute_forEveryCaller() {
+    t.close();
+    t =
+        TestServer.start(
+            dir.resolve("metrics"),
+            c -> c,
+            b ->
+                b.notifyConfig(
+                    io.keygate.server.config.NotifyConfig.defaults()
+                        .withReporting("matrix-metrics-token", "Keygate")));
+    admin = t.token(null, null);
+    String alice = t.token("alice", List.of(AdminScopes.KEYS_READ, AdminScopes.TOKENS_READ));
+    String readOnly = t.token(null, List.of(AdminScopes.KEYS_READ));
+    String ordinaryKey =
+        t.req("POST", "/v1/keys")
+            .token(admin)
+            .json(map("owner_id", "bob"))
+            .send()
+            .expect(201)
+            .path("api_key")
+            .asText();
+    String revoked = t.token(null, null);
+    t.server
+        .keygate()
+        .adminTokens()
+        .revoke(
+            t.server.keygate().verifier().find(revoked).orElseThrow().keyId(),
+            "matrix",
+            io.keygate.core.lifecycle.Actor.SYSTEM);
+    // Real keys and tokens only: made-up ones would count as guesses and block this address.
+    List<String> callers =
+        java.util.Arrays.asList(null, ordinaryKey, revoked, admin, alice, readOnly);
+    List<String> failures = new ArrayList<>();
+    int compared = 0;
+    for (Route route : t.server.routes()) {
+      if (!route.method().equals("GET")) {
+        continue;
+      }
+      assertThat(t.server.routes())
+          .as("HEAD twin of " + route)
+          .contains(new Route("HEAD", route.path()));
+      String path = fill(route.path()).path;
+      List<String> these = new ArrayList<>(callers);
+      if (path.equals("/metrics")) {
+        these.add("matrix-metrics-token");
+      }
+      for (String caller : these) {
+        TestServer.Response get = t.req("GET", path).token(caller).send();
+        TestServer.Response head = t.req("HEAD", path).token(caller).send();
+        compared++;
+        if (get.status() != head.status()
+            || !java.util.Objects.equals(
+                get.header("WWW-Authenticate"), head.header("WWW-Authenticate"))) {
+          failures.add(
+              path
+                  + " as "
+                  + (caller == null ? "nobody" : caller.substring(0, Math.min(9, caller.length())))
+                  + ": GET "
+                  + get.status()
+                  + ", HEAD "
+                  + head.status());
+        }
+        if (!head.body().isEmpty()) {
+          failures.add(path + ": HEAD answered with a body");
+        }
+      }
+    }
+    // paths without a GET route are not invented by HEAD
+    assertThat(t.req("HEAD", "/v1/keys/import").token(null).send().status()).isEqualTo(401);
+    assertThat(t.req("HEAD", "/v1/no-such-route").token(admin).send().status()).isEqualTo(404);
+    System.out.println("matrix: HEAD compared with GET " + compared + " times");
+    assertThat(failures).as("HEAD differs from GET:\n" + String.join("\n", failures)).isEmpty();
+  }
+
   private void expect(
       List<String> failures, Route route, String what, TestServer.Response r, int status) {
     if (r.status() != status) {
@@ -194,12 +332,13 @@ class AuthorizationMatrixTest {
               + r.status()
               + " "
               + r.body());
-    } else if (status != 404 && !r.body().contains("\"error\"")) {
+    } else if (status != 404 && !route.method().equals("HEAD") && !r.body().contains("\"error\"")) {
       failures.add(route + " with " + what + ": no JSON error body: " + r.body());
     }
   }
 
   private TestServer.Response call(Route route, Filled f, String token) {
+    // the HEAD route of a GET route is HEAD of the same path
     TestServer.Req req = t.req(route.method(), f.path).token(token);
     if (route.method().equals("POST")
         || route.method().equals("PATCH")
@@ -220,7 +359,8 @@ class AuthorizationMatrixTest {
       String name = m.group(1) != null ? m.group(1) : m.group(2);
       Supplier<String> value =
           switch (name) {
-            case "key_id" -> this::aliceKey;
+            case "key_id" ->
+                template.startsWith("/v1/admin-tokens/") ? this::aliceToken : this::aliceKey;
             case "owner_id" -> () -> "alice";
             default -> () -> "x";
           };
@@ -231,13 +371,33 @@ class AuthorizationMatrixTest {
     return new Filled(out.toString(), owned);
   }
 
+  /** Ids of alice's keys and tokens made for the matrix, which bob's answers must never hold. */
+  private final List<String> aliceIds = new ArrayList<>();
+
   private String aliceKey() {
-    return t.req("POST", "/v1/keys")
-        .token(admin)
-        .json(map("owner_id", "alice", "name", "matrix"))
-        .send()
-        .expect(201)
-        .path("key_id")
-        .asText();
+    String id =
+        t.req("POST", "/v1/keys")
+            .token(admin)
+            .json(map("owner_id", "alice", "name", "matrix"))
+            .send()
+            .expect(201)
+            .path("key_id")
+            .asText();
+    aliceIds.add(id);
+    return id;
+  }
+
+  /** An admin token of alice that a {@code tokens:write} token may rotate and revoke. */
+  private String aliceToken() {
+    String id =
+        t.req("POST", "/v1/admin-tokens")
+            .token(admin)
+            .json(map("owner_id", "alice", "scopes", List.of(AdminScopes.TOKENS_WRITE)))
+            .send()
+            .expect(201)
+            .path("key_id")
+            .asText();
+    aliceIds.add(id);
+    return id;
   }
 }

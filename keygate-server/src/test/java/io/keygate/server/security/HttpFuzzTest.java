@@ -76,8 +76,8 @@ class HttpFuzzTest {
     admin =
         server
             .keygate()
-            .keys()
-            .createAdminToken(null, null, "fuzz", new Actor("test", null, null))
+            .adminTokens()
+            .create(null, null, "fuzz", null, new Actor("test", null, null))
             .secret()
             .reveal();
     keyId =

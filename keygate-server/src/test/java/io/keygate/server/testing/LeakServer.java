@@ -51,8 +51,8 @@ public final class LeakServer implements AutoCloseable {
   public String token(String owner, List<String> scopes) {
     return server
         .keygate()
-        .keys()
-        .createAdminToken(owner, scopes, "test token", new Actor("test", null, null))
+        .adminTokens()
+        .create(owner, scopes, "test token", null, new Actor("test", null, null))
         .secret()
         .reveal();
   }

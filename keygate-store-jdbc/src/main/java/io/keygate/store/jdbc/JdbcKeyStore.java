@@ -6,6 +6,7 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.key.KeyTypes;
 import io.keygate.core.leaks.Canary;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.leaks.LeakIncident;
@@ -177,7 +178,13 @@ final class JdbcKeyStore implements KeyStore {
     Cursors.Position after = query.cursor() == null ? null : Cursors.decode(query.cursor());
     long t = now.toEpochMilli();
     StringBuilder sql =
-        new StringBuilder("SELECT ").append(Rows.KEY_COLUMNS).append(" FROM api_keys WHERE 1 = 1");
+        new StringBuilder("SELECT ")
+            .append(Rows.KEY_COLUMNS)
+            .append(" FROM api_keys WHERE type ")
+            // a literal, so the partial index of admin tokens (V8) serves their listing
+            .append(query.adminTokens() ? "= '" : "<> '")
+            .append(KeyTypes.ADMIN)
+            .append("'");
     List<Object> params = new ArrayList<>();
     if (query.ownerId() != null) {
       sql.append(" AND owner_id = ?");
