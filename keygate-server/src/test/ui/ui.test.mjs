@@ -304,13 +304,23 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   await page.getByLabel('Status').selectOption('revoked');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await page.getByRole('link', { name: 'ui test key' }).first().waitFor();
-  // the unfiltered list is on screen until the filtered one replaces it: wait for the swap
+  // the unfiltered list is on screen until the filtered one replaces it, and an empty table while
+  // it loads would pass an every() check: wait for a non-empty, all-revoked list and no request
+  // in flight
   await page
-    .waitForFunction(() => [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('revoked')), null, { timeout: 30000 })
+    .waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll('tbody tr')];
+        return rows.length > 0 && rows.every((r) => r.textContent.includes('revoked'));
+      },
+      null,
+      { timeout: 30000 },
+    )
     .catch(() => {});
+  await page.waitForLoadState('networkidle');
   const rows = await page.locator('tbody tr').count();
   const revoked = await page.locator('tbody tr', { hasText: 'revoked' }).count();
-  assert.equal(rows, revoked, 'status filter: only revoked keys');
+  assert.equal(rows, revoked, `status filter: only revoked keys, got ${JSON.stringify(await page.locator('tbody tr').allTextContents())}`);
   await page.getByLabel('Status').selectOption('');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await page.getByLabel(/Expiring within 30 days/).check();
