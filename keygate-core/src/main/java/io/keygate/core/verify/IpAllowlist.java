@@ -149,6 +149,20 @@ public final class IpAllowlist {
     return ranges.isEmpty();
   }
 
+  /**
+   * Whether {@code address} lies in one of the ranges; the empty list contains nothing (unlike
+   * {@link #allows}). Works on the address bytes, so a scope id never hides an address.
+   */
+  public boolean contains(InetAddress address) {
+    byte[] addr = address.getAddress();
+    for (Range r : ranges) {
+      if (r.contains(addr)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether {@code ip} is allowed. An unparseable or missing IP is never allowed. */
   public boolean allows(String ip) {
     if (ranges.isEmpty()) {

@@ -18,6 +18,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAllowlistTest {
 
+  @Test
+  void contains_matchesAddressBytes_ignoresScopeIds_andTheEmptyListContainsNothing()
+      throws IOException {
+    IpAllowlist l = IpAllowlist.parse(List.of("10.0.0.0/8", "fe80::/10", "::1"));
+    assertThat(l.contains(java.net.InetAddress.getByName("10.200.0.1"))).isTrue();
+    assertThat(l.contains(java.net.InetAddress.getByName("::ffff:10.0.0.1"))).isTrue();
+    assertThat(l.contains(java.net.InetAddress.getByName("fe80::1%1"))).isTrue();
+    assertThat(l.contains(java.net.InetAddress.getByName("::1"))).isTrue();
+    assertThat(l.contains(java.net.InetAddress.getByName("11.0.0.1"))).isFalse();
+    assertThat(l.contains(java.net.InetAddress.getByName("::2"))).isFalse();
+    assertThat(IpAllowlist.parse(List.of()).contains(java.net.InetAddress.getByName("10.0.0.1")))
+        .isFalse();
+  }
+
   private static IpAllowlist of(String... entries) {
     return IpAllowlist.parse(List.of(entries));
   }

@@ -6,6 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.outbound.OutboundHttp;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -22,14 +23,16 @@ public final class HttpApi {
 
   private HttpApi() {}
 
-  /** Registers routes, headers and error mapping with the default {@link LeakConfig}. */
-  public static void install(JavalinConfig config, Keygate kg, List<String> trustedProxies) {
-    install(config, kg, trustedProxies, LeakConfig.defaults());
-  }
-
-  /** Registers routes, headers and error mapping on a Javalin configuration. */
+  /**
+   * Registers routes, headers and error mapping on a Javalin configuration; {@code outbound}
+   * fetches secret scanning partners' public keys.
+   */
   public static void install(
-      JavalinConfig config, Keygate kg, List<String> trustedProxies, LeakConfig leaks) {
+      JavalinConfig config,
+      Keygate kg,
+      List<String> trustedProxies,
+      LeakConfig leaks,
+      OutboundHttp outbound) {
     ClientIp clientIp = new ClientIp(trustedProxies);
     AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
     config.routes.before(
@@ -43,7 +46,7 @@ public final class HttpApi {
     new ImportRoutes(kg, auth).register(config);
     new KeyRoutes(kg, auth).register(config);
     new SystemRoutes(kg, auth).register(config);
-    new LeakRoutes(kg, auth, clientIp, leaks).register(config);
+    new LeakRoutes(kg, auth, clientIp, leaks, outbound).register(config);
     UiRoutes.register(config);
     new WhoAmIRoutes(kg, clientIp).register(config);
     mapErrors(config);
