@@ -237,7 +237,7 @@ public final class OutboundHttp implements AutoCloseable {
     return resolved.handle(
         (addresses, failure) -> {
           List<InetAddress> found = new ArrayList<>();
-          for (InetSocketAddress a : failure == null ? List.<InetSocketAddress>of() : addresses) {
+          for (InetSocketAddress a : failure != null ? List.<InetSocketAddress>of() : addresses) {
             if (a.getAddress() != null) {
               found.add(a.getAddress());
             }

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Keygate node on a random port over SQLite in {@code dir}, with a manual clock, seeded
@@ -41,23 +42,36 @@ public final class Node implements AutoCloseable {
   public static final OutboundConfig LOOPBACK = OutboundConfig.defaults().allowing("127.0.0.1/32");
 
   public Node(Path dir, ManualClock clock) {
-    this(dir, clock, NotifyConfig.defaults(), OutboundConfig.defaults());
+    this(dir, clock, b -> b);
   }
 
   public Node(Path dir, ManualClock clock, OutboundConfig outbound) {
-    this(dir, clock, NotifyConfig.defaults(), outbound);
+    this(dir, clock, b -> b.outbound(outbound));
   }
 
   public Node(Path dir, ManualClock clock, NotifyConfig notify, OutboundConfig outbound) {
+    this(
+        dir,
+        clock,
+        b ->
+            b.notifyConfig(notify.withIntervals(Duration.ofHours(1), Duration.ofHours(1)))
+                .outbound(outbound));
+  }
+
+  /** A node whose builder {@code wiring} adjusts after the defaults above are set. */
+  public Node(Path dir, ManualClock clock, UnaryOperator<KeygateServer.Builder> wiring) {
     this.clock = clock;
     ServerConfig cfg = ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0);
     this.server =
-        KeygateServer.builder()
-            .config(cfg)
-            .clock(clock)
-            .jitter(new Random(42))
-            .notifyConfig(notify.withIntervals(Duration.ofHours(1), Duration.ofHours(1)))
-            .outbound(outbound)
+        wiring
+            .apply(
+                KeygateServer.builder()
+                    .config(cfg)
+                    .clock(clock)
+                    .jitter(new Random(42))
+                    .notifyConfig(
+                        NotifyConfig.defaults()
+                            .withIntervals(Duration.ofHours(1), Duration.ofHours(1))))
             .build();
     server.start();
     this.base = "http://127.0.0.1:" + server.port();
