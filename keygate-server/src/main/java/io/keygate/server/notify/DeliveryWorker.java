@@ -297,13 +297,23 @@ public final class DeliveryWorker implements AutoCloseable {
     }
   }
 
-  /** Stops the worker: attempts in flight are interrupted and retried when their leases end. */
+  /**
+   * Stops the worker: attempts in flight are interrupted (recorded as failed, or retried when their
+   * leases end) and waited for briefly, so that none touches the store after the node closes it.
+   */
   @Override
   public synchronized void close() {
     if (loop != null) {
       loop.shutdownNow();
     }
     pool.shutdownNow();
+    try {
+      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("delivery attempts still running after 5 s; their leases will end");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private Instant now() {
