@@ -20,9 +20,11 @@ import io.keygate.core.model.Page;
 import io.keygate.scan.Scanner;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.outbound.OutboundHttp;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +52,14 @@ final class LeakRoutes {
   private final LeakConfig config;
   private final Scanner scanner;
   private final Map<String, PartnerKeys> partners = new HashMap<>();
+
+  /**
+   * Secret scanning partners post from data centres: their bodies must keep up this rate after
+   * {@link #PARTNER_READ_GRACE}, far above the server-wide minimum.
+   */
+  static final long PARTNER_MIN_BYTES_PER_SECOND = 64 * 1024;
+
+  static final Duration PARTNER_READ_GRACE = Duration.ofSeconds(5);
 
   /** Longest key identifier and signature header values looked at. */
   private static final int MAX_ID_CHARS = 256;
@@ -170,7 +180,7 @@ final class LeakRoutes {
   private void report(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
     String format = LeakReports.format(ctx.queryParam("format"));
-    byte[] body = body(ctx, config.maxReportBytes());
+    byte[] body = body(ctx, config.maxReportBytes(), 0);
     LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
     if (parsed.keys().isEmpty() && parsed.redacted()) {
       throw new ApiError(
@@ -263,7 +273,7 @@ final class LeakRoutes {
     if (sig.length() > MAX_SIGNATURE_CHARS) {
       throw new ApiError(401, "invalid_signature", "the signature does not match the body");
     }
-    byte[] body = body(ctx, max);
+    byte[] body = body(ctx, max, PARTNER_MIN_BYTES_PER_SECOND);
     if (!PartnerKeys.verify(key, body, sig)) {
       throw new ApiError(401, "invalid_signature", "the signature does not match the body");
     }
@@ -372,18 +382,36 @@ final class LeakRoutes {
 
   // ------------------------------------------------------------------ helpers
 
-  /** The raw body, read no further than {@code max} bytes (413 beyond). */
-  private static byte[] body(Context ctx, long max) {
+  /**
+   * The raw body, read no further than {@code max} bytes (413 beyond). With {@code minRate} > 0 the
+   * body must also keep up that many bytes per second after a grace of {@link #PARTNER_READ_GRACE}
+   * (408 otherwise), so an anonymous caller trickling a body holds a request thread for seconds,
+   * not for as long as the server-wide minimum rate would allow.
+   */
+  private static byte[] body(Context ctx, long max, long minRate) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > max) {
       throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
     }
+    long started = System.nanoTime();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
     try (InputStream in = ctx.req().getInputStream()) {
-      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-      if (b.length > max) {
-        throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+      for (int n; (n = in.read(buf)) != -1; ) {
+        out.write(buf, 0, n);
+        if (out.size() > max) {
+          throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+        }
+        if (minRate > 0
+            && System.nanoTime() - started
+                > PARTNER_READ_GRACE.toNanos() + out.size() * 1_000_000_000L / minRate) {
+          throw new ApiError(
+              408,
+              "request_timeout",
+              "the body arrived too slowly (at least " + minRate + " bytes per second)");
+        }
       }
-      return b;
+      return out.toByteArray();
     } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_body", "the body could not be read");
     }

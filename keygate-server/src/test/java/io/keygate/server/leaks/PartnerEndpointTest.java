@@ -207,6 +207,63 @@ class PartnerEndpointTest {
     assertThat(sendRaw(t.server.port(), h, chunked.toByteArray())).startsWith("HTTP/1.1 413");
   }
 
+  @Test
+  void aBodyTrickledIn_isCutAfterSeconds_althoughFasterThanTheServerWideMinimum() throws Exception {
+    TestServer t = withKeysFile();
+    byte[] body = new byte[256 * 1024];
+    java.util.Arrays.fill(body, (byte) ' ');
+    body[0] = '[';
+    body[body.length - 1] = ']';
+    try (Socket s = new Socket("127.0.0.1", t.server.port())) {
+      s.setSoTimeout(100);
+      String head =
+          "POST "
+              + PATH
+              + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.length
+              + "\r\nGithub-Public-Key-Identifier: "
+              + KEY_ID
+              + "\r\nGithub-Public-Key-Signature: "
+              + sign(body)
+              + "\r\n\r\n";
+      OutputStream out = s.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      long started = System.nanoTime();
+      String answer = null;
+      // 4 KiB a second: above the server-wide 1 KiB/s, far below what a partner must keep up
+      for (int at = 0; at < body.length && answer == null; at += 4096) {
+        try {
+          out.write(body, at, 4096);
+          out.flush();
+        } catch (IOException closed) {
+          break;
+        }
+        long until = System.nanoTime() + 1_000_000_000L;
+        while (answer == null && System.nanoTime() < until) {
+          try {
+            int b = s.getInputStream().read();
+            answer = b == -1 ? "closed" : String.valueOf((char) b);
+          } catch (java.net.SocketTimeoutException waiting) {
+            // no answer yet
+          }
+        }
+      }
+      s.setSoTimeout(5000);
+      ByteArrayOutputStream rest = new ByteArrayOutputStream();
+      try {
+        s.getInputStream().transferTo(rest);
+      } catch (IOException reset) {
+        // closed after the answer
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("cut off, not read for the 64 s this body takes")
+          .isLessThan(Duration.ofSeconds(20));
+      assertThat(answer + rest.toString(StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 408")
+          .contains("request_timeout");
+    }
+  }
+
   /** Writes a head and an already encoded body; returns the answer's status line. */
   private static String sendRaw(int port, Map<String, String> h, byte[] body) throws IOException {
     try (Socket s = new Socket("127.0.0.1", port)) {
