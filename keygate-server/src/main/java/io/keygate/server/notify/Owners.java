@@ -281,9 +281,11 @@ public final class Owners {
             "webhooks["
                 + i
                 + "].url"
+                + " "
+                // a name that does not resolve gets the same answer as one resolving inside
                 + (check instanceof OutboundHttp.Refused r
-                    ? " " + r.reason()
-                    : ": its host does not resolve (it must resolve to public addresses)")
+                    ? r.reason()
+                    : OutboundHttp.NAME_REFUSED.reason())
                 + "; webhooks may reach public addresses only (loopback, private, link-local,"
                 + " unique-local, multicast, reserved and unspecified addresses are refused unless"
                 + " the operator allows their network in KEYGATE_WEBHOOK_ALLOWED_NETWORKS)");

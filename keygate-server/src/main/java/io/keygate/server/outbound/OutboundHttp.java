@@ -71,10 +71,18 @@ public final class OutboundHttp implements AutoCloseable {
   /**
    * The URL may not be called.
    *
-   * @param reason for the caller, e.g. {@code "points at a non-public (loopback) address"}; names
-   *     no resolved address
+   * @param reason for the caller, e.g. {@code "points at a non-public (loopback) address"} for an
+   *     IP literal; for a host name only {@link #NAME_REFUSED}'s, which names neither the address
+   *     nor its kind (a caller cannot map the internal DNS through it)
    */
   public record Refused(String reason) implements UrlCheck {}
+
+  /**
+   * The answer for a host name with a refused address among those it resolves to; worded so that it
+   * also fits a name that does not resolve, which callers facing tenants answer the same way.
+   */
+  public static final Refused NAME_REFUSED =
+      new Refused("has a host name that does not resolve to public addresses only");
 
   /** The host name resolves to no address now. */
   public record Unresolved() implements UrlCheck {}
@@ -215,15 +223,13 @@ public final class OutboundHttp implements AutoCloseable {
       }
       byte[] bytes = IpAllowlist.literal(host);
       return CompletableFuture.completedFuture(
-          bytes == null
-              ? new Refused("is not a valid IPv6 address")
-              : judge(List.of(address(bytes)), "points at"));
+          bytes == null ? new Refused("is not a valid IPv6 address") : literal(bytes));
     }
     if (NUMERIC_LAST_LABEL.matcher(host).matches()) {
       boolean canonical = CANONICAL_IPV4.matcher(host).matches() && IpAllowlist.ipv4(host) >= 0;
       return CompletableFuture.completedFuture(
           canonical
-              ? judge(List.of(address(IpAllowlist.literal(host))), "points at")
+              ? literal(IpAllowlist.literal(host))
               : new Refused(
                   "is an IP address in an ambiguous spelling; write it as four decimal numbers"
                       + " a.b.c.d"));
@@ -242,18 +248,28 @@ public final class OutboundHttp implements AutoCloseable {
               found.add(a.getAddress());
             }
           }
-          return found.isEmpty() ? new Unresolved() : judge(found, "resolves to");
+          if (found.isEmpty()) {
+            return new Unresolved();
+          }
+          return refusal(found).isPresent() ? NAME_REFUSED : new Permitted();
         });
   }
 
-  private UrlCheck judge(List<InetAddress> addresses, String verb) {
+  /** The policy's answer for an IP literal, naming the kind of a refused address. */
+  private UrlCheck literal(byte[] bytes) {
+    return refusal(List.of(address(bytes)))
+        .<UrlCheck>map(kind -> new Refused("points at a non-public (" + kind + ") address"))
+        .orElseGet(Permitted::new);
+  }
+
+  private Optional<String> refusal(List<InetAddress> addresses) {
     for (InetAddress a : addresses) {
       Optional<String> why = policy.refusal(a);
       if (why.isPresent()) {
-        return new Refused(verb + " a non-public (" + why.get() + ") address");
+        return why;
       }
     }
-    return new Permitted();
+    return Optional.empty();
   }
 
   private static InetAddress address(byte[] bytes) {

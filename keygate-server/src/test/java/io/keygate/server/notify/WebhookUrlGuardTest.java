@@ -108,6 +108,11 @@ class WebhookUrlGuardTest {
           assertThat(patched.get("message").asText()).as(url).contains("webhooks[1].url");
         }
       }
+      // a name inside the network and a name that does not exist get the same answer: a tenant
+      // cannot map the internal DNS through this endpoint
+      assertThat(n.call("POST", "/v1/owners", owner("x", "https://db.corp.example/")).json())
+          .isEqualTo(
+              n.call("POST", "/v1/owners", owner("x", "https://no-such-host.example/")).json());
       // spellings that are not even URL hosts are refused as malformed
       for (String url : List.of("http://127.1/hook", "http://0x7f.0.0.1/hook", "http://1.2.3/")) {
         assertThat(n.call("POST", "/v1/owners", owner("x", url)).expect(400).get("error").asText())
