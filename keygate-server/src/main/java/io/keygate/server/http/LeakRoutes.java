@@ -43,7 +43,7 @@ import java.util.Map;
  * signature (401) changes nothing. The partner endpoint is open to anyone, so it refuses cheaply:
  * missing signature headers, a declared body over {@link LeakConfig#maxPartnerBytes()} and an
  * unknown signing key are answered before a byte of the body is read, and the body is read no
- * further than that bound.
+ * further than that bound and at {@link #PARTNER_MIN_BYTES_PER_SECOND} at least.
  */
 final class LeakRoutes {
   private final Keygate kg;

@@ -55,18 +55,15 @@ public final class ReadDeadlineGuard extends AbstractLifeCycle {
   /** Installs both limits on the Javalin server being configured. */
   public static void install(JavalinConfig config, ReadDeadlines deadlines) {
     ReadDeadlineGuard guard = new ReadDeadlineGuard(deadlines.header());
-    // Javalin answers a body read that timed out with an empty 408: give it the API's error body
+    // Javalin answers a body read that timed out (too slow, or stalled for the idle timeout) with
+    // an empty 408: give it the API's error body
     config.routes.error(
         408,
         ctx ->
             HttpApi.json(
                 ctx,
                 408,
-                new Views.ErrorBody(
-                    "request_timeout",
-                    "the request body arrived too slowly (at least "
-                        + deadlines.minBodyBytesPerSecond()
-                        + " bytes per second)")));
+                new Views.ErrorBody("request_timeout", "the request body arrived too slowly")));
     config.jetty.modifyServer(
         server -> {
           if (deadlines.minBodyBytesPerSecond() > 0) {
