@@ -8,12 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.server.internal.HttpConnection;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
@@ -67,7 +72,7 @@ public final class ReadDeadlineGuard extends AbstractLifeCycle {
     config.jetty.modifyServer(
         server -> {
           if (deadlines.minBodyBytesPerSecond() > 0) {
-            server.insertHandler(new MinimumDataRateHandler(deadlines.minBodyBytesPerSecond(), 0));
+            server.insertHandler(new BodyRateHandler(deadlines.minBodyBytesPerSecond()));
           }
           server.addBean(guard);
           // Javalin adds its connectors after this callback and before starting the server.
@@ -81,6 +86,28 @@ public final class ReadDeadlineGuard extends AbstractLifeCycle {
                 }
               });
         });
+  }
+
+  /**
+   * Jetty's {@link MinimumDataRateHandler} for requests that carry a body; the others (the GETs of
+   * forward auth among them) go straight on, without its per-request wrappers and statistics.
+   */
+  private static final class BodyRateHandler extends MinimumDataRateHandler {
+    BodyRateHandler(long minimumReadRate) {
+      super(minimumReadRate, 0);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      HttpFields h = request.getHeaders();
+      boolean body =
+          h.contains(HttpHeader.TRANSFER_ENCODING)
+              || (h.contains(HttpHeader.CONTENT_LENGTH)
+                  && !"0".equals(h.get(HttpHeader.CONTENT_LENGTH)));
+      return body
+          ? super.handle(request, response, callback)
+          : getHandler().handle(request, response, callback);
+    }
   }
 
   /** What connectors tell about every connection they open and close. */
