@@ -6,9 +6,13 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.PepperFile;
+import io.keygate.server.config.ReadDeadlines;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
+import io.keygate.server.http.ReadDeadlineGuard;
+import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -24,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
- * rotation sweep).
+ * rotation sweep, expiry notices, anomaly checks on one thread; outbox delivery on a pool of its
+ * own, so that a slow webhook never delays the others).
  *
  * <pre>{@code
  * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
@@ -43,6 +48,7 @@ public final class KeygateServer implements AutoCloseable {
   private final Monitoring monitoring;
   private final Javalin app;
   private final ScheduledExecutorService workers;
+  private final OutboundHttp outbound;
   private volatile boolean started;
   private final io.keygate.server.config.TlsConfig tls;
   private io.keygate.redis.KeygateRedis redis;
@@ -56,11 +62,14 @@ public final class KeygateServer implements AutoCloseable {
       Keygate keygate,
       Monitoring monitoring,
       LeakConfig leaks,
-      io.keygate.server.config.TlsConfig tls) {
+      io.keygate.server.config.TlsConfig tls,
+      OutboundHttp outbound,
+      ReadDeadlines deadlines) {
     this.config = config;
     this.tls = tls;
     this.keygate = keygate;
     this.monitoring = monitoring;
+    this.outbound = outbound;
     this.app =
         Javalin.create(
             c -> {
@@ -68,7 +77,8 @@ public final class KeygateServer implements AutoCloseable {
               c.http.maxRequestSize = config.maxBodyBytes();
               c.jetty.host = config.host();
               c.jetty.port = config.port();
-              HttpApi.install(c, keygate, config, leaks);
+              HttpApi.install(c, keygate, config, leaks, outbound);
+              ReadDeadlineGuard.install(c, deadlines);
               monitoring.install(c, config.trustedProxies());
               HttpApi.headLikeGet(c);
               if (tls.enabled()) {
@@ -128,10 +138,8 @@ public final class KeygateServer implements AutoCloseable {
     workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
-    long deliver = monitoring.config().deliveryInterval().toMillis();
+    monitoring.startDelivery();
     long expiry = monitoring.config().expiryCheckInterval().toMillis();
-    workers.scheduleWithFixedDelay(
-        monitoring::deliverQuietly, deliver, deliver, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
     workers.scheduleWithFixedDelay(
@@ -139,7 +147,7 @@ public final class KeygateServer implements AutoCloseable {
     workers.scheduleWithFixedDelay(
         monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     if (!secretsInterval.isZero() && !secretsWatcher.isEmpty()) {
-      // its own thread: a slow webhook delivery on the workers must not delay a pepper reload
+      // its own thread: a slow store call on the workers must not delay a pepper reload
       secretsThread =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -245,6 +253,7 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    monitoring.close();
     if (secretsThread != null) {
       secretsThread.shutdownNow();
     }
@@ -259,6 +268,7 @@ public final class KeygateServer implements AutoCloseable {
     if (redis != null) {
       redis.close();
     }
+    outbound.close();
     keygate.store().close();
   }
 
@@ -277,8 +287,35 @@ public final class KeygateServer implements AutoCloseable {
     private io.keygate.server.config.TlsConfig tls = io.keygate.server.config.TlsConfig.off();
     private io.keygate.server.config.SecretsConfig secrets =
         io.keygate.server.config.SecretsConfig.defaults();
+    private OutboundConfig outboundConfig = OutboundConfig.defaults();
+    private org.eclipse.jetty.util.SocketAddressResolver outboundDns;
+    private ReadDeadlines readDeadlines = ReadDeadlines.defaults();
 
     private Builder() {}
+
+    /**
+     * Outbound calls: the networks webhooks and partner-key URLs may reach beyond public addresses,
+     * timeouts, delivery threads (default: {@link OutboundConfig#defaults()}, public only).
+     */
+    public Builder outbound(OutboundConfig o) {
+      this.outboundConfig = Objects.requireNonNull(o, "outbound");
+      return this;
+    }
+
+    /**
+     * How outbound calls resolve host names instead of the system resolver (tests map names to
+     * chosen addresses). The address policy applies to whatever it returns.
+     */
+    public Builder outboundDns(org.eclipse.jetty.util.SocketAddressResolver dns) {
+      this.outboundDns = Objects.requireNonNull(dns, "dns");
+      return this;
+    }
+
+    /** Read deadlines of the HTTP server (default: {@link ReadDeadlines#defaults()}). */
+    public Builder readDeadlines(ReadDeadlines d) {
+      this.readDeadlines = Objects.requireNonNull(d, "readDeadlines");
+      return this;
+    }
 
     /**
      * How the pepper and data-key files are re-read after a rotation (default: {@link
@@ -374,9 +411,49 @@ public final class KeygateServer implements AutoCloseable {
       return w;
     }
 
+    /**
+     * The partner-key URLs, checked against the outbound policy: one that points at (or resolves
+     * to) a refused address fails the start; one that does not resolve now is checked again on
+     * every fetch.
+     */
+    private void checkPartnerUrls(OutboundHttp http) {
+      for (LeakConfig.Sender sender : leaks.senders()) {
+        if (sender.keysUrl() == null) {
+          continue;
+        }
+        OutboundHttp.UrlCheck check = http.check(sender.keysUrl());
+        if (check instanceof OutboundHttp.Refused r) {
+          throw new IllegalArgumentException(
+              "the public keys URL of secret scanning sender "
+                  + sender.name()
+                  + " "
+                  + r.reason()
+                  + "; list its network in KEYGATE_WEBHOOK_ALLOWED_NETWORKS to allow it");
+        }
+        if (check instanceof OutboundHttp.Unresolved) {
+          LOG.warn(
+              "the public keys URL of secret scanning sender {} does not resolve now; it is"
+                  + " checked again on every fetch",
+              sender.name());
+        }
+      }
+    }
+
     /** Opens the store, loads the pepper and wires the node (not yet listening). */
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
+      OutboundHttp outbound =
+          OutboundHttp.start(outboundConfig.policy(), outboundConfig.connectTimeout(), outboundDns);
+      try {
+        checkPartnerUrls(outbound);
+        return build(peppers, outbound);
+      } catch (RuntimeException e) {
+        outbound.close();
+        throw e;
+      }
+    }
+
+    private KeygateServer build(List<Pepper> peppers, OutboundHttp outbound) {
       KeyStore s = store != null ? store : openStore(config, cluster);
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
       VerificationStats stats = new VerificationStats(registry);
@@ -400,9 +477,20 @@ public final class KeygateServer implements AutoCloseable {
           new KeygateServer(
               config,
               kg,
-              new Monitoring(notifyConfig, config, kg, registry, stats, jitter, leaks),
+              new Monitoring(
+                  notifyConfig,
+                  config,
+                  kg,
+                  registry,
+                  stats,
+                  jitter,
+                  leaks,
+                  outbound,
+                  outboundConfig),
               leaks,
-              tls);
+              tls,
+              outbound,
+              readDeadlines);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher());
       server.secretsInterval = secrets.reloadInterval();

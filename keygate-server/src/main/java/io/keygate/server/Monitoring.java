@@ -13,12 +13,14 @@ import io.keygate.core.verify.Outcome;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.MonitorApi;
 import io.keygate.server.monitor.AnomalyDetector;
 import io.keygate.server.notify.DeliveryWorker;
 import io.keygate.server.notify.Owners;
 import io.keygate.server.notify.SmtpMailer;
+import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.server.report.SecurityReport;
 import io.keygate.store.jdbc.JdbcExtensions;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -34,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's notification and monitoring parts: owners with sealed channels, the outbox delivery
- * worker, the expiry job, Prometheus metrics and their HTTP routes. Built by {@link KeygateServer};
- * the notification parts exist only over a JDBC store (the {@link NotifyStore} SPI).
+ * worker (on threads of its own), the expiry job, Prometheus metrics and their HTTP routes. Built
+ * by {@link KeygateServer}; the notification parts exist only over a JDBC store (the {@link
+ * NotifyStore} SPI).
  *
  * <p>Thread-safe.
  */
@@ -64,7 +67,9 @@ public final class Monitoring {
       PrometheusMeterRegistry registry,
       VerificationStats stats,
       RandomGenerator jitter,
-      LeakConfig leaks) {
+      LeakConfig leaks,
+      OutboundHttp outbound,
+      OutboundConfig outboundConfig) {
     this.config = config;
     this.keygate = keygate;
     this.registry = registry;
@@ -121,12 +126,18 @@ public final class Monitoring {
       ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);
       this.cipher =
           new DataCipher(DataKeyFile.load(config, server.dataDir(), new SecureRandom()), tl::get);
-      this.owners = new Owners(notifyStore, cipher, keygate.clock(), tl::get);
+      this.owners =
+          new Owners(
+              notifyStore, cipher, keygate.clock(), tl::get, outbound, config.smtp() != null);
       this.deliveries =
           new DeliveryWorker(
               notifyStore,
               owners,
-              config.smtp() == null ? null : new SmtpMailer(config.smtp(), config.webhookTimeout()),
+              config.smtp() == null
+                  ? null
+                  : new SmtpMailer(
+                      config.smtp(), outboundConfig.connectTimeout(), config.webhookTimeout()),
+              outbound,
               keygate.clock(),
               jitter,
               tl::get,
@@ -134,7 +145,8 @@ public final class Monitoring {
                   config.webhookTimeout(),
                   config.retryFor(),
                   config.backoffBase(),
-                  config.backoffMax()),
+                  config.backoffMax(),
+                  outboundConfig.deliveryThreads()),
               registry);
       this.expiry =
           new ExpiryNotifier(
@@ -288,15 +300,20 @@ public final class Monitoring {
     return Optional.ofNullable(expiry);
   }
 
-  /** Runs the delivery worker once, logging instead of throwing (for the scheduler). */
-  void deliverQuietly() {
-    if (deliveries == null) {
-      return;
+  /**
+   * Starts delivering outbox events in the background, on the delivery worker's own threads (a slow
+   * webhook never delays the node's other jobs).
+   */
+  void startDelivery() {
+    if (deliveries != null) {
+      deliveries.start(config.deliveryInterval());
     }
-    try {
-      deliveries.runOnce();
-    } catch (RuntimeException e) {
-      LOG.warn("delivery run failed, will retry: {}", e.getMessage());
+  }
+
+  /** Stops the delivery worker; attempts in flight are retried when their leases end. */
+  void close() {
+    if (deliveries != null) {
+      deliveries.close();
     }
   }
 

@@ -361,7 +361,8 @@ class CrashSafetyIT {
   void killDashNine_duringWebhookDelivery_everyEventArrives_andDedupByIdLeavesEachOnce()
       throws Exception {
     serverEnv.put("KEYGATE_DELIVERY_INTERVAL_MS", "100");
-    serverEnv.put("KEYGATE_WEBHOOK_TIMEOUT_SECONDS", "1"); // a lease of 21 s after the kill
+    serverEnv.put("KEYGATE_WEBHOOK_TIMEOUT_SECONDS", "1"); // a lease of 8 s after the kill
+    serverEnv.put("KEYGATE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32"); // the receiver
     String secret = "whsec_crash_test_" + Long.toHexString(System.nanoTime());
     try (WebhookReceiver receiver = new WebhookReceiver(40)) {
       port = freePort();

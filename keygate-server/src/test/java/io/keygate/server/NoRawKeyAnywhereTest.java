@@ -94,7 +94,7 @@ class NoRawKeyAnywhereTest {
         });
     receiver.start();
     try {
-      node = new Node(dir.resolve("data"), new ManualClock());
+      node = new Node(dir.resolve("data"), new ManualClock(), Node.LOOPBACK);
       try {
         scenario("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
       } finally {

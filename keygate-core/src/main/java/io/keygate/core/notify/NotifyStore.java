@@ -14,7 +14,8 @@ import java.util.Optional;
  * faults are {@link io.keygate.core.KeygateException.StoreUnavailable}.
  *
  * <p><b>Contract for several nodes.</b> {@link #dispatch} creates an event's deliveries at most
- * once; {@link #claimDue} hands a due delivery to one caller until its lease ends; {@link
+ * once; {@link #claim} hands a due delivery to one caller until its lease ends, and never a second
+ * one of the same owner while the first is leased (one slow owner holds at most one worker); {@link
  * #recordExpiryNotice} records a (key, threshold) pair at most once. So any number of nodes may run
  * the same workers; delivery is at least once (a node dying mid-attempt leaves the lease to expire)
  * and receivers deduplicate by event id.
@@ -59,10 +60,20 @@ public interface NotifyStore {
   boolean dispatch(String eventId, List<Delivery> deliveries, Instant at);
 
   /**
-   * Claims up to {@code limit} pending deliveries due at {@code now} whose lease is free, leasing
-   * them until {@code leaseUntil}; each returned delivery carries the lease token.
+   * The oldest due delivery (pending, due at {@code now}, lease free) of each owner that has no
+   * delivery leased at {@code now}, oldest first, for at most {@code limit} owners. Leases nothing:
+   * a worker picks among them and {@link #claim claims} each before attempting it.
    */
-  List<Delivery> claimDue(Instant now, Instant leaseUntil, int limit);
+  List<Delivery> dueHeads(Instant now, int limit);
+
+  /**
+   * Leases {@code head} until {@code leaseUntil} if, at {@code now}, it is still pending, due and
+   * unleased and no other delivery of its owner is leased, so that each owner has at most one
+   * delivery in flight across all nodes.
+   *
+   * @return the delivery with its lease token, or empty when another worker took it or its owner
+   */
+  Optional<Delivery> claim(Delivery head, Instant now, Instant leaseUntil);
 
   /**
    * Stores the outcome of an attempt and releases the lease, if the lease is still the caller's.

@@ -1,6 +1,7 @@
 package io.keygate.core.verify;
 
 import io.keygate.core.request.IpAddresses;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,6 +90,23 @@ public final class IpAllowlist {
   }
 
   /**
+   * Whether {@code address} lies in one of the ranges; the empty list contains nothing (unlike
+   * {@link #allows}). Works on the address bytes, so a scope id never hides an address.
+   */
+  public boolean contains(InetAddress address) {
+    return matches(address.getAddress());
+  }
+
+  private boolean matches(byte[] addr) {
+    for (Range r : ranges) {
+      if (r.contains(addr)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether {@code ip} is allowed. An unparseable or missing IP is never allowed; a bracketed IPv6
    * address or one with a zone id is read as {@link IpAddresses#parse} does.
    */
@@ -97,14 +115,6 @@ public final class IpAllowlist {
       return true;
     }
     byte[] addr = IpAddresses.parse(ip);
-    if (addr == null) {
-      return false;
-    }
-    for (Range r : ranges) {
-      if (r.contains(addr)) {
-        return true;
-      }
-    }
-    return false;
+    return addr != null && matches(addr);
   }
 }

@@ -3,6 +3,8 @@ package io.keygate.core.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,6 +12,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAllowlistTest {
+
+  @Test
+  void contains_matchesAddressBytes_ignoresScopeIds_andTheEmptyListContainsNothing()
+      throws IOException {
+    IpAllowlist l = IpAllowlist.parse(List.of("10.0.0.0/8", "fe80::/10", "::1"));
+    assertThat(l.contains(InetAddress.getByName("10.200.0.1"))).isTrue();
+    assertThat(l.contains(InetAddress.getByName("::ffff:10.0.0.1"))).isTrue();
+    assertThat(l.contains(InetAddress.getByName("fe80::1%1"))).isTrue();
+    assertThat(l.contains(InetAddress.getByName("::1"))).isTrue();
+    assertThat(l.contains(InetAddress.getByName("11.0.0.1"))).isFalse();
+    assertThat(l.contains(InetAddress.getByName("::2"))).isFalse();
+    assertThat(IpAllowlist.parse(List.of()).contains(InetAddress.getByName("10.0.0.1"))).isFalse();
+  }
 
   private static IpAllowlist of(String... entries) {
     return IpAllowlist.parse(List.of(entries));

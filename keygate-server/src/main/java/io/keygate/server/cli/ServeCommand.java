@@ -53,10 +53,18 @@ final class ServeCommand implements Callable<Integer> {
     io.keygate.server.config.SecretsConfig secrets =
         io.keygate.server.config.SecretsConfig.fromEnv(System.getenv());
     LOG.info("secrets: {}", secrets.describe());
+    io.keygate.server.config.OutboundConfig outbound =
+        io.keygate.server.config.OutboundConfig.fromEnv(System.getenv());
+    LOG.info("outbound calls: {}", outbound.describe());
+    io.keygate.server.config.ReadDeadlines deadlines =
+        io.keygate.server.config.ReadDeadlines.fromEnv(System.getenv());
+    LOG.info("read deadlines: {}", deadlines.describe());
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
             .secrets(secrets)
+            .outbound(outbound)
+            .readDeadlines(deadlines)
             .tls(tls)
             .config(cfg)
             .leaks(leaks)

@@ -27,9 +27,12 @@ import java.util.regex.Pattern;
  * @param senders secret scanning partners, GitHub first; each is served at {@code
  *     /v1/secret-scanning/<name>}
  * @param keysCacheTtl how long fetched public keys are trusted before they are fetched again
- * @param keysRefetchInterval shortest interval between two fetches caused by an unknown key
- *     identifier (so forged identifiers cannot make Keygate hammer the key URL)
- * @param maxReportBytes largest report or secret scanning body accepted
+ * @param keysRefetchInterval shortest interval between two fetches of a sender's keys, whatever
+ *     caused them (an unknown key identifier, the TTL, a failed fetch): forged identifiers and a
+ *     failing key URL cannot make Keygate hammer it
+ * @param maxReportBytes largest leak report accepted (the caller is authenticated first)
+ * @param maxPartnerBytes largest secret scanning partner body: refused from its {@code
+ *     Content-Length} before anything is read, and read no further than this
  * @param policy what to do with leaked live keys
  */
 public record LeakConfig(
@@ -37,6 +40,7 @@ public record LeakConfig(
     Duration keysCacheTtl,
     Duration keysRefetchInterval,
     long maxReportBytes,
+    long maxPartnerBytes,
     LeakPolicy policy) {
 
   /** GitHub's key identifier header. */
@@ -48,6 +52,7 @@ public record LeakConfig(
   public static final Duration DEFAULT_KEYS_CACHE_TTL = Duration.ofHours(1);
   public static final Duration DEFAULT_KEYS_REFETCH = Duration.ofSeconds(60);
   public static final long DEFAULT_MAX_REPORT_BYTES = 16L * 1024 * 1024;
+  public static final long DEFAULT_MAX_PARTNER_BYTES = 1024L * 1024;
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
   private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9-]{1,100}");
@@ -99,6 +104,10 @@ public record LeakConfig(
     if (maxReportBytes < 1024) {
       throw new IllegalArgumentException("max report size must be at least 1024 bytes");
     }
+    if (maxPartnerBytes < 1024 || maxPartnerBytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "KEYGATE_SECRET_SCANNING_MAX_BYTES must be 1024.." + (Integer.MAX_VALUE - 8));
+    }
     Objects.requireNonNull(policy, "policy");
   }
 
@@ -117,8 +126,8 @@ public record LeakConfig(
    * Reads {@code KEYGATE_GITHUB_KEYS_FILE}, {@code KEYGATE_GITHUB_KEYS_URL}, {@code
    * KEYGATE_SECRET_SCANNING_SENDERS} ({@code name=IdHeader,SigHeader,file-or-url;...}), {@code
    * KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS}, {@code KEYGATE_SECRET_SCANNING_REFETCH_SECONDS},
-   * {@code KEYGATE_MAX_REPORT_BYTES} and {@code KEYGATE_LEAK_POLICY} ({@code
-   * type=revoke|rotate:<hours>h|rotate:<minutes>m,...}).
+   * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES} and {@code
+   * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}).
    */
   public static LeakConfig fromEnv(Map<String, String> env) {
     List<Sender> senders = new ArrayList<>();
@@ -150,6 +159,7 @@ public record LeakConfig(
             longVar(
                 env, "KEYGATE_SECRET_SCANNING_REFETCH_SECONDS", DEFAULT_KEYS_REFETCH.toSeconds())),
         longVar(env, "KEYGATE_MAX_REPORT_BYTES", DEFAULT_MAX_REPORT_BYTES),
+        longVar(env, "KEYGATE_SECRET_SCANNING_MAX_BYTES", DEFAULT_MAX_PARTNER_BYTES),
         parsePolicy(env.getOrDefault("KEYGATE_LEAK_POLICY", "")));
   }
 
@@ -231,6 +241,8 @@ public record LeakConfig(
               : s.keysUrl() != null ? "keys url " + s.keysUrl() : "not configured");
     }
     m.put("secret_scanning_keys_ttl", keysCacheTtl.toString());
+    m.put("secret_scanning_refetch", keysRefetchInterval.toString());
+    m.put("secret_scanning_max_bytes", maxPartnerBytes);
     m.put("max_report_bytes", maxReportBytes);
     m.put("leak_policy", policy.rotateGrace().isEmpty() ? "revoke" : policy.rotateGrace());
     return m;

@@ -22,7 +22,8 @@ import java.util.TreeSet;
  *     <data_dir>/data-key}
  * @param deliveryInterval how often the delivery worker looks for due work ({@code
  *     KEYGATE_DELIVERY_INTERVAL_MS}, default 1000)
- * @param webhookTimeout per-request timeout ({@code KEYGATE_WEBHOOK_TIMEOUT_SECONDS}, default 10)
+ * @param webhookTimeout bound of one webhook attempt, connecting and reading the answer included,
+ *     and of each SMTP read or write ({@code KEYGATE_WEBHOOK_TIMEOUT_SECONDS}, default 10)
  * @param retryFor how long a delivery is retried before it is dead-lettered ({@code
  *     KEYGATE_DELIVERY_RETRY_HOURS}, default 24)
  * @param backoffBase first retry delay; doubles per attempt ({@code
@@ -33,8 +34,8 @@ import java.util.TreeSet;
  *     default 30,7,1), largest first
  * @param expiryCheckInterval how often the expiry job runs ({@code KEYGATE_EXPIRY_CHECK_SECONDS},
  *     default 300)
- * @param smtp SMTP settings, or {@code null} when {@code KEYGATE_SMTP_HOST} is unset (email
- *     channels then stay pending until it is configured)
+ * @param smtp SMTP settings, or {@code null} when {@code KEYGATE_SMTP_HOST} is unset (new email
+ *     channels are then refused and stored ones inactive)
  * @param metricsToken bearer token {@code /metrics} requires ({@code KEYGATE_METRICS_TOKEN}), or
  *     {@code null} for none
  * @param platformName name shown in the security report ({@code KEYGATE_PLATFORM_NAME}, default

@@ -11,6 +11,7 @@ import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.outbound.OutboundHttp;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,10 +33,15 @@ public final class HttpApi {
 
   /**
    * Registers routes, headers and error mapping on a Javalin configuration; {@code serverConfig}
-   * gives the trusted proxies and the forward-auth form.
+   * gives the trusted proxies and the forward-auth form, {@code outbound} fetches secret scanning
+   * partners' public keys.
    */
   public static void install(
-      JavalinConfig config, Keygate kg, ServerConfig serverConfig, LeakConfig leaks) {
+      JavalinConfig config,
+      Keygate kg,
+      ServerConfig serverConfig,
+      LeakConfig leaks,
+      OutboundHttp outbound) {
     ClientIp clientIp = new ClientIp(serverConfig.trustedProxies());
     AdminAuth auth = new AdminAuth(kg.verifier(), clientIp);
     config.routes.before(
@@ -50,7 +56,7 @@ public final class HttpApi {
     new KeyRoutes(kg, auth).register(config);
     new AdminTokenRoutes(kg, auth).register(config);
     new SystemRoutes(kg, auth).register(config);
-    new LeakRoutes(kg, auth, clientIp, leaks).register(config);
+    new LeakRoutes(kg, auth, clientIp, leaks, outbound).register(config);
     UiRoutes.register(config);
     new WhoAmIRoutes(auth).register(config);
     mapErrors(config);

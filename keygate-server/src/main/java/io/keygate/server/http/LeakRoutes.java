@@ -19,9 +19,12 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.scan.Scanner;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.outbound.OutboundHttp;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,7 +40,10 @@ import java.util.Map;
  * <p><b>Security guarantees.</b> No answer echoes a raw key: summaries carry counts and incident
  * ids, partner feedback carries the SHA-256 of each token. A partner request is authenticated by
  * its signature alone, checked over the raw body before anything is parsed, so a bad or missing
- * signature (401) changes nothing.
+ * signature (401) changes nothing. The partner endpoint is open to anyone, so it refuses cheaply:
+ * missing signature headers, a declared body over {@link LeakConfig#maxPartnerBytes()} and an
+ * unknown signing key are answered before a byte of the body is read, and the body is read no
+ * further than that bound and at {@link #PARTNER_MIN_BYTES_PER_SECOND} at least.
  */
 final class LeakRoutes {
   private final Keygate kg;
@@ -47,16 +53,34 @@ final class LeakRoutes {
   private final Scanner scanner;
   private final Map<String, PartnerKeys> partners = new HashMap<>();
 
-  LeakRoutes(Keygate kg, AdminAuth auth, ClientIp clientIp, LeakConfig config) {
+  /**
+   * Secret scanning partners post from data centres: their bodies must keep up this rate after
+   * {@link #PARTNER_READ_GRACE}, far above the server-wide minimum.
+   */
+  static final long PARTNER_MIN_BYTES_PER_SECOND = 64 * 1024;
+
+  static final Duration PARTNER_READ_GRACE = Duration.ofSeconds(5);
+
+  /** Longest key identifier and signature header values looked at. */
+  private static final int MAX_ID_CHARS = 256;
+
+  private static final int MAX_SIGNATURE_CHARS = 1024;
+
+  LeakRoutes(
+      Keygate kg, AdminAuth auth, ClientIp clientIp, LeakConfig config, OutboundHttp outbound) {
     this.kg = kg;
     this.auth = auth;
     this.clientIp = clientIp;
     this.config = config;
     this.scanner = Scanner.builder().keyTypes(kg.format().types()).splitLines(false).build();
     for (LeakConfig.Sender s : config.senders()) {
-      partners.put(
-          s.name(),
-          new PartnerKeys(s, config.keysCacheTtl(), config.keysRefetchInterval(), kg.clock()));
+      if (s.configured()) {
+        PartnerKeys keys =
+            new PartnerKeys(
+                s, config.keysCacheTtl(), config.keysRefetchInterval(), kg.clock(), outbound);
+        keys.warmUp();
+        partners.put(s.name(), keys);
+      }
     }
   }
 
@@ -156,7 +180,7 @@ final class LeakRoutes {
   private void report(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
     String format = LeakReports.format(ctx.queryParam("format"));
-    byte[] body = body(ctx);
+    byte[] body = body(ctx, config.maxReportBytes(), 0);
     LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
     if (parsed.keys().isEmpty() && parsed.redacted()) {
       throw new ApiError(
@@ -226,7 +250,6 @@ final class LeakRoutes {
           "secret_scanning_not_configured",
           "no trusted public keys are configured for sender '" + name + "'");
     }
-    byte[] body = body(ctx);
     String id = ctx.header(sender.identifierHeader());
     String sig = ctx.header(sender.signatureHeader());
     if (id == null || id.isBlank() || sig == null || sig.isBlank()) {
@@ -239,10 +262,18 @@ final class LeakRoutes {
               + sender.signatureHeader()
               + " required");
     }
-    PublicKey key = partners.get(name).find(id.strip());
+    long max = config.maxPartnerBytes();
+    if (ctx.req().getContentLengthLong() > max) {
+      throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+    }
+    PublicKey key = id.length() > MAX_ID_CHARS ? null : partners.get(name).find(id.strip());
     if (key == null) {
       throw new ApiError(401, "unknown_key_identifier", "the signing key is not trusted");
     }
+    if (sig.length() > MAX_SIGNATURE_CHARS) {
+      throw new ApiError(401, "invalid_signature", "the signature does not match the body");
+    }
+    byte[] body = body(ctx, max, PARTNER_MIN_BYTES_PER_SECOND);
     if (!PartnerKeys.verify(key, body, sig)) {
       throw new ApiError(401, "invalid_signature", "the signature does not match the body");
     }
@@ -351,19 +382,36 @@ final class LeakRoutes {
 
   // ------------------------------------------------------------------ helpers
 
-  /** The raw body, up to {@link LeakConfig#maxReportBytes()} (larger than ordinary API bodies). */
-  private byte[] body(Context ctx) {
-    long max = config.maxReportBytes();
+  /**
+   * The raw body, read no further than {@code max} bytes (413 beyond). With {@code minRate} > 0 the
+   * body must also keep up that many bytes per second after a grace of {@link #PARTNER_READ_GRACE}
+   * (408 otherwise), so an anonymous caller trickling a body holds a request thread for seconds,
+   * not for as long as the server-wide minimum rate would allow.
+   */
+  private static byte[] body(Context ctx, long max, long minRate) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > max) {
       throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
     }
+    long started = System.nanoTime();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
     try (InputStream in = ctx.req().getInputStream()) {
-      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-      if (b.length > max) {
-        throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+      for (int n; (n = in.read(buf)) != -1; ) {
+        out.write(buf, 0, n);
+        if (out.size() > max) {
+          throw new ApiError(413, "payload_too_large", "the body exceeds " + max + " bytes");
+        }
+        if (minRate > 0
+            && System.nanoTime() - started
+                > PARTNER_READ_GRACE.toNanos() + out.size() * 1_000_000_000L / minRate) {
+          throw new ApiError(
+              408,
+              "request_timeout",
+              "the body arrived too slowly (at least " + minRate + " bytes per second)");
+        }
       }
-      return b;
+      return out.toByteArray();
     } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_body", "the body could not be read");
     }

@@ -36,12 +36,16 @@ final class NotifyRoutes {
     Actor actor = auth.require(ctx, AdminScopes.OWNERS_WRITE);
     NotifyViews.CreateOwnerBody b = Requests.body(ctx, NotifyViews.CreateOwnerBody.class);
     var o = owners.create(b.ownerId(), b.name(), hooks(b.webhooks()), b.emails(), actor);
-    HttpApi.json(ctx, 201, NotifyViews.OwnerView.of(o));
+    HttpApi.json(ctx, 201, NotifyViews.OwnerView.of(o, owners.emailEnabled()));
   }
 
   private void get(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.OWNERS_READ);
-    HttpApi.json(ctx, 200, NotifyViews.OwnerView.of(owners.get(ctx.pathParam("owner_id"), actor)));
+    HttpApi.json(
+        ctx,
+        200,
+        NotifyViews.OwnerView.of(
+            owners.get(ctx.pathParam("owner_id"), actor), owners.emailEnabled()));
   }
 
   private void update(Context ctx) {
@@ -49,7 +53,7 @@ final class NotifyRoutes {
     NotifyViews.PatchOwnerBody b = Requests.body(ctx, NotifyViews.PatchOwnerBody.class);
     var o =
         owners.update(ctx.pathParam("owner_id"), b.name(), hooks(b.webhooks()), b.emails(), actor);
-    HttpApi.json(ctx, 200, NotifyViews.OwnerView.of(o));
+    HttpApi.json(ctx, 200, NotifyViews.OwnerView.of(o, owners.emailEnabled()));
   }
 
   private static List<Owners.WebhookInput> hooks(List<NotifyViews.WebhookBody> in) {

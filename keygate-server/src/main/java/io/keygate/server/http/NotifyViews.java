@@ -26,9 +26,10 @@ final class NotifyViews {
     }
   }
 
-  record EmailView(String id, String address) {
-    static EmailView of(EmailChannel e) {
-      return new EmailView(e.channelId(), e.address());
+  /** An email channel; {@code active} is false while the server has no SMTP server. */
+  record EmailView(String id, String address, boolean active) {
+    static EmailView of(EmailChannel e, boolean active) {
+      return new EmailView(e.channelId(), e.address(), active);
     }
   }
 
@@ -39,12 +40,12 @@ final class NotifyViews {
       List<EmailView> emails,
       Instant createdAt,
       Instant updatedAt) {
-    static OwnerView of(Owner o) {
+    static OwnerView of(Owner o, boolean emailActive) {
       return new OwnerView(
           o.ownerId(),
           o.name(),
           o.webhooks().stream().map(WebhookView::of).toList(),
-          o.emails().stream().map(EmailView::of).toList(),
+          o.emails().stream().map(e -> EmailView.of(e, emailActive)).toList(),
           o.createdAt(),
           o.updatedAt());
     }

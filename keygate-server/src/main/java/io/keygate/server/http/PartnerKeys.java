@@ -2,10 +2,8 @@ package io.keygate.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.outbound.OutboundHttp;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -18,6 +16,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,88 +27,129 @@ import org.slf4j.LoggerFactory;
  * The public keys one secret scanning partner signs with, in GitHub's meta format ({@code
  * {"public_keys": [{"key_identifier", "key" (PEM), "is_current"}]}}), from a file or a URL.
  *
- * <p><b>Design.</b> Keys are cached for the configured TTL. An identifier not in the cache triggers
- * one reload, at most once per refetch interval, so a partner's key rotation is picked up at once
- * while forged identifiers cannot make Keygate hammer the key URL. A failed reload keeps the keys
- * it had. Only EC keys on P-256 are accepted.
+ * <p><b>Design.</b> The keys are an immutable snapshot, loaded when the server starts and reloaded
+ * when they are older than the TTL or a request names an identifier they lack (a partner's key
+ * rotation is picked up at once). Fetches, successful or failed, are at least the refetch interval
+ * apart, so neither forged identifiers nor a failing or hanging key URL can make Keygate fetch it
+ * once per request. A lookup never waits for the network, with one exception: the request that
+ * starts a fetch because it found no key waits for that fetch (at most its timeout); every other
+ * request is answered from the snapshot at once. A failed reload keeps the keys it had. Only EC
+ * keys on P-256 are accepted.
  *
  * <p><b>Security guarantees.</b> {@link #verify} checks an ECDSA P-256/SHA-256 signature over the
- * exact bytes received; any malformed input is a failed verification, never an exception.
+ * exact bytes received; any malformed input is a failed verification, never an exception. A key URL
+ * is fetched through {@link OutboundHttp} (its address policy, no redirects, a size bound).
  * Thread-safe.
  */
 final class PartnerKeys {
   private static final Logger LOG = LoggerFactory.getLogger(PartnerKeys.class);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NORMAL)
-          .build();
+
+  /** Bound of one fetch of a key URL. */
+  static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Largest key document accepted (GitHub's is about 1 KB). */
+  static final int MAX_KEYS_BYTES = 1024 * 1024;
+
+  /** The keys in force, when they were loaded (null: never) and when a fetch may start again. */
+  private record Snapshot(Map<String, PublicKey> keys, Instant loadedAt, Instant nextFetch) {}
 
   private final LeakConfig.Sender sender;
   private final Duration ttl;
   private final Duration refetch;
   private final Clock clock;
-  private Map<String, PublicKey> keys = Map.of();
-  private Instant loadedAt;
-  private Instant lastAttempt;
+  private final OutboundHttp http;
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), null, Instant.MIN);
+  private boolean fetching;
 
-  PartnerKeys(LeakConfig.Sender sender, Duration ttl, Duration refetch, Clock clock) {
+  PartnerKeys(
+      LeakConfig.Sender sender, Duration ttl, Duration refetch, Clock clock, OutboundHttp http) {
     this.sender = sender;
     this.ttl = ttl;
     this.refetch = refetch;
     this.clock = clock;
+    this.http = http;
   }
 
-  /** The key named {@code identifier}, reloading when stale or unknown; {@code null} if none. */
-  synchronized PublicKey find(String identifier) {
+  /** Starts loading the keys in the background (the server calls this once, at startup). */
+  void warmUp() {
+    startFetch(clock.instant());
+  }
+
+  /**
+   * The key named {@code identifier}, or {@code null}. A stale snapshot is refreshed in the
+   * background; an unknown identifier starts a fetch if none ran within the refetch interval, and
+   * only then does this call wait for it.
+   */
+  PublicKey find(String identifier) {
     Instant now = clock.instant();
-    if (loadedAt == null || !now.isBefore(loadedAt.plus(ttl))) {
-      reload(now);
+    Snapshot s = snapshot;
+    PublicKey k = s.keys().get(identifier);
+    if (k != null && s.loadedAt() != null && now.isBefore(s.loadedAt().plus(ttl))) {
+      return k;
     }
-    PublicKey k = keys.get(identifier);
-    if (k == null && (lastAttempt == null || !now.isBefore(lastAttempt.plus(refetch)))) {
-      reload(now);
-      k = keys.get(identifier);
+    CompletableFuture<Snapshot> started = startFetch(now);
+    if (k != null || started == null) {
+      return k;
     }
-    return k;
-  }
-
-  private void reload(Instant now) {
-    lastAttempt = now;
     try {
-      byte[] json = fetch();
-      keys = parse(json);
-      loadedAt = now;
-    } catch (IOException | RuntimeException e) {
-      LOG.warn(
-          "secret scanning sender {}: cannot load public keys ({}); keeping {} known key(s)",
-          sender.name(),
-          e.getMessage(),
-          keys.size());
-      if (loadedAt == null) {
-        loadedAt = now.minus(ttl).plus(refetch); // retry after the refetch interval
-      }
+      return started
+          .get(FETCH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .keys()
+          .get(identifier);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return null;
     }
   }
 
-  private byte[] fetch() throws IOException, InterruptedException {
+  /** Starts a fetch unless one is running or the last one started within the refetch interval. */
+  private synchronized CompletableFuture<Snapshot> startFetch(Instant now) {
+    Snapshot s = snapshot;
+    if (fetching || now.isBefore(s.nextFetch())) {
+      return null;
+    }
+    fetching = true;
+    snapshot = new Snapshot(s.keys(), s.loadedAt(), now.plus(refetch));
+    return fetch().handle(this::loaded);
+  }
+
+  private synchronized Snapshot loaded(byte[] json, Throwable failure) {
+    fetching = false;
+    Snapshot s = snapshot;
+    String problem;
+    if (failure == null) {
+      try {
+        snapshot = new Snapshot(parse(json), clock.instant(), s.nextFetch());
+        return snapshot;
+      } catch (IOException | RuntimeException e) {
+        problem = e.getMessage();
+      }
+    } else {
+      Throwable c = failure.getCause() != null ? failure.getCause() : failure;
+      problem = c.getMessage();
+    }
+    LOG.warn(
+        "secret scanning sender {}: cannot load public keys ({}); keeping {} known key(s), next"
+            + " attempt after {}",
+        sender.name(),
+        problem,
+        s.keys().size(),
+        s.nextFetch());
+    return s;
+  }
+
+  private CompletableFuture<byte[]> fetch() {
     if (sender.keysFile() != null) {
-      return Files.readAllBytes(sender.keysFile());
+      try {
+        return CompletableFuture.completedFuture(Files.readAllBytes(sender.keysFile()));
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
-    HttpResponse<byte[]> r =
-        HTTP.send(
-            HttpRequest.newBuilder(sender.keysUrl())
-                .timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/json")
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    if (r.statusCode() != 200) {
-      throw new IOException("HTTP " + r.statusCode() + " from " + sender.keysUrl());
-    }
-    return r.body();
+    return http.get(
+        sender.keysUrl(), Map.of("Accept", "application/json"), MAX_KEYS_BYTES, FETCH_TIMEOUT);
   }
 
   /** Parses GitHub's meta format; entries that are not EC public keys are skipped. */

@@ -2,6 +2,8 @@ package io.keygate.server.notify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.notify.Delivery;
@@ -10,23 +12,33 @@ import io.keygate.core.notify.EmailChannel;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.Owner;
 import io.keygate.core.notify.Webhook;
+import io.keygate.server.outbound.OutboundHttp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -36,27 +48,51 @@ import org.slf4j.LoggerFactory;
  * Delivers outbox events to their owners' channels: signed webhooks and, when SMTP is configured,
  * email.
  *
- * <p><b>Design.</b> Two steps per run, both safe on several nodes. Dispatch turns each new outbox
- * event into one delivery per channel its owner has (atomically with marking the event dispatched,
- * so it happens once). Delivery claims due deliveries under a lease, attempts each and stores the
- * outcome: 2xx marks it delivered; anything else schedules a retry after an exponentially growing
- * delay with jitter (half fixed, half random), until {@code retryFor} after the delivery was
- * created, when it is dead-lettered. A node dying mid-attempt leaves the lease to expire and
- * another node retries: delivery is at least once, and receivers deduplicate by {@code
- * Keygate-Event-Id} (the event id, the same on every attempt).
+ * <p><b>Design.</b> Two steps, both safe on several nodes. Dispatch turns each new outbox event
+ * into one delivery per channel its owner has (atomically with marking the event dispatched, so it
+ * happens once); an email channel while no SMTP server is configured gets a delivery cancelled at
+ * once with that reason. Delivery claims due deliveries under a lease, attempts each and stores the
+ * outcome: 2xx marks it delivered; anything else (a 3xx too: redirects are not followed) schedules
+ * a retry after an exponentially growing delay with jitter (half fixed, half random), until {@code
+ * retryFor} after the delivery was created, when it is dead-lettered. A node dying mid-attempt
+ * leaves the lease to expire and another node retries: delivery is at least once, and receivers
+ * deduplicate by {@code Keygate-Event-Id} (the event id, the same on every attempt).
  *
- * <p>Time and randomness are injected; {@link #runOnce()} is what the scheduler calls and what
- * tests call directly. Thread-safe, but meant to be run by one thread per node.
+ * <p><b>Isolation.</b> Attempts run on this worker's own bounded pool ({@code threads}), never on
+ * the threads of the node's other jobs, and each is bounded by the outbound client's connect and
+ * total timeouts. The store leases at most one delivery per owner at a time ({@link
+ * NotifyStore#claim}), so an owner whose endpoint hangs occupies one thread, not the pool; among
+ * owners with due deliveries the one this node served least recently goes first, so one owner's
+ * backlog never starves another's. A finished attempt frees its thread for the next claim at once.
+ *
+ * <p>Time and randomness are injected. {@link #start} runs the worker in the background; {@link
+ * #runOnce()} dispatches and attempts everything due and returns when done (tests call it). Thread
+ * safe.
  */
-public final class DeliveryWorker {
+public final class DeliveryWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DISPATCH_BATCH = 200;
-  private static final int DELIVERY_BATCH = 20;
 
-  /** Settings of the worker. */
+  /** Owners with due deliveries considered per claim (the least recently served go first). */
+  private static final int HEADS = 200;
+
+  /** Reason of email deliveries made while no SMTP server is configured. */
+  static final String NO_SMTP = "SMTP not configured (KEYGATE_SMTP_HOST): email channel inactive";
+
+  /**
+   * Settings of the worker.
+   *
+   * @param timeout bound of one webhook attempt (and of each SMTP operation); a delivery is leased
+   *     for three times this plus 5 s, so that only a dead node's attempt is retried elsewhere
+   * @param threads attempts in flight at once on this node
+   */
   public record Settings(
-      Duration timeout, Duration retryFor, Duration backoffBase, Duration backoffMax) {}
+      Duration timeout, Duration retryFor, Duration backoffBase, Duration backoffMax, int threads) {
+    Duration lease() {
+      return timeout.multipliedBy(3).plusSeconds(5);
+    }
+  }
 
   private final NotifyStore store;
   private final Owners owners;
@@ -65,21 +101,29 @@ public final class DeliveryWorker {
   private final RandomGenerator jitter;
   private final Supplier<SecureRandom> ids;
   private final Settings settings;
-  private final HttpClient http;
+  private final OutboundHttp http;
+  private final ExecutorService pool;
+  private final Semaphore free;
+  private final Cache<String, Long> lastServed = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final AtomicLong served = new AtomicLong();
+  private final AtomicBoolean pumpQueued = new AtomicBoolean();
+  private ScheduledExecutorService loop;
   private final Counter webhookFailures;
   private final Counter emailFailures;
   private final Counter delivered;
   private final Counter deadLettered;
 
   /**
-   * @param mailer sends email, or {@code null} when SMTP is not configured (email deliveries then
-   *     fail with "SMTP not configured" and are retried)
+   * @param mailer sends email, or {@code null} when SMTP is not configured (email deliveries are
+   *     then cancelled with that reason)
+   * @param http the outbound client webhooks are posted with (its address policy applies)
    * @param jitter randomness for retry jitter (tests pass a seeded generator)
    */
   public DeliveryWorker(
       NotifyStore store,
       Owners owners,
       Mailer mailer,
+      OutboundHttp http,
       Clock clock,
       RandomGenerator jitter,
       Supplier<SecureRandom> ids,
@@ -92,11 +136,17 @@ public final class DeliveryWorker {
     this.jitter = jitter;
     this.ids = ids;
     this.settings = settings;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.timeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.http = http;
+    AtomicInteger n = new AtomicInteger();
+    this.pool =
+        Executors.newFixedThreadPool(
+            settings.threads(),
+            r -> {
+              Thread t = new Thread(r, "keygate-delivery-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.free = new Semaphore(settings.threads());
     this.webhookFailures =
         Counter.builder("keygate_webhook_failures")
             .description("Webhook delivery attempts that failed")
@@ -115,22 +165,155 @@ public final class DeliveryWorker {
             .register(metrics);
   }
 
-  /** Dispatches new events and attempts every due delivery; returns attempts made. */
+  /**
+   * Dispatches new events and attempts every due delivery on the pool, waiting for the attempts,
+   * until nothing is due; returns attempts made. Not to be mixed with {@link #start} (tests call
+   * this with the background worker idle).
+   */
   public int runOnce() {
     dispatch();
     int attempts = 0;
     List<Delivery> batch;
-    do {
-      Instant now = now();
-      Duration lease = settings.timeout().multipliedBy(DELIVERY_BATCH + 1);
-      batch = store.claimDue(now, now.plus(lease), DELIVERY_BATCH);
-      Map<String, Optional<Owner>> cache = new HashMap<>();
+    while (!(batch = claim(settings.threads())).isEmpty()) {
+      List<Future<?>> running = new ArrayList<>();
       for (Delivery d : batch) {
-        attempt(d, cache.computeIfAbsent(d.ownerId(), owners::find));
-        attempts++;
+        running.add(pool.submit(() -> attemptQuietly(d)));
       }
-    } while (batch.size() == DELIVERY_BATCH);
+      for (Future<?> f : running) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("delivery attempt failed", e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return attempts;
+        }
+      }
+      attempts += batch.size();
+    }
     return attempts;
+  }
+
+  /**
+   * Runs the worker in the background: every {@code interval} it dispatches new events and fills
+   * the pool's free threads with due deliveries, and a thread that finishes an attempt asks for the
+   * next one at once.
+   */
+  public synchronized void start(Duration interval) {
+    if (loop != null) {
+      throw new IllegalStateException("the delivery worker is already running");
+    }
+    loop =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "keygate-delivery");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = interval.toMillis();
+    loop.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    try {
+      dispatch();
+    } catch (RuntimeException e) {
+      LOG.warn("outbox dispatch failed, will retry: {}", e.getMessage());
+    }
+    pump();
+  }
+
+  /** Claims due deliveries for the free threads and starts them (on the loop thread only). */
+  private void pump() {
+    pumpQueued.set(false);
+    try {
+      for (Delivery d : claim(free.availablePermits())) {
+        free.acquireUninterruptibly(); // only this thread takes permits: never blocks
+        pool.execute(
+            () -> {
+              try {
+                attemptQuietly(d);
+              } finally {
+                free.release();
+                wake();
+              }
+            });
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("claiming deliveries failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /** Asks the loop for another claim round, unless one is already queued. */
+  private void wake() {
+    ScheduledExecutorService l = loop;
+    if (l != null && pumpQueued.compareAndSet(false, true)) {
+      try {
+        l.execute(this::pump);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        pumpQueued.set(false);
+      }
+    }
+  }
+
+  /**
+   * Leases up to {@code n} due deliveries, at most one per owner, owners this node served least
+   * recently first (then the oldest due).
+   */
+  private synchronized List<Delivery> claim(int n) {
+    if (n <= 0) {
+      return List.of();
+    }
+    Instant now = now();
+    List<Delivery> heads = new ArrayList<>(store.dueHeads(now, HEADS));
+    heads.sort(
+        Comparator.comparingLong(
+            d -> Optional.ofNullable(lastServed.getIfPresent(d.ownerId())).orElse(-1L)));
+    Instant leaseUntil = now.plus(settings.lease());
+    List<Delivery> out = new ArrayList<>();
+    for (Delivery head : heads) {
+      if (out.size() == n) {
+        break;
+      }
+      store
+          .claim(head, now, leaseUntil)
+          .ifPresent(
+              d -> {
+                out.add(d);
+                lastServed.put(d.ownerId(), served.incrementAndGet());
+              });
+    }
+    return out;
+  }
+
+  private void attemptQuietly(Delivery d) {
+    try {
+      attempt(d, owners.find(d.ownerId()));
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "delivery {} failed before its outcome was stored (retried when its lease ends): {}",
+          d.deliveryId(),
+          e.getMessage());
+    }
+  }
+
+  /**
+   * Stops the worker: attempts in flight are interrupted (recorded as failed, or retried when their
+   * leases end) and waited for briefly, so that none touches the store after the node closes it.
+   */
+  @Override
+  public synchronized void close() {
+    if (loop != null) {
+      loop.shutdownNow();
+    }
+    pool.shutdownNow();
+    try {
+      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("delivery attempts still running after 5 s; their leases will end");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private Instant now() {
@@ -158,9 +341,10 @@ public final class DeliveryWorker {
                     id(), e.eventId(), e.ownerId(), w.channelId(), Delivery.WEBHOOK, now));
           }
           for (EmailChannel m : owner.get().emails()) {
-            ds.add(
+            Delivery d =
                 Delivery.pending(
-                    id(), e.eventId(), e.ownerId(), m.channelId(), Delivery.EMAIL, now));
+                    id(), e.eventId(), e.ownerId(), m.channelId(), Delivery.EMAIL, now);
+            ds.add(mailer == null ? d.cancelled(NO_SMTP, now) : d);
           }
         }
         if (store.dispatch(e.eventId(), ds, now)) {
@@ -194,8 +378,9 @@ public final class DeliveryWorker {
       }
     } else {
       Optional<EmailChannel> m = owner.get().email(d.channelId());
-      if (m.isEmpty()) {
-        store.finish(d.cancelled("email address removed from the owner", now()));
+      if (m.isEmpty() || mailer == null) {
+        store.finish(
+            d.cancelled(m.isEmpty() ? "email address removed from the owner" : NO_SMTP, now()));
         return;
       }
       r = sendEmail(m.get(), event.get());
@@ -263,25 +448,27 @@ public final class DeliveryWorker {
   private Result postWebhook(Webhook w, OutboxEvent e) {
     byte[] body = body(e);
     long t = clock.instant().getEpochSecond();
-    HttpRequest req;
+    URI url;
     try {
-      req =
-          HttpRequest.newBuilder(URI.create(w.url()))
-              .timeout(settings.timeout())
-              .header("Content-Type", "application/json")
-              .header("User-Agent", "Keygate-Webhooks/1")
-              .header(WebhookSignature.HEADER, WebhookSignature.sign(w.secret(), t, body))
-              .header("Keygate-Event-Id", e.eventId())
-              .header("Keygate-Event-Type", e.type())
-              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build();
+      url = URI.create(w.url());
     } catch (IllegalArgumentException ex) {
       return new Result(false, null, "invalid webhook URL");
     }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put("User-Agent", "Keygate-Webhooks/1");
+    headers.put(WebhookSignature.HEADER, WebhookSignature.sign(w.secret(), t, body));
+    headers.put("Keygate-Event-Id", e.eventId());
+    headers.put("Keygate-Event-Type", e.type());
     try {
-      HttpResponse<Void> resp = http.send(req, HttpResponse.BodyHandlers.discarding());
-      int s = resp.statusCode();
-      return s >= 200 && s < 300 ? new Result(true, s, null) : new Result(false, s, "HTTP " + s);
+      int s = http.post(url, headers, body, settings.timeout());
+      if (s >= 200 && s < 300) {
+        return new Result(true, s, null);
+      }
+      String note = s >= 300 && s < 400 ? " (redirects are not followed)" : "";
+      return new Result(false, s, "HTTP " + s + note);
+    } catch (OutboundHttp.AddressRefused ex) {
+      return new Result(false, null, ex.getMessage());
     } catch (IOException ex) {
       return new Result(false, null, ex.getClass().getSimpleName() + ": " + ex.getMessage());
     } catch (InterruptedException ex) {
@@ -291,9 +478,6 @@ public final class DeliveryWorker {
   }
 
   private Result sendEmail(EmailChannel m, OutboxEvent e) {
-    if (mailer == null) {
-      return new Result(false, null, "SMTP not configured (KEYGATE_SMTP_HOST)");
-    }
     String subject = "[Keygate] " + e.type() + (e.keyId() == null ? "" : " for key " + e.keyId());
     String text =
         "Keygate event "

@@ -14,6 +14,7 @@ import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.Owner;
 import io.keygate.core.notify.StoredOwner;
 import io.keygate.core.notify.Webhook;
+import io.keygate.server.outbound.OutboundHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -33,8 +34,12 @@ import java.util.regex.Pattern;
  * Owners and their notification channels: validation, sealing at rest and the audit trail.
  *
  * <p><b>Security guarantees.</b> Webhook URLs, signing secrets and email addresses reach the store
- * only sealed by {@link DataCipher} (AES-256-GCM, bound to the owner id). An actor restricted to
- * one owner sees and changes only that owner (others are 404). The audit log records which fields
+ * only sealed by {@link DataCipher} (AES-256-GCM, bound to the owner id). A webhook URL is stored
+ * only if {@link OutboundHttp#check} permits it: its host is a canonical IP literal or a name that
+ * resolves, and only to addresses the outbound policy permits (no loopback, private, link-local, …
+ * unless the operator allows the network); delivery checks the address again on every connection.
+ * An email channel is accepted only while an SMTP server is configured. An actor restricted to one
+ * owner sees and changes only that owner (others are 404). The audit log records which fields
  * changed, never their values. Thread-safe.
  */
 public final class Owners {
@@ -50,13 +55,34 @@ public final class Owners {
   private final DataCipher cipher;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
+  private final OutboundHttp http;
+  private final boolean emailEnabled;
 
-  /** Wires the service. */
-  public Owners(NotifyStore store, DataCipher cipher, Clock clock, Supplier<SecureRandom> random) {
+  /**
+   * Wires the service.
+   *
+   * @param http checks webhook URLs against the outbound address policy
+   * @param emailEnabled whether an SMTP server is configured (new email channels are refused
+   *     without one)
+   */
+  public Owners(
+      NotifyStore store,
+      DataCipher cipher,
+      Clock clock,
+      Supplier<SecureRandom> random,
+      OutboundHttp http,
+      boolean emailEnabled) {
     this.store = store;
     this.cipher = cipher;
     this.clock = clock;
     this.random = random;
+    this.http = http;
+    this.emailEnabled = emailEnabled;
+  }
+
+  /** Whether email channels are delivered (an SMTP server is configured). */
+  public boolean emailEnabled() {
+    return emailEnabled;
   }
 
   /** A webhook as given by a caller; a null secret on update keeps the stored one. */
@@ -184,13 +210,15 @@ public final class Owners {
           "invalid_webhooks", "at most " + MAX_CHANNELS + " webhooks per owner");
     }
     List<Webhook> out = new ArrayList<>();
+    List<URI> uris = new ArrayList<>();
     for (int i = 0; i < in.size(); i++) {
       WebhookInput w = in.get(i);
       if (w == null) {
         throw new KeygateException.InvalidRequest(
             "invalid_webhooks", "webhooks[" + i + "] must be an object");
       }
-      String url = requireUrl(w.url(), i);
+      URI uri = requireUrl(w.url(), i);
+      String url = w.url();
       Webhook existing = current.stream().filter(c -> c.url().equals(url)).findFirst().orElse(null);
       String secret = w.secret();
       if (secret == null && existing != null) {
@@ -207,32 +235,62 @@ public final class Owners {
                 + MAX_SECRET
                 + " characters");
       }
+      uris.add(uri);
       out.add(new Webhook(existing != null ? existing.channelId() : channelId(), url, secret));
     }
+    requireReachable(uris);
     return out;
   }
 
-  private static String requireUrl(String url, int i) {
+  /** The parsed URL: absolute http(s), with a host, without credentials. */
+  private static URI requireUrl(String url, int i) {
     String what = "webhooks[" + i + "].url";
     if (url == null || url.length() > 2000) {
       throw new KeygateException.InvalidRequest(
           "invalid_webhooks", what + " is required (at most 2000 characters)");
     }
+    URI u;
     try {
-      URI u = new URI(url);
-      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_webhooks", what + " must be an absolute http(s) URL");
-      }
-      if (u.getUserInfo() != null) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_webhooks", what + " must not carry credentials; use the signing secret");
-      }
+      u = new URI(url);
     } catch (URISyntaxException e) {
       throw new KeygateException.InvalidRequest("invalid_webhooks", what + " is not a valid URL");
     }
-    return url;
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_webhooks", what + " must be an absolute http(s) URL");
+    }
+    if (u.getUserInfo() != null) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_webhooks", what + " must not carry credentials; use the signing secret");
+    }
+    return u;
+  }
+
+  /**
+   * Refuses the first URL the outbound policy would not call. Checked last, for all URLs at once:
+   * it resolves their hosts, in parallel and within one connect timeout.
+   */
+  private void requireReachable(List<URI> uris) {
+    List<OutboundHttp.UrlCheck> checks = http.check(uris);
+    for (int i = 0; i < checks.size(); i++) {
+      OutboundHttp.UrlCheck check = checks.get(i);
+      if (!(check instanceof OutboundHttp.Permitted)) {
+        throw new KeygateException.InvalidRequest(
+            "webhook_url_not_allowed",
+            "webhooks["
+                + i
+                + "].url"
+                + " "
+                // a name that does not resolve gets the same answer as one resolving inside
+                + (check instanceof OutboundHttp.Refused r
+                    ? r.reason()
+                    : OutboundHttp.NAME_REFUSED.reason())
+                + "; webhooks may reach public addresses only (loopback, private, link-local,"
+                + " unique-local, multicast, reserved and unspecified addresses are refused unless"
+                + " the operator allows their network in KEYGATE_WEBHOOK_ALLOWED_NETWORKS)");
+      }
+    }
   }
 
   private List<EmailChannel> emails(List<String> in, List<EmailChannel> current) {
@@ -252,6 +310,13 @@ public final class Owners {
       }
       EmailChannel existing =
           current.stream().filter(c -> c.address().equalsIgnoreCase(a)).findFirst().orElse(null);
+      if (existing == null && !emailEnabled) {
+        throw new KeygateException.InvalidRequest(
+            "smtp_not_configured",
+            "emails["
+                + i
+                + "]: this server sends no email (KEYGATE_SMTP_HOST is not set); use a webhook");
+      }
       out.add(new EmailChannel(existing != null ? existing.channelId() : channelId(), a));
     }
     return out;

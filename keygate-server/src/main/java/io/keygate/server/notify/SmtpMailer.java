@@ -18,13 +18,13 @@ public final class SmtpMailer implements Mailer {
   private final Session session;
   private final InternetAddress from;
 
-  /** A mailer for these settings; {@code timeout} bounds connect, read and write. */
-  public SmtpMailer(NotifyConfig.Smtp smtp, Duration timeout) {
+  /** A mailer for these settings; each read and write waits at most {@code timeout}. */
+  public SmtpMailer(NotifyConfig.Smtp smtp, Duration connectTimeout, Duration timeout) {
     Properties p = new Properties();
     p.put("mail.smtp.host", smtp.host());
     p.put("mail.smtp.port", Integer.toString(smtp.port()));
     p.put("mail.smtp.starttls.enable", Boolean.toString(smtp.startTls()));
-    p.put("mail.smtp.connectiontimeout", Long.toString(timeout.toMillis()));
+    p.put("mail.smtp.connectiontimeout", Long.toString(connectTimeout.toMillis()));
     p.put("mail.smtp.timeout", Long.toString(timeout.toMillis()));
     p.put("mail.smtp.writetimeout", Long.toString(timeout.toMillis()));
     Authenticator auth = null;

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.server.cli.RotatePepperCommandTest.Run;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.testing.TestServer;
 import io.keygate.store.jdbc.JdbcExtensions;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reloads the file, seals updates under the new version, and keeps opening re-sealed rows.
  */
 class RotateDataKeyCommandTest {
-  private static final String URL = "https://hooks.acme-owner.example/keygate";
+  // a documentation address (TEST-NET-3), allowed below: the URLs are stored, never called
+  private static final String URL = "https://203.0.113.10/keygate";
 
   @TempDir Path dir;
   TestServer t;
@@ -35,7 +38,18 @@ class RotateDataKeyCommandTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir, c -> c, b -> b.secrets(new SecretsConfig(Duration.ofMillis(100))));
+    t =
+        TestServer.start(
+            dir,
+            c -> c,
+            b ->
+                b.secrets(new SecretsConfig(Duration.ofMillis(100)))
+                    .outbound(OutboundConfig.defaults().allowing("203.0.113.0/24"))
+                    .notifyConfig(
+                        NotifyConfig.defaults()
+                            .withSmtp(
+                                new NotifyConfig.Smtp(
+                                    "127.0.0.1", 25, null, null, "kg@test.example", false))));
     owners = JdbcExtensions.notifyStore(t.server.keygate().store()).orElseThrow();
   }
 

@@ -137,6 +137,7 @@ class LeakReportsTest {
                 d.keysCacheTtl(),
                 d.keysRefetchInterval(),
                 d.maxReportBytes(),
+                d.maxPartnerBytes(),
                 new LeakPolicy(Map.of("live_public", Duration.ofHours(1)))));
     String[] key = s.createKey("acme", "live_public");
     assertThat(s.post("/v1/keys/" + key[0] + "/disable", Map.of()).status()).isEqualTo(200);
@@ -367,6 +368,7 @@ class LeakReportsTest {
                 d.keysCacheTtl(),
                 d.keysRefetchInterval(),
                 d.maxReportBytes(),
+                d.maxPartnerBytes(),
                 new LeakPolicy(
                     Map.of("admin", Duration.ofHours(1), "live_secret", Duration.ofHours(1)))));
     String token = s.token("acme", List.of("keys:read"));

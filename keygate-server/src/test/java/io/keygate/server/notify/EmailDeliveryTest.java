@@ -8,6 +8,7 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,7 @@ class EmailDeliveryTest {
                     null,
                     "keygate@test.example",
                     false));
-    try (Node n = new Node(dir, new ManualClock(), cfg)) {
+    try (Node n = new Node(dir, new ManualClock(), cfg, OutboundConfig.defaults())) {
       n.call(
               "POST",
               "/v1/owners",

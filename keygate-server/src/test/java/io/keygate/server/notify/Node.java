@@ -8,6 +8,7 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.Monitoring;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.Json;
 import java.io.IOException;
@@ -21,10 +22,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Keygate node on a random port over SQLite in {@code dir}, with a manual clock, seeded
- * jitter and background jobs slowed to an hour so tests run them by hand.
+ * jitter and background jobs slowed to an hour so tests run them by hand. Webhooks may reach public
+ * addresses only unless the test allows more networks (a receiver on loopback needs {@link
+ * #LOOPBACK}).
  */
 public final class Node implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -34,19 +38,40 @@ public final class Node implements AutoCloseable {
   public final String admin;
   public final String base;
 
+  /** Outbound settings that let webhooks reach a receiver on 127.0.0.1. */
+  public static final OutboundConfig LOOPBACK = OutboundConfig.defaults().allowing("127.0.0.1/32");
+
   public Node(Path dir, ManualClock clock) {
-    this(dir, clock, NotifyConfig.defaults());
+    this(dir, clock, b -> b);
   }
 
-  public Node(Path dir, ManualClock clock, NotifyConfig notify) {
+  public Node(Path dir, ManualClock clock, OutboundConfig outbound) {
+    this(dir, clock, b -> b.outbound(outbound));
+  }
+
+  public Node(Path dir, ManualClock clock, NotifyConfig notify, OutboundConfig outbound) {
+    this(
+        dir,
+        clock,
+        b ->
+            b.notifyConfig(notify.withIntervals(Duration.ofHours(1), Duration.ofHours(1)))
+                .outbound(outbound));
+  }
+
+  /** A node whose builder {@code wiring} adjusts after the defaults above are set. */
+  public Node(Path dir, ManualClock clock, UnaryOperator<KeygateServer.Builder> wiring) {
     this.clock = clock;
     ServerConfig cfg = ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0);
     this.server =
-        KeygateServer.builder()
-            .config(cfg)
-            .clock(clock)
-            .jitter(new Random(42))
-            .notifyConfig(notify.withIntervals(Duration.ofHours(1), Duration.ofHours(1)))
+        wiring
+            .apply(
+                KeygateServer.builder()
+                    .config(cfg)
+                    .clock(clock)
+                    .jitter(new Random(42))
+                    .notifyConfig(
+                        NotifyConfig.defaults()
+                            .withIntervals(Duration.ofHours(1), Duration.ofHours(1))))
             .build();
     server.start();
     this.base = "http://127.0.0.1:" + server.port();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.testing.ManualClock;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,13 +20,24 @@ import org.junit.jupiter.api.io.TempDir;
 class OwnersTest {
   private static final String SECRET = "whsec_very_secret_signing_value_9f8e";
   private static final String EMAIL = "security-team@acme-owner.example";
-  private static final String URL = "https://hooks.acme-owner.example/keygate";
+  // a documentation address (TEST-NET-3), allowed below: the URL is stored, never called
+  private static final String URL = "https://203.0.113.10/keygate";
 
   @TempDir Path dir;
 
+  /** A node that accepts the URL and email channels (SMTP configured; no mail is sent here). */
+  private Node node() {
+    return new Node(
+        dir,
+        new ManualClock(),
+        NotifyConfig.defaults()
+            .withSmtp(new NotifyConfig.Smtp("127.0.0.1", 25, null, null, "kg@test.example", false)),
+        OutboundConfig.defaults().allowing("203.0.113.0/24"));
+  }
+
   @Test
   void channels_areEncryptedAtRest_andSecretsNeverReturned() throws IOException {
-    try (Node n = new Node(dir, new ManualClock())) {
+    try (Node n = node()) {
       JsonNode created =
           n.call(
                   "POST",
@@ -61,6 +74,7 @@ class OwnersTest {
         if (f.getFileName().toString().startsWith("keygate.db")) {
           assertThat(content).as(f.getFileName().toString()).doesNotContain(EMAIL);
           assertThat(content).as(f.getFileName().toString()).doesNotContain("acme-owner.example");
+          assertThat(content).as(f.getFileName().toString()).doesNotContain("203.0.113.10");
         }
       }
     }
@@ -70,7 +84,7 @@ class OwnersTest {
 
   @Test
   void createAndUpdate_writeTheirAuditEvents_withoutChannelValues_andAConflictWritesNone() {
-    try (Node n = new Node(dir, new ManualClock())) {
+    try (Node n = node()) {
       n.call("POST", "/v1/owners", Node.map("owner_id", "acme", "emails", List.of(EMAIL)))
           .expect(201);
       JsonNode created = n.call("GET", "/v1/audit?limit=1", null).expect(200).get("data").get(0);
@@ -99,7 +113,7 @@ class OwnersTest {
 
   @Test
   void ownerRestrictedToken_seesOnlyItsOwner_andBadInputIs400() {
-    try (Node n = new Node(dir, new ManualClock())) {
+    try (Node n = node()) {
       for (String o : List.of("acme", "globex")) {
         n.call("POST", "/v1/owners", Node.map("owner_id", o, "name", o)).expect(201);
       }

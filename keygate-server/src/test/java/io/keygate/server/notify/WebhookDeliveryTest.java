@@ -74,7 +74,7 @@ class WebhookDeliveryTest {
   void everyEventType_isDeliveredSigned_andRetriedAfterA500() throws IOException {
     ManualClock clock = new ManualClock();
     try (Receiver rx = new Receiver();
-        Node n = new Node(dir, clock)) {
+        Node n = new Node(dir, clock, Node.LOOPBACK)) {
       registerOwner(n, "acme", rx.url());
       rx.answerNext(500);
       String k1 = createKey(n, "acme");
@@ -144,13 +144,13 @@ class WebhookDeliveryTest {
     ManualClock clock = new ManualClock();
     String keyId;
     try (Receiver rx = new Receiver()) {
-      try (Node a = new Node(dir, clock)) {
+      try (Node a = new Node(dir, clock, Node.LOOPBACK)) {
         registerOwner(a, "acme", rx.url());
         keyId = createKey(a, "acme");
         a.call("POST", "/v1/keys/" + keyId + "/revoke", Node.map("reason", "x")).expect(200);
       } // closed before its delivery worker ever ran
       assertThat(rx.hits()).isEmpty();
-      try (Node b = new Node(dir, clock)) {
+      try (Node b = new Node(dir, clock, Node.LOOPBACK)) {
         b.deliver();
         b.deliver();
         clock.advance(Duration.ofHours(2));
@@ -169,7 +169,7 @@ class WebhookDeliveryTest {
   void failingReceiver_isRetriedWithBackoffFor24Hours_thenDeadLettered() throws IOException {
     ManualClock clock = new ManualClock();
     try (Receiver rx = new Receiver();
-        Node n = new Node(dir, clock)) {
+        Node n = new Node(dir, clock, Node.LOOPBACK)) {
       rx.answerAlways(503);
       registerOwner(n, "acme", rx.url());
       String keyId = createKey(n, "acme");

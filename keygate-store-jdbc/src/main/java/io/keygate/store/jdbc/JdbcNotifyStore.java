@@ -30,11 +30,13 @@ import java.util.Optional;
  * {@link NotifyStore} over the same pool and schema as {@link JdbcKeyStore} (tables of {@code
  * V4__owners_and_delivery.sql}).
  *
- * <p>Design note: claiming is one {@code UPDATE … WHERE delivery_id IN (SELECT … LIMIT n)} that
- * writes a fresh random lease token and the lease end, followed by a read of the rows carrying that
- * token. On SQLite the update runs under the database's single write lock; on PostgreSQL the inner
- * select adds {@code FOR UPDATE SKIP LOCKED}, so concurrent nodes take disjoint rows instead of
- * queueing. A finished attempt is written only where the token still matches. Thread-safe.
+ * <p>Design note: delivery is fair between owners. {@link #dueHeads} reads, without locking, the
+ * oldest due delivery of each owner that has nothing in flight (a window function ranks each
+ * owner's due rows); {@link #claim} then leases one of them with a compare-and-set {@code UPDATE}
+ * that also re-checks that its owner has no other delivery leased. On SQLite the update runs under
+ * the database's single write lock; on PostgreSQL claims for one owner first take a
+ * transaction-scoped advisory lock on the owner, so two nodes never both lease one owner's
+ * deliveries. A finished attempt is written only where the token still matches. Thread-safe.
  */
 final class JdbcNotifyStore implements NotifyStore {
   private static final String DELIVERY_COLUMNS =
@@ -293,38 +295,25 @@ final class JdbcNotifyStore implements NotifyStore {
   }
 
   @Override
-  public List<Delivery> claimDue(Instant now, Instant leaseUntil, int limit) {
-    String token =
-        "lease_" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
-    String skipLocked = store.dialect() == Dialect.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "";
-    return store.write(
-        "claimDue",
+  public List<Delivery> dueHeads(Instant now, int limit) {
+    return store.read(
+        "dueHeads",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE deliveries SET lease_token = ?, leased_until = ?"
-                      + " WHERE delivery_id IN (SELECT delivery_id FROM deliveries"
-                      + " WHERE status = 'pending' AND next_attempt_at <= ?"
-                      + " AND (leased_until IS NULL OR leased_until <= ?)"
-                      + " ORDER BY next_attempt_at, delivery_id LIMIT ?"
-                      + skipLocked
-                      + ")")) {
-            ps.setString(1, token);
-            ps.setLong(2, leaseUntil.toEpochMilli());
-            ps.setLong(3, now.toEpochMilli());
-            ps.setLong(4, now.toEpochMilli());
-            ps.setInt(5, limit);
-            if (ps.executeUpdate() == 0) {
-              return List.of();
-            }
-          }
           try (PreparedStatement ps =
               c.prepareStatement(
                   "SELECT "
                       + DELIVERY_COLUMNS
-                      + " FROM deliveries WHERE lease_token = ?"
-                      + " ORDER BY next_attempt_at, delivery_id")) {
-            ps.setString(1, token);
+                      + " FROM (SELECT d.*, ROW_NUMBER() OVER (PARTITION BY d.owner_id"
+                      + " ORDER BY d.next_attempt_at, d.delivery_id) AS owner_rank"
+                      + " FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+                      + " AND (d.leased_until IS NULL OR d.leased_until <= ?)"
+                      + " AND NOT EXISTS (SELECT 1 FROM deliveries b WHERE b.owner_id = d.owner_id"
+                      + " AND b.status = 'pending' AND b.leased_until > ?)) heads"
+                      + " WHERE owner_rank = 1 ORDER BY next_attempt_at, delivery_id LIMIT ?")) {
+            ps.setLong(1, now.toEpochMilli());
+            ps.setLong(2, now.toEpochMilli());
+            ps.setLong(3, now.toEpochMilli());
+            ps.setInt(4, limit);
             List<Delivery> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
@@ -334,6 +323,63 @@ final class JdbcNotifyStore implements NotifyStore {
             return out;
           }
         });
+  }
+
+  @Override
+  public Optional<Delivery> claim(Delivery head, Instant now, Instant leaseUntil) {
+    String token =
+        "lease_" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
+    return store.write(
+        "claimDelivery",
+        c -> {
+          if (store.dialect() == Dialect.POSTGRESQL) {
+            // Claims for one owner queue here, so each sees the lease the one before committed.
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+              ps.setLong(1, ownerLockKey(head.ownerId()));
+              ps.execute();
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE deliveries SET lease_token = ?, leased_until = ?"
+                      + " WHERE delivery_id = ? AND status = 'pending' AND next_attempt_at <= ?"
+                      + " AND (leased_until IS NULL OR leased_until <= ?)"
+                      + " AND NOT EXISTS (SELECT 1 FROM deliveries b"
+                      + " WHERE b.owner_id = deliveries.owner_id AND b.status = 'pending'"
+                      + " AND b.leased_until > ?)")) {
+            ps.setString(1, token);
+            ps.setLong(2, leaseUntil.toEpochMilli());
+            ps.setString(3, head.deliveryId());
+            ps.setLong(4, now.toEpochMilli());
+            ps.setLong(5, now.toEpochMilli());
+            ps.setLong(6, now.toEpochMilli());
+            if (ps.executeUpdate() == 0) {
+              return Optional.<Delivery>empty();
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE lease_token = ?")) {
+            ps.setString(1, token);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(readDelivery(rs)) : Optional.<Delivery>empty();
+            }
+          }
+        });
+  }
+
+  /** The advisory-lock key of an owner's deliveries: 64 bits of SHA-256 over a fixed prefix. */
+  private static long ownerLockKey(String ownerId) {
+    try {
+      byte[] h =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  ("keygate:deliveries:" + ownerId)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.nio.ByteBuffer.wrap(h).getLong();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
   }
 
   @Override
