@@ -57,4 +57,28 @@ public class KeygateException extends RuntimeException {
       super("store_unavailable", message, cause);
     }
   }
+
+  /**
+   * The audit log failed an integrity check that must pass before it is extended (HTTP 503): its
+   * sealed head does not verify, or is sealed under an audit key version this node does not hold.
+   * Nothing was written.
+   */
+  public static final class AuditIntegrity extends KeygateException {
+    /** An integrity failure with its code, e.g. {@code audit_head_invalid}. */
+    public AuditIntegrity(String code, String message) {
+      super(code, message);
+    }
+  }
+
+  /**
+   * A secret of this node (pepper, data key, audit key) differs from the one the shared database
+   * was written with, or is older than one another node already uses. Raised at startup and on a
+   * secret reload, never on a request; the message names the secret and what to do.
+   */
+  public static final class SecretMismatch extends KeygateException {
+    /** A mismatch described for the operator. */
+    public SecretMismatch(String message) {
+      super("secret_mismatch", message);
+    }
+  }
 }

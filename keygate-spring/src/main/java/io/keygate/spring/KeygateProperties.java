@@ -243,16 +243,14 @@ public class KeygateProperties {
     StringBuilder b =
         new StringBuilder("mode=").append(mode.name().toLowerCase(java.util.Locale.ROOT));
     if (mode == Mode.REMOTE) {
-      b.append(", url=").append(url).append(", token=").append(token == null ? "(none)" : "****");
+      b.append(", url=")
+          .append(io.keygate.core.SecretMasker.mask(String.valueOf(url)))
+          .append(", token=")
+          .append(token == null ? "(none)" : "****");
       b.append(", timeout=").append(timeout);
     } else {
       b.append(", database-url=")
-          .append(
-              databaseUrl == null
-                  ? null
-                  : databaseUrl
-                      .replaceAll("(://[^:/@]+:)[^@]*@", "$1****@")
-                      .replaceAll("(?i)(password=)[^&;]*", "$1****"))
+          .append(databaseUrl == null ? null : io.keygate.core.SecretMasker.mask(databaseUrl))
           .append(", pepper-file=")
           .append(pepperFile);
     }

@@ -61,7 +61,7 @@ public final class KeygateCli implements Runnable {
     }
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          cmd.getErr().println("error: " + ex.getMessage());
+          cmd.getErr().println("error: " + io.keygate.core.SecretMasker.mask(ex.getMessage()));
           return 1;
         });
     return cl.execute(args);

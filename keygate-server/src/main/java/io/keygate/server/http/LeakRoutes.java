@@ -157,6 +157,10 @@ final class LeakRoutes {
     Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
     String format = LeakReports.format(ctx.queryParam("format"));
     byte[] body = body(ctx);
+    if (body.length > 0) {
+      Requests.requireMediaType(
+          ctx, format.equals("trufflehog") ? Requests.JSON_LINES : Requests.JSON);
+    }
     LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
     if (parsed.keys().isEmpty() && parsed.redacted()) {
       throw new ApiError(
@@ -226,6 +230,7 @@ final class LeakRoutes {
           "secret_scanning_not_configured",
           "no trusted public keys are configured for sender '" + name + "'");
     }
+    Requests.requireJson(ctx);
     byte[] body = body(ctx);
     String id = ctx.header(sender.identifierHeader());
     String sig = ctx.header(sender.signatureHeader());

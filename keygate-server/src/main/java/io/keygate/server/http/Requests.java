@@ -31,30 +31,67 @@ final class Requests {
 
   /**
    * Parses a JSON body into {@code type}; an empty body counts as {@code {}}. A non-empty body must
-   * be sent as {@code application/json}.
+   * be sent as JSON ({@link #requireJson}).
    */
   static <T> T body(Context ctx, Class<T> type) {
     byte[] raw = raw(ctx);
     if (raw.length == 0) {
       raw = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     } else {
-      // The raw header: Javalin's contentType() throws on an unknown charset parameter.
-      String ct = ctx.header("Content-Type");
-      String lower = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
-      if (!lower.startsWith("application/json")) {
+      requireJson(ctx);
+    }
+    return Json.read(raw, type);
+  }
+
+  /** The media types of a JSON document body. */
+  static final java.util.Set<String> JSON = java.util.Set.of("application/json");
+
+  /** The media types of a JSON-lines body: one JSON value per line. */
+  static final java.util.Set<String> JSON_LINES =
+      java.util.Set.of("application/x-ndjson", "application/json");
+
+  /** {@link #requireMediaType} for a JSON document. */
+  static void requireJson(Context ctx) {
+    requireMediaType(ctx, JSON);
+  }
+
+  /**
+   * Refuses (415 {@code unsupported_media_type}) a body whose {@code Content-Type} is not one of
+   * {@code types} exactly, case aside: no other media type ({@code text/plain}, {@code
+   * application/jsonx}, {@code application/json-patch+json}, {@code application/*+json}), no
+   * parameter but {@code charset}, and that only {@code utf-8}. A body one party reads as text and
+   * another as JSON is refused rather than guessed at.
+   */
+  static void requireMediaType(Context ctx, java.util.Set<String> types) {
+    // The raw header: Javalin's contentType() throws on an unknown charset parameter.
+    String ct = ctx.header("Content-Type");
+    java.util.Map<String, String> params = new java.util.HashMap<>();
+    String type =
+        ct == null
+            ? ""
+            : org.eclipse.jetty.http.HttpField.getValueParameters(ct, params)
+                .strip()
+                .toLowerCase(java.util.Locale.ROOT);
+    String expected = String.join(" or ", new java.util.TreeSet<>(types));
+    if (!types.contains(type)) {
+      throw new ApiError(
+          415, "unsupported_media_type", "send the request body as Content-Type: " + expected);
+    }
+    for (java.util.Map.Entry<String, String> p : params.entrySet()) {
+      String name = p.getKey().strip().toLowerCase(java.util.Locale.ROOT);
+      String value =
+          p.getValue() == null ? "" : p.getValue().strip().replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+      if (!name.equals("charset")) {
         throw new ApiError(
             415,
             "unsupported_media_type",
-            "send the request body as Content-Type: application/json");
+            "Content-Type " + expected + " takes no parameter but charset=utf-8");
       }
-      int charset = lower.indexOf("charset=");
-      String cs = charset < 0 ? "utf-8" : lower.substring(charset + 8).strip().replace("\"", "");
-      if (!(cs.startsWith("utf-8") || cs.startsWith("utf8") || cs.startsWith("us-ascii"))) {
+      if (!value.equals("utf-8") && !value.equals("utf8")) {
         throw new ApiError(
             415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
       }
     }
-    return Json.read(raw, type);
   }
 
   /** An integer query parameter within bounds, or its default. */
