@@ -3,9 +3,9 @@ package io.keygate.server.http;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -105,7 +105,7 @@ public final class Json {
       return v;
     } catch (UnrecognizedPropertyException e) {
       throw new KeygateException.InvalidRequest(
-          "unknown_field", "unknown field " + fieldName(e.getPropertyName()) + where(e));
+          "unknown_field", "unknown field " + fieldName(e.getPropertyName()));
     } catch (MismatchedInputException e) {
       if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
         throw new KeygateException.InvalidRequest(
@@ -118,10 +118,16 @@ public final class Json {
               ? "request body must be a JSON object"
               : "invalid value for '" + path + "'" + expected(e));
     } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      if (e.getCause() instanceof JsonProcessingException p
+          && !(p instanceof com.fasterxml.jackson.databind.JsonMappingException)) {
+        throw syntaxError("request body", p); // a parse failure (limits) wrapped by data binding
+      }
       String path = fieldPath(e);
       throw new KeygateException.InvalidRequest(
           "invalid_field",
-          path.isEmpty() ? "request body is not a valid value" : "invalid value for '" + path + "'");
+          path.isEmpty()
+              ? "request body is not a valid value"
+              : "invalid value for '" + path + "'");
     } catch (JsonProcessingException e) {
       throw syntaxError("request body", e);
     } catch (java.io.IOException e) {
@@ -139,7 +145,7 @@ public final class Json {
     if (e instanceof StreamReadException r
         && e.getOriginalMessage() != null
         && e.getOriginalMessage().startsWith("Duplicate field")) {
-      String name = r.getProcessor() instanceof JsonParser p ? currentName(p) : null;
+      String name = r.getProcessor() == null ? null : currentName(r.getProcessor());
       return new KeygateException.InvalidRequest(
           "duplicate_field",
           what + " gives field " + fieldName(name) + " more than once" + where(e));

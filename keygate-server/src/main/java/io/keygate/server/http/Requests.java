@@ -80,7 +80,9 @@ final class Requests {
     for (java.util.Map.Entry<String, String> p : params.entrySet()) {
       String name = p.getKey().strip().toLowerCase(java.util.Locale.ROOT);
       String value =
-          p.getValue() == null ? "" : p.getValue().strip().replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+          p.getValue() == null
+              ? ""
+              : p.getValue().strip().replace("\"", "").toLowerCase(java.util.Locale.ROOT);
       if (!name.equals("charset")) {
         throw new ApiError(
             415,

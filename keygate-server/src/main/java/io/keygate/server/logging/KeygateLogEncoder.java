@@ -1,6 +1,5 @@
 package io.keygate.server.logging;
 
-import io.keygate.core.SecretMasker;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -9,6 +8,7 @@ import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.keygate.core.SecretMasker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +20,8 @@ import java.util.Map;
  * Keygate's log encoder: {@code format=text} (default) writes lines with a pattern whose message
  * and exception are masked ({@code %maskedMsg}, {@code %maskedEx}); {@code format=json} writes one
  * JSON object per line ({@code ts, level, logger, thread, message, mdc, exception}), message and
- * exception masked by {@link SecretMasker} (keys, URL passwords, secret parameters). Configured from {@code KEYGATE_LOG_FORMAT} in logback.xml.
- * Thread-safe once started.
+ * exception masked by {@link SecretMasker} (keys, URL passwords, secret parameters). Configured
+ * from {@code KEYGATE_LOG_FORMAT} in logback.xml. Thread-safe once started.
  */
 public final class KeygateLogEncoder extends EncoderBase<ILoggingEvent> {
   private static final JsonFactory JSON = new JsonFactory();

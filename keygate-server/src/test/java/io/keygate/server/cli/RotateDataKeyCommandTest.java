@@ -35,7 +35,11 @@ class RotateDataKeyCommandTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir, c -> c, b -> b.secrets(new SecretsConfig(Duration.ofMillis(100))));
+    t =
+        TestServer.start(
+            dir,
+            c -> c,
+            b -> b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100))));
     owners = JdbcExtensions.notifyStore(t.server.keygate().store()).orElseThrow();
   }
 

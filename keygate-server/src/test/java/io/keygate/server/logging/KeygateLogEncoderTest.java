@@ -34,7 +34,9 @@ class KeygateLogEncoderTest {
     String live = freshKey("live_secret");
     String test = freshKey("test_public");
     String custom = "acme_prod_" + "Ab3".repeat(15);
-    String masked = KeyMasker.mask("got " + live + " and " + test + "; custom " + custom + ".");
+    String masked =
+        io.keygate.core.SecretMasker.mask(
+            "got " + live + " and " + test + "; custom " + custom + ".");
     assertThat(masked)
         .doesNotContain(live)
         .doesNotContain(test)
@@ -43,8 +45,9 @@ class KeygateLogEncoderTest {
         .contains("pk_test_****")
         .contains("acme_prod_****");
     String plain = "GET /v1/keys/key_abc failed after 3 attempts (owner_id=acme)";
-    assertThat(KeyMasker.mask(plain)).isSameAs(plain);
-    assertThat(KeyMasker.mask("no underscore here")).isEqualTo("no underscore here");
+    assertThat(io.keygate.core.SecretMasker.mask(plain)).isSameAs(plain);
+    assertThat(io.keygate.core.SecretMasker.mask("no underscore here"))
+        .isEqualTo("no underscore here");
   }
 
   @Test

@@ -547,6 +547,7 @@ final class JdbcKeyStore implements KeyStore {
                     details.put("found_head_hash", found.hash());
                     details.put("found_keyed_from", Long.toString(found.keyedFrom()));
                     details.put("log_end_seq", Long.toString(end));
+                    tx.resealing();
                     tx.appendAudit(
                         new AuditEntry(
                             note.at(),
