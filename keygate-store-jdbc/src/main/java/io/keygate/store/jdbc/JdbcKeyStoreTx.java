@@ -180,10 +180,10 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
         "appendAudit",
         c -> {
           AuditHead head = sealedHead(c, keys);
+          AuditChain.Appended a = AuditChain.append(keys, head, entry); // checks the head's seal
           if (!resealing) {
             store.requireWitnessAgrees(c, head);
           }
-          AuditChain.Appended a = AuditChain.append(keys, head, entry);
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO audit_log ("
@@ -204,7 +204,8 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
    * The head, locked until the transaction ends (PostgreSQL {@code FOR UPDATE}; SQLite's write
    * transaction holds the database lock), sealed under {@code keys} first if no node sealed it yet.
    * Sealing also records the audit key's check value, so a head that later looks unsealed is
-   * recognised as tampered with.
+   * recognised as tampered with; it is refused when that record, or this node's witness, shows the
+   * chain was keyed before.
    */
   AuditHead sealedHead(Connection c, AuditKeys keys) throws SQLException {
     AuditHead head = store.readHead(c, true);
@@ -219,6 +220,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
               + " unkeyed), or the database was restored from a backup older than the audit key;"
               + " nothing was changed. Run keygate audit verify");
     }
+    store.requireWitnessAgrees(c, head); // a witness that saw a keyed chain forbids a new seal
     AuditHead sealed = AuditChain.seal(keys, head);
     writeHead(c, sealed);
     store.insertSecretCheck(

@@ -146,7 +146,7 @@ class AuditIntegrityTest {
     assertThat(problems(s, w))
         .anySatisfy(
             p -> assertThat(p).contains("events 7..8 were deleted and the head moved back"));
-    assertAppendRefused(s, "audit_witness_mismatch");
+    assertAppendRefused(s, "audit_head_invalid");
     assertAppendRefused(store(db, keys, null), "audit_head_invalid");
     assertThat(s.auditHead().seq()).isEqualTo(6);
   }
@@ -257,7 +257,7 @@ class AuditIntegrityTest {
                         "event 1 carries a public, unkeyed hash although the chain is keyed from event 1"));
     sql("UPDATE audit_head SET keyed_from = 6 WHERE id = 1");
     assertThat(problems(s, null)).anySatisfy(p -> assertThat(p).contains("does not verify"));
-    assertAppendRefused(s, "audit_witness_mismatch");
+    assertAppendRefused(s, "audit_head_invalid");
 
     // ...or unseal the head altogether: the recorded audit key check contradicts it.
     sql("UPDATE audit_head SET keyed_from = 0, key_version = 0, mac = NULL WHERE id = 1");
