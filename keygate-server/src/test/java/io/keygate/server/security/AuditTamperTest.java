@@ -64,7 +64,8 @@ class AuditTamperTest {
     all.add(dir.toString());
     Method run =
         Class.forName("io.keygate.server.cli.KeygateCli")
-            .getDeclaredMethod("run", Map.class, PrintWriter.class, PrintWriter.class, String[].class);
+            .getDeclaredMethod(
+                "run", Map.class, PrintWriter.class, PrintWriter.class, String[].class);
     run.setAccessible(true);
     int code =
         (int)
@@ -150,12 +151,14 @@ class AuditTamperTest {
 
     // 1. Delete the newest events only.
     sql("DELETE FROM audit_log WHERE seq > ?", n);
-    assertBroken("ends at event " + n, "events " + (n + 1) + ".." + m + " were deleted from the end");
+    assertBroken(
+        "ends at event " + n, "events " + (n + 1) + ".." + m + " were deleted from the end");
 
     // 2. ...and move the head back over them (the head's seal no longer verifies).
     AuditEvent last = events().get(events().size() - 1);
     sql("UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1", last.seq(), last.hash());
-    assertBroken("audit head (event " + n + ") does not verify", "were deleted and the head moved back");
+    assertBroken(
+        "audit head (event " + n + ") does not verify", "were deleted and the head moved back");
     assertChangesRefused("audit_head_invalid");
 
     // 3. ...or put back the whole head row as it was at event n (its seal verifies): the data
@@ -163,7 +166,11 @@ class AuditTamperTest {
     sql(
         "UPDATE audit_head SET last_seq = ?, last_hash = ?, keyed_from = ?, key_version = ?,"
             + " mac = ? WHERE id = 1",
-        old.seq(), old.hash(), old.keyedFrom(), old.keyVersion(), old.mac());
+        old.seq(),
+        old.hash(),
+        old.keyedFrom(),
+        old.keyVersion(),
+        old.mac());
     assertBroken("the audit log ends at event " + n + " but this node's audit witness");
     assertChangesRefused("audit_witness_mismatch");
     assertNodeRefusesToStart("events " + (n + 1) + ".." + m + " were deleted");
@@ -189,16 +196,26 @@ class AuditTamperTest {
       AuditEntry x = e.entry();
       AuditEntry y =
           e.seq() == 2
-              ? new AuditEntry(x.at(), "mallory", x.action(), x.targetId(), x.ownerId(), x.sourceIp(), x.details())
+              ? new AuditEntry(
+                  x.at(),
+                  "mallory",
+                  x.action(),
+                  x.targetId(),
+                  x.ownerId(),
+                  x.sourceIp(),
+                  x.details())
               : x;
       String h = AuditChain.unkeyedHash(e.seq(), prev, y);
-      sql("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", y.actor(), prev, h, e.seq());
+      sql(
+          "UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+          y.actor(),
+          prev,
+          h,
+          e.seq());
       prev = h;
     }
     sql("UPDATE audit_head SET last_hash = ? WHERE id = 1", prev);
-    assertBroken(
-        "event 2: its content or link does not match its keyed hash",
-        "does not verify");
+    assertBroken("event 2: its content or link does not match its keyed hash", "does not verify");
     assertChangesRefused("audit_head_invalid");
 
     sql("UPDATE audit_log SET key_version = 0");
