@@ -77,4 +77,31 @@ class KeygateLogEncoderTest {
       }
     }
   }
+
+  @Test
+  void textAndJson_maskUrlPasswordsAndSecretParameters_inMessagesAndExceptions() throws Exception {
+    String pw = "Hunter2x" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    String[] lines = {
+      "redis down: redis://:" + pw + "@redis.internal:6379/0",
+      "connecting rediss://default:" + pw + "@cache:6380",
+      "store at postgres://keygate:" + pw + "@db.internal:5432/keygate failed",
+      "jdbc:postgresql://db/k?user=keygate&password=" + pw + "&ssl=true",
+      "jdbc:postgresql://db/k?sslpassword=" + pw,
+      "redis%3A%2F%2F%3A" + pw + "%40redis.internal%3A6379"
+    };
+    LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    for (String format : new String[] {"text", "json"}) {
+      KeygateLogEncoder enc = new KeygateLogEncoder();
+      enc.setContext(ctx);
+      enc.setFormat(format);
+      enc.start();
+      for (String line : lines) {
+        String out =
+            new String(
+                enc.encode(event(ctx, line, new IllegalStateException("cause: " + line))),
+                StandardCharsets.UTF_8);
+        assertThat(out).as(format + ": " + line).doesNotContain(pw).contains("****");
+      }
+    }
+  }
 }
