@@ -8,12 +8,18 @@ import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.SecretChecks;
 import io.keygate.core.notify.DataCipher;
+import io.keygate.core.notify.NotifyStore;
+import io.keygate.core.notify.StoredOwner;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.config.AuditKeyFile;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.notify.Owners;
+import io.keygate.store.jdbc.JdbcExtensions;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The secrets every node on one database must share — the pepper, the data key and the audit key —
@@ -72,6 +78,48 @@ public final class NodeSecrets {
           + " their audit-key file (KEYGATE_AUDIT_KEY_FILE). See docs/deploy.md, \"Secrets on"
           + " several nodes\".";
 
+  /** Owner rows sampled at startup to prove the data key opens what other nodes sealed. */
+  static final int OWNER_SAMPLE = 100;
+
+  /**
+   * Opens a sample of stored owner channels: for every data key version this node holds that sealed
+   * some of them, at least one must open. This catches a wrong data key even on a database that has
+   * no check value recorded yet (the first start after an upgrade). A version with some rows that
+   * open and some that do not is a tampered row, not a wrong key, and does not stop the node
+   * (delivery to that owner fails and says so).
+   */
+  static void requireOpensSealedOwners(NotifyStore owners, DataCipher cipher, String source) {
+    Map<Integer, Boolean> opened = new TreeMap<>();
+    for (StoredOwner o : owners.owners(null, OWNER_SAMPLE)) {
+      int v = DataCipher.versionOf(o.sealedChannels());
+      if (!cipher.versions().contains(v)) {
+        continue;
+      }
+      boolean ok;
+      try {
+        cipher.open(o.sealedChannels(), Owners.context(o.ownerId()));
+        ok = true;
+      } catch (IllegalStateException e) {
+        ok = false;
+      }
+      opened.merge(v, ok, Boolean::logicalOr);
+    }
+    opened.forEach(
+        (v, ok) -> {
+          if (!ok) {
+            throw new KeygateException.SecretMismatch(
+                "data key v"
+                    + v
+                    + " of this node ("
+                    + source
+                    + ") opens none of the owner channels sealed under v"
+                    + v
+                    + " in this database: it is not the data key the other nodes use. "
+                    + DATA_KEY_REMEDY);
+          }
+        });
+  }
+
   /** The audit keys a configuration names; the file is generated when absent if {@code create}. */
   public static AuditKeys auditKeys(ServerConfig config, SecretsConfig secrets, boolean create) {
     return new AuditKeys(AuditKeyFile.load(secrets, config.dataDir(), create));
@@ -102,6 +150,8 @@ public final class NodeSecrets {
       Sources sources) {
     SecretChecks.require(store, SecretChecks.pepper(hasher), sources.pepper(), PEPPER_REMEDY);
     if (cipher != null) {
+      JdbcExtensions.notifyStore(store)
+          .ifPresent(owners -> requireOpensSealedOwners(owners, cipher, sources.dataKey()));
       SecretChecks.require(store, SecretChecks.dataKey(cipher), sources.dataKey(), DATA_KEY_REMEDY);
     }
     AuditHead head = store.sealAuditHead();

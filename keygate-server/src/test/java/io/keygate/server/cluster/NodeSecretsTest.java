@@ -170,6 +170,36 @@ class NodeSecretsTest {
   }
 
   @Test
+  void firstStartAfterAnUpgrade_aWrongDataKey_isRefusedByTheOwnersItCannotOpen() throws Exception {
+    KeygateServer a = node(env(1, Map.of()));
+    a.start();
+    String admin = Cluster.adminToken(a);
+    for (String owner : List.of("acme", "globex")) {
+      assertThat(
+              Cluster.post(
+                      a.port(),
+                      "/v1/owners",
+                      admin,
+                      "{\"owner_id\":\"" + owner + "\",\"name\":\"n\",\"emails\":[\"o@x.test\"]}")
+                  .statusCode())
+          .isEqualTo(201);
+    }
+    // A database from before the check values existed: nothing recorded for the data key yet.
+    try (var c = cluster.connect();
+        var st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM secret_checks WHERE secret = 'data_key'");
+    }
+    assertThatThrownBy(() -> node(env(2, with("KEYGATE_DATA_KEY", Cluster.randomSecret()))))
+        .isInstanceOf(KeygateException.SecretMismatch.class)
+        .hasMessageContaining(
+            "data key v1 of this node (KEYGATE_DATA_KEY) opens none of the owner channels sealed"
+                + " under v1");
+    assertThat(a.keygate().store().secretChecks(SecretChecks.DATA_KEY)).isEmpty();
+    node(env(3, Map.of())); // the right key passes and records the check value
+    assertThat(a.keygate().store().secretChecks(SecretChecks.DATA_KEY)).containsOnlyKeys(1);
+  }
+
+  @Test
   void aNodeMissingANewerPepper_refusesToStart_andAConflictingRotationIsNotReloaded()
       throws Exception {
     Path fileA = cluster.dir.resolve("node-1/pepper");
