@@ -55,7 +55,6 @@ public final class KeygateServer implements AutoCloseable {
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
   private ScheduledExecutorService secretsThread;
-  private AuditKeys auditKeys;
 
   private KeygateServer(
       ServerConfig config,
@@ -258,11 +257,6 @@ public final class KeygateServer implements AutoCloseable {
     return monitoring;
   }
 
-  /** The audit keys this node links audit events under (reloaded on rotation). */
-  public AuditKeys auditKeys() {
-    return auditKeys;
-  }
-
   /** The configuration in force. */
   public ServerConfig config() {
     return config;
@@ -458,12 +452,10 @@ public final class KeygateServer implements AutoCloseable {
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
       AuditKeys auditKeys = NodeSecrets.auditKeys(config, secrets, true);
-      KeyStore s =
-          store != null
-              ? store
-              : openStore(config, cluster, auditKeys, NodeSecrets.witness(config));
+      AuditWitness witness = NodeSecrets.witness(config);
+      KeyStore s = store != null ? store : openStore(config, cluster, auditKeys, witness);
       try {
-        return wire(s, peppers, auditKeys);
+        return wire(s, peppers, auditKeys, witness);
       } catch (RuntimeException e) {
         if (store == null) {
           s.close();
@@ -472,7 +464,8 @@ public final class KeygateServer implements AutoCloseable {
       }
     }
 
-    private KeygateServer wire(KeyStore s, List<Pepper> peppers, AuditKeys auditKeys) {
+    private KeygateServer wire(
+        KeyStore s, List<Pepper> peppers, AuditKeys auditKeys, AuditWitness witness) {
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
       VerificationStats stats = new VerificationStats(registry);
       Keygate kg =
@@ -490,7 +483,7 @@ public final class KeygateServer implements AutoCloseable {
               .bruteForce(enforcement.bruteForce())
               .leakPolicy(leaks.policy())
               .verificationListener(stats)
-              .audit(auditKeys, NodeSecrets.witness(config))
+              .audit(auditKeys, witness)
               .build();
       KeygateServer server =
           new KeygateServer(
@@ -501,13 +494,7 @@ public final class KeygateServer implements AutoCloseable {
               tls);
       NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
       NodeSecrets.check(
-          s,
-          kg.hasher(),
-          server.monitoring.dataCipher(),
-          auditKeys,
-          NodeSecrets.witness(config),
-          sources);
-      server.auditKeys = auditKeys;
+          s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();

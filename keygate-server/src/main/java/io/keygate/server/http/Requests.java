@@ -2,6 +2,14 @@ package io.keygate.server.http;
 
 import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.jetty.http.HttpField;
 
 /** Helpers for reading requests strictly. */
 final class Requests {
@@ -36,7 +44,7 @@ final class Requests {
   static <T> T body(Context ctx, Class<T> type) {
     byte[] raw = raw(ctx);
     if (raw.length == 0) {
-      raw = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      raw = "{}".getBytes(StandardCharsets.US_ASCII);
     } else {
       requireJson(ctx);
     }
@@ -44,11 +52,10 @@ final class Requests {
   }
 
   /** The media types of a JSON document body. */
-  static final java.util.Set<String> JSON = java.util.Set.of("application/json");
+  static final Set<String> JSON = Set.of("application/json");
 
   /** The media types of a JSON-lines body: one JSON value per line. */
-  static final java.util.Set<String> JSON_LINES =
-      java.util.Set.of("application/x-ndjson", "application/json");
+  static final Set<String> JSON_LINES = Set.of("application/x-ndjson", "application/json");
 
   /** {@link #requireMediaType} for a JSON document. */
   static void requireJson(Context ctx) {
@@ -59,30 +66,28 @@ final class Requests {
    * Refuses (415 {@code unsupported_media_type}) a body whose {@code Content-Type} is not one of
    * {@code types} exactly, case aside: no other media type ({@code text/plain}, {@code
    * application/jsonx}, {@code application/json-patch+json}, {@code application/*+json}), no
-   * parameter but {@code charset}, and that only {@code utf-8}. A body one party reads as text and
-   * another as JSON is refused rather than guessed at.
+   * parameter but {@code charset}, and that only {@code utf-8}, and one {@code Content-Type} header
+   * only. A body one party reads as text and another as JSON is refused rather than guessed at.
    */
-  static void requireMediaType(Context ctx, java.util.Set<String> types) {
+  static void requireMediaType(Context ctx, Set<String> types) {
     // The raw header: Javalin's contentType() throws on an unknown charset parameter.
     String ct = ctx.header("Content-Type");
-    java.util.Map<String, String> params = new java.util.HashMap<>();
+    Map<String, String> params = new HashMap<>();
     String type =
-        ct == null
+        ct == null || Collections.list(ctx.req().getHeaders("Content-Type")).size() != 1
             ? ""
-            : org.eclipse.jetty.http.HttpField.getValueParameters(ct, params)
-                .strip()
-                .toLowerCase(java.util.Locale.ROOT);
-    String expected = String.join(" or ", new java.util.TreeSet<>(types));
+            : HttpField.getValueParameters(ct, params).strip().toLowerCase(Locale.ROOT);
+    String expected = String.join(" or ", new TreeSet<>(types));
     if (!types.contains(type)) {
       throw new ApiError(
           415, "unsupported_media_type", "send the request body as Content-Type: " + expected);
     }
-    for (java.util.Map.Entry<String, String> p : params.entrySet()) {
-      String name = p.getKey().strip().toLowerCase(java.util.Locale.ROOT);
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      String name = p.getKey().strip().toLowerCase(Locale.ROOT);
       String value =
           p.getValue() == null
               ? ""
-              : p.getValue().strip().replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+              : p.getValue().strip().replace("\"", "").toLowerCase(Locale.ROOT);
       if (!name.equals("charset")) {
         throw new ApiError(
             415,

@@ -170,6 +170,17 @@ class RequestStrictnessTest {
   }
 
   @Test
+  void twoContentTypeHeaders_areRefused_evenWhenOneIsJson() {
+    String raw =
+        "POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+            + t.adminToken
+            + "\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 19\r\nConnection: close\r\n\r\n{\"owner_id\":\"acme\"}";
+    TestServer.Response res = t.raw(raw);
+    assertThat(res.status()).as(res.body()).isEqualTo(415);
+  }
+
+  @Test
   void jsonLinesRoutes_takeNdjsonOrJson_andNothingElse() {
     String line = "{\"sha256\":\"" + "cd".repeat(32) + "\",\"owner_id\":\"a\"}\n";
     for (String type : List.of("application/x-ndjson", "application/json")) {

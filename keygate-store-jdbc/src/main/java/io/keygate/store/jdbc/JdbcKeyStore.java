@@ -3,7 +3,6 @@ package io.keygate.store.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.keygate.core.KeygateException;
-import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditHead;
@@ -510,61 +509,30 @@ final class JdbcKeyStore implements KeyStore {
   public AuditHead resealAuditHead(AuditEntry note) {
     Objects.requireNonNull(note, "note");
     AuditKeys keys = requireAuditKeys();
-    AuditHead head =
-        transact(
-            tx -> {
-              tx.run(
-                  "resealAuditHead",
-                  c -> {
-                    AuditHead found = readHead(c, true);
-                    AuditEvent last = null;
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                "SELECT "
-                                    + Rows.AUDIT_COLUMNS
-                                    + " FROM audit_log ORDER BY seq DESC LIMIT 1");
-                        ResultSet rs = ps.executeQuery()) {
-                      if (rs.next()) {
-                        last = Rows.readAudit(rs);
-                      }
-                    }
-                    long end = last == null ? 0 : last.seq();
-                    String endHash = last == null ? AuditChain.GENESIS : last.hash();
-                    long keyedFrom =
-                        found.sealed() ? Math.min(found.keyedFrom(), end + 1) : end + 1;
-                    int v = keys.currentVersion();
-                    tx.writeHead(
-                        c,
-                        new AuditHead(
-                            end,
-                            endHash,
-                            keyedFrom,
-                            v,
-                            AuditChain.headMac(keys, v, keyedFrom, end, endHash)));
-                    insertSecretCheck(c, AuditKeys.SECRET, v, keys.checkValue(v));
-                    Map<String, String> details = new java.util.TreeMap<>(note.details());
-                    details.put("found_head_seq", Long.toString(found.seq()));
-                    details.put("found_head_hash", found.hash());
-                    details.put("found_keyed_from", Long.toString(found.keyedFrom()));
-                    details.put("log_end_seq", Long.toString(end));
-                    tx.resealing();
-                    tx.appendAudit(
-                        new AuditEntry(
-                            note.at(),
-                            note.actor(),
-                            note.action(),
-                            note.targetId(),
-                            note.ownerId(),
-                            note.sourceIp(),
-                            details));
-                    return null;
-                  });
-              return tx.appendedHead();
-            });
+    AuditHead head = transact(tx -> tx.run("resealAuditHead", c -> tx.reseal(c, keys, note)));
     if (witness != null) {
       witness.reset(head);
     }
     return head;
+  }
+
+  /**
+   * The lowest switch-over point any evidence supports: the witness's, else the stored head's,
+   * never above the log's end (a reseal must not pass keyed events off as unkeyed).
+   */
+  long witnessedKeyedFrom() {
+    if (witness == null) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return witness
+          .read()
+          .map(AuditWitness.Seen::keyedFrom)
+          .filter(k -> k > 0)
+          .orElse(Long.MAX_VALUE);
+    } catch (IllegalStateException | java.io.UncheckedIOException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   @Override

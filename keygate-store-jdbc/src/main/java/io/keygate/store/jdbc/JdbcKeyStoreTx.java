@@ -13,6 +13,7 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.store.KeyStoreTx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
@@ -244,11 +245,68 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   }
 
   /**
-   * Marks this transaction as an operator's reseal: its append extends the head just resealed even
-   * though the witness, which the reseal resets afterwards, still contradicts it.
+   * An operator's reseal (see {@link io.keygate.core.store.KeyStore#resealAuditHead}): moves the
+   * head to the newest stored event and seals it, then appends {@code note} with what was found.
+   * The switch-over point never moves up: it stays at the lowest of the found head's, the
+   * witness's, the first keyed event's and the log's end, so keyed events rewritten as unkeyed stay
+   * visible. The append extends the new head even though the witness, which the caller resets
+   * afterwards, still contradicts it.
+   *
+   * @return the head after the note
    */
-  void resealing() {
+  AuditHead reseal(Connection c, AuditKeys keys, AuditEntry note) throws SQLException {
+    AuditHead found = store.readHead(c, true);
+    long end = 0;
+    String endHash = AuditChain.GENESIS;
+    long firstKeyed = Long.MAX_VALUE;
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT MAX(seq), MIN(CASE WHEN key_version > 0 THEN seq END) FROM audit_log");
+        ResultSet rs = ps.executeQuery()) {
+      if (rs.next() && rs.getObject(1) != null) {
+        end = rs.getLong(1);
+        if (rs.getObject(2) != null) {
+          firstKeyed = rs.getLong(2);
+        }
+      }
+    }
+    if (end > 0) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_log WHERE seq = ?")) {
+        ps.setLong(1, end);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          endHash = rs.getString(1);
+        }
+      }
+    }
+    long keyedFrom =
+        Math.min(
+            Math.min(end + 1, firstKeyed),
+            Math.min(
+                found.sealed() ? found.keyedFrom() : Long.MAX_VALUE, store.witnessedKeyedFrom()));
+    int v = keys.currentVersion();
+    writeHead(
+        c,
+        new AuditHead(
+            end, endHash, keyedFrom, v, AuditChain.headMac(keys, v, keyedFrom, end, endHash)));
+    store.insertSecretCheck(c, AuditKeys.SECRET, v, keys.checkValue(v));
+    java.util.Map<String, String> details = new java.util.TreeMap<>(note.details());
+    details.put("found_head_seq", Long.toString(found.seq()));
+    details.put("found_head_hash", found.hash());
+    details.put("found_keyed_from", Long.toString(found.keyedFrom()));
+    details.put("log_end_seq", Long.toString(end));
+    details.put("keyed_from", Long.toString(keyedFrom));
     resealing = true;
+    appendAudit(
+        new AuditEntry(
+            note.at(),
+            note.actor(),
+            note.action(),
+            note.targetId(),
+            note.ownerId(),
+            note.sourceIp(),
+            details));
+    return appendedHead;
   }
 
   /** The head after this transaction's last append, or {@code null} if it appended nothing. */

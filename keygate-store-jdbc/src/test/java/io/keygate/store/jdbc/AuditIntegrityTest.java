@@ -329,6 +329,56 @@ class AuditIntegrityTest {
         .isEqualTo("event 2: its content does not match its hash (altered)");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void reseal_neverMovesTheSwitchOverPointUp_soDowngradedEventsStayNamed(String db)
+      throws Exception {
+    AuditWitness w = witness("node");
+    KeyStore s = store(db, keys, w);
+    append(s, 1, 5);
+    String prev = AuditChain.GENESIS;
+    for (AuditEvent e : s.auditAfter(0, 10)) {
+      String h = AuditChain.unkeyedHash(e.seq(), prev, e.entry());
+      sql(
+          "UPDATE audit_log SET prev_hash = ?, hash = ?, key_version = 0 WHERE seq = ?",
+          prev,
+          h,
+          e.seq());
+      prev = h;
+    }
+    sql("UPDATE audit_head SET last_hash = ?, keyed_from = 6 WHERE id = 1", prev);
+
+    AuditHead resealed =
+        s.resealAuditHead(
+            new AuditEntry(
+                Instant.now(),
+                "cli:op",
+                "audit.resealed",
+                null,
+                null,
+                null,
+                Map.of("reason", "test")));
+    assertThat(resealed.seq()).isEqualTo(6);
+    assertThat(resealed.keyedFrom())
+        .as("the witness's switch-over point, not the moved one")
+        .isEqualTo(1);
+    assertThat(problems(s, w))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains(
+                        "event 1 carries a public, unkeyed hash although the chain is keyed from event 1"))
+        .noneSatisfy(p -> assertThat(p).contains("event 6"))
+        .noneSatisfy(p -> assertThat(p).contains("head"));
+    AuditEvent note = s.auditAfter(5, 1).get(0);
+    assertThat(note.entry().details())
+        .containsEntry("found_keyed_from", "6")
+        .containsEntry("found_head_seq", "5")
+        .containsEntry("keyed_from", "1");
+    append(s, 7, 7); // the node goes on from the resealed head
+    assertThat(s.auditHead().seq()).isEqualTo(7);
+  }
+
   @Test
   void twoNodesOnOnePostgres_appendConcurrently_intoOneChain_andAWrongKeyIsRefused()
       throws Exception {
