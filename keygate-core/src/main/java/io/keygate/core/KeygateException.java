@@ -4,20 +4,22 @@ package io.keygate.core;
  * Root of Keygate's unchecked exceptions. Expected outcomes of verification are values (see {@link
  * io.keygate.core.verify.Verification}); exceptions are for requests that cannot be carried out and
  * for infrastructure faults. Each subclass carries a stable snake_case {@link #code()} that the
- * HTTP layer returns as {@code {"error": code}}. Messages never contain key material.
+ * HTTP layer returns as {@code {"error": code}}. Messages never contain key material: whatever a
+ * caller's input put into one (a key pasted into the wrong field, a URL with a password) is masked
+ * by {@link SecretMasker} here, once, for every answer, log line and CLI error built from it.
  */
 public class KeygateException extends RuntimeException {
   private final String code;
 
   /** An exception with an error code and a human message. */
   public KeygateException(String code, String message) {
-    super(message);
+    super(SecretMasker.mask(message));
     this.code = code;
   }
 
   /** An exception with an error code, a human message and its cause. */
   public KeygateException(String code, String message, Throwable cause) {
-    super(message, cause);
+    super(SecretMasker.mask(message), cause);
     this.code = code;
   }
 

@@ -257,6 +257,33 @@ class RequestStrictnessTest {
     assertThat(e.path("message").asText()).contains("at line 1, column");
   }
 
+  @Test
+  void aKeyPastedIntoAnyFieldOfAValidBody_isNeverEchoedByTheValidationError() {
+    List<String> bodies =
+        List.of(
+            "{\"owner_id\":\"acme\",\"type\":\"" + rawKey + "\"}",
+            "{\"owner_id\":\"acme\",\"scopes\":[\"GET " + rawKey + "\"]}",
+            "{\"owner_id\":\"acme\",\"ip_allowlist\":[\"" + rawKey + "\"]}",
+            "{\"owner_id\":\"acme\",\"rate_limit\":{\"limit\":\"" + rawKey + "\"}}");
+    for (String b : bodies) {
+      TestServer.Response res = t.req("POST", "/v1/keys").body(b, "application/json").send();
+      assertThat(res.status()).as(b).isBetween(400, 499);
+      assertThat(echoes(res.body(), rawKey)).as(res.body()).isFalse();
+    }
+    TestServer.Response imp =
+        t.req("POST", "/v1/keys/import")
+            .body(
+                "{\"sha256\":\""
+                    + "ef".repeat(32)
+                    + "\",\"owner_id\":\"a\",\"type\":\""
+                    + rawKey
+                    + "\"}\n",
+                "application/x-ndjson")
+            .send();
+    assertThat(imp.json().path("skipped")).hasSize(1);
+    assertThat(echoes(imp.body(), rawKey)).as(imp.body()).isFalse();
+  }
+
   /** Whether {@code body} holds the key or any 12-character piece of its random part. */
   private static boolean echoes(String body, String key) {
     String random = key.substring(key.lastIndexOf('_') + 1);
