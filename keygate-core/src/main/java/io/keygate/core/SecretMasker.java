@@ -47,9 +47,8 @@ public final class SecretMasker {
 
   private static final Pattern KEY_SHAPED = keyShaped();
 
-  /** {@code scheme://user:} then the password up to the URL's last {@code @}. */
-  private static final Pattern USERINFO_PASSWORD =
-      Pattern.compile("(" + SCHEME + USER_CHAR + "*+" + COLON + ")\\S*" + AT);
+  /** {@code scheme://user:}; the password after it runs to the URL's last {@code @}. */
+  private static final Pattern USERINFO_START = Pattern.compile(SCHEME + USER_CHAR + "*+" + COLON);
 
   /** {@code redis…://secret@}: a Redis client reads a user info without a colon as the password. */
   private static final Pattern REDIS_USERINFO =
@@ -89,13 +88,62 @@ public final class SecretMasker {
       out = replace(KEY_SHAPED, out, m -> m.group(1) + MASK);
     }
     if (out.indexOf(':') >= 0 || out.indexOf('%') >= 0) {
-      out = replace(USERINFO_PASSWORD, out, m -> m.group(1) + MASK + "@");
+      out = maskUserInfoPasswords(out);
       out = replace(REDIS_USERINFO, out, m -> m.group(1) + MASK + "@");
     }
     if (out.indexOf('=') >= 0 || out.indexOf('%') >= 0) {
       out = maskParameters(out);
     }
     return out;
+  }
+
+  /**
+   * Masks {@code scheme://user:password@}: the password runs to the last {@code @} (or {@code %40})
+   * of its whitespace-delimited token. Each token's end and last {@code @} are found once, however
+   * many {@code scheme://} it holds, so the work stays linear in the text's length.
+   */
+  private static String maskUserInfoPasswords(String text) {
+    Matcher m = USERINFO_START.matcher(text);
+    StringBuilder out = null;
+    int last = 0;
+    int from = 0;
+    int tokenEnd = -1;
+    int lastAt = -1;
+    int atLength = 0;
+    while (from < text.length() && m.find(from)) {
+      int password = m.end();
+      if (password > tokenEnd) {
+        tokenEnd = password;
+        while (tokenEnd < text.length() && !isSpace(text.charAt(tokenEnd))) {
+          tokenEnd++;
+        }
+        lastAt = -1;
+        for (int i = tokenEnd - 1; i >= password && lastAt < 0; i--) {
+          if (text.charAt(i) == '@') {
+            lastAt = i;
+            atLength = 1;
+          } else if (text.startsWith("%40", i)) {
+            lastAt = i;
+            atLength = 3;
+          }
+        }
+      }
+      if (lastAt < password) {
+        from = tokenEnd; // no @ after this point in the token: nothing more to mask in it
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(text.length());
+      }
+      out.append(text, last, password).append(MASK);
+      last = lastAt;
+      from = lastAt + atLength;
+    }
+    return out == null ? text : out.append(text, last, text.length()).toString();
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
   }
 
   /**

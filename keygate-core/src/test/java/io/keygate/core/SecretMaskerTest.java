@@ -75,6 +75,21 @@ class SecretMaskerTest {
     assertThat(SecretMasker.mask("jdbc:postgresql://db/k?user=a&password=" + PW + "&ssl=true"))
         .isEqualTo("jdbc:postgresql://db/k?user=a&password=****&ssl=true");
     assertThat(SecretMasker.mask("redis://" + PW + "@h:6379")).isEqualTo("redis://****@h:6379");
+    assertThat(
+            SecretMasker.mask(
+                "primary redis://:"
+                    + PW
+                    + "@r1:6379, replica rediss://u:"
+                    + PW
+                    + "@r2 and"
+                    + " postgres://u:"
+                    + PW
+                    + "@db/k"))
+        .isEqualTo(
+            "primary redis://:****@r1:6379, replica rediss://u:****@r2 and postgres://u:****@db/k");
+    assertThat(SecretMasker.mask("https://a:" + PW + "@x/cb?next=redis://:" + PW + "@r"))
+        .doesNotContain(PW)
+        .endsWith("@r");
   }
 
   @Test
