@@ -85,6 +85,13 @@ public final class HttpApi {
           error(ctx, 503, e.code(), e.getMessage());
         });
     config.routes.exception(
+        KeygateException.SecretMismatch.class,
+        (e, ctx) -> {
+          LOG.error("secret mismatch: {}", e.getMessage());
+          ctx.header("Retry-After", "5"); // a node picks up a rotated secret file shortly
+          error(ctx, 503, e.code(), e.getMessage() + "; nothing was changed");
+        });
+    config.routes.exception(
         KeygateException.StoreUnavailable.class,
         (e, ctx) -> {
           LOG.error("store unavailable: {}", e.getMessage(), e.getCause());

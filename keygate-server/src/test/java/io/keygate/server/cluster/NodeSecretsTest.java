@@ -200,6 +200,61 @@ class NodeSecretsTest {
   }
 
   @Test
+  void aRunningNodeMissingARotatedDataKey_answers503SecretMismatch_notA500_untilItReloads()
+      throws Exception {
+    Map<String, String> files = with("KEYGATE_DATA_KEY", null);
+    KeygateServer a = node(env(1, files));
+    Path fileA = cluster.dir.resolve("node-1/data-key");
+    Path fileB = cluster.dir.resolve("node-2/data-key");
+    Files.createDirectories(fileB.getParent());
+    Files.copy(fileA, fileB);
+    KeygateServer b = node(env(2, files));
+    a.start();
+    b.start();
+    String admin = Cluster.adminToken(a);
+    Cluster.post(a.port(), "/v1/owners", admin, "{\"owner_id\":\"acme\",\"name\":\"A\"}");
+    io.keygate.server.config.DataKeyFile.addVersion(fileA, new SecureRandom());
+    Await.until(
+        "a seals under v2", () -> a.monitoring().dataCipher().currentVersion() == 2);
+    var patch =
+        Cluster.HTTP.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + a.port() + "/v1/owners/acme"))
+                .header("Authorization", "Bearer " + admin)
+                .header("Content-Type", "application/json")
+                .method(
+                    "PATCH",
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"emails\":[\"ops@acme.test\"]}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(patch.statusCode()).as(patch.body()).isEqualTo(200);
+
+    var refused =
+        Cluster.get(b.port(), "/v1/owners/acme", Map.of("Authorization", "Bearer " + admin));
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+    assertThat(refused.body())
+        .contains("\"error\":\"secret_mismatch\"")
+        .contains("data key version 2, which is not configured")
+        .doesNotContain("ops@acme.test");
+    assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
+
+    Files.copy(fileA, fileB, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Await.until(
+        "b opens it after reloading",
+        () -> {
+          try {
+            return Cluster.get(
+                        b.port(), "/v1/owners/acme", Map.of("Authorization", "Bearer " + admin))
+                    .statusCode()
+                == 200;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  @Test
   void aNodeMissingANewerPepper_refusesToStart_andAConflictingRotationIsNotReloaded()
       throws Exception {
     Path fileA = cluster.dir.resolve("node-1/pepper");
@@ -219,10 +274,10 @@ class NodeSecretsTest {
     try {
       // The operator rotates node a's file, then — by mistake — node b's own copy separately.
       PepperFile.addVersion(fileA, new SecureRandom());
-      RotatePepperAwait.until("a reloads v2", () -> a.keygate().hasher().currentVersion() == 2);
+      Await.until("a reloads v2", () -> a.keygate().hasher().currentVersion() == 2);
       CreatedKey underV2 = key(a);
       PepperFile.addVersion(fileB, new SecureRandom());
-      RotatePepperAwait.until(
+      Await.until(
           "b refuses its own v2",
           () ->
               log.list.stream()
@@ -247,7 +302,7 @@ class NodeSecretsTest {
   }
 
   /** Polls with a deadline. */
-  private static final class RotatePepperAwait {
+  private static final class Await {
     static void until(String what, java.util.function.BooleanSupplier done)
         throws InterruptedException {
       long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
