@@ -1,6 +1,8 @@
 package io.keygate.bench;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.audit.AuditKey;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
@@ -39,7 +41,10 @@ final class BenchKeys implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    store = JdbcStores.sqlite(dir).build();
+    byte[] auditKey = new byte[32]; // a throwaway store: its audit log is never verified later
+    new SecureRandom().nextBytes(auditKey);
+    store =
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, auditKey)))).build();
     byte[] pepper = new byte[32];
     new SecureRandom().nextBytes(pepper);
     keygate =

@@ -1,5 +1,8 @@
 package io.keygate.core;
 
+import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.audit.AuditVerifier;
+import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyTypes;
@@ -60,6 +63,8 @@ public final class Keygate {
 
   private final Canaries canaries;
   private final LeakResponder leaks;
+  private final AuditKeys auditKeys;
+  private final AuditWitness auditWitness;
 
   private Keygate(Builder b) {
     this.store = b.store;
@@ -82,6 +87,16 @@ public final class Keygate {
     this.leaks =
         new LeakResponder(store, format, verifier, keys, canaries, b.leakPolicy, clock, b.random);
     this.verifier.listener(b.listener);
+    this.auditKeys = b.auditKeys;
+    this.auditWitness = b.auditWitness;
+  }
+
+  /**
+   * Checks the whole audit log (every link and keyed hash, the sealed head, the witness) and says
+   * what it found. Reads the whole log: an operator's call, not a per-request one.
+   */
+  public AuditVerifier.Report verifyAudit() {
+    return new AuditVerifier(auditKeys, auditWitness).verify(store);
   }
 
   /** A new builder. */
@@ -198,6 +213,8 @@ public final class Keygate {
     private BruteForceGuard.Policy bruteForce;
     private LeakPolicy leakPolicy = LeakPolicy.REVOKE;
     private VerificationListener listener = VerificationListener.NONE;
+    private AuditKeys auditKeys;
+    private AuditWitness auditWitness;
 
     private Builder() {}
 
@@ -293,6 +310,16 @@ public final class Keygate {
       }
       this.cacheSize = maxKeys;
       this.cacheTtl = ttl;
+      return this;
+    }
+
+    /**
+     * The audit keys the store links events under and this node's witness ({@code null} for none),
+     * for {@link #verifyAudit()} (default: none; the keyed part of the log then fails to verify).
+     */
+    public Builder audit(AuditKeys keys, AuditWitness witness) {
+      this.auditKeys = Objects.requireNonNull(keys, "keys");
+      this.auditWitness = witness;
       return this;
     }
 

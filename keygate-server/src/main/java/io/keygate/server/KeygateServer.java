@@ -2,13 +2,18 @@ package io.keygate.server;
 
 import io.javalin.Javalin;
 import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.key.SecretChecks;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.ReadDeadlines;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.ReadDeadlineGuard;
@@ -100,24 +105,40 @@ public final class KeygateServer implements AutoCloseable {
   }
 
   /**
-   * Opens the store a configuration names (SQLite in the data dir unless a URL is given), with the
-   * default {@link io.keygate.server.config.ClusterConfig#DEFAULT_DATABASE_CONNECT_TIMEOUT}.
+   * Opens the store a configuration names (SQLite in the data dir unless a URL is given), for the
+   * CLI: with the default {@link
+   * io.keygate.server.config.ClusterConfig#DEFAULT_DATABASE_CONNECT_TIMEOUT}, the audit key {@code
+   * secrets} names (generated on first use, like the pepper) and this data directory's audit
+   * witness.
    */
-  public static KeyStore openStore(ServerConfig config) {
-    return openStore(config, io.keygate.server.config.ClusterConfig.defaults());
+  public static KeyStore openStore(ServerConfig config, SecretsConfig secrets) {
+    return openStore(
+        config,
+        io.keygate.server.config.ClusterConfig.defaults(),
+        NodeSecrets.auditKeys(config, secrets, true),
+        NodeSecrets.witness(config));
   }
 
   /**
    * Opens the store a configuration names; an external database gets {@code cluster}'s connection
-   * timeout, so that a request waits at most that long for a database that went away.
+   * timeout, so that a request waits at most that long for a database that went away. Audit events
+   * are linked under {@code auditKeys} (or, when {@code null}, the store may read the audit log but
+   * not append to it) and each committed head recorded in {@code witness}.
    */
   public static KeyStore openStore(
-      ServerConfig config, io.keygate.server.config.ClusterConfig cluster) {
-    return config.databaseUrl() == null
-        ? JdbcStores.sqlite(config.dataDir()).build()
-        : JdbcStores.fromUrl(config.databaseUrl())
-            .connectionTimeout(cluster.databaseConnectTimeout())
-            .build();
+      ServerConfig config,
+      io.keygate.server.config.ClusterConfig cluster,
+      AuditKeys auditKeys,
+      AuditWitness witness) {
+    JdbcStores b =
+        config.databaseUrl() == null
+            ? JdbcStores.sqlite(config.dataDir())
+            : JdbcStores.fromUrl(config.databaseUrl())
+                .connectionTimeout(cluster.databaseConnectTimeout());
+    if (auditKeys != null) {
+      b.auditKeys(auditKeys);
+    }
+    return b.auditWitness(witness).build();
   }
 
   /** Loads the peppers a configuration names, generating the file on first start. */
@@ -318,8 +339,9 @@ public final class KeygateServer implements AutoCloseable {
     }
 
     /**
-     * How the pepper and data-key files are re-read after a rotation (default: {@link
-     * io.keygate.server.config.SecretsConfig#defaults()}, every 5 s).
+     * Where the audit key comes from and how the pepper, data-key and audit-key files are re-read
+     * after a rotation (default: {@link io.keygate.server.config.SecretsConfig#defaults()}, the
+     * audit key in {@code <data dir>/audit-key}, every 5 s).
      */
     public Builder secrets(io.keygate.server.config.SecretsConfig s) {
       this.secrets = Objects.requireNonNull(s, "secrets");
@@ -377,21 +399,39 @@ public final class KeygateServer implements AutoCloseable {
       return this;
     }
 
-    /** A store to use instead of the one the configuration names. */
+    /**
+     * A store to use instead of the one the configuration names; it must link audit events under
+     * the audit key the configuration names ({@link JdbcStores#auditKeys}).
+     */
     public Builder store(KeyStore s) {
       this.store = Objects.requireNonNull(s, "store");
       return this;
     }
 
-    /** The pepper and data-key files this node reloads when they change (not env-given ones). */
-    private SecretsWatcher watchSecrets(Keygate kg, io.keygate.core.notify.DataCipher cipher) {
+    /**
+     * The pepper, data-key and audit-key files this node reloads when they change (not env-given
+     * ones). Each reload is first checked against the database's record ({@link NodeSecrets}): a
+     * file holding another node's different version is refused and the versions in force stay.
+     */
+    private SecretsWatcher watchSecrets(
+        Keygate kg,
+        io.keygate.core.notify.DataCipher cipher,
+        AuditKeys auditKeys,
+        NodeSecrets.Sources sources) {
       SecretsWatcher w = new SecretsWatcher();
+      KeyStore store = kg.store();
       if (config.pepperEnv() == null) {
         w.watch(
             "pepper",
             config.effectivePepperFile(),
             f -> {
-              kg.hasher().reload(PepperFile.load(f));
+              List<Pepper> next = PepperFile.load(f);
+              SecretChecks.require(
+                  store,
+                  SecretChecks.pepper(new io.keygate.core.key.KeyHasher(next)),
+                  sources.pepper(),
+                  NodeSecrets.PEPPER_REMEDY);
+              kg.hasher().reload(next);
               return "versions "
                   + kg.hasher().versions()
                   + ", v"
@@ -404,8 +444,36 @@ public final class KeygateServer implements AutoCloseable {
             "data key",
             notifyConfig.effectiveDataKeyFile(config.dataDir()),
             f -> {
-              cipher.reload(io.keygate.server.config.DataKeyFile.load(f));
+              List<io.keygate.core.notify.DataKey> next =
+                  io.keygate.server.config.DataKeyFile.load(f);
+              SecretChecks.require(
+                  store,
+                  SecretChecks.dataKey(
+                      new io.keygate.core.notify.DataCipher(next, java.security.SecureRandom::new)),
+                  sources.dataKey(),
+                  NodeSecrets.DATA_KEY_REMEDY);
+              cipher.reload(next);
               return "versions " + cipher.versions() + ", v" + cipher.currentVersion() + " seals";
+            });
+      }
+      if (secrets.auditKeyEnv() == null) {
+        w.watch(
+            "audit key",
+            secrets.effectiveAuditKeyFile(config.dataDir()),
+            f -> {
+              List<io.keygate.core.audit.AuditKey> next =
+                  io.keygate.server.config.AuditKeyFile.load(f);
+              SecretChecks.require(
+                  store,
+                  SecretChecks.auditKey(new AuditKeys(next)),
+                  sources.auditKey(),
+                  NodeSecrets.AUDIT_KEY_REMEDY);
+              auditKeys.reload(next);
+              return "versions "
+                  + auditKeys.versions()
+                  + ", v"
+                  + auditKeys.currentVersion()
+                  + " links new audit events";
             });
       }
       return w;
@@ -439,22 +507,40 @@ public final class KeygateServer implements AutoCloseable {
       }
     }
 
-    /** Opens the store, loads the pepper and wires the node (not yet listening). */
+    /**
+     * Opens the store, loads the pepper, data key and audit key, checks that they are the ones the
+     * database was written with ({@link NodeSecrets#check}) and wires the node (not yet listening).
+     *
+     * @throws KeygateException.SecretMismatch a secret differs from the other nodes'
+     * @throws KeygateException.AuditIntegrity the audit log's head does not verify or contradicts
+     *     this node's witness
+     */
     public KeygateServer build() {
       List<Pepper> peppers = loadPeppers(config);
+      AuditKeys auditKeys = NodeSecrets.auditKeys(config, secrets, true);
+      AuditWitness witness = NodeSecrets.witness(config);
       OutboundHttp outbound =
           OutboundHttp.start(outboundConfig.policy(), outboundConfig.connectTimeout(), outboundDns);
+      KeyStore s = null;
       try {
         checkPartnerUrls(outbound);
-        return build(peppers, outbound);
+        s = store != null ? store : openStore(config, cluster, auditKeys, witness);
+        return wire(s, peppers, auditKeys, witness, outbound);
       } catch (RuntimeException e) {
         outbound.close();
+        if (store == null && s != null) {
+          s.close();
+        }
         throw e;
       }
     }
 
-    private KeygateServer build(List<Pepper> peppers, OutboundHttp outbound) {
-      KeyStore s = store != null ? store : openStore(config, cluster);
+    private KeygateServer wire(
+        KeyStore s,
+        List<Pepper> peppers,
+        AuditKeys auditKeys,
+        AuditWitness witness,
+        OutboundHttp outbound) {
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
       VerificationStats stats = new VerificationStats(registry);
       Keygate kg =
@@ -472,6 +558,7 @@ public final class KeygateServer implements AutoCloseable {
               .bruteForce(enforcement.bruteForce())
               .leakPolicy(leaks.policy())
               .verificationListener(stats)
+              .audit(auditKeys, witness)
               .build();
       KeygateServer server =
           new KeygateServer(
@@ -491,8 +578,11 @@ public final class KeygateServer implements AutoCloseable {
               tls,
               outbound,
               readDeadlines);
+      NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
+      NodeSecrets.check(
+          s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-      server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher());
+      server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {
         server.redis =

@@ -101,4 +101,65 @@ class KeygateServerTest {
         .hasMessageContaining("chmod 600")
         .hasMessageContaining("data-key");
   }
+
+  @Test
+  void freshDataDir_theDirectoryAndEveryFileKeygateCreatesInIt_areOwnerOnly() throws Exception {
+    Path data = dir.resolve("srv/data");
+    try (TestServer t = TestServer.start(data)) {
+      String id = t.createKey("owner_id", "acme").path("key_id").asText();
+      t.post("/v1/keys/" + id + "/rotate", java.util.Map.of("grace_period_hours", 0)).expect(201);
+      t.post("/v1/owners", TestServer.map("owner_id", "acme", "name", "Acme")).expect(201);
+      assertThat(data.resolve("keygate.db-wal")).exists(); // SQLite's files exist while it runs
+      assertThat(data.resolve("keygate.db-shm")).exists();
+      assertOwnerOnly(data);
+    }
+    assertOwnerOnly(data);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("srv"))))
+        .isEqualTo("rwx------");
+    assertThat(data.resolve("audit-key")).exists();
+    assertThat(data.resolve("audit-head")).exists();
+  }
+
+  private static void assertOwnerOnly(Path data) throws Exception {
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
+        .isEqualTo("rwx------");
+    try (var files = Files.list(data)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as(f.getFileName().toString())
+            .isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
+      }
+    }
+  }
+
+  @Test
+  void build_withAuditKeyReadableByOthers_failsFast() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      assertThat(t.base).isNotEmpty(); // the first start creates the audit key, 0600
+    }
+    Path auditKey = dir.resolve("audit-key");
+    Files.setPosixFilePermissions(auditKey, PosixFilePermissions.fromString("rw-r-----"));
+    ServerConfig cfg = TestServer.config(dir);
+    assertThatThrownBy(() -> KeygateServer.builder().config(cfg).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("chmod 600")
+        .hasMessageContaining("audit-key");
+  }
+
+  @Test
+  void restart_withAnotherPepperFile_isRefusedAtStartup_notAnsweredInvalidKeyLater()
+      throws Exception {
+    String raw;
+    try (TestServer t = TestServer.start(dir)) {
+      raw = t.createKey("owner_id", "acme").path("api_key").asText();
+    }
+    Path pepper = dir.resolve("pepper");
+    Files.delete(pepper); // e.g. a redeploy that lost the data directory's pepper
+    ServerConfig cfg = TestServer.config(dir);
+    assertThatThrownBy(() -> KeygateServer.builder().config(cfg).build())
+        .isInstanceOf(io.keygate.core.KeygateException.SecretMismatch.class)
+        .hasMessageContaining("pepper v1 of this node (file " + pepper.toAbsolutePath())
+        .hasMessageContaining("is not the pepper v1 this database was written with");
+    assertThat(raw).isNotEmpty();
+  }
 }

@@ -1,11 +1,16 @@
 package io.keygate.spring;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditKey;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.key.SecretChecks;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.JdbcStores;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,12 +22,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The in-process Keygate of {@code keygate.mode=embedded}: the server's database (through
- * keygate-store-jdbc) and pepper file, a verification cache whose TTL bounds how late a revocation
- * made by the server is seen, and a daemon thread that flushes batched usage counts.
+ * keygate-store-jdbc), pepper file and audit key file, a verification cache whose TTL bounds how
+ * late a revocation made by the server is seen, and a daemon thread that flushes batched usage
+ * counts.
  *
- * <p><b>Security guarantees.</b> Refuses a pepper file that group or others can read, and never
- * logs pepper material. {@link #close()} stops the flusher, writes pending usage and closes the
- * store. Thread-safe.
+ * <p><b>Security guarantees.</b> Refuses a pepper or audit key file that group or others can read,
+ * and never logs key material. Like a server node, it refuses to start when its pepper or audit key
+ * is not the one the database was written with (it would answer {@code invalid_key} for the
+ * server's keys, or fail every audit event it writes: re-hashes, brute-force blocks). {@link
+ * #close()} stops the flusher, writes pending usage and closes the store. Thread-safe.
  */
 final class EmbeddedKeygate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKeygate.class);
@@ -48,9 +56,19 @@ final class EmbeddedKeygate implements AutoCloseable {
     flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  /** Opens the store at {@code databaseUrl} with the peppers of {@code pepperFile}. */
+  /**
+   * Opens the store at {@code databaseUrl} with the peppers of {@code pepperFile} and the audit
+   * keys of {@code auditKeyFile} (default: {@code audit-key} next to the pepper file, as in the
+   * server's data directory), after checking both against the database.
+   *
+   * @throws KeygateException.SecretMismatch the pepper or audit key differs from the server's
+   */
   static EmbeddedKeygate open(
-      String databaseUrl, Path pepperFile, Duration cacheTtl, Duration flushEvery) {
+      String databaseUrl,
+      Path pepperFile,
+      Path auditKeyFile,
+      Duration cacheTtl,
+      Duration flushEvery) {
     if (databaseUrl == null || databaseUrl.isBlank()) {
       throw new IllegalStateException("keygate.mode=embedded needs keygate.database-url");
     }
@@ -65,10 +83,29 @@ final class EmbeddedKeygate implements AutoCloseable {
           "keygate.usage-flush-interval must be positive, was " + flushEvery);
     }
     List<Pepper> peppers = loadPeppers(pepperFile);
-    KeyStore store = JdbcStores.fromUrl(databaseUrl).build();
+    Path auditFile = auditKeyFile != null ? auditKeyFile : pepperFile.resolveSibling("audit-key");
+    AuditKeys auditKeys = loadAuditKeys(auditFile);
+    KeyStore store = JdbcStores.fromUrl(databaseUrl).auditKeys(auditKeys).build();
     try {
       Keygate kg =
-          Keygate.builder().store(store).peppers(peppers).cache(CACHE_SIZE, cacheTtl).build();
+          Keygate.builder()
+              .store(store)
+              .peppers(peppers)
+              .cache(CACHE_SIZE, cacheTtl)
+              .audit(auditKeys, null)
+              .build();
+      SecretChecks.require(
+          store,
+          SecretChecks.pepper(kg.hasher()),
+          "keygate.pepper-file " + pepperFile,
+          "Point keygate.pepper-file at the Keygate server's pepper file (or a copy of it).");
+      store.sealAuditHead();
+      SecretChecks.require(
+          store,
+          SecretChecks.auditKey(auditKeys),
+          "keygate.audit-key-file " + auditFile,
+          "Point keygate.audit-key-file at the Keygate server's audit-key file (or a copy of"
+              + " it).");
       return new EmbeddedKeygate(store, kg, flushEvery);
     } catch (RuntimeException e) {
       store.close();
@@ -94,6 +131,28 @@ final class EmbeddedKeygate implements AutoCloseable {
     flusher.shutdownNow();
     flushQuietly();
     store.close();
+  }
+
+  /**
+   * Reads the server's audit key file. Embedded mode writes audit events (re-hashes under a newer
+   * pepper, brute-force blocks), so it needs the server's key; it never makes one of its own.
+   */
+  static AuditKeys loadAuditKeys(Path file) {
+    if (!Files.exists(file)) {
+      throw new IllegalStateException(
+          "keygate.mode=embedded writes audit events and needs the Keygate server's audit key:"
+              + " set keygate.audit-key-file to the server's <data dir>/audit-key (none at "
+              + file
+              + ")");
+    }
+    try {
+      return new AuditKeys(
+          SecretFile.load(file, "audit key").stream()
+              .map(v -> new AuditKey(v.version(), v.secret()))
+              .toList());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read audit key file " + file + ": " + e, e);
+    }
   }
 
   /**

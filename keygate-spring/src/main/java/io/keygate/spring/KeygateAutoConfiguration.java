@@ -111,7 +111,11 @@ public class KeygateAutoConfiguration {
                 + " (or a Keygate bean of your own)");
       }
       return EmbeddedKeygate.open(
-          p.getDatabaseUrl(), p.getPepperFile(), p.getCacheTtl(), p.getUsageFlushInterval());
+          p.getDatabaseUrl(),
+          p.getPepperFile(),
+          p.getAuditKeyFile(),
+          p.getCacheTtl(),
+          p.getUsageFlushInterval());
     }
 
     /** Exposes the opened core as a bean (used for the key format too). */

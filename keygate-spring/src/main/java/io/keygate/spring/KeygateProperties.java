@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *       {@code jdbc:sqlite:/var/lib/keygate/keygate.db} or {@code postgres://…}.
  *   <li>{@code keygate.pepper-file} (none; required in embedded mode): the server's pepper file
  *       ({@code v<N>:<base64>} lines, owner-only permissions).
+ *   <li>{@code keygate.audit-key-file} ({@code audit-key} next to the pepper file): embedded mode,
+ *       the server's audit key file (same format); embedded mode writes audit events.
  *   <li>{@code keygate.usage-flush-interval} ({@code 5s}): embedded mode, how often batched usage
  *       counts are written.
  *   <li>{@code keygate.trusted-proxies} (empty): IPs/CIDR ranges whose {@code X-Forwarded-For} is
@@ -101,6 +103,7 @@ public class KeygateProperties {
   private Duration cacheTtl = RemoteKeyVerifier.DEFAULT_CACHE_TTL;
   private String databaseUrl;
   private Path pepperFile;
+  private Path auditKeyFile;
   private Duration usageFlushInterval = Duration.ofSeconds(5);
   private List<String> trustedProxies = new ArrayList<>();
   private List<Rule> rules = new ArrayList<>();
@@ -177,6 +180,16 @@ public class KeygateProperties {
     this.databaseUrl = databaseUrl;
   }
 
+  /** Audit key file (embedded mode); {@code null}: {@code audit-key} next to the pepper file. */
+  public Path getAuditKeyFile() {
+    return auditKeyFile;
+  }
+
+  /** Sets the audit key file. */
+  public void setAuditKeyFile(Path auditKeyFile) {
+    this.auditKeyFile = auditKeyFile;
+  }
+
   /** Pepper file (embedded mode). */
   public Path getPepperFile() {
     return pepperFile;
@@ -243,18 +256,18 @@ public class KeygateProperties {
     StringBuilder b =
         new StringBuilder("mode=").append(mode.name().toLowerCase(java.util.Locale.ROOT));
     if (mode == Mode.REMOTE) {
-      b.append(", url=").append(url).append(", token=").append(token == null ? "(none)" : "****");
+      b.append(", url=")
+          .append(io.keygate.core.SecretMasker.mask(String.valueOf(url)))
+          .append(", token=")
+          .append(token == null ? "(none)" : "****");
       b.append(", timeout=").append(timeout);
     } else {
       b.append(", database-url=")
-          .append(
-              databaseUrl == null
-                  ? null
-                  : databaseUrl
-                      .replaceAll("(://[^:/@]+:)[^@]*@", "$1****@")
-                      .replaceAll("(?i)(password=)[^&;]*", "$1****"))
+          .append(databaseUrl == null ? null : io.keygate.core.SecretMasker.mask(databaseUrl))
           .append(", pepper-file=")
-          .append(pepperFile);
+          .append(pepperFile)
+          .append(", audit-key-file=")
+          .append(auditKeyFile);
     }
     b.append(", cache-ttl=").append(cacheTtl);
     b.append(", trusted-proxies=").append(trustedProxies);

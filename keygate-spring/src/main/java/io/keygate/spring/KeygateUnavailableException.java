@@ -4,13 +4,14 @@ package io.keygate.spring;
  * A {@link KeyVerifier} could not decide: its store or Keygate server failed. The filter answers
  * 503 {@code keygate_unavailable}, never letting the request through (fail closed).
  *
- * <p>Messages describe the failure (address, status, cause) and never contain key material.
+ * <p>Messages describe the failure (address, status, cause) and never contain key material or a
+ * URL's password: they pass through {@link io.keygate.core.SecretMasker}.
  */
 public class KeygateUnavailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** A failure described by {@code message}, caused by {@code cause} (may be {@code null}). */
   public KeygateUnavailableException(String message, Throwable cause) {
-    super(message, cause);
+    super(io.keygate.core.SecretMasker.mask(message), cause);
   }
 }

@@ -367,10 +367,14 @@ public final class RemoteKeyVerifier implements KeyVerifier {
       Objects.requireNonNull(url, "url");
       String scheme = url.getScheme();
       if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-        throw new IllegalArgumentException("Keygate URL must be http or https, was " + url);
+        throw new IllegalArgumentException(
+            "Keygate URL must be http or https, was "
+                + io.keygate.core.SecretMasker.mask(String.valueOf(url)));
       }
       if (url.getHost() == null) {
-        throw new IllegalArgumentException("Keygate URL needs a host, was " + url);
+        throw new IllegalArgumentException(
+            "Keygate URL needs a host, was "
+                + io.keygate.core.SecretMasker.mask(String.valueOf(url)));
       }
       if (url.getQuery() != null || url.getFragment() != null) {
         throw new IllegalArgumentException("Keygate URL must not have a query or fragment");

@@ -29,7 +29,14 @@ class EmbeddedKeyVerifierTest {
   void open() {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    store = JdbcStores.sqlite(dir).build();
+    byte[] auditKey = new byte[32];
+    new SecureRandom().nextBytes(auditKey);
+    store =
+        JdbcStores.sqlite(dir)
+            .auditKeys(
+                new io.keygate.core.audit.AuditKeys(
+                    List.of(new io.keygate.core.audit.AuditKey(1, auditKey))))
+            .build();
     kg = Keygate.builder().store(store).pepper(new Pepper(1, secret)).build();
     verifier = KeyVerifier.embedded(kg);
   }

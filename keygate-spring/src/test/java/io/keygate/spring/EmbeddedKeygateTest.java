@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditKey;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
@@ -26,11 +29,87 @@ class EmbeddedKeygateTest {
 
   /** Writes a pepper file in the server's format with owner-only permissions. */
   static Path writePepper(Path dir, byte[] secret) throws Exception {
-    Path f = dir.resolve("pepper");
+    return writeSecret(dir.resolve("pepper"), secret);
+  }
+
+  /** Writes a secret file ({@code v1:<base64>}) with owner-only permissions. */
+  static Path writeSecret(Path f, byte[] secret) throws Exception {
+    Files.deleteIfExists(f);
     Files.createFile(
         f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(f, "# test pepper\nv1:" + Base64.getEncoder().encodeToString(secret) + "\n");
+    Files.writeString(f, "# test secret\nv1:" + Base64.getEncoder().encodeToString(secret) + "\n");
     return f;
+  }
+
+  static byte[] random32() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  /**
+   * A "server" store in {@code dir} with a key made under {@code pepper}, audit key in the file.
+   */
+  private CreatedKey serverKey(byte[] pepper, byte[] auditKey) throws Exception {
+    writeSecret(dir.resolve("audit-key"), auditKey);
+    try (KeyStore s =
+        JdbcStores.sqlite(dir)
+            .auditKeys(new AuditKeys(List.of(new AuditKey(1, auditKey))))
+            .build()) {
+      Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
+      s.sealAuditHead();
+      io.keygate.core.key.SecretChecks.require(
+          s, io.keygate.core.key.SecretChecks.pepper(server.hasher()), "server", "-");
+      return server
+          .keys()
+          .create(
+              new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null), Actor.SYSTEM);
+    }
+  }
+
+  private String url() {
+    return "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
+  }
+
+  @Test
+  void open_withAnotherPepperOrAuditKeyThanTheServer_isRefused_namingTheProperty()
+      throws Exception {
+    byte[] pepper = random32();
+    byte[] audit = random32();
+    CreatedKey k = serverKey(pepper, audit);
+    Path wrongPepper = writeSecret(dir.resolve("other-pepper"), random32());
+    assertThatThrownBy(
+            () ->
+                EmbeddedKeygate.open(
+                    url(),
+                    wrongPepper,
+                    dir.resolve("audit-key"),
+                    Duration.ZERO,
+                    Duration.ofSeconds(1)))
+        .isInstanceOf(KeygateException.SecretMismatch.class)
+        .hasMessageContaining("pepper v1 of this node (keygate.pepper-file " + wrongPepper)
+        .hasMessageContaining("Point keygate.pepper-file at the Keygate server's pepper file");
+    Path rightPepper = writePepper(dir, pepper);
+    Path wrongAudit = writeSecret(dir.resolve("other-audit-key"), random32());
+    assertThatThrownBy(
+            () ->
+                EmbeddedKeygate.open(
+                    url(), rightPepper, wrongAudit, Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(KeygateException.SecretMismatch.class)
+        .hasMessageContaining("audit key v1 of this node (keygate.audit-key-file " + wrongAudit);
+    Files.delete(dir.resolve("audit-key"));
+    assertThatThrownBy(
+            () ->
+                EmbeddedKeygate.open(
+                    url(), rightPepper, null, Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("keygate.audit-key-file");
+    writeSecret(dir.resolve("audit-key"), audit);
+    try (EmbeddedKeygate app =
+        EmbeddedKeygate.open(url(), rightPepper, null, Duration.ZERO, Duration.ofSeconds(1))) {
+      assertThat(app.keygate().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
+          .isTrue();
+    }
   }
 
   @Test
@@ -38,7 +117,10 @@ class EmbeddedKeygateTest {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     Path pepper = writePepper(dir, secret);
-    KeyStore serverStore = JdbcStores.sqlite(dir).build();
+    byte[] audit = random32();
+    writeSecret(dir.resolve("audit-key"), audit);
+    KeyStore serverStore =
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build();
     try (serverStore) {
       Keygate server = Keygate.builder().store(serverStore).pepper(new Pepper(1, secret)).build();
       CreatedKey k =
@@ -49,7 +131,7 @@ class EmbeddedKeygateTest {
                   Actor.SYSTEM);
       String url = "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
       try (EmbeddedKeygate app =
-          EmbeddedKeygate.open(url, pepper, Duration.ZERO, Duration.ofSeconds(1))) {
+          EmbeddedKeygate.open(url, pepper, null, Duration.ZERO, Duration.ofSeconds(1))) {
         assertThat(app.keygate().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
             .isTrue();
         server.keys().revoke(k.record().keyId(), "leaked", Actor.SYSTEM);
@@ -85,12 +167,13 @@ class EmbeddedKeygateTest {
 
   @Test
   void open_missingSettings_failFastNamingTheProperty() {
-    assertThatThrownBy(() -> EmbeddedKeygate.open(null, dir, Duration.ZERO, Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> EmbeddedKeygate.open(null, dir, null, Duration.ZERO, Duration.ofSeconds(1)))
         .hasMessageContaining("keygate.database-url");
     assertThatThrownBy(
             () ->
                 EmbeddedKeygate.open(
-                    "jdbc:sqlite:/x.db", null, Duration.ZERO, Duration.ofSeconds(1)))
+                    "jdbc:sqlite:/x.db", null, null, Duration.ZERO, Duration.ofSeconds(1)))
         .hasMessageContaining("keygate.pepper-file");
   }
 }

@@ -277,6 +277,30 @@ class RemoteKeyVerifierTest {
   }
 
   @Test
+  void urlPasswords_neverAppearInErrors() {
+    String pw = "Hunter2-spring-9";
+    RemoteKeyVerifier v =
+        RemoteKeyVerifier.builder()
+            .url(URI.create("http://svc:" + pw + "@127.0.0.1:1/"))
+            .token(TOKEN)
+            .cacheTtl(Duration.ZERO)
+            .build();
+    assertThatThrownBy(() -> v.verify(req(TestKeys.wellFormed(), null)))
+        .isInstanceOf(KeygateUnavailableException.class)
+        .hasMessageContaining("svc:****@")
+        .hasMessageNotContaining(pw);
+    assertThatThrownBy(() -> RemoteKeyVerifier.builder().url(URI.create("ftp://svc:" + pw + "@x/")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining(pw);
+    KeygateProperties p = new KeygateProperties();
+    p.setUrl(URI.create("https://svc:" + pw + "@keygate.internal"));
+    p.setDatabaseUrl("postgres://kg:" + pw + "@db/keygate?sslpassword=" + pw);
+    assertThat(p.toString()).doesNotContain(pw);
+    p.setMode(KeygateProperties.Mode.EMBEDDED);
+    assertThat(p.toString()).doesNotContain(pw).contains("kg:****@db");
+  }
+
+  @Test
   void verify_malformedAnswer_isUnavailable() {
     answer.set("<html>proxy error</html>");
     assertThatThrownBy(() -> verifier(Duration.ZERO).verify(req(TestKeys.wellFormed(), null)))

@@ -48,7 +48,19 @@ class EmbeddedModeTest {
     Files.createFile(
         pepper, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(pepper, "v1:" + Base64.getEncoder().encodeToString(secret) + "\n");
-    store = JdbcStores.sqlite(dataDir).build();
+    byte[] audit = new byte[32];
+    new SecureRandom().nextBytes(audit);
+    Path auditKey = dataDir.resolve("audit-key"); // found next to the pepper file
+    Files.createFile(
+        auditKey,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(auditKey, "v1:" + Base64.getEncoder().encodeToString(audit) + "\n");
+    store =
+        JdbcStores.sqlite(dataDir)
+            .auditKeys(
+                new io.keygate.core.audit.AuditKeys(
+                    List.of(new io.keygate.core.audit.AuditKey(1, audit))))
+            .build();
     keygate = Keygate.builder().store(store).pepper(new Pepper(1, secret)).build();
     registry.add("keygate.mode", () -> "embedded");
     registry.add(

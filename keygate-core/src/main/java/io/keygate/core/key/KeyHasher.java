@@ -217,6 +217,16 @@ public final class KeyHasher {
     return out;
   }
 
+  /**
+   * A value that identifies pepper version {@code version} without revealing it or confirming any
+   * key: the HMAC of a fixed label that no key format can produce. Recorded in the database so that
+   * a node holding a different pepper under the same version is refused at startup (see {@link
+   * SecretChecks}).
+   */
+  public String checkValue(int version) {
+    return ring.hash(version, "keygate secret check\npepper\nv" + version);
+  }
+
   /** Plain SHA-256 hex of a key, the form in-house systems store (for hash-only imports). */
   public static String sha256Hex(String key) {
     try {

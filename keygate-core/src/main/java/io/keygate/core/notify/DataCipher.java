@@ -145,6 +145,33 @@ public final class DataCipher {
     }
   }
 
+  private static final String CHECK = "keygate secret check";
+
+  /**
+   * A value sealed under the current version (a fixed text bound to that version), recorded in the
+   * database so that a node that cannot open what another node sealed is refused at startup (see
+   * {@link io.keygate.core.key.SecretChecks}).
+   */
+  public String checkValue() {
+    return seal(CHECK, checkContext(currentVersion()));
+  }
+
+  /** Whether {@code recorded}, a {@link #checkValue} of version {@code version}, opens here. */
+  public boolean opensCheck(int version, String recorded) {
+    if (versionOf(recorded) != version) {
+      return false;
+    }
+    try {
+      return CHECK.equals(open(recorded, checkContext(version)));
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  private static String checkContext(int version) {
+    return "keygate-secret-check:data-key:v" + version;
+  }
+
   /** Whether {@code sealed} was sealed under an older version than the current one. */
   public boolean needsReseal(String sealed) {
     return versionOf(sealed) != currentVersion();

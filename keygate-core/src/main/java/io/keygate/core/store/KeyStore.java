@@ -1,6 +1,10 @@
 package io.keygate.core.store;
 
+import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditHead;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.Canary;
@@ -76,6 +80,52 @@ public interface KeyStore extends AutoCloseable {
 
   /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
   List<AuditEvent> auditAfter(long afterSeq, int limit);
+
+  /** The audit chain's head as stored ({@link AuditHead#EMPTY} for a new store). */
+  AuditHead auditHead();
+
+  /**
+   * Seals the audit head under the store's audit key unless a node sealed it already, and returns
+   * it as stored (sealed). Sealing fixes the switch-over point: the events up to the head stay
+   * unkeyed, every later one is keyed. It also records the audit key's check value ({@link
+   * AuditKeys#checkValue}) in the same transaction, so that the head can never look unsealed again
+   * without that record contradicting it. Appends seal on their own; a node calls this at startup.
+   *
+   * @throws KeygateException.AuditIntegrity ({@code audit_head_unsealed}) the head is not sealed
+   *     although an audit key check value is recorded: someone unsealed it in the database
+   * @throws IllegalStateException the store has no audit key
+   */
+  AuditHead sealAuditHead();
+
+  /**
+   * An operator's acknowledgement of a head that does not verify (after {@code keygate audit
+   * verify} named why): in one transaction, moves the head to the newest stored event, seals it
+   * under the current audit key and appends {@code note} with what was found (the old head's
+   * sequence number and hash, the log's end). The events themselves are not touched, so every
+   * alteration inside the log stays detectable.
+   *
+   * @return the new head
+   */
+  default AuditHead resealAuditHead(AuditEntry note) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot reseal its audit log");
+  }
+
+  /**
+   * The check values recorded for {@code secret} (e.g. {@code "pepper"}), by version: values made
+   * from a secret version that identify it without revealing it (see {@link
+   * io.keygate.core.key.SecretChecks}).
+   */
+  default java.util.Map<Integer, String> secretChecks(String secret) {
+    throw new UnsupportedOperationException(getClass().getName() + " records no secret checks");
+  }
+
+  /**
+   * Records {@code value} as the check value of version {@code version} of {@code secret} unless
+   * one is recorded already, and returns the one recorded (the first node's wins).
+   */
+  default String recordSecretCheck(String secret, int version, String value) {
+    throw new UnsupportedOperationException(getClass().getName() + " records no secret checks");
+  }
 
   /**
    * Outbox events, newest first.

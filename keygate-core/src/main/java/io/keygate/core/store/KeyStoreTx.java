@@ -36,7 +36,15 @@ public interface KeyStoreTx {
    */
   void updateKey(ApiKeyRecord key);
 
-  /** Appends an event to the audit chain and returns it as stored. */
+  /**
+   * Appends an event to the audit chain under the store's current audit key and returns it as
+   * stored. The head is sealed first if no node sealed it yet ({@link KeyStore#sealAuditHead}) and
+   * checked before it is extended.
+   *
+   * @throws io.keygate.core.KeygateException.AuditIntegrity the head does not verify, or is sealed
+   *     under a key version the store does not hold; the caller's transaction must roll back
+   * @throws IllegalStateException the store has no audit key
+   */
   AuditEvent appendAudit(AuditEntry entry);
 
   /** Writes a notification event to the outbox; it commits or rolls back with the change. */

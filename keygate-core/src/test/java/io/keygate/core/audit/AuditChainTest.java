@@ -1,10 +1,12 @@
 package io.keygate.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keygate.core.KeygateException;
+import io.keygate.core.testing.TestAuditKeys;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,31 +23,23 @@ class AuditChainTest {
           "acme",
           "203.0.113.7",
           Map.of("reason", "leak"));
-
-  private static List<AuditEvent> chain(int n) {
-    List<AuditEvent> out = new ArrayList<>();
-    String prev = AuditChain.GENESIS;
-    for (int i = 1; i <= n; i++) {
-      AuditEntry e =
-          new AuditEntry(
-              T.plusSeconds(i), "actor" + i, "key.updated", "key_" + i, "owner", null, Map.of());
-      String h = AuditChain.hash(i, prev, e);
-      out.add(new AuditEvent(i, e, prev, h));
-      prev = h;
-    }
-    return out;
-  }
+  private static final String BASE_UNKEYED =
+      "6fb3aeaa7edf23d1381b6003cc8a1df3a9dced5d9ffb6080672b05d9a0f332e3";
 
   @Test
-  void hash_isDeterministicHexSha256() {
-    String h = AuditChain.hash(1, AuditChain.GENESIS, BASE);
-    assertThat(h).matches("[0-9a-f]{64}").isEqualTo(AuditChain.hash(1, AuditChain.GENESIS, BASE));
+  void unkeyedHash_isDeterministicHexSha256_knownAnswer() {
+    String h = AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE);
+    assertThat(h)
+        .matches("[0-9a-f]{64}")
+        .isEqualTo(AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE));
     assertThat(AuditChain.GENESIS).isEqualTo("0".repeat(64));
+    // Pinned: events written before the audit key existed must keep verifying after upgrades.
+    assertThat(AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE)).isEqualTo(BASE_UNKEYED);
   }
 
   @Test
-  void hash_changesWhenAnyFieldChanges() {
-    String h = AuditChain.hash(1, AuditChain.GENESIS, BASE);
+  void unkeyedHash_changesWhenAnyFieldChanges() {
+    String h = AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE);
     List<AuditEntry> variants =
         List.of(
             new AuditEntry(
@@ -143,15 +137,15 @@ class AuditChainTest {
     List<String> hashes = new ArrayList<>();
     hashes.add(h);
     for (AuditEntry v : variants) {
-      hashes.add(AuditChain.hash(1, AuditChain.GENESIS, v));
+      hashes.add(AuditChain.unkeyedHash(1, AuditChain.GENESIS, v));
     }
-    hashes.add(AuditChain.hash(2, AuditChain.GENESIS, BASE));
-    hashes.add(AuditChain.hash(1, "1".repeat(64), BASE));
+    hashes.add(AuditChain.unkeyedHash(2, AuditChain.GENESIS, BASE));
+    hashes.add(AuditChain.unkeyedHash(1, "1".repeat(64), BASE));
     assertThat(hashes).doesNotHaveDuplicates();
   }
 
   @Test
-  void hash_fieldBoundariesAreUnambiguous() {
+  void unkeyedHash_fieldBoundariesAreUnambiguous() {
     AuditEntry a = new AuditEntry(T, "ab", "c", null, null, null, Map.of());
     AuditEntry b = new AuditEntry(T, "a", "bc", null, null, null, Map.of());
     AuditEntry c = new AuditEntry(T, "a", "b", "", null, null, Map.of());
@@ -160,95 +154,255 @@ class AuditChainTest {
     AuditEntry f = new AuditEntry(T, "a", "b", null, null, "k", Map.of("v", ""));
     List<String> hashes = new ArrayList<>();
     for (AuditEntry x : List.of(a, b, c, d, e, f)) {
-      hashes.add(AuditChain.hash(1, AuditChain.GENESIS, x));
+      hashes.add(AuditChain.unkeyedHash(1, AuditChain.GENESIS, x));
     }
     assertThat(hashes).doesNotHaveDuplicates();
   }
 
   @Test
-  void hash_detailsInsertionOrder_doesNotMatter() {
+  void unkeyedHash_detailsInsertionOrder_doesNotMatter() {
     Map<String, String> m1 = new java.util.LinkedHashMap<>();
     m1.put("b", "2");
     m1.put("a", "1");
     Map<String, String> m2 = new HashMap<>(Map.of("a", "1", "b", "2"));
     assertThat(
-            AuditChain.hash(
+            AuditChain.unkeyedHash(
                 1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m1)))
         .isEqualTo(
-            AuditChain.hash(
+            AuditChain.unkeyedHash(
                 1, AuditChain.GENESIS, new AuditEntry(T, "x", "y", null, null, null, m2)));
   }
 
-  @Test
-  void firstBreak_intactChain_isNull() {
-    assertThat(AuditChain.firstBreak(chain(5), 1, AuditChain.GENESIS)).isNull();
-    assertThat(AuditChain.firstBreak(List.of(), 1, AuditChain.GENESIS)).isNull();
+  // ---------------------------------------------------------------- keyed chain
+
+  private final AuditKeys keys = TestAuditKeys.random();
+
+  /** {@code n} events appended after a fresh sealed head; returns them and the final head. */
+  private Chain chain(AuditKeys k, int n) {
+    AuditHead head = AuditChain.seal(k, AuditHead.EMPTY);
+    List<AuditEvent> out = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      AuditChain.Appended a =
+          AuditChain.append(
+              k,
+              head,
+              new AuditEntry(
+                  T.plusSeconds(i),
+                  "actor" + i,
+                  "key.updated",
+                  "key_" + i,
+                  "owner",
+                  null,
+                  Map.of()));
+      out.add(a.event());
+      head = a.head();
+    }
+    return new Chain(out, head);
+  }
+
+  private record Chain(List<AuditEvent> events, AuditHead head) {}
+
+  private static List<String> walk(AuditKeys k, AuditHead head, List<AuditEvent> events) {
+    AuditVerifier.Walk w = new AuditVerifier.Walk(k, head);
+    events.forEach(w::accept);
+    w.end();
+    return w.problems();
   }
 
   @Test
-  void firstBreak_suffixOfChain_verifiesFromItsAnchor() {
-    List<AuditEvent> c = chain(5);
-    assertThat(AuditChain.firstBreak(c.subList(2, 5), 3, c.get(1).hash())).isNull();
-    assertThat(AuditChain.firstBreak(c.subList(2, 5), 3, AuditChain.GENESIS)).isNotNull();
+  void keyedHash_dependsOnKeyAndVersion_andDiffersFromThePublicHash() {
+    AuditKeys other = TestAuditKeys.random();
+    AuditKeys two = new AuditKeys(List.of(TestAuditKeys.randomKey(1), TestAuditKeys.randomKey(2)));
+    String h = AuditChain.keyedHash(keys, 1, 1, AuditChain.GENESIS, BASE);
+    assertThat(h)
+        .matches("[0-9a-f]{64}")
+        .isEqualTo(AuditChain.keyedHash(keys, 1, 1, AuditChain.GENESIS, BASE))
+        .isNotEqualTo(AuditChain.keyedHash(other, 1, 1, AuditChain.GENESIS, BASE))
+        .isNotEqualTo(AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE))
+        .isNotEqualTo(AuditChain.keyedHash(keys, 1, 2, AuditChain.GENESIS, BASE));
+    assertThat(AuditChain.keyedHash(two, 1, 1, AuditChain.GENESIS, BASE))
+        .isNotEqualTo(AuditChain.keyedHash(two, 2, 1, AuditChain.GENESIS, BASE));
+    assertThat(keys.checkValue(1))
+        .isNotEqualTo(other.checkValue(1))
+        .isNotEqualTo(AuditChain.headMac(keys, 1, 1, 0, AuditChain.GENESIS));
   }
 
   @Test
-  void firstBreak_alteredEvent_isDetected() {
-    List<AuditEvent> c = new ArrayList<>(chain(5));
-    AuditEvent ev = c.get(2);
+  void append_linksUnderTheCurrentKey_andSealsTheNewHead() {
+    Chain c = chain(keys, 3);
+    assertThat(c.events()).extracting(AuditEvent::seq).containsExactly(1L, 2L, 3L);
+    assertThat(c.events().get(0).prevHash()).isEqualTo(AuditChain.GENESIS);
+    assertThat(c.events().get(1).prevHash()).isEqualTo(c.events().get(0).hash());
+    assertThat(c.events()).allSatisfy(e -> assertThat(e.keyVersion()).isEqualTo(1));
+    assertThat(c.head().seq()).isEqualTo(3);
+    assertThat(c.head().hash()).isEqualTo(c.events().get(2).hash());
+    assertThat(c.head().keyedFrom()).isEqualTo(1);
+    assertThat(AuditChain.headProblem(keys, c.head())).isNull();
+    assertThat(walk(keys, c.head(), c.events())).isEmpty();
+  }
+
+  @Test
+  void append_onAHeadMovedBackOrForged_isRefused_soTheDeletionIsNeverHidden() {
+    Chain c = chain(keys, 5);
+    AuditEvent e3 = c.events().get(2);
+    // Delete events 4 and 5 and move the head back to event 3, under each MAC an attacker has.
+    for (String mac :
+        List.of(
+            c.head().mac(),
+            "0".repeat(64),
+            AuditChain.headMac(TestAuditKeys.random(), 1, 1, 3, e3.hash()))) {
+      AuditHead moved = new AuditHead(3, e3.hash(), 1, 1, mac);
+      assertThatThrownBy(
+              () ->
+                  AuditChain.append(
+                      keys, moved, new AuditEntry(T, "a", "b", null, null, null, null)))
+          .isInstanceOf(KeygateException.AuditIntegrity.class)
+          .hasMessageContaining("does not verify")
+          .extracting(e -> ((KeygateException) e).code())
+          .isEqualTo("audit_head_invalid");
+    }
+    AuditHead unknownVersion = new AuditHead(5, c.head().hash(), 1, 2, c.head().mac());
+    assertThatThrownBy(
+            () ->
+                AuditChain.append(
+                    keys, unknownVersion, new AuditEntry(T, "a", "b", null, null, null, null)))
+        .isInstanceOf(KeygateException.AuditIntegrity.class)
+        .extracting(e -> ((KeygateException) e).code())
+        .isEqualTo("audit_key_unavailable");
+  }
+
+  @Test
+  void walk_newestEventsDeleted_isNamedAgainstTheSealedHead() {
+    Chain c = chain(keys, 6);
+    assertThat(walk(keys, c.head(), c.events().subList(0, 4)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("ends at event 4")
+        .contains("events 5..6 were deleted from the end");
+    assertThat(walk(keys, c.head(), c.events().subList(0, 5)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("event 6 was deleted from the end");
+    assertThat(walk(keys, c.head(), List.of()))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("events 1..6");
+  }
+
+  @Test
+  void walk_eventsDeletedFromTheMiddle_areNamed_withOrWithoutRenumbering() {
+    Chain c = chain(keys, 6);
+    List<AuditEvent> gap = new ArrayList<>(c.events());
+    gap.remove(2);
+    assertThat(walk(keys, c.head(), gap))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("event 3 is missing");
+    List<AuditEvent> twoGaps = new ArrayList<>(c.events());
+    twoGaps.remove(4);
+    twoGaps.remove(1);
+    twoGaps.remove(1);
+    assertThat(walk(keys, c.head(), twoGaps))
+        .anySatisfy(p -> assertThat(p).contains("events 2..3 are missing"))
+        .anySatisfy(p -> assertThat(p).contains("event 5 is missing"));
+    // Renumber the rest to hide the gap: their keyed hashes cover the sequence number.
+    List<AuditEvent> renumbered = new ArrayList<>(c.events().subList(0, 2));
+    for (AuditEvent e : c.events().subList(3, 6)) {
+      renumbered.add(
+          new AuditEvent(e.seq() - 1, e.entry(), e.prevHash(), e.hash(), e.keyVersion()));
+    }
+    assertThat(walk(keys, c.head(), renumbered))
+        .anySatisfy(p -> assertThat(p).contains("event 3: its link to event 2 does not match"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("event 3: its content or link does not match its keyed hash"));
+  }
+
+  @Test
+  void walk_alteredEvent_isNamed_andRechainingWithThePublicAlgorithmToo() {
+    Chain c = chain(keys, 5);
+    AuditEvent ev = c.events().get(2);
     AuditEntry e = ev.entry();
     AuditEntry forged =
         new AuditEntry(
             e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
-    c.set(2, new AuditEvent(ev.seq(), forged, ev.prevHash(), ev.hash()));
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS))
-        .contains("event 3")
-        .contains("altered");
+    List<AuditEvent> altered = new ArrayList<>(c.events());
+    altered.set(2, new AuditEvent(3, forged, ev.prevHash(), ev.hash(), 1));
+    assertThat(walk(keys, c.head(), altered))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("event 3: its content or link does not match its keyed hash");
+
+    // Re-chain from the altered event to the end with the public algorithm, keeping key versions,
+    // then again claiming the events are unkeyed, then also moving the head with a forged MAC.
+    for (int version : new int[] {1, AuditChain.UNKEYED}) {
+      List<AuditEvent> rechained = new ArrayList<>(c.events().subList(0, 2));
+      String prev = c.events().get(1).hash();
+      for (int i = 2; i < 5; i++) {
+        AuditEntry x = i == 2 ? forged : c.events().get(i).entry();
+        String h = AuditChain.unkeyedHash(i + 1, prev, x);
+        rechained.add(new AuditEvent(i + 1, x, prev, h, version));
+        prev = h;
+      }
+      AuditHead forgedHead = new AuditHead(5, prev, 1, 1, c.head().mac());
+      assertThat(walk(keys, forgedHead, rechained))
+          .as("version %d", version)
+          .anySatisfy(
+              p ->
+                  assertThat(p)
+                      .startsWith("event 3")
+                      .containsAnyOf(
+                          "re-chained with the public algorithm", "does not match its keyed hash"));
+      assertThat(AuditChain.headProblem(keys, forgedHead)).contains("does not verify");
+      AuditHead allUnkeyed =
+          new AuditHead(5, prev, 6, 1, AuditChain.headMac(TestAuditKeys.random(), 1, 6, 5, prev));
+      assertThat(AuditChain.headProblem(keys, allUnkeyed)).contains("does not verify");
+    }
   }
 
   @Test
-  void firstBreak_alteredAndRehashedEvent_breaksTheNextLink() {
-    List<AuditEvent> c = new ArrayList<>(chain(5));
-    AuditEvent ev = c.get(2);
-    AuditEntry e = ev.entry();
+  void walk_unkeyedPrefixBeforeTheSwitchOver_verifies_andItsAlterationIsCaught() {
+    List<AuditEvent> events = new ArrayList<>();
+    String prev = AuditChain.GENESIS;
+    for (int i = 1; i <= 3; i++) {
+      AuditEntry e =
+          new AuditEntry(T.plusSeconds(i), "old" + i, "key.created", null, null, null, Map.of());
+      String h = AuditChain.unkeyedHash(i, prev, e);
+      events.add(new AuditEvent(i, e, prev, h, AuditChain.UNKEYED));
+      prev = h;
+    }
+    AuditHead head = AuditChain.seal(keys, new AuditHead(3, prev, 0, 0, null));
+    assertThat(head.keyedFrom()).isEqualTo(4);
+    for (int i = 4; i <= 5; i++) {
+      AuditChain.Appended a =
+          AuditChain.append(
+              keys,
+              head,
+              new AuditEntry(
+                  T.plusSeconds(i), "new" + i, "key.created", null, null, null, Map.of()));
+      events.add(a.event());
+      head = a.head();
+    }
+    assertThat(walk(keys, head, events)).isEmpty();
+
+    // Rewrite an unkeyed event and re-chain the unkeyed prefix: event 4's keyed hash covers its
+    // link.
+    List<AuditEvent> rewritten = new ArrayList<>(events);
     AuditEntry forged =
-        new AuditEntry(
-            e.at(), "someone_else", e.action(), e.targetId(), e.ownerId(), null, e.details());
-    c.set(2, new AuditEvent(3, forged, ev.prevHash(), AuditChain.hash(3, ev.prevHash(), forged)));
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS))
-        .startsWith("event 4")
-        .contains("previous-hash");
+        new AuditEntry(T.plusSeconds(2), "mallory", "key.created", null, null, null, Map.of());
+    String h2 = AuditChain.unkeyedHash(2, events.get(0).hash(), forged);
+    String h3 = AuditChain.unkeyedHash(3, h2, events.get(2).entry());
+    rewritten.set(1, new AuditEvent(2, forged, events.get(0).hash(), h2, 0));
+    rewritten.set(2, new AuditEvent(3, events.get(2).entry(), h2, h3, 0));
+    assertThat(walk(keys, head, rewritten))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("event 4: its link to event 3 does not match");
   }
 
   @Test
-  void firstBreak_missingEvent_isDetected() {
-    List<AuditEvent> c = new ArrayList<>(chain(5));
-    c.remove(1);
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS)).contains("missing");
-  }
-
-  @Test
-  void firstBreak_missingFirstEvent_isDetected() {
-    List<AuditEvent> c = new ArrayList<>(chain(3));
-    c.remove(0);
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS)).isNotNull();
-  }
-
-  @Test
-  void firstBreak_reorderedEvents_isDetected() {
-    List<AuditEvent> c = new ArrayList<>(chain(5));
-    Collections.swap(c, 1, 3);
-    assertThat(AuditChain.firstBreak(c, 1, AuditChain.GENESIS)).startsWith("event 4");
-  }
-
-  @Test
-  void firstBreak_renumberedAfterDeletion_isDetected() {
-    // Delete event 2 and renumber the rest to hide the gap: the hash links still break.
-    List<AuditEvent> c = chain(4);
-    List<AuditEvent> forged = new ArrayList<>();
-    forged.add(c.get(0));
-    forged.add(new AuditEvent(2, c.get(2).entry(), c.get(2).prevHash(), c.get(2).hash()));
-    forged.add(new AuditEvent(3, c.get(3).entry(), c.get(3).prevHash(), c.get(3).hash()));
-    assertThat(AuditChain.firstBreak(forged, 1, AuditChain.GENESIS)).startsWith("event 2");
+  void walk_keyVersions_mayRiseButNeverFall() {
+    AuditKeys both = new AuditKeys(List.of(TestAuditKeys.randomKey(1), TestAuditKeys.randomKey(2)));
+    AuditKeys onlyOne = new AuditKeys(List.of(TestAuditKeys.randomKey(1)));
+    Chain c = chain(both, 2); // under v2
+    assertThat(c.events()).allSatisfy(e -> assertThat(e.keyVersion()).isEqualTo(2));
+    assertThat(walk(both, c.head(), c.events())).isEmpty();
+    assertThat(walk(onlyOne, c.head(), c.events()))
+        .anySatisfy(p -> assertThat(p).contains("audit key v2, which is not held here"));
   }
 }

@@ -7,7 +7,10 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditHead;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.model.ApiKeyRecord;
@@ -17,6 +20,7 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
+import io.keygate.core.testing.TestAuditKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -57,7 +61,13 @@ public abstract class KeyStoreContractTest {
   /** The store under test, fresh for every test. */
   protected KeyStore store;
 
-  /** A new, empty store: no keys, no audit events. Called once per test; the test closes it. */
+  /** The audit keys {@link #newStore()} must give the store, fresh for every test. */
+  protected final AuditKeys auditKeys = TestAuditKeys.random();
+
+  /**
+   * A new, empty store linking audit events under {@link #auditKeys}: no keys, no audit events.
+   * Called once per test; the test closes it.
+   */
   protected abstract KeyStore newStore();
 
   @BeforeEach
@@ -702,7 +712,8 @@ public abstract class KeyStoreContractTest {
 
     List<AuditEvent> events = store.auditAfter(0, 500);
     assertThat(events).hasSize(appends);
-    assertThat(AuditChain.firstBreak(events, 1, AuditChain.GENESIS)).isNull();
+    assertThat(new AuditVerifier(auditKeys, null).verify(store).problems()).isEmpty();
+    assertThat(store.auditHead().seq()).isEqualTo(appends);
     assertThat(events.get(appends - 1).seq()).isEqualTo(appends);
     assertThat(events.stream().map(e -> e.entry().targetId()).distinct()).hasSize(appends);
   }
@@ -723,8 +734,16 @@ public abstract class KeyStoreContractTest {
 
     assertThat(appended.seq()).isEqualTo(1);
     assertThat(appended.prevHash()).isEqualTo(AuditChain.GENESIS);
-    assertThat(appended.hash()).isEqualTo(AuditChain.hash(1, AuditChain.GENESIS, e));
+    assertThat(appended.keyVersion()).isEqualTo(1);
+    assertThat(appended.hash())
+        .isEqualTo(AuditChain.keyedHash(auditKeys, 1, 1, AuditChain.GENESIS, e))
+        .isNotEqualTo(AuditChain.unkeyedHash(1, AuditChain.GENESIS, e));
     assertThat(store.auditAfter(0, 10)).containsExactly(appended);
+    AuditHead head = store.auditHead();
+    assertThat(head.seq()).isEqualTo(1);
+    assertThat(head.hash()).isEqualTo(appended.hash());
+    assertThat(head.keyedFrom()).isEqualTo(1);
+    assertThat(AuditChain.headProblem(auditKeys, head)).isNull();
   }
 
   @Test
@@ -758,7 +777,32 @@ public abstract class KeyStoreContractTest {
     assertThat(seqs(store.auditAfter(3, 10))).containsExactly(4L, 5L);
     assertThat(store.auditAfter(5, 10)).isEmpty();
     List<AuditEvent> tail = store.auditAfter(2, 10);
-    assertThat(AuditChain.firstBreak(tail, 3, store.auditAfter(1, 1).get(0).hash())).isNull();
+    assertThat(tail.get(0).prevHash()).isEqualTo(store.auditAfter(1, 1).get(0).hash());
+    assertThat(tail.get(1).prevHash()).isEqualTo(tail.get(0).hash());
+  }
+
+  @Test
+  void sealAuditHead_freshStore_sealsBeforeEventOne_recordsTheKeyCheck_andIsIdempotent() {
+    assertThat(store.auditHead()).isEqualTo(AuditHead.EMPTY);
+    AuditHead sealed = store.sealAuditHead();
+    assertThat(sealed.seq()).isZero();
+    assertThat(sealed.keyedFrom()).isEqualTo(1);
+    assertThat(AuditChain.headProblem(auditKeys, sealed)).isNull();
+    assertThat(store.auditHead()).isEqualTo(sealed);
+    assertThat(store.sealAuditHead()).isEqualTo(sealed);
+    assertThat(store.secretChecks(AuditKeys.SECRET))
+        .containsExactly(java.util.Map.entry(1, auditKeys.checkValue(1)));
+  }
+
+  @Test
+  void recordSecretCheck_firstValueWins_perSecretAndVersion() {
+    assertThat(store.secretChecks("pepper")).isEmpty();
+    assertThat(store.recordSecretCheck("pepper", 1, "a")).isEqualTo("a");
+    assertThat(store.recordSecretCheck("pepper", 1, "b")).isEqualTo("a");
+    assertThat(store.recordSecretCheck("pepper", 2, "c")).isEqualTo("c");
+    assertThat(store.recordSecretCheck("data_key", 1, "d")).isEqualTo("d");
+    assertThat(store.secretChecks("pepper"))
+        .containsExactly(java.util.Map.entry(1, "a"), java.util.Map.entry(2, "c"));
   }
 
   // ---------------------------------------------------------------- fixtures

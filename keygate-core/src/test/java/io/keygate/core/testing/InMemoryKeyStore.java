@@ -4,6 +4,8 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditHead;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.Canary;
@@ -61,6 +63,11 @@ public final class InMemoryKeyStore implements KeyStore {
   /** Imported keys not yet re-hashed: key id to {sha256, prefix}. */
   private volatile Map<String, String[]> legacy = Map.of();
 
+  private final AuditKeys auditKeys = TestAuditKeys.random();
+  private volatile AuditHead head = AuditChain.seal(auditKeys, AuditHead.EMPTY);
+  private final Map<String, Map<Integer, String>> secretChecks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   @Override
   public <T> T inTransaction(Function<KeyStoreTx, T> work) {
     synchronized (lock) {
@@ -72,6 +79,9 @@ public final class InMemoryKeyStore implements KeyStore {
       try {
         T result = work.apply(tx);
         state = tx.commit();
+        if (tx.pendingHead != null) {
+          head = tx.pendingHead;
+        }
         tx.publishLeaks();
         tx.publishLegacy();
         commits++;
@@ -92,6 +102,7 @@ public final class InMemoryKeyStore implements KeyStore {
     private final State base;
     private final Map<String, ApiKeyRecord> keys;
     private final List<AuditEvent> pending = new ArrayList<>();
+    private AuditHead pendingHead;
     private final List<OutboxEvent> pendingEvents = new ArrayList<>();
     private final List<LeakIncident> pendingIncidents = new ArrayList<>();
     private final Map<String, Canary> pendingCanaries = new HashMap<>();
@@ -179,15 +190,11 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public AuditEvent appendAudit(AuditEntry entry) {
       open();
-      AuditEvent last =
-          !pending.isEmpty()
-              ? pending.get(pending.size() - 1)
-              : base.audit().isEmpty() ? null : base.audit().get(base.audit().size() - 1);
-      long seq = last == null ? 1 : last.seq() + 1;
-      String prev = last == null ? AuditChain.GENESIS : last.hash();
-      AuditEvent ev = new AuditEvent(seq, entry, prev, AuditChain.hash(seq, prev, entry));
-      pending.add(ev);
-      return ev;
+      AuditChain.Appended a =
+          AuditChain.append(auditKeys, pendingHead == null ? head : pendingHead, entry);
+      pending.add(a.event());
+      pendingHead = a.head();
+      return a.event();
     }
 
     @Override
@@ -433,6 +440,33 @@ public final class InMemoryKeyStore implements KeyStore {
       out.add(ev);
     }
     return List.copyOf(out);
+  }
+
+  /** The random audit keys this store links its events under. */
+  public AuditKeys auditKeys() {
+    return auditKeys;
+  }
+
+  @Override
+  public AuditHead auditHead() {
+    return head;
+  }
+
+  @Override
+  public AuditHead sealAuditHead() {
+    return head;
+  }
+
+  @Override
+  public Map<Integer, String> secretChecks(String secret) {
+    return Map.copyOf(secretChecks.getOrDefault(secret, Map.of()));
+  }
+
+  @Override
+  public String recordSecretCheck(String secret, int version, String value) {
+    return secretChecks
+        .computeIfAbsent(secret, s -> new java.util.concurrent.ConcurrentHashMap<>())
+        .computeIfAbsent(version, v -> value);
   }
 
   @Override

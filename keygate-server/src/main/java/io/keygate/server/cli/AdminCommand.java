@@ -1,11 +1,17 @@
 package io.keygate.server.cli;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
+import io.keygate.server.NodeSecrets;
+import io.keygate.server.config.ClusterConfig;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,13 +77,24 @@ final class AdminCommand implements Runnable {
               spec.commandLine(), "unknown admin scope '" + scope + "'; known: " + AdminScopes.ALL);
         }
       }
-      try (KeyStore store = KeygateServer.openStore(cfg)) {
+      SecretsConfig secrets = SecretsConfig.fromEnv(KeygateCli.env(spec));
+      AuditKeys keys = NodeSecrets.auditKeys(cfg, secrets, true);
+      AuditWitness witness = NodeSecrets.witness(cfg);
+      try (KeyStore store = KeygateServer.openStore(cfg, ClusterConfig.defaults(), keys, witness)) {
         Keygate kg =
             Keygate.builder()
                 .store(store)
                 .peppers(KeygateServer.loadPeppers(cfg))
                 .policy(cfg.policy())
                 .build();
+        // The same check as a starting node: a token hashed under another pepper would never work.
+        NodeSecrets.check(
+            store,
+            kg.hasher(),
+            null,
+            keys,
+            witness,
+            NodeSecrets.Sources.of(cfg, NotifyConfig.fromEnv(KeygateCli.env(spec)), secrets));
         String user = System.getProperty("user.name", "unknown");
         CreatedKey t =
             kg.adminTokens()

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code keygate} command line: {@code serve}, {@code admin}, {@code keys}, {@code audit},
- * {@code report}, {@code rotate-pepper}, {@code rotate-data-key}, {@code scan}. Exit codes: 0
- * success, 1 failure reported by the operation, 2 usage error.
+ * {@code report}, {@code rotate-pepper}, {@code rotate-data-key}, {@code rotate-audit-key}, {@code
+ * scan}. Exit codes: 0 success, 1 failure reported by the operation, 2 usage error.
  */
 @Command(
     name = "keygate",
@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       RotatePepperCommand.class,
       RotateDataKeyCommand.class,
+      RotateAuditKeyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KeygateCli implements Runnable {
@@ -61,7 +62,7 @@ public final class KeygateCli implements Runnable {
     }
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          cmd.getErr().println("error: " + ex.getMessage());
+          cmd.getErr().println("error: " + io.keygate.core.SecretMasker.mask(ex.getMessage()));
           return 1;
         });
     return cl.execute(args);

@@ -6,6 +6,7 @@ import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.report.SecurityReport;
 import io.keygate.store.jdbc.JdbcExtensions;
@@ -45,7 +46,8 @@ final class ReportCommand implements Callable<Integer> {
     Map<String, String> env = KeygateCli.env(spec);
     ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
     NotifyConfig notify = NotifyConfig.fromEnv(env);
-    try (KeyStore store = KeygateServer.openStore(cfg)) {
+    try (KeyStore store =
+        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
       MonitorStore monitor =
           JdbcExtensions.monitorStore(store)
               .orElseThrow(() -> new IllegalStateException("the report needs a JDBC store"));

@@ -7,6 +7,7 @@ import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.notify.ChannelReseal;
 import io.keygate.store.jdbc.JdbcExtensions;
@@ -130,7 +131,8 @@ final class RotateDataKeyCommand implements Callable<Integer> {
                   : "the data-key file has no such version " + cipher.versions()));
       return 1;
     }
-    try (KeyStore store = KeygateServer.openStore(cfg)) {
+    try (KeyStore store =
+        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
       NotifyStore notifyStore =
           JdbcExtensions.notifyStore(store)
               .orElseThrow(() -> new IllegalStateException("the store is not a JDBC store"));

@@ -5,6 +5,7 @@ import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.PepperFile;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.io.IOException;
@@ -111,7 +112,8 @@ final class RotatePepperCommand implements Callable<Integer> {
     }
     Map<Integer, Long> live;
     Map<Integer, Long> all;
-    try (KeyStore store = KeygateServer.openStore(cfg)) {
+    try (KeyStore store =
+        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
       MonitorStore m =
           JdbcExtensions.monitorStore(store)
               .orElseThrow(() -> new IllegalStateException("the store is not a JDBC store"));

@@ -52,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     LOG.info("scale-out: {}", cluster.describe());
     io.keygate.server.config.SecretsConfig secrets =
         io.keygate.server.config.SecretsConfig.fromEnv(System.getenv());
-    LOG.info("secrets: {}", secrets.describe());
+    LOG.info("secrets: {}", secrets.describe(cfg.dataDir()));
     io.keygate.server.config.OutboundConfig outbound =
         io.keygate.server.config.OutboundConfig.fromEnv(System.getenv());
     LOG.info("outbound calls: {}", outbound.describe());

@@ -158,7 +158,7 @@ public record ClusterConfig(
   /** The effective settings with the Redis password masked, for the startup log. */
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("redis", redisUrl == null ? "off" : ServerConfig.maskUrl(redisUrl));
+    m.put("redis", redisUrl == null ? "off" : io.keygate.core.SecretMasker.mask(redisUrl));
     m.put("redis_prefix", redisPrefix);
     m.put("redis_timeout", redisTimeout.toString());
     m.put("redis_breaker", redisBreaker.toString());

@@ -1,16 +1,22 @@
 package io.keygate.server.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * How a running node picks up a rotated pepper or data key: it checks the pepper file and the
- * data-key file every {@code reloadInterval} and reloads a file whose modification time, size or
- * identity (inode) changed. Every node reading the same files reloads them on its own.
+ * Where the audit key comes from, and how a running node picks up a rotated pepper, data key or
+ * audit key: it checks the pepper, data-key and audit-key files every {@code reloadInterval} and
+ * reloads a file whose modification time, size or identity (inode) changed. Every node reading the
+ * same files reloads them on its own.
  *
  * @param reloadInterval time between checks; {@link Duration#ZERO} turns reloading off
+ * @param auditKeyEnv base64 audit key given directly ({@code KEYGATE_AUDIT_KEY}, version 1), or
+ *     {@code null}
+ * @param auditKeyFile audit key file ({@code KEYGATE_AUDIT_KEY_FILE}), or {@code null} for {@code
+ *     <data dir>/audit-key}
  */
-public record SecretsConfig(Duration reloadInterval) {
+public record SecretsConfig(Duration reloadInterval, String auditKeyEnv, Path auditKeyFile) {
   /** Default time between checks of the secret files. */
   public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(5);
 
@@ -21,27 +27,56 @@ public record SecretsConfig(Duration reloadInterval) {
     }
   }
 
-  /** The defaults: a check every 5 seconds. */
+  /** The defaults: a check every 5 seconds, the audit key in {@code <data dir>/audit-key}. */
   public static SecretsConfig defaults() {
-    return new SecretsConfig(DEFAULT_RELOAD_INTERVAL);
+    return new SecretsConfig(DEFAULT_RELOAD_INTERVAL, null, null);
   }
 
-  /** Reads {@code KEYGATE_SECRETS_RELOAD_SECONDS} (default 5; 0 turns reloading off). */
+  /**
+   * Reads {@code KEYGATE_SECRETS_RELOAD_SECONDS} (default 5; 0 turns reloading off), {@code
+   * KEYGATE_AUDIT_KEY} and {@code KEYGATE_AUDIT_KEY_FILE}.
+   */
   public static SecretsConfig fromEnv(Map<String, String> env) {
     long s =
         Env.longVar(env, "KEYGATE_SECRETS_RELOAD_SECONDS", DEFAULT_RELOAD_INTERVAL.toSeconds());
     if (s < 0) {
       throw new IllegalArgumentException("KEYGATE_SECRETS_RELOAD_SECONDS must be >= 0, was " + s);
     }
-    return new SecretsConfig(Duration.ofSeconds(s));
+    String file = Env.blankToNull(env.get("KEYGATE_AUDIT_KEY_FILE"));
+    return new SecretsConfig(
+        Duration.ofSeconds(s),
+        Env.blankToNull(env.get("KEYGATE_AUDIT_KEY")),
+        file == null ? null : Path.of(file));
   }
 
-  /** For the startup log. */
-  public String describe() {
-    return reloadInterval.isZero()
-        ? "secret files are read at startup only"
-        : "pepper and data-key files re-read on change, checked every "
-            + reloadInterval.toSeconds()
-            + " s";
+  /** A copy with another reload interval. */
+  public SecretsConfig withReloadInterval(Duration interval) {
+    return new SecretsConfig(interval, auditKeyEnv, auditKeyFile);
+  }
+
+  /** The audit key file in use for a data directory. */
+  public Path effectiveAuditKeyFile(Path dataDir) {
+    return auditKeyFile != null ? auditKeyFile : dataDir.resolve("audit-key");
+  }
+
+  /** Where this node's audit witness lives: {@code <data dir>/audit-head}. */
+  public static Path witnessFile(Path dataDir) {
+    return dataDir.resolve("audit-head");
+  }
+
+  /** For the startup log, without key material. */
+  public String describe(Path dataDir) {
+    return "audit key "
+        + (auditKeyEnv != null
+            ? "KEYGATE_AUDIT_KEY (****)"
+            : effectiveAuditKeyFile(dataDir) + " (****)")
+        + ", audit witness "
+        + witnessFile(dataDir)
+        + "; "
+        + (reloadInterval.isZero()
+            ? "secret files are read at startup only"
+            : "pepper, data-key and audit-key files re-read on change, checked every "
+                + reloadInterval.toSeconds()
+                + " s");
   }
 }

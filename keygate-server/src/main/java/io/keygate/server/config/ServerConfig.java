@@ -4,6 +4,7 @@ import static io.keygate.server.config.Env.blankToNull;
 import static io.keygate.server.config.Env.intVar;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.SecretMasker;
 import io.keygate.core.lifecycle.KeyPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -204,7 +205,9 @@ public record ServerConfig(
     m.put("host", host);
     m.put("port", port);
     m.put("data_dir", dataDir.toAbsolutePath().normalize().toString());
-    m.put("database", databaseUrl == null ? "sqlite (data_dir/keygate.db)" : maskUrl(databaseUrl));
+    m.put(
+        "database",
+        databaseUrl == null ? "sqlite (data_dir/keygate.db)" : SecretMasker.mask(databaseUrl));
     m.put(
         "pepper", pepperEnv != null ? "KEYGATE_PEPPER (****)" : effectivePepperFile() + " (****)");
     m.put("cache_size", cacheSize);
@@ -218,11 +221,5 @@ public record ServerConfig(
     m.put("default_grace_hours", policy.defaultGrace().toHours());
     m.put("max_grace_hours", policy.maxGrace().toHours());
     return m;
-  }
-
-  /** Replaces a password in a URL ({@code user:pass@} or {@code password=}) with {@code ****}. */
-  public static String maskUrl(String url) {
-    return url.replaceAll("(://[^:/@]+:)[^@]*@", "$1****@")
-        .replaceAll("(?i)(password=)[^&;]*", "$1****");
   }
 }

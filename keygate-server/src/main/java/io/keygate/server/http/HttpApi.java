@@ -117,6 +117,22 @@ public final class HttpApi {
     config.routes.exception(
         KeygateException.Conflict.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage()));
     config.routes.exception(
+        KeygateException.AuditIntegrity.class,
+        (e, ctx) -> {
+          LOG.error("audit log integrity: {}", e.getMessage());
+          if (e.code().equals("audit_key_unavailable")) {
+            ctx.header("Retry-After", "5"); // this node picks up the rotated key file shortly
+          }
+          error(ctx, 503, e.code(), e.getMessage());
+        });
+    config.routes.exception(
+        KeygateException.SecretMismatch.class,
+        (e, ctx) -> {
+          LOG.error("secret mismatch: {}", e.getMessage());
+          ctx.header("Retry-After", "5"); // a node picks up a rotated secret file shortly
+          error(ctx, 503, e.code(), e.getMessage() + "; nothing was changed");
+        });
+    config.routes.exception(
         KeygateException.StoreUnavailable.class,
         (e, ctx) -> {
           LOG.error("store unavailable: {}", e.getMessage(), e.getCause());

@@ -70,7 +70,11 @@ final class ImportRoutes {
 
   private void importKeys(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
-    String[] lines = new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8).split("\r?\n", -1);
+    byte[] body = ctx.bodyAsBytes();
+    if (body.length > 0) {
+      Requests.requireMediaType(ctx, Requests.JSON_LINES);
+    }
+    String[] lines = new String(body, StandardCharsets.UTF_8).split("\r?\n", -1);
     if (lines.length > MAX_LINES) {
       throw new KeygateException.InvalidRequest(
           "too_many_lines", "at most " + MAX_LINES + " lines per request");

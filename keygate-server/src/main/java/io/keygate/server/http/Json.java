@@ -1,7 +1,11 @@
 package io.keygate.server.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,10 +25,21 @@ import io.keygate.core.KeygateException;
 import java.util.stream.Collectors;
 
 /**
- * The one JSON mapper: snake_case, strict (unknown fields, wrong types and coercions are errors
- * with a precise message naming the field), ISO-8601 instants.
+ * The one JSON mapper: snake_case, strict (unknown fields, duplicate fields, wrong types and
+ * coercions are errors with a precise message naming the field), ISO-8601 instants.
+ *
+ * <p><b>Security guarantees.</b> A parse error never echoes the input (Jackson's own messages quote
+ * the offending token, which may be a key): the answer names the position, and a field name only
+ * when it looks like one of the API's own ({@value #FIELD_NAME}). A field given twice is refused
+ * rather than letting the last one win, so two parsers (a gateway's and Keygate's) cannot read one
+ * body differently.
  */
 public final class Json {
+  /** The shape of a field name an error message may repeat; anything else is not echoed. */
+  static final String FIELD_NAME = "[a-z][a-z0-9_]{0,31}";
+
+  private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(FIELD_NAME);
+
   /** Shared, thread-safe mapper. */
   public static final ObjectMapper MAPPER = build();
 
@@ -55,6 +70,7 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -89,11 +105,11 @@ public final class Json {
       return v;
     } catch (UnrecognizedPropertyException e) {
       throw new KeygateException.InvalidRequest(
-          "unknown_field", "unknown field '" + e.getPropertyName() + "'");
+          "unknown_field", "unknown field " + fieldName(e.getPropertyName()));
     } catch (MismatchedInputException e) {
       if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
         throw new KeygateException.InvalidRequest(
-            "invalid_json", "request body has data after its JSON value");
+            "invalid_json", "request body has data after its JSON value" + where(e));
       }
       String path = fieldPath(e);
       throw new KeygateException.InvalidRequest(
@@ -101,17 +117,77 @@ public final class Json {
           path.isEmpty()
               ? "request body must be a JSON object"
               : "invalid value for '" + path + "'" + expected(e));
-    } catch (JsonProcessingException e) {
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      if (e.getCause() instanceof JsonProcessingException p
+          && !(p instanceof com.fasterxml.jackson.databind.JsonMappingException)) {
+        throw syntaxError("request body", p); // a parse failure (limits) wrapped by data binding
+      }
+      String path = fieldPath(e);
       throw new KeygateException.InvalidRequest(
-          "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+          "invalid_field",
+          path.isEmpty()
+              ? "request body is not a valid value"
+              : "invalid value for '" + path + "'");
+    } catch (JsonProcessingException e) {
+      throw syntaxError("request body", e);
     } catch (java.io.IOException e) {
       throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
     }
   }
 
-  private static String fieldPath(MismatchedInputException e) {
+  /**
+   * The 400 for JSON that does not parse, without echoing any of it: {@code duplicate_field} for a
+   * field given twice, else {@code invalid_json}; both with the position.
+   *
+   * @param what what was parsed, for the message (e.g. {@code "request body"}, {@code "line 3"})
+   */
+  static KeygateException.InvalidRequest syntaxError(String what, JsonProcessingException e) {
+    if (e instanceof StreamReadException r
+        && e.getOriginalMessage() != null
+        && e.getOriginalMessage().startsWith("Duplicate field")) {
+      String name = r.getProcessor() == null ? null : currentName(r.getProcessor());
+      return new KeygateException.InvalidRequest(
+          "duplicate_field",
+          what + " gives field " + fieldName(name) + " more than once" + where(e));
+    }
+    return new KeygateException.InvalidRequest(
+        "invalid_json",
+        what
+            + " is not valid JSON"
+            + where(e)
+            + (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException
+                ? " (too deeply nested or too long)"
+                : ""));
+  }
+
+  private static String currentName(JsonParser p) {
+    try {
+      return p.currentName();
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** {@code 'name'} for a plausible field name, else a neutral word: input is never echoed. */
+  private static String fieldName(String name) {
+    return name != null && FIELD.matcher(name).matches() ? "'" + name + "'" : "(name not shown)";
+  }
+
+  /** {@code " at line L, column C"}, or nothing when the position is unknown. */
+  private static String where(JsonProcessingException e) {
+    JsonLocation l = e.getLocation();
+    return l == null || l.getLineNr() < 1
+        ? ""
+        : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
+  }
+
+  private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
     return e.getPath().stream()
-        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .map(
+            r ->
+                r.getFieldName() == null
+                    ? "[" + r.getIndex() + "]"
+                    : FIELD.matcher(r.getFieldName()).matches() ? r.getFieldName() : "?")
         .collect(Collectors.joining("."))
         .replace(".[", "[");
   }

@@ -1,6 +1,5 @@
 package io.keygate.server.http;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.KeygateException;
@@ -112,7 +111,7 @@ final class LeakReports {
       try {
         f = Json.MAPPER.readTree(line);
       } catch (JsonProcessingException e) {
-        throw invalid("line " + lineNo + ": not JSON: " + e.getOriginalMessage());
+        throw invalid(Json.syntaxError("line " + lineNo, e).getMessage());
       }
       if (f == null || !f.isObject()) {
         throw invalid("line " + lineNo + ": expected one JSON object per line (NDJSON)");
@@ -188,22 +187,10 @@ final class LeakReports {
       }
       return n;
     } catch (JsonProcessingException e) {
-      JsonLocation l = e.getLocation();
-      throw invalid(
-          "not valid JSON"
-              + (l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr())
-              + ": "
-              + withoutTypes(e.getOriginalMessage()));
+      throw invalid(Json.syntaxError("the report", e).getMessage());
     } catch (IOException e) {
       throw invalid("the report could not be read");
     }
-  }
-
-  /** Jackson's message without the Java types it may name ("(bound as `com.…JsonNode`)"). */
-  private static String withoutTypes(String message) {
-    return message == null
-        ? "malformed"
-        : message.replaceAll(" \\(bound as `[^`]*`\\)", "").replaceAll("`[\\w.$]+\\.[\\w$]+`", "");
   }
 
   private static String text(JsonNode o, String field) {

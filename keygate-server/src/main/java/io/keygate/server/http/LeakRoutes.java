@@ -181,6 +181,10 @@ final class LeakRoutes {
     Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
     String format = LeakReports.format(ctx.queryParam("format"));
     byte[] body = body(ctx, config.maxReportBytes(), 0);
+    if (body.length > 0) {
+      Requests.requireMediaType(
+          ctx, format.equals("trufflehog") ? Requests.JSON_LINES : Requests.JSON);
+    }
     LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
     if (parsed.keys().isEmpty() && parsed.redacted()) {
       throw new ApiError(
@@ -250,6 +254,7 @@ final class LeakRoutes {
           "secret_scanning_not_configured",
           "no trusted public keys are configured for sender '" + name + "'");
     }
+    Requests.requireJson(ctx); // a header check: refused before the body is read
     String id = ctx.header(sender.identifierHeader());
     String sig = ctx.header(sender.signatureHeader());
     if (id == null || id.isBlank() || sig == null || sig.isBlank()) {

@@ -6,8 +6,16 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import org.eclipse.jetty.http.HttpField;
 
 /** Helpers for reading requests strictly. */
 final class Requests {
@@ -37,30 +45,66 @@ final class Requests {
 
   /**
    * Parses a JSON body into {@code type}; an empty body counts as {@code {}}. A non-empty body must
-   * be sent as {@code application/json}.
+   * be sent as JSON ({@link #requireJson}).
    */
   static <T> T body(Context ctx, Class<T> type) {
     byte[] raw = raw(ctx);
     if (raw.length == 0) {
-      raw = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      raw = "{}".getBytes(StandardCharsets.US_ASCII);
     } else {
-      // The raw header: Javalin's contentType() throws on an unknown charset parameter.
-      String ct = ctx.header("Content-Type");
-      String lower = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
-      if (!lower.startsWith("application/json")) {
+      requireJson(ctx);
+    }
+    return Json.read(raw, type);
+  }
+
+  /** The media types of a JSON document body. */
+  static final Set<String> JSON = Set.of("application/json");
+
+  /** The media types of a JSON-lines body: one JSON value per line. */
+  static final Set<String> JSON_LINES = Set.of("application/x-ndjson", "application/json");
+
+  /** {@link #requireMediaType} for a JSON document. */
+  static void requireJson(Context ctx) {
+    requireMediaType(ctx, JSON);
+  }
+
+  /**
+   * Refuses (415 {@code unsupported_media_type}) a body whose {@code Content-Type} is not one of
+   * {@code types} exactly, case aside: no other media type ({@code text/plain}, {@code
+   * application/jsonx}, {@code application/json-patch+json}, {@code application/*+json}), no
+   * parameter but {@code charset}, and that only {@code utf-8}, and one {@code Content-Type} header
+   * only. A body one party reads as text and another as JSON is refused rather than guessed at.
+   */
+  static void requireMediaType(Context ctx, Set<String> types) {
+    // The raw header: Javalin's contentType() throws on an unknown charset parameter.
+    String ct = ctx.header("Content-Type");
+    Map<String, String> params = new HashMap<>();
+    String type =
+        ct == null || Collections.list(ctx.req().getHeaders("Content-Type")).size() != 1
+            ? ""
+            : HttpField.getValueParameters(ct, params).strip().toLowerCase(Locale.ROOT);
+    String expected = String.join(" or ", new TreeSet<>(types));
+    if (!types.contains(type)) {
+      throw new ApiError(
+          415, "unsupported_media_type", "send the request body as Content-Type: " + expected);
+    }
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      String name = p.getKey().strip().toLowerCase(Locale.ROOT);
+      String value =
+          p.getValue() == null
+              ? ""
+              : p.getValue().strip().replace("\"", "").toLowerCase(Locale.ROOT);
+      if (!name.equals("charset")) {
         throw new ApiError(
             415,
             "unsupported_media_type",
-            "send the request body as Content-Type: application/json");
+            "Content-Type " + expected + " takes no parameter but charset=utf-8");
       }
-      int charset = lower.indexOf("charset=");
-      String cs = charset < 0 ? "utf-8" : lower.substring(charset + 8).strip().replace("\"", "");
-      if (!(cs.startsWith("utf-8") || cs.startsWith("utf8") || cs.startsWith("us-ascii"))) {
+      if (!value.equals("utf-8") && !value.equals("utf8")) {
         throw new ApiError(
             415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
       }
     }
-    return Json.read(raw, type);
   }
 
   /** An integer query parameter within bounds, or its default. */

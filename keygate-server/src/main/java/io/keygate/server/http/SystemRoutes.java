@@ -4,6 +4,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.keygate.core.Keygate;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import java.io.IOException;
@@ -32,6 +33,7 @@ final class SystemRoutes {
     config.routes.get("/readyz", this::ready);
     config.routes.get("/openapi.json", this::openapi);
     config.routes.get("/v1/audit", this::audit);
+    config.routes.get("/v1/audit/verify", this::verifyAudit);
   }
 
   private void ready(Context ctx) {
@@ -48,6 +50,35 @@ final class SystemRoutes {
       throw new io.keygate.core.KeygateException.NotFound("no OpenAPI document packaged");
     }
     ctx.status(200).contentType("application/json").result(openapi);
+  }
+
+  /**
+   * The whole audit log checked, as {@code keygate audit verify} does: 200 with {@code intact} and
+   * every problem found. The log covers every owner, so owner-limited tokens are refused.
+   */
+  private void verifyAudit(Context ctx) {
+    Actor actor = auth.require(ctx, AdminScopes.AUDIT_READ);
+    if (actor.ownerRestriction() != null) {
+      throw new ApiError(
+          403,
+          "forbidden",
+          "the audit log's integrity covers every owner; use an unrestricted token");
+    }
+    AuditVerifier.Report r = kg.verifyAudit();
+    HttpApi.json(
+        ctx,
+        200,
+        new Views.AuditVerification(
+            r.intact(),
+            r.events(),
+            new Views.AuditHeadView(
+                r.head().seq(),
+                r.head().hash(),
+                r.head().sealed(),
+                r.head().sealed() ? r.head().keyedFrom() : null,
+                r.head().sealed() ? r.head().keyVersion() : null),
+            r.problems(),
+            r.notes()));
   }
 
   private void audit(Context ctx) {

@@ -264,7 +264,8 @@ final class Views {
       String sourceIp,
       Map<String, String> details,
       String prevHash,
-      String hash) {
+      String hash,
+      int keyVersion) {
     static AuditView of(AuditEvent e) {
       return new AuditView(
           e.seq(),
@@ -276,9 +277,17 @@ final class Views {
           e.entry().sourceIp(),
           e.entry().details(),
           e.prevHash(),
-          e.hash());
+          e.hash(),
+          e.keyVersion());
     }
   }
+
+  /** {@code GET /v1/audit/verify}: what checking the whole log found. */
+  record AuditVerification(
+      boolean intact, long events, AuditHeadView head, List<String> problems, List<String> notes) {}
+
+  /** The audit head as stored; {@code keyed_from}/{@code key_version} only once sealed. */
+  record AuditHeadView(long seq, String hash, boolean sealed, Long keyedFrom, Integer keyVersion) {}
 
   record AuthzOk(boolean valid, String code, String keyId, String ownerId) {}
 

@@ -8,6 +8,7 @@ import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.keygate.core.SecretMasker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,8 @@ import java.util.Map;
  * Keygate's log encoder: {@code format=text} (default) writes lines with a pattern whose message
  * and exception are masked ({@code %maskedMsg}, {@code %maskedEx}); {@code format=json} writes one
  * JSON object per line ({@code ts, level, logger, thread, message, mdc, exception}), message and
- * exception masked by {@link KeyMasker}. Configured from {@code KEYGATE_LOG_FORMAT} in logback.xml.
- * Thread-safe once started.
+ * exception masked by {@link SecretMasker} (keys, URL passwords, secret parameters). Configured
+ * from {@code KEYGATE_LOG_FORMAT} in logback.xml. Thread-safe once started.
  */
 public final class KeygateLogEncoder extends EncoderBase<ILoggingEvent> {
   private static final JsonFactory JSON = new JsonFactory();
@@ -73,18 +74,18 @@ public final class KeygateLogEncoder extends EncoderBase<ILoggingEvent> {
       g.writeStringField("level", event.getLevel().toString());
       g.writeStringField("logger", event.getLoggerName());
       g.writeStringField("thread", event.getThreadName());
-      g.writeStringField("message", KeyMasker.mask(event.getFormattedMessage()));
+      g.writeStringField("message", SecretMasker.mask(event.getFormattedMessage()));
       Map<String, String> mdc = event.getMDCPropertyMap();
       if (mdc != null && !mdc.isEmpty()) {
         g.writeObjectFieldStart("mdc");
         for (Map.Entry<String, String> e : mdc.entrySet()) {
-          g.writeStringField(e.getKey(), KeyMasker.mask(e.getValue()));
+          g.writeStringField(e.getKey(), SecretMasker.mask(e.getValue()));
         }
         g.writeEndObject();
       }
       IThrowableProxy t = event.getThrowableProxy();
       if (t != null) {
-        g.writeStringField("exception", KeyMasker.mask(ThrowableProxyUtil.asString(t)));
+        g.writeStringField("exception", SecretMasker.mask(ThrowableProxyUtil.asString(t)));
       }
       g.writeEndObject();
     } catch (IOException e) {

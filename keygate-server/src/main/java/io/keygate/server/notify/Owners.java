@@ -170,10 +170,29 @@ public final class Owners {
         o.updatedAt());
   }
 
+  /**
+   * The owner with its channels opened.
+   *
+   * @throws KeygateException.SecretMismatch the channels do not open here: sealed under a data key
+   *     version this node does not hold (yet), or under a different key (or altered)
+   */
   private Owner open(StoredOwner s) {
+    String json;
+    try {
+      json = cipher.open(s.sealedChannels(), context(s.ownerId()));
+    } catch (IllegalStateException e) {
+      throw new KeygateException.SecretMismatch(
+          "the channels of owner "
+              + s.ownerId()
+              + " do not open on this node: "
+              + e.getMessage()
+              + ". Every node needs every data key version the others use (docs/deploy.md,"
+              + " \"Secrets on several nodes\"); a node picks up a rotated data-key file within"
+              + " KEYGATE_SECRETS_RELOAD_SECONDS");
+    }
     JsonNode root;
     try {
-      root = JSON.readTree(cipher.open(s.sealedChannels(), context(s.ownerId())));
+      root = JSON.readTree(json);
     } catch (IOException e) {
       throw new IllegalStateException("sealed channels of owner " + s.ownerId() + " unreadable");
     }

@@ -114,6 +114,28 @@ class KeygateCliTest {
   }
 
   @Test
+  void errors_neverPrintAPasswordFromAUrl() {
+    String pw = "Hunter2-cli-9";
+    Run unreachable =
+        cli(
+            Map.of("KEYGATE_TOKEN", "x", "KEYGATE_URL", "http://admin:" + pw + "@127.0.0.1:1"),
+            "keys",
+            "list");
+    assertThat(unreachable.exit()).isEqualTo(1);
+    assertThat(unreachable.err()).contains("error:").contains("****").doesNotContain(pw);
+    Run badDatabase =
+        cli(
+            "audit",
+            "verify",
+            "--data-dir",
+            dir.toString(),
+            "--database-url",
+            "mysql://root:" + pw + "@db/keys?password=" + pw);
+    assertThat(badDatabase.exit()).isEqualTo(1);
+    assertThat(badDatabase.err()).contains("error:").doesNotContain(pw);
+  }
+
+  @Test
   void keysCommands_driveARunningServer() {
     try (TestServer t = TestServer.start(dir)) {
       Map<String, String> env = Map.of("KEYGATE_TOKEN", t.adminToken, "KEYGATE_URL", t.base);

@@ -43,7 +43,7 @@ class RotateDataKeyCommandTest {
             dir,
             c -> c,
             b ->
-                b.secrets(new SecretsConfig(Duration.ofMillis(100)))
+                b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100)))
                     .outbound(OutboundConfig.defaults().allowing("203.0.113.0/24"))
                     .notifyConfig(
                         NotifyConfig.defaults()

@@ -53,7 +53,11 @@ class RotatePepperCommandTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir, c -> c, b -> b.secrets(new SecretsConfig(Duration.ofMillis(100))));
+    t =
+        TestServer.start(
+            dir,
+            c -> c,
+            b -> b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100))));
   }
 
   @AfterEach

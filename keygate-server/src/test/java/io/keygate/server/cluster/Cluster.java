@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Test support for several Keygate nodes sharing one PostgreSQL schema and one Redis: in-process
  * nodes ({@link #startInProcess}) and nodes in their own JVM ({@link #startProcess}, the test class
- * path, {@code keygate serve}). Every node gets the same pepper.
+ * path, {@code keygate serve}). Every node gets the same pepper, data key and audit key (each in
+ * its own data directory otherwise, as docs/deploy.md describes).
  */
 final class Cluster implements AutoCloseable {
   static final HttpClient HTTP =
@@ -38,6 +39,8 @@ final class Cluster implements AutoCloseable {
   final String jdbcUrl;
   final String schema;
   final String pepper;
+  final String dataKey;
+  final String auditKey;
   final Path dir;
   private final List<AutoCloseable> nodes = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
@@ -57,15 +60,24 @@ final class Cluster implements AutoCloseable {
     this.jdbcUrl = jdbcUrl;
     this.schema = schema;
     this.dropSchema = dropSchema;
-    byte[] p = new byte[32];
-    new SecureRandom().nextBytes(p);
-    this.pepper = Base64.getEncoder().encodeToString(p);
+    this.pepper = randomSecret();
+    this.dataKey = randomSecret();
+    this.auditKey = randomSecret();
     this.dir = Files.createTempDirectory("keygate-cluster");
+  }
+
+  /** 32 random bytes, base64: a pepper, data key or audit key made at run time. */
+  static String randomSecret() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return Base64.getEncoder().encodeToString(b);
   }
 
   Map<String, String> env(String redisUrl, String prefix, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("KEYGATE_PEPPER", pepper);
+    env.put("KEYGATE_DATA_KEY", dataKey);
+    env.put("KEYGATE_AUDIT_KEY", auditKey);
     env.put("KEYGATE_DATABASE_URL", jdbcUrl);
     env.put("KEYGATE_DATA_DIR", dir.resolve("data-" + nodes.size()).toString());
     env.put("KEYGATE_PORT", "0");
@@ -84,6 +96,8 @@ final class Cluster implements AutoCloseable {
         KeygateServer.builder()
             .config(ServerConfig.fromEnv(env))
             .cluster(ClusterConfig.fromEnv(env))
+            .notifyConfig(io.keygate.server.config.NotifyConfig.fromEnv(env))
+            .secrets(io.keygate.server.config.SecretsConfig.fromEnv(env))
             .build();
     nodes.add(s);
     s.start();

@@ -34,7 +34,9 @@ class KeygateLogEncoderTest {
     String live = freshKey("live_secret");
     String test = freshKey("test_public");
     String custom = "acme_prod_" + "Ab3".repeat(15);
-    String masked = KeyMasker.mask("got " + live + " and " + test + "; custom " + custom + ".");
+    String masked =
+        io.keygate.core.SecretMasker.mask(
+            "got " + live + " and " + test + "; custom " + custom + ".");
     assertThat(masked)
         .doesNotContain(live)
         .doesNotContain(test)
@@ -43,8 +45,9 @@ class KeygateLogEncoderTest {
         .contains("pk_test_****")
         .contains("acme_prod_****");
     String plain = "GET /v1/keys/key_abc failed after 3 attempts (owner_id=acme)";
-    assertThat(KeyMasker.mask(plain)).isSameAs(plain);
-    assertThat(KeyMasker.mask("no underscore here")).isEqualTo("no underscore here");
+    assertThat(io.keygate.core.SecretMasker.mask(plain)).isSameAs(plain);
+    assertThat(io.keygate.core.SecretMasker.mask("no underscore here"))
+        .isEqualTo("no underscore here");
   }
 
   @Test
@@ -71,6 +74,33 @@ class KeygateLogEncoderTest {
         assertThat(n.get("level").asText()).isEqualTo("WARN");
         assertThat(n.get("message").asText()).isEqualTo("verifying sk_live_****");
         assertThat(n.get("exception").asText()).contains("bad key sk_live_****");
+      }
+    }
+  }
+
+  @Test
+  void textAndJson_maskUrlPasswordsAndSecretParameters_inMessagesAndExceptions() throws Exception {
+    String pw = "Hunter2x" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    String[] lines = {
+      "redis down: redis://:" + pw + "@redis.internal:6379/0",
+      "connecting rediss://default:" + pw + "@cache:6380",
+      "store at postgres://keygate:" + pw + "@db.internal:5432/keygate failed",
+      "jdbc:postgresql://db/k?user=keygate&password=" + pw + "&ssl=true",
+      "jdbc:postgresql://db/k?sslpassword=" + pw,
+      "redis%3A%2F%2F%3A" + pw + "%40redis.internal%3A6379"
+    };
+    LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    for (String format : new String[] {"text", "json"}) {
+      KeygateLogEncoder enc = new KeygateLogEncoder();
+      enc.setContext(ctx);
+      enc.setFormat(format);
+      enc.start();
+      for (String line : lines) {
+        String out =
+            new String(
+                enc.encode(event(ctx, line, new IllegalStateException("cause: " + line))),
+                StandardCharsets.UTF_8);
+        assertThat(out).as(format + ": " + line).doesNotContain(pw).contains("****");
       }
     }
   }

@@ -8,6 +8,7 @@ import io.keygate.core.notify.DataKey;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.StoredOwner;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.testing.TestAuditKeys;
 import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class ChannelResealTest {
 
   @BeforeEach
   void open() {
-    keyStore = JdbcStores.sqlite(dir).build();
+    keyStore = JdbcStores.sqlite(dir).auditKeys(TestAuditKeys.random()).build();
     store = JdbcExtensions.notifyStore(keyStore).orElseThrow();
   }
 

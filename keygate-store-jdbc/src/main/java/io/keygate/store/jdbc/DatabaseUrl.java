@@ -1,5 +1,6 @@
 package io.keygate.store.jdbc;
 
+import io.keygate.core.SecretMasker;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -48,7 +49,7 @@ record DatabaseUrl(Dialect dialect, String jdbcUrl, String user, String password
     }
     throw new IllegalArgumentException(
         "unsupported database URL "
-            + masked(url)
+            + SecretMasker.mask(url)
             + ": expected jdbc:sqlite:<file>, jdbc:postgresql://…, postgres://… or"
             + " postgresql://…");
   }
@@ -58,10 +59,10 @@ record DatabaseUrl(Dialect dialect, String jdbcUrl, String user, String password
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("malformed database URL " + masked(url), e);
+      throw new IllegalArgumentException("malformed database URL " + SecretMasker.mask(url), e);
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new IllegalArgumentException("database URL " + masked(url) + " has no host");
+      throw new IllegalArgumentException("database URL " + SecretMasker.mask(url) + " has no host");
     }
     StringBuilder jdbc = new StringBuilder(POSTGRES_PREFIX).append("//").append(uri.getHost());
     if (uri.getPort() != -1) {
@@ -87,18 +88,9 @@ record DatabaseUrl(Dialect dialect, String jdbcUrl, String user, String password
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
-  /** The URL with any password (in user-info or a {@code password=} parameter) masked. */
-  static String masked(String url) {
-    if (url == null) {
-      return "null";
-    }
-    return url.replaceAll("(//[^/@:]*:)[^/@]*@", "$1****@")
-        .replaceAll("(?i)(password=)[^&;]*", "$1****");
-  }
-
   /** {@link #jdbcUrl} with secrets masked, for logs and messages. */
   String describe() {
-    return masked(jdbcUrl) + (user == null ? "" : " as " + user);
+    return SecretMasker.mask(jdbcUrl) + (user == null ? "" : " as " + user);
   }
 
   @Override

@@ -3,8 +3,12 @@ package io.keygate.store.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditHead;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
+import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.leaks.Canary;
@@ -27,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -48,11 +53,31 @@ final class JdbcKeyStore implements KeyStore {
   private final HikariDataSource dataSource;
   private final Dialect dialect;
   private final String name;
+  private final AuditKeys auditKeys;
+  private final AuditWitness witness;
 
-  JdbcKeyStore(HikariDataSource dataSource, Dialect dialect) {
+  /**
+   * @param auditKeys the audit keys appends are linked under, or {@code null} for a store that may
+   *     read the audit log but not append to it
+   * @param witness where committed audit heads are recorded outside the database, or {@code null}
+   */
+  JdbcKeyStore(
+      HikariDataSource dataSource, Dialect dialect, AuditKeys auditKeys, AuditWitness witness) {
     this.dataSource = dataSource;
     this.dialect = dialect;
     this.name = dataSource.getPoolName();
+    this.auditKeys = auditKeys;
+    this.witness = witness;
+  }
+
+  /** The audit keys, or an exception saying how to give them. */
+  AuditKeys requireAuditKeys() {
+    if (auditKeys == null) {
+      throw new IllegalStateException(
+          "this store was built without an audit key and cannot append to the audit log:"
+              + " JdbcStores.auditKeys(...)");
+    }
+    return auditKeys;
   }
 
   Dialect dialect() {
@@ -75,6 +100,7 @@ final class JdbcKeyStore implements KeyStore {
       begun = true;
       T result = work.apply(tx);
       dialect.commit(c);
+      witness(tx.appendedHead());
       return result;
     } catch (SQLException e) {
       KeygateException.StoreUnavailable failure =
@@ -91,6 +117,68 @@ final class JdbcKeyStore implements KeyStore {
     } finally {
       tx.end();
       release(c);
+    }
+  }
+
+  /**
+   * Refuses to extend {@code head} when this node's witness contradicts it (the head was moved back
+   * over deleted events, an event was rewritten, the switch-over point moved): extending it would
+   * bury the evidence.
+   */
+  void requireWitnessAgrees(Connection c, AuditHead head) throws SQLException {
+    if (witness == null) {
+      return;
+    }
+    SQLException[] failed = new SQLException[1];
+    List<String> problems;
+    try {
+      problems =
+          witness.problems(
+              head,
+              seq -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement("SELECT hash FROM audit_log WHERE seq = ?")) {
+                  ps.setLong(1, seq);
+                  try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                  }
+                } catch (SQLException e) {
+                  failed[0] = e;
+                  return null;
+                }
+              });
+    } catch (IllegalStateException | java.io.UncheckedIOException e) {
+      throw new KeygateException.AuditIntegrity(
+          "audit_witness_unreadable", e.getMessage() + "; nothing was changed");
+    }
+    if (failed[0] != null) {
+      throw failed[0];
+    }
+    if (!problems.isEmpty()) {
+      throw new KeygateException.AuditIntegrity(
+          "audit_witness_mismatch",
+          String.join("; ", problems)
+              + "; nothing was changed. Run keygate audit verify; after restoring a backup on"
+              + " purpose, keygate audit reseal accepts the database as it is");
+    }
+  }
+
+  /**
+   * Records a committed head in the witness file. A failure there is logged, not thrown: the change
+   * is committed, and a witness that lags behind only narrows what it can catch.
+   */
+  private void witness(AuditHead committed) {
+    if (committed == null || witness == null) {
+      return;
+    }
+    try {
+      witness.advance(committed);
+    } catch (RuntimeException e) {
+      log.warn(
+          "{} - recording audit event {} in the witness failed: {}",
+          name,
+          committed.seq(),
+          e.toString());
     }
   }
 
@@ -395,6 +483,111 @@ final class JdbcKeyStore implements KeyStore {
     String sql =
         "SELECT " + Rows.AUDIT_COLUMNS + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?";
     return read("auditAfter", c -> selectAudit(c, sql, List.of(afterSeq, limit)));
+  }
+
+  @Override
+  public AuditHead auditHead() {
+    return read("auditHead", c -> readHead(c, false));
+  }
+
+  /** Reads the head row, with a row lock when {@code lock}. */
+  AuditHead readHead(Connection c, boolean lock) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT last_seq, last_hash, keyed_from, key_version, mac FROM audit_head"
+                    + " WHERE id = 1"
+                    + (lock ? dialect.forUpdate() : ""));
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("audit_head row is missing; the schema is damaged");
+      }
+      return new AuditHead(
+          rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getInt(4), rs.getString(5));
+    }
+  }
+
+  @Override
+  public AuditHead sealAuditHead() {
+    AuditKeys keys = requireAuditKeys();
+    return transact(tx -> tx.run("sealAuditHead", c -> tx.sealedHead(c, keys)));
+  }
+
+  @Override
+  public AuditHead resealAuditHead(AuditEntry note) {
+    Objects.requireNonNull(note, "note");
+    AuditKeys keys = requireAuditKeys();
+    AuditHead head = transact(tx -> tx.run("resealAuditHead", c -> tx.reseal(c, keys, note)));
+    if (witness != null) {
+      witness.reset(head);
+    }
+    return head;
+  }
+
+  /**
+   * The lowest switch-over point any evidence supports: the witness's, else the stored head's,
+   * never above the log's end (a reseal must not pass keyed events off as unkeyed).
+   */
+  long witnessedKeyedFrom() {
+    if (witness == null) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return witness
+          .read()
+          .map(AuditWitness.Seen::keyedFrom)
+          .filter(k -> k > 0)
+          .orElse(Long.MAX_VALUE);
+    } catch (IllegalStateException | java.io.UncheckedIOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  @Override
+  public Map<Integer, String> secretChecks(String secret) {
+    Objects.requireNonNull(secret, "secret");
+    return read("secretChecks", c -> secretChecks(c, secret));
+  }
+
+  Map<Integer, String> secretChecks(Connection c, String secret) throws SQLException {
+    Map<Integer, String> out = new java.util.TreeMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT version, check_value FROM secret_checks WHERE secret = ?")) {
+      ps.setString(1, secret);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getInt(1), rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String recordSecretCheck(String secret, int version, String value) {
+    Objects.requireNonNull(secret, "secret");
+    Objects.requireNonNull(value, "value");
+    return transact(
+        tx ->
+            tx.run(
+                "recordSecretCheck",
+                c -> {
+                  insertSecretCheck(c, secret, version, value);
+                  return secretChecks(c, secret).get(version);
+                }));
+  }
+
+  /** Inserts a check value unless one is recorded for that secret and version. */
+  void insertSecretCheck(Connection c, String secret, int version, String value)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO secret_checks (secret, version, check_value) VALUES (?, ?, ?)"
+                + " ON CONFLICT (secret, version) DO NOTHING")) {
+      ps.setString(1, secret);
+      ps.setInt(2, version);
+      ps.setString(3, value);
+      ps.executeUpdate();
+    }
   }
 
   @Override

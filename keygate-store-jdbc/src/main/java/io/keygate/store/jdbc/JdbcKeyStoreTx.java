@@ -4,6 +4,8 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditHead;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.Canary;
 import io.keygate.core.leaks.LeakIncident;
@@ -24,10 +26,11 @@ import org.sqlite.SQLiteException;
  *
  * <p>Design note: the audit chain's tip lives in the single row of {@code audit_head}. {@link
  * #appendAudit} reads it with a row lock (PostgreSQL {@code FOR UPDATE}; on SQLite the transaction
- * already holds the write lock), links the new event to it and moves it, so concurrent transactions
- * append one after another and the chain never forks or skips a number. The lock is held until the
- * transaction ends, which also means an event becomes visible exactly when the change it describes
- * does.
+ * already holds the write lock), checks its seal under the audit key, links the new event to it and
+ * moves and reseals it, so concurrent transactions append one after another and the chain never
+ * forks or skips a number, and a head moved back in the database is never extended. The lock is
+ * held until the transaction ends, which also means an event becomes visible exactly when the
+ * change it describes does.
  */
 final class JdbcKeyStoreTx implements KeyStoreTx {
   private static final String PG_UNIQUE_VIOLATION = "23505";
@@ -35,6 +38,8 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   private final JdbcKeyStore store;
   private final Connection connection;
   private boolean ended;
+  private AuditHead appendedHead;
+  private boolean resealing;
 
   JdbcKeyStoreTx(JdbcKeyStore store, Connection connection) {
     this.store = store;
@@ -171,42 +176,142 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public AuditEvent appendAudit(AuditEntry entry) {
     Objects.requireNonNull(entry, "entry");
+    AuditKeys keys = store.requireAuditKeys();
     return run(
         "appendAudit",
         c -> {
-          long lastSeq;
-          String lastHash;
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
-                          + store.dialect().forUpdate());
-              ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              throw new SQLException("audit_head row is missing; the schema is damaged");
-            }
-            lastSeq = rs.getLong(1);
-            lastHash = rs.getString(2);
+          AuditHead head = sealedHead(c, keys);
+          AuditChain.Appended a = AuditChain.append(keys, head, entry); // checks the head's seal
+          if (!resealing) {
+            store.requireWitnessAgrees(c, head);
           }
-          long seq = lastSeq + 1;
-          AuditEvent event =
-              new AuditEvent(seq, entry, lastHash, AuditChain.hash(seq, lastHash, entry));
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO audit_log ("
                       + Rows.AUDIT_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            Rows.bindAudit(ps, event);
+                      + ") VALUES ("
+                      + Rows.AUDIT_PLACEHOLDERS
+                      + ")")) {
+            Rows.bindAudit(ps, a.event());
             ps.executeUpdate();
           }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1")) {
-            ps.setLong(1, seq);
-            ps.setString(2, event.hash());
-            ps.executeUpdate();
-          }
-          return event;
+          writeHead(c, a.head());
+          appendedHead = a.head();
+          return a.event();
         });
+  }
+
+  /**
+   * The head, locked until the transaction ends (PostgreSQL {@code FOR UPDATE}; SQLite's write
+   * transaction holds the database lock), sealed under {@code keys} first if no node sealed it yet.
+   * Sealing also records the audit key's check value, so a head that later looks unsealed is
+   * recognised as tampered with; it is refused when that record, or this node's witness, shows the
+   * chain was keyed before.
+   */
+  AuditHead sealedHead(Connection c, AuditKeys keys) throws SQLException {
+    AuditHead head = store.readHead(c, true);
+    if (head.sealed()) {
+      return head;
+    }
+    if (!store.secretChecks(c, AuditKeys.SECRET).isEmpty()) {
+      throw new KeygateException.AuditIntegrity(
+          "audit_head_unsealed",
+          "the audit head is not sealed although an audit key was already used with this"
+              + " database: it was unsealed in the database (to pass keyed events off as"
+              + " unkeyed), or the database was restored from a backup older than the audit key;"
+              + " nothing was changed. Run keygate audit verify");
+    }
+    store.requireWitnessAgrees(c, head); // a witness that saw a keyed chain forbids a new seal
+    AuditHead sealed = AuditChain.seal(keys, head);
+    writeHead(c, sealed);
+    store.insertSecretCheck(
+        c, AuditKeys.SECRET, sealed.keyVersion(), keys.checkValue(sealed.keyVersion()));
+    return sealed;
+  }
+
+  /** Moves the head row to {@code head}. */
+  void writeHead(Connection c, AuditHead head) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE audit_head SET last_seq = ?, last_hash = ?, keyed_from = ?, key_version = ?,"
+                + " mac = ? WHERE id = 1")) {
+      ps.setLong(1, head.seq());
+      ps.setString(2, head.hash());
+      ps.setLong(3, head.keyedFrom());
+      ps.setInt(4, head.keyVersion());
+      ps.setString(5, head.mac());
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * An operator's reseal (see {@link io.keygate.core.store.KeyStore#resealAuditHead}): moves the
+   * head to the newest stored event and seals it, then appends {@code note} with what was found.
+   * The switch-over point never moves up: it stays at the lowest of the found head's, the
+   * witness's, the first keyed event's and the log's end, so keyed events rewritten as unkeyed stay
+   * visible. The append extends the new head even though the witness, which the caller resets
+   * afterwards, still contradicts it.
+   *
+   * @return the head after the note
+   */
+  AuditHead reseal(Connection c, AuditKeys keys, AuditEntry note) throws SQLException {
+    AuditHead found = store.readHead(c, true);
+    long end = 0;
+    String endHash = AuditChain.GENESIS;
+    long firstKeyed = Long.MAX_VALUE;
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT MAX(seq), MIN(CASE WHEN key_version > 0 THEN seq END) FROM audit_log");
+        ResultSet rs = ps.executeQuery()) {
+      if (rs.next() && rs.getObject(1) != null) {
+        end = rs.getLong(1);
+        if (rs.getObject(2) != null) {
+          firstKeyed = rs.getLong(2);
+        }
+      }
+    }
+    if (end > 0) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_log WHERE seq = ?")) {
+        ps.setLong(1, end);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          endHash = rs.getString(1);
+        }
+      }
+    }
+    long keyedFrom =
+        Math.min(
+            Math.min(end + 1, firstKeyed),
+            Math.min(
+                found.sealed() ? found.keyedFrom() : Long.MAX_VALUE, store.witnessedKeyedFrom()));
+    int v = keys.currentVersion();
+    writeHead(
+        c,
+        new AuditHead(
+            end, endHash, keyedFrom, v, AuditChain.headMac(keys, v, keyedFrom, end, endHash)));
+    store.insertSecretCheck(c, AuditKeys.SECRET, v, keys.checkValue(v));
+    java.util.Map<String, String> details = new java.util.TreeMap<>(note.details());
+    details.put("found_head_seq", Long.toString(found.seq()));
+    details.put("found_head_hash", found.hash());
+    details.put("found_keyed_from", Long.toString(found.keyedFrom()));
+    details.put("log_end_seq", Long.toString(end));
+    details.put("keyed_from", Long.toString(keyedFrom));
+    resealing = true;
+    appendAudit(
+        new AuditEntry(
+            note.at(),
+            note.actor(),
+            note.action(),
+            note.targetId(),
+            note.ownerId(),
+            note.sourceIp(),
+            details));
+    return appendedHead;
+  }
+
+  /** The head after this transaction's last append, or {@code null} if it appended nothing. */
+  AuditHead appendedHead() {
+    return appendedHead;
   }
 
   @Override

@@ -3,6 +3,9 @@ package io.keygate.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.audit.AuditWitness;
+import io.keygate.core.key.OwnerOnlyFiles;
 import io.keygate.core.store.KeyStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,9 +40,11 @@ import org.sqlite.SQLiteDataSource;
  * <p><b>Stored data.</b> Instants are kept at millisecond precision; a record read back carries its
  * times truncated to milliseconds.
  *
- * <p><b>SQLite.</b> WAL journal, {@value #SQLITE_BUSY_TIMEOUT_MILLIS} ms busy timeout, foreign keys
- * on and {@code BEGIN IMMEDIATE} write transactions, so concurrent writers queue rather than fail.
- * In-memory databases are rejected: each pooled connection would see its own.
+ * <p><b>SQLite.</b> The database file is created owner-only (0600) in an owner-only directory
+ * (0700) before SQLite opens it, so its journal and WAL files are owner-only too. WAL journal,
+ * {@value #SQLITE_BUSY_TIMEOUT_MILLIS} ms busy timeout, foreign keys on and {@code BEGIN IMMEDIATE}
+ * write transactions, so concurrent writers queue rather than fail. In-memory databases are
+ * rejected: each pooled connection would see its own.
  *
  * <p><b>Thread-safety.</b> The builder is not thread-safe; configure it on one thread. The {@code
  * KeyStore} it builds is thread-safe.
@@ -74,30 +79,28 @@ public final class JdbcStores {
   private static final Duration VALIDATION_TIMEOUT = Duration.ofSeconds(5);
 
   private final DatabaseUrl url;
-  private final Path sqliteDir;
   private String schema;
   private int poolSize;
   private String user;
   private String password;
   private Duration connectionTimeout;
+  private AuditKeys auditKeys;
+  private AuditWitness auditWitness;
 
-  private JdbcStores(DatabaseUrl url, Path sqliteDir) {
+  private JdbcStores(DatabaseUrl url) {
     this.url = url;
-    this.sqliteDir = sqliteDir;
     this.user = url.user();
     this.password = url.password();
   }
 
   /**
    * A SQLite store in file {@value #SQLITE_FILE_NAME} inside {@code dataDir}; {@link #build()}
-   * creates the directory and the file if absent.
+   * creates the directory (0700) and the file (0600) if absent.
    */
   public static JdbcStores sqlite(Path dataDir) {
     Objects.requireNonNull(dataDir, "dataDir");
     Path file = dataDir.toAbsolutePath().resolve(SQLITE_FILE_NAME);
-    return new JdbcStores(
-        new DatabaseUrl(Dialect.SQLITE, "jdbc:sqlite:" + file, null, null),
-        dataDir.toAbsolutePath());
+    return new JdbcStores(new DatabaseUrl(Dialect.SQLITE, "jdbc:sqlite:" + file, null, null));
   }
 
   /**
@@ -108,7 +111,7 @@ public final class JdbcStores {
    * @throws IllegalArgumentException for another scheme, a malformed URL or in-memory SQLite
    */
   public static JdbcStores fromUrl(String jdbcUrl) {
-    return new JdbcStores(DatabaseUrl.parse(jdbcUrl), null);
+    return new JdbcStores(DatabaseUrl.parse(jdbcUrl));
   }
 
   /**
@@ -188,6 +191,35 @@ public final class JdbcStores {
   }
 
   /**
+   * The audit key versions audit events are linked under (HMAC-SHA256; the highest links new
+   * events, every one verifies). Required to append to the audit log: a store built without them
+   * can read the log, but every change that writes an audit event fails. Keep them outside the
+   * database, like the pepper.
+   */
+  public JdbcStores auditKeys(AuditKeys keys) {
+    Objects.requireNonNull(keys, "keys");
+    if (auditKeys != null) {
+      throw new IllegalStateException("auditKeys were already set");
+    }
+    this.auditKeys = keys;
+    return this;
+  }
+
+  /**
+   * Where each committed audit head is recorded outside the database (see {@link AuditWitness}).
+   * Optional; without it, a database writer who kept an older sealed head can move the head back
+   * over deleted events undetected.
+   */
+  public JdbcStores auditWitness(AuditWitness witness) {
+    Objects.requireNonNull(witness, "witness");
+    if (auditWitness != null) {
+      throw new IllegalStateException("auditWitness was already set to " + auditWitness.file());
+    }
+    this.auditWitness = witness;
+    return this;
+  }
+
+  /**
    * Opens the pool, migrates the schema and returns the store. May be called again for another,
    * independent store with the same settings.
    *
@@ -204,8 +236,8 @@ public final class JdbcStores {
         schema == null ? "" : " schema " + schema,
         size,
         timeout);
-    if (sqliteDir != null) {
-      createDirectory(sqliteDir);
+    if (dialect == Dialect.SQLITE) {
+      prepareSqliteFiles(url.jdbcUrl());
     }
     HikariConfig config = new HikariConfig();
     config.setPoolName("keygate-" + dialect.label());
@@ -242,7 +274,7 @@ public final class JdbcStores {
               + e.getMessage(),
           e);
     }
-    return new JdbcKeyStore(dataSource, dialect);
+    return new JdbcKeyStore(dataSource, dialect, auditKeys, auditWitness);
   }
 
   private void migrate(HikariDataSource dataSource) {
@@ -269,15 +301,39 @@ public final class JdbcStores {
     return ds;
   }
 
-  private static void createDirectory(Path dir) {
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("data directory " + dir + " is not a directory");
-    }
+  /**
+   * Creates the database's directory (0700) and the database file (0600) before SQLite opens it, so
+   * that its journal, {@code -wal} and {@code -shm} files, which SQLite creates with the database
+   * file's mode, are owner-only too; tightens those files where an older version left them readable
+   * by others, and warns about an existing directory that others may enter.
+   */
+  private static void prepareSqliteFiles(String jdbcUrl) {
+    String path = jdbcUrl.substring("jdbc:sqlite:".length());
+    int query = path.indexOf('?');
+    path = query < 0 ? path : path.substring(0, query);
+    Path file =
+        (path.startsWith("file:/")
+                ? Path.of(java.net.URI.create(path))
+                : Path.of(path.startsWith("file:") ? path.substring(5) : path))
+            .toAbsolutePath();
+    Path dir = file.getParent();
     try {
-      Files.createDirectories(dir);
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("data directory " + dir + " is not a directory");
+      }
+      if (Files.exists(dir) && OwnerOnlyFiles.isShared(dir)) {
+        log.warn("data directory {} is accessible by group or others; run: chmod 700 {}", dir, dir);
+      }
+      OwnerOnlyFiles.createFile(file);
+      for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+        Path f = Path.of(file + suffix);
+        if (OwnerOnlyFiles.restrict(f)) {
+          log.info("made {} owner-only (0600)", f);
+        }
+      }
     } catch (IOException e) {
       throw new KeygateException.StoreUnavailable(
-          "cannot create data directory " + dir + ": " + e, e);
+          "cannot prepare the SQLite database " + file + ": " + e, e);
     }
   }
 

@@ -43,7 +43,12 @@ final class Rows {
       String.join(", ", java.util.Collections.nCopies(KEY_COLUMNS.split(",").length, "?"));
 
   static final String AUDIT_COLUMNS =
-      "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash";
+      "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash,"
+          + " key_version";
+
+  /** One {@code ?} per column of {@link #AUDIT_COLUMNS}, comma-separated. */
+  static final String AUDIT_PLACEHOLDERS =
+      String.join(", ", java.util.Collections.nCopies(AUDIT_COLUMNS.split(",").length, "?"));
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
@@ -201,6 +206,7 @@ final class Rows {
     ps.setString(8, write(e.details(), "details"));
     ps.setString(9, ev.prevHash());
     ps.setString(10, ev.hash());
+    ps.setInt(11, ev.keyVersion());
   }
 
   /** Reads a row selected with {@link #AUDIT_COLUMNS}. */
@@ -215,7 +221,8 @@ final class Rows {
             rs.getString("owner_id"),
             rs.getString("source_ip"),
             read(rs.getString("details"), DETAILS, "audit event " + seq));
-    return new AuditEvent(seq, entry, rs.getString("prev_hash"), rs.getString("hash"));
+    return new AuditEvent(
+        seq, entry, rs.getString("prev_hash"), rs.getString("hash"), rs.getInt("key_version"));
   }
 
   /** Columns of {@code outbox_events}, in the order {@link #bindEvent} binds them. */

@@ -75,8 +75,11 @@ class DatabaseUrlTest {
   }
 
   @Test
-  void masked_hidesPasswordParameters() {
-    assertThat(DatabaseUrl.masked("jdbc:postgresql://db/k?user=a&password=s3cret&ssl=true"))
+  void describe_hidesPasswordParameters() {
+    assertThat(
+            DatabaseUrl.parse("jdbc:postgresql://db/k?user=a&password=s3cret&ssl=true").describe())
         .isEqualTo("jdbc:postgresql://db/k?user=a&password=****&ssl=true");
+    assertThat(DatabaseUrl.parse("jdbc:postgresql://db/k?sslpassword=s3cret").toString())
+        .doesNotContain("s3cret");
   }
 }

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.testing.TestAuditKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -42,14 +45,77 @@ class JdbcStoresTest {
   @Test
   void sqlite_reopened_keepsDataAndDoesNotMigrateTwice() {
     AuditEntry e = new AuditEntry(Instant.EPOCH, "system", "test", null, null, null, Map.of());
-    try (KeyStore store = JdbcStores.sqlite(tmp).build()) {
+    AuditKeys keys = TestAuditKeys.random();
+    try (KeyStore store = JdbcStores.sqlite(tmp).auditKeys(keys).build()) {
       store.inTransaction(tx -> tx.appendAudit(e));
     }
 
-    try (KeyStore store = JdbcStores.fromUrl("jdbc:sqlite:" + tmp.resolve("keygate.db")).build()) {
+    try (KeyStore store =
+        JdbcStores.fromUrl("jdbc:sqlite:" + tmp.resolve("keygate.db")).auditKeys(keys).build()) {
       assertThat(store.auditAfter(0, 10)).hasSize(1);
       assertThat(store.inTransaction(tx -> tx.appendAudit(e)).seq()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void sqlite_dataDirectoryDatabaseAndWalFiles_areOwnerOnly() throws Exception {
+    Path dir = tmp.resolve("fresh/data");
+    AuditEntry e = new AuditEntry(Instant.EPOCH, "system", "test", null, null, null, Map.of());
+    try (KeyStore store = JdbcStores.sqlite(dir).auditKeys(TestAuditKeys.random()).build()) {
+      store.inTransaction(tx -> tx.appendAudit(e)); // writes the WAL and the shared-memory file
+      assertThat(Files.getPosixFilePermissions(tmp.resolve("fresh")))
+          .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+      assertThat(Files.getPosixFilePermissions(dir))
+          .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+      for (String name : new String[] {"keygate.db", "keygate.db-wal", "keygate.db-shm"}) {
+        assertThat(dir.resolve(name)).as(name).isRegularFile();
+        assertThat(Files.getPosixFilePermissions(dir.resolve(name)))
+            .as(name)
+            .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      }
+    }
+  }
+
+  @Test
+  void sqlite_databaseLeftReadableByAnOlderVersion_isMadeOwnerOnly_viaUrlToo() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("old"));
+    try (KeyStore store = JdbcStores.sqlite(dir).build()) {
+      assertThat(store.auditAfter(0, 1)).isEmpty();
+    }
+    for (String name : new String[] {"keygate.db", "keygate.db-wal", "keygate.db-shm"}) {
+      if (Files.exists(dir.resolve(name))) {
+        Files.setPosixFilePermissions(
+            dir.resolve(name), PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    }
+    try (KeyStore store = JdbcStores.fromUrl("jdbc:sqlite:" + dir.resolve("keygate.db")).build()) {
+      assertThat(store.auditAfter(0, 1)).isEmpty();
+    }
+    for (String name : new String[] {"keygate.db", "keygate.db-wal", "keygate.db-shm"}) {
+      if (Files.exists(dir.resolve(name))) {
+        assertThat(Files.getPosixFilePermissions(dir.resolve(name)))
+            .as(name)
+            .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      }
+    }
+  }
+
+  @Test
+  void storeWithoutAuditKeys_readsTheLog_butRefusesToAppend_andKeysAreSetOnce() {
+    AuditEntry e = new AuditEntry(Instant.EPOCH, "system", "test", null, null, null, Map.of());
+    try (KeyStore store = JdbcStores.sqlite(tmp).build()) {
+      assertThat(store.auditAfter(0, 10)).isEmpty();
+      assertThatThrownBy(() -> store.inTransaction(tx -> tx.appendAudit(e)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("without an audit key");
+      assertThatThrownBy(store::sealAuditHead).isInstanceOf(IllegalStateException.class);
+    }
+    assertThatThrownBy(
+            () ->
+                JdbcStores.sqlite(tmp)
+                    .auditKeys(TestAuditKeys.random())
+                    .auditKeys(TestAuditKeys.random()))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

@@ -18,7 +18,7 @@ class PostgresKeyStoreTest extends KeyStoreContractTest {
     TestPostgres pg = TestPostgres.get();
     String schema = pg.newSchema();
     SCHEMAS.add(schema);
-    return pg.builder(schema).build();
+    return pg.builder(schema).auditKeys(auditKeys).build();
   }
 
   @AfterAll

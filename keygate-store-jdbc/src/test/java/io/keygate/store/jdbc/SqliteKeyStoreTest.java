@@ -15,7 +15,7 @@ class SqliteKeyStoreTest extends KeyStoreContractTest {
   @Override
   protected KeyStore newStore() {
     try {
-      return JdbcStores.sqlite(Files.createTempDirectory(tmp, "data")).build();
+      return JdbcStores.sqlite(Files.createTempDirectory(tmp, "data")).auditKeys(auditKeys).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

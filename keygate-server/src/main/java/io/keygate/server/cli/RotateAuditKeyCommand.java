@@ -1,0 +1,71 @@
+package io.keygate.server.cli;
+
+import io.keygate.server.config.AuditKeyFile;
+import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code keygate rotate-audit-key}: adds an audit key version. Running servers reading the same
+ * file reload it on change and link new audit events under it; events linked under older versions
+ * keep verifying, so old versions are never retired (a leaked old version cannot rewrite anything
+ * after the rotation: the first event under the new version seals the old chain's end). Exit codes:
+ * 0 done, 1 refused, 2 usage error.
+ */
+@Command(
+    name = "rotate-audit-key",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Add a new audit key version to the audit key file (atomic write, 0600, old versions kept).",
+      "Distribute the file to every node; each picks it up within KEYGATE_SECRETS_RELOAD_SECONDS"
+          + " (default 5 s) and links new audit events under it."
+    })
+final class RotateAuditKeyCommand implements Callable<Integer> {
+  @Option(
+      names = "--audit-key-file",
+      paramLabel = "FILE",
+      description = "Audit key file (default: $KEYGATE_AUDIT_KEY_FILE or <data dir>/audit-key).")
+  Path auditKeyFile;
+
+  @Mixin StorageOptions storage = new StorageOptions();
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Map<String, String> env = KeygateCli.env(spec);
+    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+    SecretsConfig secrets = SecretsConfig.fromEnv(env);
+    if (auditKeyFile == null && secrets.auditKeyEnv() != null) {
+      err.println(
+          "KEYGATE_AUDIT_KEY gives the audit key directly; rotation needs an audit key file"
+              + " (KEYGATE_AUDIT_KEY_FILE or --audit-key-file)");
+      return 1;
+    }
+    Path file = auditKeyFile != null ? auditKeyFile : secrets.effectiveAuditKeyFile(cfg.dataDir());
+    if (!Files.exists(file)) {
+      err.println("no audit key file at " + file + " (start the server once, or name it)");
+      return 1;
+    }
+    int added = AuditKeyFile.addVersion(file, new SecureRandom());
+    out.println("added audit key v" + added + " to " + file);
+    out.println(
+        "copy this file to every node; each links new audit events under v"
+            + added
+            + " within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s). Keep every older version:"
+            + " events linked under it verify with it. Until a node has reloaded, its changes are"
+            + " answered 503 audit_key_unavailable (retry)");
+    return 0;
+  }
+}
