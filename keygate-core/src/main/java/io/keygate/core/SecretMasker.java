@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * <p>It masks, with {@code ****}:
  *
  * <ul>
- *   <li>key-shaped strings: a known key prefix (or any {@code word_} / {@code word_word_} prefix)
- *       followed by at least 20 base62 characters keeps only its prefix;
+ *   <li>key-shaped strings: a known key prefix (or any {@code word_} / {@code word_word_} prefix
+ *       but Keygate's public handles such as {@code key_…} ids) followed by at least 20 base62
+ *       characters keeps only its prefix;
  *   <li>the password of a URL's user info, in any scheme ({@code redis://:pw@h}, {@code
  *       redis://user:pw@h}, {@code rediss://}, {@code postgres://u:pw@h/db}, {@code postgresql://},
  *       {@code https://u:pw@h}), up to the last {@code @} of the URL, so a password holding a raw
@@ -71,7 +72,11 @@ public final class SecretMasker {
     for (KeyType t : KeyTypes.defaults().all()) {
       alt.append(Pattern.quote(t.prefix())).append('|');
     }
-    alt.append("[A-Za-z][A-Za-z0-9]{0,15}_(?:[A-Za-z0-9]{1,15}_)?");
+    // Any other word_ prefix, except Keygate's own public handles (key ids, event, alert,
+    // incident, delivery, channel and lease ids): random, but not secrets, and what an operator
+    // needs to find in a message or a log line.
+    alt.append(
+        "(?!(?:key|evt|alr|inc|dlv|ch|lease)_)[A-Za-z][A-Za-z0-9]{0,15}_(?:[A-Za-z0-9]{1,15}_)?");
     return Pattern.compile("(?<![A-Za-z0-9])(" + alt + ")[0-9A-Za-z]{" + MIN_KEY_RUN + ",}");
   }
 

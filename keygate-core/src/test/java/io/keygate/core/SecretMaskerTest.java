@@ -28,6 +28,18 @@ class SecretMaskerTest {
   }
 
   @Test
+  void mask_leavesKeygatesPublicHandles_butNotKeysWithTheSamePrefixShape() {
+    String ids =
+        "key_wNrsRjUjpE0ccqb5e0pt6Tmc evt_wNrsRjUjpE0ccqb5e0pt6Tmc alr_wNrsRjUjpE0ccqb5e0pt6Tmc"
+            + " inc_wNrsRjUjpE0ccqb5e0pt6Tmc dlv_wNrsRjUjpE0ccqb5e0pt6Tmc ch_wNrsRjUjpE0ccqb5e0pt6Tmc"
+            + " lease_wNrsRjUjpE0ccqb5e0pt6Tmc";
+    assertThat(SecretMasker.mask("cannot update " + ids)).isEqualTo("cannot update " + ids);
+    assertThat(SecretMasker.mask("mykey_wNrsRjUjpE0ccqb5e0pt6Tmc"))
+        .isEqualTo("mykey_****")
+        .as("only the exact handle prefixes are left alone");
+  }
+
+  @Test
   void mask_redisAndPostgresPasswords_inEveryUrlForm() {
     List<String> urls =
         List.of(

@@ -79,10 +79,11 @@ final class Requests {
     // The raw header: Javalin's contentType() throws on an unknown charset parameter.
     String ct = ctx.header("Content-Type");
     Map<String, String> params = new HashMap<>();
-    String type =
+    String base =
         ct == null || Collections.list(ctx.req().getHeaders("Content-Type")).size() != 1
-            ? ""
-            : HttpField.getValueParameters(ct, params).strip().toLowerCase(Locale.ROOT);
+            ? null
+            : HttpField.getValueParameters(ct, params); // null for a value of only separators
+    String type = base == null ? "" : base.strip().toLowerCase(Locale.ROOT);
     String expected = String.join(" or ", new TreeSet<>(types));
     if (!types.contains(type)) {
       throw new ApiError(

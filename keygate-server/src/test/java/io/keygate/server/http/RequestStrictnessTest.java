@@ -144,6 +144,9 @@ class RequestStrictnessTest {
             "application/json; charset=utf-8; boundary=x",
             "application/json, text/plain",
             "*/*",
+            ";;;",
+            ";",
+            "; charset=utf-8",
             "");
     List<String> failures = new ArrayList<>();
     for (Route r : jsonRoutes()) {
