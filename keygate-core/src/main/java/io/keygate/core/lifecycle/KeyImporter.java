@@ -58,14 +58,27 @@ public final class KeyImporter {
     this.validator = new KeySettingsValidator(format, policy);
   }
 
+  /** A key that passed validation, ready to be stored by {@link #store}. */
+  public record Prepared(ApiKeyRecord record, String sha256, String prefix) {}
+
   /**
-   * Imports one key.
+   * Imports one key: {@link #prepare} then {@link #store}.
    *
    * @return the stored record
    * @throws KeygateException.InvalidRequest naming the bad field
    * @throws KeygateException.Conflict when a key with the same SHA-256 was already imported
    */
   public ApiKeyRecord importKey(ImportKey req, Actor actor) {
+    return store(prepare(req, actor), actor);
+  }
+
+  /**
+   * Validates one key and builds its record, touching no store: a batch can be checked whole before
+   * any of it is written.
+   *
+   * @throws KeygateException.InvalidRequest naming the bad field
+   */
+  public Prepared prepare(ImportKey req, Actor actor) {
     if (req.sha256() == null || !SHA256.matcher(req.sha256()).matches()) {
       throw invalid("invalid_sha256", "sha256 must be 64 hex characters (the SHA-256 of the key)");
     }
@@ -111,6 +124,19 @@ public final class KeyImporter {
             null,
             null,
             0);
+    return new Prepared(rec, sha, prefix);
+  }
+
+  /**
+   * Stores a prepared key with its {@code key.imported} audit event, in one transaction.
+   *
+   * @throws KeygateException.Conflict when a key with the same SHA-256 was already imported
+   */
+  public ApiKeyRecord store(Prepared key, Actor actor) {
+    ApiKeyRecord rec = key.record();
+    String prefix = key.prefix();
+    String sha = key.sha256();
+    Instant now = rec.createdAt();
     store.inTransaction(
         tx -> {
           tx.insertImportedKey(rec, sha, prefix);

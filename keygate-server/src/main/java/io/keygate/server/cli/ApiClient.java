@@ -60,10 +60,16 @@ final class ApiClient {
 
   /** POSTs a raw JSON-lines body. */
   JsonNode postRaw(String path, String body) {
+    return postRawAllowing(path, body, 0);
+  }
+
+  /** {@link #postRaw}, returning the body of an answer with status {@code allowed} too. */
+  JsonNode postRawAllowing(String path, String body, int allowed) {
     return send(
         HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", "application/x-ndjson")
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)),
+        allowed);
   }
 
   JsonNode patch(String path, Object body) {
@@ -74,6 +80,10 @@ final class ApiClient {
   }
 
   private JsonNode send(HttpRequest.Builder req) {
+    return send(req, 0);
+  }
+
+  private JsonNode send(HttpRequest.Builder req, int allowed) {
     HttpResponse<byte[]> res;
     try {
       res =
@@ -95,7 +105,7 @@ final class ApiClient {
     } catch (IOException e) {
       throw new ApiFailure(res.statusCode(), "bad_response", "the server did not answer JSON");
     }
-    if (res.statusCode() >= 400) {
+    if (res.statusCode() >= 400 && res.statusCode() != allowed) {
       throw new ApiFailure(
           res.statusCode(), body.path("error").asText("error"), body.path("message").asText(""));
     }

@@ -18,11 +18,15 @@ import java.util.Map;
 /**
  * {@code POST /v1/keys/import} (scope {@code keys:write}): keys from another system as JSON lines,
  * each {@code {"sha256", "prefix"?, "owner_id", "name"?, "scopes"?, "ip_allowlist"?,
- * "rate_limit"?|"rate_limits"?, "expires_at"?|"expires_in_days"?, "meta"?, "type"?}}. Each line is
- * imported in its own transaction; bad lines are reported with their line number and a precise
- * error, the good ones are imported. Answers {@code {"imported": n, "skipped": [{"line", "error",
- * "message"}]}}. Re-running an import is safe: lines already imported are skipped as {@code
- * already_imported}.
+ * "rate_limit"?|"rate_limits"?, "expires_at"?|"expires_in_days"?, "meta"?, "type"?}}.
+ *
+ * <p>All or nothing for bad input: every line is validated (with the same validation as {@code POST
+ * /v1/keys}) before any is written, and one invalid line refuses the request with 400 {@code
+ * invalid_import} listing each bad line ({@code "lines": [{"line", "error", "message"}]}), so a key
+ * with, say, a malformed endpoint rule is never stored. {@code ?dry_run=true} validates only. Then
+ * each key is written in its own transaction; answers {@code {"imported": n, "skipped": [{"line",
+ * "error", "message"}]}}, where the only skip is a key imported before ({@code already_imported}):
+ * re-running an import is safe.
  */
 final class ImportRoutes {
   /** Most lines in one request (the CLI sends larger files in chunks). */
@@ -47,6 +51,15 @@ final class ImportRoutes {
 
   record Result(int imported, List<Skipped> skipped) {}
 
+  /** The 400 answer: nothing was imported because of these lines. */
+  record Refused(String error, String message, List<Skipped> lines) {}
+
+  /** The {@code dry_run} answer: every line is valid. */
+  record Checked(int valid) {}
+
+  /** A line that passed validation, with its line number. */
+  private record Line(int number, KeyImporter.Prepared key) {}
+
   private final Keygate kg;
   private final AdminAuth auth;
   private final KeyImporter importer;
@@ -70,6 +83,7 @@ final class ImportRoutes {
 
   private void importKeys(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
+    boolean dryRun = Requests.boolParam(ctx, "dry_run");
     byte[] body = ctx.bodyAsBytes();
     if (body.length > 0) {
       Requests.requireMediaType(ctx, Requests.JSON_LINES);
@@ -79,41 +93,66 @@ final class ImportRoutes {
       throw new KeygateException.InvalidRequest(
           "too_many_lines", "at most " + MAX_LINES + " lines per request");
     }
-    int imported = 0;
-    List<Skipped> skipped = new ArrayList<>();
+    List<Line> valid = new ArrayList<>();
+    List<Skipped> invalid = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i].strip();
       if (line.isEmpty()) {
         continue;
       }
       try {
-        ImportBody b = Json.read(line.getBytes(StandardCharsets.UTF_8), ImportBody.class);
-        importer.importKey(
-            new ImportKey(
-                b.sha256(),
-                b.prefix(),
-                b.type(),
-                b.ownerId(),
-                b.name(),
-                b.scopes(),
-                b.ipAllowlist(),
-                Bodies.rateLimits(b.rateLimit(), b.rateLimits()),
-                b.expiresAt(),
-                b.expiresInDays(),
-                b.meta()),
-            actor);
-        imported++;
+        valid.add(new Line(i + 1, importer.prepare(parse(line), actor)));
       } catch (KeygateException.InvalidRequest e) {
-        skipped.add(new Skipped(i + 1, e.code(), e.getMessage()));
-      } catch (KeygateException.Conflict e) {
-        skipped.add(new Skipped(i + 1, "already_imported", e.getMessage()));
+        invalid.add(new Skipped(i + 1, e.code(), e.getMessage()));
       } catch (IllegalArgumentException e) {
-        skipped.add(new Skipped(i + 1, "invalid_field", e.getMessage()));
+        invalid.add(new Skipped(i + 1, "invalid_field", e.getMessage()));
+      }
+    }
+    if (!invalid.isEmpty()) {
+      HttpApi.json(
+          ctx,
+          400,
+          new Refused(
+              "invalid_import",
+              invalid.size()
+                  + " line(s) are invalid; nothing was imported (see lines). Fix them and send"
+                  + " the file again.",
+              invalid));
+      return;
+    }
+    if (dryRun) {
+      HttpApi.json(ctx, 200, new Checked(valid.size()));
+      return;
+    }
+    int imported = 0;
+    List<Skipped> skipped = new ArrayList<>();
+    for (Line l : valid) {
+      try {
+        importer.store(l.key(), actor);
+        imported++;
+      } catch (KeygateException.Conflict e) {
+        skipped.add(new Skipped(l.number(), "already_imported", e.getMessage()));
       }
     }
     if (imported > 0) {
       kg.verifier().importedKeysChanged(); // here and, over Redis, on every node
     }
     HttpApi.json(ctx, 200, new Result(imported, skipped));
+  }
+
+  private static ImportKey parse(String line) {
+    ImportBody b = Json.read(line.getBytes(StandardCharsets.UTF_8), ImportBody.class);
+    return new ImportKey(
+        b.sha256(),
+        b.prefix(),
+        b.type(),
+        b.ownerId(),
+        b.name(),
+        b.scopes(),
+        b.ipAllowlist(),
+        Bodies.rateLimits(b.rateLimit(), b.rateLimits()),
+        b.expiresAt(),
+        b.expiresInDays(),
+        b.meta());
   }
 }

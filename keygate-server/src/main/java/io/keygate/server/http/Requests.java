@@ -108,6 +108,18 @@ final class Requests {
     }
   }
 
+  /** A boolean query parameter: absent, empty or {@code false} is false, {@code true} is true. */
+  static boolean boolParam(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty() || v.equals("false")) {
+      return false;
+    }
+    if (v.equals("true")) {
+      return true;
+    }
+    throw new KeygateException.InvalidRequest("invalid_" + name, name + " must be true or false");
+  }
+
   /** An integer query parameter within bounds, or its default. */
   static int intParam(Context ctx, String name, int dflt, int min, int max) {
     String v = ctx.queryParam(name);

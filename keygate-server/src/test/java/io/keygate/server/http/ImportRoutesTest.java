@@ -25,39 +25,69 @@ class ImportRoutesTest {
   }
 
   @Test
-  void import_jsonLines_goodLinesImported_badLinesReportedByLine_andImportedKeysVerify()
+  void import_oneBadLineImportsNothing_andNamesEveryBadLine_thenTheFixedFileImportsAndVerifies()
       throws Exception {
     try (TestServer s = TestServer.start(dir)) {
       String k1 = rawKey("acme_");
       String k2 = rawKey("acme_");
+      String good1 =
+          "{\"sha256\":\""
+              + LegacyKeys.sha256Hex(k1)
+              + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\",\"name\":\"old 1\","
+              + "\"scopes\":[\"read\"],\"rate_limit\":\"100/minute\",\"expires_in_days\":30}";
+      String repeat =
+          "{\"sha256\":\""
+              + LegacyKeys.sha256Hex(k1)
+              + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\"}";
       String body =
           String.join(
               "\n",
-              "{\"sha256\":\""
-                  + LegacyKeys.sha256Hex(k1)
-                  + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\",\"name\":\"old 1\","
-                  + "\"scopes\":[\"read\"],\"rate_limit\":\"100/minute\",\"expires_in_days\":30}",
+              good1,
               "{\"sha256\":\"not-hex\",\"owner_id\":\"cust_1\"}",
               "",
               "{\"sha256\":\"" + LegacyKeys.sha256Hex(k2) + "\",\"prefix\":\"acme_\"}",
               "{not json",
-              "{\"sha256\":\""
-                  + LegacyKeys.sha256Hex(k1)
-                  + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\"}");
-      TestServer.Response r =
-          s.req("POST", "/v1/keys/import").body(body, "application/x-ndjson").send();
-      JsonNode j = r.expect(200);
+              repeat);
+      JsonNode refused =
+          s.req("POST", "/v1/keys/import").body(body, "application/x-ndjson").send().expect(400);
+      assertThat(refused.get("error").asText()).isEqualTo("invalid_import");
+      assertThat(refused.get("lines").findValuesAsText("line")).containsExactly("2", "4", "5");
+      assertThat(refused.get("lines").findValuesAsText("error"))
+          .containsExactly("invalid_sha256", "invalid_owner_id", "invalid_json");
+      assertThat(s.verify(k1).get("code").asText()).as("nothing imported").isEqualTo("invalid_key");
+      assertThat(s.server.keygate().store().legacyPrefixes()).isEmpty();
+
+      // a dry run of the fixed file checks without writing
+      String fixed = String.join("\n", good1, repeat);
+      assertThat(
+              s.req("POST", "/v1/keys/import?dry_run=true")
+                  .body(fixed, "application/x-ndjson")
+                  .send()
+                  .expect(200)
+                  .get("valid")
+                  .asInt())
+          .isEqualTo(2);
+      assertThat(s.verify(k1).get("code").asText()).isEqualTo("invalid_key");
+
+      JsonNode j =
+          s.req("POST", "/v1/keys/import").body(fixed, "application/x-ndjson").send().expect(200);
       assertThat(j.get("imported").asInt()).isEqualTo(1);
-      assertThat(j.get("skipped").findValuesAsText("line")).containsExactly("2", "4", "5", "6");
-      assertThat(j.get("skipped").findValuesAsText("error"))
-          .containsExactly(
-              "invalid_sha256", "invalid_owner_id", "invalid_json", "already_imported");
+      assertThat(j.get("skipped").findValuesAsText("line")).containsExactly("2");
+      assertThat(j.get("skipped").findValuesAsText("error")).containsExactly("already_imported");
 
       assertThat(s.verify(k1).get("code").asText()).isEqualTo("valid");
       assertThat(s.verify(k2).get("code").asText()).isEqualTo("invalid_key");
       // after the first use it verifies by its keyed hash; the SHA-256 is gone
       assertThat(s.server.keygate().store().findByLegacySha256(LegacyKeys.sha256Hex(k1))).isEmpty();
       assertThat(s.server.keygate().store().legacyPrefixes()).isEmpty();
+      assertThat(
+              s.req("POST", "/v1/keys/import?dry_run=maybe")
+                  .body(fixed, "application/x-ndjson")
+                  .send()
+                  .expect(400)
+                  .get("error")
+                  .asText())
+          .isEqualTo("invalid_dry_run");
     }
   }
 
@@ -96,9 +126,9 @@ class ImportRoutesTest {
           s.req("POST", "/v1/keys/import")
               .body(lines.toString(), "application/x-ndjson")
               .send()
-              .expect(200);
-      assertThat(j.get("imported").asInt()).isZero();
-      assertThat(j.get("skipped").findValuesAsText("error")).containsExactlyElementsOf(createCodes);
+              .expect(400);
+      assertThat(j.get("error").asText()).isEqualTo("invalid_import");
+      assertThat(j.get("lines").findValuesAsText("error")).containsExactlyElementsOf(createCodes);
       assertThat(createCodes)
           .contains(
               "invalid_scopes",

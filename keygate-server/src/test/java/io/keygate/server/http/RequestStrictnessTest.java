@@ -113,7 +113,7 @@ class RequestStrictnessTest {
   }
 
   @Test
-  void duplicateField_inAnImportLine_skipsThatLine() {
+  void duplicateField_inAnImportLine_refusesTheImport() {
     String sha = "ab".repeat(32);
     TestServer.Response res =
         t.req("POST", "/v1/keys/import")
@@ -121,9 +121,9 @@ class RequestStrictnessTest {
                 "{\"sha256\":\"" + sha + "\",\"owner_id\":\"a\",\"owner_id\":\"b\"}\n",
                 "application/x-ndjson")
             .send();
-    JsonNode skipped = res.expect(200).path("skipped");
-    assertThat(res.json().path("imported").asInt()).isZero();
-    assertThat(skipped.get(0).path("error").asText()).isEqualTo("duplicate_field");
+    JsonNode lines = res.expect(400).path("lines");
+    assertThat(res.json().path("error").asText()).isEqualTo("invalid_import");
+    assertThat(lines.get(0).path("error").asText()).isEqualTo("duplicate_field");
   }
 
   @Test
@@ -283,7 +283,7 @@ class RequestStrictnessTest {
                     + "\"}\n",
                 "application/x-ndjson")
             .send();
-    assertThat(imp.json().path("skipped")).hasSize(1);
+    assertThat(imp.json().path("lines")).hasSize(1);
     assertThat(echoes(imp.body(), rawKey)).as(imp.body()).isFalse();
   }
 

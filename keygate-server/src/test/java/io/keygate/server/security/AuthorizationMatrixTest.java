@@ -61,7 +61,7 @@ class AuthorizationMatrixTest {
 
   /** Routes covering every owner, which no owner-limited token may call (403 whatever scopes). */
   private static final List<String> UNRESTRICTED_ONLY =
-      List.of("GET /v1/report", "HEAD /v1/report");
+      List.of("GET /v1/report", "HEAD /v1/report", "GET /v1/audit/verify", "HEAD /v1/audit/verify");
 
   private static final Pattern PARAM = Pattern.compile("\\{([^}]+)}|<([^>]+)>");
 
