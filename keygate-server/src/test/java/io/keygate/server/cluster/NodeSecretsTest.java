@@ -68,6 +68,8 @@ class NodeSecretsTest {
   private Map<String, String> env(int n, Map<String, String> changes) {
     Map<String, String> env = new HashMap<>(cluster.env(null, null, Map.of()));
     env.put("KEYGATE_DATA_DIR", cluster.dir.resolve("node-" + n).toString());
+    // owners with email channels need a mail server configured (none listens: nothing is sent)
+    env.put("KEYGATE_SMTP_HOST", "127.0.0.1");
     changes.forEach(
         (k, v) -> {
           if (v == null) {
