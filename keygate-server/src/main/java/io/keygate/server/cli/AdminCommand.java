@@ -69,7 +69,7 @@ final class AdminCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(KeygateCli.env(spec)));
+      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(KeygateCli.env(spec)));
       List<String> s = scopes.stream().filter(x -> !x.isBlank()).toList();
       for (String scope : s) {
         if (!AdminScopes.ALL.contains(scope)) {

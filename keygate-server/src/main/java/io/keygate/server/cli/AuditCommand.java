@@ -89,7 +89,7 @@ final class AuditCommand implements Runnable {
     @Override
     public Integer call() {
       Map<String, String> env = KeygateCli.env(spec);
-      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       AuditKeys keys = existingKeys(cfg, SecretsConfig.fromEnv(env), err);
@@ -131,7 +131,7 @@ final class AuditCommand implements Runnable {
     @Override
     public Integer call() {
       Map<String, String> env = KeygateCli.env(spec);
-      ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       SecretsConfig secrets = SecretsConfig.fromEnv(env);

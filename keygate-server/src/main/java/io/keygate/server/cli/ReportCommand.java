@@ -44,7 +44,7 @@ final class ReportCommand implements Callable<Integer> {
       return 2;
     }
     Map<String, String> env = KeygateCli.env(spec);
-    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     NotifyConfig notify = NotifyConfig.fromEnv(env);
     try (KeyStore store =
         KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {

@@ -45,7 +45,7 @@ final class RotateAuditKeyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> env = KeygateCli.env(spec);
-    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     SecretsConfig secrets = SecretsConfig.fromEnv(env);
     if (auditKeyFile == null && secrets.auditKeyEnv() != null) {
       err.println(

@@ -90,7 +90,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
       return 2;
     }
     Map<String, String> env = KeygateCli.env(spec);
-    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(env));
+    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     NotifyConfig notify = NotifyConfig.fromEnv(env);
     if (dataKeyFile == null && notify.dataKeyEnv() != null) {
       err.println(

@@ -72,7 +72,7 @@ final class RotatePepperCommand implements Callable<Integer> {
       err.println("usage: --force goes with --retire, and --status stands alone");
       return 2;
     }
-    ServerConfig cfg = storage.apply(ServerConfig.fromEnv(KeygateCli.env(spec)));
+    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(KeygateCli.env(spec)));
     if (pepperFile == null && cfg.pepperEnv() != null) {
       err.println(
           "KEYGATE_PEPPER gives the pepper directly; rotation needs a pepper file"

@@ -1,6 +1,7 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.config.ServerConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -18,10 +19,30 @@ final class StorageOptions {
       description = "Database URL (default: $KEYGATE_DATABASE_URL, else SQLite in the data dir).")
   String databaseUrl;
 
-  /** The environment's configuration with these options applied. */
+  /** The environment's configuration with these options applied ({@code serve}: may create it). */
   ServerConfig apply(ServerConfig base) {
     return base.withStorage(
         dataDir != null ? dataDir : base.dataDir(),
         databaseUrl != null ? databaseUrl : base.databaseUrl());
+  }
+
+  /**
+   * {@link #apply}, for a command that works on an existing installation: refuses a data directory
+   * that does not exist, instead of quietly creating an empty one with a fresh database and fresh
+   * secrets (a typo in {@code --data-dir} would otherwise mint a token no server accepts).
+   *
+   * @throws IllegalStateException naming the directory and what to do
+   */
+  ServerConfig existing(ServerConfig base) {
+    ServerConfig cfg = apply(base);
+    if (!Files.isDirectory(cfg.dataDir())) {
+      throw new IllegalStateException(
+          "no Keygate data directory at "
+              + cfg.dataDir().toAbsolutePath()
+              + "; nothing was opened or created. Point --data-dir (or KEYGATE_DATA_DIR) at the"
+              + " server's data directory, or start the server once with `keygate serve`, which"
+              + " creates it.");
+    }
+    return cfg;
   }
 }

@@ -94,6 +94,31 @@ class KeygateCliTest {
   }
 
   @Test
+  void commandsOnTheDatabase_refuseADataDirThatDoesNotExist_andCreateNothing() {
+    java.nio.file.Path missing = dir.resolve("typo").resolve("keygate-data");
+    for (String[] args :
+        List.of(
+            new String[] {"admin", "create-token"},
+            new String[] {"audit", "verify"},
+            new String[] {"rotate-pepper", "--status"},
+            new String[] {"rotate-data-key", "--status"},
+            new String[] {"rotate-audit-key"},
+            new String[] {"report"})) {
+      String[] full = java.util.Arrays.copyOf(args, args.length + 2);
+      full[args.length] = "--data-dir";
+      full[args.length + 1] = missing.toString();
+      Run r = cli(full);
+      assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(r.err())
+          .as(String.join(" ", args))
+          .contains("no Keygate data directory at " + missing.toAbsolutePath())
+          .contains("keygate serve");
+      assertThat(r.out()).as("no token or report printed").isEmpty();
+      assertThat(missing.getParent()).as("nothing created").doesNotExist();
+    }
+  }
+
+  @Test
   void auditVerify_passesOnAnIntactChain_andFailsAfterTampering() throws Exception {
     assertThat(cli("admin", "create-token", "--data-dir", dir.toString()).exit()).isZero();
     assertThat(cli("admin", "create-token", "--data-dir", dir.toString()).exit()).isZero();
