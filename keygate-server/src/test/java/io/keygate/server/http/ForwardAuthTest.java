@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.config.Settings;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -359,8 +360,8 @@ class ForwardAuthTest {
     assertThat(ServerConfig.fromEnv(Map.of()).forwardAuth()).isEqualTo(ForwardAuth.AUTO);
     assertThat(ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "Envoy")).forwardAuth())
         .isEqualTo(ForwardAuth.ENVOY);
-    assertThat(ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "forwarded")).describe())
-        .containsEntry("forward_auth", "forwarded");
+    assertThat(Settings.describe(Map.of("KEYGATE_FORWARD_AUTH", "forwarded")))
+        .containsEntry("KEYGATE_FORWARD_AUTH", "forwarded");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "traefik")))
         .withMessageContaining("nginx, forwarded, envoy or auto");
