@@ -1,9 +1,9 @@
 package io.keygate.server.cli;
 
-import static io.keygate.server.cli.RotatePepperCommandTest.await;
 import static io.keygate.server.cli.RotatePepperCommandTest.cli;
 import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.NotifyStore;
@@ -86,7 +86,9 @@ class RotateDataKeyCommandTest {
     Run added = cli("rotate-data-key", "--data-dir", d);
     assertThat(added.exit()).as(added.err()).isZero();
     assertThat(added.out()).contains("added data key v2", "--reseal");
-    await("the server reloads data key v2", () -> cipher.currentVersion() == 2);
+    await("the server reloads data key v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> cipher.currentVersion() == 2);
 
     // an update seals under v2; untouched rows stay on v1 and still open
     t.patch("/v1/owners/owner0", map("emails", List.of("new@acme-owner.example"))).expect(200);
@@ -118,7 +120,9 @@ class RotateDataKeyCommandTest {
 
     Run retired = cli("rotate-data-key", "--retire", "1", "--data-dir", d);
     assertThat(retired.exit()).as(retired.err()).isZero();
-    await("the server drops data key v1", () -> cipher.versions().equals(List.of(2)));
+    await("the server drops data key v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> cipher.versions().equals(List.of(2)));
     for (int i = 1; i < 5; i++) {
       assertThat(t.get("/v1/owners/owner" + i).expect(200).toString())
           .contains(URL + i, "sec" + i + "@acme-owner.example")

@@ -1,6 +1,7 @@
 package io.keygate.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.model.ApiKeyRecord;
@@ -14,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,16 +39,6 @@ class RotatePepperCommandTest {
     StringWriter err = new StringWriter();
     int code = KeygateCli.run(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Run(code, out.toString(), err.toString());
-  }
-
-  static void await(String what, BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(50);
-    }
   }
 
   @BeforeEach
@@ -87,7 +77,9 @@ class RotatePepperCommandTest {
     assertThat(added.out()).contains("added pepper v2 to " + dir.resolve("pepper"));
     assertThat(Files.getPosixFilePermissions(dir.resolve("pepper")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server reloads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     // the security report states the versions in force now, not those at startup
     assertThat(t.server.monitoring().report().controls())
         .anySatisfy(
@@ -130,7 +122,9 @@ class RotatePepperCommandTest {
     Run retired = cli("rotate-pepper", "--retire", "1", "--data-dir", d);
     assertThat(retired.exit()).as(retired.err()).isZero();
     assertThat(retired.out()).contains("retired pepper v1").doesNotContain("stop verifying");
-    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    await("the server drops v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().versions().equals(List.of(2)));
     t.server.keygate().verifier().invalidateAll();
     for (JsonNode k : List.of(before, idle, after)) {
       assertThat(verify(k)).isEqualTo("valid");
@@ -145,13 +139,17 @@ class RotatePepperCommandTest {
     String d = dir.toString();
     JsonNode idle = t.createKey("owner_id", "acme");
     assertThat(cli("rotate-pepper", "--data-dir", d).exit()).isZero();
-    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server reloads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     t.get("/v1/keys").expect(200); // the admin token moves to v2 on this use; idle does not
 
     Run forced = cli("rotate-pepper", "--retire", "1", "--force", "--data-dir", d);
     assertThat(forced.exit()).as(forced.err()).isZero();
     assertThat(forced.out()).contains("stop verifying");
-    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    await("the server drops v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().versions().equals(List.of(2)));
     t.server.keygate().verifier().invalidateAll();
     assertThat(verify(idle)).isEqualTo("invalid_key");
   }
@@ -176,7 +174,9 @@ class RotatePepperCommandTest {
 
     // chmod changes no modification time; the server still picks the file up
     Files.setPosixFilePermissions(pepper, PosixFilePermissions.fromString("rw-------"));
-    await("the server loads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server loads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     assertThat(verify(k)).isEqualTo("valid");
   }
 
