@@ -14,6 +14,7 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * verified, rotated, leaked, revoked), over HTTP in all three formats and from the CLI.
  */
 class ReportCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final Actor ACTOR = new Actor("test", null, null);
 
   @TempDir Path dir;
@@ -57,7 +61,7 @@ class ReportCommandTest {
   @Test
   void reportFigures_matchTheDatabase_inEveryFormat_andFromTheCli() throws Exception {
     ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       Keygate kg = n.server.keygate();
       CreatedKey k1 =
           create(

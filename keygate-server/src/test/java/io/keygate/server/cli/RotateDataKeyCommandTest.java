@@ -11,6 +11,7 @@ import io.keygate.server.cli.RotatePepperCommandTest.Run;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.nio.file.Files;
@@ -19,9 +20,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reloads the file, seals updates under the new version, and keeps opening re-sealed rows.
  */
 class RotateDataKeyCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   // a documentation address (TEST-NET-3), allowed below: the URLs are stored, never called
   private static final String URL = "https://203.0.113.10/keygate";
 
@@ -39,7 +42,7 @@ class RotateDataKeyCommandTest {
   @BeforeEach
   void start() {
     t =
-        TestServer.start(
+        servers.start(
             dir,
             c -> c,
             b ->
@@ -51,11 +54,6 @@ class RotateDataKeyCommandTest {
                                 new NotifyConfig.Smtp(
                                     "127.0.0.1", 25, null, null, "kg@test.example", false))));
     owners = JdbcExtensions.notifyStore(t.server.keygate().store()).orElseThrow();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   private int sealedVersion(String ownerId) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,9 +16,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * running server (real HTTP, real SQLite) that picks the new version up by itself.
  */
 class RotatePepperCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
 
@@ -44,15 +47,10 @@ class RotatePepperCommandTest {
   @BeforeEach
   void start() {
     t =
-        TestServer.start(
+        servers.start(
             dir,
             c -> c,
             b -> b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100))));
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   private ApiKeyRecord stored(JsonNode key) {

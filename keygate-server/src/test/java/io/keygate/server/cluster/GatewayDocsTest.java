@@ -3,6 +3,7 @@ package io.keygate.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.server.config.ForwardAuth;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * client's forged headers of the other forms.
  */
 class GatewayDocsTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static String mode(String gateway) throws IOException {
@@ -131,7 +135,7 @@ class GatewayDocsTest {
 
   private TestServer start(String mode) {
     ForwardAuth f = ForwardAuth.parse(mode);
-    return TestServer.start(dir, c -> c.withGateway(c.trustedProxies(), f));
+    return servers.start(dir, c -> c.withGateway(c.trustedProxies(), f));
   }
 
   private static String key(TestServer t, List<String> scopes) {

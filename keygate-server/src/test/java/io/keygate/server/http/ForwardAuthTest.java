@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.config.Settings;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,10 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * that disagree are refused rather than resolved by a precedence a client could exploit.
  */
 class ForwardAuthTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static TestServer start(Path dir, ForwardAuth mode) {
-    return TestServer.start(dir, c -> c.withGateway(c.trustedProxies(), mode));
+    return servers.start(dir, c -> c.withGateway(c.trustedProxies(), mode));
   }
 
   /** A key that may read /v1/data/** and create orders, nothing else. */
@@ -71,7 +75,7 @@ class ForwardAuthTest {
 
   @Test
   void auto_readsEachGatewaysShape_andChecksEndpointRules() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (var shape :
           List.<Via>of(
@@ -102,7 +106,7 @@ class ForwardAuthTest {
 
   @Test
   void auto_formsThatDisagree_areRefused400_neverResolvedByPrecedence() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       List<TestServer.Response> refused =
           List.of(
@@ -183,7 +187,7 @@ class ForwardAuthTest {
 
   @Test
   void repeatedHeaderLines_withDifferentValues_areRefused() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (String header :
           List.of("X-Original-URI", "X-Original-Method", "X-Forwarded-Uri", "X-Keygate-Cost")) {
@@ -289,7 +293,7 @@ class ForwardAuthTest {
 
   @Test
   void operatorSettings_inQueryAndHeader_mustAgree_andTheClientsQueryNeverCounts() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key =
           t.createKey("owner_id", "acme", "scopes", List.of("read")).path("api_key").asText();
       // Caddy's forward_auth keeps the client's query on the auth request: a client adding
@@ -322,7 +326,7 @@ class ForwardAuthTest {
 
   @Test
   void refusedPaths_are400InvalidPath_throughEveryForm() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (String uri :
           List.of(
