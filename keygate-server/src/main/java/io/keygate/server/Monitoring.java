@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -168,7 +169,7 @@ public final class Monitoring {
 
   private static double leaksQuietly(MonitorStore s) {
     try {
-      return s.leakStats(java.time.Instant.EPOCH).total();
+      return s.leakStats(Instant.EPOCH).total();
     } catch (RuntimeException e) {
       return Double.NaN;
     }
@@ -251,7 +252,7 @@ public final class Monitoring {
   }
 
   /** Registers the routes on the HTTP API. */
-  void install(JavalinConfig c, java.util.List<String> trustedProxies) {
+  void install(JavalinConfig c, List<String> trustedProxies) {
     MonitorApi.install(c, this, trustedProxies);
   }
 

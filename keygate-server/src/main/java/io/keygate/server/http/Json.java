@@ -5,8 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -22,6 +24,10 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.keygate.core.KeygateException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -38,7 +44,7 @@ public final class Json {
   /** The shape of a field name an error message may repeat; anything else is not echoed. */
   static final String FIELD_NAME = "[a-z][a-z0-9_]{0,31}";
 
-  private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(FIELD_NAME);
+  private static final Pattern FIELD = Pattern.compile(FIELD_NAME);
 
   /** Shared, thread-safe mapper. */
   public static final ObjectMapper MAPPER = build();
@@ -117,9 +123,9 @@ public final class Json {
           path.isEmpty()
               ? "request body must be a JSON object"
               : "invalid value for '" + path + "'" + expected(e));
-    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+    } catch (JsonMappingException e) {
       if (e.getCause() instanceof JsonProcessingException p
-          && !(p instanceof com.fasterxml.jackson.databind.JsonMappingException)) {
+          && !(p instanceof JsonMappingException)) {
         throw syntaxError("request body", p); // a parse failure (limits) wrapped by data binding
       }
       String path = fieldPath(e);
@@ -130,7 +136,7 @@ public final class Json {
               : "invalid value for '" + path + "'");
     } catch (JsonProcessingException e) {
       throw syntaxError("request body", e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
     }
   }
@@ -155,15 +161,13 @@ public final class Json {
         what
             + " is not valid JSON"
             + where(e)
-            + (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException
-                ? " (too deeply nested or too long)"
-                : ""));
+            + (e instanceof StreamConstraintsException ? " (too deeply nested or too long)" : ""));
   }
 
   private static String currentName(JsonParser p) {
     try {
       return p.currentName();
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
@@ -181,7 +185,7 @@ public final class Json {
         : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
   }
 
-  private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+  private static String fieldPath(JsonMappingException e) {
     return e.getPath().stream()
         .map(
             r ->
@@ -209,10 +213,10 @@ public final class Json {
     if (t == Boolean.class || t == boolean.class) {
       return ": expected true or false";
     }
-    if (java.util.List.class.isAssignableFrom(t)) {
+    if (List.class.isAssignableFrom(t)) {
       return ": expected an array";
     }
-    if (java.util.Map.class.isAssignableFrom(t) || t.isRecord()) {
+    if (Map.class.isAssignableFrom(t) || t.isRecord()) {
       return ": expected an object";
     }
     return "";

@@ -11,9 +11,12 @@ import io.keygate.scan.Scanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Parsers for leak reports: Keygate's own ({@code keygate scan --report-to}), gitleaks' JSON report
@@ -133,8 +136,7 @@ final class LeakReports {
    */
   private static LeakLocation trufflehogLocation(JsonNode f) {
     JsonNode data = f.path("SourceMetadata").path("Data");
-    Iterator<JsonNode> it =
-        data.isObject() ? data.elements() : java.util.Collections.emptyIterator();
+    Iterator<JsonNode> it = data.isObject() ? data.elements() : Collections.emptyIterator();
     while (it.hasNext()) {
       JsonNode d = it.next();
       if (d.isObject()) {
@@ -155,7 +157,7 @@ final class LeakReports {
     if (text == null || text.isEmpty()) {
       return;
     }
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (Finding f : scanner.scan("report", text.getBytes(StandardCharsets.UTF_8))) {
       if (seen.add(f.fingerprint())) {
         out.add(new LeakReport(f.secret(), source, where, null));

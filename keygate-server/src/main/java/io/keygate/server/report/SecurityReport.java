@@ -1,5 +1,6 @@
 package io.keygate.server.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -312,7 +313,7 @@ public final class SecurityReport {
     l.put("basis", r.leakBasis());
     try {
       return JSON.writeValueAsString(n) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
