@@ -270,7 +270,15 @@ public record Setting<T>(
       return defaultValue;
     }
     String s = raw.strip();
-    T value = parser.parse(variable, s);
+    T value;
+    try {
+      value = parser.parse(variable, s);
+    } catch (IllegalArgumentException e) {
+      if (secret) { // the parser's message may quote the value
+        throw new IllegalArgumentException(variable + " is not valid (value not shown: a secret)");
+      }
+      throw e;
+    }
     if (!valid.test(value)) {
       throw new IllegalArgumentException(
           variable + " must be " + requirement + ", was '" + (secret ? "****" : s) + "'");
@@ -284,11 +292,15 @@ public record Setting<T>(
     return raw != null && (blankIsValue || !raw.isBlank());
   }
 
-  /** The effective value in {@code env} for the startup log: secrets as {@code ****}. */
+  /**
+   * The effective value in {@code env} for the startup log: secrets as {@code ****}, an unset
+   * optional setting as {@code unset} (with what that means, e.g. {@code unset: <data
+   * dir>/pepper}).
+   */
   public String describe(Map<String, String> env) {
     T value = from(env);
     if (value == null) {
-      return "unset";
+      return unsetDoc == null ? "unset" : "unset: " + unsetDoc.replace("`", "");
     }
     if (secret) {
       return "****";

@@ -30,6 +30,8 @@ class EffectiveConfigTest {
     assertThat(described.toString()).doesNotContain(PW).doesNotContain(KEY);
     assertThat(Settings.describe(Map.of()))
         .containsEntry("KEYGATE_PEPPER", "unset")
+        .containsEntry("KEYGATE_PEPPER_FILE", "unset: <data dir>/pepper")
+        .containsEntry("KEYGATE_DATABASE_URL", "unset: SQLite in the data dir")
         .containsEntry("KEYGATE_PORT", "8080")
         .containsEntry("KEYGATE_TRUSTED_PROXIES", "127.0.0.0/8,::1/128")
         .containsEntry("KEYGATE_FORWARD_AUTH", "auto");

@@ -68,6 +68,9 @@ class EnvTest {
             .asSecret();
     assertThatThrownBy(() -> secretNumber.from(Map.of("KEYGATE_TEST_SECRET_NUMBER", "0")))
         .hasMessage("KEYGATE_TEST_SECRET_NUMBER must be > 1, was '****'");
+    assertThatThrownBy(() -> secretNumber.from(Map.of("KEYGATE_TEST_SECRET_NUMBER", "s3cr3t")))
+        .hasMessage("KEYGATE_TEST_SECRET_NUMBER is not valid (value not shown: a secret)")
+        .hasNoCause();
   }
 
   @Test
