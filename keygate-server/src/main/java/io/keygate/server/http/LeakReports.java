@@ -271,6 +271,7 @@ final class LeakReports {
     for (String line : text.split("\n")) {
       String token = line.strip();
       if (!token.isEmpty()
+          && !token.contains(REDACTED)
           && token.length() <= MAX_TOKEN
           && !WHITESPACE.matcher(token).find()
           && seen.add(KeyHasher.sha256Hex(token))) {
