@@ -203,6 +203,9 @@ public final class SecurityReport {
         in.leaks() == null || in.leaks().policy().rotateGrace().isEmpty()
             ? "revoke at once"
             : "rotate with short grace for " + in.leaks().policy().rotateGrace().keySet();
+    if (in.leaks() != null && in.leaks().policy().revokeTestKeys()) {
+      policy += "; leaked test keys too";
+    }
     controls.add(
         new Control(
             "Auto-Revocation",

@@ -13,6 +13,7 @@ import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.VerifyRequest;
+import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
 import java.io.PrintWriter;
@@ -210,5 +211,51 @@ class ReportCommandTest {
     assertThat(cli.get("daily_key_validations").asLong()).isEqualTo(6);
     assertThat(cli.get("key_leakage_last_30_days").get("detected_in_public_sources").asLong())
         .isEqualTo(1);
+  }
+
+  @Test
+  void cliReport_withUrl_isTheServersReport_evenWhenThisShellsSettingsDiffer() throws Exception {
+    ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+    try (Node n =
+        new Node(
+            dir,
+            clock,
+            b ->
+                b.leaks(
+                    LeakConfig.fromEnv(
+                        Map.of(
+                            "KEYGATE_LEAK_POLICY",
+                            "live_secret=rotate:1h",
+                            "KEYGATE_LEAK_REVOKE_TEST_KEYS",
+                            "true"))))) {
+      String server = n.call("GET", "/v1/report?format=md", null).body();
+      assertThat(server)
+          .contains("rotate with short grace for [live_secret]; leaked test keys too");
+
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code =
+          KeygateCli.run(
+              Map.of("KEYGATE_TOKEN", n.token(null, List.of("report:read"))),
+              new PrintWriter(out),
+              new PrintWriter(err),
+              "report",
+              "--url",
+              n.base);
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).isEqualTo(server);
+
+      StringWriter denied = new StringWriter();
+      int refused =
+          KeygateCli.run(
+              Map.of("KEYGATE_TOKEN", n.token(null, List.of("keys:read"))),
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(denied),
+              "report",
+              "--url",
+              n.base);
+      assertThat(refused).isNotZero();
+      assertThat(denied.toString()).contains("403");
+    }
   }
 }
