@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  * @param maxReportBytes largest leak report accepted (the caller is authenticated first)
  * @param maxPartnerBytes largest secret scanning partner body: refused from its {@code
  *     Content-Length} before anything is read, and read no further than this
- * @param policy what to do with leaked live keys
+ * @param policy what to do with leaked live keys (and test keys, when it says so)
+ * @param publicReportsPerMinute anonymous public reports ({@code POST /v1/leaks/public}) accepted
+ *     per client address per minute on each node; 0 turns the endpoint off (404)
  */
 public record LeakConfig(
     List<Sender> senders,
@@ -38,7 +40,38 @@ public record LeakConfig(
     Duration keysRefetchInterval,
     long maxReportBytes,
     long maxPartnerBytes,
-    LeakPolicy policy) {
+    LeakPolicy policy,
+    int publicReportsPerMinute) {
+
+  /** Default {@link #publicReportsPerMinute()}. */
+  public static final int DEFAULT_PUBLIC_REPORTS_PER_MINUTE = 10;
+
+  /** Most keys in one public report. */
+  public static final int MAX_PUBLIC_KEYS = 1000;
+
+  /**
+   * Largest public report body: {@value #MAX_PUBLIC_KEYS} keys of up to 128 characters with JSON
+   * punctuation, plus a URL. Refused from its {@code Content-Length} before anything is read.
+   */
+  public static final long MAX_PUBLIC_BYTES = 160L * 1024;
+
+  /** Settings with the default public report rate. */
+  public LeakConfig(
+      List<Sender> senders,
+      Duration keysCacheTtl,
+      Duration keysRefetchInterval,
+      long maxReportBytes,
+      long maxPartnerBytes,
+      LeakPolicy policy) {
+    this(
+        senders,
+        keysCacheTtl,
+        keysRefetchInterval,
+        maxReportBytes,
+        maxPartnerBytes,
+        policy,
+        DEFAULT_PUBLIC_REPORTS_PER_MINUTE);
+  }
 
   /** GitHub's key identifier header. */
   public static final String GITHUB_ID_HEADER = "Github-Public-Key-Identifier";
@@ -106,6 +139,9 @@ public record LeakConfig(
           "KEYGATE_SECRET_SCANNING_MAX_BYTES must be 1024.." + (Integer.MAX_VALUE - 8));
     }
     Objects.requireNonNull(policy, "policy");
+    if (publicReportsPerMinute < 0 || publicReportsPerMinute > 10_000) {
+      throw new IllegalArgumentException("KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE must be 0..10000");
+    }
   }
 
   private static void requirePositive(Duration d, String what) {
@@ -123,9 +159,11 @@ public record LeakConfig(
    * Reads {@code KEYGATE_GITHUB_KEYS_FILE}, {@code KEYGATE_GITHUB_KEYS_URL}, {@code
    * KEYGATE_SECRET_SCANNING_SENDERS} ({@code name=IdHeader,SigHeader,file-or-url;...}), {@code
    * KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS}, {@code KEYGATE_SECRET_SCANNING_REFETCH_SECONDS},
-   * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES} and {@code
-   * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}) through {@link
-   * Settings}.
+   * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES}, {@code
+   * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}), {@code
+   * KEYGATE_LEAK_REVOKE_TEST_KEYS} ({@code true|false}, default false) and {@code
+   * KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE} (default {@value #DEFAULT_PUBLIC_REPORTS_PER_MINUTE}),
+   * through {@link Settings}.
    */
   public static LeakConfig fromEnv(Map<String, String> env) {
     List<Sender> senders = new ArrayList<>();
@@ -148,7 +186,9 @@ public record LeakConfig(
         Settings.SECRET_SCANNING_REFETCH.from(env),
         Settings.MAX_REPORT_BYTES.from(env),
         Settings.SECRET_SCANNING_MAX_BYTES.from(env),
-        Settings.LEAK_POLICY.from(env));
+        new LeakPolicy(
+            Settings.LEAK_POLICY.from(env).rotateGrace(), Settings.LEAK_REVOKE_TEST_KEYS.from(env)),
+        Settings.PUBLIC_LEAK_REPORTS_PER_MINUTE.from(env));
   }
 
   /**
@@ -185,9 +225,14 @@ public record LeakConfig(
 
   /** Parses {@code KEYGATE_LEAK_POLICY}: empty or {@code revoke} = revoke every type at once. */
   static LeakPolicy parsePolicy(String spec) {
+    return parsePolicy(spec, false);
+  }
+
+  /** Parses {@code KEYGATE_LEAK_POLICY}, and whether leaked test keys are revoked too. */
+  static LeakPolicy parsePolicy(String spec, boolean revokeTestKeys) {
     String s = spec.strip();
     if (s.isEmpty() || s.equals("revoke")) {
-      return LeakPolicy.REVOKE;
+      return new LeakPolicy(Map.of(), revokeTestKeys);
     }
     Map<String, Duration> grace = new LinkedHashMap<>();
     for (String entry : s.split(",")) {
@@ -203,7 +248,7 @@ public record LeakConfig(
         grace.put(e.substring(0, eq).strip(), parseGrace(action.substring(7)));
       }
     }
-    return new LeakPolicy(grace);
+    return new LeakPolicy(grace, revokeTestKeys);
   }
 
   private static Duration parseGrace(String v) {

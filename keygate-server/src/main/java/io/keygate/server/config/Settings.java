@@ -336,6 +336,22 @@ public final class Settings {
               "per key type: `live_public=rotate:1h,live_secret=revoke` — rotate with a short grace"
                   + " instead of revoking at once"));
 
+  public static final Setting<Boolean> LEAK_REVOKE_TEST_KEYS =
+      add(
+          Setting.bool(
+              "KEYGATE_LEAK_REVOKE_TEST_KEYS",
+              LeakPolicy.REVOKE.revokeTestKeys(),
+              "`true`: leaked test keys are revoked (or rotated) like live keys instead of only"
+                  + " recorded"));
+  public static final Setting<Integer> PUBLIC_LEAK_REPORTS_PER_MINUTE =
+      add(
+          Setting.integer(
+                  "KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE",
+                  LeakConfig.DEFAULT_PUBLIC_REPORTS_PER_MINUTE,
+                  "anonymous `POST /v1/leaks/public` requests per client address per minute, per"
+                      + " node; `0` turns the endpoint off")
+              .check(n -> n >= 0 && n <= 10_000, "0..10000"));
+
   // ---- secrets
   public static final Setting<String> DATA_KEY =
       add(
