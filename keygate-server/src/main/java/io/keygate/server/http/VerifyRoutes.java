@@ -126,18 +126,6 @@ final class VerifyRoutes {
     return c;
   }
 
-  private static long cost(String c) {
-    if (c == null || c.isBlank()) {
-      return 1;
-    }
-    try {
-      return cost(Long.parseLong(c.strip()));
-    } catch (NumberFormatException e) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_cost", "cost must be an integer 1.." + VerifyRequest.MAX_COST);
-    }
-  }
-
   private void authz(Context ctx) {
     try {
       answer(ctx, authzVerification(ctx));
@@ -180,7 +168,7 @@ final class VerifyRoutes {
                 original.target(),
                 splitScopes(
                     operatorValue(ctx, query, "scopes_all", "X-Keygate-Required-Scopes-All")),
-                cost(cost),
+                VerifyRequest.parseCost(cost),
                 ctx.userAgent()));
   }
 
