@@ -1,5 +1,6 @@
 package io.keygate.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -9,6 +10,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Loads the service for 2 s first (this JVM starts cold), then measures. Prints one
  * tab-separated line: requests, requests/s, p50 ms, p99 ms (10 µs buckets up to 1 s), percent
- * denied. Run by {@code bench/grpc.sh}:
+ * denied, this client's CPU µs per request (process CPU time over the measured run). Run by {@code
+ * bench/grpc.sh}:
  *
  * <pre>{@code
  * java -cp keygate-bench/target/benchmarks.jar io.keygate.bench.GrpcLoad \
@@ -88,6 +91,8 @@ public final class GrpcLoad {
     AtomicLong answered = new AtomicLong();
     AtomicLongArray histogram = new AtomicLongArray(BUCKETS);
     CountDownLatch finished = new CountDownLatch(stubs.length * streams);
+    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpu0 = os.getProcessCpuTime();
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
     for (AuthorizationGrpc.AuthorizationStub stub : stubs) {
@@ -97,14 +102,16 @@ public final class GrpcLoad {
     }
     finished.await();
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu = os.getProcessCpuTime() - cpu0;
     long n = answered.get();
     return String.format(
-        "%d\t%.0f\t%.2f\t%.2f\t%.0f",
+        "%d\t%.0f\t%.2f\t%.2f\t%.0f\t%.1f",
         n,
         n / elapsed,
         percentile(histogram, n, 0.50),
         percentile(histogram, n, 0.99),
-        n == 0 ? 0.0 : 100.0 * denied.get() / n);
+        n == 0 ? 0.0 : 100.0 * denied.get() / n,
+        n == 0 ? Double.NaN : cpu / 1e3 / n);
   }
 
   private static CheckRequest check(String key) {
