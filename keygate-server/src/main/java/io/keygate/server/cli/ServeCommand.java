@@ -62,6 +62,12 @@ final class ServeCommand implements Callable<Integer> {
     LOG.info("read deadlines: {}", deadlines.describe());
     GrpcConfig grpc = GrpcConfig.fromEnv(System.getenv());
     LOG.info("envoy ext_authz: {}", grpc.describe(cfg.host()));
+    if (grpc.enabled() && !isLoopback(grpc.effectiveHost(cfg.host()))) {
+      LOG.warn(
+          "the Envoy ext_authz gRPC port is plaintext on {}: keep it on a private network next to"
+              + " Envoy, or behind a mesh that adds mTLS",
+          grpc.effectiveHost(cfg.host()));
+    }
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
