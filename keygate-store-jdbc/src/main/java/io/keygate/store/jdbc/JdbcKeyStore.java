@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,7 @@ final class JdbcKeyStore implements KeyStore {
   private final String name;
   private final AuditKeys auditKeys;
   private final AuditWitness witness;
+  private final String origin = UUID.randomUUID().toString();
 
   /**
    * @param auditKeys the audit keys appends are linked under, or {@code null} for a store that may
@@ -80,6 +82,11 @@ final class JdbcKeyStore implements KeyStore {
     return auditKeys;
   }
 
+  /** This store instance's id in the {@link ChangeFeed}, so its followers skip its own rows. */
+  String origin() {
+    return origin;
+  }
+
   Dialect dialect() {
     return dialect;
   }
@@ -99,6 +106,7 @@ final class JdbcKeyStore implements KeyStore {
       dialect.begin(c);
       begun = true;
       T result = work.apply(tx);
+      ChangeFeed.append(c, tx.changes(), origin);
       dialect.commit(c);
       witness(tx.appendedHead());
       return result;
