@@ -15,10 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a node's verification cache in step with the database's change feed ({@link ChangeFeed}):
- * the second propagation path beside Redis pub/sub, which it does not depend on. Polls every {@code
- * KEYGATE_CHANGE_POLL_MS} on a thread of its own (a slow background job must not delay a
- * revocation) and prunes rows older than {@link #RETENTION} once a minute on the node holding the
- * {@value #PRUNE_JOB} lease.
+ * the second propagation path beside Redis pub/sub, which it does not depend on. Polls on a thread
+ * of its own (a slow background job must not delay a revocation) every {@code
+ * KEYGATE_CHANGE_POLL_MS}, and on PostgreSQL also as soon as a {@code NOTIFY} says a change
+ * committed ({@code KEYGATE_CHANGE_LISTEN}); prunes rows older than {@link #RETENTION} once a
+ * minute on the node holding the {@value #PRUNE_JOB} lease.
  *
  * <p>With Redis up, a change usually arrives over pub/sub first and again from the feed; applying
  * it twice is harmless (a revocation marks the cached copy revoked, which is idempotent; a plain
@@ -43,8 +44,11 @@ final class ChangeWatcher implements AutoCloseable {
   private final ClusterJobs jobs;
   private final Clock clock;
   private final AtomicLong failures = new AtomicLong();
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(
+  private final ChangeFeed.Waiter waiter;
+  private volatile boolean closed;
+  private final ScheduledExecutorService threads =
+      Executors.newScheduledThreadPool(
+          2,
           r -> {
             Thread t = new Thread(r, "keygate-changes");
             t.setDaemon(true);
@@ -52,9 +56,15 @@ final class ChangeWatcher implements AutoCloseable {
           });
 
   private ChangeWatcher(
-      ChangeFeed feed, Verifier verifier, Duration interval, ClusterJobs jobs, Clock clock) {
+      ChangeFeed feed,
+      Verifier verifier,
+      Duration interval,
+      boolean listen,
+      ClusterJobs jobs,
+      Clock clock) {
     this.feed = feed;
     this.follower = feed.follow(verifier);
+    this.waiter = feed.waiter(listen);
     this.interval = interval;
     this.jobs = jobs;
     this.clock = clock;
@@ -67,16 +77,34 @@ final class ChangeWatcher implements AutoCloseable {
    * @throws io.keygate.core.KeygateException.StoreUnavailable when the database cannot be reached
    */
   static Optional<ChangeWatcher> of(
-      KeyStore store, Verifier verifier, Duration interval, ClusterJobs jobs, Clock clock) {
-    return ChangeFeed.of(store).map(f -> new ChangeWatcher(f, verifier, interval, jobs, clock));
+      KeyStore store,
+      Verifier verifier,
+      Duration interval,
+      boolean listen,
+      ClusterJobs jobs,
+      Clock clock) {
+    return ChangeFeed.of(store)
+        .map(f -> new ChangeWatcher(f, verifier, interval, listen, jobs, clock));
   }
 
-  /** Starts polling and pruning. */
+  /** Starts following (poll, wait for a notification or the interval, poll, …) and pruning. */
   void start() {
-    long every = interval.toMillis();
-    thread.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
-    thread.scheduleWithFixedDelay(
+    threads.execute(this::follow);
+    threads.scheduleWithFixedDelay(
         this::pruneQuietly, PRUNE_EVERY_SECONDS, PRUNE_EVERY_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private void follow() {
+    try {
+      while (!closed) {
+        waiter.await(interval);
+        pollQuietly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+    } finally {
+      waiter.close();
+    }
   }
 
   private void pollQuietly() {
@@ -110,6 +138,7 @@ final class ChangeWatcher implements AutoCloseable {
 
   @Override
   public void close() {
-    thread.shutdownNow();
+    closed = true;
+    threads.shutdownNow();
   }
 }

@@ -600,7 +600,13 @@ public final class KeygateServer implements AutoCloseable {
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
       server.changes =
-          ChangeWatcher.of(s, kg.verifier(), cluster.changePoll(), server.clusterWide, clock)
+          ChangeWatcher.of(
+                  s,
+                  kg.verifier(),
+                  cluster.changePoll(),
+                  cluster.changeListen(),
+                  server.clusterWide,
+                  clock)
               .orElse(null);
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();

@@ -1,5 +1,6 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.boolVar;
 import static io.keygate.server.config.Env.longVar;
 
 import io.keygate.redis.KeygateRedis;
@@ -37,6 +38,10 @@ import java.util.Map;
  * @param changePoll {@code KEYGATE_CHANGE_POLL_MS}: how often a node reads the database's change
  *     feed ({@link io.keygate.store.jdbc.ChangeFeed}), the path by which revocations and other key
  *     changes reach it when Redis is down or absent (250 ms; 10..5000)
+ * @param changeListen {@code KEYGATE_CHANGE_LISTEN}: on PostgreSQL, also wake the feed's follower
+ *     by {@code LISTEN}/{@code NOTIFY} as soon as a change commits, on one pooled connection held
+ *     for it ({@code true}); turn off behind a pooler that does not keep sessions (PgBouncer in
+ *     transaction mode), where only polling works
  */
 public record ClusterConfig(
     String redisUrl,
@@ -49,7 +54,8 @@ public record ClusterConfig(
     Duration storeOutageGrace,
     Duration jobLease,
     Duration databaseConnectTimeout,
-    Duration changePoll) {
+    Duration changePoll,
+    boolean changeListen) {
 
   public static final Duration DEFAULT_REDIS_CACHE_TTL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
@@ -122,7 +128,8 @@ public record ClusterConfig(
                 env,
                 "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS",
                 DEFAULT_DATABASE_CONNECT_TIMEOUT.toMillis())),
-        Duration.ofMillis(longVar(env, "KEYGATE_CHANGE_POLL_MS", DEFAULT_CHANGE_POLL.toMillis())));
+        Duration.ofMillis(longVar(env, "KEYGATE_CHANGE_POLL_MS", DEFAULT_CHANGE_POLL.toMillis())),
+        boolVar(env, "KEYGATE_CHANGE_LISTEN", true));
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
@@ -138,7 +145,8 @@ public record ClusterConfig(
         storeOutageGrace,
         jobLease,
         databaseConnectTimeout,
-        changePoll);
+        changePoll,
+        changeListen);
   }
 
   /** A copy with another fallback and node count. */
@@ -154,7 +162,8 @@ public record ClusterConfig(
         storeOutageGrace,
         jobLease,
         databaseConnectTimeout,
-        changePoll);
+        changePoll,
+        changeListen);
   }
 
   /**
@@ -186,6 +195,7 @@ public record ClusterConfig(
     m.put("job_lease", jobLease.toString());
     m.put("database_connect_timeout", databaseConnectTimeout.toString());
     m.put("change_poll", changePoll.toString());
+    m.put("change_listen", changeListen);
     return m;
   }
 }

@@ -16,11 +16,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +51,13 @@ class RevocationWithoutRedisTest {
   /** The guarantee: a revocation is refused on every node within this. */
   static final Duration DEADLINE = Duration.ofSeconds(1);
 
+  /**
+   * Each revocation starts after a random pause below this (longer than the poll interval): a loop
+   * that revoked the moment B answered would start just after B's poll every time and measure
+   * nearly a whole interval each time.
+   */
+  static final long ARRIVAL_SPREAD_MILLIS = 300;
+
   static final Map<String, String> NODE_ENV = Map.of("KEYGATE_CLUSTER_NODES", "2");
 
   private Cluster cluster;
@@ -75,6 +84,17 @@ class RevocationWithoutRedisTest {
     assertThat(b.redis()).isNull();
 
     revokeAllOnAAndAwaitOnB("no-redis", a, b);
+  }
+
+  @Test
+  void noRedisAtAll_pollingOnly_everyRevocationIsRefusedOnTheOtherNodeWithinOneSecond()
+      throws Exception {
+    Map<String, String> env = new HashMap<>(NODE_ENV);
+    env.put("KEYGATE_CHANGE_LISTEN", "false");
+    KeygateServer a = cluster.startInProcess(null, null, env);
+    KeygateServer b = cluster.startInProcess(null, null, env);
+
+    revokeAllOnAAndAwaitOnB("no-redis-polling-only", a, b);
   }
 
   @Test
@@ -174,6 +194,8 @@ class RevocationWithoutRedisTest {
                     assertThat(Cluster.authz(b.port(), raw).statusCode())
                         .as("cached on B")
                         .isEqualTo(200);
+                    // at a random moment relative to B's polls, as revocations arrive
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(ARRIVAL_SPREAD_MILLIS));
                     revoke(a, admin, k);
                     long revoked = System.nanoTime();
                     await("revocation " + i + " refused on node B")

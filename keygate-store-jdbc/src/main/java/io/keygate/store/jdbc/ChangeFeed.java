@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.PGConnection;
 
 /**
  * The database's change feed: how a key change made on one node reaches every other node's
@@ -51,6 +53,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * cache is dropped: a follower never silently skips a change. Thread-safe.
  */
 public final class ChangeFeed {
+  /** PostgreSQL notification channel a transaction that appended rows notifies on commit. */
+  static final String CHANNEL = "keygate_key_changes";
+
   /** Most rows a follower reads per query. */
   static final int BATCH = 500;
 
@@ -174,6 +179,65 @@ public final class ChangeFeed {
    */
   public Follower follow(Verifier verifier) {
     return new Follower(this, Objects.requireNonNull(verifier, "verifier"), head());
+  }
+
+  /**
+   * Something to wait on between polls: on PostgreSQL (unless {@code listen} is false) a {@code
+   * LISTEN} on a pooled connection held for the purpose, so that a poll follows a commit anywhere
+   * in the cluster at once; otherwise, or while that connection fails, a plain sleep.
+   */
+  public Waiter waiter(boolean listen) {
+    return new Waiter(listen && store.dialect() == Dialect.POSTGRESQL);
+  }
+
+  /**
+   * Waits for the next poll ({@link #await}); confined to one thread (the follower's). Holds one
+   * pooled connection while listening; {@link #close} gives it back.
+   */
+  public final class Waiter implements AutoCloseable {
+    private final boolean listen;
+    private Connection listening;
+
+    private Waiter(boolean listen) {
+      this.listen = listen;
+    }
+
+    /**
+     * Returns when another transaction committed a change (PostgreSQL, listening) or after {@code
+     * max}, whichever comes first. Never throws for a database fault: it falls back to sleeping and
+     * tries to listen again on the next call.
+     *
+     * @throws InterruptedException when the thread is interrupted
+     */
+    public void await(Duration max) throws InterruptedException {
+      int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, max.toMillis()));
+      if (!listen) {
+        Thread.sleep(millis);
+        return;
+      }
+      try {
+        if (listening == null) {
+          listening = store.listen(CHANNEL);
+        }
+        listening.unwrap(PGConnection.class).getNotifications(millis);
+      } catch (SQLException | RuntimeException e) {
+        close();
+        Thread.sleep(millis);
+      }
+    }
+
+    /** Whether a {@code LISTEN} connection is open now. */
+    public boolean listening() {
+      return listening != null;
+    }
+
+    @Override
+    public void close() {
+      if (listening != null) {
+        store.closeQuietly(listening);
+        listening = null;
+      }
+    }
   }
 
   /**
@@ -308,9 +372,16 @@ public final class ChangeFeed {
    * Appends {@code pending} to the feed on the transaction's connection {@code c}, numbered after
    * the head, which stays locked until the transaction ends. Call last before committing.
    */
-  static void append(Connection c, Pending pending, String origin) throws SQLException {
+  static void append(Connection c, Dialect dialect, Pending pending, String origin)
+      throws SQLException {
     if (pending.isEmpty()) {
       return;
+    }
+    if (dialect == Dialect.POSTGRESQL) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
+        ps.setString(1, CHANNEL); // delivered when (and only if) the transaction commits
+        ps.executeQuery().close();
+      }
     }
     List<Pending.Row> rows = pending.rows();
     try (PreparedStatement ps =

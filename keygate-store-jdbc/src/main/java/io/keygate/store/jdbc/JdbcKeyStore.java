@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -106,7 +107,7 @@ final class JdbcKeyStore implements KeyStore {
       dialect.begin(c);
       begun = true;
       T result = work.apply(tx);
-      ChangeFeed.append(c, tx.changes(), origin);
+      ChangeFeed.append(c, dialect, tx.changes(), origin);
       dialect.commit(c);
       witness(tx.appendedHead());
       return result;
@@ -793,6 +794,35 @@ final class JdbcKeyStore implements KeyStore {
   /** Runs {@code work} in one write transaction on its own connection (for sibling stores). */
   <T> T write(String operation, SqlWork<T> work) {
     return transact(tx -> tx.run(operation, work));
+  }
+
+  /**
+   * A pooled connection (auto-commit) listening on PostgreSQL channel {@code channel}, for the
+   * caller to hold; give it back with {@link #closeQuietly}.
+   */
+  Connection listen(String channel) throws SQLException {
+    Connection c = connect("listen " + channel);
+    try (Statement s = c.createStatement()) {
+      s.execute("LISTEN " + channel);
+      return c;
+    } catch (SQLException e) {
+      release(c);
+      throw e;
+    }
+  }
+
+  /**
+   * Gives back a connection from {@link #listen}: stops listening first, so that no later borrower
+   * collects notifications it never reads; a connection that cannot be reset is evicted instead.
+   */
+  void closeQuietly(Connection c) {
+    try (Statement s = c.createStatement()) {
+      s.execute("UNLISTEN *");
+    } catch (SQLException e) {
+      dataSource.evictConnection(c);
+      return;
+    }
+    release(c);
   }
 
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */

@@ -211,4 +211,41 @@ class ChangeFeedTest {
       assertThat(verify(b, k)).isEqualTo(Outcome.KEY_REVOKED);
     }
   }
+
+  @Test
+  void postgres_listeningWaiter_wakesWhenAnotherNodeCommitsAChange_notAtItsMaximum()
+      throws Exception {
+    String schema = postgresSchema();
+    Keygate a = node(postgres(schema));
+    KeyStore storeB = postgres(schema);
+    CreatedKey k = key(a);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (ChangeFeed.Waiter waiter = ChangeFeed.of(storeB).orElseThrow().waiter(true)) {
+      waiter.await(Duration.ofMillis(1)); // opens the LISTEN connection
+      assertThat(waiter.listening()).isTrue();
+      Future<?> woken =
+          pool.submit(
+              () -> {
+                waiter.await(Duration.ofHours(1));
+                return null;
+              });
+      a.keys().revoke(k.record().keyId(), "t", Actor.SYSTEM);
+      woken.get(60, TimeUnit.SECONDS); // an hour otherwise
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void waiterWithoutListen_orOnSqlite_holdsNoConnection() throws Exception {
+    try (ChangeFeed.Waiter w = ChangeFeed.of(sqlite()).orElseThrow().waiter(true)) {
+      w.await(Duration.ofMillis(1));
+      assertThat(w.listening()).isFalse();
+    }
+    try (ChangeFeed.Waiter w =
+        ChangeFeed.of(postgres(postgresSchema())).orElseThrow().waiter(false)) {
+      w.await(Duration.ofMillis(1));
+      assertThat(w.listening()).isFalse();
+    }
+  }
 }
