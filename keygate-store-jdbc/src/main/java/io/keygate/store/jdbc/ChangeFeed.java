@@ -192,7 +192,7 @@ public final class ChangeFeed {
 
   /**
    * Waits for the next poll ({@link #await}); confined to one thread (the follower's). Holds one
-   * pooled connection while listening; {@link #close} gives it back.
+   * database connection while listening; {@link #close} closes it.
    */
   public final class Waiter implements AutoCloseable {
     private final boolean listen;
@@ -234,7 +234,11 @@ public final class ChangeFeed {
     @Override
     public void close() {
       if (listening != null) {
-        store.closeQuietly(listening);
+        try {
+          listening.close();
+        } catch (SQLException e) {
+          // broken already; nothing to give back
+        }
         listening = null;
       }
     }

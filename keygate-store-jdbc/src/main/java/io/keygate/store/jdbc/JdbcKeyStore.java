@@ -35,8 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Function;
+import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -797,32 +799,30 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   /**
-   * A pooled connection (auto-commit) listening on PostgreSQL channel {@code channel}, for the
-   * caller to hold; give it back with {@link #closeQuietly}.
+   * A connection of its own, outside the pool (so that listening never takes one from requests),
+   * with the pool's URL, credentials and timeouts, listening on PostgreSQL channel {@code channel};
+   * the caller holds it and closes it.
    */
   Connection listen(String channel) throws SQLException {
-    Connection c = connect("listen " + channel);
+    Properties props = new Properties();
+    props.putAll(dataSource.getDataSourceProperties());
+    if (dataSource.getUsername() != null) {
+      props.setProperty("user", dataSource.getUsername());
+    }
+    if (dataSource.getPassword() != null) {
+      props.setProperty("password", dataSource.getPassword());
+    }
+    Connection c = new Driver().connect(dataSource.getJdbcUrl(), props);
+    if (c == null) {
+      throw new SQLException("not a PostgreSQL URL: cannot listen");
+    }
     try (Statement s = c.createStatement()) {
       s.execute("LISTEN " + channel);
       return c;
     } catch (SQLException e) {
-      release(c);
+      c.close();
       throw e;
     }
-  }
-
-  /**
-   * Gives back a connection from {@link #listen}: stops listening first, so that no later borrower
-   * collects notifications it never reads; a connection that cannot be reset is evicted instead.
-   */
-  void closeQuietly(Connection c) {
-    try (Statement s = c.createStatement()) {
-      s.execute("UNLISTEN *");
-    } catch (SQLException e) {
-      dataSource.evictConnection(c);
-      return;
-    }
-    release(c);
   }
 
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */
