@@ -1,5 +1,6 @@
 package io.keygate.store.jdbc;
 
+import io.keygate.core.KeygateException;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.store.KeyStore;
@@ -66,7 +67,12 @@ public final class ChangeFeed {
     /** The key was revoked: mark the cached copy revoked. */
     REVOKED("revoked"),
     /** Keys were imported: re-read the imported prefixes ({@link Change#keyHash} is null). */
-    IMPORTED("imported");
+    IMPORTED("imported"),
+    /**
+     * A kind this version does not know (written by a newer node): a follower drops its whole cache
+     * rather than guess.
+     */
+    OTHER("");
 
     private final String label;
 
@@ -76,11 +82,11 @@ public final class ChangeFeed {
 
     static Kind parse(String s) {
       for (Kind k : values()) {
-        if (k.label.equals(s)) {
+        if (k != OTHER && k.label.equals(s)) {
           return k;
         }
       }
-      throw new IllegalArgumentException("unknown key change kind " + s);
+      return OTHER;
     }
   }
 
@@ -302,11 +308,38 @@ public final class ChangeFeed {
       return n;
     }
 
+    /**
+     * Applies one row. A row that cannot be applied as written (an unknown kind, a missing hash or
+     * time, a fault other than the store's while applying it) drops the whole cache instead, so
+     * that no row can wedge the follower or be skipped.
+     */
     private void apply(Change c) {
-      switch (c.kind()) {
-        case REVOKED -> verifier.revokedLocal(c.keyHash(), c.revokedAt());
-        case CHANGED -> verifier.invalidateLocal(c.keyHash());
-        case IMPORTED -> verifier.legacyKeys().refresh();
+      try {
+        switch (c.kind()) {
+          case REVOKED -> {
+            if (c.keyHash() == null) {
+              dropAll();
+            } else if (c.revokedAt() == null) {
+              verifier.invalidateLocal(c.keyHash());
+            } else {
+              verifier.revokedLocal(c.keyHash(), c.revokedAt());
+            }
+          }
+          case CHANGED -> {
+            if (c.keyHash() == null) {
+              dropAll();
+            } else {
+              verifier.invalidateLocal(c.keyHash());
+            }
+          }
+          case IMPORTED -> verifier.legacyKeys().refresh();
+          case OTHER -> dropAll();
+        }
+      } catch (KeygateException.StoreUnavailable e) {
+        throw e; // the row is applied again by the next poll
+      } catch (RuntimeException e) {
+        verifier.invalidateAll();
+        cacheDrops.incrementAndGet();
       }
     }
 

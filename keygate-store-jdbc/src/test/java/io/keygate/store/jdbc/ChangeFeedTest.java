@@ -248,4 +248,37 @@ class ChangeFeedTest {
       assertThat(w.listening()).isFalse();
     }
   }
+
+  @Test
+  void postgres_rowsThisVersionCannotApply_dropTheWholeCache_andTheFollowerCarriesOn()
+      throws Exception {
+    String schema = postgresSchema();
+    KeyStore storeB = postgres(schema);
+    Keygate a = node(postgres(schema));
+    Keygate b = node(storeB);
+    ChangeFeed.Follower followerB = ChangeFeed.of(storeB).orElseThrow().follow(b.verifier());
+    CreatedKey k = key(a);
+    for (String row :
+        new String[] {
+          "(1, 'changed', NULL, NULL, 0, 'x')", "(2, 'revoked', NULL, NULL, 0, 'x')",
+        }) {
+      assertThat(verify(b, k)).isEqualTo(Outcome.VALID);
+      try (Connection c = DriverManager.getConnection(TestPostgres.get().jdbcUrl());
+          Statement st = c.createStatement()) {
+        st.execute(
+            "INSERT INTO "
+                + schema
+                + ".key_changes (seq, kind, key_hash, revoked_at, at, origin) VALUES "
+                + row);
+        st.execute("UPDATE " + schema + ".key_changes_head SET last_seq = last_seq + 1");
+      }
+      followerB.poll();
+      assertThat(b.verifier().cachedKeys()).as(row).isZero();
+    }
+    assertThat(followerB.cacheDrops()).isEqualTo(2);
+    assertThat(verify(b, k)).isEqualTo(Outcome.VALID); // cached again
+    a.keys().revoke(k.record().keyId(), "t", Actor.SYSTEM);
+    assertThat(followerB.poll()).as("rows after them are applied").isEqualTo(1);
+    assertThat(verify(b, k)).isEqualTo(Outcome.KEY_REVOKED);
+  }
 }
