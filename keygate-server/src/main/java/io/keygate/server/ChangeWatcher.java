@@ -3,6 +3,9 @@ package io.keygate.server;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.Verifier;
 import io.keygate.store.jdbc.ChangeFeed;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -44,6 +47,7 @@ final class ChangeWatcher implements AutoCloseable {
   private final ClusterJobs jobs;
   private final Clock clock;
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong lastPolled;
   private final ChangeFeed.Waiter waiter;
   private volatile boolean closed;
   private final ScheduledExecutorService threads =
@@ -68,6 +72,7 @@ final class ChangeWatcher implements AutoCloseable {
     this.interval = interval;
     this.jobs = jobs;
     this.clock = clock;
+    this.lastPolled = new AtomicLong(clock.millis());
   }
 
   /**
@@ -110,6 +115,7 @@ final class ChangeWatcher implements AutoCloseable {
   private void pollQuietly() {
     try {
       follower.poll();
+      lastPolled.set(clock.millis());
       failures.set(0);
     } catch (RuntimeException e) {
       if (failures.getAndIncrement() % 100 == 0) {
@@ -129,6 +135,27 @@ final class ChangeWatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("pruning the key change feed failed, will retry: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Registers the feed's meters: rows applied, whole-cache drops, and the seconds since the last
+   * successful poll (alert when it exceeds a few seconds: this node then depends on Redis alone and
+   * its cache TTL).
+   */
+  void register(MeterRegistry registry) {
+    FunctionCounter.builder("keygate_key_changes_applied", follower, ChangeFeed.Follower::applied)
+        .description("Key changes made on other nodes applied from the database's change feed")
+        .register(registry);
+    FunctionCounter.builder(
+            "keygate_key_changes_cache_drops", follower, ChangeFeed.Follower::cacheDrops)
+        .description("Whole-cache drops because change feed rows were missing or unreadable")
+        .register(registry);
+    Gauge.builder(
+            "keygate_key_changes_poll_age_seconds",
+            lastPolled,
+            t -> (clock.millis() - t.get()) / 1000.0)
+        .description("Seconds since this node last read the database's key change feed")
+        .register(registry);
   }
 
   /** The follower this watcher drives (position and counters, for tests and metrics). */

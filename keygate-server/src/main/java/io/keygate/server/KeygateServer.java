@@ -608,6 +608,9 @@ public final class KeygateServer implements AutoCloseable {
                   server.clusterWide,
                   clock)
               .orElse(null);
+      if (server.changes != null) {
+        server.changes.register(registry);
+      }
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {

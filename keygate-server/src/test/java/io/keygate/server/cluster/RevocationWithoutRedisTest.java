@@ -84,6 +84,22 @@ class RevocationWithoutRedisTest {
     assertThat(b.redis()).isNull();
 
     revokeAllOnAAndAwaitOnB("no-redis", a, b);
+
+    assertThat(metric(b, "keygate_key_changes_applied_total"))
+        .as("B applied every revocation from the feed")
+        .isGreaterThanOrEqualTo(REVOCATIONS);
+    assertThat(metric(b, "keygate_key_changes_cache_drops_total")).isZero();
+    assertThat(metric(a, "keygate_key_changes_applied_total")).as("A skips its own").isZero();
+  }
+
+  /** A sample's value on a node's {@code /metrics}. */
+  private static double metric(KeygateServer node, String name) throws Exception {
+    String body = Cluster.get(node.port(), "/metrics", Map.of()).body();
+    return body.lines()
+        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not in /metrics"));
   }
 
   @Test
