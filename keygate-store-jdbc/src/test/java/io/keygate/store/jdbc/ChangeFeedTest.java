@@ -8,12 +8,16 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.lifecycle.ImportKey;
+import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.lifecycle.KeyPatch;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.TestAuditKeys;
+import io.keygate.core.verify.LegacyKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -22,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -280,5 +285,39 @@ class ChangeFeedTest {
     a.keys().revoke(k.record().keyId(), "t", Actor.SYSTEM);
     assertThat(followerB.poll()).as("rows after them are applied").isEqualTo(1);
     assertThat(verify(b, k)).isEqualTo(Outcome.KEY_REVOKED);
+  }
+
+  @Test
+  void sqlite_importOnNodeA_nodeBAcceptsTheImportedKeyAfterItsNextPoll() {
+    KeyStore storeA = sqlite();
+    KeyStore storeB = JdbcStores.sqlite(dir).auditKeys(auditKeys).build();
+    open.add(storeB);
+    Keygate a = node(storeA);
+    Keygate b = node(storeB);
+    ChangeFeed.Follower followerB = ChangeFeed.of(storeB).orElseThrow().follow(b.verifier());
+    String raw = "legacy_" + UUID.randomUUID().toString().replace("-", "");
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
+    new KeyImporter(storeA, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
+        .importKey(
+            new ImportKey(
+                LegacyKeys.sha256Hex(raw),
+                "legacy_",
+                null,
+                "owner_1",
+                "imported",
+                List.of("read"),
+                List.of(),
+                List.of(),
+                null,
+                30,
+                Map.of()),
+            Actor.SYSTEM);
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome())
+        .as("B does not know the prefix yet")
+        .isEqualTo(Outcome.INVALID_KEY);
+
+    assertThat(followerB.poll()).isEqualTo(1);
+
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.VALID);
   }
 }
