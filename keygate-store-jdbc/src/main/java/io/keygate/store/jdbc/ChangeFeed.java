@@ -20,6 +20,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The database's change feed: how a key change made on one node reaches every other node's
@@ -54,6 +56,8 @@ import org.postgresql.PGConnection;
  * cache is dropped: a follower never silently skips a change. Thread-safe.
  */
 public final class ChangeFeed {
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
+
   /** PostgreSQL notification channel a transaction that appended rows notifies on commit. */
   static final String CHANNEL = "keygate_key_changes";
 
@@ -203,6 +207,7 @@ public final class ChangeFeed {
   public final class Waiter implements AutoCloseable {
     private final boolean listen;
     private Connection listening;
+    private boolean warned;
 
     private Waiter(boolean listen) {
       this.listen = listen;
@@ -224,9 +229,16 @@ public final class ChangeFeed {
       try {
         if (listening == null) {
           listening = store.listen(CHANNEL);
+          warned = false;
         }
         listening.unwrap(PGConnection.class).getNotifications(millis);
       } catch (SQLException | RuntimeException e) {
+        if (!warned) {
+          LOG.warn(
+              "listening for key changes failed, polling only until it works again: {}",
+              e.getMessage());
+          warned = true;
+        }
         close();
         Thread.sleep(millis);
       }
