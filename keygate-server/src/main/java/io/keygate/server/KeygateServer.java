@@ -11,12 +11,15 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.key.SecretChecks;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.DataKey;
+import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
+import io.keygate.envoy.EnvoyAuthz;
 import io.keygate.redis.KeygateRedis;
 import io.keygate.server.config.AuditKeyFile;
 import io.keygate.server.config.ClusterConfig;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.EnforcementConfig;
+import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
@@ -29,6 +32,7 @@ import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.http.TlsConnector;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -48,7 +52,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
  * rotation sweep, expiry notices, anomaly checks on one thread; outbox delivery on a pool of its
- * own, so that a slow webhook never delays the others).
+ * own, so that a slow webhook never delays the others; the database's key change feed followed on a
+ * thread of its own, see {@link ChangeWatcher}).
  *
  * <pre>{@code
  * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
@@ -72,9 +77,12 @@ public final class KeygateServer implements AutoCloseable {
   private final TlsConfig tls;
   private KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
+  private ChangeWatcher changes;
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private Duration secretsInterval = Duration.ZERO;
   private ScheduledExecutorService secretsThread;
+  private final EnvoyAuthz envoy;
+  private final String grpcHost;
 
   private KeygateServer(
       ServerConfig config,
@@ -83,7 +91,8 @@ public final class KeygateServer implements AutoCloseable {
       LeakConfig leaks,
       TlsConfig tls,
       OutboundHttp outbound,
-      ReadDeadlines deadlines) {
+      ReadDeadlines deadlines,
+      GrpcConfig grpc) {
     this.config = config;
     this.tls = tls;
     this.keygate = keygate;
@@ -104,6 +113,16 @@ public final class KeygateServer implements AutoCloseable {
                 TlsConnector.install(c, tls, config.host(), config.port());
               }
             });
+    this.grpcHost = grpc.effectiveHost(config.host());
+    this.envoy =
+        grpc.enabled()
+            ? EnvoyAuthz.builder()
+                .keygate(keygate)
+                .clientIp(new ClientIpResolver(config.trustedProxies()))
+                .host(grpcHost)
+                .port(grpc.port())
+                .build()
+            : null;
     this.workers =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -164,6 +183,10 @@ public final class KeygateServer implements AutoCloseable {
   public int start() {
     app.start();
     started = true;
+    if (envoy != null) {
+      int grpcPort = envoy.start();
+      LOG.info("Envoy ext_authz (gRPC) listening on {}:{}", grpcHost, grpcPort);
+    }
     long flush = config.usageFlushInterval().toMillis();
     long sweep = config.sweepInterval().toMillis();
     workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
@@ -171,6 +194,9 @@ public final class KeygateServer implements AutoCloseable {
     workers.scheduleWithFixedDelay(
         this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
     monitoring.startDelivery();
+    if (changes != null) {
+      changes.start();
+    }
     long expiry = monitoring.config().expiryCheckInterval().toMillis();
     workers.scheduleWithFixedDelay(
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
@@ -240,6 +266,14 @@ public final class KeygateServer implements AutoCloseable {
     return clusterWide;
   }
 
+  /**
+   * What follows the database's change feed into this node's cache (with a JDBC store), else {@code
+   * null}.
+   */
+  public ChangeFeed.Follower changeFollower() {
+    return changes == null ? null : changes.follower();
+  }
+
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
   public KeygateRedis redis() {
     return redis;
@@ -267,6 +301,14 @@ public final class KeygateServer implements AutoCloseable {
     return app.port();
   }
 
+  /**
+   * The bound port of the Envoy ext_authz gRPC service (after {@link #start()}), or {@code -1} when
+   * {@code KEYGATE_GRPC_PORT} left it off.
+   */
+  public int grpcPort() {
+    return envoy == null ? GrpcConfig.OFF : envoy.port();
+  }
+
   /** The core this server runs. */
   public Keygate keygate() {
     return keygate;
@@ -285,11 +327,17 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    if (changes != null) {
+      changes.close();
+    }
     monitoring.close();
     if (secretsThread != null) {
       secretsThread.shutdownNow();
     }
     if (started) {
+      if (envoy != null) {
+        envoy.close();
+      }
       app.stop();
     }
     try {
@@ -319,8 +367,15 @@ public final class KeygateServer implements AutoCloseable {
     private OutboundConfig outboundConfig = OutboundConfig.defaults();
     private SocketAddressResolver outboundDns;
     private ReadDeadlines readDeadlines = ReadDeadlines.defaults();
+    private GrpcConfig grpc = GrpcConfig.off();
 
     private Builder() {}
+
+    /** The Envoy ext_authz gRPC service (default: {@link GrpcConfig#off()}). */
+    public Builder grpc(GrpcConfig g) {
+      this.grpc = Objects.requireNonNull(g, "grpc");
+      return this;
+    }
 
     /**
      * Outbound calls: the networks webhooks and partner-key URLs may reach beyond public addresses,
@@ -579,11 +634,24 @@ public final class KeygateServer implements AutoCloseable {
               leaks,
               tls,
               outbound,
-              readDeadlines);
+              readDeadlines,
+              grpc);
       NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
       NodeSecrets.check(
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+      server.changes =
+          ChangeWatcher.of(
+                  s,
+                  kg.verifier(),
+                  cluster.changePoll(),
+                  cluster.changeListen(),
+                  server.clusterWide,
+                  clock)
+              .orElse(null);
+      if (server.changes != null) {
+        server.changes.register(registry);
+      }
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {

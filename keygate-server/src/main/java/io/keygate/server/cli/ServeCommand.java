@@ -3,6 +3,7 @@ package io.keygate.server.cli;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.ClusterConfig;
 import io.keygate.server.config.EnforcementConfig;
+import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
@@ -55,12 +56,20 @@ final class ServeCommand implements Callable<Integer> {
     SecretsConfig secrets = SecretsConfig.fromEnv(env);
     OutboundConfig outbound = OutboundConfig.fromEnv(env);
     ReadDeadlines deadlines = ReadDeadlines.fromEnv(env);
+    GrpcConfig grpc = GrpcConfig.fromEnv(env);
+    if (grpc.enabled() && !isLoopback(grpc.effectiveHost(cfg.host()))) {
+      LOG.warn(
+          "the Envoy ext_authz gRPC port is plaintext on {}: keep it on a private network next to"
+              + " Envoy, or behind a mesh that adds mTLS",
+          grpc.effectiveHost(cfg.host()));
+    }
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
             .secrets(secrets)
             .outbound(outbound)
             .readDeadlines(deadlines)
+            .grpc(grpc)
             .tls(tls)
             .config(cfg)
             .leaks(leaks)

@@ -31,6 +31,13 @@ import java.util.Map;
  *     database, the longest a request waits for a connection (and a new connection for its
  *     handshake) before it is answered {@code 503 store_unavailable} (3 s); see {@link
  *     io.keygate.store.jdbc.JdbcStores#connectionTimeout}
+ * @param changePoll {@code KEYGATE_CHANGE_POLL_MS}: how often a node reads the database's change
+ *     feed ({@link io.keygate.store.jdbc.ChangeFeed}), the path by which revocations and other key
+ *     changes reach it when Redis is down or absent (250 ms; 10..5000)
+ * @param changeListen {@code KEYGATE_CHANGE_LISTEN}: on PostgreSQL, also wake the feed's follower
+ *     by {@code LISTEN}/{@code NOTIFY} as soon as a change commits, on one pooled connection held
+ *     for it ({@code true}); turn off behind a pooler that does not keep sessions (PgBouncer in
+ *     transaction mode), where only polling works
  */
 public record ClusterConfig(
     String redisUrl,
@@ -42,7 +49,9 @@ public record ClusterConfig(
     Duration redisCacheTtl,
     Duration storeOutageGrace,
     Duration jobLease,
-    Duration databaseConnectTimeout) {
+    Duration databaseConnectTimeout,
+    Duration changePoll,
+    boolean changeListen) {
 
   public static final RateLimitFallback DEFAULT_RATE_LIMIT_FALLBACK = RateLimitFallback.LOCAL;
   public static final int DEFAULT_NODES = 1;
@@ -50,6 +59,10 @@ public record ClusterConfig(
   public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
   public static final Duration DEFAULT_JOB_LEASE = Duration.ofSeconds(120);
   public static final Duration DEFAULT_DATABASE_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  public static final Duration DEFAULT_CHANGE_POLL = Duration.ofMillis(250);
+  public static final boolean DEFAULT_CHANGE_LISTEN = true;
+  static final Duration MIN_CHANGE_POLL = Duration.ofMillis(10);
+  static final Duration MAX_CHANGE_POLL = Duration.ofSeconds(5);
 
   /** Validates every setting. */
   public ClusterConfig {
@@ -72,6 +85,13 @@ public record ClusterConfig(
       throw new IllegalArgumentException(
           "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS must be >= 250, was " + databaseConnectTimeout);
     }
+    if (changePoll == null
+        || changePoll.compareTo(MIN_CHANGE_POLL) < 0
+        || changePoll.compareTo(MAX_CHANGE_POLL) > 0) {
+      throw new IllegalArgumentException(
+          "KEYGATE_CHANGE_POLL_MS must be 10..5000, was "
+              + (changePoll == null ? null : changePoll.toMillis()));
+    }
   }
 
   /** A single node without Redis. */
@@ -93,7 +113,9 @@ public record ClusterConfig(
         Settings.REDIS_CACHE_TTL.from(env),
         Settings.STORE_OUTAGE_GRACE.from(env),
         Settings.JOB_LEASE.from(env),
-        Settings.DATABASE_CONNECT_TIMEOUT.from(env));
+        Settings.DATABASE_CONNECT_TIMEOUT.from(env),
+        Settings.CHANGE_POLL.from(env),
+        Settings.CHANGE_LISTEN.from(env));
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
@@ -108,7 +130,9 @@ public record ClusterConfig(
         redisCacheTtl,
         storeOutageGrace,
         jobLease,
-        databaseConnectTimeout);
+        databaseConnectTimeout,
+        changePoll,
+        changeListen);
   }
 
   /** A copy with another fallback and node count. */
@@ -123,7 +147,9 @@ public record ClusterConfig(
         redisCacheTtl,
         storeOutageGrace,
         jobLease,
-        databaseConnectTimeout);
+        databaseConnectTimeout,
+        changePoll,
+        changeListen);
   }
 
   /**

@@ -89,18 +89,20 @@ public record Setting<T>(
 
   /** A 32-bit integer. */
   public static Setting<Integer> integer(String variable, int dflt, String description) {
-    return of(
-        variable,
-        dflt,
-        (v, s) -> {
-          long n = Env.parseLong(v, s);
-          if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(v + " is out of range, was '" + s + "'");
-          }
-          return (int) n;
-        },
-        String::valueOf,
-        description);
+    return of(variable, dflt, Setting::parseInt, String::valueOf, description);
+  }
+
+  /** A 32-bit integer, unset (not configured) by default. */
+  public static Setting<Integer> optionalInteger(String variable, String description) {
+    return of(variable, null, Setting::parseInt, String::valueOf, description);
+  }
+
+  private static Integer parseInt(String variable, String value) {
+    long n = Env.parseLong(variable, value);
+    if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(variable + " is out of range, was '" + value + "'");
+    }
+    return (int) n;
   }
 
   /** A 64-bit integer. */

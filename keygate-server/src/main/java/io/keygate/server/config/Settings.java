@@ -201,6 +201,22 @@ public final class Settings {
                   + " one; forms that disagree are a 400). Other gateways' headers are ignored —"
                   + " they are the client's ([docs/deploy.md](docs/deploy.md))"));
 
+  public static final Setting<Integer> GRPC_PORT =
+      add(
+          Setting.optionalInteger(
+                  "KEYGATE_GRPC_PORT",
+                  "port of the Envoy ext_authz gRPC service"
+                      + " (`envoy.service.auth.v3.Authorization/Check`, the outcomes of `/v1/authz`"
+                      + " for Envoy's `grpc_service` and Istio's `envoyExtAuthzGrpc`); `0` picks a"
+                      + " free port. Plaintext: keep it on a private network"
+                      + " ([docs/deploy.md](docs/deploy.md#envoy-over-grpc-ext_authz-grpc_service))")
+              .check(p -> p >= 0 && p <= 65535, "0..65535")
+              .documentedDefault("off"));
+  public static final Setting<String> GRPC_HOST =
+      add(
+          Setting.text("KEYGATE_GRPC_HOST", null, "interface the gRPC service binds")
+              .documentedDefault("`KEYGATE_HOST`"));
+
   // ---- TLS
   public static final Setting<Path> TLS_CERT =
       add(Setting.path("KEYGATE_TLS_CERT", "PEM certificate chain (leaf first); enables HTTPS"));
@@ -631,6 +647,31 @@ public final class Settings {
                   ClusterConfig.DEFAULT_JOB_LEASE,
                   "lease of cluster-wide background jobs (one node runs each)")
               .check(d -> d.toSeconds() >= 5, ">= 5"));
+
+  public static final Setting<Duration> CHANGE_POLL =
+      add(
+          Setting.duration(
+                  "KEYGATE_CHANGE_POLL_MS",
+                  MILLIS,
+                  ClusterConfig.DEFAULT_CHANGE_POLL,
+                  "how often a node reads the database's key change feed, which carries"
+                      + " revocations and other key changes to every node within 1 s even when"
+                      + " Redis is down or not used (see [docs/deploy.md](docs/deploy.md))")
+              .check(
+                  d ->
+                      d.compareTo(ClusterConfig.MIN_CHANGE_POLL) >= 0
+                          && d.compareTo(ClusterConfig.MAX_CHANGE_POLL) <= 0,
+                  ClusterConfig.MIN_CHANGE_POLL.toMillis()
+                      + ".."
+                      + ClusterConfig.MAX_CHANGE_POLL.toMillis()));
+  public static final Setting<Boolean> CHANGE_LISTEN =
+      add(
+          Setting.bool(
+              "KEYGATE_CHANGE_LISTEN",
+              ClusterConfig.DEFAULT_CHANGE_LISTEN,
+              "with PostgreSQL: nodes also `LISTEN` for `NOTIFY`s of committed key changes (one"
+                  + " extra connection per node) and apply them at once; `false` behind a pooler"
+                  + " that does not keep sessions (PgBouncer in transaction mode)"));
 
   // ---- command-line client
   public static final Setting<String> TOKEN =

@@ -104,4 +104,16 @@ class EnvTest {
                 .alertWindow())
         .isEqualTo(Duration.ofMinutes(5));
   }
+
+  @Test
+  void booleans_areTrueOrFalseInAnyCase_anythingElseIsRefused() {
+    assertThat(Settings.CHANGE_LISTEN.from(Map.of("KEYGATE_CHANGE_LISTEN", " FALSE "))).isFalse();
+    assertThat(Settings.CHANGE_LISTEN.from(Map.of("KEYGATE_CHANGE_LISTEN", "true"))).isTrue();
+    assertThat(Settings.CHANGE_LISTEN.from(Map.of("KEYGATE_CHANGE_LISTEN", " "))).isTrue();
+    for (String bad : new String[] {"yes", "0", "no", "flase"}) {
+      assertThatThrownBy(() -> Settings.CHANGE_LISTEN.from(Map.of("KEYGATE_CHANGE_LISTEN", bad)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("KEYGATE_CHANGE_LISTEN must be true or false, was '" + bad + "'");
+    }
+  }
 }
