@@ -35,6 +35,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Handles;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +56,7 @@ final class JdbcKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
 
   private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
   private final Dialect dialect;
   private final String name;
   private final AuditKeys auditKeys;
@@ -64,6 +70,9 @@ final class JdbcKeyStore implements KeyStore {
   JdbcKeyStore(
       HikariDataSource dataSource, Dialect dialect, AuditKeys auditKeys, AuditWitness witness) {
     this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource);
+    // Transactions are begun and ended here (see Dialect), never by Jdbi.
+    jdbi.getConfig(Handles.class).setForceEndTransactions(false);
     this.dialect = dialect;
     this.name = dataSource.getPoolName();
     this.auditKeys = auditKeys;
@@ -92,8 +101,9 @@ final class JdbcKeyStore implements KeyStore {
 
   /** {@link #inTransaction} for this package's stores, which also run their own SQL in it. */
   <T> T transact(Function<JdbcKeyStoreTx, T> work) {
-    Connection c = connect("inTransaction");
-    JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, c);
+    Handle h = open("inTransaction");
+    Connection c = h.getConnection();
+    JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, h);
     boolean begun = false;
     try {
       dialect.begin(c);
@@ -116,7 +126,7 @@ final class JdbcKeyStore implements KeyStore {
       throw t;
     } finally {
       tx.end();
-      release(c);
+      release(h);
     }
   }
 
@@ -192,10 +202,10 @@ final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  private void release(Connection c) {
+  private void release(Handle h) {
     try {
-      c.close();
-    } catch (SQLException e) {
+      h.close();
+    } catch (JdbiException e) {
       log.warn("{} - returning a connection to the pool failed", name, e);
     }
   }
@@ -789,20 +799,35 @@ final class JdbcKeyStore implements KeyStore {
 
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */
   <T> T read(String operation, SqlWork<T> work) {
-    Connection c = connect(operation);
+    return query(operation, h -> work.apply(h.getConnection()));
+  }
+
+  /**
+   * Runs {@code work} on a Jdbi handle over a pooled connection in auto-commit mode; SQL and Jdbi
+   * faults become {@link KeygateException.StoreUnavailable}.
+   */
+  <T> T query(String operation, HandleCallback<T, SQLException> work) {
+    Handle h = open(operation);
     try {
-      return work.apply(c);
+      return work.withHandle(h);
     } catch (SQLException e) {
       throw unavailable(operation, e);
+    } catch (JdbiException e) {
+      throw unavailable(operation, e);
     } finally {
-      release(c);
+      release(h);
     }
   }
 
-  private Connection connect(String operation) {
+  /** Runs {@code work} on a Jdbi handle in one write transaction (for sibling stores). */
+  <T> T update(String operation, HandleCallback<T, SQLException> work) {
+    return transact(tx -> tx.handle(operation, work));
+  }
+
+  private Handle open(String operation) {
     try {
-      return dataSource.getConnection();
-    } catch (SQLException e) {
+      return jdbi.open();
+    } catch (JdbiException e) {
       throw unavailable(operation + " (getting a connection)", e);
     }
   }
@@ -813,6 +838,18 @@ final class JdbcKeyStore implements KeyStore {
    * idle=0, waiting=0)}.
    */
   KeygateException.StoreUnavailable unavailable(String operation, SQLException e) {
+    return new KeygateException.StoreUnavailable(
+        name + " - " + operation + " failed: " + e.getMessage() + " (" + poolState() + ")", e);
+  }
+
+  /**
+   * {@link #unavailable(String, SQLException)} for a fault Jdbi reports: the underlying {@link
+   * SQLException} is message and cause when there is one, as for faults met without Jdbi.
+   */
+  KeygateException.StoreUnavailable unavailable(String operation, JdbiException e) {
+    if (e.getCause() instanceof SQLException sql) {
+      return unavailable(operation, sql);
+    }
     return new KeygateException.StoreUnavailable(
         name + " - " + operation + " failed: " + e.getMessage() + " (" + poolState() + ")", e);
   }

@@ -17,6 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.JdbiException;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -36,14 +39,16 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   private static final String PG_UNIQUE_VIOLATION = "23505";
 
   private final JdbcKeyStore store;
+  private final Handle handle;
   private final Connection connection;
   private boolean ended;
   private AuditHead appendedHead;
   private boolean resealing;
 
-  JdbcKeyStoreTx(JdbcKeyStore store, Connection connection) {
+  JdbcKeyStoreTx(JdbcKeyStore store, Handle handle) {
     this.store = store;
-    this.connection = connection;
+    this.handle = handle;
+    this.connection = handle.getConnection();
   }
 
   /** Makes every later call fail: the transaction is over. */
@@ -53,13 +58,20 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
 
   /** Runs {@code work} on this transaction's connection, mapping SQL faults. */
   <T> T run(String operation, JdbcKeyStore.SqlWork<T> work) {
+    return handle(operation, h -> work.apply(connection));
+  }
+
+  /** Runs {@code work} on this transaction's Jdbi handle, mapping SQL and Jdbi faults. */
+  <T> T handle(String operation, HandleCallback<T, SQLException> work) {
     if (ended) {
       throw new IllegalStateException(
           operation + " called after its transaction ended; use the tx only inside inTransaction");
     }
     try {
-      return work.apply(connection);
+      return work.withHandle(handle);
     } catch (SQLException e) {
+      throw store.unavailable(operation, e);
+    } catch (JdbiException e) {
       throw store.unavailable(operation, e);
     }
   }
