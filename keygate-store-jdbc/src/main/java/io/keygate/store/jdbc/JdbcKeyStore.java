@@ -297,9 +297,9 @@ final class JdbcKeyStore implements KeyStore {
     }
     if (after != null) {
       sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
+      params.add(after.millis());
+      params.add(after.millis());
+      params.add(after.id());
     }
     sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
     params.add(query.limit() + 1);
@@ -653,9 +653,9 @@ final class JdbcKeyStore implements KeyStore {
     }
     if (after != null) {
       sql.append(" AND (reported_at < ? OR (reported_at = ? AND incident_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
+      params.add(after.millis());
+      params.add(after.millis());
+      params.add(after.id());
     }
     sql.append(" ORDER BY reported_at DESC, incident_id DESC LIMIT ?");
     params.add(query.limit() + 1);
@@ -714,9 +714,9 @@ final class JdbcKeyStore implements KeyStore {
     }
     if (after != null) {
       sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
+      params.add(after.millis());
+      params.add(after.millis());
+      params.add(after.id());
     }
     sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
     params.add(limit + 1);

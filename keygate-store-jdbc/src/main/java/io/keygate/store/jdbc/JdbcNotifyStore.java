@@ -454,9 +454,9 @@ final class JdbcNotifyStore implements NotifyStore {
     }
     if (after != null) {
       sql.append(" AND (created_at < ? OR (created_at = ? AND event_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
+      params.add(after.millis());
+      params.add(after.millis());
+      params.add(after.id());
     }
     sql.append(" ORDER BY created_at DESC, event_id DESC LIMIT ?");
     params.add((long) q.limit() + 1);
