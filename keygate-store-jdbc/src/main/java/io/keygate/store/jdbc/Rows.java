@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * Maps records to rows and back. Instants are stored as epoch milliseconds (so sub-millisecond
@@ -236,6 +238,29 @@ final class Rows {
     ps.setString(4, e.keyId());
     ps.setLong(5, e.createdAt().toEpochMilli());
     ps.setString(6, write(e.data(), "event data"));
+  }
+
+  /** Maps a row selected with {@link #EVENT_COLUMNS}. */
+  static final RowMapper<OutboxEvent> EVENT = (rs, ctx) -> readEvent(rs);
+
+  /** Inserts an outbox event on {@code h}, inside the caller's transaction. */
+  static void insertEvent(Handle h, OutboxEvent e) {
+    h.createUpdate(
+            "INSERT INTO outbox_events ("
+                + EVENT_COLUMNS
+                + ") VALUES (:event_id, :type, :owner_id, :key_id, :created_at, :data)")
+        .bind("event_id", e.eventId())
+        .bind("type", e.type())
+        .bind("owner_id", e.ownerId())
+        .bind("key_id", e.keyId())
+        .bind("created_at", e.createdAt().toEpochMilli())
+        .bind("data", write(e.data(), "event data"))
+        .execute();
+  }
+
+  /** Epoch milliseconds of {@code t}, or null. */
+  static Long millis(Instant t) {
+    return t == null ? null : t.toEpochMilli();
   }
 
   /** Reads a row selected with {@link #EVENT_COLUMNS}. */
