@@ -163,6 +163,9 @@ final class Rows {
     return i;
   }
 
+  /** Maps a row selected with {@link #KEY_COLUMNS}. */
+  static final RowMapper<ApiKeyRecord> KEY = (rs, ctx) -> readKey(rs);
+
   /** Reads a row selected with {@link #KEY_COLUMNS}. */
   static ApiKeyRecord readKey(ResultSet rs) throws SQLException {
     String keyId = rs.getString("key_id");
