@@ -82,9 +82,9 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     String sql =
         "SELECT "
             + Rows.KEY_COLUMNS
-            + " FROM api_keys WHERE key_id = ?"
+            + " FROM api_keys WHERE key_id = :id"
             + store.dialect().forUpdate();
-    return run("lockKey", c -> JdbcKeyStore.selectOneKey(c, sql, keyId));
+    return handle("lockKey", h -> h.createQuery(sql).bind("id", keyId).map(Rows.KEY).findOne());
   }
 
   @Override

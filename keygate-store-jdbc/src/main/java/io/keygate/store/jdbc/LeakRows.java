@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /** Maps leak incidents and canaries to rows and back (see {@code V3__leaks.sql}). Stateless. */
 final class LeakRows {
@@ -43,6 +44,9 @@ final class LeakRows {
     ps.setString(16, i.reporter());
   }
 
+  /** Maps a row selected with {@link #INCIDENT_COLUMNS}. */
+  static final RowMapper<LeakIncident> INCIDENT = (rs, ctx) -> readIncident(rs);
+
   static LeakIncident readIncident(ResultSet rs) throws SQLException {
     long line = rs.getLong("line_no");
     Long lineNo = rs.wasNull() ? null : line;
@@ -73,6 +77,9 @@ final class LeakRows {
     Rows.setMillis(ps, 5, c.createdAt());
     ps.setString(6, c.createdBy());
   }
+
+  /** Maps a row selected with {@link #CANARY_COLUMNS}. */
+  static final RowMapper<Canary> CANARY = (rs, ctx) -> readCanary(rs);
 
   static Canary readCanary(ResultSet rs) throws SQLException {
     return new Canary(

@@ -214,6 +214,9 @@ final class Rows {
     ps.setInt(11, ev.keyVersion());
   }
 
+  /** Maps a row selected with {@link #AUDIT_COLUMNS}. */
+  static final RowMapper<AuditEvent> AUDIT = (rs, ctx) -> readAudit(rs);
+
   /** Reads a row selected with {@link #AUDIT_COLUMNS}. */
   static AuditEvent readAudit(ResultSet rs) throws SQLException {
     long seq = rs.getLong("seq");
