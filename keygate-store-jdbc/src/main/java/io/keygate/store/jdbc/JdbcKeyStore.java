@@ -627,11 +627,6 @@ final class JdbcKeyStore implements KeyStore {
     T apply(Connection c) throws SQLException;
   }
 
-  /** Runs {@code work} in one write transaction on its own connection (for sibling stores). */
-  <T> T write(String operation, SqlWork<T> work) {
-    return transact(tx -> tx.run(operation, work));
-  }
-
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */
   <T> T read(String operation, SqlWork<T> work) {
     return query(operation, h -> work.apply(h.getConnection()));

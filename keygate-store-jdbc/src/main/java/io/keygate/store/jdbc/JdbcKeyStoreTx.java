@@ -134,17 +134,14 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
 
   @Override
   public void clearLegacy(String keyId) {
-    run(
+    handle(
         "clearLegacy",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE api_keys SET legacy_sha256 = NULL, legacy_prefix = NULL"
-                      + " WHERE key_id = ?")) {
-            ps.setString(1, keyId);
-            return ps.executeUpdate();
-          }
-        });
+        h ->
+            h.createUpdate(
+                    "UPDATE api_keys SET legacy_sha256 = NULL, legacy_prefix = NULL"
+                        + " WHERE key_id = :id")
+                .bind("id", keyId)
+                .execute());
   }
 
   @Override
@@ -329,17 +326,10 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void enqueueEvent(OutboxEvent event) {
     Objects.requireNonNull(event, "event");
-    run(
+    handle(
         "enqueueEvent",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO outbox_events ("
-                      + Rows.EVENT_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            Rows.bindEvent(ps, event);
-            ps.executeUpdate();
-          }
+        h -> {
+          Rows.insertEvent(h, event);
           return null;
         });
   }

@@ -233,18 +233,8 @@ final class Rows {
         seq, entry, rs.getString("prev_hash"), rs.getString("hash"), rs.getInt("key_version"));
   }
 
-  /** Columns of {@code outbox_events}, in the order {@link #bindEvent} binds them. */
+  /** Columns of {@code outbox_events}, in the order {@link #insertEvent} binds them. */
   static final String EVENT_COLUMNS = "event_id, type, owner_id, key_id, created_at, data";
-
-  /** Binds an outbox event for an insert with {@link #EVENT_COLUMNS}. */
-  static void bindEvent(PreparedStatement ps, OutboxEvent e) throws SQLException {
-    ps.setString(1, e.eventId());
-    ps.setString(2, e.type());
-    ps.setString(3, e.ownerId());
-    ps.setString(4, e.keyId());
-    ps.setLong(5, e.createdAt().toEpochMilli());
-    ps.setString(6, write(e.data(), "event data"));
-  }
 
   /** Maps a row selected with {@link #EVENT_COLUMNS}. */
   static final RowMapper<OutboxEvent> EVENT = (rs, ctx) -> readEvent(rs);
