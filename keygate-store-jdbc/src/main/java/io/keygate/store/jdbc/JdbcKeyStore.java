@@ -47,13 +47,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link KeyStore} over a HikariCP pool, for SQLite and PostgreSQL alike.
+ * {@link KeyStore} over a HikariCP pool, for SQLite and PostgreSQL alike, with its SQL run through
+ * Jdbi 3 (fluent API, row mappers).
  *
- * <p>Design note: reads run on a pooled connection in auto-commit mode; every write goes through
- * {@link #inTransaction}, which owns one connection for the whole unit of work (see {@link Dialect}
- * for how each database starts and ends it). Infrastructure failures surface as {@link
- * KeygateException.StoreUnavailable} whose message names the store, the operation and the pool's
- * state, in the manner of HikariCP's own timeout message. Thread-safe.
+ * <p>Design note: reads run on a Jdbi handle over a pooled connection in auto-commit mode ({@link
+ * #query}); every write goes through {@link #inTransaction}, which owns one handle for the whole
+ * unit of work and begins and ends the transaction itself (see {@link Dialect} for how each
+ * database does it; Jdbi never starts or force-ends one). The sibling stores ({@link
+ * JdbcNotifyStore}, {@link JdbcMonitorStore}, {@link JdbcAnomalyStore}, {@link JobLeases}) use the
+ * same two entry points; every listing pages through {@link Cursors#page}. Infrastructure failures
+ * surface as {@link KeygateException.StoreUnavailable} whose message names the store, the operation
+ * and the pool's state, in the manner of HikariCP's own timeout message, and whose cause is the
+ * driver's {@link SQLException}. Thread-safe.
  */
 final class JdbcKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
