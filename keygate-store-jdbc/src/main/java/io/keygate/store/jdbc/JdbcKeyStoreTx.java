@@ -111,24 +111,23 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
     insertKey(key);
-    run(
+    handle(
         "insertImportedKey",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE api_keys SET legacy_sha256 = ?, legacy_prefix = ? WHERE key_id = ?")) {
-            ps.setString(1, legacySha256);
-            ps.setString(2, legacyPrefix);
-            ps.setString(3, key.keyId());
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            return h.createUpdate(
+                    "UPDATE api_keys SET legacy_sha256 = :sha, legacy_prefix = :prefix"
+                        + " WHERE key_id = :id")
+                .bind("sha", legacySha256)
+                .bind("prefix", legacyPrefix)
+                .bind("id", key.keyId())
+                .execute();
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
-              throw new io.keygate.core.KeygateException.Conflict(
-                  "a key with this sha256 was already imported");
+              throw new KeygateException.Conflict("a key with this sha256 was already imported");
             }
             throw e;
           }
-          return null;
         });
   }
 
@@ -165,6 +164,10 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     if (updated == 0) {
       throw new KeygateException.NotFound("key " + key.keyId() + " does not exist");
     }
+  }
+
+  private static boolean isUniqueViolation(JdbiException e) {
+    return e.getCause() instanceof SQLException sql && isUniqueViolation(sql);
   }
 
   private static boolean isUniqueViolation(SQLException e) {
@@ -357,17 +360,12 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void insertCanary(Canary canary) {
     Objects.requireNonNull(canary, "canary");
-    run(
+    handle(
         "insertCanary",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO canaries ("
-                      + LeakRows.CANARY_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            LeakRows.bindCanary(ps, canary);
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            LeakRows.insertCanary(h, canary);
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
               throw new KeygateException.Conflict("key " + canary.keyId() + " is already a canary");
             }

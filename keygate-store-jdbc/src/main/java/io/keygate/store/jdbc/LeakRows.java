@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** Maps leak incidents and canaries to rows and back (see {@code V3__leaks.sql}). Stateless. */
@@ -69,13 +70,19 @@ final class LeakRows {
         rs.getString("reporter"));
   }
 
-  static void bindCanary(PreparedStatement ps, Canary c) throws SQLException {
-    ps.setString(1, c.keyId());
-    ps.setString(2, c.ownerId());
-    ps.setString(3, c.label());
-    ps.setString(4, c.hint());
-    Rows.setMillis(ps, 5, c.createdAt());
-    ps.setString(6, c.createdBy());
+  /** Inserts {@code c} on {@code h}, inside the caller's transaction. */
+  static void insertCanary(Handle h, Canary c) {
+    h.createUpdate(
+            "INSERT INTO canaries ("
+                + CANARY_COLUMNS
+                + ") VALUES (:key_id, :owner_id, :label, :hint, :created_at, :created_by)")
+        .bind("key_id", c.keyId())
+        .bind("owner_id", c.ownerId())
+        .bind("label", c.label())
+        .bind("hint", c.hint())
+        .bind("created_at", Rows.millis(c.createdAt()))
+        .bind("created_by", c.createdBy())
+        .execute();
   }
 
   /** Maps a row selected with {@link #CANARY_COLUMNS}. */
