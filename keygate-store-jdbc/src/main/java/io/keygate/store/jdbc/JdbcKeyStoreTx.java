@@ -90,21 +90,17 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void insertKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    String sql =
-        "INSERT INTO api_keys (" + Rows.KEY_COLUMNS + ") VALUES (" + Rows.KEY_PLACEHOLDERS + ")";
-    run(
+    handle(
         "insertKey",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            Rows.bindInsert(ps, key);
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            return Rows.bindKey(h.createUpdate(Rows.KEY_INSERT), key).execute();
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
               throw duplicate("insertKey", key);
             }
             throw e;
           }
-          return null;
         });
   }
 
@@ -146,15 +142,13 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void updateKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    String sql = "UPDATE api_keys SET " + Rows.UPDATE_SET + " WHERE key_id = ?";
     int updated =
-        run(
+        handle(
             "updateKey",
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql)) {
-                Rows.bindUpdate(ps, key);
-                return ps.executeUpdate();
-              } catch (SQLException e) {
+            h -> {
+              try {
+                return Rows.bindKey(h.createUpdate(Rows.KEY_UPDATE), key).execute();
+              } catch (JdbiException e) {
                 if (isUniqueViolation(e)) {
                   throw duplicate("updateKey", key);
                 }
