@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.events.OutboxEvent;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakAction;
 import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
@@ -235,13 +236,14 @@ public abstract class MonitorStoreContractTest {
   // ---------------------------------------------------------------- leaks
 
   @Test
-  void leakStats_fromIncidentsReportedSince_withTimeToRevocation() {
+  void leakStats_fromIncidentsReportedSince_withTimeToRevocation_perOwnerOrAll() {
     keys.inTransaction(
         tx -> {
-          tx.insertIncident(incident("github", T0.minusSeconds(1), T0.minusSeconds(1), null));
-          tx.insertIncident(incident("github", T0, T0, T0.plusMillis(1000)));
-          tx.insertIncident(incident("github", T0, T0.plusSeconds(1), T0.plusMillis(3000)));
-          tx.insertIncident(incident("manual", T0, T0.plusSeconds(2), null));
+          tx.insertIncident(
+              incident("github", "acme", T0.minusSeconds(1), T0.minusSeconds(1), null));
+          tx.insertIncident(incident("github", "acme", T0, T0, T0.plusMillis(1000)));
+          tx.insertIncident(incident("github", "acme", T0, T0.plusSeconds(1), T0.plusMillis(3000)));
+          tx.insertIncident(incident("manual", "other", T0, T0.plusSeconds(2), null));
           return null;
         });
 
@@ -249,9 +251,19 @@ public abstract class MonitorStoreContractTest {
 
     assertThat(stats.total()).isEqualTo(3);
     assertThat(stats.bySource()).containsOnly(entry("github", 2L), entry("manual", 1L));
+    assertThat(stats.exposedKeys()).isEqualTo(3);
+    assertThat(stats.testKeys()).isEqualTo(1);
     assertThat(stats.revoked()).isEqualTo(2);
+    assertThat(stats.exposureToRevocation()).isEqualTo(new LeakStats.Figures(2, 2000.0, 3000));
+    assertThat(stats.reportToRevocation()).isEqualTo(new LeakStats.Figures(2, 1500.0, 2000));
     assertThat(stats.avgMillisToRevocation()).isEqualTo(2000.0);
     assertThat(stats.basis()).isEqualTo("leak_incidents");
+
+    LeakStats other = store.leakStats(T0, "other");
+    assertThat(other.total()).isEqualTo(1);
+    assertThat(other.bySource()).containsOnly(entry("manual", 1L));
+    assertThat(other.revoked()).isZero();
+    assertThat(store.leakStats(T0, "nobody").total()).isZero();
   }
 
   @Test
@@ -315,22 +327,25 @@ public abstract class MonitorStoreContractTest {
     return new OutboxEvent("evt_" + hex(10), type, "owner", "key_" + hex(6), at, Map.of());
   }
 
+  /** A live key's incident, revoked at {@code revokedAt}; without one, a test key recorded. */
   private static LeakIncident incident(
-      String source, Instant foundAt, Instant reportedAt, Instant revokedAt) {
+      String source, String owner, Instant exposedAt, Instant reportedAt, Instant revokedAt) {
     return new LeakIncident(
         "inc_" + hex(10),
         hex(32),
         "key_" + hex(6),
-        "owner",
+        owner,
         "live_secret",
         null,
         source,
         null,
-        foundAt,
+        exposedAt,
         reportedAt,
         revokedAt,
         revokedAt == null ? LeakAction.TEST_KEY_RECORDED : LeakAction.REVOKED,
-        source);
+        source,
+        Exposure.EXPOSED,
+        revokedAt != null);
   }
 
   private static String hex(int bytes) {

@@ -237,6 +237,17 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
+  public Set<String> importedPrefixes() {
+    return query(
+        "importedPrefixes",
+        h ->
+            h.createQuery(
+                    "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_prefix IS NOT NULL")
+                .mapTo(String.class)
+                .collect(Collectors.toUnmodifiableSet()));
+  }
+
+  @Override
   public Set<String> legacyPrefixes() {
     return query(
         "legacyPrefixes",

@@ -132,9 +132,8 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     handle(
         "clearLegacy",
         h ->
-            h.createUpdate(
-                    "UPDATE api_keys SET legacy_sha256 = NULL, legacy_prefix = NULL"
-                        + " WHERE key_id = :id")
+            // legacy_prefix stays: the key keeps having no Keygate checksum
+            h.createUpdate("UPDATE api_keys SET legacy_sha256 = NULL WHERE key_id = :id")
                 .bind("id", keyId)
                 .execute());
   }
@@ -339,7 +338,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     String sql =
         "INSERT INTO leak_incidents ("
             + LeakRows.INCIDENT_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (dedupe_key) DO NOTHING";
     return run(
         "insertIncident",

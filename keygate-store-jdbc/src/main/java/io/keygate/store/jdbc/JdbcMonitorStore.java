@@ -180,10 +180,13 @@ final class JdbcMonitorStore implements MonitorStore {
   }
 
   @Override
-  public LeakStats leakStats(Instant since) {
+  public LeakStats leakStats(Instant since, String ownerId) {
     return store.query(
         "leakStats",
-        h -> hasTable(h, "leak_incidents") ? fromIncidents(h, since) : fromEvents(h, since));
+        h ->
+            hasTable(h, "leak_incidents")
+                ? fromIncidents(h, since, ownerId)
+                : fromEvents(h, since));
   }
 
   private static boolean hasTable(Handle h, String table) throws SQLException {
@@ -198,35 +201,15 @@ final class JdbcMonitorStore implements MonitorStore {
     return false;
   }
 
-  /** One incident as the figures need it: its source and, once revoked, how long that took. */
-  private record Incident(String source, Long millisToRevocation) {}
-
-  private static LeakStats fromIncidents(Handle h, Instant since) {
-    List<Incident> incidents =
-        h.createQuery(
-                "SELECT source, found_at, revoked_at FROM leak_incidents"
-                    + " WHERE reported_at >= :since")
+  private static LeakStats fromIncidents(Handle h, Instant since, String ownerId) {
+    Select select =
+        new Select(
+                "SELECT "
+                    + LeakRows.INCIDENT_COLUMNS
+                    + " FROM leak_incidents WHERE reported_at >= :since")
             .bind("since", since.toEpochMilli())
-            .map(
-                (rs, ctx) -> {
-                  long found = rs.getLong(2);
-                  long revoked = rs.getLong(3);
-                  Long took = rs.wasNull() ? null : Math.max(0, revoked - found);
-                  return new Incident(rs.getString(1), took);
-                })
-            .list();
-    Map<String, Long> bySource = new TreeMap<>();
-    long revoked = 0;
-    double sum = 0;
-    for (Incident i : incidents) {
-      bySource.merge(i.source(), 1L, Long::sum);
-      if (i.millisToRevocation() != null) {
-        revoked++;
-        sum += i.millisToRevocation();
-      }
-    }
-    return new LeakStats(
-        incidents.size(), bySource, revoked, revoked == 0 ? -1 : sum / revoked, "leak_incidents");
+            .eq("owner_id", ownerId);
+    return LeakStats.of(select.query(h).map(LeakRows.INCIDENT).list(), "leak_incidents");
   }
 
   private static LeakStats fromEvents(Handle h, Instant since) {
@@ -237,6 +220,16 @@ final class JdbcMonitorStore implements MonitorStore {
             .bind("since", since.toEpochMilli())
             .mapTo(long.class)
             .one();
-    return new LeakStats(total, Map.of("unknown", total), 0, -1, "outbox events (key.leaked)");
+    return new LeakStats(
+        total,
+        Map.of("unknown", total),
+        total,
+        0,
+        0,
+        0,
+        0,
+        LeakStats.Figures.NONE,
+        LeakStats.Figures.NONE,
+        "outbox events (key.leaked)");
   }
 }
