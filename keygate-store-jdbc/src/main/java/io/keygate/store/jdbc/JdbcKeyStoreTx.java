@@ -335,19 +335,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     Objects.requireNonNull(incident, "incident");
     // ON CONFLICT DO NOTHING (SQLite >= 3.24, PostgreSQL >= 9.5) keeps a PostgreSQL transaction
     // usable after a repeat, where a failed INSERT would abort it.
-    String sql =
-        "INSERT INTO leak_incidents ("
-            + LeakRows.INCIDENT_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (dedupe_key) DO NOTHING";
-    return run(
-        "insertIncident",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            LeakRows.bindIncident(ps, incident);
-            return ps.executeUpdate() == 1;
-          }
-        });
+    return handle("insertIncident", h -> LeakRows.insertIncident(h, incident) == 1);
   }
 
   @Override
