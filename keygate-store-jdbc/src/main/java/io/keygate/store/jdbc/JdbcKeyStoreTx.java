@@ -44,11 +44,17 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   private boolean ended;
   private AuditHead appendedHead;
   private boolean resealing;
+  private final ChangeFeed.Pending changes = new ChangeFeed.Pending();
 
   JdbcKeyStoreTx(JdbcKeyStore store, Handle handle) {
     this.store = store;
     this.handle = handle;
     this.connection = handle.getConnection();
+  }
+
+  /** The key changes this transaction announces on the {@link ChangeFeed} when it commits. */
+  ChangeFeed.Pending changes() {
+    return changes;
   }
 
   /** Makes every later call fail: the transaction is over. */
@@ -107,6 +113,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
     insertKey(key);
+    changes.imported(key.createdAt());
     handle(
         "insertImportedKey",
         h -> {
@@ -157,6 +164,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     if (updated == 0) {
       throw new KeygateException.NotFound("key " + key.keyId() + " does not exist");
     }
+    changes.keyChanged(key);
   }
 
   private static boolean isUniqueViolation(JdbiException e) {
