@@ -17,12 +17,20 @@ import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
- * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik ForwardAuth
- * and Envoy ext_authz: 200 with identity headers, or 401/403/429 with the code, {@code RateLimit-*}
- * headers for keys with rate limits and {@code Retry-After} on 429).
+ * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Caddy {@code
+ * forward_auth}, Traefik ForwardAuth and Envoy ext_authz: 200 with identity headers, or 400/401/
+ * 403/429 with the code in {@code X-Keygate-Error}, {@code RateLimit-*} headers for keys with rate
+ * limits and {@code Retry-After} on 429).
+ *
+ * <p><b>Keep-alive.</b> A {@code /v1/authz} answer has an empty body ({@code Content-Length: 0})
+ * unless the request accepts {@code application/json}: nginx reads only the headers of an auth
+ * subrequest and can reuse the upstream connection only when no body follows them. Every decision
+ * is in the headers either way; the JSON body repeats it for a person or script asking directly.
+ * Infrastructure faults (503 {@code store_unavailable}) keep the central JSON error body.
  */
 final class VerifyRoutes {
   private static final HandlerType[] AUTHZ_METHODS = {
@@ -138,12 +146,47 @@ final class VerifyRoutes {
   }
 
   private void authz(Context ctx) {
+    boolean json = acceptsJson(ctx.header("Accept"));
+    Verification v;
     try {
-      answer(ctx, authzVerification(ctx));
+      v = authzVerification(ctx);
     } catch (KeygateException.InvalidRequest e) {
       HttpApi.addHeader(ctx, "X-Keygate-Error", e.code());
-      throw e;
+      if (json) {
+        throw e; // the central mapping writes the JSON error body
+      }
+      HttpApi.empty(ctx, 400);
+      return;
     }
+    answer(ctx, v, json);
+  }
+
+  /**
+   * Whether an {@code Accept} header lists {@code application/json} (parameters allowed, case
+   * ignored) without {@code q=0}. A wildcard ({@code *}{@code /*}) does not count: curl and most
+   * clients send one, and gateways copy the client's headers into the auth request.
+   */
+  static boolean acceptsJson(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    for (String range : accept.split(",", -1)) {
+      String[] parts = range.split(";", -1);
+      if (!parts[0].strip().equalsIgnoreCase("application/json")) {
+        continue;
+      }
+      boolean refused = false;
+      for (int i = 1; i < parts.length; i++) {
+        String p = parts[i].strip().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (p.startsWith("q=") && p.substring(2).matches("0(\\.0{0,3})?")) {
+          refused = true;
+        }
+      }
+      if (!refused) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -194,7 +237,7 @@ final class VerifyRoutes {
     HttpApi.addHeader(ctx, "RateLimit-Reset", Long.toString(m.reset()));
   }
 
-  private static void answer(Context ctx, Verification v) {
+  private static void answer(Context ctx, Verification v, boolean json) {
     rateLimitHeaders(ctx, v.rateLimits());
     if (v.quotaRemaining() != null) {
       HttpApi.addHeader(ctx, "X-Keygate-Quota-Remaining", Long.toString(v.quotaRemaining()));
@@ -207,7 +250,12 @@ final class VerifyRoutes {
       }
       HttpApi.addHeader(ctx, "X-Keygate-Key-Type", k.type());
       HttpApi.addHeader(ctx, "X-Keygate-Scopes", String.join(",", k.settings().scopes()));
-      HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
+      if (json) {
+        HttpApi.json(
+            ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
+      } else {
+        HttpApi.empty(ctx, 200);
+      }
       return;
     }
     Verification.Rejected r = (Verification.Rejected) v;
@@ -224,7 +272,11 @@ final class VerifyRoutes {
       HttpApi.addHeader(ctx, "Retry-After", Long.toString(r.retryAfterSeconds()));
     }
     HttpApi.addHeader(ctx, "X-Keygate-Error", r.outcome().code());
-    HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
+    if (json) {
+      HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
+    } else {
+      HttpApi.empty(ctx, status);
+    }
   }
 
   /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */
