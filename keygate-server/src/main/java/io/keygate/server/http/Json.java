@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.keygate.core.KeygateException;
 import io.keygate.server.json.KeygateJson;
+import java.io.IOException;
 import java.util.stream.Collectors;
 
 /**
@@ -51,8 +52,17 @@ public final class Json {
 
   private Json() {}
 
-  /** Parses a request body into {@code type}, turning every failure into a 400 with a reason. */
+  /**
+   * Parses a request body into {@code type}, turning every failure into a 400 with a reason (a
+   * {@code /v1/verify} body through the streaming parser first, see {@link VerifyBodies}).
+   */
   public static <T> T read(byte[] body, Class<T> type) {
+    if (type == Bodies.VerifyBody.class) {
+      Bodies.VerifyBody streamed = VerifyBodies.read(body);
+      if (streamed != null) {
+        return type.cast(streamed);
+      }
+    }
     try {
       T v = READERS.get(type).readValue(body);
       if (v == null) {
@@ -175,13 +185,20 @@ public final class Json {
     return "";
   }
 
-  /** Serialises a response body. */
+  /**
+   * Serialises a response body ({@code /v1/verify}'s answer streamed, see {@link VerifyBodies}).
+   */
   public static byte[] write(Object value) {
     try {
+      if (value instanceof Views.VerifyResult r) {
+        return VerifyBodies.write(r);
+      }
       return value == null
           ? MAPPER.writeValueAsBytes(null)
           : WRITERS.get(value.getClass()).writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+    } catch (IOException e) {
       throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
     }
   }

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.keygate.core.KeygateException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,5 +127,160 @@ class VerifyWireFormatTest {
           assertThat(e.getMessage()).as(body).doesNotContain("sk_test_secret");
         });
     assertThat(refused("{\"nope\":1}")).hasMessage("unknown field 'nope'");
+  }
+
+  // ---- the streamed request and answer are the mapper's (VerifyBodies) ----
+
+  private static final String[] TEXTS = {
+    "",
+    "read",
+    "sk_test_abc",
+    "a\"b",
+    "back\\slash",
+    "tab\tline\n",
+    "\u0001",
+    "é",
+    "😀",
+    "\ud800",
+    "x\udc00y",
+    "/v1/data?x=1",
+    "\u007f",
+    "ключ"
+  };
+
+  private static String text(Random rnd) {
+    return rnd.nextInt(5) == 0 ? null : TEXTS[rnd.nextInt(TEXTS.length)];
+  }
+
+  private static Object metaValue(Random rnd, int depth) {
+    return switch (rnd.nextInt(depth > 1 ? 6 : 8)) {
+      case 0 -> text(rnd);
+      case 1 -> rnd.nextLong();
+      case 2 -> rnd.nextInt();
+      case 3 -> rnd.nextDouble();
+      case 4 -> rnd.nextBoolean();
+      case 5 -> null;
+      case 6 -> List.of(String.valueOf(metaValue(rnd, depth + 1)));
+      default -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(String.valueOf(text(rnd)), metaValue(rnd, depth + 1));
+        yield m;
+      }
+    };
+  }
+
+  private static Views.VerifyResult randomResult(Random rnd) {
+    List<String> scopes = null;
+    if (rnd.nextBoolean()) {
+      scopes = new ArrayList<>();
+      for (int i = rnd.nextInt(3); i > 0; i--) {
+        scopes.add(text(rnd));
+      }
+    }
+    Map<String, Object> meta = null;
+    if (rnd.nextBoolean()) {
+      meta = new LinkedHashMap<>();
+      for (int i = rnd.nextInt(3); i > 0; i--) {
+        meta.put(String.valueOf(text(rnd)), metaValue(rnd, 0));
+      }
+    }
+    List<Views.LimitView> limits =
+        rnd.nextBoolean()
+            ? null
+            : List.of(
+                new Views.LimitView(text(rnd), rnd.nextLong(), rnd.nextLong(), rnd.nextLong()));
+    Instant expires =
+        rnd.nextBoolean()
+            ? null
+            : Instant.ofEpochSecond(
+                rnd.nextLong(-100_000_000_000L, 300_000_000_000L),
+                List.of(0, 1, 1_000_000, 123_456_000, 999_999_999).get(rnd.nextInt(5)));
+    return new Views.VerifyResult(
+        rnd.nextBoolean(),
+        text(rnd),
+        text(rnd),
+        text(rnd),
+        text(rnd),
+        text(rnd),
+        scopes,
+        expires,
+        meta,
+        limits,
+        rnd.nextBoolean() ? null : new Views.QuotaRemaining(rnd.nextLong()),
+        rnd.nextBoolean() ? null : rnd.nextLong());
+  }
+
+  @Test
+  void streamedAnswer_isTheMappersBytes() throws Exception {
+    Random rnd = new Random(18);
+    for (int i = 0; i < 5_000; i++) {
+      Views.VerifyResult r = randomResult(rnd);
+      byte[] mapper = Json.MAPPER.writerFor(Views.VerifyResult.class).writeValueAsBytes(r);
+      assertThat(new String(VerifyBodies.write(r), StandardCharsets.UTF_8))
+          .as("%s", r)
+          .isEqualTo(new String(mapper, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static final String[] VALUES = {
+    "\"sk_test_a\"",
+    "\"a\\\"b\"",
+    "\"\\u0073k\"",
+    "\"é😀\"",
+    "null",
+    "1",
+    "0",
+    "-3",
+    "1.0",
+    "1e3",
+    "99999999999999999999",
+    "true",
+    "[]",
+    "[\"read\"]",
+    "[\"a\",\"b\"]",
+    "[null]",
+    "[1]",
+    "{}",
+    "\"\""
+  };
+
+  private static final String[] NAMES = {
+    "key",
+    "ip",
+    "method",
+    "path",
+    "user_agent",
+    "required_scopes",
+    "required_scopes_all",
+    "cost",
+    "nope",
+    "Key"
+  };
+
+  @Test
+  void streamedRequest_isWhatTheMapperBinds_orLeftToIt() {
+    Random rnd = new Random(19);
+    int streamed = 0;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder(rnd.nextInt(8) == 0 ? "[" : "{");
+      for (int n = rnd.nextInt(5); n > 0; n--) {
+        b.append('"').append(NAMES[rnd.nextInt(NAMES.length)]).append("\": ");
+        b.append(VALUES[rnd.nextInt(VALUES.length)]).append(n > 1 ? ",\n" : "");
+      }
+      b.append(List.of("}", "}", "}", "} {}", "}x", "").get(rnd.nextInt(6)));
+      byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+      Bodies.VerifyBody fast = VerifyBodies.read(body);
+      Bodies.VerifyBody bound;
+      try {
+        bound = Json.MAPPER.readerFor(Bodies.VerifyBody.class).readValue(body);
+      } catch (Exception e) {
+        bound = null;
+      }
+      if (fast != null) {
+        streamed++;
+        assertThat(fast).as(b.toString()).isEqualTo(bound);
+      }
+    }
+    assertThat(streamed).as("plain bodies take the streaming path").isGreaterThan(1_000);
   }
 }
