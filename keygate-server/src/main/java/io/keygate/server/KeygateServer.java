@@ -21,6 +21,7 @@ import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
  * rotation sweep, expiry notices, anomaly checks on one thread; outbox delivery on a pool of its
- * own, so that a slow webhook never delays the others).
+ * own, so that a slow webhook never delays the others; the database's key change feed followed on a
+ * thread of its own, see {@link ChangeWatcher}).
  *
  * <pre>{@code
  * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
@@ -61,6 +63,7 @@ public final class KeygateServer implements AutoCloseable {
   private final io.keygate.server.config.TlsConfig tls;
   private io.keygate.redis.KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
+  private ChangeWatcher changes;
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
   private ScheduledExecutorService secretsThread;
@@ -180,6 +183,9 @@ public final class KeygateServer implements AutoCloseable {
     workers.scheduleWithFixedDelay(
         this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
     monitoring.startDelivery();
+    if (changes != null) {
+      changes.start();
+    }
     long expiry = monitoring.config().expiryCheckInterval().toMillis();
     workers.scheduleWithFixedDelay(
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
@@ -249,6 +255,14 @@ public final class KeygateServer implements AutoCloseable {
     return clusterWide;
   }
 
+  /**
+   * What follows the database's change feed into this node's cache (with a JDBC store), else {@code
+   * null}.
+   */
+  public ChangeFeed.Follower changeFollower() {
+    return changes == null ? null : changes.follower();
+  }
+
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
   public io.keygate.redis.KeygateRedis redis() {
     return redis;
@@ -302,6 +316,9 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    if (changes != null) {
+      changes.close();
+    }
     monitoring.close();
     if (secretsThread != null) {
       secretsThread.shutdownNow();
@@ -621,6 +638,18 @@ public final class KeygateServer implements AutoCloseable {
       NodeSecrets.check(
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+      server.changes =
+          ChangeWatcher.of(
+                  s,
+                  kg.verifier(),
+                  cluster.changePoll(),
+                  cluster.changeListen(),
+                  server.clusterWide,
+                  clock)
+              .orElse(null);
+      if (server.changes != null) {
+        server.changes.register(registry);
+      }
       server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
       server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {
