@@ -28,11 +28,16 @@ class SettingsTest {
   private static final Pattern VARIABLE = Pattern.compile("KEYGATE_[A-Z0-9_]*[A-Z0-9]");
 
   /**
-   * Names the docs use that are not server settings: the tests' switch for external tools, and the
-   * CI secret that docs/scanner.md's GitHub Actions step reads the token from.
+   * Names the docs use that are not server settings: the tests' switch for external tools, the CI
+   * secret that docs/scanner.md's GitHub Actions step reads the token from, and the bench scripts'
+   * and launcher's switches (bench/lib.sh).
    */
   private static final Set<String> NOT_SETTINGS =
-      Set.of("KEYGATE_REQUIRE_TOOLS", "KEYGATE_LEAKS_TOKEN");
+      Set.of(
+          "KEYGATE_REQUIRE_TOOLS",
+          "KEYGATE_LEAKS_TOKEN",
+          "KEYGATE_SKIP_BUILD",
+          "KEYGATE_JAVA_OPTS");
 
   @Test
   void readmeSettingsTable_isTheTableGeneratedFromTheSettings() throws IOException {
