@@ -2,10 +2,10 @@ package io.keygate.spring;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.JdbcStores;

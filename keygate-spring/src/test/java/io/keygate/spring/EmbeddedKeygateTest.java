@@ -58,8 +58,8 @@ class EmbeddedKeygateTest {
             .build()) {
       Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
       s.sealAuditHead();
-      io.keygate.core.key.SecretChecks.require(
-          s, io.keygate.core.key.SecretChecks.pepper(server.hasher()), "server", "-");
+      io.keygate.core.SecretChecks.require(
+          s, io.keygate.core.SecretChecks.pepper(server.hasher()), "server", "-");
       return server
           .keys()
           .create(

@@ -12,6 +12,7 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.request.IpAddresses;
+import io.keygate.core.request.IpAllowlist;
 import io.keygate.core.store.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,8 +130,8 @@ public final class Verifier {
   }
 
   /**
-   * Sets what is called when a canary key is presented (see {@link
-   * io.keygate.core.leaks.Canaries}). Set once while wiring, before the verifier serves requests.
+   * Sets what is called when a canary key is presented (see {@code Canaries}). Set once while
+   * wiring, before the verifier serves requests.
    */
   public void canaryAlarm(CanaryAlarm a) {
     this.canaryAlarm = java.util.Objects.requireNonNull(a, "canaryAlarm");
@@ -579,7 +580,7 @@ public final class Verifier {
    */
   private boolean isCanary(ApiKeyRecord r) {
     return r.status() == KeyStatus.REVOKED
-        && io.keygate.core.leaks.Canaries.REVOKE_REASON.equals(r.revokeReason())
+        && CanaryAlarm.REVOKE_REASON.equals(r.revokeReason())
         && store.findCanary(r.keyId()).isPresent();
   }
 

@@ -1,10 +1,11 @@
-package io.keygate.core.leaks;
+package io.keygate.core.response;
 
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.leaks.Canary;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
@@ -30,13 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Canary keys: decoys that look exactly like real keys ({@code sk_live_…}) and never grant access.
  *
  * <p><b>Design.</b> A canary is an ordinary stored key, revoked at creation with the reason {@link
- * #REVOKE_REASON}, plus a row in the store's canary table that carries its label. Revoked is the
- * one state no API can undo (update, enable and rotate all refuse revoked keys), so a canary can
- * never be turned into a working key. The {@link Verifier} recognises one on a cache miss by that
- * reason (no extra query for any other key) confirmed against the canary table, caches the verdict,
- * answers {@code invalid_key} — never {@code key_revoked}, which would tell an attacker the key was
- * real — and calls {@link #tripped}, which writes a {@link EventTypes#CANARY_TRIGGERED} outbox
- * event and a {@code canary.triggered} audit event with the caller's IP, user agent and the time.
+ * CanaryAlarm#REVOKE_REASON}, plus a row in the store's canary table that carries its label.
+ * Revoked is the one state no API can undo (update, enable and rotate all refuse revoked keys), so
+ * a canary can never be turned into a working key. The {@link Verifier} recognises one on a cache
+ * miss by that reason (no extra query for any other key) confirmed against the canary table, caches
+ * the verdict, answers {@code invalid_key} — never {@code key_revoked}, which would tell an
+ * attacker the key was real — and calls {@link #tripped}, which writes a {@link
+ * EventTypes#CANARY_TRIGGERED} outbox event and a {@code canary.triggered} audit event with the
+ * caller's IP, user agent and the time.
  *
  * <p>Alarms are deduplicated per canary: at most one per {@link #ALARM_INTERVAL}; the next alarm
  * carries how many presentations were suppressed, so a flood of attempts cannot turn into a flood
@@ -44,7 +46,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Canaries implements CanaryAlarm {
   /** The revocation reason that marks a canary key. */
-  public static final String REVOKE_REASON = "canary";
 
   /** Shortest interval between two alarms of one canary. */
   public static final Duration ALARM_INTERVAL = Duration.ofSeconds(60);
@@ -85,7 +86,7 @@ public final class Canaries implements CanaryAlarm {
       store.inTransaction(
           tx -> {
             ApiKeyRecord cur = tx.lockKey(rec.keyId()).orElseThrow();
-            tx.updateKey(cur.revoked(now, REVOKE_REASON, now));
+            tx.updateKey(cur.revoked(now, CanaryAlarm.REVOKE_REASON, now));
             tx.insertCanary(new Canary(rec.keyId(), rec.ownerId(), l, rec.hint(), now, actor.id()));
             tx.appendAudit(
                 new AuditEntry(
@@ -124,7 +125,7 @@ public final class Canaries implements CanaryAlarm {
   /** Whether {@code rec} is a canary: revoked as one and listed as one. */
   public boolean isCanary(ApiKeyRecord rec) {
     return rec.status() == KeyStatus.REVOKED
-        && REVOKE_REASON.equals(rec.revokeReason())
+        && CanaryAlarm.REVOKE_REASON.equals(rec.revokeReason())
         && store.findCanary(rec.keyId()).isPresent();
   }
 

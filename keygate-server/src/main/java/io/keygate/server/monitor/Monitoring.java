@@ -1,6 +1,5 @@
-package io.keygate.server;
+package io.keygate.server.monitor;
 
-import io.javalin.config.JavalinConfig;
 import io.keygate.core.Keygate;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MinuteCounters;
@@ -15,8 +14,6 @@ import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.ServerConfig;
-import io.keygate.server.http.MonitorApi;
-import io.keygate.server.monitor.AnomalyDetector;
 import io.keygate.server.notify.DeliveryWorker;
 import io.keygate.server.notify.Owners;
 import io.keygate.server.notify.SmtpMailer;
@@ -37,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's notification and monitoring parts: owners with sealed channels, the outbox delivery
  * worker (on threads of its own), the expiry job, Prometheus metrics and their HTTP routes. Built
- * by {@link KeygateServer}; the notification parts exist only over a JDBC store (the {@link
+ * by {@code KeygateServer}; the notification parts exist only over a JDBC store (the {@link
  * NotifyStore} SPI).
  *
  * <p>Thread-safe.
@@ -60,7 +57,7 @@ public final class Monitoring {
   private final AnomalyStore anomalyStore;
   private final AnomalyDetector anomalies;
 
-  Monitoring(
+  public Monitoring(
       NotifyConfig config,
       ServerConfig server,
       Keygate keygate,
@@ -199,7 +196,7 @@ public final class Monitoring {
     return batch.size();
   }
 
-  void flushMinutesQuietly() {
+  public void flushMinutesQuietly() {
     try {
       flushMinutes();
       if (anomalies != null) {
@@ -211,7 +208,7 @@ public final class Monitoring {
   }
 
   /** Runs the anomaly detector once, logging instead of throwing (for the scheduler). */
-  void anomalyTickQuietly() {
+  public void anomalyTickQuietly() {
     if (anomalies == null) {
       return;
     }
@@ -248,11 +245,6 @@ public final class Monitoring {
     } catch (RuntimeException e) {
       return Double.NaN;
     }
-  }
-
-  /** Registers the routes on the HTTP API. */
-  void install(JavalinConfig c, java.util.List<String> trustedProxies) {
-    MonitorApi.install(c, this, trustedProxies);
   }
 
   /** The cipher sealing owner channels (reloaded on data-key rotation), or null without owners. */
@@ -304,21 +296,21 @@ public final class Monitoring {
    * Starts delivering outbox events in the background, on the delivery worker's own threads (a slow
    * webhook never delays the node's other jobs).
    */
-  void startDelivery() {
+  public void startDelivery() {
     if (deliveries != null) {
       deliveries.start(config.deliveryInterval());
     }
   }
 
   /** Stops the delivery worker; attempts in flight are retried when their leases end. */
-  void close() {
+  public void close() {
     if (deliveries != null) {
       deliveries.close();
     }
   }
 
   /** Runs the expiry job once, logging instead of throwing (for the scheduler). */
-  void expiryQuietly() {
+  public void expiryQuietly() {
     if (expiry == null) {
       return;
     }
@@ -333,7 +325,7 @@ public final class Monitoring {
   }
 
   /** A registry for a new node. */
-  static PrometheusMeterRegistry newRegistry() {
+  public static PrometheusMeterRegistry newRegistry() {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 }

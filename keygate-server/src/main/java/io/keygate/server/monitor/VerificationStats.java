@@ -1,4 +1,4 @@
-package io.keygate.server;
+package io.keygate.server.monitor;
 
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
