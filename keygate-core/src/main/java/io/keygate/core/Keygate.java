@@ -11,12 +11,17 @@ import io.keygate.core.leaks.LeakPolicy;
 import io.keygate.core.lifecycle.AdminTokens;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.lifecycle.KeyService;
+import io.keygate.core.lifecycle.SecurityNoticeWriter;
+import io.keygate.core.model.RateLimit;
 import io.keygate.core.response.Canaries;
+import io.keygate.core.response.CanaryAlarms;
 import io.keygate.core.response.LeakResponder;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.QuotaDelta;
 import io.keygate.core.store.UsageDelta;
 import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.CanaryAlarm;
+import io.keygate.core.verify.ClusterBackends;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.UsageRecorder;
 import io.keygate.core.verify.VerificationListener;
@@ -26,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -56,10 +62,7 @@ public final class Keygate {
   private final KeyService keys;
   private final AdminTokens adminTokens;
   private final Clock clock;
-  private final io.keygate.core.lifecycle.SecurityNoticeWriter notices;
-
-  /** Most source addresses each brute-force guard (API keys, admin tokens) tracks at once. */
-  public static final long MAX_TRACKED_ADDRESSES = 100_000;
+  private final SecurityNoticeWriter notices;
 
   private final Canaries canaries;
   private final LeakResponder leaks;
@@ -72,21 +75,30 @@ public final class Keygate {
     this.format = new KeyFormat(b.types, b.random);
     this.hasher = new KeyHasher(b.peppers);
     this.usage = new UsageRecorder();
-    this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
+    // Made in dependency order, each with everything it uses: nothing is rewired afterwards.
+    CanaryAlarms alarms = new CanaryAlarms(store, clock, b.random);
+    this.verifier =
+        new Verifier(
+            new Verifier.Wiring(
+                format,
+                hasher,
+                store,
+                clock,
+                usage,
+                b.cacheSize,
+                b.cacheTtl,
+                b.defaultRateLimits,
+                b.bruteForce,
+                b.cluster,
+                alarms,
+                b.listeners,
+                b.canaryListeners));
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
     this.adminTokens = new AdminTokens(keys, format);
-    this.notices = new io.keygate.core.lifecycle.SecurityNoticeWriter(store, keys, b.random);
-    this.verifier.defaultRateLimits(b.defaultRateLimits);
-    if (b.bruteForce != null) {
-      this.verifier.bruteForce(
-          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES),
-          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES));
-    }
-    this.canaries = new Canaries(store, keys, clock);
-    this.verifier.canaryAlarm(canaries);
+    this.notices = new SecurityNoticeWriter(store, keys, b.random);
+    this.canaries = new Canaries(store, keys, clock, alarms);
     this.leaks =
         new LeakResponder(store, format, verifier, keys, canaries, b.leakPolicy, clock, b.random);
-    this.verifier.listener(b.listener);
     this.auditKeys = b.auditKeys;
     this.auditWitness = b.auditWitness;
   }
@@ -208,11 +220,12 @@ public final class Keygate {
     private KeyPolicy policy = KeyPolicy.DEFAULTS;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
-    private java.util.Map<String, List<io.keygate.core.model.RateLimit>> defaultRateLimits =
-        java.util.Map.of();
+    private Map<String, List<RateLimit>> defaultRateLimits = Map.of();
     private BruteForceGuard.Policy bruteForce;
     private LeakPolicy leakPolicy = LeakPolicy.REVOKE;
-    private VerificationListener listener = VerificationListener.NONE;
+    private final List<VerificationListener> listeners = new ArrayList<>();
+    private final List<CanaryAlarm> canaryListeners = new ArrayList<>();
+    private ClusterBackends cluster = ClusterBackends.LOCAL;
     private AuditKeys auditKeys;
     private AuditWitness auditWitness;
 
@@ -276,16 +289,14 @@ public final class Keygate {
      *
      * @throws IllegalArgumentException for duplicate limit names within one type
      */
-    public Builder defaultRateLimits(
-        java.util.Map<String, List<io.keygate.core.model.RateLimit>> byType) {
+    public Builder defaultRateLimits(Map<String, List<RateLimit>> byType) {
       for (var e : byType.entrySet()) {
-        long names =
-            e.getValue().stream().map(io.keygate.core.model.RateLimit::name).distinct().count();
+        long names = e.getValue().stream().map(RateLimit::name).distinct().count();
         if (names != e.getValue().size()) {
           throw new IllegalArgumentException("duplicate rate limit name for type " + e.getKey());
         }
       }
-      this.defaultRateLimits = java.util.Map.copyOf(byType);
+      this.defaultRateLimits = Map.copyOf(byType);
       return this;
     }
 
@@ -324,11 +335,32 @@ public final class Keygate {
     }
 
     /**
-     * Told about every verification (metrics, analytics, anomaly detection); must be cheap and
-     * thread-safe (default: none).
+     * Adds a listener told about every verification (metrics, analytics, anomaly detection), after
+     * the ones added before; must be cheap and thread-safe (default: none). Listeners are isolated
+     * from each other: one that throws does not stop the others and never changes the answer; the
+     * failure is counted ({@link Verifier#listenerFailures()}) and logged.
      */
     public Builder verificationListener(VerificationListener l) {
-      this.listener = Objects.requireNonNull(l, "listener");
+      listeners.add(Objects.requireNonNull(l, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener told when a canary key is presented, after the alarm is recorded (e.g.
+     * anomaly detection); isolated from the others like {@link #verificationListener}.
+     */
+    public Builder canaryListener(CanaryAlarm l) {
+      canaryListeners.add(Objects.requireNonNull(l, "canaryListener"));
+      return this;
+    }
+
+    /**
+     * Where a cluster shares cache invalidation, rate limits, quotas and brute-force counters
+     * (default: {@link ClusterBackends#LOCAL}, a single node). Asked for its parts once, by {@link
+     * #build()}.
+     */
+    public Builder cluster(ClusterBackends c) {
+      this.cluster = Objects.requireNonNull(c, "cluster");
       return this;
     }
 

@@ -8,6 +8,7 @@ import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.store.KeyStore;
+import io.keygate.redis.KeygateRedis;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
@@ -19,7 +20,6 @@ import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.MonitorApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.monitor.Monitoring;
-import io.keygate.server.monitor.VerificationStats;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,7 +59,7 @@ public final class KeygateServer implements AutoCloseable {
   private final OutboundHttp outbound;
   private volatile boolean started;
   private final io.keygate.server.config.TlsConfig tls;
-  private io.keygate.redis.KeygateRedis redis;
+  private KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
@@ -233,7 +233,7 @@ public final class KeygateServer implements AutoCloseable {
   }
 
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
-  public io.keygate.redis.KeygateRedis redis() {
+  public KeygateRedis redis() {
     return redis;
   }
 
@@ -538,6 +538,18 @@ public final class KeygateServer implements AutoCloseable {
       }
     }
 
+    /** Connects to the cluster's Redis (fails fast when it does not answer). */
+    private KeygateRedis redis() {
+      return KeygateRedis.builder()
+          .uri(cluster.redisUrl())
+          .prefix(cluster.redisPrefix())
+          .commandTimeout(cluster.redisTimeout())
+          .breakerOpenFor(cluster.redisBreaker())
+          .fallback(cluster.rateLimitFallback())
+          .nodes(cluster.nodes())
+          .build();
+    }
+
     private KeygateServer wire(
         KeyStore s,
         List<Pepper> peppers,
@@ -545,61 +557,69 @@ public final class KeygateServer implements AutoCloseable {
         AuditWitness witness,
         OutboundHttp outbound) {
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
-      VerificationStats stats = new VerificationStats(registry);
-      Keygate kg =
-          Keygate.builder()
-              .store(s)
-              .peppers(peppers)
-              .clock(clock)
-              .policy(config.policy())
-              .cache(
-                  config.cacheSize(),
-                  cluster.effectiveCacheTtl(
-                      config.cacheTtl(),
-                      config.databaseUrl() != null || cluster.redisUrl() != null))
-              .defaultRateLimits(enforcement.defaultRateLimits())
-              .bruteForce(enforcement.bruteForce())
-              .leakPolicy(leaks.policy())
-              .verificationListener(stats)
-              .audit(auditKeys, witness)
-              .build();
-      KeygateServer server =
-          new KeygateServer(
-              config,
-              kg,
-              new Monitoring(
-                  notifyConfig,
-                  config,
-                  kg,
-                  registry,
-                  stats,
-                  jitter,
-                  leaks,
-                  outbound,
-                  outboundConfig),
-              leaks,
-              tls,
-              outbound,
-              readDeadlines);
-      NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
-      NodeSecrets.check(
-          s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
-      server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-      server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
-      server.secretsInterval = secrets.reloadInterval();
-      if (cluster.redisUrl() != null) {
-        server.redis =
-            io.keygate.redis.KeygateRedis.builder()
-                .uri(cluster.redisUrl())
-                .prefix(cluster.redisPrefix())
-                .commandTimeout(cluster.redisTimeout())
-                .breakerOpenFor(cluster.redisBreaker())
-                .fallback(cluster.rateLimitFallback())
-                .nodes(cluster.nodes())
-                .build();
-        server.redis.attach(kg.verifier());
+      Monitoring.Listeners listeners = Monitoring.Listeners.of(notifyConfig, registry, s, clock);
+      KeygateRedis redis = cluster.redisUrl() == null ? null : redis();
+      Keygate kg;
+      try {
+        Keygate.Builder kb =
+            Keygate.builder()
+                .store(s)
+                .peppers(peppers)
+                .clock(clock)
+                .policy(config.policy())
+                .cache(
+                    config.cacheSize(),
+                    cluster.effectiveCacheTtl(
+                        config.cacheTtl(),
+                        config.databaseUrl() != null || cluster.redisUrl() != null))
+                .defaultRateLimits(enforcement.defaultRateLimits())
+                .bruteForce(enforcement.bruteForce())
+                .leakPolicy(leaks.policy())
+                .audit(auditKeys, witness);
+        if (redis != null) {
+          kb.cluster(redis);
+        }
+        kg = listeners.addTo(kb).build();
+      } catch (RuntimeException e) {
+        if (redis != null) {
+          redis.close();
+        }
+        throw e;
       }
-      return server;
+      try {
+        KeygateServer server =
+            new KeygateServer(
+                config,
+                kg,
+                new Monitoring(
+                    notifyConfig,
+                    config,
+                    kg,
+                    registry,
+                    listeners,
+                    jitter,
+                    leaks,
+                    outbound,
+                    outboundConfig),
+                leaks,
+                tls,
+                outbound,
+                readDeadlines);
+        server.redis = redis;
+        NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
+        NodeSecrets.check(
+            s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
+        server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+        server.secretsWatcher =
+            watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
+        server.secretsInterval = secrets.reloadInterval();
+        return server;
+      } catch (RuntimeException e) {
+        if (redis != null) {
+          redis.close();
+        }
+        throw e;
+      }
     }
   }
 }

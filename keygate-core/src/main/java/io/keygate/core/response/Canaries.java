@@ -16,16 +16,11 @@ import io.keygate.core.model.Page;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.CanaryAlarm;
 import io.keygate.core.verify.Verifier;
-import io.keygate.core.verify.VerifyRequest;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Canary keys: decoys that look exactly like real keys ({@code sk_live_…}) and never grant access.
@@ -44,26 +39,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * carries how many presentations were suppressed, so a flood of attempts cannot turn into a flood
  * of writes. Thread-safe.
  */
-public final class Canaries implements CanaryAlarm {
-  /** The revocation reason that marks a canary key. */
-
-  /** Shortest interval between two alarms of one canary. */
-  public static final Duration ALARM_INTERVAL = Duration.ofSeconds(60);
-
+public final class Canaries {
   private static final int MAX_LABEL = 200;
-
-  private record Throttle(Instant last, AtomicLong suppressed) {}
 
   private final KeyStore store;
   private final KeyService keys;
   private final Clock clock;
-  private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
+  private final CanaryAlarms alarms;
 
-  /** Wires the service; see {@link io.keygate.core.Keygate#canaries()}. */
-  public Canaries(KeyStore store, KeyService keys, Clock clock) {
+  /**
+   * Wires the service; see {@code io.keygate.core.Keygate#canaries()}. {@code alarms} records what
+   * the verifier reports (it is made before the key service, which needs the verifier).
+   */
+  public Canaries(KeyStore store, KeyService keys, Clock clock, CanaryAlarms alarms) {
     this.store = store;
     this.keys = keys;
     this.clock = clock;
+    this.alarms = alarms;
   }
 
   /**
@@ -129,62 +121,9 @@ public final class Canaries implements CanaryAlarm {
         && store.findCanary(rec.keyId()).isPresent();
   }
 
-  @Override
-  public void tripped(ApiKeyRecord key, VerifyRequest req) {
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    long[] suppressedBefore = {-1};
-    throttles.compute(
-        key.keyId(),
-        (id, cur) -> {
-          if (cur != null && Duration.between(cur.last(), now).compareTo(ALARM_INTERVAL) < 0) {
-            cur.suppressed().incrementAndGet();
-            return cur;
-          }
-          suppressedBefore[0] = cur == null ? 0 : cur.suppressed().get();
-          return new Throttle(now, new AtomicLong());
-        });
-    if (suppressedBefore[0] < 0) {
-      return;
-    }
-    long suppressed = suppressedBefore[0];
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("suppressed_since_last_alert", suppressed);
-    extra.put("required_scopes", req.requiredScopes());
-    extra.put("method", req.method());
-    extra.put("path", req.path());
-    store.inTransaction(
-        tx -> {
-          Map<String, String> details = new LinkedHashMap<>();
-          details.put("ip", String.valueOf(req.ip()));
-          details.put("user_agent", String.valueOf(req.userAgent()));
-          tx.appendAudit(
-              new AuditEntry(
-                  now,
-                  "system",
-                  "canary.triggered",
-                  key.keyId(),
-                  key.ownerId(),
-                  req.ip(),
-                  details));
-          tx.enqueueEvent(triggeredEvent(key, req.ip(), req.userAgent(), now, extra));
-          return null;
-        });
-  }
-
   /** The {@link EventTypes#CANARY_TRIGGERED} event for {@code key}; never carries key material. */
   OutboxEvent triggeredEvent(
       ApiKeyRecord key, String ip, String userAgent, Instant at, Map<String, Object> extra) {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("label", key.settings().name());
-    d.put("ip", ip);
-    d.put("user_agent", userAgent == null ? null : clip(userAgent));
-    d.put("at", at.toString());
-    d.putAll(extra);
-    return keys.event(EventTypes.CANARY_TRIGGERED, key, at, d);
-  }
-
-  private static String clip(String s) {
-    String t = s.replaceAll("\\p{Cntrl}", "?");
-    return t.length() > 512 ? t.substring(0, 512) : t;
+    return alarms.triggeredEvent(key, ip, userAgent, at, extra);
   }
 }

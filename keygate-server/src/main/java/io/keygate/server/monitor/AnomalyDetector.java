@@ -4,7 +4,6 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
-import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.monitor.Alert;
 import io.keygate.core.monitor.AnomalyStore;
@@ -258,7 +257,6 @@ public final class AnomalyDetector implements VerificationListener {
   private final Settings settings;
   private final AnomalyStore store;
   private final KeyStore keys;
-  private final KeyService keyService;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
   private final ConcurrentHashMap<String, KeyState> states = new ConcurrentHashMap<>();
@@ -278,13 +276,11 @@ public final class AnomalyDetector implements VerificationListener {
       Settings settings,
       AnomalyStore store,
       KeyStore keys,
-      KeyService keyService,
       Clock clock,
       Supplier<SecureRandom> random) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.store = Objects.requireNonNull(store, "store");
     this.keys = keys;
-    this.keyService = keyService;
     this.clock = clock;
     this.random = random;
     this.bruteForceAfter = clock.instant().minus(Duration.ofMinutes(5));
@@ -573,7 +569,9 @@ public final class AnomalyDetector implements VerificationListener {
       data.put("kind", p.type());
       data.put("alert_id", id);
       data.putAll(d);
-      event = keyService.event(EventTypes.ANOMALY_DETECTED, p.key(), a.createdAt(), data);
+      event =
+          OutboxEvent.forKey(
+              EventTypes.ANOMALY_DETECTED, p.key(), a.createdAt(), data, random.get());
     }
     boolean fresh = store.raise(a, event);
     raisedWindows.put(dedupe, windowStart);

@@ -8,6 +8,7 @@ import io.keygate.core.monitor.UsageCount;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.ExpiryNotifier;
 import io.keygate.core.notify.NotifyStore;
+import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.Outcome;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.LeakConfig;
@@ -25,6 +26,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -52,17 +54,64 @@ public final class Monitoring {
   private final DeliveryWorker deliveries;
   private final ExpiryNotifier expiry;
   private final MonitorStore monitorStore;
-  private final MinuteCounters minutes = new MinuteCounters();
+  private final MinuteCounters minutes;
   private final SecurityReport.Inputs reportInputs;
   private final AnomalyStore anomalyStore;
   private final AnomalyDetector anomalies;
+
+  /**
+   * The verification listeners of a node, made before the core so that they are given to its
+   * builder: Prometheus meters always, per-minute usage counts with a monitoring store, anomaly
+   * detection with an anomaly store ({@code null} without).
+   */
+  public record Listeners(
+      VerificationStats stats, MinuteCounters minutes, AnomalyDetector anomalies) {
+    /** The listeners {@code store} supports, meters registered on {@code registry}. */
+    public static Listeners of(
+        NotifyConfig config, PrometheusMeterRegistry registry, KeyStore store, Clock clock) {
+      AnomalyDetector anomalies =
+          JdbcExtensions.anomalyStore(store)
+              .map(
+                  a -> {
+                    NotifyConfig.Anomaly s = config.anomaly();
+                    ThreadLocal<SecureRandom> rnd = ThreadLocal.withInitial(SecureRandom::new);
+                    return new AnomalyDetector(
+                        new AnomalyDetector.Settings(
+                            s.spikeFactor(),
+                            s.spikeFloor(),
+                            s.learning(),
+                            s.denialBurst(),
+                            s.alertWindow()),
+                        a,
+                        store,
+                        clock,
+                        rnd::get);
+                  })
+              .orElse(null);
+      MinuteCounters minutes =
+          JdbcExtensions.monitorStore(store).isPresent() ? new MinuteCounters() : null;
+      return new Listeners(new VerificationStats(registry), minutes, anomalies);
+    }
+
+    /** Gives them to the core's builder: meters first, then anomaly detection, then minutes. */
+    public Keygate.Builder addTo(Keygate.Builder b) {
+      b.verificationListener(stats);
+      if (anomalies != null) {
+        b.verificationListener(anomalies).canaryListener(anomalies::canary);
+      }
+      if (minutes != null) {
+        b.verificationListener(minutes);
+      }
+      return b;
+    }
+  }
 
   public Monitoring(
       NotifyConfig config,
       ServerConfig server,
       Keygate keygate,
       PrometheusMeterRegistry registry,
-      VerificationStats stats,
+      Listeners listeners,
       RandomGenerator jitter,
       LeakConfig leaks,
       OutboundHttp outbound,
@@ -70,7 +119,9 @@ public final class Monitoring {
     this.config = config;
     this.keygate = keygate;
     this.registry = registry;
-    this.stats = stats;
+    this.stats = listeners.stats();
+    this.minutes = listeners.minutes();
+    this.anomalies = listeners.anomalies();
     this.notifyStore = JdbcExtensions.notifyStore(keygate.store()).orElse(null);
     this.monitorStore = JdbcExtensions.monitorStore(keygate.store()).orElse(null);
     this.reportInputs =
@@ -84,31 +135,7 @@ public final class Monitoring {
             config.expiryNoticeDays(),
             leaks);
     this.anomalyStore = JdbcExtensions.anomalyStore(keygate.store()).orElse(null);
-    if (anomalyStore == null) {
-      this.anomalies = null;
-    } else {
-      NotifyConfig.Anomaly a = config.anomaly();
-      ThreadLocal<SecureRandom> rnd = ThreadLocal.withInitial(SecureRandom::new);
-      this.anomalies =
-          new AnomalyDetector(
-              new AnomalyDetector.Settings(
-                  a.spikeFactor(), a.spikeFloor(), a.learning(), a.denialBurst(), a.alertWindow()),
-              anomalyStore,
-              keygate.store(),
-              keygate.keys(),
-              keygate.clock(),
-              rnd::get);
-      stats.add(anomalies);
-      keygate
-          .verifier()
-          .canaryAlarm(
-              (key, req) -> {
-                keygate.canaries().tripped(key, req);
-                anomalies.canary(key, req);
-              });
-    }
     if (monitorStore != null) {
-      stats.add(minutes);
       Gauge.builder("keygate_leak_incidents", monitorStore, Monitoring::leaksQuietly)
           .description("Leak incidents recorded (confirmed leaked keys)")
           .register(registry);
