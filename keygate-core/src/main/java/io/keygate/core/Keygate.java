@@ -13,6 +13,8 @@ import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.lifecycle.SecurityNoticeWriter;
 import io.keygate.core.model.RateLimit;
+import io.keygate.core.notify.ExpiryNotifier;
+import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.response.Canaries;
 import io.keygate.core.response.CanaryAlarms;
 import io.keygate.core.response.LeakResponder;
@@ -33,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +47,9 @@ import java.util.function.Supplier;
  * Verification v = kg.verifier().verify(VerifyRequest.of(rawKey));
  * }</pre>
  *
- * <p>Thread-safe. Background work (usage flush, rotation sweep) is exposed as methods for the host
- * to schedule; the core starts no threads.
+ * <p>Thread-safe. The core starts no threads: its periodic work (usage and quota flush, rotation
+ * sweep, imported-prefix refresh, expiry notices) is declared by {@link #backgroundJobs()} for the
+ * host to schedule.
  */
 public final class Keygate {
   /** Default number of keys held by the verification cache. */
@@ -53,6 +57,21 @@ public final class Keygate {
 
   /** Default lifetime of a cache entry that nothing invalidated. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofMinutes(5);
+
+  /** Default period of the {@code usage-flush} job. */
+  public static final Duration DEFAULT_USAGE_FLUSH = Duration.ofSeconds(5);
+
+  /** Default period of the {@code rotation-sweep} job. */
+  public static final Duration DEFAULT_ROTATION_SWEEP = Duration.ofSeconds(60);
+
+  /** Default period of the {@code expiry-notices} job. */
+  public static final Duration DEFAULT_EXPIRY_CHECK = Duration.ofHours(1);
+
+  /**
+   * Period of the {@code imported-prefix-refresh} job: how late a key imported elsewhere (another
+   * node without a shared bus, the server seen from an embedded verifier) is first accepted here.
+   */
+  public static final Duration IMPORTED_PREFIX_REFRESH = Duration.ofSeconds(30);
 
   private final KeyStore store;
   private final KeyFormat format;
@@ -68,6 +87,8 @@ public final class Keygate {
   private final LeakResponder leaks;
   private final AuditKeys auditKeys;
   private final AuditWitness auditWitness;
+  private final ExpiryNotifier expiry;
+  private final List<BackgroundJob> jobs;
 
   private Keygate(Builder b) {
     this.store = b.store;
@@ -101,6 +122,40 @@ public final class Keygate {
         new LeakResponder(store, format, verifier, keys, canaries, b.leakPolicy, clock, b.random);
     this.auditKeys = b.auditKeys;
     this.auditWitness = b.auditWitness;
+    this.expiry =
+        b.notifyStore == null
+            ? null
+            : new ExpiryNotifier(b.notifyStore, keys, clock, b.expiryThresholdDays);
+    List<BackgroundJob> j = new ArrayList<>();
+    j.add(new BackgroundJob("usage-flush", b.usageFlush, b.usageFlush, false, this::flushUsage));
+    j.add(new BackgroundJob("rotation-sweep", Duration.ZERO, b.rotationSweep, true, keys::sweep));
+    j.add(
+        new BackgroundJob(
+            "imported-prefix-refresh",
+            Duration.ZERO,
+            IMPORTED_PREFIX_REFRESH,
+            false,
+            verifier.legacyKeys()::refresh));
+    if (expiry != null) {
+      j.add(new BackgroundJob("expiry-notices", b.expiryCheck, b.expiryCheck, false, expiry::run));
+    }
+    this.jobs = List.copyOf(j);
+  }
+
+  /**
+   * The periodic work this core needs, for the host to schedule (see {@link BackgroundJob}): {@code
+   * usage-flush} ({@link #flushUsage}), {@code rotation-sweep} (once per cluster: records the
+   * revocations whose rotation grace period ended), {@code imported-prefix-refresh} (re-reads the
+   * prefixes of imported keys, so that keys imported through another process verify here) and, with
+   * {@link Builder#expiryNotices}, {@code expiry-notices}. The same list for every host.
+   */
+  public List<BackgroundJob> backgroundJobs() {
+    return jobs;
+  }
+
+  /** The expiry notifier, when {@link Builder#expiryNotices} gave it a store. */
+  public Optional<ExpiryNotifier> expiryNotifier() {
+    return Optional.ofNullable(expiry);
   }
 
   /**
@@ -228,8 +283,52 @@ public final class Keygate {
     private ClusterBackends cluster = ClusterBackends.LOCAL;
     private AuditKeys auditKeys;
     private AuditWitness auditWitness;
+    private Duration usageFlush = DEFAULT_USAGE_FLUSH;
+    private Duration rotationSweep = DEFAULT_ROTATION_SWEEP;
+    private NotifyStore notifyStore;
+    private List<Integer> expiryThresholdDays = List.of();
+    private Duration expiryCheck = DEFAULT_EXPIRY_CHECK;
 
     private Builder() {}
+
+    /**
+     * Periods of the {@code usage-flush} and {@code rotation-sweep} jobs (defaults {@link
+     * #DEFAULT_USAGE_FLUSH}, {@link #DEFAULT_ROTATION_SWEEP}).
+     *
+     * @throws IllegalArgumentException for a period that is not positive
+     */
+    public Builder jobPeriods(Duration usageFlush, Duration rotationSweep) {
+      this.usageFlush = positive(usageFlush, "usage flush period");
+      this.rotationSweep = positive(rotationSweep, "rotation sweep period");
+      return this;
+    }
+
+    /**
+     * Adds the {@code expiry-notices} job: every {@code every}, owners get a notice for each of
+     * their keys that expires within one of {@code thresholdDays} (each 1..3650) or has expired,
+     * written to {@code store}'s outbox (default: no such job).
+     *
+     * @throws IllegalArgumentException for a threshold below one day or a period that is not
+     *     positive
+     */
+    public Builder expiryNotices(NotifyStore store, List<Integer> thresholdDays, Duration every) {
+      this.notifyStore = Objects.requireNonNull(store, "store");
+      for (int d : thresholdDays) {
+        if (d < 1 || d > 3650) {
+          throw new IllegalArgumentException("expiry thresholds must be 1..3650 days, was " + d);
+        }
+      }
+      this.expiryThresholdDays = List.copyOf(thresholdDays);
+      this.expiryCheck = positive(every, "expiry check period");
+      return this;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + d);
+      }
+      return d;
+    }
 
     private static Supplier<SecureRandom> defaultRandom() {
       ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);

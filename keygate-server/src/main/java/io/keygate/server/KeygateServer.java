@@ -1,6 +1,7 @@
 package io.keygate.server;
 
 import io.javalin.Javalin;
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.SecretChecks;
@@ -21,6 +22,7 @@ import io.keygate.server.http.MonitorApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -156,20 +158,9 @@ public final class KeygateServer implements AutoCloseable {
   public int start() {
     app.start();
     started = true;
-    long flush = config.usageFlushInterval().toMillis();
-    long sweep = config.sweepInterval().toMillis();
-    workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
+    keygate.backgroundJobs().forEach(this::schedule);
+    monitoring.backgroundJobs(config.usageFlushInterval()).forEach(this::schedule);
     monitoring.startDelivery();
-    long expiry = monitoring.config().expiryCheckInterval().toMillis();
-    workers.scheduleWithFixedDelay(
-        monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     if (!secretsInterval.isZero() && !secretsWatcher.isEmpty()) {
       // its own thread: a slow store call on the workers must not delay a pepper reload
       secretsThread =
@@ -191,36 +182,26 @@ public final class KeygateServer implements AutoCloseable {
     return app.port();
   }
 
-  private void flushUsageQuietly() {
-    try {
-      keygate.flushUsage();
-    } catch (RuntimeException e) {
-      LOG.warn("usage flush failed, will retry: {}", e.getMessage());
-    }
+  /** Schedules one background job on the workers thread (see {@link BackgroundJob}). */
+  private void schedule(BackgroundJob job) {
+    workers.scheduleWithFixedDelay(
+        () -> runQuietly(job),
+        job.initialDelay().toMillis(),
+        job.period().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
-  /** How often the prefixes of imported, not yet re-hashed keys are re-read from the store. */
-  static final long LEGACY_REFRESH_SECONDS = 30;
-
-  private void refreshImportedPrefixesQuietly() {
+  /**
+   * One run: only on the lease holder for a once-per-cluster job; a fault is logged, not thrown.
+   */
+  private void runQuietly(BackgroundJob job) {
     try {
-      keygate.verifier().legacyKeys().refresh();
-    } catch (RuntimeException e) {
-      LOG.warn("reading imported key prefixes failed, will retry: {}", e.getMessage());
-    }
-  }
-
-  private void sweepQuietly() {
-    try {
-      if (!clusterWide.holds("rotation-sweep")) {
+      if (job.oncePerCluster() && !clusterWide.holds(job.name())) {
         return; // another node runs it this time
       }
-      int n = keygate.keys().sweep();
-      if (n > 0) {
-        LOG.info("recorded {} revocation(s) whose rotation grace period ended", n);
-      }
+      job.task().run();
     } catch (RuntimeException e) {
-      LOG.warn("rotation sweep failed, will retry: {}", e.getMessage());
+      LOG.warn("background job {} failed, will retry: {}", job.name(), e.getMessage());
     }
   }
 
@@ -575,7 +556,13 @@ public final class KeygateServer implements AutoCloseable {
                 .defaultRateLimits(enforcement.defaultRateLimits())
                 .bruteForce(enforcement.bruteForce())
                 .leakPolicy(leaks.policy())
-                .audit(auditKeys, witness);
+                .audit(auditKeys, witness)
+                .jobPeriods(config.usageFlushInterval(), config.sweepInterval());
+        JdbcExtensions.notifyStore(s)
+            .ifPresent(
+                n ->
+                    kb.expiryNotices(
+                        n, notifyConfig.expiryNoticeDays(), notifyConfig.expiryCheckInterval()));
         if (redis != null) {
           kb.cluster(redis);
         }

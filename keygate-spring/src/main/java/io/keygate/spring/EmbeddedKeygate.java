@@ -1,5 +1,6 @@
 package io.keygate.spring;
 
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.SecretChecks;
@@ -9,11 +10,14 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.JdbcStores;
+import io.keygate.store.jdbc.JobLeases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,14 +27,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-process Keygate of {@code keygate.mode=embedded}: the server's database (through
  * keygate-store-jdbc), pepper file and audit key file, a verification cache whose TTL bounds how
- * late a revocation made by the server is seen, and a daemon thread that flushes batched usage
- * counts.
+ * late a revocation made by the server is seen, and a daemon thread that runs the core's background
+ * jobs ({@link Keygate#backgroundJobs()}: usage flush, rotation sweep under a job lease shared with
+ * the server, and the imported-prefix refresh that lets keys imported through the server verify
+ * here).
  *
  * <p><b>Security guarantees.</b> Refuses a pepper or audit key file that group or others can read,
  * and never logs key material. Like a server node, it refuses to start when its pepper or audit key
  * is not the one the database was written with (it would answer {@code invalid_key} for the
  * server's keys, or fail every audit event it writes: re-hashes, brute-force blocks). {@link
- * #close()} stops the flusher, writes pending usage and closes the store. Thread-safe.
+ * #close()} stops the jobs, writes pending usage and closes the store. Thread-safe.
  */
 final class EmbeddedKeygate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKeygate.class);
@@ -38,28 +44,56 @@ final class EmbeddedKeygate implements AutoCloseable {
   /** Keys held by the embedded verification cache. */
   static final long CACHE_SIZE = 100_000;
 
+  /**
+   * How long this process holds the lease of a once-per-cluster job (the server's default {@code
+   * KEYGATE_JOB_LEASE_SECONDS}); longer than every such job's period, so the holder keeps it.
+   */
+  static final Duration JOB_LEASE = Duration.ofSeconds(120);
+
   private final KeyStore store;
   private final Keygate keygate;
-  private final ScheduledExecutorService flusher;
+  private final JobLeases leases;
+  private final ScheduledExecutorService jobs;
 
-  private EmbeddedKeygate(KeyStore store, Keygate keygate, Duration flushEvery) {
+  private EmbeddedKeygate(KeyStore store, Keygate keygate, Clock clock) {
     this.store = store;
     this.keygate = keygate;
-    this.flusher =
+    this.leases = JobLeases.of(store, "embedded-" + UUID.randomUUID(), clock).orElse(null);
+    this.jobs =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "keygate-usage-flush");
+              Thread t = new Thread(r, "keygate-jobs");
               t.setDaemon(true);
               return t;
             });
-    long ms = flushEvery.toMillis();
-    flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    // the core's own list, as on a server node: usage flush, rotation sweep, imported prefixes
+    for (BackgroundJob job : keygate.backgroundJobs()) {
+      jobs.scheduleWithFixedDelay(
+          () -> runQuietly(job),
+          job.initialDelay().toMillis(),
+          job.period().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** One run: a once-per-cluster job only while holding its lease; a fault is logged. */
+  private void runQuietly(BackgroundJob job) {
+    try {
+      if (job.oncePerCluster() && leases != null && !leases.tryAcquire(job.name(), JOB_LEASE)) {
+        return; // the server (or another embedded process) runs it this time
+      }
+      job.task().run();
+    } catch (RuntimeException e) {
+      LOG.warn("Keygate background job {} failed, will retry: {}", job.name(), e.getMessage());
+    }
   }
 
   /**
    * Opens the store at {@code databaseUrl} with the peppers of {@code pepperFile} and the audit
    * keys of {@code auditKeyFile} (default: {@code audit-key} next to the pepper file, as in the
-   * server's data directory), after checking both against the database.
+   * server's data directory), after checking both against the database. Runs the core's background
+   * jobs ({@link Keygate#backgroundJobs()}) on a daemon thread, with usage flushed every {@code
+   * flushEvery}.
    *
    * @throws KeygateException.SecretMismatch the pepper or audit key differs from the server's
    */
@@ -93,6 +127,7 @@ final class EmbeddedKeygate implements AutoCloseable {
               .peppers(peppers)
               .cache(CACHE_SIZE, cacheTtl)
               .audit(auditKeys, null)
+              .jobPeriods(flushEvery, Keygate.DEFAULT_ROTATION_SWEEP)
               .build();
       SecretChecks.require(
           store,
@@ -106,7 +141,7 @@ final class EmbeddedKeygate implements AutoCloseable {
           "keygate.audit-key-file " + auditFile,
           "Point keygate.audit-key-file at the Keygate server's audit-key file (or a copy of"
               + " it).");
-      return new EmbeddedKeygate(store, kg, flushEvery);
+      return new EmbeddedKeygate(store, kg, Clock.systemUTC());
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -118,18 +153,14 @@ final class EmbeddedKeygate implements AutoCloseable {
     return keygate;
   }
 
-  private void flushQuietly() {
+  @Override
+  public void close() {
+    jobs.shutdownNow();
     try {
       keygate.flushUsage();
     } catch (RuntimeException e) {
-      LOG.warn("Keygate usage flush failed, will retry: {}", e.getMessage());
+      LOG.warn("Keygate usage flush at close failed: {}", e.getMessage());
     }
-  }
-
-  @Override
-  public void close() {
-    flusher.shutdownNow();
-    flushQuietly();
     store.close();
   }
 

@@ -1,5 +1,6 @@
 package io.keygate.server.monitor;
 
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MinuteCounters;
@@ -27,6 +28,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -172,9 +175,7 @@ public final class Monitoring {
                   config.backoffMax(),
                   outboundConfig.deliveryThreads()),
               registry);
-      this.expiry =
-          new ExpiryNotifier(
-              notifyStore, keygate.keys(), keygate.clock(), config.expiryNoticeDays());
+      this.expiry = keygate.expiryNotifier().orElse(null);
       Gauge.builder("keygate_outbox_backlog", notifyStore, Monitoring::backlogQuietly)
           .description("Outbox events not yet dispatched plus deliveries pending")
           .register(registry);
@@ -223,27 +224,38 @@ public final class Monitoring {
     return batch.size();
   }
 
-  public void flushMinutesQuietly() {
-    try {
-      flushMinutes();
-      if (anomalies != null) {
-        anomalies.flush();
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("usage minutes flush failed, will retry: {}", e.getMessage());
+  /**
+   * This node's own periodic work, scheduled by the host beside the core's {@link
+   * Keygate#backgroundJobs()}: {@code usage-minutes-flush} (per-minute counts and anomaly state,
+   * every {@code flush}) and {@code anomaly-checks} (every second), each only when the store
+   * supports it.
+   */
+  public List<BackgroundJob> backgroundJobs(Duration flush) {
+    List<BackgroundJob> jobs = new ArrayList<>();
+    if (monitorStore != null || anomalies != null) {
+      jobs.add(
+          new BackgroundJob(
+              "usage-minutes-flush",
+              flush,
+              flush,
+              false,
+              () -> {
+                flushMinutes();
+                if (anomalies != null) {
+                  anomalies.flush();
+                }
+              }));
     }
-  }
-
-  /** Runs the anomaly detector once, logging instead of throwing (for the scheduler). */
-  public void anomalyTickQuietly() {
-    if (anomalies == null) {
-      return;
+    if (anomalies != null) {
+      jobs.add(
+          new BackgroundJob(
+              "anomaly-checks",
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(1),
+              false,
+              anomalies::tick));
     }
-    try {
-      anomalies.tick();
-    } catch (RuntimeException e) {
-      LOG.warn("anomaly detection run failed, will retry: {}", e.getMessage());
-    }
+    return List.copyOf(jobs);
   }
 
   /** Alerts, seen networks and grant use, when the store supports them. */
@@ -333,21 +345,6 @@ public final class Monitoring {
   public void close() {
     if (deliveries != null) {
       deliveries.close();
-    }
-  }
-
-  /** Runs the expiry job once, logging instead of throwing (for the scheduler). */
-  public void expiryQuietly() {
-    if (expiry == null) {
-      return;
-    }
-    try {
-      int n = expiry.run();
-      if (n > 0) {
-        LOG.info("wrote {} expiry notice(s)", n);
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("expiry job failed, will retry: {}", e.getMessage());
     }
   }
 
