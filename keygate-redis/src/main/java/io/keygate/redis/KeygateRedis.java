@@ -79,7 +79,7 @@ public final class KeygateRedis implements ClusterBackends, AutoCloseable {
   private final StatefulRedisConnection<String, String> connection;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final Builder settings;
-  private final CircuitBreaker breaker;
+  private final RedisBreaker breaker;
 
   // What this adapter made for the one verifier it serves (ClusterBackends), in the order the
   // verifier asks: read for metrics; a second verifier is refused.
@@ -111,7 +111,7 @@ public final class KeygateRedis implements ClusterBackends, AutoCloseable {
     connection.setTimeout(b.commandTimeout);
     this.pubsub = client.connectPubSub();
     pubsub.setTimeout(b.connectTimeout);
-    this.breaker = new CircuitBreaker(b.breakerOpenFor, System::nanoTime);
+    this.breaker = new RedisBreaker(b.breakerOpenFor, Clock.systemUTC());
   }
 
   /** A new builder. */
@@ -239,6 +239,14 @@ public final class KeygateRedis implements ClusterBackends, AutoCloseable {
     RedisQuotas q = quotas.get();
     return bruteForce.values().stream().mapToLong(RedisBruteForce::fallbacks).sum()
         + (q == null ? 0 : q.fallbacks());
+  }
+
+  /**
+   * Whether the circuit breaker is skipping Redis (open) or probing it with one call (half-open):
+   * rate limits, brute-force counters and quotas are answered by their fallbacks meanwhile.
+   */
+  public boolean breakerOpen() {
+    return breaker.isOpen();
   }
 
   /** Whether Redis answers a PING right now. */

@@ -15,6 +15,7 @@ import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.VerifyRequest;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -181,10 +182,10 @@ class RedisBruteForceTest {
               conn.sync(),
               CredentialKind.API_KEY,
               prefix,
-              new CircuitBreaker(Duration.ofSeconds(1), System::nanoTime),
+              new RedisBreaker(Duration.ofSeconds(1), Clock.systemUTC()),
               policy,
               1,
-              java.time.Clock.systemUTC(),
+              Clock.systemUTC(),
               new RedisInvalidationBus(
                   conn.async(), prefix, Duration.ofSeconds(1), NOTHING_RECEIVED));
       String ip = "192.0.2.9";

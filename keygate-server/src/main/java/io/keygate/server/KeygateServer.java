@@ -24,6 +24,8 @@ import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -519,6 +521,17 @@ public final class KeygateServer implements AutoCloseable {
       }
     }
 
+    /** The Redis adapter's breaker state and fallback counts, on the node's Prometheus registry. */
+    private static void redisMetrics(KeygateRedis redis, PrometheusMeterRegistry registry) {
+      Gauge.builder("keygate_redis_breaker_open", redis, r -> r.breakerOpen() ? 1 : 0)
+          .description("1 while Redis is skipped or probed after a failure (fallbacks answer)")
+          .register(registry);
+      FunctionCounter.builder(
+              "keygate_redis_fallbacks", redis, r -> r.rateLimitFallbacks() + r.otherFallbacks())
+          .description("Rate-limit, brute-force and quota checks answered by a fallback")
+          .register(registry);
+    }
+
     /** Connects to the cluster's Redis (fails fast when it does not answer). */
     private KeygateRedis redis() {
       return KeygateRedis.builder()
@@ -593,6 +606,9 @@ public final class KeygateServer implements AutoCloseable {
                 outbound,
                 readDeadlines);
         server.redis = redis;
+        if (redis != null) {
+          redisMetrics(redis, registry);
+        }
         NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
         NodeSecrets.check(
             s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
