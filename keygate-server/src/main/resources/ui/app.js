@@ -64,7 +64,12 @@ function setCurrent(hash) {
   }
 }
 
+// Each navigation renders into its own container: a page still awaiting data when the user moves
+// on appends to a detached node, never to the page that replaced it.
+let generation = 0;
+
 async function route() {
+  const mine = ++generation;
   const hash = window.location.hash;
   if (hash && !hash.startsWith('#/')) return; // in-page anchors such as the skip link
   if (!token.get()) {
@@ -82,7 +87,9 @@ async function route() {
   }
   const path = (hash || '#/keys').slice(1);
   setCurrent(`#${path}`);
-  const root = clear(view());
+  const container = view();
+  const root = h('div', { class: 'page' });
+  clear(container).append(root);
   const ctx = { me: state.me, sections: state.sections, root };
   const m = path.match(/^\/keys\/([^/]+)$/);
   let page;
@@ -97,15 +104,16 @@ async function route() {
   else if (path === '/report' && state.sections.has('report')) page = reportPage;
   else if (path === '/tokens' && state.sections.has('tokens')) page = tokensPage;
   else page = notFound;
-  root.setAttribute('aria-busy', 'true');
+  container.setAttribute('aria-busy', 'true');
   try {
     await page(ctx);
   } catch (e) {
     if (e instanceof ApiFailure && e.status === 401) return;
     root.append(h('p', { class: 'error', role: 'alert' }, failure(e)));
   } finally {
-    root.setAttribute('aria-busy', 'false');
+    if (mine === generation) container.setAttribute('aria-busy', 'false');
   }
+  if (mine !== generation) return;
   const heading = root.querySelector('h1');
   document.title = `${heading ? heading.textContent : 'Keygate'} · Keygate admin`;
 }
