@@ -29,6 +29,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -63,11 +64,25 @@ public final class KeygateServer implements AutoCloseable {
   private final OutboundHttp outbound;
   private volatile boolean started;
   private final io.keygate.server.config.TlsConfig tls;
-  private KeygateRedis redis;
-  private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
-  private SecretsWatcher secretsWatcher = new SecretsWatcher();
-  private java.time.Duration secretsInterval = java.time.Duration.ZERO;
+  private final KeygateRedis redis;
+  private final ClusterJobs clusterWide;
+  private final SecretsWatcher secretsWatcher;
+  private final Duration secretsInterval;
   private ScheduledExecutorService secretsThread;
+
+  /**
+   * What a node runs beside its HTTP API, all made by the builder before the server.
+   *
+   * @param clusterWide the job leases of once-per-cluster background jobs
+   * @param secretsWatcher reloads rotated secret files
+   * @param secretsInterval how often it checks ({@link Duration#ZERO}: never)
+   * @param redis the cluster's Redis, or {@code null}; closed with the server
+   */
+  private record Background(
+      ClusterJobs clusterWide,
+      SecretsWatcher secretsWatcher,
+      Duration secretsInterval,
+      KeygateRedis redis) {}
 
   private KeygateServer(
       ServerConfig config,
@@ -76,8 +91,13 @@ public final class KeygateServer implements AutoCloseable {
       LeakConfig leaks,
       io.keygate.server.config.TlsConfig tls,
       OutboundHttp outbound,
-      ReadDeadlines deadlines) {
+      ReadDeadlines deadlines,
+      Background background) {
     this.config = config;
+    this.clusterWide = background.clusterWide();
+    this.secretsWatcher = background.secretsWatcher();
+    this.secretsInterval = background.secretsInterval();
+    this.redis = background.redis();
     this.tls = tls;
     this.keygate = keygate;
     this.monitoring = monitoring;
@@ -587,35 +607,36 @@ public final class KeygateServer implements AutoCloseable {
         throw e;
       }
       try {
-        KeygateServer server =
-            new KeygateServer(
+        Monitoring monitoring =
+            new Monitoring(
+                notifyConfig,
                 config,
                 kg,
-                new Monitoring(
-                    notifyConfig,
-                    config,
-                    kg,
-                    registry,
-                    listeners,
-                    jitter,
-                    leaks,
-                    outbound,
-                    outboundConfig),
+                registry,
+                listeners,
+                jitter,
                 leaks,
-                tls,
                 outbound,
-                readDeadlines);
-        server.redis = redis;
+                outboundConfig);
         if (redis != null) {
           redisMetrics(redis, registry);
         }
         NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
-        NodeSecrets.check(
-            s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
-        server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-        server.secretsWatcher =
-            watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
-        server.secretsInterval = secrets.reloadInterval();
+        NodeSecrets.check(s, kg.hasher(), monitoring.dataCipher(), auditKeys, witness, sources);
+        KeygateServer server =
+            new KeygateServer(
+                config,
+                kg,
+                monitoring,
+                leaks,
+                tls,
+                outbound,
+                readDeadlines,
+                new Background(
+                    ClusterJobs.forStore(s, cluster.jobLease()),
+                    watchSecrets(kg, monitoring.dataCipher(), auditKeys, sources),
+                    secrets.reloadInterval(),
+                    redis));
         return server;
       } catch (RuntimeException e) {
         if (redis != null) {
