@@ -327,4 +327,14 @@ class KeygateRedisTest {
     assertThatThrownBy(() -> RateLimitFallback.parse("open"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void oneAdapter_servesOneVerifier_aSecondCoreIsRefusedAtBuild() {
+    TestRedis r = TestRedis.get();
+    KeygateRedis shared = redis(r.uri(), r.newPrefix(), RateLimitFallback.LOCAL, 1);
+    node(shared);
+    assertThatThrownBy(() -> node(shared))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("serves one verifier");
+  }
 }
