@@ -268,8 +268,7 @@ public final class AnomalyDetector implements VerificationListener {
   private final Map<String, Instant> graceStarts = new HashMap<>();
   private final Map<String, Long> raisedWindows = new HashMap<>();
   private final List<NetworkSeen> networksToWrite = new ArrayList<>();
-  private Instant bruteForceAfter;
-  private long lastBruteForcePoll;
+  private final BruteForceAlerts bruteForce;
 
   /** A detector writing to {@code store}; reads old keys' rotation from {@code keys}. */
   public AnomalyDetector(
@@ -283,7 +282,7 @@ public final class AnomalyDetector implements VerificationListener {
     this.keys = keys;
     this.clock = clock;
     this.random = random;
-    this.bruteForceAfter = clock.instant().minus(Duration.ofMinutes(5));
+    this.bruteForce = new BruteForceAlerts(store, clock);
   }
 
   @Override
@@ -418,7 +417,7 @@ public final class AnomalyDetector implements VerificationListener {
     }
     raised += judgeNetworks(now);
     raised += judgeGrace();
-    raised += bruteForce(nowMs);
+    raised += bruteForce.poll(nowMs);
     long idleCutoff = nowMs - IDLE_HOURS * 3_600_000L;
     states
         .values()
@@ -509,34 +508,6 @@ public final class AnomalyDetector implements VerificationListener {
         d.put("grace_left_seconds", Duration.between(p.at(), old.revokesAt()).toSeconds());
         raised += raise(new Pending(old, Alert.LATE_GRACE_USE, p.at(), d)) ? 1 : 0;
       }
-    }
-    return raised;
-  }
-
-  private int bruteForce(long nowMs) {
-    if (lastBruteForcePoll != 0 && Math.abs(nowMs - lastBruteForcePoll) < 5_000L) {
-      return 0;
-    }
-    lastBruteForcePoll = nowMs;
-    int raised = 0;
-    for (OutboxEvent e : store.bruteForceBlocks(bruteForceAfter, 500)) {
-      bruteForceAfter = e.createdAt();
-      Map<String, Object> d = new LinkedHashMap<>(e.data());
-      d.remove("kind");
-      d.put("event_id", e.eventId());
-      Alert a =
-          new Alert(
-              "alr_" + e.eventId().replace("evt_", ""),
-              null,
-              null,
-              Alert.BRUTE_FORCE,
-              e.createdAt(),
-              Alert.OPEN,
-              d,
-              e.createdAt(),
-              null,
-              null);
-      raised += store.raise(a, null) ? 1 : 0;
     }
     return raised;
   }
