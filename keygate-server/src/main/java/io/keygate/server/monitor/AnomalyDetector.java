@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -212,7 +211,8 @@ public final class AnomalyDetector implements VerificationListener {
     }
   }
 
-  private record Pending(ApiKeyRecord key, String type, Instant at, Map<String, Object> details) {}
+  /** An alert to raise: for {@code key}, of {@code type}, at {@code at}, with {@code details}. */
+  record Pending(ApiKeyRecord key, String type, Instant at, Map<String, Object> details) {}
 
   /** A network seen since the last tick; drained (and replaced by the next sighting) at a tick. */
   private static final class Seen {
@@ -256,19 +256,17 @@ public final class AnomalyDetector implements VerificationListener {
 
   private final Settings settings;
   private final AnomalyStore store;
-  private final KeyStore keys;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
   private final ConcurrentHashMap<String, KeyState> states = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Pending> urgent = new ConcurrentLinkedQueue<>();
   private final AtomicInteger networksInMemory = new AtomicInteger();
-  private final ConcurrentHashMap<String, Pending> graceUses = new ConcurrentHashMap<>();
   // worker-thread state (guarded by tick's lock)
   private final Map<String, Known> known = new HashMap<>();
-  private final Map<String, Instant> graceStarts = new HashMap<>();
   private final Map<String, Long> raisedWindows = new HashMap<>();
   private final List<NetworkSeen> networksToWrite = new ArrayList<>();
   private final BruteForceAlerts bruteForce;
+  private final LateGraceUse lateGrace;
 
   /** A detector writing to {@code store}; reads old keys' rotation from {@code keys}. */
   public AnomalyDetector(
@@ -279,10 +277,10 @@ public final class AnomalyDetector implements VerificationListener {
       Supplier<SecureRandom> random) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.store = Objects.requireNonNull(store, "store");
-    this.keys = keys;
     this.clock = clock;
     this.random = random;
     this.bruteForce = new BruteForceAlerts(store, clock);
+    this.lateGrace = new LateGraceUse(keys);
   }
 
   @Override
@@ -315,7 +313,7 @@ public final class AnomalyDetector implements VerificationListener {
         st.saw(net, now);
       }
       if (key.rotatedTo() != null && key.revokesAt() != null) {
-        graceUses.put(key.keyId(), new Pending(key, Alert.LATE_GRACE_USE, at, Map.of()));
+        lateGrace.used(key, at);
       }
       recordGrants(st, key, request, now);
     } else if (o == Outcome.INSUFFICIENT_SCOPE
@@ -416,7 +414,7 @@ public final class AnomalyDetector implements VerificationListener {
       raised += raise(p) ? 1 : 0;
     }
     raised += judgeNetworks(now);
-    raised += judgeGrace();
+    raised += lateGrace.judge(this::raise);
     raised += bruteForce.poll(nowMs);
     long idleCutoff = nowMs - IDLE_HOURS * 3_600_000L;
     states
@@ -477,36 +475,6 @@ public final class AnomalyDetector implements VerificationListener {
         d.put("learning_started_at", k.learningStart().toString());
         d.put("known_networks", k.networks().size() - 1);
         raised += raise(new Pending(e.state().key, Alert.NEW_NETWORK, first, d)) ? 1 : 0;
-      }
-    }
-    return raised;
-  }
-
-  private int judgeGrace() {
-    int raised = 0;
-    for (String id : List.copyOf(graceUses.keySet())) {
-      Pending p = graceUses.remove(id);
-      if (p == null) {
-        continue;
-      }
-      ApiKeyRecord old = p.key();
-      Instant start = graceStarts.get(id);
-      if (start == null) {
-        start =
-            Optional.ofNullable(keys)
-                .flatMap(s -> s.findById(old.rotatedTo()))
-                .map(ApiKeyRecord::createdAt)
-                .orElse(old.updatedAt());
-        graceStarts.put(id, start);
-      }
-      Duration grace = Duration.between(start, old.revokesAt());
-      Instant late = old.revokesAt().minus(grace.dividedBy(10));
-      if (!grace.isNegative() && !p.at().isBefore(late) && p.at().isBefore(old.revokesAt())) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("rotated_to", old.rotatedTo());
-        d.put("revokes_at", old.revokesAt().toString());
-        d.put("grace_left_seconds", Duration.between(p.at(), old.revokesAt()).toSeconds());
-        raised += raise(new Pending(old, Alert.LATE_GRACE_USE, p.at(), d)) ? 1 : 0;
       }
     }
     return raised;
