@@ -67,7 +67,38 @@ final class KeyMatcher {
 
   private final boolean splitLines;
 
+  /** Shortest body of an imported key (after its prefix). */
+  static final int IMPORTED_MIN = 16;
+
+  /** Longest body of an imported key (after its prefix). */
+  static final int IMPORTED_MAX = 128;
+
+  private static final boolean[] URLSAFE = new boolean[256];
+
+  static {
+    for (int i = 0; i < Base62.ALPHABET.length(); i++) {
+      URLSAFE[Base62.ALPHABET.charAt(i)] = true;
+    }
+    URLSAFE['_'] = true;
+    URLSAFE['-'] = true;
+  }
+
+  /** Types of the imported prefixes (a native type when it shares the prefix). */
+  private final KeyType[] importedTypes;
+
+  private final byte[][] importedPrefixes;
+
   KeyMatcher(KeyTypes keyTypes, boolean splitLines) {
+    this(keyTypes, splitLines, List.of());
+  }
+
+  /**
+   * A matcher that also finds keys imported from another system with one of {@code imported}'s
+   * prefixes: {@code <prefix>} + {@value #IMPORTED_MIN}..{@value #IMPORTED_MAX} URL-safe base64
+   * characters ({@code [A-Za-z0-9_-]}, e.g. Python's {@code token_urlsafe}) standing as a word.
+   * They carry no checksum, so they are candidates that only a hash lookup on the server confirms.
+   */
+  KeyMatcher(KeyTypes keyTypes, boolean splitLines, List<KeyType> imported) {
     List<KeyType> all = keyTypes.all();
     this.types = all.toArray(KeyType[]::new);
     this.prefixes = new byte[types.length][];
@@ -83,6 +114,11 @@ final class KeyMatcher {
       byPenultimate[i] = groups.get(i).stream().mapToInt(Integer::intValue).toArray();
     }
     this.splitLines = splitLines;
+    this.importedTypes = imported.toArray(KeyType[]::new);
+    this.importedPrefixes = new byte[importedTypes.length][];
+    for (int i = 0; i < importedTypes.length; i++) {
+      importedPrefixes[i] = importedTypes[i].prefix().getBytes(StandardCharsets.US_ASCII);
+    }
   }
 
   static boolean isBase62(byte b) {
@@ -126,14 +162,22 @@ final class KeyMatcher {
       r++;
     }
     int run = r - t;
-    if (run == TAIL) {
-      if (r >= limit || buf[r] != '_') {
-        int p = prefixEndingAt(buf, u);
-        if (p >= 0 && Checksum.matches(new AsciiView(buf, t, TAIL), 0, TAIL - Checksum.LENGTH)) {
-          int start = u + 1 - prefixes[p].length;
-          sink.hit(new Hit(start, r, types[p], ascii(buf, start, r - start), false));
-        }
+    if (run == TAIL && (r >= limit || buf[r] != '_')) {
+      int p = prefixEndingAt(buf, u);
+      if (p >= 0 && Checksum.matches(new AsciiView(buf, t, TAIL), 0, TAIL - Checksum.LENGTH)) {
+        int start = u + 1 - prefixes[p].length;
+        sink.hit(new Hit(start, r, types[p], ascii(buf, start, r - start), false));
+        return r;
       }
+    }
+    if (importedTypes.length > 0) {
+      int end = imported(buf, u, limit, sink);
+      if (end > 0) {
+        return end;
+      }
+    }
+    if (run == TAIL) {
+      return r;
     } else if (run < TAIL && splitLines && r < limit && mayContinue(buf[r])) {
       int p = prefixEndingAt(buf, u);
       if (p >= 0) {
@@ -147,6 +191,41 @@ final class KeyMatcher {
   static long zeroBytes(long v) {
     long t = (v & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
     return ~(t | v | 0x7F7F7F7F7F7F7F7FL);
+  }
+
+  /**
+   * Reports an imported-format key whose prefix ends at the underscore at {@code u}, if any, and
+   * returns the index past it; 0 when there is none.
+   */
+  private int imported(byte[] buf, int u, int limit, HitSink sink) {
+    for (int p = 0; p < importedPrefixes.length; p++) {
+      byte[] prefix = importedPrefixes[p];
+      int start = u + 1 - prefix.length;
+      if (start < 0 || (start > 0 && (WORD[buf[start - 1] & 0xFF] || buf[start - 1] == '-'))) {
+        continue;
+      }
+      boolean same = true;
+      for (int i = prefix.length - 2; i >= 0; i--) {
+        if (buf[start + i] != prefix[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) {
+        continue;
+      }
+      int stop = Math.min(limit, u + 1 + IMPORTED_MAX + 1);
+      int e = u + 1;
+      while (e < stop && URLSAFE[buf[e] & 0xFF]) {
+        e++;
+      }
+      int body = e - u - 1;
+      if (body >= IMPORTED_MIN && body <= IMPORTED_MAX && (e >= limit || !URLSAFE[buf[e] & 0xFF])) {
+        sink.hit(new Hit(start, e, importedTypes[p], ascii(buf, start, e - start), false));
+        return e;
+      }
+    }
+    return 0;
   }
 
   /** The prefix ending at the underscore at {@code u}, with a word boundary before it, or -1. */

@@ -27,18 +27,59 @@ import java.util.regex.Pattern;
  */
 final class LeakReporter {
   static final String PATH = "/v1/leaks/reports?format=keygate";
+
+  /** Record-only intake for catches before exposure (staged scans). */
+  static final String PREVENTED = "&mode=prevented";
+
+  /** Where the server lists the key formats to look for. */
+  static final String FORMATS_PATH = "/v1/leaks/formats";
+
   static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   private final URI endpoint;
+  private final URI formats;
   private final String token;
 
   /**
+   * @param prevented whether the findings were caught before exposure (a staged scan): the server
+   *     records them and keeps the keys
    * @throws IllegalArgumentException if the URL is malformed, or neither https nor loopback
    */
-  LeakReporter(String baseUrl, String token) {
-    this.endpoint = endpoint(baseUrl);
+  LeakReporter(String baseUrl, String token, boolean prevented) {
+    URI reports = endpoint(baseUrl);
+    this.endpoint = prevented ? URI.create(reports + PREVENTED) : reports;
+    String s = reports.toString();
+    this.formats = URI.create(s.substring(0, s.length() - PATH.length()) + FORMATS_PATH);
     this.token = token;
+  }
+
+  /**
+   * The prefixes of keys the server imported from other systems ({@code GET /v1/leaks/formats}), so
+   * that the scan finds them too.
+   *
+   * @throws ScanException if the server cannot be reached or answers with another status
+   */
+  List<String> importedPrefixes() {
+    HttpResponse<String> resp =
+        exchange(
+            HttpRequest.newBuilder(formats)
+                .timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build(),
+            formats);
+    try {
+      List<String> out = new java.util.ArrayList<>();
+      for (var p : Reports.mapper().readTree(resp.body()).path("imported_prefixes")) {
+        if (p.isTextual()) {
+          out.add(p.asText());
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new ScanException("bad answer from " + formats + ": " + e.getMessage(), e);
+    }
   }
 
   URI endpoint() {
@@ -114,35 +155,46 @@ final class LeakReporter {
    * @throws ScanException if the server cannot be reached or answers with another status
    */
   int send(List<Finding> findings) {
+    byte[] body;
+    try {
+      body = body(findings);
+    } catch (IOException e) {
+      throw new ScanException("cannot encode the report: " + e.getMessage(), e);
+    }
+    return exchange(
+            HttpRequest.newBuilder(endpoint)
+                .timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            endpoint)
+        .statusCode();
+  }
+
+  private static HttpResponse<String> exchange(HttpRequest req, URI uri) {
     HttpClient client =
         HttpClient.newBuilder()
             .connectTimeout(TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     try {
-      HttpRequest req =
-          HttpRequest.newBuilder(endpoint)
-              .timeout(TIMEOUT)
-              .header("Authorization", "Bearer " + token)
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(body(findings)))
-              .build();
       HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
       if (resp.statusCode() / 100 != 2) {
         String text = resp.body() == null ? "" : resp.body();
         throw new ScanException(
-            "report to "
-                + endpoint
+            "request to "
+                + uri
                 + " failed: HTTP "
                 + resp.statusCode()
                 + (text.isBlank() ? "" : ": " + text.substring(0, Math.min(200, text.length()))));
       }
-      return resp.statusCode();
+      return resp;
     } catch (IOException e) {
-      throw new ScanException("report to " + endpoint + " failed: " + e, e);
+      throw new ScanException("request to " + uri + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ScanException("report to " + endpoint + " interrupted", e);
+      throw new ScanException("request to " + uri + " interrupted", e);
     }
   }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -111,6 +113,24 @@ public final class ScanCommand implements Callable<Integer> {
   private String reportTo;
 
   @Option(
+      names = "--staged",
+      description =
+          "Scan the staged changes of the git repository at PATH (what the next commit records):"
+              + " for pre-commit hooks. With --report-to, findings are recorded as prevented (the"
+              + " keys are kept).")
+  private boolean staged;
+
+  @Option(
+      names = "--imported-prefix",
+      split = ",",
+      paramLabel = "PREFIX",
+      description =
+          "Also find keys imported from another system with this prefix (PREFIX + 16..128 URL-safe"
+              + " characters, no checksum), e.g. sk_live_. With --report-to, the server's imported"
+              + " prefixes are added.")
+  private List<String> importedPrefixes = new ArrayList<>();
+
+  @Option(
       names = "--print-gitleaks-config",
       description = "Print a gitleaks TOML config for the configured prefixes and exit.")
   private boolean printGitleaksConfig;
@@ -174,15 +194,50 @@ public final class ScanCommand implements Callable<Integer> {
     }
     LeakReporter reporter = reporter();
     List<String> targets = paths.isEmpty() ? List.of(".") : paths;
-    if (git && targets.contains("-")) {
-      throw usage("--git scans repositories; '-' (standard input) cannot be combined with it");
+    if (git && staged) {
+      throw usage("--git and --staged cannot be combined");
+    }
+    if ((git || staged) && targets.contains("-")) {
+      throw usage(
+          (git ? "--git" : "--staged")
+              + " scans repositories; '-' (standard input) cannot be combined with it");
     }
     for (String t : targets) {
       if (!t.equals("-") && !Files.exists(Path.of(t))) {
         throw usage("no such file or directory: " + t);
       }
     }
-    Scanner scanner = Scanner.builder().keyTypes(types).respectGitignore(!noGitignore).build();
+    Set<String> imported = new TreeSet<>();
+    for (String p : importedPrefixes) {
+      if (!p.isBlank()) {
+        imported.add(p.strip());
+      }
+    }
+    if (reporter != null) {
+      try {
+        for (String p : reporter.importedPrefixes()) {
+          if (Scanner.scannablePrefix(p)) {
+            imported.add(p);
+          } else if (!quiet) {
+            stderr.println("keygate scan: imported prefix '" + p + "' cannot be scanned for");
+          }
+        }
+      } catch (ScanException e) {
+        stderr.println("keygate scan: error: " + e.getMessage());
+        return EXIT_ERROR;
+      }
+    }
+    Scanner scanner;
+    try {
+      scanner =
+          Scanner.builder()
+              .keyTypes(types)
+              .importedPrefixes(imported)
+              .respectGitignore(!noGitignore)
+              .build();
+    } catch (IllegalArgumentException e) {
+      throw usage("--imported-prefix: " + e.getMessage());
+    }
     ScanStats stats = new ScanStats();
     List<Finding> findings = new ArrayList<>();
     ScheduledExecutorService progress = quiet ? null : startProgress(stats);
@@ -192,6 +247,8 @@ public final class ScanCommand implements Callable<Integer> {
           scanner.scanStream("-", stdin, stats, findings::add);
         } else if (git) {
           scanner.scanGitHistory(Path.of(t), stats, findings::add);
+        } else if (staged) {
+          scanner.scanStaged(Path.of(t), stats, findings::add);
         } else {
           scanner.scanPaths(List.of(Path.of(t)), stats, findings::add);
         }
@@ -263,7 +320,7 @@ public final class ScanCommand implements Callable<Integer> {
       throw usage("--report-to needs an admin token in $" + TOKEN_ENV);
     }
     try {
-      r = new LeakReporter(reportTo, token.trim());
+      r = new LeakReporter(reportTo, token.trim(), staged);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.keygate.scan;
 
+import io.keygate.core.key.KeyType;
 import io.keygate.core.key.KeyTypes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -46,13 +48,15 @@ public final class Scanner {
   private final KeyTypes keyTypes;
   private final boolean splitLines;
   private final boolean respectGitignore;
+  private final List<KeyType> imported;
   private final KeyMatcher matcher;
 
   private Scanner(Builder b) {
     this.keyTypes = b.keyTypes;
     this.splitLines = b.splitLines;
     this.respectGitignore = b.respectGitignore;
-    this.matcher = new KeyMatcher(keyTypes, splitLines);
+    this.imported = List.copyOf(b.imported);
+    this.matcher = new KeyMatcher(keyTypes, splitLines, imported);
   }
 
   /** A builder with the defaults: {@link KeyTypes#defaults()}, split lines on, .gitignore on. */
@@ -63,6 +67,27 @@ public final class Scanner {
   /** The key types this scanner looks for. */
   public KeyTypes keyTypes() {
     return keyTypes;
+  }
+
+  /**
+   * The prefixes of keys imported from another system that this scanner also looks for (keys
+   * without a Keygate checksum: candidates a server confirms by hash).
+   */
+  public List<String> importedPrefixes() {
+    return imported.stream().map(KeyType::prefix).toList();
+  }
+
+  /**
+   * Whether {@code prefix} can be scanned for as an imported prefix: {@code [a-z0-9_]}, at most 32
+   * characters, ending in {@code _} (the rule for Keygate prefixes).
+   */
+  public static boolean scannablePrefix(String prefix) {
+    try {
+      new KeyType("imported", prefix, true, false);
+      return true;
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return false;
+    }
   }
 
   /** Whether keys split across lines are reassembled. */
@@ -137,6 +162,17 @@ public final class Scanner {
     new GitHistory(new StreamScan(matcher)).scan(repository, stats, counting(stats, sink));
   }
 
+  /**
+   * Scans the staged version of every file that differs from {@code HEAD} in the repository at or
+   * above {@code repository}: what the next commit would record (a pre-commit hook's view).
+   *
+   * @throws IllegalArgumentException if no repository is found there
+   * @throws ScanException if the repository cannot be read
+   */
+  public void scanStaged(Path repository, ScanStats stats, Consumer<Finding> sink) {
+    new StagedChanges(new StreamScan(matcher)).scan(repository, stats, counting(stats, sink));
+  }
+
   private static Consumer<Finding> counting(ScanStats stats, Consumer<Finding> sink) {
     return f -> {
       stats.addFinding();
@@ -199,8 +235,31 @@ public final class Scanner {
     private KeyTypes keyTypes = KeyTypes.defaults();
     private boolean splitLines = true;
     private boolean respectGitignore = true;
+    private final List<KeyType> imported = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Also finds keys imported from another system ({@code POST /v1/keys/import}) with these
+     * prefixes: the prefix followed by 16..128 URL-safe base64 characters ({@code [A-Za-z0-9_-]},
+     * as Python's {@code secrets.token_urlsafe(32)} makes), standing as a word. Such keys have no
+     * checksum; the server confirms them by hash. Call after {@link #keyTypes}: a prefix shared
+     * with a configured key type is reported as that type.
+     *
+     * @throws IllegalArgumentException if a prefix is not {@link #scannablePrefix scannable}
+     */
+    public Builder importedPrefixes(Collection<String> prefixes) {
+      imported.clear();
+      for (String p : new java.util.TreeSet<>(prefixes)) {
+        if (!scannablePrefix(p)) {
+          throw new IllegalArgumentException(
+              "imported prefix must be [a-z0-9_], at most 32 characters, ending in '_': " + p);
+        }
+        KeyType known = keyTypes.byPrefix(p);
+        imported.add(known != null ? known : new KeyType("imported", p, true, false));
+      }
+      return this;
+    }
 
     /** The key types to look for (default {@link KeyTypes#defaults()}). */
     public Builder keyTypes(KeyTypes keyTypes) {

@@ -12,8 +12,16 @@ public enum LeakAction {
   ALREADY_REVOKED,
   /** The key was already rotated and is due for revocation; nothing was changed. */
   ALREADY_ROTATED,
-  /** A test key (it grants no production access): recorded, not acted on. */
+  /**
+   * A test key (it grants no production access): recorded, not acted on, unless the policy revokes
+   * test keys too ({@link LeakPolicy#revokeTestKeys()}, then {@link #REVOKED}).
+   */
   TEST_KEY_RECORDED,
+  /**
+   * A live key caught before it was exposed ({@link Exposure#PREVENTED}): recorded and its owner
+   * told, the key kept.
+   */
+  PREVENTED_RECORDED,
   /** A canary key was found: its alarm was raised; it stays in place as a tripwire. */
   CANARY_RECORDED;
 

@@ -17,12 +17,18 @@ import java.util.Objects;
  * @param keyHint its display hint
  * @param source who found it ({@code github}, {@code gitleaks}, …)
  * @param location where
- * @param foundAt when the source detected it (the report time when the source does not say)
+ * @param exposedAt when the key was exposed: the commit date, gitleaks' {@code Date}, TruffleHog's
+ *     {@code timestamp}, GitHub's report time; the report time when the source does not say (never
+ *     later than {@code reportedAt})
  * @param reportedAt when Keygate received the report
  * @param revokedAt when the key was (or, for a rotation, will be) revoked; {@code null} when the
  *     incident did not lead to a revocation (test key, canary)
  * @param action what the response policy did
  * @param reporter the actor who reported it (an admin token id or {@code github})
+ * @param exposure where the key was found: exposed to others, or caught before (see {@link
+ *     Exposure})
+ * @param liveKey whether the key grants production access (false for test keys); leak-response
+ *     averages count live keys only
  */
 public record LeakIncident(
     String incidentId,
@@ -33,11 +39,13 @@ public record LeakIncident(
     String keyHint,
     String source,
     LeakLocation location,
-    Instant foundAt,
+    Instant exposedAt,
     Instant reportedAt,
     Instant revokedAt,
     LeakAction action,
-    String reporter) {
+    String reporter,
+    Exposure exposure,
+    boolean liveKey) {
 
   /** Checks required fields. */
   public LeakIncident {
@@ -46,22 +54,35 @@ public record LeakIncident(
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(source, "source");
-    Objects.requireNonNull(foundAt, "foundAt");
+    Objects.requireNonNull(exposedAt, "exposedAt");
     Objects.requireNonNull(reportedAt, "reportedAt");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(reporter, "reporter");
+    Objects.requireNonNull(exposure, "exposure");
     location = location == null ? LeakLocation.UNKNOWN : location;
   }
 
   /**
-   * Time to revocation: {@code revokedAt − foundAt}, or {@code null} when the incident led to no
-   * revocation. Zero when the key was revoked before it was found.
+   * Exposure to revocation: {@code revokedAt − exposedAt}, or {@code null} when the incident led to
+   * no revocation. Zero when the key was revoked before it was exposed.
    */
   public Duration timeToRevocation() {
-    if (revokedAt == null) {
+    return between(exposedAt, revokedAt);
+  }
+
+  /**
+   * Report to revocation: {@code revokedAt − reportedAt}, or {@code null} when the incident led to
+   * no revocation. Zero when the key was already revoked when the report arrived.
+   */
+  public Duration reportToRevocation() {
+    return between(reportedAt, revokedAt);
+  }
+
+  private static Duration between(Instant from, Instant to) {
+    if (to == null) {
       return null;
     }
-    Duration d = Duration.between(foundAt, revokedAt);
+    Duration d = Duration.between(from, to);
     return d.isNegative() ? Duration.ZERO : d;
   }
 }

@@ -16,10 +16,17 @@ import java.util.Objects;
  *
  * @param rotateGrace key type name → grace period of the rotation; types not listed are revoked at
  *     once
+ * @param revokeTestKeys whether exposed test keys are answered like live keys (revoked or rotated)
+ *     instead of only recorded; default false
  */
-public record LeakPolicy(Map<String, Duration> rotateGrace) {
-  /** Revoke every leaked live key at once. */
+public record LeakPolicy(Map<String, Duration> rotateGrace, boolean revokeTestKeys) {
+  /** Revoke every leaked live key at once; record leaked test keys. */
   public static final LeakPolicy REVOKE = new LeakPolicy(Map.of());
+
+  /** A policy that records leaked test keys without acting on them. */
+  public LeakPolicy(Map<String, Duration> rotateGrace) {
+    this(rotateGrace, false);
+  }
 
   /** Validates the grace periods (positive; zero means "revoke", so list nothing instead). */
   public LeakPolicy {

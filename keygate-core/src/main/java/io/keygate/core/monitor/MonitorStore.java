@@ -37,5 +37,10 @@ public interface MonitorStore {
   java.util.Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly);
 
   /** Leak incidents reported at or after {@code since}. */
-  LeakStats leakStats(Instant since);
+  default LeakStats leakStats(Instant since) {
+    return leakStats(since, null);
+  }
+
+  /** Leak incidents reported at or after {@code since}, of {@code ownerId} only unless null. */
+  LeakStats leakStats(Instant since, String ownerId);
 }

@@ -5,6 +5,7 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.leaks.LeakAction;
 import io.keygate.core.leaks.LeakIncident;
@@ -28,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -36,18 +38,22 @@ import java.util.function.Supplier;
  * Automatic response to leaked keys: confirm offline, look up, act by policy, record an incident
  * and notify the owner — all of it in one store transaction per key.
  *
- * <p><b>Contract.</b> For each {@link LeakReport}: a value that fails {@link KeyFormat#identify} is
- * {@link LeakResult.Status#NOT_A_KEY} (no I/O); a well-formed key that is not stored (under the
+ * <p><b>Contract.</b> For each {@link LeakReport}: a value that is neither a checksum-confirmed key
+ * ({@link KeyFormat#identify}) nor a key with the prefix of keys imported from another system
+ * ({@link Verifier#wellFormed}) is {@link LeakResult.Status#NOT_A_KEY} (no I/O); imported keys are
+ * confirmed by their hash, like every other key; a well-formed key that is not stored (under the
  * current or an older pepper — the lookup is the {@link Verifier}'s) is {@link
  * LeakResult.Status#UNKNOWN}. For a stored key, one transaction locks it, decides the {@link
- * LeakAction} (live key: revoke at once, or rotate with the {@link LeakPolicy}'s short grace; test
- * key, already revoked or already rotated: record only; canary: raise its alarm), writes the key
- * change, an audit event by the reporter ({@code key.revoked} with reason {@code leaked: <source>},
- * or {@code leak.recorded}), the incident and the outbox event ({@link EventTypes#KEY_LEAKED}, or
- * {@link EventTypes#CANARY_TRIGGERED}). The verifier's cache entry is invalidated after the commit
- * and before the method returns, so the revoked key fails its very next verification. A repeat
- * report of the same (key, source, location) is {@link LeakResult.Status#REPEAT} and writes
- * nothing, so reports can be replayed safely.
+ * LeakAction} (live key exposed: revoke at once, or rotate with the {@link LeakPolicy}'s short
+ * grace; live key caught before exposure ({@link Exposure#PREVENTED}): record only and tell the
+ * owner; test key: record only unless the policy revokes test keys; already revoked or already
+ * rotated: record only; canary: raise its alarm), writes the key change, an audit event by the
+ * reporter ({@code key.revoked} with reason {@code leaked: <source>}, or {@code leak.recorded}),
+ * the incident and the outbox event ({@link EventTypes#KEY_LEAKED}, or {@link
+ * EventTypes#CANARY_TRIGGERED}). The verifier's cache entry is invalidated after the commit and
+ * before the method returns, so the revoked key fails its very next verification. A repeat report
+ * of the same (key, source, location) is {@link LeakResult.Status#REPEAT} and writes nothing, so
+ * reports can be replayed safely.
  *
  * <p>A leaked admin token is always revoked, never rotated (its successor's secret would reach
  * nobody), as is an expired key under a rotate policy (an expired key is never rotated back to
@@ -118,11 +124,10 @@ public final class LeakResponder {
   /** Responds to one report received at {@code reportedAt}. */
   public LeakResult respond(LeakReport report, Actor reporter, Instant reportedAt) {
     String raw = report.secret().reveal();
-    KeyType type = format.identify(raw);
-    if (type == null) {
+    if (!verifier.wellFormed(raw)) {
       return new LeakResult(LeakResult.Status.NOT_A_KEY, null, null);
     }
-    Optional<ApiKeyRecord> found = verifier.find(raw);
+    Optional<ApiKeyRecord> found = verifier.findReported(raw);
     boolean restricted = reporter.ownerRestriction() != null;
     if (found.isEmpty()
         || (restricted && (found.get().adminToken() || !reporter.canSee(found.get().ownerId())))) {
@@ -130,12 +135,14 @@ public final class LeakResponder {
     }
     String source = clip(report.source().strip(), MAX_SOURCE);
     LeakLocation where = clean(report.location());
-    Instant foundAt =
-        report.foundAt() == null || report.foundAt().isAfter(reportedAt)
+    Instant exposedAt =
+        report.exposedAt() == null || report.exposedAt().isAfter(reportedAt)
             ? reportedAt
-            : report.foundAt().truncatedTo(ChronoUnit.MILLIS);
-    String dedupe = dedupeKey(found.get().keyId(), source, where);
+            : report.exposedAt().truncatedTo(ChronoUnit.MILLIS);
+    Exposure exposure = report.exposure();
+    String dedupe = dedupeKey(found.get().keyId(), source, where, exposure);
     boolean canary = canaries.isCanary(found.get());
+    boolean live = format.types().byName(found.get().type()).map(KeyType::live).orElse(true);
     LeakResult result =
         store.inTransaction(
             tx -> {
@@ -155,7 +162,7 @@ public final class LeakResponder {
               RotatedKey rotated = null;
               if (canary) {
                 action = LeakAction.CANARY_RECORDED;
-              } else if (!type.live()) {
+              } else if (!live && !policy.revokeTestKeys()) {
                 action = LeakAction.TEST_KEY_RECORDED;
               } else if (cur.effectiveStatus(now) == KeyStatus.REVOKED) {
                 action = LeakAction.ALREADY_REVOKED;
@@ -163,6 +170,8 @@ public final class LeakResponder {
               } else if (rotate && cur.revokesAt() != null) {
                 action = LeakAction.ALREADY_ROTATED;
                 revokedAt = cur.revokesAt();
+              } else if (exposure == Exposure.PREVENTED) {
+                action = LeakAction.PREVENTED_RECORDED;
               } else if (rotate) {
                 action = LeakAction.ROTATED;
                 rotated = keys.rotateLocked(tx, cur, grace, reporter, now);
@@ -184,11 +193,13 @@ public final class LeakResponder {
                       cur.hint(),
                       source,
                       where,
-                      foundAt,
+                      exposedAt,
                       reportedAt,
                       revokedAt,
                       action,
-                      reporter.id());
+                      reporter.id(),
+                      exposure,
+                      live);
               if (!tx.insertIncident(incident)) {
                 if (changed == null) {
                   return new LeakResult(LeakResult.Status.REPEAT, cur, null);
@@ -255,11 +266,15 @@ public final class LeakResponder {
     d.put("file", l.file());
     d.put("line", l.line());
     d.put("commit", l.commit());
-    d.put("found_at", i.foundAt().toString());
+    d.put("exposure", i.exposure().wire());
+    d.put("exposed_at", i.exposedAt().toString());
+    d.put("found_at", i.exposedAt().toString());
     d.put("reported_at", i.reportedAt().toString());
     d.put("revoked_at", i.revokedAt() == null ? null : i.revokedAt().toString());
     Duration ttr = i.timeToRevocation();
     d.put("time_to_revocation_ms", ttr == null ? null : ttr.toMillis());
+    Duration rtr = i.reportToRevocation();
+    d.put("report_to_revocation_ms", rtr == null ? null : rtr.toMillis());
     if (rotated != null) {
       d.put("new_key_id", rotated.newKey().record().keyId());
       d.put("new_key_hint", rotated.newKey().record().hint());
@@ -286,24 +301,32 @@ public final class LeakResponder {
         i.keyHint(),
         i.source(),
         i.location(),
-        i.foundAt(),
+        i.exposedAt(),
         i.reportedAt(),
         i.revokedAt(),
         i.action(),
-        i.reporter());
+        i.reporter(),
+        i.exposure(),
+        i.liveKey());
   }
 
-  /** SHA-256 hex of (key id, source, location): equal exactly for repeat reports. */
-  static String dedupeKey(String keyId, String source, LeakLocation l) {
-    return KeyHasher.sha256Hex(
+  /**
+   * SHA-256 hex of (key id, source, location, and the exposure when {@link Exposure#PREVENTED}):
+   * equal exactly for repeat reports; a prevented catch never hides a later exposure at the same
+   * place.
+   */
+  static String dedupeKey(String keyId, String source, LeakLocation l, Exposure exposure) {
+    String base =
         String.join(
             "\n",
             keyId,
-            source.toLowerCase(java.util.Locale.ROOT),
+            source.toLowerCase(Locale.ROOT),
             String.valueOf(l.url()),
             String.valueOf(l.file()),
             String.valueOf(l.line()),
-            String.valueOf(l.commit())));
+            String.valueOf(l.commit()));
+    return KeyHasher.sha256Hex(
+        exposure == Exposure.PREVENTED ? base + "\n" + exposure.wire() : base);
   }
 
   private static LeakLocation clean(LeakLocation l) {

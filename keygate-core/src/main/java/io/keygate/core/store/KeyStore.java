@@ -57,6 +57,15 @@ public interface KeyStore extends AuditLog, AutoCloseable {
     return java.util.Set.of();
   }
 
+  /**
+   * The prefixes of every imported key, re-hashed or not ({@code ""} for keys imported without
+   * one): keys with these prefixes have no Keygate checksum and are still looked up. The default is
+   * {@link #legacyPrefixes()} for stores that forget a prefix at re-hash.
+   */
+  default java.util.Set<String> importedPrefixes() {
+    return legacyPrefixes();
+  }
+
   /** A page of keys, newest first, evaluating derived statuses at {@code now}. */
   Page<ApiKeyRecord> list(KeyQuery query, Instant now);
 

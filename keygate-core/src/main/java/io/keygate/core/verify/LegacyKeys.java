@@ -20,9 +20,12 @@ import java.util.Set;
 /**
  * Verification of keys imported from another system by the plain SHA-256 of their raw value.
  *
- * <p><b>Design.</b> When the keyed-hash lookup misses, a presented key whose prefix is one of the
- * imported prefixes ({@link KeyStore#legacyPrefixes}; {@code ""} for keys imported without a
- * prefix, which matches every key) is looked up once more by its SHA-256. On a hit the key is
+ * <p><b>Design.</b> A key whose prefix is one of the imported prefixes ({@link
+ * KeyStore#importedPrefixes}; {@code ""} for keys imported without a prefix, which matches every
+ * key) is looked up although it has no Keygate checksum — for as long as any key with that prefix
+ * exists, so an imported key keeps verifying after it was re-hashed. When the keyed-hash lookup
+ * misses and the prefix is one of those of keys not yet re-hashed ({@link
+ * KeyStore#legacyPrefixes}), it is looked up once more by its SHA-256. On a hit the key is
  * re-hashed under the current pepper in one transaction (keyed hash and pepper version set, SHA-256
  * deleted, audit event {@code key.rehashed}), so each imported key costs the extra lookup only
  * until its first successful use. SHA-256 values that missed are remembered for {@link #MISS_TTL}
@@ -50,6 +53,7 @@ public final class LegacyKeys {
   private final Cache<String, Boolean> misses =
       Caffeine.newBuilder().maximumSize(MAX_MISSES).expireAfterWrite(MISS_TTL).build();
   private volatile Set<String> prefixes = Set.of();
+  private volatile Set<String> imported = Set.of();
 
   LegacyKeys(KeyStore store, KeyHasher hasher, Clock clock) {
     this.store = store;
@@ -57,20 +61,36 @@ public final class LegacyKeys {
     this.clock = clock;
   }
 
-  /** Re-reads the prefixes of imported keys not yet re-hashed; forgets remembered misses. */
+  /**
+   * Re-reads the prefixes of imported keys (all of them, and those not yet re-hashed); forgets
+   * remembered misses.
+   */
   public void refresh() {
     prefixes = Set.copyOf(store.legacyPrefixes());
+    imported = Set.copyOf(store.importedPrefixes());
     misses.invalidateAll();
   }
 
-  /** Imported prefixes in force (for tests and metrics). */
+  /** Prefixes of imported keys not yet re-hashed, looked up by SHA-256 (for tests and metrics). */
   public Set<String> prefixes() {
     return prefixes;
   }
 
+  /**
+   * Prefixes of every imported key, re-hashed or not: keys with one of them are accepted without a
+   * Keygate checksum, and the leak paths (scanner, report intake, partner and public endpoints)
+   * look for them.
+   */
+  public Set<String> importedPrefixes() {
+    return imported;
+  }
+
   /** Whether {@code key} may be an imported key, so that a failed checksum must not reject it. */
-  boolean mayBeImported(String key) {
-    Set<String> p = prefixes;
+  public boolean mayBeImported(String key) {
+    return startsWithAny(imported, key);
+  }
+
+  private static boolean startsWithAny(Set<String> p, String key) {
     if (p.isEmpty() || key.length() > 512) {
       return false;
     }
@@ -87,7 +107,7 @@ public final class LegacyKeys {
    * empty.
    */
   Optional<ApiKeyRecord> find(String key) {
-    if (!mayBeImported(key)) {
+    if (!startsWithAny(prefixes, key)) {
       return Optional.empty();
     }
     String sha = sha256Hex(key);

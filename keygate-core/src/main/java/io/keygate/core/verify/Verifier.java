@@ -624,6 +624,27 @@ public final class Verifier {
   }
 
   /**
+   * Whether {@code key} is worth a lookup: a checksum-confirmed Keygate key, or a key carrying the
+   * prefix of keys imported from another system (which have no Keygate checksum). No I/O.
+   */
+  public boolean wellFormed(String key) {
+    return key != null && (format.identify(key) != null || legacy.mayBeImported(key));
+  }
+
+  /**
+   * Resolves a reported key (a leak) to its record without state checks: like {@link #find}, and
+   * also finds keys imported from another system by their prefix and hash (an imported key not yet
+   * used is re-hashed under the current pepper on this lookup, as on its first verification).
+   */
+  public Optional<ApiKeyRecord> findReported(String key) {
+    if (!wellFormed(key)) {
+      return Optional.empty();
+    }
+    Entry e = lookup(key);
+    return e == null ? Optional.empty() : Optional.of(e.key());
+  }
+
+  /**
    * Drops the cached entry for a stored hash here and announces it on the {@link InvalidationBus}
    * to the other nodes. Call before acknowledging any key change.
    */

@@ -106,6 +106,8 @@ public abstract class KeyStoreContractTest {
         });
     assertThat(store.findByLegacySha256(sha)).isEmpty();
     assertThat(store.legacyPrefixes()).isEmpty();
+    // the prefix stays known: the re-hashed key has no Keygate checksum and must still be looked up
+    assertThat(store.importedPrefixes()).containsExactly("acme_");
     assertThat(store.findByHash(rehashed.hash())).contains(rehashed);
   }
 
@@ -882,7 +884,9 @@ public abstract class KeyStoreContractTest {
         reportedAt,
         reportedAt.plusMillis(7),
         io.keygate.core.leaks.LeakAction.REVOKED,
-        "key_reporter");
+        "key_reporter",
+        io.keygate.core.leaks.Exposure.EXPOSED,
+        true);
   }
 
   @Test
@@ -918,8 +922,10 @@ public abstract class KeyStoreContractTest {
             NOW,
             NOW,
             null,
-            io.keygate.core.leaks.LeakAction.TEST_KEY_RECORDED,
-            "github");
+            io.keygate.core.leaks.LeakAction.PREVENTED_RECORDED,
+            "github",
+            io.keygate.core.leaks.Exposure.PREVENTED,
+            false);
     store.inTransaction(tx -> tx.insertIncident(sparse));
     assertThat(
             store

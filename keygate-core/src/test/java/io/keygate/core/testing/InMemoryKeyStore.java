@@ -63,6 +63,9 @@ public final class InMemoryKeyStore implements KeyStore {
   /** Imported keys not yet re-hashed: key id to {sha256, prefix}. */
   private volatile Map<String, String[]> legacy = Map.of();
 
+  private final java.util.Set<String> importedPrefixes =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final AuditKeys auditKeys = TestAuditKeys.random();
   private volatile AuditHead head = AuditChain.seal(auditKeys, AuditHead.EMPTY);
   private final Map<String, Map<Integer, String>> secretChecks =
@@ -141,6 +144,7 @@ public final class InMemoryKeyStore implements KeyStore {
               }
             });
         legacy = Map.copyOf(all);
+        all.values().forEach(v -> importedPrefixes.add(v[1] == null ? "" : v[1]));
       }
     }
 
@@ -293,6 +297,11 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
     return Optional.empty();
+  }
+
+  @Override
+  public java.util.Set<String> importedPrefixes() {
+    return java.util.Set.copyOf(importedPrefixes);
   }
 
   @Override

@@ -79,6 +79,40 @@ final class ApiClient {
             .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
   }
 
+  /**
+   * GETs {@code path} and returns the body as text (for Markdown or HTML answers); an error answer
+   * is an {@link ApiFailure} as for JSON calls.
+   */
+  String getText(String path) {
+    HttpResponse<byte[]> res;
+    try {
+      res =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + path))
+                  .GET()
+                  .header("Authorization", "Bearer " + token)
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach Keygate at " + base + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+    if (res.statusCode() >= 400) {
+      JsonNode body;
+      try {
+        body = Json.MAPPER.readTree(res.body());
+      } catch (IOException e) {
+        throw new ApiFailure(res.statusCode(), "error", "HTTP " + res.statusCode());
+      }
+      throw new ApiFailure(
+          res.statusCode(), body.path("error").asText("error"), body.path("message").asText(""));
+    }
+    return new String(res.body(), StandardCharsets.UTF_8);
+  }
+
   private JsonNode send(HttpRequest.Builder req) {
     return send(req, 0);
   }

@@ -19,8 +19,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code keygate report}: prints the API Key Security Implementation Report, reading the store
- * directly (no running server needed) and the configuration from the environment.
+ * {@code keygate report}: prints the API Key Security Implementation Report.
+ *
+ * <p>With {@code --url} (or {@code KEYGATE_URL}) and {@code KEYGATE_TOKEN} it prints the server's
+ * own report ({@code GET /v1/report}): the statuses come from the server's effective settings, so
+ * the CLI and the server always agree. Without a URL it reads the store directly (no running server
+ * needed) and takes the settings from this shell's environment, which may differ from the server's;
+ * it says so on standard error.
  */
 @Command(
     name = "report",
@@ -35,6 +40,15 @@ final class ReportCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
+      description =
+          "Ask this Keygate server for its report (default: $KEYGATE_URL; the admin token comes"
+              + " from $KEYGATE_TOKEN). Without a URL the report is computed from the data"
+              + " directory with this shell's settings.")
+  String url;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -44,6 +58,20 @@ final class ReportCommand implements Callable<Integer> {
       return 2;
     }
     Map<String, String> env = KeygateCli.env(spec);
+    String server = url != null ? url : env.get("KEYGATE_URL");
+    if (server != null && !server.isBlank()) {
+      String report =
+          new ApiClient(server, env.get("KEYGATE_TOKEN")).getText("/v1/report?format=" + format);
+      spec.commandLine().getOut().print(report);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+    spec.commandLine()
+        .getErr()
+        .println(
+            "note: computed from the data directory with this shell's settings; use --url (or"
+                + " KEYGATE_URL) to print the running server's own report");
+    spec.commandLine().getErr().flush();
     ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     NotifyConfig notify = NotifyConfig.fromEnv(env);
     try (KeyStore store =

@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * @param maxReportBytes largest leak report accepted (the caller is authenticated first)
  * @param maxPartnerBytes largest secret scanning partner body: refused from its {@code
  *     Content-Length} before anything is read, and read no further than this
- * @param policy what to do with leaked live keys
+ * @param policy what to do with leaked live keys (and test keys, when it says so)
+ * @param publicReportsPerMinute anonymous public reports ({@code POST /v1/leaks/public}) accepted
+ *     per client address per minute on each node; 0 turns the endpoint off (404)
  */
 public record LeakConfig(
     List<Sender> senders,
@@ -41,7 +43,38 @@ public record LeakConfig(
     Duration keysRefetchInterval,
     long maxReportBytes,
     long maxPartnerBytes,
-    LeakPolicy policy) {
+    LeakPolicy policy,
+    int publicReportsPerMinute) {
+
+  /** Default {@link #publicReportsPerMinute()}. */
+  public static final int DEFAULT_PUBLIC_REPORTS_PER_MINUTE = 10;
+
+  /** Most keys in one public report. */
+  public static final int MAX_PUBLIC_KEYS = 1000;
+
+  /**
+   * Largest public report body: {@value #MAX_PUBLIC_KEYS} keys of up to 128 characters with JSON
+   * punctuation, plus a URL. Refused from its {@code Content-Length} before anything is read.
+   */
+  public static final long MAX_PUBLIC_BYTES = 160L * 1024;
+
+  /** Settings with the default public report rate. */
+  public LeakConfig(
+      List<Sender> senders,
+      Duration keysCacheTtl,
+      Duration keysRefetchInterval,
+      long maxReportBytes,
+      long maxPartnerBytes,
+      LeakPolicy policy) {
+    this(
+        senders,
+        keysCacheTtl,
+        keysRefetchInterval,
+        maxReportBytes,
+        maxPartnerBytes,
+        policy,
+        DEFAULT_PUBLIC_REPORTS_PER_MINUTE);
+  }
 
   /** GitHub's key identifier header. */
   public static final String GITHUB_ID_HEADER = "Github-Public-Key-Identifier";
@@ -109,6 +142,9 @@ public record LeakConfig(
           "KEYGATE_SECRET_SCANNING_MAX_BYTES must be 1024.." + (Integer.MAX_VALUE - 8));
     }
     Objects.requireNonNull(policy, "policy");
+    if (publicReportsPerMinute < 0 || publicReportsPerMinute > 10_000) {
+      throw new IllegalArgumentException("KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE must be 0..10000");
+    }
   }
 
   private static void requirePositive(Duration d, String what) {
@@ -126,8 +162,10 @@ public record LeakConfig(
    * Reads {@code KEYGATE_GITHUB_KEYS_FILE}, {@code KEYGATE_GITHUB_KEYS_URL}, {@code
    * KEYGATE_SECRET_SCANNING_SENDERS} ({@code name=IdHeader,SigHeader,file-or-url;...}), {@code
    * KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS}, {@code KEYGATE_SECRET_SCANNING_REFETCH_SECONDS},
-   * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES} and {@code
-   * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}).
+   * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES}, {@code
+   * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}), {@code
+   * KEYGATE_LEAK_REVOKE_TEST_KEYS} ({@code true|false}, default false) and {@code
+   * KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE} (default {@value #DEFAULT_PUBLIC_REPORTS_PER_MINUTE}).
    */
   public static LeakConfig fromEnv(Map<String, String> env) {
     List<Sender> senders = new ArrayList<>();
@@ -160,7 +198,23 @@ public record LeakConfig(
                 env, "KEYGATE_SECRET_SCANNING_REFETCH_SECONDS", DEFAULT_KEYS_REFETCH.toSeconds())),
         longVar(env, "KEYGATE_MAX_REPORT_BYTES", DEFAULT_MAX_REPORT_BYTES),
         longVar(env, "KEYGATE_SECRET_SCANNING_MAX_BYTES", DEFAULT_MAX_PARTNER_BYTES),
-        parsePolicy(env.getOrDefault("KEYGATE_LEAK_POLICY", "")));
+        parsePolicy(
+            env.getOrDefault("KEYGATE_LEAK_POLICY", ""),
+            parseBoolean(env, "KEYGATE_LEAK_REVOKE_TEST_KEYS")),
+        (int)
+            longVar(
+                env, "KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE", DEFAULT_PUBLIC_REPORTS_PER_MINUTE));
+  }
+
+  private static boolean parseBoolean(Map<String, String> env, String name) {
+    String v = blankToNull(env.get(name));
+    if (v == null || v.strip().equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (v.strip().equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw new IllegalArgumentException(name + " must be true or false, was " + v);
   }
 
   /** Parses {@code name=IdHeader,SigHeader,source} where source is a file path or http(s) URL. */
@@ -184,9 +238,14 @@ public record LeakConfig(
 
   /** Parses {@code KEYGATE_LEAK_POLICY}: empty or {@code revoke} = revoke every type at once. */
   static LeakPolicy parsePolicy(String spec) {
+    return parsePolicy(spec, false);
+  }
+
+  /** Parses {@code KEYGATE_LEAK_POLICY}, and whether leaked test keys are revoked too. */
+  static LeakPolicy parsePolicy(String spec, boolean revokeTestKeys) {
     String s = spec.strip();
     if (s.isEmpty() || s.equals("revoke")) {
-      return LeakPolicy.REVOKE;
+      return new LeakPolicy(Map.of(), revokeTestKeys);
     }
     Map<String, Duration> grace = new LinkedHashMap<>();
     for (String entry : s.split(",")) {
@@ -202,7 +261,7 @@ public record LeakConfig(
         grace.put(e.substring(0, eq).strip(), parseGrace(action.substring(7)));
       }
     }
-    return new LeakPolicy(grace);
+    return new LeakPolicy(grace, revokeTestKeys);
   }
 
   private static Duration parseGrace(String v) {
@@ -245,6 +304,8 @@ public record LeakConfig(
     m.put("secret_scanning_max_bytes", maxPartnerBytes);
     m.put("max_report_bytes", maxReportBytes);
     m.put("leak_policy", policy.rotateGrace().isEmpty() ? "revoke" : policy.rotateGrace());
+    m.put("leak_revoke_test_keys", policy.revokeTestKeys());
+    m.put("public_leak_reports_per_minute", publicReportsPerMinute);
     return m;
   }
 }

@@ -4,16 +4,27 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.KeygateException;
 import io.keygate.core.key.ApiKeySecret;
+import io.keygate.core.key.KeyHasher;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakLocation;
 import io.keygate.core.leaks.LeakReport;
 import io.keygate.scan.Finding;
 import io.keygate.scan.Scanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Parsers for leak reports: Keygate's own ({@code keygate scan --report-to}), gitleaks' JSON report
@@ -36,17 +47,91 @@ final class LeakReports {
   /** What one report yielded. */
   record Parsed(int received, List<LeakReport> keys, boolean redacted) {}
 
-  /** Parses {@code body} in {@code format} and extracts the keys with {@code scanner}. */
-  static Parsed parse(String format, byte[] body, Scanner scanner) {
-    return switch (format) {
-      case "keygate" -> keygate(body, scanner);
-      case "gitleaks" -> gitleaks(body, scanner);
-      case "trufflehog" -> trufflehog(body, scanner);
+  /**
+   * Parses {@code body} in {@code format} and extracts the keys with {@code scanner}.
+   *
+   * @param mode {@link Exposure#PREVENTED} when the caller reports catches made before exposure
+   *     ({@code ?mode=prevented}); a finding at a URL is exposed whatever the mode
+   */
+  static Parsed parse(String format, byte[] body, Scanner scanner, Exposure mode) {
+    Parsed p =
+        switch (format) {
+          case "keygate" -> keygate(body, scanner);
+          case "gitleaks" -> gitleaks(body, scanner);
+          case "trufflehog" -> trufflehog(body, scanner);
+          default ->
+              throw new KeygateException.InvalidRequest(
+                  "invalid_format", "format must be keygate, gitleaks or trufflehog");
+        };
+    if (mode == Exposure.EXPOSED) {
+      return p;
+    }
+    List<LeakReport> classified = new ArrayList<>(p.keys().size());
+    for (LeakReport r : p.keys()) {
+      classified.add(
+          new LeakReport(
+              r.secret(), r.source(), r.location(), r.exposedAt(), exposure(r.location(), mode)));
+    }
+    return new Parsed(p.received(), classified, p.redacted());
+  }
+
+  /**
+   * Where a key was found decides its exposure: at a URL (a public page, a hosted repository) it is
+   * exposed whatever the reporter says; otherwise the reporter's mode holds.
+   */
+  static Exposure exposure(LeakLocation where, Exposure mode) {
+    return where.url() != null ? Exposure.EXPOSED : mode;
+  }
+
+  /** The {@code mode} query parameter: {@code exposed} (default) or {@code prevented}. */
+  static Exposure mode(String param) {
+    if (param == null || param.isBlank()) {
+      return Exposure.EXPOSED;
+    }
+    return switch (param.strip().toLowerCase(Locale.ROOT)) {
+      case "exposed" -> Exposure.EXPOSED;
+      case "prevented" -> Exposure.PREVENTED;
       default ->
           throw new KeygateException.InvalidRequest(
-              "invalid_format", "format must be keygate, gitleaks or trufflehog");
+              "invalid_mode", "mode must be exposed or prevented");
     };
   }
+
+  /**
+   * A finder's timestamp: ISO-8601 with offset or zone ({@code 2024-03-01T10:00:00Z}, gitleaks'
+   * {@code Date}, keygate scan's commit {@code date}) or git's {@code 2024-03-01 10:00:00 -0700}
+   * (TruffleHog). Anything else is {@code null}: the report time is used, never an error.
+   */
+  static Instant timestamp(String s) {
+    if (s == null || s.isBlank() || s.length() > 64) {
+      return null;
+    }
+    String t = s.strip();
+    try {
+      return OffsetDateTime.parse(t).toInstant();
+    } catch (DateTimeParseException e) {
+      // try the next form
+    }
+    try {
+      return ZonedDateTime.parse(t).toInstant();
+    } catch (DateTimeParseException e) {
+      // try the next form
+    }
+    for (DateTimeFormatter f : GIT_TIMES) {
+      try {
+        return OffsetDateTime.parse(t, f).toInstant();
+      } catch (DateTimeParseException e) {
+        // try the next form
+      }
+    }
+    return null;
+  }
+
+  private static final List<DateTimeFormatter> GIT_TIMES =
+      List.of(
+          DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z", Locale.ROOT),
+          DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z 'UTC'", Locale.ROOT),
+          DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS Z 'UTC'", Locale.ROOT));
 
   private static Parsed keygate(byte[] body, Scanner scanner) {
     JsonNode root = tree(body);
@@ -66,7 +151,7 @@ final class LeakReports {
       }
       LeakLocation where =
           new LeakLocation(null, text(f, "file"), number(f, "line"), text(f, "commit"));
-      extract(key, "keygate-scan", where, scanner, out);
+      extract(key, "keygate-scan", where, timestamp(text(f, "date")), scanner, out);
       i++;
     }
     return new Parsed(i, out, false);
@@ -90,7 +175,7 @@ final class LeakReports {
       LeakLocation where =
           new LeakLocation(
               text(f, "Link"), text(f, "File"), number(f, "StartLine"), text(f, "Commit"));
-      extract(join(secret, match), "gitleaks", where, scanner, out);
+      extract(join(secret, match), "gitleaks", where, timestamp(text(f, "Date")), scanner, out);
       i++;
     }
     return new Parsed(i, out, redacted);
@@ -119,7 +204,7 @@ final class LeakReports {
       received++;
       String raw = join(text(f, "Raw"), text(f, "RawV2"));
       redacted |= raw == null && text(f, "Redacted") != null;
-      extract(raw, "trufflehog", trufflehogLocation(f), scanner, out);
+      extract(raw, "trufflehog", trufflehogLocation(f), trufflehogTime(f), scanner, out);
     }
     if (received == 0) {
       throw invalid("the report holds no TruffleHog results");
@@ -133,8 +218,7 @@ final class LeakReports {
    */
   private static LeakLocation trufflehogLocation(JsonNode f) {
     JsonNode data = f.path("SourceMetadata").path("Data");
-    Iterator<JsonNode> it =
-        data.isObject() ? data.elements() : java.util.Collections.emptyIterator();
+    Iterator<JsonNode> it = data.isObject() ? data.elements() : Collections.emptyIterator();
     while (it.hasNext()) {
       JsonNode d = it.next();
       if (d.isObject()) {
@@ -149,19 +233,55 @@ final class LeakReports {
     return LeakLocation.UNKNOWN;
   }
 
-  /** Adds a report for every confirmed key in {@code text}. */
+  /** {@code SourceMetadata.Data.<source>.timestamp} of a TruffleHog result, or {@code null}. */
+  private static Instant trufflehogTime(JsonNode f) {
+    JsonNode data = f.path("SourceMetadata").path("Data");
+    Iterator<JsonNode> it = data.isObject() ? data.elements() : Collections.emptyIterator();
+    while (it.hasNext()) {
+      JsonNode d = it.next();
+      if (d.isObject()) {
+        return timestamp(text(d, "timestamp"));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Adds a report for every key the scanner finds in {@code text} (checksum-confirmed keys, and
+   * keys with an imported prefix the scanner knows), and every line of {@code text} that is one
+   * token (gitleaks' {@code Secret}, TruffleHog's {@code Raw}): it may be an imported key whose
+   * prefix cannot be scanned for; the responder looks it up only if it is well-formed.
+   */
   private static void extract(
-      String text, String source, LeakLocation where, Scanner scanner, List<LeakReport> out) {
+      String text,
+      String source,
+      LeakLocation where,
+      Instant exposedAt,
+      Scanner scanner,
+      List<LeakReport> out) {
     if (text == null || text.isEmpty()) {
       return;
     }
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (Finding f : scanner.scan("report", text.getBytes(StandardCharsets.UTF_8))) {
       if (seen.add(f.fingerprint())) {
-        out.add(new LeakReport(f.secret(), source, where, null));
+        out.add(new LeakReport(f.secret(), source, where, exposedAt));
+      }
+    }
+    for (String line : text.split("\n")) {
+      String token = line.strip();
+      if (!token.isEmpty()
+          && !token.contains(REDACTED)
+          && token.length() <= MAX_TOKEN
+          && !WHITESPACE.matcher(token).find()
+          && seen.add(KeyHasher.sha256Hex(token))) {
+        out.add(new LeakReport(new ApiKeySecret(token), source, where, exposedAt));
       }
     }
   }
+
+  private static final int MAX_TOKEN = 512;
+  private static final Pattern WHITESPACE = Pattern.compile("\\s");
 
   /** Wraps a raw token in a report without scanning (secret scanning partners send bare keys). */
   static LeakReport token(String token, String source, String url) {

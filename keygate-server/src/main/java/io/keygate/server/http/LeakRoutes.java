@@ -5,11 +5,14 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
 import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakLocation;
 import io.keygate.core.leaks.LeakReport;
 import io.keygate.core.leaks.LeakResult;
 import io.keygate.core.lifecycle.Actor;
@@ -17,9 +20,14 @@ import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import io.keygate.core.model.RateLimit;
+import io.keygate.core.monitor.LeakStats;
+import io.keygate.core.request.IpAddresses;
+import io.keygate.core.verify.RateLimiter;
 import io.keygate.scan.Scanner;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.JdbcExtensions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +39,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Leak response routes: report intake ({@code POST /v1/leaks/reports}), secret scanning partner
@@ -50,8 +60,23 @@ final class LeakRoutes {
   private final AdminAuth auth;
   private final ClientIp clientIp;
   private final LeakConfig config;
-  private final Scanner scanner;
   private final Map<String, PartnerKeys> partners = new HashMap<>();
+  private final RateLimiter publicLimiter;
+  private final List<RateLimit> publicLimit;
+
+  /** The report scanner and the imported prefixes it was built for; rebuilt when they change. */
+  private record ReportScanner(Set<String> imported, Scanner scanner) {}
+
+  private volatile ReportScanner reportScanner;
+
+  /** Most addresses whose public report budget is remembered at once. */
+  static final long MAX_PUBLIC_CLIENTS = 100_000;
+
+  /** How far back {@code GET /v1/leaks} computes its statistics. */
+  static final Duration STATS_PERIOD = Duration.ofDays(30);
+
+  /** Longest value looked at in a public report (longer values are not keys). */
+  private static final int MAX_PUBLIC_KEY_CHARS = 512;
 
   /**
    * Secret scanning partners post from data centres: their bodies must keep up this rate after
@@ -72,7 +97,14 @@ final class LeakRoutes {
     this.auth = auth;
     this.clientIp = clientIp;
     this.config = config;
-    this.scanner = Scanner.builder().keyTypes(kg.format().types()).splitLines(false).build();
+    this.reportScanner = new ReportScanner(Set.of(), scanner(Set.of()));
+    this.publicLimiter = new RateLimiter(kg.clock(), MAX_PUBLIC_CLIENTS);
+    this.publicLimit =
+        config.publicReportsPerMinute() == 0
+            ? List.of()
+            : List.of(
+                new RateLimit(
+                    "public_leak_reports", config.publicReportsPerMinute(), Duration.ofMinutes(1)));
     for (LeakConfig.Sender s : config.senders()) {
       if (s.configured()) {
         PartnerKeys keys =
@@ -86,6 +118,8 @@ final class LeakRoutes {
 
   void register(JavalinConfig c) {
     c.routes.post("/v1/leaks/reports", this::report);
+    c.routes.get("/v1/leaks/formats", this::formats);
+    c.routes.post("/v1/leaks/public", this::publicReport);
     c.routes.get("/v1/leaks", this::incidents);
     c.routes.post("/v1/secret-scanning/{sender}", this::secretScanning);
     c.routes.post("/v1/canaries", this::createCanary);
@@ -102,9 +136,56 @@ final class LeakRoutes {
       int alreadyRevoked,
       int testKeys,
       int canaries,
+      int prevented,
       int repeats,
       int unknown,
+      String mode,
       List<String> incidents) {}
+
+  /** {@code GET /v1/leaks/formats}: what a scanner should look for. */
+  record Formats(
+      List<String> keyPrefixes, List<String> importedPrefixes, String importedBodyPattern) {}
+
+  /** The answer to every accepted public report, whatever it held. */
+  record PublicAnswer(int received, String message) {}
+
+  record PublicBody(List<Object> keys, String url) {}
+
+  record Figures(long count, Double meanMillis, Long p95Millis, Double meanMinutes) {
+    static Figures of(LeakStats.Figures f) {
+      return f.count() == 0
+          ? new Figures(0, null, null, null)
+          : new Figures(f.count(), f.meanMillis(), f.p95Millis(), f.meanMillis() / 60_000.0);
+    }
+  }
+
+  record StatsView(
+      Instant since,
+      long incidents,
+      long exposedKeys,
+      long preventedKeys,
+      long canaryIncidents,
+      long testKeys,
+      long revoked,
+      Figures exposureToRevocation,
+      Figures reportToRevocation,
+      String basis) {
+    static StatsView of(Instant since, LeakStats s) {
+      return new StatsView(
+          since,
+          s.total(),
+          s.exposedKeys(),
+          s.preventedKeys(),
+          s.canaryIncidents(),
+          s.testKeys(),
+          s.revoked(),
+          Figures.of(s.exposureToRevocation()),
+          Figures.of(s.reportToRevocation()),
+          s.basis());
+    }
+  }
+
+  record IncidentList(List<IncidentView> data, String nextCursor, StatsView stats) {}
 
   record Feedback(String tokenHash, String tokenType, String label) {}
 
@@ -120,15 +201,20 @@ final class LeakRoutes {
       Long line,
       String commit,
       String location,
+      String exposure,
+      boolean liveKey,
+      Instant exposedAt,
       Instant foundAt,
       Instant reportedAt,
       Instant revokedAt,
       Long timeToRevocationMs,
+      Long reportToRevocationMs,
       String action,
       String reporter) {
     static IncidentView of(LeakIncident i) {
       var l = i.location();
       var ttr = i.timeToRevocation();
+      var rtr = i.reportToRevocation();
       return new IncidentView(
           i.incidentId(),
           i.keyId(),
@@ -141,10 +227,14 @@ final class LeakRoutes {
           l.line(),
           l.commit(),
           l.describe(),
-          i.foundAt(),
+          i.exposure().wire(),
+          i.liveKey(),
+          i.exposedAt(),
+          i.exposedAt(),
           i.reportedAt(),
           i.revokedAt(),
           ttr == null ? null : ttr.toMillis(),
+          rtr == null ? null : rtr.toMillis(),
           i.action().wire(),
           i.reporter());
     }
@@ -180,12 +270,13 @@ final class LeakRoutes {
   private void report(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
     String format = LeakReports.format(ctx.queryParam("format"));
+    Exposure mode = LeakReports.mode(ctx.queryParam("mode"));
     byte[] body = body(ctx, config.maxReportBytes(), 0);
     if (body.length > 0) {
       Requests.requireMediaType(
           ctx, format.equals("trufflehog") ? Requests.JSON_LINES : Requests.JSON);
     }
-    LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner);
+    LeakReports.Parsed parsed = LeakReports.parse(format, body, scanner(), mode);
     if (parsed.keys().isEmpty() && parsed.redacted()) {
       throw new ApiError(
           422,
@@ -195,16 +286,113 @@ final class LeakRoutes {
               + " the report over TLS");
     }
     List<LeakResult> results = kg.leaks().respondAll(parsed.keys(), actor);
-    HttpApi.json(ctx, 200, summarize(parsed.received(), results));
+    HttpApi.json(ctx, 200, summarize(parsed.received(), results, mode));
   }
 
-  private Summary summarize(int received, List<LeakResult> results) {
+  /**
+   * The report scanner for the imported prefixes now in force (those that can be scanned for; the
+   * others are still matched as whole tokens by {@link LeakReports}).
+   */
+  private Scanner scanner() {
+    Set<String> now = new TreeSet<>();
+    for (String p : kg.verifier().legacyKeys().importedPrefixes()) {
+      if (Scanner.scannablePrefix(p)) {
+        now.add(p);
+      }
+    }
+    ReportScanner cur = reportScanner;
+    if (!cur.imported().equals(now)) {
+      cur = new ReportScanner(Set.copyOf(now), scanner(now));
+      reportScanner = cur;
+    }
+    return cur.scanner();
+  }
+
+  private Scanner scanner(Set<String> imported) {
+    return Scanner.builder()
+        .keyTypes(kg.format().types())
+        .importedPrefixes(imported)
+        .splitLines(false)
+        .build();
+  }
+
+  private void formats(Context ctx) {
+    auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    HttpApi.json(
+        ctx,
+        200,
+        new Formats(
+            kg.format().types().all().stream().map(KeyType::prefix).toList(),
+            List.copyOf(new TreeSet<>(kg.verifier().legacyKeys().importedPrefixes())),
+            "[A-Za-z0-9_-]{16,128}"));
+  }
+
+  /**
+   * {@code POST /v1/leaks/public}: anyone who found keys reports them, without an account. Refused
+   * cheaply (404 when turned off, 429 per client address, 413 from the declared length) before the
+   * body is read; every well-formed key is looked up; the answer is the same whether or not any key
+   * existed.
+   */
+  private void publicReport(Context ctx) {
+    if (publicLimit.isEmpty()) {
+      throw new KeygateException.NotFound("public leak reports are turned off on this server");
+    }
+    String ip = clientIp.of(ctx);
+    RateLimiter.Decision d = publicLimiter.tryAcquire(IpAddresses.counterKey(ip), publicLimit);
+    if (!d.admitted()) {
+      throw new ApiError(
+          429,
+          "rate_limited",
+          "too many public reports from this address; retry later",
+          Map.of("Retry-After", Long.toString(d.retryAfterSeconds())));
+    }
+    Requests.requireJson(ctx);
+    byte[] body = body(ctx, LeakConfig.MAX_PUBLIC_BYTES, PARTNER_MIN_BYTES_PER_SECOND);
+    PublicBody b = Json.read(body, PublicBody.class);
+    if (b == null || b.keys() == null || b.keys().isEmpty()) {
+      throw new KeygateException.InvalidRequest(
+          "invalid_keys", "keys must be a non-empty array of strings");
+    }
+    if (b.keys().size() > LeakConfig.MAX_PUBLIC_KEYS) {
+      throw new KeygateException.InvalidRequest(
+          "too_many_keys", "at most " + LeakConfig.MAX_PUBLIC_KEYS + " keys per report");
+    }
+    String url = b.url() == null || b.url().isBlank() ? null : b.url();
+    List<LeakReport> reports = new ArrayList<>(b.keys().size());
+    for (Object k : b.keys()) {
+      if (!(k instanceof String key)) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_keys", "keys must be a non-empty array of strings");
+      }
+      if (key.length() <= MAX_PUBLIC_KEY_CHARS) {
+        reports.add(
+            new LeakReport(
+                new ApiKeySecret(key.strip()),
+                "public",
+                new LeakLocation(url, null, null, null),
+                null,
+                Exposure.EXPOSED));
+      }
+    }
+    kg.leaks().respondAll(reports, new Actor("public-report", null, ip));
+    HttpApi.json(
+        ctx,
+        202,
+        new PublicAnswer(
+            b.keys().size(),
+            "Thank you. Every valid key in this report was handled by the issuer's leak policy"
+                + " (revoked, or recorded and its owner told). The answer is the same whether or"
+                + " not a key existed."));
+  }
+
+  private Summary summarize(int received, List<LeakResult> results, Exposure mode) {
     int confirmed = 0;
     int revoked = 0;
     int rotated = 0;
     int already = 0;
     int test = 0;
     int canaries = 0;
+    int prevented = 0;
     int repeats = 0;
     int unknown = 0;
     List<String> ids = new ArrayList<>();
@@ -233,13 +421,25 @@ final class LeakRoutes {
             case ALREADY_REVOKED, ALREADY_ROTATED -> already++;
             case TEST_KEY_RECORDED -> test++;
             case CANARY_RECORDED -> canaries++;
+            case PREVENTED_RECORDED -> prevented++;
           }
         }
         default -> {}
       }
     }
     return new Summary(
-        received, confirmed, revoked, rotated, already, test, canaries, repeats, unknown, ids);
+        received,
+        confirmed,
+        revoked,
+        rotated,
+        already,
+        test,
+        canaries,
+        prevented,
+        repeats,
+        unknown,
+        mode.wire(),
+        ids);
   }
 
   private void secretScanning(Context ctx) {
@@ -336,11 +536,21 @@ final class LeakRoutes {
     } catch (IllegalArgumentException e) {
       throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
     }
+    Instant since = kg.clock().instant().minus(STATS_PERIOD);
+    StatsView stats =
+        JdbcExtensions.monitorStore(kg.store())
+            .map(m -> StatsView.of(since, m.leakStats(since, statsOwner(actor, q.ownerId()))))
+            .orElse(null);
     HttpApi.json(
         ctx,
         200,
-        new Views.ListPage<>(
-            page.items().stream().map(IncidentView::of).toList(), page.nextCursor()));
+        new IncidentList(
+            page.items().stream().map(IncidentView::of).toList(), page.nextCursor(), stats));
+  }
+
+  /** Whose incidents the statistics cover: a restricted token's owner, else the filter. */
+  private static String statsOwner(Actor actor, String requested) {
+    return actor.ownerRestriction() != null ? actor.ownerRestriction() : requested;
   }
 
   private void createCanary(Context ctx) {

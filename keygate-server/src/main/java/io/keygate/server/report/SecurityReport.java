@@ -18,23 +18,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * The "API Key Security Implementation Report" in the reference design's format, with live figures:
  * every status is computed from the running configuration and the store, none is fixed.
  *
- * <p>Leak figures come from the {@code leak_incidents} table; incidents whose source is a scanner
- * run by the platform's own developers or CI ({@value #SCANNER_SOURCES_DOC}) count as caught before
- * commit, every other source (GitHub secret scanning and other partners) as found in public.
- * Thread-safe (stateless apart from its inputs).
+ * <p>Leak figures come from the {@code leak_incidents} table ({@link LeakStats}), classified by
+ * where each key was found, not by the tool that reported it: keys found at a public URL, in a
+ * pushed commit or reported publicly count as detected in public; keys caught in a staged change or
+ * by a pre-commit/CI check and reported record-only ({@code ?mode=prevented}) count as prevented.
+ * Canaries are not leaked keys. Time to revocation is measured from exposure (commit date, the
+ * finder's timestamp) and from the report, over revoked live keys only: canaries, test keys,
+ * prevented catches and repeats stay out. Thread-safe (stateless apart from its inputs).
  */
 public final class SecurityReport {
-  static final String SCANNER_SOURCES_DOC = "keygate-scan, gitleaks, trufflehog";
-  private static final Set<String> SCANNER_SOURCES =
-      Set.of("keygate-scan", "gitleaks", "trufflehog");
   private static final Duration PERIOD = Duration.ofDays(30);
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -81,7 +79,12 @@ public final class SecurityReport {
       Double avgMinutesToRevocation,
       long caughtBeforeCommit,
       long leakIncidents,
-      String leakBasis) {}
+      String leakBasis,
+      Double p95MinutesToRevocation,
+      Double avgMinutesReportToRevocation,
+      Double p95MinutesReportToRevocation,
+      long revokedLeakedKeys,
+      long canaryIncidents) {}
 
   private SecurityReport() {}
 
@@ -92,14 +95,11 @@ public final class SecurityReport {
     long daily = store.totalUsage(now.minus(Duration.ofDays(1)), now.plusMillis(1), null);
     long rotations = store.countEvents(EventTypes.KEY_ROTATED, since);
     LeakStats leaks = store.leakStats(since);
-    long scanner =
-        leaks.bySource().entrySet().stream()
-            .filter(e -> SCANNER_SOURCES.contains(e.getKey()))
-            .mapToLong(Map.Entry::getValue)
-            .sum();
-    long inPublic = leaks.total() - scanner;
-    Double avgMin =
-        leaks.avgMillisToRevocation() < 0 ? null : leaks.avgMillisToRevocation() / 60_000.0;
+    long prevented = leaks.preventedKeys();
+    long inPublic = leaks.exposedKeys();
+    LeakStats.Figures fromExposure = leaks.exposureToRevocation();
+    LeakStats.Figures fromReport = leaks.reportToRevocation();
+    Double avgMin = fromExposure.count() == 0 ? null : fromExposure.meanMillis() / 60_000.0;
 
     List<Control> controls = new ArrayList<>();
     int bits = (int) Math.floor(KeyFormat.BODY_LENGTH * Math.log(62) / Math.log(2));
@@ -203,6 +203,9 @@ public final class SecurityReport {
         in.leaks() == null || in.leaks().policy().rotateGrace().isEmpty()
             ? "revoke at once"
             : "rotate with short grace for " + in.leaks().policy().rotateGrace().keySet();
+    if (in.leaks() != null && in.leaks().policy().revokeTestKeys()) {
+      policy += "; leaked test keys too";
+    }
     controls.add(
         new Control(
             "Auto-Revocation",
@@ -220,9 +223,18 @@ public final class SecurityReport {
         controls,
         inPublic,
         avgMin,
-        scanner,
+        prevented,
         leaks.total(),
-        leaks.basis());
+        leaks.basis(),
+        fromExposure.count() == 0 ? null : fromExposure.p95Millis() / 60_000.0,
+        fromReport.count() == 0 ? null : fromReport.meanMillis() / 60_000.0,
+        fromReport.count() == 0 ? null : fromReport.p95Millis() / 60_000.0,
+        fromExposure.count(),
+        leaks.canaryIncidents());
+  }
+
+  private static String orNa(Double minutes) {
+    return minutes == null ? "n/a" : minutes(minutes);
   }
 
   private static String pct(long n, long of) {
@@ -276,6 +288,19 @@ public final class SecurityReport {
     s.append("- Keys detected in CI/CD pre-commit: ")
         .append(r.caughtBeforeCommit())
         .append(" (prevented)\n");
+    s.append("\nTime to revocation over ")
+        .append(r.revokedLeakedKeys())
+        .append(" revoked live key(s), from exposure: mean ")
+        .append(orNa(r.avgMinutesToRevocation()))
+        .append(", p95 ")
+        .append(orNa(r.p95MinutesToRevocation()))
+        .append("; from the report: mean ")
+        .append(orNa(r.avgMinutesReportToRevocation()))
+        .append(", p95 ")
+        .append(orNa(r.p95MinutesReportToRevocation()))
+        .append(". Canaries (")
+        .append(r.canaryIncidents())
+        .append(" incident(s)), test keys and repeats are not counted.\n");
     s.append("\n_Generated ").append(r.generatedAt()).append("; leak figures from ");
     s.append(r.leakBasis()).append("._\n");
     return s.toString();
@@ -308,12 +333,25 @@ public final class SecurityReport {
       l.put("average_minutes_to_revocation", r.avgMinutesToRevocation());
     }
     l.put("caught_before_commit", r.caughtBeforeCommit());
+    putMinutes(l, "p95_minutes_to_revocation", r.p95MinutesToRevocation());
+    putMinutes(l, "average_minutes_report_to_revocation", r.avgMinutesReportToRevocation());
+    putMinutes(l, "p95_minutes_report_to_revocation", r.p95MinutesReportToRevocation());
+    l.put("revoked_live_keys", r.revokedLeakedKeys());
+    l.put("canary_incidents", r.canaryIncidents());
     l.put("incidents", r.leakIncidents());
     l.put("basis", r.leakBasis());
     try {
       return JSON.writeValueAsString(n) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void putMinutes(ObjectNode o, String field, Double minutes) {
+    if (minutes == null) {
+      o.putNull(field);
+    } else {
+      o.put(field, minutes);
     }
   }
 
@@ -352,7 +390,15 @@ public final class SecurityReport {
         .append("</span></li>");
     s.append("<li>Keys detected in CI/CD pre-commit: <span id=\"caught-before-commit\">")
         .append(r.caughtBeforeCommit())
-        .append("</span> (prevented)</li></ul>\n");
+        .append("</span> (prevented)</li>");
+    s.append("<li>Time to revocation from exposure, p95: <span id=\"p95-revocation\">")
+        .append(orNa(r.p95MinutesToRevocation()))
+        .append("</span>; from the report: mean <span id=\"avg-report-revocation\">")
+        .append(orNa(r.avgMinutesReportToRevocation()))
+        .append("</span>, p95 <span id=\"p95-report-revocation\">")
+        .append(orNa(r.p95MinutesReportToRevocation()))
+        .append("</span> (revoked live keys only; canaries, test keys, repeats left out)</li>")
+        .append("</ul>\n");
     s.append("<p><small>Generated ")
         .append(esc(r.generatedAt().toString()))
         .append("; leak figures from ")

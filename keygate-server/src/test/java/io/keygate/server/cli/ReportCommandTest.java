@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.Keygate;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakLocation;
 import io.keygate.core.leaks.LeakReport;
 import io.keygate.core.lifecycle.Actor;
@@ -12,6 +13,7 @@ import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.VerifyRequest;
+import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
 import java.io.PrintWriter;
@@ -90,7 +92,12 @@ class ReportCommandTest {
               clock.instant());
       kg.leaks()
           .respond(
-              new LeakReport(k4.secret(), "keygate-scan", LeakLocation.UNKNOWN, clock.instant()),
+              new LeakReport(
+                  k4.secret(),
+                  "keygate-scan",
+                  LeakLocation.UNKNOWN,
+                  clock.instant(),
+                  Exposure.PREVENTED), // a pre-commit catch: recorded, the key kept
               ACTOR,
               clock.instant());
       clock.advance(Duration.ofMinutes(1));
@@ -103,11 +110,13 @@ class ReportCommandTest {
                   + " AND revokes_at IS NULL");
       long validations = sql(dir, "SELECT SUM(requests) FROM usage_minutes");
       long rotations = sql(dir, "SELECT COUNT(*) FROM outbox_events WHERE type = 'key.rotated'");
-      assertThat(active).isEqualTo(2);
+      assertThat(active).isEqualTo(3);
       assertThat(validations).isEqualTo(6);
       assertThat(rotations).isEqualTo(1);
       long incidents = sql(dir, "SELECT COUNT(*) FROM leak_incidents");
       long avgMs = sql(dir, "SELECT AVG(revoked_at - found_at) FROM leak_incidents");
+      long avgFromReportMs = sql(dir, "SELECT AVG(revoked_at - reported_at) FROM leak_incidents");
+      assertThat(avgMs).isEqualTo(Duration.ofMinutes(2).toMillis()); // from the exposure time
       assertThat(incidents).isEqualTo(2);
       String avg = String.format(java.util.Locale.ROOT, "%.1f minutes", avgMs / 60_000.0);
 
@@ -119,7 +128,7 @@ class ReportCommandTest {
           .contains("**Daily Key Validations**: " + validations)
           .contains("| Rotation | 24-hour default grace period (max")
           .contains(rotations + " rotation(s) in the last 30 days | Active |")
-          .contains("IP allowlists on 50%; rate limits on 50% | Partial |")
+          .contains("IP allowlists on 33.3%; rate limits on 33.3% | Partial |")
           .contains("| Leak Detection | GitHub Secret Scanning not configured")
           .contains("- Keys detected in public repos: 1")
           .contains("- Average time to revocation: " + avg)
@@ -148,6 +157,8 @@ class ReportCommandTest {
       assertThat(leaks.get("average_minutes_to_revocation").asDouble())
           .isEqualTo(avgMs / 60_000.0, org.assertj.core.api.Assertions.within(0.01));
       assertThat(leaks.get("basis").asText()).isEqualTo("leak_incidents");
+      assertThat(leaks.get("average_minutes_report_to_revocation").asDouble())
+          .isEqualTo(avgFromReportMs / 60_000.0, org.assertj.core.api.Assertions.within(0.01));
 
       String html = n.call("GET", "/v1/report?format=html", null).body();
       assertThat(html)
@@ -196,9 +207,55 @@ class ReportCommandTest {
     assertThat(code).as(err.toString()).isZero();
     JsonNode cli = Json.MAPPER.readTree(out.toString());
     assertThat(cli.get("platform").asText()).isEqualTo("Developer API v3");
-    assertThat(cli.get("total_active_keys").asLong()).isEqualTo(2);
+    assertThat(cli.get("total_active_keys").asLong()).isEqualTo(3);
     assertThat(cli.get("daily_key_validations").asLong()).isEqualTo(6);
     assertThat(cli.get("key_leakage_last_30_days").get("detected_in_public_sources").asLong())
         .isEqualTo(1);
+  }
+
+  @Test
+  void cliReport_withUrl_isTheServersReport_evenWhenThisShellsSettingsDiffer() throws Exception {
+    ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+    try (Node n =
+        new Node(
+            dir,
+            clock,
+            b ->
+                b.leaks(
+                    LeakConfig.fromEnv(
+                        Map.of(
+                            "KEYGATE_LEAK_POLICY",
+                            "live_secret=rotate:1h",
+                            "KEYGATE_LEAK_REVOKE_TEST_KEYS",
+                            "true"))))) {
+      String server = n.call("GET", "/v1/report?format=md", null).body();
+      assertThat(server)
+          .contains("rotate with short grace for [live_secret]; leaked test keys too");
+
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code =
+          KeygateCli.run(
+              Map.of("KEYGATE_TOKEN", n.token(null, List.of("report:read"))),
+              new PrintWriter(out),
+              new PrintWriter(err),
+              "report",
+              "--url",
+              n.base);
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).isEqualTo(server);
+
+      StringWriter denied = new StringWriter();
+      int refused =
+          KeygateCli.run(
+              Map.of("KEYGATE_TOKEN", n.token(null, List.of("keys:read"))),
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(denied),
+              "report",
+              "--url",
+              n.base);
+      assertThat(refused).isNotZero();
+      assertThat(denied.toString()).contains("403");
+    }
   }
 }

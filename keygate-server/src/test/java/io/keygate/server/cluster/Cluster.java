@@ -98,6 +98,8 @@ final class Cluster implements AutoCloseable {
             .cluster(ClusterConfig.fromEnv(env))
             .notifyConfig(io.keygate.server.config.NotifyConfig.fromEnv(env))
             .secrets(io.keygate.server.config.SecretsConfig.fromEnv(env))
+            .outbound(io.keygate.server.config.OutboundConfig.fromEnv(env))
+            .leaks(io.keygate.server.config.LeakConfig.fromEnv(env))
             .build();
     nodes.add(s);
     s.start();

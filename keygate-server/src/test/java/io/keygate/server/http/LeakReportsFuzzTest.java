@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keygate.core.KeygateException;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.scan.Scanner;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -82,7 +83,8 @@ class LeakReportsFuzzTest {
   void anyBody_parsesOrIsAnInvalidReport(
       @ForAll("formats") String format, @ForAll("bodies") byte[] body) {
     try {
-      LeakReports.Parsed p = LeakReports.parse(LeakReports.format(format), body, SCANNER);
+      LeakReports.Parsed p =
+          LeakReports.parse(LeakReports.format(format), body, SCANNER, Exposure.EXPOSED);
       assertThat(p.received()).isGreaterThanOrEqualTo(0);
       assertThat(p.keys()).isNotNull();
     } catch (KeygateException.InvalidRequest e) {

@@ -54,7 +54,9 @@ class AuthorizationMatrixTest {
           Pattern.compile("(GET|HEAD) /metrics"), // open unless KEYGATE_METRICS_TOKEN is set
           Pattern.compile("[A-Z]+ /v1/authz(/.*)?"), // forward auth: authenticates the API key
           Pattern.compile("(GET|HEAD) /ui(/.*)?"), // static admin UI assets; data from the API
-          Pattern.compile("POST /v1/secret-scanning/.*")); // ECDSA-signed partner callbacks
+          Pattern.compile("POST /v1/secret-scanning/.*"), // ECDSA-signed partner callbacks
+          // anonymous leak reports: holding a key is the proof; rate-limited per address
+          Pattern.compile("POST /v1/leaks/public"));
 
   /** Routes any valid admin token may call, whatever its scopes. */
   private static final List<String> ANY_ADMIN_SCOPE = List.of("GET /v1/whoami", "HEAD /v1/whoami");

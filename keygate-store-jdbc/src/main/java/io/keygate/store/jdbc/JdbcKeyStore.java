@@ -221,6 +221,24 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
+  public java.util.Set<String> importedPrefixes() {
+    return read(
+        "importedPrefixes",
+        c -> {
+          java.util.Set<String> out = new java.util.HashSet<>();
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_prefix IS NOT NULL");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString(1));
+            }
+          }
+          return java.util.Set.copyOf(out);
+        });
+  }
+
+  @Override
   public java.util.Set<String> legacyPrefixes() {
     return read(
         "legacyPrefixes",

@@ -127,8 +127,8 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "UPDATE api_keys SET legacy_sha256 = NULL, legacy_prefix = NULL"
-                      + " WHERE key_id = ?")) {
+                  // legacy_prefix stays: the key keeps having no Keygate checksum
+                  "UPDATE api_keys SET legacy_sha256 = NULL WHERE key_id = ?")) {
             ps.setString(1, keyId);
             return ps.executeUpdate();
           }
@@ -340,7 +340,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     String sql =
         "INSERT INTO leak_incidents ("
             + LeakRows.INCIDENT_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (dedupe_key) DO NOTHING";
     return run(
         "insertIncident",

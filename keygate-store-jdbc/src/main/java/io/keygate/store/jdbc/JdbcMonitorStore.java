@@ -1,5 +1,6 @@
 package io.keygate.store.jdbc;
 
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
@@ -208,10 +209,13 @@ final class JdbcMonitorStore implements MonitorStore {
   }
 
   @Override
-  public LeakStats leakStats(Instant since) {
+  public LeakStats leakStats(Instant since, String ownerId) {
     return store.read(
         "leakStats",
-        c -> hasTable(c, "leak_incidents") ? fromIncidents(c, since) : fromEvents(c, since));
+        c ->
+            hasTable(c, "leak_incidents")
+                ? fromIncidents(c, since, ownerId)
+                : fromEvents(c, since));
   }
 
   private static boolean hasTable(Connection c, String table) throws SQLException {
@@ -225,30 +229,26 @@ final class JdbcMonitorStore implements MonitorStore {
     return false;
   }
 
-  private static LeakStats fromIncidents(Connection c, Instant since) throws SQLException {
-    Map<String, Long> bySource = new TreeMap<>();
-    long total = 0;
-    long revoked = 0;
-    double sum = 0;
+  private static LeakStats fromIncidents(Connection c, Instant since, String ownerId)
+      throws SQLException {
+    List<LeakIncident> all = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT source, found_at, revoked_at FROM leak_incidents WHERE reported_at >= ?")) {
+            "SELECT "
+                + LeakRows.INCIDENT_COLUMNS
+                + " FROM leak_incidents WHERE reported_at >= ?"
+                + (ownerId == null ? "" : " AND owner_id = ?"))) {
       ps.setLong(1, since.toEpochMilli());
+      if (ownerId != null) {
+        ps.setString(2, ownerId);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          total++;
-          bySource.merge(rs.getString(1), 1L, Long::sum);
-          long found = rs.getLong(2);
-          long rev = rs.getLong(3);
-          if (!rs.wasNull()) {
-            revoked++;
-            sum += Math.max(0, rev - found);
-          }
+          all.add(LeakRows.readIncident(rs));
         }
       }
     }
-    return new LeakStats(
-        total, bySource, revoked, revoked == 0 ? -1 : sum / revoked, "leak_incidents");
+    return LeakStats.of(all, "leak_incidents");
   }
 
   private static LeakStats fromEvents(Connection c, Instant since) throws SQLException {
@@ -259,6 +259,16 @@ final class JdbcMonitorStore implements MonitorStore {
       ps.setLong(1, since.toEpochMilli());
       total = single(ps);
     }
-    return new LeakStats(total, Map.of("unknown", total), 0, -1, "outbox events (key.leaked)");
+    return new LeakStats(
+        total,
+        Map.of("unknown", total),
+        total,
+        0,
+        0,
+        0,
+        0,
+        LeakStats.Figures.NONE,
+        LeakStats.Figures.NONE,
+        "outbox events (key.leaked)");
   }
 }

@@ -1,6 +1,7 @@
 package io.keygate.store.jdbc;
 
 import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakAction;
 import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.leaks.LeakLocation;
@@ -10,11 +11,15 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 
-/** Maps leak incidents and canaries to rows and back (see {@code V3__leaks.sql}). Stateless. */
+/**
+ * Maps leak incidents and canaries to rows and back (see {@code V3__leaks.sql}, {@code
+ * V11__leak_exposure.sql}; {@code found_at} holds the exposure time). Stateless.
+ */
 final class LeakRows {
   static final String INCIDENT_COLUMNS =
       "incident_id, dedupe_key, key_id, owner_id, key_type, key_hint, source, url, file_path,"
-          + " line_no, commit_sha, found_at, reported_at, revoked_at, action, reporter";
+          + " line_no, commit_sha, found_at, reported_at, revoked_at, action, reporter, exposure,"
+          + " live_key";
 
   static final String CANARY_COLUMNS = "key_id, owner_id, label, hint, created_at, created_by";
 
@@ -36,11 +41,13 @@ final class LeakRows {
       ps.setLong(10, i.location().line());
     }
     ps.setString(11, i.location().commit());
-    Rows.setMillis(ps, 12, i.foundAt());
+    Rows.setMillis(ps, 12, i.exposedAt());
     Rows.setMillis(ps, 13, i.reportedAt());
     Rows.setMillis(ps, 14, i.revokedAt());
     ps.setString(15, i.action().wire());
     ps.setString(16, i.reporter());
+    ps.setString(17, i.exposure().wire());
+    ps.setInt(18, i.liveKey() ? 1 : 0);
   }
 
   static LeakIncident readIncident(ResultSet rs) throws SQLException {
@@ -62,7 +69,9 @@ final class LeakRows {
         Instant.ofEpochMilli(rs.getLong("reported_at")),
         revokedAt,
         LeakAction.fromWire(rs.getString("action")),
-        rs.getString("reporter"));
+        rs.getString("reporter"),
+        Exposure.fromWire(rs.getString("exposure")),
+        rs.getInt("live_key") != 0);
   }
 
   static void bindCanary(PreparedStatement ps, Canary c) throws SQLException {
