@@ -8,8 +8,11 @@ import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
+import io.keygate.envoy.EnvoyAuthz;
 import io.keygate.redis.KeygateRedis;
+import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
@@ -69,6 +72,8 @@ public final class KeygateServer implements AutoCloseable {
   private final SecretsWatcher secretsWatcher;
   private final Duration secretsInterval;
   private ScheduledExecutorService secretsThread;
+  private final EnvoyAuthz envoy;
+  private final String grpcHost;
 
   /**
    * What a node runs beside its HTTP API, all made by the builder before the server.
@@ -92,6 +97,7 @@ public final class KeygateServer implements AutoCloseable {
       io.keygate.server.config.TlsConfig tls,
       OutboundHttp outbound,
       ReadDeadlines deadlines,
+      GrpcConfig grpc,
       Background background) {
     this.config = config;
     this.clusterWide = background.clusterWide();
@@ -117,6 +123,16 @@ public final class KeygateServer implements AutoCloseable {
                 io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
               }
             });
+    this.grpcHost = grpc.effectiveHost(config.host());
+    this.envoy =
+        grpc.enabled()
+            ? EnvoyAuthz.builder()
+                .keygate(keygate)
+                .clientIp(new ClientIpResolver(config.trustedProxies()))
+                .host(grpcHost)
+                .port(grpc.port())
+                .build()
+            : null;
     this.workers =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -180,6 +196,10 @@ public final class KeygateServer implements AutoCloseable {
   public int start() {
     app.start();
     started = true;
+    if (envoy != null) {
+      int grpcPort = envoy.start();
+      LOG.info("Envoy ext_authz (gRPC) listening on {}:{}", grpcHost, grpcPort);
+    }
     keygate.backgroundJobs().forEach(this::schedule);
     monitoring.backgroundJobs(config.usageFlushInterval()).forEach(this::schedule);
     monitoring.startDelivery();
@@ -262,6 +282,14 @@ public final class KeygateServer implements AutoCloseable {
     return app.port();
   }
 
+  /**
+   * The bound port of the Envoy ext_authz gRPC service (after {@link #start()}), or {@code -1} when
+   * {@code KEYGATE_GRPC_PORT} left it off.
+   */
+  public int grpcPort() {
+    return envoy == null ? GrpcConfig.OFF : envoy.port();
+  }
+
   /** The core this server runs. */
   public Keygate keygate() {
     return keygate;
@@ -285,6 +313,9 @@ public final class KeygateServer implements AutoCloseable {
       secretsThread.shutdownNow();
     }
     if (started) {
+      if (envoy != null) {
+        envoy.close();
+      }
       app.stop();
     }
     try {
@@ -317,8 +348,15 @@ public final class KeygateServer implements AutoCloseable {
     private OutboundConfig outboundConfig = OutboundConfig.defaults();
     private org.eclipse.jetty.util.SocketAddressResolver outboundDns;
     private ReadDeadlines readDeadlines = ReadDeadlines.defaults();
+    private GrpcConfig grpc = GrpcConfig.off();
 
     private Builder() {}
+
+    /** The Envoy ext_authz gRPC service (default: {@link GrpcConfig#off()}). */
+    public Builder grpc(GrpcConfig g) {
+      this.grpc = Objects.requireNonNull(g, "grpc");
+      return this;
+    }
 
     /**
      * Outbound calls: the networks webhooks and partner-key URLs may reach beyond public addresses,
@@ -632,6 +670,7 @@ public final class KeygateServer implements AutoCloseable {
                 tls,
                 outbound,
                 readDeadlines,
+                grpc,
                 new Background(
                     ClusterJobs.forStore(s, cluster.jobLease()),
                     watchSecrets(kg, monitoring.dataCipher(), auditKeys, sources),

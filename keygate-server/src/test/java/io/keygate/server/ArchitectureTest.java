@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module and package rules of Keygate, checked on the production classes of every module on
- * this module's classpath (core, store-jdbc, redis, scan, server): no package cycles, the core
- * imports no adapter, adapters never import the server, and HTTP routes take what they use rather
- * than the whole server.
+ * this module's classpath (core, store-jdbc, redis, scan, envoy, server): no package cycles, the
+ * core imports no adapter, adapters never import the server, and HTTP routes take what they use
+ * rather than the whole server.
  */
 class ArchitectureTest {
   private static final String[] ADAPTERS = {
@@ -74,7 +74,8 @@ class ArchitectureTest {
   void adapters_neverImportTheServer() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.keygate.redis..", "io.keygate.store..", "io.keygate.scan..")
+        .resideInAnyPackage(
+            "io.keygate.redis..", "io.keygate.store..", "io.keygate.scan..", "io.keygate.envoy..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.keygate.server..")
