@@ -24,7 +24,8 @@ class ArchitectureTest {
     "io.keygate.store..",
     "io.keygate.server..",
     "io.keygate.spring..",
-    "io.keygate.scan.."
+    "io.keygate.scan..",
+    "io.keygate.envoy.."
   };
 
   private static JavaClasses classes;
