@@ -25,6 +25,7 @@ import io.keygate.server.http.MonitorApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
  * rotation sweep, expiry notices, anomaly checks on one thread; outbox delivery on a pool of its
- * own, so that a slow webhook never delays the others).
+ * own, so that a slow webhook never delays the others; the database's key change feed followed on a
+ * thread of its own, see {@link ChangeWatcher}).
  *
  * <pre>{@code
  * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
@@ -71,6 +73,7 @@ public final class KeygateServer implements AutoCloseable {
   private final ClusterJobs clusterWide;
   private final SecretsWatcher secretsWatcher;
   private final Duration secretsInterval;
+  private final ChangeWatcher changes;
   private ScheduledExecutorService secretsThread;
   private final EnvoyAuthz envoy;
   private final String grpcHost;
@@ -79,12 +82,14 @@ public final class KeygateServer implements AutoCloseable {
    * What a node runs beside its HTTP API, all made by the builder before the server.
    *
    * @param clusterWide the job leases of once-per-cluster background jobs
+   * @param changes follows the database's key change feed (a JDBC store), or {@code null}
    * @param secretsWatcher reloads rotated secret files
    * @param secretsInterval how often it checks ({@link Duration#ZERO}: never)
    * @param redis the cluster's Redis, or {@code null}; closed with the server
    */
   private record Background(
       ClusterJobs clusterWide,
+      ChangeWatcher changes,
       SecretsWatcher secretsWatcher,
       Duration secretsInterval,
       KeygateRedis redis) {}
@@ -101,6 +106,7 @@ public final class KeygateServer implements AutoCloseable {
       Background background) {
     this.config = config;
     this.clusterWide = background.clusterWide();
+    this.changes = background.changes();
     this.secretsWatcher = background.secretsWatcher();
     this.secretsInterval = background.secretsInterval();
     this.redis = background.redis();
@@ -203,6 +209,9 @@ public final class KeygateServer implements AutoCloseable {
     keygate.backgroundJobs().forEach(this::schedule);
     monitoring.backgroundJobs(config.usageFlushInterval()).forEach(this::schedule);
     monitoring.startDelivery();
+    if (changes != null) {
+      changes.start();
+    }
     if (!secretsInterval.isZero() && !secretsWatcher.isEmpty()) {
       // its own thread: a slow store call on the workers must not delay a pepper reload
       secretsThread =
@@ -253,6 +262,14 @@ public final class KeygateServer implements AutoCloseable {
    */
   public ClusterJobs clusterJobs() {
     return clusterWide;
+  }
+
+  /**
+   * What follows the database's change feed into this node's cache (with a JDBC store), else {@code
+   * null}.
+   */
+  public ChangeFeed.Follower changeFollower() {
+    return changes == null ? null : changes.follower();
   }
 
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
@@ -308,6 +325,9 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    if (changes != null) {
+      changes.close();
+    }
     monitoring.close();
     if (secretsThread != null) {
       secretsThread.shutdownNow();
@@ -661,6 +681,19 @@ public final class KeygateServer implements AutoCloseable {
         }
         NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
         NodeSecrets.check(s, kg.hasher(), monitoring.dataCipher(), auditKeys, witness, sources);
+        ClusterJobs clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+        ChangeWatcher changes =
+            ChangeWatcher.of(
+                    s,
+                    kg.verifier(),
+                    cluster.changePoll(),
+                    cluster.changeListen(),
+                    clusterWide,
+                    clock)
+                .orElse(null);
+        if (changes != null) {
+          changes.register(registry);
+        }
         KeygateServer server =
             new KeygateServer(
                 config,
@@ -672,7 +705,8 @@ public final class KeygateServer implements AutoCloseable {
                 readDeadlines,
                 grpc,
                 new Background(
-                    ClusterJobs.forStore(s, cluster.jobLease()),
+                    clusterWide,
+                    changes,
                     watchSecrets(kg, monitoring.dataCipher(), auditKeys, sources),
                     secrets.reloadInterval(),
                     redis));

@@ -9,6 +9,7 @@ import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
 import io.keygate.store.jdbc.JobLeases;
 import java.io.IOException;
@@ -21,16 +22,19 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The in-process Keygate of {@code keygate.mode=embedded}: the server's database (through
- * keygate-store-jdbc), pepper file and audit key file, a verification cache whose TTL bounds how
- * late a revocation made by the server is seen, and a daemon thread that runs the core's background
- * jobs ({@link Keygate#backgroundJobs()}: usage flush, rotation sweep under a job lease shared with
- * the server, and the imported-prefix refresh that lets keys imported through the server verify
- * here).
+ * keygate-store-jdbc), pepper file and audit key file, a verification cache, a daemon thread that
+ * runs the core's background jobs ({@link Keygate#backgroundJobs()}: usage flush, rotation sweep
+ * under a job lease shared with the server, and the imported-prefix refresh that lets keys imported
+ * through the server verify here) and one that reads the database's key change feed every {@link
+ * #CHANGE_POLL} ({@link ChangeFeed}), so that a key revoked, disabled or changed by the server is
+ * seen within that however long the cache TTL (which bounds it only while the database cannot be
+ * read).
  *
  * <p><b>Security guarantees.</b> Refuses a pepper or audit key file that group or others can read,
  * and never logs key material. Like a server node, it refuses to start when its pepper or audit key
@@ -50,22 +54,22 @@ final class EmbeddedKeygate implements AutoCloseable {
    */
   static final Duration JOB_LEASE = Duration.ofSeconds(120);
 
+  /** How often the database's key change feed is read ({@link ChangeFeed}). */
+  static final Duration CHANGE_POLL = Duration.ofMillis(250);
+
   private final KeyStore store;
   private final Keygate keygate;
   private final JobLeases leases;
   private final ScheduledExecutorService jobs;
+  private final ScheduledExecutorService changes;
+  private final ChangeFeed.Follower follower;
+  private final AtomicLong pollFailures = new AtomicLong();
 
   private EmbeddedKeygate(KeyStore store, Keygate keygate, Clock clock) {
     this.store = store;
     this.keygate = keygate;
     this.leases = JobLeases.of(store, "embedded-" + UUID.randomUUID(), clock).orElse(null);
-    this.jobs =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "keygate-jobs");
-              t.setDaemon(true);
-              return t;
-            });
+    this.jobs = daemon("keygate-jobs");
     // the core's own list, as on a server node: usage flush, rotation sweep, imported prefixes
     for (BackgroundJob job : keygate.backgroundJobs()) {
       jobs.scheduleWithFixedDelay(
@@ -73,6 +77,31 @@ final class EmbeddedKeygate implements AutoCloseable {
           job.initialDelay().toMillis(),
           job.period().toMillis(),
           TimeUnit.MILLISECONDS);
+    }
+    // a thread of its own: a slow background job must not delay a revocation
+    this.follower = ChangeFeed.of(store).orElseThrow().follow(keygate.verifier());
+    this.changes = daemon("keygate-changes");
+    long poll = CHANGE_POLL.toMillis();
+    changes.scheduleWithFixedDelay(this::pollQuietly, poll, poll, TimeUnit.MILLISECONDS);
+  }
+
+  private static ScheduledExecutorService daemon(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private void pollQuietly() {
+    try {
+      follower.poll();
+      pollFailures.set(0);
+    } catch (RuntimeException e) {
+      if (pollFailures.getAndIncrement() % 100 == 0) {
+        LOG.warn("reading Keygate's key change feed failed, will retry: {}", e.getMessage());
+      }
     }
   }
 
@@ -155,6 +184,7 @@ final class EmbeddedKeygate implements AutoCloseable {
 
   @Override
   public void close() {
+    changes.shutdownNow();
     jobs.shutdownNow();
     try {
       keygate.flushUsage();

@@ -155,6 +155,37 @@ class EmbeddedKeygateTest {
   }
 
   @Test
+  void revocationByTheServer_reachesAnEmbeddedAppThroughTheChangeFeed_longBeforeItsCacheTtl()
+      throws Exception {
+    byte[] secret = random32();
+    Path pepper = writePepper(dir, secret);
+    byte[] audit = random32();
+    writeSecret(dir.resolve("audit-key"), audit);
+    KeyStore serverStore =
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build();
+    try (serverStore) {
+      Keygate server = Keygate.builder().store(serverStore).pepper(new Pepper(1, secret)).build();
+      CreatedKey k =
+          server
+              .keys()
+              .create(
+                  new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null),
+                  Actor.SYSTEM);
+      String url = "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
+      try (EmbeddedKeygate app =
+          EmbeddedKeygate.open(url, pepper, null, Duration.ofHours(1), Duration.ofSeconds(1))) {
+        VerifyRequest req = VerifyRequest.of(k.secret().reveal());
+        assertThat(app.keygate().verifier().verify(req).valid()).isTrue(); // cached for an hour
+        server.keys().revoke(k.record().keyId(), "leaked", Actor.SYSTEM);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> app.keygate().verifier().verify(req).outcome().code(), "key_revoked"::equals);
+      }
+    }
+  }
+
+  @Test
   void loadPeppers_groupReadableFile_isRefused() throws Exception {
     Path f = dir.resolve("pepper");
     Files.writeString(f, "v1:" + Base64.getEncoder().encodeToString(new byte[32]) + "\n");

@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,7 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
 import java.util.function.Function;
+import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,7 @@ final class JdbcKeyStore implements KeyStore {
   private final String name;
   private final AuditKeys auditKeys;
   private final AuditWitness witness;
+  private final String origin = UUID.randomUUID().toString();
 
   /**
    * @param auditKeys the audit keys appends are linked under, or {@code null} for a store that may
@@ -80,6 +85,11 @@ final class JdbcKeyStore implements KeyStore {
     return auditKeys;
   }
 
+  /** This store instance's id in the {@link ChangeFeed}, so its followers skip its own rows. */
+  String origin() {
+    return origin;
+  }
+
   Dialect dialect() {
     return dialect;
   }
@@ -99,6 +109,7 @@ final class JdbcKeyStore implements KeyStore {
       dialect.begin(c);
       begun = true;
       T result = work.apply(tx);
+      ChangeFeed.append(c, dialect, tx.changes(), origin);
       dialect.commit(c);
       witness(tx.appendedHead());
       return result;
@@ -803,6 +814,33 @@ final class JdbcKeyStore implements KeyStore {
   /** Runs {@code work} in one write transaction on its own connection (for sibling stores). */
   <T> T write(String operation, SqlWork<T> work) {
     return transact(tx -> tx.run(operation, work));
+  }
+
+  /**
+   * A connection of its own, outside the pool (so that listening never takes one from requests),
+   * with the pool's URL, credentials and timeouts, listening on PostgreSQL channel {@code channel};
+   * the caller holds it and closes it.
+   */
+  Connection listen(String channel) throws SQLException {
+    Properties props = new Properties();
+    props.putAll(dataSource.getDataSourceProperties());
+    if (dataSource.getUsername() != null) {
+      props.setProperty("user", dataSource.getUsername());
+    }
+    if (dataSource.getPassword() != null) {
+      props.setProperty("password", dataSource.getPassword());
+    }
+    Connection c = new Driver().connect(dataSource.getJdbcUrl(), props);
+    if (c == null) {
+      throw new SQLException("not a PostgreSQL URL: cannot listen");
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("LISTEN " + channel);
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
   }
 
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */

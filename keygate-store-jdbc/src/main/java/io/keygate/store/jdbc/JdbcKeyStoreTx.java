@@ -40,10 +40,16 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   private boolean ended;
   private AuditHead appendedHead;
   private boolean resealing;
+  private final ChangeFeed.Pending changes = new ChangeFeed.Pending();
 
   JdbcKeyStoreTx(JdbcKeyStore store, Connection connection) {
     this.store = store;
     this.connection = connection;
+  }
+
+  /** The key changes this transaction announces on the {@link ChangeFeed} when it commits. */
+  ChangeFeed.Pending changes() {
+    return changes;
   }
 
   /** Makes every later call fail: the transaction is over. */
@@ -99,6 +105,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
     insertKey(key);
+    changes.imported(key.createdAt());
     run(
         "insertImportedKey",
         c -> {
@@ -156,6 +163,7 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     if (updated == 0) {
       throw new KeygateException.NotFound("key " + key.keyId() + " does not exist");
     }
+    changes.keyChanged(key);
   }
 
   private static boolean isUniqueViolation(SQLException e) {
