@@ -1,7 +1,6 @@
 package io.keygate.server.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keygate.core.events.EventTypes;
@@ -13,6 +12,7 @@ import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.json.KeygateJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,8 +34,7 @@ import java.util.stream.Collectors;
  */
 public final class SecurityReport {
   private static final Duration PERIOD = Duration.ofDays(30);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = KeygateJson.MAPPER;
 
   /**
    * What the report reads besides the store.
@@ -341,7 +340,7 @@ public final class SecurityReport {
     l.put("incidents", r.leakIncidents());
     l.put("basis", r.leakBasis());
     try {
-      return JSON.writeValueAsString(n) + "\n";
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
