@@ -604,7 +604,9 @@ public final class Settings {
                   "KEYGATE_REDIS_BREAKER_SECONDS",
                   SECONDS,
                   KeygateRedis.DEFAULT_BREAKER_OPEN_FOR,
-                  "how long Redis is skipped after a failure")
+                  "how long Redis is skipped after a failure (a Resilience4j circuit breaker:"
+                      + " one failure opens it, then one probe call is let through; its success"
+                      + " closes it)")
               .check(Settings::positive, ">= 1"));
   public static final Setting<RateLimitFallback> REDIS_RATE_LIMIT_FALLBACK =
       add(
