@@ -20,6 +20,8 @@ import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -58,6 +60,7 @@ public final class KeygateServer implements AutoCloseable {
   private final io.keygate.server.config.TlsConfig tls;
   private io.keygate.redis.KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
+  private String nodeLabel = "this node";
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
   private ScheduledExecutorService secretsThread;
@@ -219,6 +222,20 @@ public final class KeygateServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("rotation sweep failed, will retry: {}", e.getMessage());
     }
+  }
+
+  /**
+   * This node's label in recorded settings: the host name and the node's lease holder id (unique
+   * per start), or the host name alone without leases.
+   */
+  private static String nodeLabel(String holder) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown host";
+    }
+    return holder == null ? host : host + " (" + holder + ")";
   }
 
   /**
@@ -417,7 +434,8 @@ public final class KeygateServer implements AutoCloseable {
         Keygate kg,
         io.keygate.core.notify.DataCipher cipher,
         AuditKeys auditKeys,
-        NodeSecrets.Sources sources) {
+        NodeSecrets.Sources sources,
+        Runnable pepperReloaded) {
       SecretsWatcher w = new SecretsWatcher();
       KeyStore store = kg.store();
       if (config.pepperEnv() == null) {
@@ -432,6 +450,7 @@ public final class KeygateServer implements AutoCloseable {
                   sources.pepper(),
                   NodeSecrets.PEPPER_REMEDY);
               kg.hasher().reload(next);
+              pepperReloaded.run();
               return "versions "
                   + kg.hasher().versions()
                   + ", v"
@@ -582,7 +601,15 @@ public final class KeygateServer implements AutoCloseable {
       NodeSecrets.check(
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-      server.secretsWatcher = watchSecrets(kg, server.monitoring.dataCipher(), auditKeys, sources);
+      server.nodeLabel = nodeLabel(server.clusterWide.holder());
+      server.monitoring.recordReportSettings(server.nodeLabel);
+      server.secretsWatcher =
+          watchSecrets(
+              kg,
+              server.monitoring.dataCipher(),
+              auditKeys,
+              sources,
+              () -> server.monitoring.recordReportSettings(server.nodeLabel));
       server.secretsInterval = secrets.reloadInterval();
       if (cluster.redisUrl() != null) {
         server.redis =

@@ -4,6 +4,7 @@ import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.monitor.RecordedSettings;
 import io.keygate.core.monitor.UsageCount;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,12 +19,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * {@link MonitorStore} over the same pool and schema as {@link JdbcKeyStore} ({@code usage_minutes}
  * of V4; leak figures from V3's {@code leak_incidents}, or from {@code key.leaked} outbox events
- * when that table is absent). Thread-safe.
+ * when that table is absent; the report's recorded settings in V13's {@code report_settings}).
+ * Thread-safe.
  */
 final class JdbcMonitorStore implements MonitorStore {
   private final JdbcKeyStore store;
@@ -270,5 +273,42 @@ final class JdbcMonitorStore implements MonitorStore {
         LeakStats.Figures.NONE,
         LeakStats.Figures.NONE,
         "outbox events (key.leaked)");
+  }
+
+  @Override
+  public void recordReportSettings(RecordedSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    store.write(
+        "recordReportSettings",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO report_settings (id, node, recorded_at, settings) VALUES (1, ?, ?, ?)"
+                      + " ON CONFLICT (id) DO UPDATE SET node = excluded.node,"
+                      + " recorded_at = excluded.recorded_at, settings = excluded.settings")) {
+            ps.setString(1, settings.node());
+            ps.setLong(2, settings.recordedAt().toEpochMilli());
+            ps.setString(3, settings.settings());
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Optional<RecordedSettings> reportSettings() {
+    return store.read(
+        "reportSettings",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT node, recorded_at, settings FROM report_settings WHERE id = 1");
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next()
+                ? Optional.of(
+                    new RecordedSettings(
+                        rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)))
+                : Optional.empty();
+          }
+        });
   }
 }
