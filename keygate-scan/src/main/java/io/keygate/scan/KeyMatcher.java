@@ -10,7 +10,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The byte-level key finder.
@@ -22,6 +25,9 @@ import java.util.List;
  * both word boundaries and confirm the CRC-32 checksum. No regular expressions, no allocation
  * except for confirmed keys. When a shorter run ends at a quote, a backslash or a line end right
  * after a known prefix, the split-key pass {@link #joinSplit} tries to reassemble fragments.
+ * Imported prefixes that do not end in {@code '_'} (or otherwise break the {@link KeyType} rule)
+ * cannot be found from an underscore: only when some are configured, one extra regular-expression
+ * pass over the chunk finds them ({@link #others}).
  *
  * <p>Immutable and thread-safe; per-scan state lives in the caller.
  */
@@ -51,8 +57,26 @@ final class KeyMatcher {
     WORD['_'] = true;
   }
 
-  /** A key confirmed by checksum. Offsets are buffer indexes; {@code end} is exclusive. */
-  record Hit(int start, int end, KeyType type, String key, boolean split) {}
+  /**
+   * A key confirmed by checksum (or an imported-key candidate). Offsets are buffer indexes; {@code
+   * end} is exclusive; {@code prefixLength} is the length of the key's prefix.
+   */
+  record Hit(int start, int end, KeyType type, String key, boolean split, int prefixLength) {
+    /** A hit whose prefix is its type's. */
+    Hit(int start, int end, KeyType type, String key, boolean split) {
+      this(start, end, type, key, split, type.prefix().length());
+    }
+  }
+
+  /**
+   * The type reported for keys found by an imported prefix that a {@link KeyType} cannot hold
+   * (upper case, {@code .} or {@code -}, longer than {@value #MAX_PREFIX}, or not ending in {@code
+   * _}); its own prefix is not the key's ({@link Hit#prefixLength()} is).
+   */
+  static final KeyType OTHER_IMPORTED = new KeyType("imported", "imported_", true, false);
+
+  /** Longest imported prefix (the rule of {@code POST /v1/keys/import}). */
+  static final int MAX_IMPORTED_PREFIX = 64;
 
   /** Receives hits in increasing {@code start} order. */
   interface HitSink {
@@ -88,8 +112,14 @@ final class KeyMatcher {
 
   private final byte[][] importedPrefixes;
 
+  /**
+   * The imported prefixes the underscore loop cannot find, as one pattern of literals (each quoted)
+   * followed by the URL-safe body; null when there are none.
+   */
+  private final Pattern otherImported;
+
   KeyMatcher(KeyTypes keyTypes, boolean splitLines) {
-    this(keyTypes, splitLines, List.of());
+    this(keyTypes, splitLines, List.of(), List.of());
   }
 
   /**
@@ -99,6 +129,19 @@ final class KeyMatcher {
    * They carry no checksum, so they are candidates that only a hash lookup on the server confirms.
    */
   KeyMatcher(KeyTypes keyTypes, boolean splitLines, List<KeyType> imported) {
+    this(keyTypes, splitLines, imported, List.of());
+  }
+
+  /**
+   * As {@link #KeyMatcher(KeyTypes, boolean, List)}, and also finds keys imported with one of
+   * {@code otherPrefixes}: any prefix an import accepts ({@code [A-Za-z0-9_.-]{1,64}}) that a
+   * {@link KeyType} cannot hold. The key (prefix and body) must stand as a word: the byte before
+   * the prefix and the one after the body are not {@code [A-Za-z0-9_-]}. These are matched with a
+   * regular expression of the quoted prefixes, so they cost a pass over the text only when given;
+   * keys split across lines are not reassembled for them.
+   */
+  KeyMatcher(
+      KeyTypes keyTypes, boolean splitLines, List<KeyType> imported, List<String> otherPrefixes) {
     List<KeyType> all = keyTypes.all();
     this.types = all.toArray(KeyType[]::new);
     this.prefixes = new byte[types.length][];
@@ -119,6 +162,30 @@ final class KeyMatcher {
     for (int i = 0; i < importedTypes.length; i++) {
       importedPrefixes[i] = importedTypes[i].prefix().getBytes(StandardCharsets.US_ASCII);
     }
+    this.otherImported = otherPattern(otherPrefixes);
+  }
+
+  /** The pattern for {@code prefixes}, longest first; null when empty. */
+  private static Pattern otherPattern(List<String> prefixes) {
+    if (prefixes.isEmpty()) {
+      return null;
+    }
+    List<String> sorted = new ArrayList<>(prefixes);
+    sorted.sort(Comparator.comparingInt(String::length).reversed().thenComparing(s -> s));
+    StringBuilder re = new StringBuilder("(?<![A-Za-z0-9_-])(");
+    for (int i = 0; i < sorted.size(); i++) {
+      String p = sorted.get(i);
+      if (p.isEmpty() || p.length() > MAX_IMPORTED_PREFIX) {
+        throw new IllegalArgumentException("imported prefix must be 1.." + MAX_IMPORTED_PREFIX);
+      }
+      re.append(i == 0 ? "" : "|").append(Pattern.quote(p));
+    }
+    re.append(")[A-Za-z0-9_-]{")
+        .append(IMPORTED_MIN)
+        .append(',')
+        .append(IMPORTED_MAX)
+        .append("}+(?![A-Za-z0-9_-])");
+    return Pattern.compile(re.toString());
   }
 
   static boolean isBase62(byte b) {
@@ -133,6 +200,49 @@ final class KeyMatcher {
    * prefix, or index 0 must be the start of the data.
    */
   void scan(byte[] buf, int from, int to, int limit, HitSink sink) {
+    if (otherImported == null) {
+      underscores(buf, from, to, limit, sink);
+      return;
+    }
+    List<Hit> hits = new ArrayList<>();
+    underscores(buf, from, to, limit, hits::add);
+    others(buf, from, to, limit, hits::add);
+    hits.sort(Comparator.comparingInt(Hit::start)); // stable: the underscore loop's hit first
+    int end = 0;
+    for (Hit h : hits) {
+      if (h.start() >= end) {
+        sink.hit(h);
+        end = h.end();
+      }
+    }
+  }
+
+  /**
+   * Keys with an imported prefix of {@link #otherImported} that start in {@code [from, to)} (each
+   * key belongs to the chunk holding its first byte; at most {@value #MAX_IMPORTED_PREFIX} +
+   * {@value #IMPORTED_MAX} + 1 bytes, well within the look-ahead).
+   */
+  private void others(byte[] buf, int from, int to, int limit, HitSink sink) {
+    Matcher m =
+        otherImported
+            .matcher(new AsciiView(buf, 0, limit))
+            .region(from, limit)
+            .useTransparentBounds(true)
+            .useAnchoringBounds(false);
+    while (m.find() && m.start() < to) {
+      sink.hit(
+          new Hit(
+              m.start(),
+              m.end(),
+              OTHER_IMPORTED,
+              ascii(buf, m.start(), m.end() - m.start()),
+              false,
+              m.end(1) - m.start(1)));
+    }
+  }
+
+  /** The underscore loop: keys whose prefix-ending underscore lies in {@code [from, to)}. */
+  private void underscores(byte[] buf, int from, int to, int limit, HitSink sink) {
     int u = from;
     while (u < to) {
       if (u + Long.BYTES <= to) {
