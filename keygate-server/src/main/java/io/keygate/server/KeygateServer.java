@@ -7,7 +7,10 @@ import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.key.SecretChecks;
+import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
+import io.keygate.envoy.EnvoyAuthz;
+import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
@@ -64,6 +67,8 @@ public final class KeygateServer implements AutoCloseable {
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
   private ScheduledExecutorService secretsThread;
+  private final EnvoyAuthz envoy;
+  private final String grpcHost;
 
   private KeygateServer(
       ServerConfig config,
@@ -72,7 +77,8 @@ public final class KeygateServer implements AutoCloseable {
       LeakConfig leaks,
       io.keygate.server.config.TlsConfig tls,
       OutboundHttp outbound,
-      ReadDeadlines deadlines) {
+      ReadDeadlines deadlines,
+      GrpcConfig grpc) {
     this.config = config;
     this.tls = tls;
     this.keygate = keygate;
@@ -93,6 +99,16 @@ public final class KeygateServer implements AutoCloseable {
                 io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
               }
             });
+    this.grpcHost = grpc.effectiveHost(config.host());
+    this.envoy =
+        grpc.enabled()
+            ? EnvoyAuthz.builder()
+                .keygate(keygate)
+                .clientIp(new ClientIpResolver(config.trustedProxies()))
+                .host(grpcHost)
+                .port(grpc.port())
+                .build()
+            : null;
     this.workers =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -156,6 +172,10 @@ public final class KeygateServer implements AutoCloseable {
   public int start() {
     app.start();
     started = true;
+    if (envoy != null) {
+      int grpcPort = envoy.start();
+      LOG.info("Envoy ext_authz (gRPC) listening on {}:{}", grpcHost, grpcPort);
+    }
     long flush = config.usageFlushInterval().toMillis();
     long sweep = config.sweepInterval().toMillis();
     workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
@@ -273,6 +293,14 @@ public final class KeygateServer implements AutoCloseable {
     return app.port();
   }
 
+  /**
+   * The bound port of the Envoy ext_authz gRPC service (after {@link #start()}), or {@code -1} when
+   * {@code KEYGATE_GRPC_PORT} left it off.
+   */
+  public int grpcPort() {
+    return envoy == null ? GrpcConfig.OFF : envoy.port();
+  }
+
   /** The core this server runs. */
   public Keygate keygate() {
     return keygate;
@@ -296,6 +324,9 @@ public final class KeygateServer implements AutoCloseable {
       secretsThread.shutdownNow();
     }
     if (started) {
+      if (envoy != null) {
+        envoy.close();
+      }
       app.stop();
     }
     try {
@@ -328,8 +359,15 @@ public final class KeygateServer implements AutoCloseable {
     private OutboundConfig outboundConfig = OutboundConfig.defaults();
     private org.eclipse.jetty.util.SocketAddressResolver outboundDns;
     private ReadDeadlines readDeadlines = ReadDeadlines.defaults();
+    private GrpcConfig grpc = GrpcConfig.off();
 
     private Builder() {}
+
+    /** The Envoy ext_authz gRPC service (default: {@link GrpcConfig#off()}). */
+    public Builder grpc(GrpcConfig g) {
+      this.grpc = Objects.requireNonNull(g, "grpc");
+      return this;
+    }
 
     /**
      * Outbound calls: the networks webhooks and partner-key URLs may reach beyond public addresses,
@@ -596,7 +634,8 @@ public final class KeygateServer implements AutoCloseable {
               leaks,
               tls,
               outbound,
-              readDeadlines);
+              readDeadlines,
+              grpc);
       NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
       NodeSecrets.check(
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);

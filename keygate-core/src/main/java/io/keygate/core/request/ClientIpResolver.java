@@ -36,6 +36,15 @@ public final class ClientIpResolver {
   }
 
   /**
+   * Whether {@code peer} is a configured trusted proxy, whose account of the client (forwarding
+   * headers, or the source address an Envoy ext_authz check reports) is believed.
+   */
+  public boolean trusts(String peer) {
+    String p = IpAddresses.normalize(peer);
+    return p != null && trusted != null && trusted.allows(p);
+  }
+
+  /**
    * The client address of a request.
    *
    * @param peer the socket peer as the container reports it (IPv6 may be bracketed)

@@ -72,6 +72,28 @@ public record VerifyRequest(
     path = RequestTarget.path(path);
   }
 
+  /**
+   * A request's cost as a gateway gives it in text: 1 when absent or blank, else an integer
+   * 1..{@link #MAX_COST}.
+   *
+   * @throws KeygateException.InvalidRequest {@code invalid_cost} otherwise
+   */
+  public static long parseCost(String c) {
+    if (c == null || c.isBlank()) {
+      return 1;
+    }
+    try {
+      long n = Long.parseLong(c.strip());
+      if (n >= 1 && n <= MAX_COST) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new KeygateException.InvalidRequest(
+        "invalid_cost", "cost must be an integer 1.." + MAX_COST);
+  }
+
   /** Whether {@code m} is an RFC 9110 token of at most {@value #MAX_METHOD_LENGTH} characters. */
   private static boolean isToken(String m) {
     if (m.isEmpty() || m.length() > MAX_METHOD_LENGTH) {

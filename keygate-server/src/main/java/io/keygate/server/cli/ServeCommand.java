@@ -2,6 +2,7 @@ package io.keygate.server.cli;
 
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.EnforcementConfig;
+import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.ServerConfig;
@@ -59,12 +60,21 @@ final class ServeCommand implements Callable<Integer> {
     io.keygate.server.config.ReadDeadlines deadlines =
         io.keygate.server.config.ReadDeadlines.fromEnv(System.getenv());
     LOG.info("read deadlines: {}", deadlines.describe());
+    GrpcConfig grpc = GrpcConfig.fromEnv(System.getenv());
+    LOG.info("envoy ext_authz: {}", grpc.describe(cfg.host()));
+    if (grpc.enabled() && !isLoopback(grpc.effectiveHost(cfg.host()))) {
+      LOG.warn(
+          "the Envoy ext_authz gRPC port is plaintext on {}: keep it on a private network next to"
+              + " Envoy, or behind a mesh that adds mTLS",
+          grpc.effectiveHost(cfg.host()));
+    }
     KeygateServer server =
         KeygateServer.builder()
             .cluster(cluster)
             .secrets(secrets)
             .outbound(outbound)
             .readDeadlines(deadlines)
+            .grpc(grpc)
             .tls(tls)
             .config(cfg)
             .leaks(leaks)

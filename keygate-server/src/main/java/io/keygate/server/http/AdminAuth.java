@@ -3,6 +3,7 @@ package io.keygate.server.http;
 import io.javalin.http.Context;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.request.PresentedKey;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.Verifier;
@@ -76,15 +77,6 @@ public final class AdminAuth {
 
   /** The bearer token of a request, or {@code null}. */
   static String bearer(Context ctx) {
-    String h = ctx.header("Authorization");
-    if (h == null) {
-      return null;
-    }
-    h = h.strip();
-    if (h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String t = h.substring(7).strip();
-      return t.isEmpty() ? null : t;
-    }
-    return null;
+    return PresentedKey.bearer(ctx.header("Authorization"));
   }
 }

@@ -9,8 +9,9 @@ import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.request.PresentedKey;
 import io.keygate.core.request.RequestTarget;
-import io.keygate.core.verify.LimitState;
+import io.keygate.core.verify.GatewayAnswer;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -125,18 +126,6 @@ final class VerifyRoutes {
     return c;
   }
 
-  private static long cost(String c) {
-    if (c == null || c.isBlank()) {
-      return 1;
-    }
-    try {
-      return cost(Long.parseLong(c.strip()));
-    } catch (NumberFormatException e) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_cost", "cost must be an integer 1.." + VerifyRequest.MAX_COST);
-    }
-  }
-
   private void authz(Context ctx) {
     try {
       answer(ctx, authzVerification(ctx));
@@ -179,61 +168,28 @@ final class VerifyRoutes {
                 original.target(),
                 splitScopes(
                     operatorValue(ctx, query, "scopes_all", "X-Keygate-Required-Scopes-All")),
-                cost(cost),
+                VerifyRequest.parseCost(cost),
                 ctx.userAgent()));
   }
 
-  /** {@code RateLimit-Limit/-Remaining/-Reset} (IETF draft) for the most restrictive limit. */
-  private static void rateLimitHeaders(Context ctx, List<LimitState> states) {
-    LimitState m = LimitState.mostRestrictive(states);
-    if (m == null) {
-      return;
-    }
-    HttpApi.addHeader(ctx, "RateLimit-Limit", Long.toString(m.limit()));
-    HttpApi.addHeader(ctx, "RateLimit-Remaining", Long.toString(m.remaining()));
-    HttpApi.addHeader(ctx, "RateLimit-Reset", Long.toString(m.reset()));
-  }
-
   private static void answer(Context ctx, Verification v) {
-    rateLimitHeaders(ctx, v.rateLimits());
-    if (v.quotaRemaining() != null) {
-      HttpApi.addHeader(ctx, "X-Keygate-Quota-Remaining", Long.toString(v.quotaRemaining()));
+    GatewayAnswer a = GatewayAnswer.of(v);
+    for (GatewayAnswer.Header h : a.headers()) {
+      HttpApi.addHeader(ctx, h.name(), h.value());
     }
     if (v instanceof Verification.Valid ok) {
       ApiKeyRecord k = ok.key();
-      HttpApi.addHeader(ctx, "X-Keygate-Key-Id", k.keyId());
-      if (k.ownerId() != null) {
-        HttpApi.addHeader(ctx, "X-Keygate-Owner-Id", k.ownerId());
-      }
-      HttpApi.addHeader(ctx, "X-Keygate-Key-Type", k.type());
-      HttpApi.addHeader(ctx, "X-Keygate-Scopes", String.join(",", k.settings().scopes()));
-      HttpApi.json(ctx, 200, new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
+      HttpApi.json(
+          ctx, a.status(), new Views.AuthzOk(true, Outcome.VALID.code(), k.keyId(), k.ownerId()));
       return;
     }
     Verification.Rejected r = (Verification.Rejected) v;
-    int status = r.outcome().httpStatus();
-    if (status == 401) {
-      HttpApi.addHeader(
-          ctx,
-          "WWW-Authenticate",
-          "Bearer realm=\"keygate\", error=\"invalid_token\", error_description=\""
-              + r.outcome().code()
-              + "\"");
-    }
-    if (r.retryAfterSeconds() > 0) {
-      HttpApi.addHeader(ctx, "Retry-After", Long.toString(r.retryAfterSeconds()));
-    }
-    HttpApi.addHeader(ctx, "X-Keygate-Error", r.outcome().code());
-    HttpApi.json(ctx, status, new Views.ErrorBody(r.outcome().code(), r.message()));
+    HttpApi.json(ctx, a.status(), new Views.ErrorBody(r.outcome().code(), r.message()));
   }
 
   /** The key from {@code X-API-Key} or {@code Authorization: Bearer}, or null. */
   static String presentedKey(Context ctx) {
-    String k = ctx.header("X-API-Key");
-    if (k != null && !k.isBlank()) {
-      return k.strip();
-    }
-    return AdminAuth.bearer(ctx);
+    return PresentedKey.of(ctx.header("X-API-Key"), ctx.header("Authorization"));
   }
 
   /**

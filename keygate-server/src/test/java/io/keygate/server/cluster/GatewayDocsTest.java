@@ -2,7 +2,12 @@ package io.keygate.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.keygate.server.config.ForwardAuth;
+import io.keygate.server.config.GrpcConfig;
+import io.keygate.server.testing.EnvoyClient;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -35,8 +41,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Then it checks what the gateway would do with the answers: the identity headers the block lets
  * through, and refusals for wrong scopes, missing keys, endpoint rules, keys in the URL and a
  * client's forged headers of the other forms.
+ *
+ * <p>The Envoy gRPC and Istio blocks are parsed as YAML: the ext_authz filter ({@code
+ * transport_api_version: V3}, {@code failure_mode_allow: false}) must name an HTTP/2 cluster on the
+ * port the doc gives {@code KEYGATE_GRPC_PORT}, the route's {@code context_extensions} are sent in
+ * real {@code CheckRequest}s, and Istio's CUSTOM policy must name the provider on that port.
  */
 class GatewayDocsTest {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   @TempDir Path dir;
 
   private static String mode(String gateway) throws IOException {
@@ -127,6 +140,88 @@ class GatewayDocsTest {
       assertThat(envoy.authz("GET", "/orders/1?scopes=write", Map.of("X-API-Key", writer)).status())
           .isEqualTo(403);
     }
+  }
+
+  @Test
+  void envoyGrpc_docConfig_parses_namesKeygatesServiceAndPort_andIsAnsweredAsEnvoyAsks()
+      throws IOException {
+    JsonNode doc = YAML.readTree(Gateways.docBlock("yaml", "grpc_service"));
+    JsonNode hcm = doc.at("/static_resources/listeners/0/filter_chains/0/filters/0/typed_config");
+    JsonNode authz = hcm.path("http_filters").path(0);
+    assertThat(authz.path("name").asText()).isEqualTo("envoy.filters.http.ext_authz");
+    JsonNode cfg = authz.path("typed_config");
+    assertThat(cfg.path("@type").asText())
+        .isEqualTo("type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz");
+    assertThat(cfg.path("transport_api_version").asText()).isEqualTo("V3");
+    assertThat(cfg.path("failure_mode_allow").isBoolean()).isTrue();
+    assertThat(cfg.path("failure_mode_allow").asBoolean()).isFalse();
+    String clusterName = cfg.at("/grpc_service/envoy_grpc/cluster_name").asText();
+    JsonNode cluster = null;
+    for (JsonNode c : doc.at("/static_resources/clusters")) {
+      if (c.path("name").asText().equals(clusterName)) {
+        cluster = c;
+      }
+    }
+    assertThat(cluster).as("cluster " + clusterName).isNotNull();
+    assertThat(
+            cluster
+                .at(
+                    "/typed_extension_protocol_options/envoy.extensions.upstreams.http.v3.HttpProtocolOptions/explicit_http_config/http2_protocol_options")
+                .isObject())
+        .as("gRPC needs HTTP/2 to Keygate")
+        .isTrue();
+    int port =
+        cluster
+            .at("/load_assignment/endpoints/0/lb_endpoints/0/endpoint/address/socket_address")
+            .path("port_value")
+            .asInt();
+    Matcher env =
+        Pattern.compile("`KEYGATE_GRPC_PORT=(\\d+)").matcher(Files.readString(Gateways.DEPLOY_DOC));
+    assertThat(env.find()).as("the doc names KEYGATE_GRPC_PORT").isTrue();
+    assertThat(port)
+        .as("the cluster's port is Keygate's gRPC port")
+        .isEqualTo(Integer.parseInt(env.group(1)));
+    JsonNode route = hcm.at("/route_config/virtual_hosts/0/routes/0");
+    JsonNode settings =
+        route.at(
+            "/typed_per_filter_config/envoy.filters.http.ext_authz/check_settings/context_extensions");
+    assertThat(settings.path("scopes").asText()).isEqualTo("read");
+    assertThat(route.path("request_headers_to_remove").toString()).contains("x-api-key");
+
+    try (TestServer t = TestServer.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
+        EnvoyClient envoy = new EnvoyClient(t.server.grpcPort())) {
+      String reader = key(t, List.of("read"));
+      String writer = key(t, List.of("write"));
+      Function<String, EnvoyClient.Answer> check =
+          k -> {
+            EnvoyClient.Check c =
+                EnvoyClient.request("GET", "/orders/1?page=2", "203.0.113.7")
+                    .header("x-api-key", k);
+            settings.fields().forEachRemaining(e -> c.setting(e.getKey(), e.getValue().asText()));
+            return envoy.check(c.build());
+          };
+      assertThat(check.apply(reader).allowed()).isTrue();
+      assertThat(check.apply(writer).status()).as("the route's required scope").isEqualTo(403);
+    }
+  }
+
+  @Test
+  void istio_docConfig_parses_andThePolicyNamesTheProviderOfKeygatesGrpcPort() throws IOException {
+    String block = Gateways.docBlock("yaml", "envoyExtAuthzGrpc");
+    List<JsonNode> docs = YAML.readValues(YAML.createParser(block), JsonNode.class).readAll();
+    assertThat(docs).hasSize(2);
+    JsonNode provider = docs.get(0).at("/spec/meshConfig/extensionProviders/0");
+    JsonNode grpc = provider.path("envoyExtAuthzGrpc");
+    Matcher env =
+        Pattern.compile("`KEYGATE_GRPC_PORT=(\\d+)").matcher(Files.readString(Gateways.DEPLOY_DOC));
+    assertThat(env.find()).isTrue();
+    assertThat(grpc.path("port").asInt()).isEqualTo(Integer.parseInt(env.group(1)));
+    assertThat(grpc.path("service").asText()).startsWith("keygate.");
+    assertThat(grpc.path("failOpen").asBoolean(true)).isFalse();
+    JsonNode policy = docs.get(1);
+    assertThat(policy.path("kind").asText()).isEqualTo("AuthorizationPolicy");
+    assertThat(policy.at("/spec/action").asText()).isEqualTo("CUSTOM");
+    assertThat(policy.at("/spec/provider/name").asText()).isEqualTo(provider.path("name").asText());
   }
 
   private TestServer start(String mode) {
