@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The byte-level key finder.
@@ -23,11 +21,11 @@ import java.util.regex.Pattern;
  * underscores in text fail after a few bytes) and only when exactly {@value #TAIL} base62
  * characters follow does it compare the configured prefixes backwards from the underscore, check
  * both word boundaries and confirm the CRC-32 checksum. No regular expressions, no allocation
- * except for confirmed keys. When a shorter run ends at a quote, a backslash or a line end right
- * after a known prefix, the split-key pass {@link #joinSplit} tries to reassemble fragments.
- * Imported prefixes that do not end in {@code '_'} (or otherwise break the {@link KeyType} rule)
- * cannot be found from an underscore: only when some are configured, one extra regular-expression
- * pass over the chunk finds them ({@link #others}).
+ * except for confirmed keys (and candidates of imported prefixes). When a shorter run ends at a
+ * quote, a backslash or a line end right after a known prefix, the split-key pass {@link
+ * #joinSplit} tries to reassemble fragments. Imported prefixes that do not end in {@code '_'} (or
+ * otherwise break the {@link KeyType} rule) cannot be found from an underscore: only when some are
+ * configured, one extra byte pass over the chunk finds them ({@link #others}).
  *
  * <p>Immutable and thread-safe; per-scan state lives in the caller.
  */
@@ -113,10 +111,13 @@ final class KeyMatcher {
   private final byte[][] importedPrefixes;
 
   /**
-   * The imported prefixes the underscore loop cannot find, as one pattern of literals (each quoted)
-   * followed by the URL-safe body; null when there are none.
+   * The imported prefixes the underscore loop cannot find, longest first, compared as literal
+   * bytes; empty when there are none.
    */
-  private final Pattern otherImported;
+  private final byte[][] otherPrefixes;
+
+  /** For each byte value, whether some prefix of {@link #otherPrefixes} starts with it. */
+  private final boolean[] otherFirst = new boolean[256];
 
   KeyMatcher(KeyTypes keyTypes, boolean splitLines) {
     this(keyTypes, splitLines, List.of(), List.of());
@@ -136,9 +137,9 @@ final class KeyMatcher {
    * As {@link #KeyMatcher(KeyTypes, boolean, List)}, and also finds keys imported with one of
    * {@code otherPrefixes}: any prefix an import accepts ({@code [A-Za-z0-9_.-]{1,64}}) that a
    * {@link KeyType} cannot hold. The key (prefix and body) must stand as a word: the byte before
-   * the prefix and the one after the body are not {@code [A-Za-z0-9_-]}. These are matched with a
-   * regular expression of the quoted prefixes, so they cost a pass over the text only when given;
-   * keys split across lines are not reassembled for them.
+   * the prefix and the one after the body are not {@code [A-Za-z0-9_-]}. These prefixes are
+   * compared as literal bytes in a second pass over the text, made only when some are given; keys
+   * split across lines are not reassembled for them.
    */
   KeyMatcher(
       KeyTypes keyTypes, boolean splitLines, List<KeyType> imported, List<String> otherPrefixes) {
@@ -162,30 +163,17 @@ final class KeyMatcher {
     for (int i = 0; i < importedTypes.length; i++) {
       importedPrefixes[i] = importedTypes[i].prefix().getBytes(StandardCharsets.US_ASCII);
     }
-    this.otherImported = otherPattern(otherPrefixes);
-  }
-
-  /** The pattern for {@code prefixes}, longest first; null when empty. */
-  private static Pattern otherPattern(List<String> prefixes) {
-    if (prefixes.isEmpty()) {
-      return null;
-    }
-    List<String> sorted = new ArrayList<>(prefixes);
-    sorted.sort(Comparator.comparingInt(String::length).reversed().thenComparing(s -> s));
-    StringBuilder re = new StringBuilder("(?<![A-Za-z0-9_-])(");
+    List<String> sorted = new ArrayList<>(otherPrefixes);
+    sorted.sort(Comparator.comparingInt(String::length).reversed().thenComparing(x -> x));
+    this.otherPrefixes = new byte[sorted.size()][];
     for (int i = 0; i < sorted.size(); i++) {
       String p = sorted.get(i);
       if (p.isEmpty() || p.length() > MAX_IMPORTED_PREFIX) {
         throw new IllegalArgumentException("imported prefix must be 1.." + MAX_IMPORTED_PREFIX);
       }
-      re.append(i == 0 ? "" : "|").append(Pattern.quote(p));
+      this.otherPrefixes[i] = p.getBytes(StandardCharsets.US_ASCII);
+      otherFirst[this.otherPrefixes[i][0] & 0xFF] = true;
     }
-    re.append(")[A-Za-z0-9_-]{")
-        .append(IMPORTED_MIN)
-        .append(',')
-        .append(IMPORTED_MAX)
-        .append("}+(?![A-Za-z0-9_-])");
-    return Pattern.compile(re.toString());
   }
 
   static boolean isBase62(byte b) {
@@ -200,7 +188,7 @@ final class KeyMatcher {
    * prefix, or index 0 must be the start of the data.
    */
   void scan(byte[] buf, int from, int to, int limit, HitSink sink) {
-    if (otherImported == null) {
+    if (otherPrefixes.length == 0) {
       underscores(buf, from, to, limit, sink);
       return;
     }
@@ -218,27 +206,57 @@ final class KeyMatcher {
   }
 
   /**
-   * Keys with an imported prefix of {@link #otherImported} that start in {@code [from, to)} (each
+   * Keys with an imported prefix of {@link #otherPrefixes} that start in {@code [from, to)} (each
    * key belongs to the chunk holding its first byte; at most {@value #MAX_IMPORTED_PREFIX} +
-   * {@value #IMPORTED_MAX} + 1 bytes, well within the look-ahead).
+   * {@value #IMPORTED_MAX} + 1 bytes, well within the look-ahead). A byte-by-byte pass: a position
+   * is compared with the prefixes only when its byte starts one and the byte before it is not
+   * URL-safe.
    */
   private void others(byte[] buf, int from, int to, int limit, HitSink sink) {
-    Matcher m =
-        otherImported
-            .matcher(new AsciiView(buf, 0, limit))
-            .region(from, limit)
-            .useTransparentBounds(true)
-            .useAnchoringBounds(false);
-    while (m.find() && m.start() < to) {
-      sink.hit(
-          new Hit(
-              m.start(),
-              m.end(),
-              OTHER_IMPORTED,
-              ascii(buf, m.start(), m.end() - m.start()),
-              false,
-              m.end(1) - m.start(1)));
+    int i = from;
+    while (i < to) {
+      if (!otherFirst[buf[i] & 0xFF] || (i > 0 && URLSAFE[buf[i - 1] & 0xFF])) {
+        i++;
+        continue;
+      }
+      int end = otherAt(buf, i, limit, sink);
+      i = end > 0 ? end : i + 1;
     }
+  }
+
+  /**
+   * Reports a key with one of {@link #otherPrefixes} (longest first) starting at {@code start}, if
+   * any, and returns the index past it; 0 when there is none.
+   */
+  private int otherAt(byte[] buf, int start, int limit, HitSink sink) {
+    for (byte[] prefix : otherPrefixes) {
+      int t = start + prefix.length;
+      if (t > limit) {
+        continue;
+      }
+      boolean same = true;
+      for (int k = 1; k < prefix.length; k++) {
+        if (buf[start + k] != prefix[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same || buf[start] != prefix[0]) {
+        continue;
+      }
+      int stop = Math.min(limit, t + IMPORTED_MAX + 1);
+      int e = t;
+      while (e < stop && URLSAFE[buf[e] & 0xFF]) {
+        e++;
+      }
+      int body = e - t;
+      if (body >= IMPORTED_MIN && body <= IMPORTED_MAX && (e >= limit || !URLSAFE[buf[e] & 0xFF])) {
+        sink.hit(
+            new Hit(start, e, OTHER_IMPORTED, ascii(buf, start, e - start), false, prefix.length));
+        return e;
+      }
+    }
+    return 0;
   }
 
   /** The underscore loop: keys whose prefix-ending underscore lies in {@code [from, to)}. */

@@ -96,7 +96,7 @@ public final class Scanner {
   /**
    * Whether {@code prefix} follows the rule for Keygate prefixes ({@code [a-z0-9_]}, at most 32
    * characters, ending in {@code _}), which the fast underscore search finds; other imported
-   * prefixes take one regular-expression pass per chunk.
+   * prefixes take one more pass over the text, comparing them as literal bytes.
    */
   static boolean underscorePrefix(String prefix) {
     try {
@@ -263,10 +263,10 @@ public final class Scanner {
      * as Python's {@code secrets.token_urlsafe(32)} makes), standing as a word. Such keys have no
      * checksum; the server confirms them by hash. Any prefix an import accepts may be given (see
      * {@link #scannablePrefix}); one that is not a Keygate-style prefix ({@code [a-z0-9_]} ending
-     * in {@code _}, at most 32 characters) is matched as a literal by a regular expression and
-     * reported with type {@code imported}, and keys split across lines are not reassembled for it.
-     * Call after {@link #keyTypes}: a prefix shared with a configured key type is reported as that
-     * type.
+     * in {@code _}, at most 32 characters) is compared as literal bytes (no character is special)
+     * in a second pass over the text and reported with type {@code imported}, and keys split across
+     * lines are not reassembled for it. Call after {@link #keyTypes}: a prefix shared with a
+     * configured key type is reported as that type.
      *
      * @throws IllegalArgumentException if a prefix is not {@link #scannablePrefix scannable}
      */
