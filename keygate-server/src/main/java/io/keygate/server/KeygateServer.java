@@ -21,6 +21,7 @@ import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.ReadDeadlineGuard;
 import io.keygate.server.outbound.OutboundHttp;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Keygate node: store, core, HTTP API and background workers (batched usage flush,
  * rotation sweep, expiry notices, anomaly checks on one thread; outbox delivery on a pool of its
- * own, so that a slow webhook never delays the others).
+ * own, so that a slow webhook never delays the others; the database's key change feed followed on a
+ * thread of its own, see {@link ChangeWatcher}).
  *
  * <pre>{@code
  * try (KeygateServer s = KeygateServer.builder().config(ServerConfig.defaults()).build()) {
@@ -64,6 +66,7 @@ public final class KeygateServer implements AutoCloseable {
   private io.keygate.redis.KeygateRedis redis;
   private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
   private String nodeLabel = "this node";
+  private ChangeWatcher changes;
   private SecretsWatcher secretsWatcher = new SecretsWatcher();
   private java.time.Duration secretsInterval = java.time.Duration.ZERO;
   private ScheduledExecutorService secretsThread;
@@ -183,6 +186,9 @@ public final class KeygateServer implements AutoCloseable {
     workers.scheduleWithFixedDelay(
         this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
     monitoring.startDelivery();
+    if (changes != null) {
+      changes.start();
+    }
     long expiry = monitoring.config().expiryCheckInterval().toMillis();
     workers.scheduleWithFixedDelay(
         monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
@@ -266,6 +272,14 @@ public final class KeygateServer implements AutoCloseable {
     return clusterWide;
   }
 
+  /**
+   * What follows the database's change feed into this node's cache (with a JDBC store), else {@code
+   * null}.
+   */
+  public ChangeFeed.Follower changeFollower() {
+    return changes == null ? null : changes.follower();
+  }
+
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
   public io.keygate.redis.KeygateRedis redis() {
     return redis;
@@ -319,6 +333,9 @@ public final class KeygateServer implements AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    if (changes != null) {
+      changes.close();
+    }
     monitoring.close();
     if (secretsThread != null) {
       secretsThread.shutdownNow();
@@ -640,6 +657,18 @@ public final class KeygateServer implements AutoCloseable {
       NodeSecrets.check(
           s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
       server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+      server.changes =
+          ChangeWatcher.of(
+                  s,
+                  kg.verifier(),
+                  cluster.changePoll(),
+                  cluster.changeListen(),
+                  server.clusterWide,
+                  clock)
+              .orElse(null);
+      if (server.changes != null) {
+        server.changes.register(registry);
+      }
       server.nodeLabel = nodeLabel(server.clusterWide.holder());
       server.monitoring.recordReportSettings(server.nodeLabel);
       server.secretsWatcher =

@@ -105,6 +105,6 @@ class RotationWithGracePeriodTest {
   }
 
   private void authz(String raw, int status) {
-    t.req("GET", "/v1/authz").token(null).header("X-API-Key", raw).send().expect(status);
+    t.req("GET", "/v1/authz").token(null).header("X-API-Key", raw).send().expectAuthz(status);
   }
 }

@@ -8,6 +8,7 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.key.SecretChecks;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
+import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,14 +18,17 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The in-process Keygate of {@code keygate.mode=embedded}: the server's database (through
- * keygate-store-jdbc), pepper file and audit key file, a verification cache whose TTL bounds how
- * late a revocation made by the server is seen, and a daemon thread that flushes batched usage
- * counts.
+ * keygate-store-jdbc), pepper file and audit key file, a verification cache, a daemon thread that
+ * flushes batched usage counts and one that reads the database's key change feed every {@link
+ * #CHANGE_POLL} ({@link ChangeFeed}), so that a key revoked, disabled or changed by the server is
+ * seen within that however long the cache TTL (which bounds it only while the database cannot be
+ * read).
  *
  * <p><b>Security guarantees.</b> Refuses a pepper or audit key file that group or others can read,
  * and never logs key material. Like a server node, it refuses to start when its pepper or audit key
@@ -38,22 +42,47 @@ final class EmbeddedKeygate implements AutoCloseable {
   /** Keys held by the embedded verification cache. */
   static final long CACHE_SIZE = 100_000;
 
+  /** How often the database's key change feed is read ({@link ChangeFeed}). */
+  static final Duration CHANGE_POLL = Duration.ofMillis(250);
+
   private final KeyStore store;
   private final Keygate keygate;
   private final ScheduledExecutorService flusher;
+  private final ScheduledExecutorService changes;
+  private final ChangeFeed.Follower follower;
+  private final AtomicLong pollFailures = new AtomicLong();
 
   private EmbeddedKeygate(KeyStore store, Keygate keygate, Duration flushEvery) {
     this.store = store;
     this.keygate = keygate;
-    this.flusher =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "keygate-usage-flush");
-              t.setDaemon(true);
-              return t;
-            });
+    this.flusher = daemon("keygate-usage-flush");
     long ms = flushEvery.toMillis();
     flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    // a thread of its own: a slow usage flush must not delay a revocation
+    this.follower = ChangeFeed.of(store).orElseThrow().follow(keygate.verifier());
+    this.changes = daemon("keygate-changes");
+    long poll = CHANGE_POLL.toMillis();
+    changes.scheduleWithFixedDelay(this::pollQuietly, poll, poll, TimeUnit.MILLISECONDS);
+  }
+
+  private static ScheduledExecutorService daemon(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private void pollQuietly() {
+    try {
+      follower.poll();
+      pollFailures.set(0);
+    } catch (RuntimeException e) {
+      if (pollFailures.getAndIncrement() % 100 == 0) {
+        LOG.warn("reading Keygate's key change feed failed, will retry: {}", e.getMessage());
+      }
+    }
   }
 
   /**
@@ -128,6 +157,7 @@ final class EmbeddedKeygate implements AutoCloseable {
 
   @Override
   public void close() {
+    changes.shutdownNow();
     flusher.shutdownNow();
     flushQuietly();
     store.close();

@@ -12,7 +12,7 @@ import java.util.Map;
  * code, "message": …}}, {@code Cache-Control: no-store}, and the Bearer challenge on 401.
  */
 final class ErrorResponses {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = SpringJson.MAPPER;
 
   private ErrorResponses() {}
 

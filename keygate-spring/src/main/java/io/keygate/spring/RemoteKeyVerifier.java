@@ -75,7 +75,7 @@ public final class RemoteKeyVerifier implements KeyVerifier {
   /** Default connect and request timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = SpringJson.MAPPER;
   private static final Set<String> KEY_STATE_CODES =
       Set.of(
           Outcome.INVALID_KEY.code(),

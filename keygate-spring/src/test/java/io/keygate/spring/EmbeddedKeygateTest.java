@@ -2,6 +2,7 @@ package io.keygate.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
@@ -142,6 +143,37 @@ class EmbeddedKeygateTest {
                     .outcome()
                     .code())
             .isEqualTo("key_revoked");
+      }
+    }
+  }
+
+  @Test
+  void revocationByTheServer_reachesAnEmbeddedAppThroughTheChangeFeed_longBeforeItsCacheTtl()
+      throws Exception {
+    byte[] secret = random32();
+    Path pepper = writePepper(dir, secret);
+    byte[] audit = random32();
+    writeSecret(dir.resolve("audit-key"), audit);
+    KeyStore serverStore =
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build();
+    try (serverStore) {
+      Keygate server = Keygate.builder().store(serverStore).pepper(new Pepper(1, secret)).build();
+      CreatedKey k =
+          server
+              .keys()
+              .create(
+                  new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null),
+                  Actor.SYSTEM);
+      String url = "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
+      try (EmbeddedKeygate app =
+          EmbeddedKeygate.open(url, pepper, null, Duration.ofHours(1), Duration.ofSeconds(1))) {
+        VerifyRequest req = VerifyRequest.of(k.secret().reveal());
+        assertThat(app.keygate().verifier().verify(req).valid()).isTrue(); // cached for an hour
+        server.keys().revoke(k.record().keyId(), "leaked", Actor.SYSTEM);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> app.keygate().verifier().verify(req).outcome().code(), "key_revoked"::equals);
       }
     }
   }

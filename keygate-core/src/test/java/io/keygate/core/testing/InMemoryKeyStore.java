@@ -24,11 +24,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -66,10 +68,21 @@ public final class InMemoryKeyStore implements KeyStore {
   private final java.util.Set<String> importedPrefixes =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private final AuditKeys auditKeys = TestAuditKeys.random();
-  private volatile AuditHead head = AuditChain.seal(auditKeys, AuditHead.EMPTY);
+  private final AuditKeys auditKeys;
+  private volatile AuditHead head;
   private final Map<String, Map<Integer, String>> secretChecks =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** An empty store linking its audit log under fresh random keys. */
+  public InMemoryKeyStore() {
+    this(TestAuditKeys.random());
+  }
+
+  /** An empty store linking its audit log under {@code auditKeys}. */
+  public InMemoryKeyStore(AuditKeys auditKeys) {
+    this.auditKeys = auditKeys;
+    this.head = AuditHead.EMPTY;
+  }
 
   @Override
   public <T> T inTransaction(Function<KeyStoreTx, T> work) {
@@ -195,7 +208,7 @@ public final class InMemoryKeyStore implements KeyStore {
     public AuditEvent appendAudit(AuditEntry entry) {
       open();
       AuditChain.Appended a =
-          AuditChain.append(auditKeys, pendingHead == null ? head : pendingHead, entry);
+          AuditChain.append(auditKeys, pendingHead == null ? sealedHead() : pendingHead, entry);
       pending.add(a.event());
       pendingHead = a.head();
       return a.event();
@@ -370,7 +383,7 @@ public final class InMemoryKeyStore implements KeyStore {
           null,
           0);
     } catch (RuntimeException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "malformed cursor");
+      throw new IllegalArgumentException("invalid cursor", e);
     }
   }
 
@@ -463,18 +476,33 @@ public final class InMemoryKeyStore implements KeyStore {
 
   @Override
   public AuditHead sealAuditHead() {
+    synchronized (lock) {
+      return sealedHead();
+    }
+  }
+
+  /**
+   * The head, sealed under {@link #auditKeys} first (recording the key's check value) if it is not
+   * yet, as the JDBC store does. Called under {@link #lock}.
+   */
+  private AuditHead sealedHead() {
+    if (!head.sealed()) {
+      head = AuditChain.seal(auditKeys, head);
+      int version = head.keyVersion();
+      recordSecretCheck(AuditKeys.SECRET, version, auditKeys.checkValue(version));
+    }
     return head;
   }
 
   @Override
   public Map<Integer, String> secretChecks(String secret) {
-    return Map.copyOf(secretChecks.getOrDefault(secret, Map.of()));
+    return Collections.unmodifiableMap(new TreeMap<>(secretChecks.getOrDefault(secret, Map.of())));
   }
 
   @Override
   public String recordSecretCheck(String secret, int version, String value) {
     return secretChecks
-        .computeIfAbsent(secret, s -> new java.util.concurrent.ConcurrentHashMap<>())
+        .computeIfAbsent(secret, s -> new java.util.concurrent.ConcurrentSkipListMap<>())
         .computeIfAbsent(version, v -> value);
   }
 

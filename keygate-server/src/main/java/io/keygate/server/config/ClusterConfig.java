@@ -1,5 +1,6 @@
 package io.keygate.server.config;
 
+import static io.keygate.server.config.Env.boolVar;
 import static io.keygate.server.config.Env.longVar;
 
 import io.keygate.redis.KeygateRedis;
@@ -34,6 +35,13 @@ import java.util.Map;
  *     database, the longest a request waits for a connection (and a new connection for its
  *     handshake) before it is answered {@code 503 store_unavailable} (3 s); see {@link
  *     io.keygate.store.jdbc.JdbcStores#connectionTimeout}
+ * @param changePoll {@code KEYGATE_CHANGE_POLL_MS}: how often a node reads the database's change
+ *     feed ({@link io.keygate.store.jdbc.ChangeFeed}), the path by which revocations and other key
+ *     changes reach it when Redis is down or absent (250 ms; 10..5000)
+ * @param changeListen {@code KEYGATE_CHANGE_LISTEN}: on PostgreSQL, also wake the feed's follower
+ *     by {@code LISTEN}/{@code NOTIFY} as soon as a change commits, on one pooled connection held
+ *     for it ({@code true}); turn off behind a pooler that does not keep sessions (PgBouncer in
+ *     transaction mode), where only polling works
  */
 public record ClusterConfig(
     String redisUrl,
@@ -45,12 +53,17 @@ public record ClusterConfig(
     Duration redisCacheTtl,
     Duration storeOutageGrace,
     Duration jobLease,
-    Duration databaseConnectTimeout) {
+    Duration databaseConnectTimeout,
+    Duration changePoll,
+    boolean changeListen) {
 
   public static final Duration DEFAULT_REDIS_CACHE_TTL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
   public static final Duration DEFAULT_JOB_LEASE = Duration.ofSeconds(120);
   public static final Duration DEFAULT_DATABASE_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  public static final Duration DEFAULT_CHANGE_POLL = Duration.ofMillis(250);
+  static final Duration MIN_CHANGE_POLL = Duration.ofMillis(10);
+  static final Duration MAX_CHANGE_POLL = Duration.ofSeconds(5);
 
   /** Validates every setting. */
   public ClusterConfig {
@@ -72,6 +85,13 @@ public record ClusterConfig(
     if (databaseConnectTimeout == null || databaseConnectTimeout.toMillis() < 250) {
       throw new IllegalArgumentException(
           "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS must be >= 250, was " + databaseConnectTimeout);
+    }
+    if (changePoll == null
+        || changePoll.compareTo(MIN_CHANGE_POLL) < 0
+        || changePoll.compareTo(MAX_CHANGE_POLL) > 0) {
+      throw new IllegalArgumentException(
+          "KEYGATE_CHANGE_POLL_MS must be 10..5000, was "
+              + (changePoll == null ? null : changePoll.toMillis()));
     }
   }
 
@@ -107,7 +127,9 @@ public record ClusterConfig(
             longVar(
                 env,
                 "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS",
-                DEFAULT_DATABASE_CONNECT_TIMEOUT.toMillis())));
+                DEFAULT_DATABASE_CONNECT_TIMEOUT.toMillis())),
+        Duration.ofMillis(longVar(env, "KEYGATE_CHANGE_POLL_MS", DEFAULT_CHANGE_POLL.toMillis())),
+        boolVar(env, "KEYGATE_CHANGE_LISTEN", true));
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
@@ -122,7 +144,9 @@ public record ClusterConfig(
         redisCacheTtl,
         storeOutageGrace,
         jobLease,
-        databaseConnectTimeout);
+        databaseConnectTimeout,
+        changePoll,
+        changeListen);
   }
 
   /** A copy with another fallback and node count. */
@@ -137,7 +161,9 @@ public record ClusterConfig(
         redisCacheTtl,
         storeOutageGrace,
         jobLease,
-        databaseConnectTimeout);
+        databaseConnectTimeout,
+        changePoll,
+        changeListen);
   }
 
   /**
@@ -168,6 +194,8 @@ public record ClusterConfig(
     m.put("store_outage_grace", storeOutageGrace.toString());
     m.put("job_lease", jobLease.toString());
     m.put("database_connect_timeout", databaseConnectTimeout.toString());
+    m.put("change_poll", changePoll.toString());
+    m.put("change_listen", changeListen);
     return m;
   }
 }

@@ -32,4 +32,19 @@ final class Env {
     }
     return (int) n;
   }
+
+  /** {@code true} or {@code false} (any case), or {@code dflt} when unset or blank. */
+  static boolean boolVar(Map<String, String> env, String name, boolean dflt) {
+    String v = blankToNull(env.get(name));
+    if (v == null) {
+      return dflt;
+    }
+    if (v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(name + " must be true or false, was '" + v + "'");
+  }
 }

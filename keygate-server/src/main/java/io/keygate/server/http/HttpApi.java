@@ -205,6 +205,13 @@ public final class HttpApi {
     ctx.res().addHeader(name, value);
   }
 
+  private static final byte[] NO_BODY = new byte[0];
+
+  /** Answers {@code status} with no body ({@code Content-Length: 0}), everything in the headers. */
+  static void empty(Context ctx, int status) {
+    ctx.status(status).result(NO_BODY);
+  }
+
   /** Writes a JSON response. */
   static void json(Context ctx, int status, Object body) {
     ctx.status(status).contentType("application/json").result(Json.write(body));

@@ -3,30 +3,21 @@ package io.keygate.server.http;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.keygate.core.KeygateException;
+import io.keygate.server.json.KeygateJson;
+import java.io.IOException;
 import java.util.stream.Collectors;
 
 /**
- * The one JSON mapper: snake_case, strict (unknown fields, duplicate fields, wrong types and
- * coercions are errors with a precise message naming the field), ISO-8601 instants.
+ * Request and answer bodies through the server's one mapper ({@link KeygateJson}: snake_case,
+ * strict, ISO-8601 instants): unknown fields, duplicate fields, wrong types and coercions are 400s
+ * with a precise message naming the field.
  *
  * <p><b>Security guarantees.</b> A parse error never echoes the input (Jackson's own messages quote
  * the offending token, which may be a key): the answer names the position, and a field name only
@@ -40,8 +31,8 @@ public final class Json {
 
   private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(FIELD_NAME);
 
-  /** Shared, thread-safe mapper. */
-  public static final ObjectMapper MAPPER = build();
+  /** The server's one mapper, {@link KeygateJson#MAPPER}. */
+  public static final ObjectMapper MAPPER = KeygateJson.MAPPER;
 
   // Readers and writers bound to a type once: a request skips the root (de)serializer lookup.
   private static final ClassValue<ObjectReader> READERS =
@@ -61,39 +52,15 @@ public final class Json {
 
   private Json() {}
 
-  private static ObjectMapper build() {
-    JsonMapper m =
-        JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .addModule(new JavaTimeModule())
-            .addModule(new BlackbirdModule()) // generated accessors instead of reflective calls
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .build();
-    m.coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-    m.getFactory()
-        .setStreamReadConstraints(
-            StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(65_536).build());
-    return m;
-  }
-
   /**
    * Parses a request body into {@code type}, turning every failure into a 400 with a reason (a
-   * plain {@code /v1/verify} body is streamed, see {@link VerifyJson}).
+   * {@code /v1/verify} body through the streaming parser first, see {@link VerifyBodies}).
    */
   public static <T> T read(byte[] body, Class<T> type) {
-    if (type == Bodies.VerifyBody.class) { // the hot route's body: streamed when plain
-      Bodies.VerifyBody fast = VerifyJson.readBody(body);
-      if (fast != null) {
-        return type.cast(fast);
+    if (type == Bodies.VerifyBody.class) {
+      Bodies.VerifyBody streamed = VerifyBodies.read(body);
+      if (streamed != null) {
+        return type.cast(streamed);
       }
     }
     try {
@@ -219,18 +186,19 @@ public final class Json {
   }
 
   /**
-   * Serialises a response body (the verification routes' bodies streamed, see {@link VerifyJson}).
+   * Serialises a response body ({@code /v1/verify}'s answer streamed, see {@link VerifyBodies}).
    */
   public static byte[] write(Object value) {
-    byte[] fast = VerifyJson.write(value);
-    if (fast != null) {
-      return fast;
-    }
     try {
+      if (value instanceof Views.VerifyResult r) {
+        return VerifyBodies.write(r);
+      }
       return value == null
           ? MAPPER.writeValueAsBytes(null)
           : WRITERS.get(value.getClass()).writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+    } catch (IOException e) {
       throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
     }
   }

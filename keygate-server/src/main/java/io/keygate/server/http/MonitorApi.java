@@ -32,6 +32,7 @@ public final class MonitorApi {
             owners ->
                 new NotifyRoutes(owners, m.notifyStore().orElseThrow(), auth).register(config));
     config.routes.get("/metrics", ctx -> metrics(ctx, m));
+    ConnectionMetrics.install(config, m.registry());
     config.routes.get("/v1/report", ctx -> report(ctx, m, auth));
     config.routes.get("/v1/keys/{key_id}/usage", ctx -> usage(ctx, m, auth));
     m.anomalyStore().ifPresent(s -> new AlertRoutes(m, s, auth).register(config));

@@ -18,12 +18,20 @@ import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
- * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Traefik ForwardAuth
- * and Envoy ext_authz: 200 with identity headers, or 401/403/429 with the code, {@code RateLimit-*}
- * headers for keys with rate limits and {@code Retry-After} on 429).
+ * outcome) and {@code /v1/authz} (forward auth for nginx {@code auth_request}, Caddy {@code
+ * forward_auth}, Traefik ForwardAuth and Envoy ext_authz: 200 with identity headers, or 400/401/
+ * 403/429 with the code in {@code X-Keygate-Error}, {@code RateLimit-*} headers for keys with rate
+ * limits and {@code Retry-After} on 429).
+ *
+ * <p><b>Keep-alive.</b> A {@code /v1/authz} answer has an empty body ({@code Content-Length: 0})
+ * unless the request accepts {@code application/json}: nginx reads only the headers of an auth
+ * subrequest and can reuse the upstream connection only when no body follows them. Every decision
+ * is in the headers either way; the JSON body repeats it for a person or script asking directly.
+ * Infrastructure faults (503 {@code store_unavailable}) keep the central JSON error body.
  */
 final class VerifyRoutes {
   private static final HandlerType[] AUTHZ_METHODS = {
@@ -127,12 +135,47 @@ final class VerifyRoutes {
   }
 
   private void authz(Context ctx) {
+    boolean json = acceptsJson(ctx.header("Accept"));
+    Verification v;
     try {
-      answer(ctx, authzVerification(ctx));
+      v = authzVerification(ctx);
     } catch (KeygateException.InvalidRequest e) {
       HttpApi.addHeader(ctx, "X-Keygate-Error", e.code());
-      throw e;
+      if (json) {
+        throw e; // the central mapping writes the JSON error body
+      }
+      HttpApi.empty(ctx, 400);
+      return;
     }
+    answer(ctx, v, json);
+  }
+
+  /**
+   * Whether an {@code Accept} header lists {@code application/json} (parameters allowed, case
+   * ignored) without {@code q=0}. A wildcard ({@code *}{@code /*}) does not count: curl and most
+   * clients send one, and gateways copy the client's headers into the auth request.
+   */
+  static boolean acceptsJson(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    for (String range : accept.split(",", -1)) {
+      String[] parts = range.split(";", -1);
+      if (!parts[0].strip().equalsIgnoreCase("application/json")) {
+        continue;
+      }
+      boolean refused = false;
+      for (int i = 1; i < parts.length; i++) {
+        String p = parts[i].strip().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (p.startsWith("q=") && p.substring(2).matches("0(\\.0{0,3})?")) {
+          refused = true;
+        }
+      }
+      if (!refused) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -172,10 +215,14 @@ final class VerifyRoutes {
                 ctx.userAgent()));
   }
 
-  private static void answer(Context ctx, Verification v) {
+  private static void answer(Context ctx, Verification v, boolean json) {
     GatewayAnswer a = GatewayAnswer.of(v);
     for (GatewayAnswer.Header h : a.headers()) {
       HttpApi.addHeader(ctx, h.name(), h.value());
+    }
+    if (!json) {
+      HttpApi.empty(ctx, a.status());
+      return;
     }
     if (v instanceof Verification.Valid ok) {
       ApiKeyRecord k = ok.key();

@@ -12,6 +12,7 @@ import io.keygate.core.notify.EmailChannel;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.Owner;
 import io.keygate.core.notify.Webhook;
+import io.keygate.server.json.KeygateJson;
 import io.keygate.server.outbound.OutboundHttp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,7 +72,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = KeygateJson.MAPPER;
   private static final int DISPATCH_BATCH = 200;
 
   /** Owners with due deliveries considered per claim (the least recently served go first). */

@@ -14,6 +14,7 @@ import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.Owner;
 import io.keygate.core.notify.StoredOwner;
 import io.keygate.core.notify.Webhook;
+import io.keygate.server.json.KeygateJson;
 import io.keygate.server.outbound.OutboundHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -49,7 +50,7 @@ public final class Owners {
   private static final int MAX_CHANNELS = 10;
   private static final int MIN_SECRET = 16;
   private static final int MAX_SECRET = 256;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = KeygateJson.MAPPER;
 
   private final NotifyStore store;
   private final DataCipher cipher;

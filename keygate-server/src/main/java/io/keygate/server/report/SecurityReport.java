@@ -17,7 +17,7 @@ import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.server.config.LeakConfig;
-import io.keygate.server.http.Json;
+import io.keygate.server.json.KeygateJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,8 +40,7 @@ import java.util.stream.Collectors;
  */
 public final class SecurityReport {
   private static final Duration PERIOD = Duration.ofDays(30);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = KeygateJson.MAPPER;
 
   /**
    * Everything the report reads besides the store: the effective settings, reduced to the values
@@ -77,12 +76,12 @@ public final class SecurityReport {
       List<String> leakRotateTypes,
       boolean revokeLeakedTestKeys) {
     private static final ObjectWriter WRITER =
-        Json.MAPPER
+        KeygateJson.MAPPER
             .writerFor(Inputs.class)
             .without(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     // Lenient on fields a newer server may add; a missing field fails the constructor's checks.
     private static final ObjectReader READER =
-        Json.MAPPER
+        KeygateJson.MAPPER
             .readerFor(Inputs.class)
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -446,7 +445,7 @@ public final class SecurityReport {
     l.put("incidents", r.leakIncidents());
     l.put("basis", r.leakBasis());
     try {
-      return JSON.writeValueAsString(n) + "\n";
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

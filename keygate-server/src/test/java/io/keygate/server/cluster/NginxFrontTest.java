@@ -16,9 +16,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,30 +42,14 @@ class NginxFrontTest {
     String prefix = redis.newPrefix();
     HttpServer api = Gateways.stubApi();
     Process proc = null;
+    List<Process> controls = new ArrayList<>();
     try (Cluster cluster = Cluster.onTestPostgres()) {
       Map<String, String> env = Map.of("KEYGATE_FORWARD_AUTH", "nginx");
       KeygateServer a = cluster.startInProcess(redis.uri(), prefix, env);
       KeygateServer b = cluster.startInProcess(redis.uri(), prefix, env);
       int port = Gateways.freePort();
-      Path dir = cluster.dir.resolve("nginx");
-      Files.createDirectories(dir.resolve("tmp"));
-      Path conf = dir.resolve("nginx.conf");
-      Files.writeString(
-          conf,
-          mainConfig(dir, docServerBlock(a.port(), b.port(), api.getAddress().getPort(), port)));
-      proc =
-          new ProcessBuilder(
-                  nginx.toString(),
-                  "-p",
-                  dir.toString(),
-                  "-c",
-                  conf.toString(),
-                  "-e",
-                  dir.resolve("error.log").toString())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("stdout.log").toFile())
-              .start();
-      Gateways.awaitListening(port, proc, dir.resolve("stdout.log"), dir.resolve("error.log"));
+      String docBlock = docServerBlock(a.port(), b.port(), api.getAddress().getPort(), port);
+      proc = startNginx(nginx, cluster.dir.resolve("nginx"), docBlock, port);
 
       CreatedKey valid = key(a, List.of("read"), List.of());
       CreatedKey revoked = key(a, List.of("read"), List.of());
@@ -122,10 +109,120 @@ class NginxFrontTest {
               "/orders?auth=Bearer%20" + leaked)) {
         assertThat(Cluster.get(port, inUrl, Map.of()).statusCode()).as(inUrl).isEqualTo(403);
       }
+
+      // nginx keeps its connections to Keygate open and reuses them, even for clients that send
+      // Accept: application/json: 500 requests open only a few new connections
+      Map<String, String> jsonClient = new HashMap<>(apiKey(valid));
+      jsonClient.put("Accept", "application/json");
+      // (400 admitted, 100 refused: a 401 without a body keeps the connection too)
+      long reused =
+          newConnections(port, jsonClient, 200, 400, a, b)
+              + newConnections(port, Map.of("Accept", "application/json"), 401, 100, a, b);
+      System.out.println(
+          "[scale-out] nginx as in docs/deploy.md: 500 requests opened "
+              + reused
+              + " connections to Keygate");
+      assertThat(reused).as("connections nginx opened to Keygate for 500 requests").isLessThan(50);
+
+      // controls: without the doc's `keepalive`, or with the client's Accept passed on (a JSON
+      // body on the auth answer), nginx opens a connection per request
+      int noKeepalive = Gateways.freePort();
+      controls.add(
+          startNginx(
+              nginx,
+              cluster.dir.resolve("nginx-no-keepalive"),
+              replaceOnce(
+                  docServerBlock(a.port(), b.port(), api.getAddress().getPort(), noKeepalive),
+                  "keepalive 64;",
+                  ""),
+              noKeepalive));
+      assertThat(newConnections(noKeepalive, jsonClient, 200, 100, a, b))
+          .as("without keepalive")
+          .isGreaterThanOrEqualTo(95);
+      int withBody = Gateways.freePort();
+      controls.add(
+          startNginx(
+              nginx,
+              cluster.dir.resolve("nginx-with-body"),
+              replaceOnce(
+                  docServerBlock(a.port(), b.port(), api.getAddress().getPort(), withBody),
+                  "proxy_set_header Accept \"\";",
+                  ""),
+              withBody));
+      assertThat(newConnections(withBody, jsonClient, 200, 100, a, b))
+          .as("with a JSON body on every auth answer")
+          .isGreaterThanOrEqualTo(95);
     } finally {
       Gateways.stop(proc);
+      for (Process p : controls) {
+        Gateways.stop(p);
+      }
       api.stop(0);
     }
+  }
+
+  /**
+   * Sends {@code requests} requests with {@code headers} through nginx on {@code port}, each
+   * answered {@code status}, and returns how many connections the nodes accepted meanwhile, read
+   * from {@code keygate_http_connections_opened_total} in their {@code /metrics} (a scrape on a new
+   * connection counts too: an upper bound).
+   */
+  private static long newConnections(
+      int port, Map<String, String> headers, int status, int requests, KeygateServer... nodes)
+      throws Exception {
+    long before = 0;
+    for (KeygateServer n : nodes) {
+      before += connectionsOpened(n);
+    }
+    for (int i = 0; i < requests; i++) {
+      assertThat(Cluster.get(port, "/orders/1", headers).statusCode()).isEqualTo(status);
+    }
+    long after = 0;
+    for (KeygateServer n : nodes) {
+      after += connectionsOpened(n);
+    }
+    return after - before;
+  }
+
+  /** The node's {@code keygate_http_connections_opened_total}, from its {@code /metrics}. */
+  private static long connectionsOpened(KeygateServer node) throws Exception {
+    HttpResponse<String> m = Cluster.get(node.port(), "/metrics", Map.of());
+    assertThat(m.statusCode()).isEqualTo(200);
+    Matcher v =
+        Pattern.compile("(?m)^keygate_http_connections_opened_total(?:\\{[^}]*})? (\\S+)$")
+            .matcher(m.body());
+    assertThat(v.find()).as("keygate_http_connections_opened_total in /metrics").isTrue();
+    return (long) Double.parseDouble(v.group(1));
+  }
+
+  /**
+   * Starts nginx with {@code serverBlock} in {@code dir} and waits until it listens on {@code
+   * port}.
+   */
+  private static Process startNginx(Path nginx, Path dir, String serverBlock, int port)
+      throws Exception {
+    Files.createDirectories(dir.resolve("tmp"));
+    Path conf = dir.resolve("nginx.conf");
+    Files.writeString(conf, mainConfig(dir, serverBlock));
+    Process proc =
+        new ProcessBuilder(
+                nginx.toString(),
+                "-p",
+                dir.toString(),
+                "-c",
+                conf.toString(),
+                "-e",
+                dir.resolve("error.log").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("stdout.log").toFile())
+            .start();
+    try {
+      Gateways.awaitListening(port, proc, dir.resolve("stdout.log"), dir.resolve("error.log"));
+    } catch (Exception | Error e) {
+      Gateways.stop(proc);
+      throw e;
+    }
+    return proc;
   }
 
   /** The doc's {@code nginx} block with loopback addresses; fails if the doc changed shape. */

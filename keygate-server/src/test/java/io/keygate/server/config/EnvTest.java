@@ -26,4 +26,18 @@ class EnvTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("out of range");
   }
+
+  @Test
+  void booleans_areTrueOrFalseInAnyCase_anythingElseIsRefused() {
+    assertThat(Env.boolVar(Map.of("L", " FALSE "), "L", true)).isFalse();
+    assertThat(Env.boolVar(Map.of("L", "true"), "L", false)).isTrue();
+    assertThat(Env.boolVar(Map.of("L", " "), "L", true)).isTrue();
+    for (String bad : new String[] {"yes", "0", "no", "flase"}) {
+      assertThatThrownBy(
+              () ->
+                  Env.boolVar(Map.of("KEYGATE_CHANGE_LISTEN", bad), "KEYGATE_CHANGE_LISTEN", true))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("KEYGATE_CHANGE_LISTEN must be true or false, was '" + bad + "'");
+    }
+  }
 }

@@ -170,8 +170,7 @@ class VerifyRoutesTest {
               .header("X-Original-URI", "/v1/data")
               .header("X-Original-Method", "GET")
               .send();
-      assertThat(authz.status()).isEqualTo(403);
-      assertThat(authz.json().path("error").asText()).isEqualTo(expected);
+      assertThat(authz.expectAuthz(403)).isEqualTo(expected);
       assertThat(t.get("/v1/keys/" + id).status()).isEqualTo(200);
     }
     // an update that leaves the broken settings in place is refused with what is wrong ...
@@ -322,7 +321,7 @@ class VerifyRoutesTest {
   @Test
   void authz_withXApiKey_answers200WithIdentityHeaders() {
     TestServer.Response r = authz().header("X-API-Key", raw).send();
-    assertThat(r.expect(200).path("key_id").asText()).isEqualTo(key.path("key_id").asText());
+    assertThat(r.expectAuthz(200)).isNull();
     assertThat(r.header("X-Keygate-Key-Id")).isEqualTo(key.path("key_id").asText());
     assertThat(r.header("X-Keygate-Owner-Id")).isEqualTo("acme");
     assertThat(r.header("X-Keygate-Scopes")).isEqualTo("read,write");
@@ -337,7 +336,7 @@ class VerifyRoutesTest {
             "X-Keygate-Scopes",
             "Cache-Control",
             "X-Content-Type-Options",
-            "Content-Type")) {
+            "Content-Length")) {
       assertThat(r.headers().entrySet())
           .filteredOn(e -> e.getKey().equalsIgnoreCase(h))
           .singleElement()
@@ -348,14 +347,14 @@ class VerifyRoutesTest {
   @Test
   void authz_withBearer_answers200() {
     TestServer.Response r = t.req("GET", "/v1/authz").token(raw).send();
-    r.expect(200);
+    r.expectAuthz(200);
     assertThat(r.header("X-Keygate-Key-Id")).isEqualTo(key.path("key_id").asText());
   }
 
   @Test
   void authz_withoutKey_answers401WithChallenge() {
     TestServer.Response r = authz().send();
-    assertThat(r.expect(401).path("error").asText()).isEqualTo("missing_api_key");
+    assertThat(r.expectAuthz(401)).isEqualTo("missing_api_key");
     assertThat(r.header("WWW-Authenticate"))
         .startsWith("Bearer realm=\"keygate\"")
         .contains("error_description=\"missing_api_key\"");
@@ -366,7 +365,7 @@ class VerifyRoutesTest {
   @Test
   void authz_invalidKey_answers401() {
     TestServer.Response r = authz().header("X-API-Key", "sk_live_nope").send();
-    assertThat(r.expect(401).path("error").asText()).isEqualTo("invalid_key");
+    assertThat(r.expectAuthz(401)).isEqualTo("invalid_key");
     assertThat(r.header("WWW-Authenticate")).contains("invalid_key");
   }
 
@@ -374,18 +373,18 @@ class VerifyRoutesTest {
   void authz_insufficientScope_answers403WithoutChallenge() {
     TestServer.Response viaQuery =
         t.req("GET", "/v1/authz?scopes=admin").token(null).header("X-API-Key", raw).send();
-    assertThat(viaQuery.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+    assertThat(viaQuery.expectAuthz(403)).isEqualTo("insufficient_scope");
     assertThat(viaQuery.header("WWW-Authenticate")).isNull();
 
     TestServer.Response viaHeader =
         authz().header("X-API-Key", raw).header("X-Keygate-Required-Scopes", "admin").send();
-    assertThat(viaHeader.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+    assertThat(viaHeader.expectAuthz(403)).isEqualTo("insufficient_scope");
 
     authz()
         .header("X-API-Key", raw)
         .header("X-Keygate-Required-Scopes", "x,write")
         .send()
-        .expect(200);
+        .expectAuthz(200);
   }
 
   @Test
@@ -394,14 +393,18 @@ class VerifyRoutesTest {
     for (String header : List.of("X-Original-URI", "X-Forwarded-Uri")) {
       TestServer.Response r =
           authz().header("X-API-Key", raw).header(header, "/orders?page=2&api_key=" + enc).send();
-      assertThat(r.expect(403).path("error").asText()).as(header).isEqualTo("api_key_in_url");
+      assertThat(r.expectAuthz(403)).as(header).isEqualTo("api_key_in_url");
       assertThat(r.header("X-Keygate-Error")).isEqualTo("api_key_in_url");
       assertThat(r.body()).doesNotContain(raw);
     }
     TestServer.Response noHeaderKey = authz().header("X-Original-URI", "/x?" + enc).send();
-    assertThat(noHeaderKey.expect(403).path("error").asText()).isEqualTo("api_key_in_url");
+    assertThat(noHeaderKey.expectAuthz(403)).isEqualTo("api_key_in_url");
 
-    authz().header("X-API-Key", raw).header("X-Original-URI", "/orders?page=2").send().expect(200);
+    authz()
+        .header("X-API-Key", raw)
+        .header("X-Original-URI", "/orders?page=2")
+        .send()
+        .expectAuthz(200);
   }
 
   @Test
@@ -435,7 +438,7 @@ class VerifyRoutesTest {
                 .header("X-Forwarded-For", "198.51.100." + ++client)
                 .send();
         assertThat(r.status()).as(header + " " + uri).isEqualTo(403);
-        assertThat(r.json().path("error").asText()).isEqualTo("api_key_in_url");
+        assertThat(r.header("X-Keygate-Error")).isEqualTo("api_key_in_url");
         assertThat(r.body()).doesNotContain(other);
       }
     }
@@ -447,16 +450,20 @@ class VerifyRoutesTest {
             "/v1/authz/x?auth=Bearer%20" + other)) {
       TestServer.Response r = t.req("GET", path).token(null).header("X-API-Key", raw).send();
       assertThat(r.status()).as(path).isEqualTo(403);
-      assertThat(r.json().path("error").asText()).isEqualTo("api_key_in_url");
+      assertThat(r.header("X-Keygate-Error")).isEqualTo("api_key_in_url");
     }
   }
 
   @Test
   void authz_envoyStylePath_verifiesAndSpotsKeysInTheQuery() {
-    t.req("POST", "/v1/authz/orders/42").token(null).header("X-API-Key", raw).send().expect(200);
+    t.req("POST", "/v1/authz/orders/42")
+        .token(null)
+        .header("X-API-Key", raw)
+        .send()
+        .expectAuthz(200);
     TestServer.Response inUrl =
         t.req("GET", "/v1/authz/orders?key=" + raw).token(null).header("X-API-Key", raw).send();
-    assertThat(inUrl.expect(403).path("error").asText()).isEqualTo("api_key_in_url");
+    assertThat(inUrl.expectAuthz(403)).isEqualTo("api_key_in_url");
   }
 
   @Test
@@ -467,17 +474,103 @@ class VerifyRoutesTest {
             .header("X-API-Key", raw)
             .header("X-Keygate-Required-Scopes", "admin")
             .send();
-    assertThat(r.expect(403).path("error").asText()).isEqualTo("insufficient_scope");
+    assertThat(r.expectAuthz(403)).isEqualTo("insufficient_scope");
   }
 
   @Test
   void authz_revokedAndDisabledKeys_answer401() {
     String id = key.path("key_id").asText();
     t.post("/v1/keys/" + id + "/disable", null).expect(200);
-    assertThat(authz().header("X-API-Key", raw).send().expect(401).path("error").asText())
-        .isEqualTo("key_disabled");
+    assertThat(authz().header("X-API-Key", raw).send().expectAuthz(401)).isEqualTo("key_disabled");
     t.post("/v1/keys/" + id + "/revoke", map()).expect(200);
-    assertThat(authz().header("X-API-Key", raw).send().expect(401).path("error").asText())
-        .isEqualTo("key_revoked");
+    assertThat(authz().header("X-API-Key", raw).send().expectAuthz(401)).isEqualTo("key_revoked");
+  }
+
+  @Test
+  void authz_acceptJson_getsTheJsonBodyToo() {
+    for (String accept :
+        List.of(
+            "application/json",
+            "APPLICATION/JSON; charset=utf-8",
+            "text/html, application/json;q=0.5",
+            "application/json;q=1")) {
+      TestServer.Response ok = authz().header("X-API-Key", raw).header("Accept", accept).send();
+      assertThat(ok.expect(200).path("key_id").asText())
+          .as(accept)
+          .isEqualTo(key.path("key_id").asText());
+      assertThat(ok.header("X-Keygate-Key-Id")).isEqualTo(key.path("key_id").asText());
+      assertThat(ok.header("Content-Type")).startsWith("application/json");
+      TestServer.Response refused = authz().header("Accept", accept).send();
+      assertThat(refused.expect(401).path("error").asText()).isEqualTo("missing_api_key");
+      assertThat(refused.header("X-Keygate-Error")).isEqualTo("missing_api_key");
+    }
+    TestServer.Response conflict =
+        t.req("GET", "/v1/authz?scopes=read")
+            .token(null)
+            .header("X-API-Key", raw)
+            .header("X-Keygate-Required-Scopes", "admin")
+            .header("Accept", "application/json")
+            .send();
+    assertThat(conflict.expect(400).path("error").asText())
+        .isEqualTo("conflicting_authz_parameters");
+    assertThat(conflict.header("X-Keygate-Error")).isEqualTo("conflicting_authz_parameters");
+  }
+
+  @Test
+  void authz_withoutAcceptJson_hasNoBody_evenForWildcardsAndRefusedJson() {
+    for (String accept :
+        List.of(
+            "*/*",
+            "application/*",
+            "text/plain",
+            "application/json;q=0",
+            "application/json; q=0.000",
+            "application/jsonx",
+            "application/problem+json",
+            ";",
+            ",,;")) {
+      assertThat(authz().header("X-API-Key", raw).header("Accept", accept).send().expectAuthz(200))
+          .as(accept)
+          .isNull();
+      assertThat(authz().header("Accept", accept).send().expectAuthz(401))
+          .as(accept)
+          .isEqualTo("missing_api_key");
+    }
+    // 400s of the authz route itself, and the Envoy path form, have no body either
+    assertThat(
+            t.req("GET", "/v1/authz?scopes=read")
+                .token(null)
+                .header("X-API-Key", raw)
+                .header("X-Keygate-Required-Scopes", "admin")
+                .send()
+                .expectAuthz(400))
+        .isEqualTo("conflicting_authz_parameters");
+    assertThat(
+            t.req("GET", "/v1/authz")
+                .token(null)
+                .header("X-API-Key", raw)
+                .header("X-Keygate-Cost", "0")
+                .send()
+                .expectAuthz(400))
+        .isEqualTo("invalid_cost");
+    assertThat(
+            t.req("DELETE", "/v1/authz/orders/1")
+                .token(null)
+                .header("X-API-Key", raw)
+                .send()
+                .expectAuthz(200))
+        .isNull();
+  }
+
+  @Test
+  void acceptsJson_parsesMediaRanges() {
+    assertThat(VerifyRoutes.acceptsJson(null)).isFalse();
+    assertThat(VerifyRoutes.acceptsJson("")).isFalse();
+    assertThat(VerifyRoutes.acceptsJson(",;,")).isFalse();
+    assertThat(VerifyRoutes.acceptsJson(";")).isFalse();
+    assertThat(VerifyRoutes.acceptsJson("application/json;")).isTrue();
+    assertThat(VerifyRoutes.acceptsJson("application/json;q=0, application/json")).isTrue();
+    assertThat(VerifyRoutes.acceptsJson("application/json;q=0.001")).isTrue();
+    assertThat(VerifyRoutes.acceptsJson("application/json;q=0.0")).isFalse();
   }
 }

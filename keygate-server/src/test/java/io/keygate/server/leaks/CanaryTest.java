@@ -100,7 +100,16 @@ class CanaryTest {
 
     LeakServer.Response authz =
         s.send(
-            "GET", "/v1/authz", null, null, "X-API-Key", key, "User-Agent", "python-requests/2.31");
+            "GET",
+            "/v1/authz",
+            null,
+            null,
+            "X-API-Key",
+            key,
+            "User-Agent",
+            "python-requests/2.31",
+            "Accept",
+            "application/json");
     assertThat(authz.status()).isEqualTo(401);
     assertThat(authz.json().get("error").asText()).isEqualTo("invalid_key");
     assertThat(authz.body()).doesNotContain("canary");
@@ -121,7 +130,9 @@ class CanaryTest {
             "Authorization",
             "Bearer " + key,
             "User-Agent",
-            "evil-bot/1.0");
+            "evil-bot/1.0",
+            "Accept",
+            "application/json");
     assertThat(r.status()).isEqualTo(401);
     assertThat(r.json().get("error").asText()).isEqualTo("invalid_key");
     assertThat(alarms(id))

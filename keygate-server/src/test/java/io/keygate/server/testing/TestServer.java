@@ -131,6 +131,18 @@ public final class TestServer implements AutoCloseable {
       assertThat(status).as("HTTP status; body: %s", body).isEqualTo(expected);
       return json();
     }
+
+    /**
+     * Asserts the status of a {@code /v1/authz} answer and that it has no body ({@code
+     * Content-Length: 0}, as nginx needs to keep the connection); returns its {@code
+     * X-Keygate-Error} (null on 200).
+     */
+    public String expectAuthz(int expected) {
+      assertThat(status).as("HTTP status; body: %s", body).isEqualTo(expected);
+      assertThat(body).as("authz body").isEmpty();
+      assertThat(header("Content-Length")).as("authz Content-Length").isEqualTo("0");
+      return header("X-Keygate-Error");
+    }
   }
 
   /** A request builder for this server. */

@@ -11,8 +11,6 @@ import io.keygate.core.monitor.AlertQuery;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.GrantUse;
 import io.keygate.core.monitor.NetworkSeen;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * {@link AnomalyStore} over V4's {@code alerts}, {@code key_networks} and {@code key_grant_use}
@@ -36,6 +37,32 @@ final class JdbcAnomalyStore implements AnomalyStore {
   private static final String ALERT_COLUMNS =
       "alert_id, key_id, owner_id, type, window_start, status, details, created_at,"
           + " acknowledged_at, acknowledged_by";
+  private static final Cursors.Order NEWEST_FIRST = new Cursors.Order("created_at", "alert_id");
+
+  private static final RowMapper<Alert> ALERT =
+      (rs, ctx) -> {
+        String id = rs.getString("alert_id");
+        String key = rs.getString("key_id");
+        long ack = rs.getLong("acknowledged_at");
+        boolean acked = !rs.wasNull();
+        Map<String, Object> details;
+        try {
+          details = JSON.readValue(rs.getString("details"), MAP);
+        } catch (JsonProcessingException e) {
+          throw new SQLException("alert " + id + " has corrupt details", e);
+        }
+        return new Alert(
+            id,
+            key == null || key.isEmpty() ? null : key,
+            rs.getString("owner_id"),
+            rs.getString("type"),
+            Instant.ofEpochMilli(rs.getLong("window_start")),
+            rs.getString("status"),
+            details,
+            Instant.ofEpochMilli(rs.getLong("created_at")),
+            acked ? Instant.ofEpochMilli(ack) : null,
+            rs.getString("acknowledged_by"));
+      };
 
   private final JdbcKeyStore store;
 
@@ -46,37 +73,30 @@ final class JdbcAnomalyStore implements AnomalyStore {
   @Override
   public boolean raise(Alert a, OutboxEvent event) {
     Objects.requireNonNull(a, "alert");
-    return store.write(
+    String details = json(a.details());
+    return store.update(
         "raiseAlert",
-        c -> {
-          int n;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO alerts ("
-                      + ALERT_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                      + " ON CONFLICT DO NOTHING")) {
-            ps.setString(1, a.alertId());
-            ps.setString(2, a.keyId() == null ? "" : a.keyId());
-            ps.setString(3, a.ownerId());
-            ps.setString(4, a.type());
-            ps.setLong(5, a.windowStart().toEpochMilli());
-            ps.setString(6, a.status());
-            ps.setString(7, json(a.details()));
-            ps.setLong(8, a.createdAt().toEpochMilli());
-            Rows.setMillis(ps, 9, a.acknowledgedAt());
-            ps.setString(10, a.acknowledgedBy());
-            n = ps.executeUpdate();
-          }
+        h -> {
+          int n =
+              h.createUpdate(
+                      "INSERT INTO alerts ("
+                          + ALERT_COLUMNS
+                          + ") VALUES (:alert_id, :key_id, :owner_id, :type, :window_start,"
+                          + " :status, :details, :created_at, :acknowledged_at, :acknowledged_by)"
+                          + " ON CONFLICT DO NOTHING")
+                  .bind("alert_id", a.alertId())
+                  .bind("key_id", a.keyId() == null ? "" : a.keyId())
+                  .bind("owner_id", a.ownerId())
+                  .bind("type", a.type())
+                  .bind("window_start", a.windowStart().toEpochMilli())
+                  .bind("status", a.status())
+                  .bind("details", details)
+                  .bind("created_at", a.createdAt().toEpochMilli())
+                  .bind("acknowledged_at", Rows.millis(a.acknowledgedAt()))
+                  .bind("acknowledged_by", a.acknowledgedBy())
+                  .execute();
           if (n == 1 && event != null) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO outbox_events ("
-                        + Rows.EVENT_COLUMNS
-                        + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-              Rows.bindEvent(ps, event);
-              ps.executeUpdate();
-            }
+            Rows.insertEvent(h, event);
           }
           return n == 1;
         });
@@ -84,62 +104,33 @@ final class JdbcAnomalyStore implements AnomalyStore {
 
   @Override
   public Page<Alert> alerts(AlertQuery q) {
-    StringBuilder sql = new StringBuilder("SELECT " + ALERT_COLUMNS + " FROM alerts WHERE 1 = 1");
-    List<Object> params = new ArrayList<>();
-    if (q.status() != null) {
-      sql.append(" AND status = ?");
-      params.add(q.status());
-    }
-    if (q.keyId() != null) {
-      sql.append(" AND key_id = ?");
-      params.add(q.keyId());
-    }
-    if (q.ownerId() != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(q.ownerId());
-    }
-    if (q.cursor() != null) {
-      int dot = q.cursor().indexOf('.');
-      if (dot < 1) {
-        throw new IllegalArgumentException("bad cursor");
-      }
-      long at = Long.parseLong(q.cursor().substring(0, dot));
-      String id = q.cursor().substring(dot + 1);
-      sql.append(" AND (created_at < ? OR (created_at = ? AND alert_id < ?))");
-      params.add(at);
-      params.add(at);
-      params.add(id);
-    }
-    sql.append(" ORDER BY created_at DESC, alert_id DESC LIMIT ?");
-    params.add(q.limit() + 1);
-    List<Alert> rows =
-        store.read(
-            "alerts",
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                bind(ps, params);
-                return readAlerts(ps);
-              }
-            });
-    if (rows.size() <= q.limit()) {
-      return new Page<>(rows, null);
-    }
-    List<Alert> page = rows.subList(0, q.limit());
-    Alert last = page.get(page.size() - 1);
-    return new Page<>(List.copyOf(page), last.createdAt().toEpochMilli() + "." + last.alertId());
+    Select select =
+        new Select("SELECT " + ALERT_COLUMNS + " FROM alerts WHERE 1 = 1")
+            .eq("status", q.status())
+            .eq("key_id", q.keyId())
+            .eq("owner_id", q.ownerId());
+    return store.query(
+        "alerts",
+        h ->
+            Cursors.page(
+                h,
+                select,
+                NEWEST_FIRST,
+                q.cursor(),
+                q.limit(),
+                ALERT,
+                a -> new Cursors.Position(a.createdAt().toEpochMilli(), a.alertId())));
   }
 
   @Override
   public Optional<Alert> alert(String alertId) {
-    return store.read(
+    return store.query(
         "alert",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT " + ALERT_COLUMNS + " FROM alerts WHERE alert_id = ?")) {
-            ps.setString(1, alertId);
-            return readAlerts(ps).stream().findFirst();
-          }
-        });
+        h ->
+            h.createQuery("SELECT " + ALERT_COLUMNS + " FROM alerts WHERE alert_id = :id")
+                .bind("id", alertId)
+                .map(ALERT)
+                .findOne());
   }
 
   @Override
@@ -148,19 +139,18 @@ final class JdbcAnomalyStore implements AnomalyStore {
     return store.transact(
         tx -> {
           boolean changed =
-              tx.run(
+              tx.handle(
                   "acknowledgeAlert",
-                  c -> {
-                    try (PreparedStatement ps =
-                        c.prepareStatement(
-                            "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?,"
-                                + " acknowledged_by = ? WHERE alert_id = ? AND status = 'open'")) {
-                      ps.setLong(1, audit.at().toEpochMilli());
-                      ps.setString(2, audit.actor());
-                      ps.setString(3, alertId);
-                      return ps.executeUpdate() == 1;
-                    }
-                  });
+                  h ->
+                      h.createUpdate(
+                                  "UPDATE alerts SET status = 'acknowledged', acknowledged_at = :at,"
+                                      + " acknowledged_by = :by"
+                                      + " WHERE alert_id = :id AND status = 'open'")
+                              .bind("at", audit.at().toEpochMilli())
+                              .bind("by", audit.actor())
+                              .bind("id", alertId)
+                              .execute()
+                          == 1);
           if (changed) {
             tx.appendAudit(audit);
           }
@@ -170,21 +160,15 @@ final class JdbcAnomalyStore implements AnomalyStore {
 
   @Override
   public Map<String, Instant> networks(String keyId) {
-    return store.read(
+    return store.query(
         "networks",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT network, first_seen FROM key_networks WHERE key_id = ?")) {
-            ps.setString(1, keyId);
-            Map<String, Instant> out = new LinkedHashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
-              }
-            }
-            return out;
-          }
-        });
+        h ->
+            h.createQuery("SELECT network, first_seen FROM key_networks WHERE key_id = :key")
+                .bind("key", keyId)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))))
+                .collect(
+                    Collectors.toMap(
+                        Map.Entry::getKey, Map.Entry::getValue, (x, y) -> x, LinkedHashMap::new)));
   }
 
   @Override
@@ -194,53 +178,47 @@ final class JdbcAnomalyStore implements AnomalyStore {
     }
     List<NetworkSeen> sorted = new ArrayList<>(seen);
     sorted.sort(Comparator.comparing(NetworkSeen::keyId).thenComparing(NetworkSeen::network));
-    store.write(
+    store.update(
         "addNetworks",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
+        h -> {
+          PreparedBatch batch =
+              h.prepareBatch(
                   "INSERT INTO key_networks (key_id, network, first_seen, last_seen)"
-                      + " VALUES (?, ?, ?, ?) ON CONFLICT (key_id, network) DO UPDATE SET"
+                      + " VALUES (:key, :network, :first, :last)"
+                      + " ON CONFLICT (key_id, network) DO UPDATE SET"
                       + " first_seen = CASE WHEN excluded.first_seen < key_networks.first_seen"
                       + " THEN excluded.first_seen ELSE key_networks.first_seen END,"
                       + " last_seen = CASE WHEN excluded.last_seen > key_networks.last_seen"
-                      + " THEN excluded.last_seen ELSE key_networks.last_seen END")) {
-            for (NetworkSeen n : sorted) {
-              ps.setString(1, n.keyId());
-              ps.setString(2, n.network());
-              ps.setLong(3, n.firstSeen().toEpochMilli());
-              ps.setLong(4, n.lastSeen().toEpochMilli());
-              ps.addBatch();
-            }
-            return ps.executeBatch();
+                      + " THEN excluded.last_seen ELSE key_networks.last_seen END");
+          for (NetworkSeen n : sorted) {
+            batch
+                .bind("key", n.keyId())
+                .bind("network", n.network())
+                .bind("first", n.firstSeen().toEpochMilli())
+                .bind("last", n.lastSeen().toEpochMilli())
+                .add();
           }
+          return batch.execute();
         });
   }
 
   @Override
   public List<GrantUse> grantUse(String keyId) {
-    return store.read(
+    return store.query(
         "grantUse",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT kind, grant_value, last_used_at FROM key_grant_use WHERE key_id = ?"
-                      + " ORDER BY kind, grant_value")) {
-            ps.setString(1, keyId);
-            List<GrantUse> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new GrantUse(
-                        keyId,
-                        rs.getString(1),
-                        rs.getString(2),
-                        Instant.ofEpochMilli(rs.getLong(3))));
-              }
-            }
-            return out;
-          }
-        });
+        h ->
+            h.createQuery(
+                    "SELECT kind, grant_value, last_used_at FROM key_grant_use WHERE key_id = :key"
+                        + " ORDER BY kind, grant_value")
+                .bind("key", keyId)
+                .map(
+                    (rs, ctx) ->
+                        new GrantUse(
+                            keyId,
+                            rs.getString(1),
+                            rs.getString(2),
+                            Instant.ofEpochMilli(rs.getLong(3))))
+                .list());
   }
 
   @Override
@@ -253,97 +231,46 @@ final class JdbcAnomalyStore implements AnomalyStore {
         Comparator.comparing(GrantUse::keyId)
             .thenComparing(GrantUse::kind)
             .thenComparing(GrantUse::value));
-    store.write(
+    store.update(
         "addGrantUse",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
+        h -> {
+          PreparedBatch batch =
+              h.prepareBatch(
                   "INSERT INTO key_grant_use (key_id, kind, grant_value, last_used_at)"
-                      + " VALUES (?, ?, ?, ?) ON CONFLICT (key_id, kind, grant_value) DO UPDATE"
+                      + " VALUES (:key, :kind, :value, :at)"
+                      + " ON CONFLICT (key_id, kind, grant_value) DO UPDATE"
                       + " SET last_used_at = CASE WHEN excluded.last_used_at >"
                       + " key_grant_use.last_used_at THEN excluded.last_used_at"
-                      + " ELSE key_grant_use.last_used_at END")) {
-            for (GrantUse u : sorted) {
-              ps.setString(1, u.keyId());
-              ps.setString(2, u.kind());
-              ps.setString(3, u.value());
-              ps.setLong(4, u.lastUsedAt().toEpochMilli());
-              ps.addBatch();
-            }
-            return ps.executeBatch();
+                      + " ELSE key_grant_use.last_used_at END");
+          for (GrantUse u : sorted) {
+            batch
+                .bind("key", u.keyId())
+                .bind("kind", u.kind())
+                .bind("value", u.value())
+                .bind("at", u.lastUsedAt().toEpochMilli())
+                .add();
           }
+          return batch.execute();
         });
   }
 
   @Override
   public List<OutboxEvent> bruteForceBlocks(Instant after, int limit) {
-    return store.read(
-        "bruteForceBlocks",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT "
-                      + Rows.EVENT_COLUMNS
-                      + " FROM outbox_events WHERE type = 'anomaly.detected' AND key_id IS NULL"
-                      + " AND created_at >= ? ORDER BY created_at, event_id LIMIT ?")) {
-            ps.setLong(1, after.toEpochMilli());
-            ps.setInt(2, limit);
-            List<OutboxEvent> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                OutboxEvent e = Rows.readEvent(rs);
-                if ("brute_force".equals(e.data().get("kind"))) {
-                  out.add(e);
-                }
-              }
-            }
-            return out;
-          }
-        });
-  }
-
-  private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
-    for (int i = 0; i < params.size(); i++) {
-      Object p = params.get(i);
-      if (p instanceof Long l) {
-        ps.setLong(i + 1, l);
-      } else if (p instanceof Integer n) {
-        ps.setInt(i + 1, n);
-      } else {
-        ps.setString(i + 1, (String) p);
-      }
-    }
-  }
-
-  private static List<Alert> readAlerts(PreparedStatement ps) throws SQLException {
-    List<Alert> out = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        String id = rs.getString("alert_id");
-        String key = rs.getString("key_id");
-        long ack = rs.getLong("acknowledged_at");
-        boolean acked = !rs.wasNull();
-        Map<String, Object> details;
-        try {
-          details = JSON.readValue(rs.getString("details"), MAP);
-        } catch (JsonProcessingException e) {
-          throw new SQLException("alert " + id + " has corrupt details", e);
-        }
-        out.add(
-            new Alert(
-                id,
-                key == null || key.isEmpty() ? null : key,
-                rs.getString("owner_id"),
-                rs.getString("type"),
-                Instant.ofEpochMilli(rs.getLong("window_start")),
-                rs.getString("status"),
-                details,
-                Instant.ofEpochMilli(rs.getLong("created_at")),
-                acked ? Instant.ofEpochMilli(ack) : null,
-                rs.getString("acknowledged_by")));
-      }
-    }
-    return out;
+    List<OutboxEvent> anomalies =
+        store.query(
+            "bruteForceBlocks",
+            h ->
+                h.createQuery(
+                        "SELECT "
+                            + Rows.EVENT_COLUMNS
+                            + " FROM outbox_events WHERE type = 'anomaly.detected'"
+                            + " AND key_id IS NULL AND created_at >= :after"
+                            + " ORDER BY created_at, event_id LIMIT :limit")
+                    .bind("after", after.toEpochMilli())
+                    .bind("limit", limit)
+                    .map(Rows.EVENT)
+                    .list());
+    return anomalies.stream().filter(e -> "brute_force".equals(e.data().get("kind"))).toList();
   }
 
   private static String json(Map<String, Object> m) {

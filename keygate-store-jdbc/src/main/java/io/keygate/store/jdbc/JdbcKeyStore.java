@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,27 +35,51 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Handles;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link KeyStore} over a HikariCP pool, for SQLite and PostgreSQL alike.
+ * {@link KeyStore} over a HikariCP pool, for SQLite and PostgreSQL alike, with its SQL run through
+ * Jdbi 3 (fluent API, row mappers).
  *
- * <p>Design note: reads run on a pooled connection in auto-commit mode; every write goes through
- * {@link #inTransaction}, which owns one connection for the whole unit of work (see {@link Dialect}
- * for how each database starts and ends it). Infrastructure failures surface as {@link
- * KeygateException.StoreUnavailable} whose message names the store, the operation and the pool's
- * state, in the manner of HikariCP's own timeout message. Thread-safe.
+ * <p>Design note: reads run on a Jdbi handle over a pooled connection in auto-commit mode ({@link
+ * #query}); every write goes through {@link #inTransaction}, which owns one handle for the whole
+ * unit of work and begins and ends the transaction itself (see {@link Dialect} for how each
+ * database does it; Jdbi never starts or force-ends one). The sibling stores ({@link
+ * JdbcNotifyStore}, {@link JdbcMonitorStore}, {@link JdbcAnomalyStore}, {@link JobLeases}) use the
+ * same two entry points; every listing pages through {@link Cursors#page}. Infrastructure failures
+ * surface as {@link KeygateException.StoreUnavailable} whose message names the store, the operation
+ * and the pool's state, in the manner of HikariCP's own timeout message, and whose cause is the
+ * driver's {@link SQLException}. Thread-safe.
  */
 final class JdbcKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
 
+  /** Keys and canaries: newest first, by creation time then key id. */
+  private static final Cursors.Order NEWEST_FIRST = new Cursors.Order("created_at", "key_id");
+
+  private static final Cursors.Order INCIDENTS_NEWEST_FIRST =
+      new Cursors.Order("reported_at", "incident_id");
+
   private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
   private final Dialect dialect;
   private final String name;
   private final AuditKeys auditKeys;
   private final AuditWitness witness;
+  private final String origin = UUID.randomUUID().toString();
 
   /**
    * @param auditKeys the audit keys appends are linked under, or {@code null} for a store that may
@@ -64,6 +89,9 @@ final class JdbcKeyStore implements KeyStore {
   JdbcKeyStore(
       HikariDataSource dataSource, Dialect dialect, AuditKeys auditKeys, AuditWitness witness) {
     this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource);
+    // Transactions are begun and ended here (see Dialect), never by Jdbi.
+    jdbi.getConfig(Handles.class).setForceEndTransactions(false);
     this.dialect = dialect;
     this.name = dataSource.getPoolName();
     this.auditKeys = auditKeys;
@@ -80,6 +108,11 @@ final class JdbcKeyStore implements KeyStore {
     return auditKeys;
   }
 
+  /** This store instance's id in the {@link ChangeFeed}, so its followers skip its own rows. */
+  String origin() {
+    return origin;
+  }
+
   Dialect dialect() {
     return dialect;
   }
@@ -92,13 +125,15 @@ final class JdbcKeyStore implements KeyStore {
 
   /** {@link #inTransaction} for this package's stores, which also run their own SQL in it. */
   <T> T transact(Function<JdbcKeyStoreTx, T> work) {
-    Connection c = connect("inTransaction");
-    JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, c);
+    Handle h = open("inTransaction");
+    Connection c = h.getConnection();
+    JdbcKeyStoreTx tx = new JdbcKeyStoreTx(this, h);
     boolean begun = false;
     try {
       dialect.begin(c);
       begun = true;
       T result = work.apply(tx);
+      ChangeFeed.append(c, dialect, tx.changes(), origin);
       dialect.commit(c);
       witness(tx.appendedHead());
       return result;
@@ -116,7 +151,7 @@ final class JdbcKeyStore implements KeyStore {
       throw t;
     } finally {
       tx.end();
-      release(c);
+      release(h);
     }
   }
 
@@ -192,10 +227,10 @@ final class JdbcKeyStore implements KeyStore {
     }
   }
 
-  private void release(Connection c) {
+  private void release(Handle h) {
     try {
-      c.close();
-    } catch (SQLException e) {
+      h.close();
+    } catch (JdbiException e) {
       log.warn("{} - returning a connection to the pool failed", name, e);
     }
   }
@@ -203,182 +238,119 @@ final class JdbcKeyStore implements KeyStore {
   @Override
   public Optional<ApiKeyRecord> findByHash(String hash) {
     Objects.requireNonNull(hash, "hash");
-    return read(
-        "findByHash",
-        c -> selectOneKey(c, "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE hash = ?", hash));
+    return query("findByHash", h -> oneKey(h, "hash", hash));
   }
 
   @Override
   public Optional<ApiKeyRecord> findByLegacySha256(String sha256Hex) {
     Objects.requireNonNull(sha256Hex, "sha256Hex");
-    return read(
-        "findByLegacySha256",
-        c ->
-            selectOneKey(
-                c,
-                "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE legacy_sha256 = ?",
-                sha256Hex));
+    return query("findByLegacySha256", h -> oneKey(h, "legacy_sha256", sha256Hex));
   }
 
   @Override
-  public java.util.Set<String> importedPrefixes() {
-    return read(
+  public Set<String> importedPrefixes() {
+    return query(
         "importedPrefixes",
-        c -> {
-          java.util.Set<String> out = new java.util.HashSet<>();
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_prefix IS NOT NULL");
-              ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.add(rs.getString(1));
-            }
-          }
-          return java.util.Set.copyOf(out);
-        });
+        h ->
+            h.createQuery(
+                    "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_prefix IS NOT NULL")
+                .mapTo(String.class)
+                .collect(Collectors.toUnmodifiableSet()));
   }
 
   @Override
-  public java.util.Set<String> legacyPrefixes() {
-    return read(
+  public Set<String> legacyPrefixes() {
+    return query(
         "legacyPrefixes",
-        c -> {
-          java.util.Set<String> out = new java.util.HashSet<>();
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_sha256 IS NOT NULL");
-              ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              String p = rs.getString(1);
-              out.add(p == null ? "" : p);
-            }
-          }
-          return java.util.Set.copyOf(out);
-        });
+        h ->
+            h.createQuery(
+                    "SELECT DISTINCT legacy_prefix FROM api_keys WHERE legacy_sha256 IS NOT NULL")
+                .map((rs, ctx) -> Objects.requireNonNullElse(rs.getString(1), ""))
+                .collect(Collectors.toUnmodifiableSet()));
   }
 
   @Override
   public Optional<ApiKeyRecord> findById(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    return read(
-        "findById",
-        c ->
-            selectOneKey(
-                c, "SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE key_id = ?", keyId));
+    return query("findById", h -> oneKey(h, "key_id", keyId));
   }
 
-  static Optional<ApiKeyRecord> selectOneKey(Connection c, String sql, String param)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, param);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(Rows.readKey(rs)) : Optional.empty();
-      }
-    }
+  private static Optional<ApiKeyRecord> oneKey(Handle h, String column, String value) {
+    return h.createQuery("SELECT " + Rows.KEY_COLUMNS + " FROM api_keys WHERE " + column + " = :v")
+        .bind("v", value)
+        .map(Rows.KEY)
+        .findOne();
   }
 
   @Override
   public Page<ApiKeyRecord> list(KeyQuery query, Instant now) {
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(now, "now");
-    Cursors.Position after = query.cursor() == null ? null : Cursors.decode(query.cursor());
-    long t = now.toEpochMilli();
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(Rows.KEY_COLUMNS)
-            .append(" FROM api_keys WHERE type ")
-            // a literal, so the partial index of admin tokens (V8) serves their listing
-            .append(query.adminTokens() ? "= '" : "<> '")
-            .append(KeyTypes.ADMIN)
-            .append("'");
-    List<Object> params = new ArrayList<>();
-    if (query.ownerId() != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(query.ownerId());
-    }
-    if (query.type() != null) {
-      sql.append(" AND type = ?");
-      params.add(query.type());
-    }
+    Select select =
+        new Select(
+                "SELECT "
+                    + Rows.KEY_COLUMNS
+                    + " FROM api_keys WHERE type "
+                    // a literal, so the partial index of admin tokens (V8) serves their listing
+                    + (query.adminTokens() ? "= '" : "<> '")
+                    + KeyTypes.ADMIN
+                    + "'")
+            .eq("owner_id", query.ownerId())
+            .eq("type", query.type());
     if (query.status() != null) {
-      appendEffectiveStatus(sql, params, query.status(), t);
+      select.and(effectiveStatus(query.status())).bind("now", now.toEpochMilli());
     }
-    if (after != null) {
-      sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
-    }
-    sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
-    params.add(query.limit() + 1);
-    List<ApiKeyRecord> rows = read("list", c -> selectKeys(c, sql.toString(), params));
-    if (rows.size() <= query.limit()) {
-      return new Page<>(rows, null);
-    }
-    List<ApiKeyRecord> page = rows.subList(0, query.limit());
-    ApiKeyRecord last = page.get(page.size() - 1);
-    return new Page<>(page, Cursors.encode(last.createdAt().toEpochMilli(), last.keyId()));
+    return query(
+        "list",
+        h ->
+            Cursors.page(
+                h,
+                select,
+                NEWEST_FIRST,
+                query.cursor(),
+                query.limit(),
+                Rows.KEY,
+                k -> new Cursors.Position(k.createdAt().toEpochMilli(), k.keyId())));
   }
 
   /**
-   * Appends the SQL form of {@link ApiKeyRecord#effectiveStatus}: revoked if stored as revoked or
-   * if {@code revokes_at} has passed, then disabled, then expired if {@code expires_at} has passed,
-   * else active.
+   * The SQL form of {@link ApiKeyRecord#effectiveStatus} at {@code :now}: revoked if stored as
+   * revoked or if {@code revokes_at} has passed, then disabled, then expired if {@code expires_at}
+   * has passed, else active.
    */
-  private static void appendEffectiveStatus(
-      StringBuilder sql, List<Object> params, KeyStatus status, long now) {
-    String revokeNotDue = "(revokes_at IS NULL OR revokes_at > ?)";
-    switch (status) {
-      case REVOKED -> {
-        sql.append(" AND (status = 'revoked' OR (revokes_at IS NOT NULL AND revokes_at <= ?))");
-        params.add(now);
-      }
-      case DISABLED -> {
-        sql.append(" AND status = 'disabled' AND ").append(revokeNotDue);
-        params.add(now);
-      }
-      case EXPIRED -> {
-        sql.append(" AND status = 'active' AND ")
-            .append(revokeNotDue)
-            .append(" AND expires_at IS NOT NULL AND expires_at <= ?");
-        params.add(now);
-        params.add(now);
-      }
-      case ACTIVE -> {
-        sql.append(" AND status = 'active' AND ")
-            .append(revokeNotDue)
-            .append(" AND (expires_at IS NULL OR expires_at > ?)");
-        params.add(now);
-        params.add(now);
-      }
-    }
+  private static String effectiveStatus(KeyStatus status) {
+    String revokeNotDue = "(revokes_at IS NULL OR revokes_at > :now)";
+    return switch (status) {
+      case REVOKED -> "(status = 'revoked' OR (revokes_at IS NOT NULL AND revokes_at <= :now))";
+      case DISABLED -> "status = 'disabled' AND " + revokeNotDue;
+      case EXPIRED ->
+          "status = 'active' AND "
+              + revokeNotDue
+              + " AND expires_at IS NOT NULL AND expires_at <= :now";
+      case ACTIVE ->
+          "status = 'active' AND "
+              + revokeNotDue
+              + " AND (expires_at IS NULL OR expires_at > :now)";
+    };
   }
 
   @Override
   public List<ApiKeyRecord> dueForRevocation(Instant now, int limit) {
     Objects.requireNonNull(now, "now");
     requirePositive(limit);
-    String sql =
-        "SELECT "
-            + Rows.KEY_COLUMNS
-            + " FROM api_keys WHERE status IN ('active', 'disabled')"
-            + " AND revokes_at IS NOT NULL AND revokes_at <= ?"
-            + " ORDER BY revokes_at, key_id LIMIT ?";
-    return read("dueForRevocation", c -> selectKeys(c, sql, List.of(now.toEpochMilli(), limit)));
-  }
-
-  private static List<ApiKeyRecord> selectKeys(Connection c, String sql, List<Object> params)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, params);
-      List<ApiKeyRecord> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(Rows.readKey(rs));
-        }
-      }
-      return out;
-    }
+    return query(
+        "dueForRevocation",
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + Rows.KEY_COLUMNS
+                        + " FROM api_keys WHERE status IN ('active', 'disabled')"
+                        + " AND revokes_at IS NOT NULL AND revokes_at <= :now"
+                        + " ORDER BY revokes_at, key_id LIMIT :limit")
+                .bind("now", now.toEpochMilli())
+                .bind("limit", limit)
+                .map(Rows.KEY)
+                .list());
   }
 
   @Override
@@ -397,27 +369,24 @@ final class JdbcKeyStore implements KeyStore {
     }
     // A fixed row order keeps concurrent flushes on PostgreSQL from deadlocking on each other.
     sorted.sort(Comparator.comparing(UsageDelta::keyId));
-    String sql =
-        "UPDATE api_keys SET usage_count = usage_count + ?,"
-            + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ?"
-            + " ELSE last_used_at END"
-            + " WHERE key_id = ?";
-    transact(
-        tx ->
-            tx.run(
-                "recordUsage",
-                c -> {
-                  try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (UsageDelta d : sorted) {
-                      ps.setLong(1, d.count());
-                      Rows.setMillis(ps, 2, d.lastUsedAt());
-                      Rows.setMillis(ps, 3, d.lastUsedAt());
-                      ps.setString(4, d.keyId());
-                      ps.addBatch();
-                    }
-                    return ps.executeBatch();
-                  }
-                }));
+    update(
+        "recordUsage",
+        h -> {
+          PreparedBatch batch =
+              h.prepareBatch(
+                  "UPDATE api_keys SET usage_count = usage_count + :n,"
+                      + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < :at"
+                      + " THEN :at ELSE last_used_at END"
+                      + " WHERE key_id = :key");
+          for (UsageDelta d : sorted) {
+            batch
+                .bind("n", d.count())
+                .bind("at", Rows.millis(d.lastUsedAt()))
+                .bind("key", d.keyId())
+                .add();
+          }
+          return batch.execute();
+        });
   }
 
   @Override
@@ -437,70 +406,61 @@ final class JdbcKeyStore implements KeyStore {
     sorted.sort(Comparator.comparing(QuotaDelta::keyId));
     // Every SET expression reads the row as it was before the update (SQL semantics, both
     // dialects), so the refill test and the new refill time agree.
-    String refillDue = "quota_refill_interval IS NOT NULL AND quota_refilled_at < ?";
+    String refillDue = "quota_refill_interval IS NOT NULL AND quota_refilled_at < :period";
     String sql =
         "UPDATE api_keys SET quota_remaining = CASE WHEN "
             + refillDue
-            + " THEN (CASE WHEN quota_refill_amount - ? < 0 THEN 0 ELSE quota_refill_amount - ? END)"
-            + " ELSE (CASE WHEN quota_remaining - ? < 0 THEN 0 ELSE quota_remaining - ? END) END,"
-            + " quota_refilled_at = CASE WHEN "
+            + " THEN (CASE WHEN quota_refill_amount - :n < 0 THEN 0 ELSE quota_refill_amount - :n"
+            + " END) ELSE (CASE WHEN quota_remaining - :n < 0 THEN 0 ELSE quota_remaining - :n"
+            + " END) END, quota_refilled_at = CASE WHEN "
             + refillDue
-            + " THEN ? ELSE quota_refilled_at END"
-            + " WHERE key_id = ? AND quota_remaining IS NOT NULL";
-    transact(
-        tx ->
-            tx.run(
-                "recordQuotaUsage",
-                c -> {
-                  try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (QuotaDelta d : sorted) {
-                      long p =
-                          d.periodStart() == null ? Long.MIN_VALUE : d.periodStart().toEpochMilli();
-                      ps.setLong(1, p);
-                      for (int i = 2; i <= 5; i++) {
-                        ps.setLong(i, d.consumed());
-                      }
-                      ps.setLong(6, p);
-                      ps.setLong(7, p);
-                      ps.setString(8, d.keyId());
-                      ps.addBatch();
-                    }
-                    return ps.executeBatch();
-                  }
-                }));
+            + " THEN :period ELSE quota_refilled_at END"
+            + " WHERE key_id = :key AND quota_remaining IS NOT NULL";
+    update(
+        "recordQuotaUsage",
+        h -> {
+          PreparedBatch batch = h.prepareBatch(sql);
+          for (QuotaDelta d : sorted) {
+            batch
+                .bind(
+                    "period",
+                    d.periodStart() == null ? Long.MIN_VALUE : d.periodStart().toEpochMilli())
+                .bind("n", d.consumed())
+                .bind("key", d.keyId())
+                .add();
+          }
+          return batch.execute();
+        });
   }
 
   @Override
   public List<AuditEvent> audit(AuditQuery query) {
     Objects.requireNonNull(query, "query");
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(Rows.AUDIT_COLUMNS)
-            .append(" FROM audit_log WHERE 1 = 1");
-    List<Object> params = new ArrayList<>();
-    if (query.targetId() != null) {
-      sql.append(" AND target_id = ?");
-      params.add(query.targetId());
-    }
-    if (query.ownerId() != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(query.ownerId());
-    }
+    Select select =
+        new Select("SELECT " + Rows.AUDIT_COLUMNS + " FROM audit_log WHERE 1 = 1")
+            .eq("target_id", query.targetId())
+            .eq("owner_id", query.ownerId());
     if (query.beforeSeq() != null) {
-      sql.append(" AND seq < ?");
-      params.add(query.beforeSeq());
+      select.and("seq < :before").bind("before", query.beforeSeq());
     }
-    sql.append(" ORDER BY seq DESC LIMIT ?");
-    params.add(query.limit());
-    return read("audit", c -> selectAudit(c, sql.toString(), params));
+    select.append(" ORDER BY seq DESC LIMIT :limit").bind("limit", query.limit());
+    return query("audit", h -> select.query(h).map(Rows.AUDIT).list());
   }
 
   @Override
   public List<AuditEvent> auditAfter(long afterSeq, int limit) {
     requirePositive(limit);
-    String sql =
-        "SELECT " + Rows.AUDIT_COLUMNS + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?";
-    return read("auditAfter", c -> selectAudit(c, sql, List.of(afterSeq, limit)));
+    return query(
+        "auditAfter",
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + Rows.AUDIT_COLUMNS
+                        + " FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :limit")
+                .bind("after", afterSeq)
+                .bind("limit", limit)
+                .map(Rows.AUDIT)
+                .list());
   }
 
   @Override
@@ -611,171 +571,65 @@ final class JdbcKeyStore implements KeyStore {
   @Override
   public List<OutboxEvent> outbox(String ownerId, String keyId, int limit) {
     requirePositive(limit);
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(Rows.EVENT_COLUMNS)
-            .append(" FROM outbox_events WHERE 1 = 1");
-    List<Object> params = new ArrayList<>();
-    if (ownerId != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(ownerId);
-    }
-    if (keyId != null) {
-      sql.append(" AND key_id = ?");
-      params.add(keyId);
-    }
-    sql.append(" ORDER BY created_at DESC, event_id DESC LIMIT ?");
-    params.add(limit);
-    return read(
-        "outbox",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            bind(ps, params);
-            List<OutboxEvent> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(Rows.readEvent(rs));
-              }
-            }
-            return out;
-          }
-        });
+    Select select =
+        new Select("SELECT " + Rows.EVENT_COLUMNS + " FROM outbox_events WHERE 1 = 1")
+            .eq("owner_id", ownerId)
+            .eq("key_id", keyId)
+            .append(" ORDER BY created_at DESC, event_id DESC LIMIT :limit")
+            .bind("limit", limit);
+    return query("outbox", h -> select.query(h).map(Rows.EVENT).list());
   }
 
   @Override
   public Page<LeakIncident> incidents(IncidentQuery query) {
     Objects.requireNonNull(query, "query");
-    Cursors.Position after = query.cursor() == null ? null : Cursors.decode(query.cursor());
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(LeakRows.INCIDENT_COLUMNS)
-            .append(" FROM leak_incidents WHERE 1 = 1");
-    List<Object> params = new ArrayList<>();
-    if (query.ownerId() != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(query.ownerId());
-    }
-    if (query.keyId() != null) {
-      sql.append(" AND key_id = ?");
-      params.add(query.keyId());
-    }
-    if (after != null) {
-      sql.append(" AND (reported_at < ? OR (reported_at = ? AND incident_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
-    }
-    sql.append(" ORDER BY reported_at DESC, incident_id DESC LIMIT ?");
-    params.add(query.limit() + 1);
-    List<LeakIncident> rows =
-        read(
-            "incidents",
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                bind(ps, params);
-                List<LeakIncident> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    out.add(LeakRows.readIncident(rs));
-                  }
-                }
-                return out;
-              }
-            });
-    if (rows.size() <= query.limit()) {
-      return new Page<>(rows, null);
-    }
-    List<LeakIncident> page = rows.subList(0, query.limit());
-    LeakIncident last = page.get(page.size() - 1);
-    return new Page<>(page, Cursors.encode(last.reportedAt().toEpochMilli(), last.incidentId()));
+    Select select =
+        new Select("SELECT " + LeakRows.INCIDENT_COLUMNS + " FROM leak_incidents WHERE 1 = 1")
+            .eq("owner_id", query.ownerId())
+            .eq("key_id", query.keyId());
+    return query(
+        "incidents",
+        h ->
+            Cursors.page(
+                h,
+                select,
+                INCIDENTS_NEWEST_FIRST,
+                query.cursor(),
+                query.limit(),
+                LeakRows.INCIDENT,
+                i -> new Cursors.Position(i.reportedAt().toEpochMilli(), i.incidentId())));
   }
 
   @Override
   public Optional<Canary> findCanary(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    return read(
+    return query(
         "findCanary",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT " + LeakRows.CANARY_COLUMNS + " FROM canaries WHERE key_id = ?")) {
-            ps.setString(1, keyId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(LeakRows.readCanary(rs)) : Optional.empty();
-            }
-          }
-        });
+        h ->
+            h.createQuery(
+                    "SELECT " + LeakRows.CANARY_COLUMNS + " FROM canaries WHERE key_id = :key")
+                .bind("key", keyId)
+                .map(LeakRows.CANARY)
+                .findOne());
   }
 
   @Override
   public Page<Canary> canaries(String ownerId, int limit, String cursor) {
     requirePositive(limit);
-    Cursors.Position after = cursor == null ? null : Cursors.decode(cursor);
-    StringBuilder sql =
-        new StringBuilder("SELECT ")
-            .append(LeakRows.CANARY_COLUMNS)
-            .append(" FROM canaries WHERE 1 = 1");
-    List<Object> params = new ArrayList<>();
-    if (ownerId != null) {
-      sql.append(" AND owner_id = ?");
-      params.add(ownerId);
-    }
-    if (after != null) {
-      sql.append(" AND (created_at < ? OR (created_at = ? AND key_id < ?))");
-      params.add(after.createdAtMillis());
-      params.add(after.createdAtMillis());
-      params.add(after.keyId());
-    }
-    sql.append(" ORDER BY created_at DESC, key_id DESC LIMIT ?");
-    params.add(limit + 1);
-    List<Canary> rows =
-        read(
-            "canaries",
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                bind(ps, params);
-                List<Canary> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    out.add(LeakRows.readCanary(rs));
-                  }
-                }
-                return out;
-              }
-            });
-    if (rows.size() <= limit) {
-      return new Page<>(rows, null);
-    }
-    List<Canary> page = rows.subList(0, limit);
-    Canary last = page.get(page.size() - 1);
-    return new Page<>(page, Cursors.encode(last.createdAt().toEpochMilli(), last.keyId()));
-  }
-
-  private static List<AuditEvent> selectAudit(Connection c, String sql, List<Object> params)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, params);
-      List<AuditEvent> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(Rows.readAudit(rs));
-        }
-      }
-      return out;
-    }
-  }
-
-  private static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
-    for (int i = 0; i < params.size(); i++) {
-      Object p = params.get(i);
-      if (p instanceof String s) {
-        ps.setString(i + 1, s);
-      } else if (p instanceof Integer n) {
-        ps.setInt(i + 1, n);
-      } else {
-        ps.setLong(i + 1, (Long) p);
-      }
-    }
+    Select select =
+        new Select("SELECT " + LeakRows.CANARY_COLUMNS + " FROM canaries WHERE 1 = 1")
+            .eq("owner_id", ownerId);
+    return query(
+        "canaries",
+        h ->
+            Cursors.page(
+                h,
+                select,
+                NEWEST_FIRST,
+                cursor,
+                limit,
+                LeakRows.CANARY,
+                c -> new Cursors.Position(c.createdAt().toEpochMilli(), c.keyId())));
   }
 
   private static void requirePositive(int limit) {
@@ -800,6 +654,33 @@ final class JdbcKeyStore implements KeyStore {
     T apply(Connection c) throws SQLException;
   }
 
+  /**
+   * A connection of its own, outside the pool (so that listening never takes one from requests),
+   * with the pool's URL, credentials and timeouts, listening on PostgreSQL channel {@code channel};
+   * the caller holds it and closes it.
+   */
+  Connection listen(String channel) throws SQLException {
+    Properties props = new Properties();
+    props.putAll(dataSource.getDataSourceProperties());
+    if (dataSource.getUsername() != null) {
+      props.setProperty("user", dataSource.getUsername());
+    }
+    if (dataSource.getPassword() != null) {
+      props.setProperty("password", dataSource.getPassword());
+    }
+    Connection c = new Driver().connect(dataSource.getJdbcUrl(), props);
+    if (c == null) {
+      throw new SQLException("not a PostgreSQL URL: cannot listen");
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("LISTEN " + channel);
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+  }
+
   /** Runs {@code work} in one write transaction on its own connection (for sibling stores). */
   <T> T write(String operation, SqlWork<T> work) {
     return transact(tx -> tx.run(operation, work));
@@ -807,20 +688,35 @@ final class JdbcKeyStore implements KeyStore {
 
   /** Runs {@code work} on a pooled connection in auto-commit mode, mapping SQL faults. */
   <T> T read(String operation, SqlWork<T> work) {
-    Connection c = connect(operation);
+    return query(operation, h -> work.apply(h.getConnection()));
+  }
+
+  /**
+   * Runs {@code work} on a Jdbi handle over a pooled connection in auto-commit mode; SQL and Jdbi
+   * faults become {@link KeygateException.StoreUnavailable}.
+   */
+  <T> T query(String operation, HandleCallback<T, SQLException> work) {
+    Handle h = open(operation);
     try {
-      return work.apply(c);
+      return work.withHandle(h);
     } catch (SQLException e) {
       throw unavailable(operation, e);
+    } catch (JdbiException e) {
+      throw unavailable(operation, e);
     } finally {
-      release(c);
+      release(h);
     }
   }
 
-  private Connection connect(String operation) {
+  /** Runs {@code work} on a Jdbi handle in one write transaction (for sibling stores). */
+  <T> T update(String operation, HandleCallback<T, SQLException> work) {
+    return transact(tx -> tx.handle(operation, work));
+  }
+
+  private Handle open(String operation) {
     try {
-      return dataSource.getConnection();
-    } catch (SQLException e) {
+      return jdbi.open();
+    } catch (JdbiException e) {
       throw unavailable(operation + " (getting a connection)", e);
     }
   }
@@ -831,6 +727,18 @@ final class JdbcKeyStore implements KeyStore {
    * idle=0, waiting=0)}.
    */
   KeygateException.StoreUnavailable unavailable(String operation, SQLException e) {
+    return new KeygateException.StoreUnavailable(
+        name + " - " + operation + " failed: " + e.getMessage() + " (" + poolState() + ")", e);
+  }
+
+  /**
+   * {@link #unavailable(String, SQLException)} for a fault Jdbi reports: the underlying {@link
+   * SQLException} is message and cause when there is one, as for faults met without Jdbi.
+   */
+  KeygateException.StoreUnavailable unavailable(String operation, JdbiException e) {
+    if (e.getCause() instanceof SQLException sql) {
+      return unavailable(operation, sql);
+    }
     return new KeygateException.StoreUnavailable(
         name + " - " + operation + " failed: " + e.getMessage() + " (" + poolState() + ")", e);
   }

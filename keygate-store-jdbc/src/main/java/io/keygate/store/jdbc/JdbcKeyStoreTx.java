@@ -17,6 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.JdbiException;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -36,14 +39,22 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   private static final String PG_UNIQUE_VIOLATION = "23505";
 
   private final JdbcKeyStore store;
+  private final Handle handle;
   private final Connection connection;
   private boolean ended;
   private AuditHead appendedHead;
   private boolean resealing;
+  private final ChangeFeed.Pending changes = new ChangeFeed.Pending();
 
-  JdbcKeyStoreTx(JdbcKeyStore store, Connection connection) {
+  JdbcKeyStoreTx(JdbcKeyStore store, Handle handle) {
     this.store = store;
-    this.connection = connection;
+    this.handle = handle;
+    this.connection = handle.getConnection();
+  }
+
+  /** The key changes this transaction announces on the {@link ChangeFeed} when it commits. */
+  ChangeFeed.Pending changes() {
+    return changes;
   }
 
   /** Makes every later call fail: the transaction is over. */
@@ -53,13 +64,20 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
 
   /** Runs {@code work} on this transaction's connection, mapping SQL faults. */
   <T> T run(String operation, JdbcKeyStore.SqlWork<T> work) {
+    return handle(operation, h -> work.apply(connection));
+  }
+
+  /** Runs {@code work} on this transaction's Jdbi handle, mapping SQL and Jdbi faults. */
+  <T> T handle(String operation, HandleCallback<T, SQLException> work) {
     if (ended) {
       throw new IllegalStateException(
           operation + " called after its transaction ended; use the tx only inside inTransaction");
     }
     try {
-      return work.apply(connection);
+      return work.withHandle(handle);
     } catch (SQLException e) {
+      throw store.unavailable(operation, e);
+    } catch (JdbiException e) {
       throw store.unavailable(operation, e);
     }
   }
@@ -70,83 +88,73 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     String sql =
         "SELECT "
             + Rows.KEY_COLUMNS
-            + " FROM api_keys WHERE key_id = ?"
+            + " FROM api_keys WHERE key_id = :id"
             + store.dialect().forUpdate();
-    return run("lockKey", c -> JdbcKeyStore.selectOneKey(c, sql, keyId));
+    return handle("lockKey", h -> h.createQuery(sql).bind("id", keyId).map(Rows.KEY).findOne());
   }
 
   @Override
   public void insertKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    String sql =
-        "INSERT INTO api_keys (" + Rows.KEY_COLUMNS + ") VALUES (" + Rows.KEY_PLACEHOLDERS + ")";
-    run(
+    handle(
         "insertKey",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            Rows.bindInsert(ps, key);
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            return Rows.bindKey(h.createUpdate(Rows.KEY_INSERT), key).execute();
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
               throw duplicate("insertKey", key);
             }
             throw e;
           }
-          return null;
         });
   }
 
   @Override
   public void insertImportedKey(ApiKeyRecord key, String legacySha256, String legacyPrefix) {
     insertKey(key);
-    run(
+    changes.imported(key.createdAt());
+    handle(
         "insertImportedKey",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE api_keys SET legacy_sha256 = ?, legacy_prefix = ? WHERE key_id = ?")) {
-            ps.setString(1, legacySha256);
-            ps.setString(2, legacyPrefix);
-            ps.setString(3, key.keyId());
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            return h.createUpdate(
+                    "UPDATE api_keys SET legacy_sha256 = :sha, legacy_prefix = :prefix"
+                        + " WHERE key_id = :id")
+                .bind("sha", legacySha256)
+                .bind("prefix", legacyPrefix)
+                .bind("id", key.keyId())
+                .execute();
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
-              throw new io.keygate.core.KeygateException.Conflict(
-                  "a key with this sha256 was already imported");
+              throw new KeygateException.Conflict("a key with this sha256 was already imported");
             }
             throw e;
           }
-          return null;
         });
   }
 
   @Override
   public void clearLegacy(String keyId) {
-    run(
+    handle(
         "clearLegacy",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  // legacy_prefix stays: the key keeps having no Keygate checksum
-                  "UPDATE api_keys SET legacy_sha256 = NULL WHERE key_id = ?")) {
-            ps.setString(1, keyId);
-            return ps.executeUpdate();
-          }
-        });
+        h ->
+            // legacy_prefix stays: the key keeps having no Keygate checksum
+            h.createUpdate("UPDATE api_keys SET legacy_sha256 = NULL WHERE key_id = :id")
+                .bind("id", keyId)
+                .execute());
   }
 
   @Override
   public void updateKey(ApiKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    String sql = "UPDATE api_keys SET " + Rows.UPDATE_SET + " WHERE key_id = ?";
     int updated =
-        run(
+        handle(
             "updateKey",
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql)) {
-                Rows.bindUpdate(ps, key);
-                return ps.executeUpdate();
-              } catch (SQLException e) {
+            h -> {
+              try {
+                return Rows.bindKey(h.createUpdate(Rows.KEY_UPDATE), key).execute();
+              } catch (JdbiException e) {
                 if (isUniqueViolation(e)) {
                   throw duplicate("updateKey", key);
                 }
@@ -156,6 +164,11 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     if (updated == 0) {
       throw new KeygateException.NotFound("key " + key.keyId() + " does not exist");
     }
+    changes.keyChanged(key);
+  }
+
+  private static boolean isUniqueViolation(JdbiException e) {
+    return e.getCause() instanceof SQLException sql && isUniqueViolation(sql);
   }
 
   private static boolean isUniqueViolation(SQLException e) {
@@ -317,17 +330,10 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
   @Override
   public void enqueueEvent(OutboxEvent event) {
     Objects.requireNonNull(event, "event");
-    run(
+    handle(
         "enqueueEvent",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO outbox_events ("
-                      + Rows.EVENT_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            Rows.bindEvent(ps, event);
-            ps.executeUpdate();
-          }
+        h -> {
+          Rows.insertEvent(h, event);
           return null;
         });
   }
@@ -337,35 +343,18 @@ final class JdbcKeyStoreTx implements KeyStoreTx {
     Objects.requireNonNull(incident, "incident");
     // ON CONFLICT DO NOTHING (SQLite >= 3.24, PostgreSQL >= 9.5) keeps a PostgreSQL transaction
     // usable after a repeat, where a failed INSERT would abort it.
-    String sql =
-        "INSERT INTO leak_incidents ("
-            + LeakRows.INCIDENT_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (dedupe_key) DO NOTHING";
-    return run(
-        "insertIncident",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            LeakRows.bindIncident(ps, incident);
-            return ps.executeUpdate() == 1;
-          }
-        });
+    return handle("insertIncident", h -> LeakRows.insertIncident(h, incident) == 1);
   }
 
   @Override
   public void insertCanary(Canary canary) {
     Objects.requireNonNull(canary, "canary");
-    run(
+    handle(
         "insertCanary",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO canaries ("
-                      + LeakRows.CANARY_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            LeakRows.bindCanary(ps, canary);
-            ps.executeUpdate();
-          } catch (SQLException e) {
+        h -> {
+          try {
+            LeakRows.insertCanary(h, canary);
+          } catch (JdbiException e) {
             if (isUniqueViolation(e)) {
               throw new KeygateException.Conflict("key " + canary.keyId() + " is already a canary");
             }

@@ -1,13 +1,11 @@
 package io.keygate.store.jdbc;
 
-import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.monitor.RecordedSettings;
 import io.keygate.core.monitor.UsageCount;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -15,12 +13,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * {@link MonitorStore} over the same pool and schema as {@link JdbcKeyStore} ({@code usage_minutes}
@@ -29,6 +31,12 @@ import java.util.TreeMap;
  * Thread-safe.
  */
 final class JdbcMonitorStore implements MonitorStore {
+  /** Keys that verify at {@code :now}, admin tokens left out. */
+  private static final String ACTIVE =
+      " FROM api_keys WHERE type <> 'admin' AND status = 'active'"
+          + " AND (revokes_at IS NULL OR revokes_at > :now)"
+          + " AND (expires_at IS NULL OR expires_at > :now)";
+
   private final JdbcKeyStore store;
 
   JdbcMonitorStore(JdbcKeyStore store) {
@@ -45,23 +53,24 @@ final class JdbcMonitorStore implements MonitorStore {
         Comparator.comparing(UsageCount::keyId)
             .thenComparing(UsageCount::at)
             .thenComparing(UsageCount::outcome));
-    store.write(
+    store.update(
         "addUsage",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
+        h -> {
+          PreparedBatch batch =
+              h.prepareBatch(
                   "INSERT INTO usage_minutes (key_id, minute_at, outcome, requests)"
-                      + " VALUES (?, ?, ?, ?) ON CONFLICT (key_id, minute_at, outcome)"
-                      + " DO UPDATE SET requests = usage_minutes.requests + excluded.requests")) {
-            for (UsageCount u : sorted) {
-              ps.setString(1, u.keyId());
-              ps.setLong(2, u.at().toEpochMilli() / 60_000L * 60_000L);
-              ps.setString(3, u.outcome());
-              ps.setLong(4, u.count());
-              ps.addBatch();
-            }
-            return ps.executeBatch();
+                      + " VALUES (:key, :minute, :outcome, :n)"
+                      + " ON CONFLICT (key_id, minute_at, outcome)"
+                      + " DO UPDATE SET requests = usage_minutes.requests + excluded.requests");
+          for (UsageCount u : sorted) {
+            batch
+                .bind("key", u.keyId())
+                .bind("minute", u.at().toEpochMilli() / 60_000L * 60_000L)
+                .bind("outcome", u.outcome())
+                .bind("n", u.count())
+                .add();
           }
+          return batch.execute();
         });
   }
 
@@ -72,158 +81,121 @@ final class JdbcMonitorStore implements MonitorStore {
     if (b < 60_000L) {
       throw new IllegalArgumentException("bucket must be at least a minute, was " + bucket);
     }
-    return store.read(
-        "usage",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT minute_at, outcome, requests FROM usage_minutes"
-                      + " WHERE key_id = ? AND minute_at >= ? AND minute_at < ?"
-                      + " ORDER BY minute_at, outcome")) {
-            ps.setString(1, keyId);
-            ps.setLong(2, from.toEpochMilli());
-            ps.setLong(3, to.toEpochMilli());
-            TreeMap<Long, TreeMap<String, Long>> agg = new TreeMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                long at = rs.getLong(1) / b * b;
-                agg.computeIfAbsent(at, k -> new TreeMap<>())
-                    .merge(rs.getString(2), rs.getLong(3), Long::sum);
-              }
-            }
-            List<UsageCount> out = new ArrayList<>();
-            agg.forEach(
-                (at, m) ->
-                    m.forEach(
-                        (o, n) -> out.add(new UsageCount(keyId, Instant.ofEpochMilli(at), o, n))));
-            return out;
-          }
-        });
+    List<UsageCount> rows =
+        store.query(
+            "usage",
+            h ->
+                h.createQuery(
+                        "SELECT minute_at, outcome, requests FROM usage_minutes WHERE key_id = :key"
+                            + " AND minute_at >= :from AND minute_at < :to")
+                    .bind("key", keyId)
+                    .bind("from", from.toEpochMilli())
+                    .bind("to", to.toEpochMilli())
+                    .map(
+                        (rs, ctx) ->
+                            new UsageCount(
+                                keyId,
+                                Instant.ofEpochMilli(rs.getLong(1) / b * b),
+                                rs.getString(2),
+                                rs.getLong(3)))
+                    .list());
+    TreeMap<Instant, TreeMap<String, Long>> agg = new TreeMap<>();
+    rows.forEach(
+        u ->
+            agg.computeIfAbsent(u.at(), k -> new TreeMap<>())
+                .merge(u.outcome(), u.count(), Long::sum));
+    List<UsageCount> out = new ArrayList<>();
+    agg.forEach((at, m) -> m.forEach((o, n) -> out.add(new UsageCount(keyId, at, o, n))));
+    return out;
   }
 
   @Override
   public long totalUsage(Instant from, Instant to, String outcome) {
-    return store.read(
-        "totalUsage",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT COALESCE(SUM(requests), 0) FROM usage_minutes"
-                      + " WHERE minute_at >= ? AND minute_at < ?"
-                      + (outcome == null ? "" : " AND outcome = ?"))) {
-            ps.setLong(1, from.toEpochMilli());
-            ps.setLong(2, to.toEpochMilli());
-            if (outcome != null) {
-              ps.setString(3, outcome);
-            }
-            return single(ps);
-          }
-        });
-  }
-
-  private static long single(PreparedStatement ps) throws SQLException {
-    try (ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    Select sum =
+        new Select(
+                "SELECT COALESCE(SUM(requests), 0) FROM usage_minutes"
+                    + " WHERE minute_at >= :from AND minute_at < :to")
+            .bind("from", from.toEpochMilli())
+            .bind("to", to.toEpochMilli())
+            .eq("outcome", outcome);
+    return store.query("totalUsage", h -> sum.query(h).mapTo(long.class).one());
   }
 
   @Override
   public long countEvents(String type, Instant since) {
-    return store.read(
+    return store.query(
         "countEvents",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT COUNT(*) FROM outbox_events WHERE type = ? AND created_at >= ?")) {
-            ps.setString(1, type);
-            ps.setLong(2, since.toEpochMilli());
-            return single(ps);
-          }
-        });
+        h ->
+            h.createQuery(
+                    "SELECT COUNT(*) FROM outbox_events WHERE type = :type AND created_at >= :since")
+                .bind("type", type)
+                .bind("since", since.toEpochMilli())
+                .mapTo(long.class)
+                .one());
   }
 
   @Override
   public KeyStats keyStats(Instant now) {
     long t = now.toEpochMilli();
-    String active =
-        " FROM api_keys WHERE type <> 'admin' AND status = 'active' AND (revokes_at IS NULL OR"
-            + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)";
-    return store.read(
+    return store.query(
         "keyStats",
-        c -> {
-          long total = count(c, "SELECT COUNT(*)" + active, t);
-          long allow = count(c, "SELECT COUNT(*)" + active + " AND ip_allowlist <> '[]'", t);
-          long limits = count(c, "SELECT COUNT(*)" + active + " AND rate_limits <> '[]'", t);
-          long expiry = count(c, "SELECT COUNT(*)" + active + " AND expires_at IS NOT NULL", t);
-          Map<Integer, Long> peppers = new HashMap<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT pepper_version, COUNT(*)" + active + " GROUP BY pepper_version")) {
-            ps.setLong(1, t);
-            ps.setLong(2, t);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                peppers.put(rs.getInt(1), rs.getLong(2));
-              }
-            }
-          }
-          return new KeyStats(total, allow, limits, expiry, peppers);
+        h -> {
+          Map<Integer, Long> peppers =
+              countsByVersion(
+                  new Select("SELECT pepper_version, COUNT(*)" + ACTIVE)
+                      .bind("now", t)
+                      .append(" GROUP BY pepper_version")
+                      .query(h));
+          return new KeyStats(
+              count(h, "", t),
+              count(h, " AND ip_allowlist <> '[]'", t),
+              count(h, " AND rate_limits <> '[]'", t),
+              count(h, " AND expires_at IS NOT NULL", t),
+              peppers);
         });
+  }
+
+  private static long count(Handle h, String condition, long now) {
+    return h.createQuery("SELECT COUNT(*)" + ACTIVE + condition)
+        .bind("now", now)
+        .mapTo(long.class)
+        .one();
   }
 
   @Override
   public Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly) {
-    long t = now.toEpochMilli();
-    String where =
-        liveOnly
-            ? " WHERE status <> 'revoked' AND hash NOT LIKE 'imported:%' AND (revokes_at IS NULL OR"
-                + " revokes_at > ?) AND (expires_at IS NULL OR expires_at > ?)"
-            : "";
-    return store.read(
-        "keysByPepperVersion",
-        c -> {
-          Map<Integer, Long> out = new java.util.TreeMap<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT pepper_version, COUNT(*) FROM api_keys"
-                      + where
-                      + " GROUP BY pepper_version")) {
-            if (liveOnly) {
-              ps.setLong(1, t);
-              ps.setLong(2, t);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.put(rs.getInt(1), rs.getLong(2));
-              }
-            }
-          }
-          return out;
-        });
+    Select select = new Select("SELECT pepper_version, COUNT(*) FROM api_keys WHERE 1 = 1");
+    if (liveOnly) {
+      select
+          .and("status <> 'revoked' AND hash NOT LIKE 'imported:%'")
+          .and("(revokes_at IS NULL OR revokes_at > :now)")
+          .and("(expires_at IS NULL OR expires_at > :now)")
+          .bind("now", now.toEpochMilli());
+    }
+    select.append(" GROUP BY pepper_version");
+    return store.query("keysByPepperVersion", h -> countsByVersion(select.query(h)));
   }
 
-  private static long count(Connection c, String sql, long t) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setLong(1, t);
-      ps.setLong(2, t);
-      return single(ps);
-    }
+  /** The rows of a {@code SELECT pepper_version, COUNT(*) ... GROUP BY pepper_version}. */
+  private static Map<Integer, Long> countsByVersion(Query q) {
+    return q.map((rs, ctx) -> Map.entry(rs.getInt(1), rs.getLong(2)))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, Long::sum, TreeMap::new));
   }
 
   @Override
   public LeakStats leakStats(Instant since, String ownerId) {
-    return store.read(
+    return store.query(
         "leakStats",
-        c ->
-            hasTable(c, "leak_incidents")
-                ? fromIncidents(c, since, ownerId)
-                : fromEvents(c, since));
+        h ->
+            hasTable(h, "leak_incidents")
+                ? fromIncidents(h, since, ownerId)
+                : fromEvents(h, since));
   }
 
-  private static boolean hasTable(Connection c, String table) throws SQLException {
-    for (String name : new String[] {table, table.toUpperCase(java.util.Locale.ROOT)}) {
-      try (ResultSet rs = c.getMetaData().getTables(null, null, name, null)) {
+  private static boolean hasTable(Handle h, String table) throws SQLException {
+    DatabaseMetaData meta = h.getConnection().getMetaData();
+    for (String name : new String[] {table, table.toUpperCase(Locale.ROOT)}) {
+      try (ResultSet rs = meta.getTables(null, null, name, null)) {
         if (rs.next()) {
           return true;
         }
@@ -232,36 +204,25 @@ final class JdbcMonitorStore implements MonitorStore {
     return false;
   }
 
-  private static LeakStats fromIncidents(Connection c, Instant since, String ownerId)
-      throws SQLException {
-    List<LeakIncident> all = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT "
-                + LeakRows.INCIDENT_COLUMNS
-                + " FROM leak_incidents WHERE reported_at >= ?"
-                + (ownerId == null ? "" : " AND owner_id = ?"))) {
-      ps.setLong(1, since.toEpochMilli());
-      if (ownerId != null) {
-        ps.setString(2, ownerId);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          all.add(LeakRows.readIncident(rs));
-        }
-      }
-    }
-    return LeakStats.of(all, "leak_incidents");
+  private static LeakStats fromIncidents(Handle h, Instant since, String ownerId) {
+    Select select =
+        new Select(
+                "SELECT "
+                    + LeakRows.INCIDENT_COLUMNS
+                    + " FROM leak_incidents WHERE reported_at >= :since")
+            .bind("since", since.toEpochMilli())
+            .eq("owner_id", ownerId);
+    return LeakStats.of(select.query(h).map(LeakRows.INCIDENT).list(), "leak_incidents");
   }
 
-  private static LeakStats fromEvents(Connection c, Instant since) throws SQLException {
-    long total;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT COUNT(*) FROM outbox_events WHERE type = 'key.leaked' AND created_at >= ?")) {
-      ps.setLong(1, since.toEpochMilli());
-      total = single(ps);
-    }
+  private static LeakStats fromEvents(Handle h, Instant since) {
+    long total =
+        h.createQuery(
+                "SELECT COUNT(*) FROM outbox_events WHERE type = 'key.leaked'"
+                    + " AND created_at >= :since")
+            .bind("since", since.toEpochMilli())
+            .mapTo(long.class)
+            .one();
     return new LeakStats(
         total,
         Map.of("unknown", total),
@@ -278,37 +239,30 @@ final class JdbcMonitorStore implements MonitorStore {
   @Override
   public void recordReportSettings(RecordedSettings settings) {
     Objects.requireNonNull(settings, "settings");
-    store.write(
+    store.update(
         "recordReportSettings",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO report_settings (id, node, recorded_at, settings) VALUES (1, ?, ?, ?)"
-                      + " ON CONFLICT (id) DO UPDATE SET node = excluded.node,"
-                      + " recorded_at = excluded.recorded_at, settings = excluded.settings")) {
-            ps.setString(1, settings.node());
-            ps.setLong(2, settings.recordedAt().toEpochMilli());
-            ps.setString(3, settings.settings());
-            return ps.executeUpdate();
-          }
-        });
+        h ->
+            h.createUpdate(
+                    "INSERT INTO report_settings (id, node, recorded_at, settings)"
+                        + " VALUES (1, :node, :at, :settings)"
+                        + " ON CONFLICT (id) DO UPDATE SET node = excluded.node,"
+                        + " recorded_at = excluded.recorded_at, settings = excluded.settings")
+                .bind("node", settings.node())
+                .bind("at", settings.recordedAt().toEpochMilli())
+                .bind("settings", settings.settings())
+                .execute());
   }
 
   @Override
   public Optional<RecordedSettings> reportSettings() {
-    return store.read(
+    return store.query(
         "reportSettings",
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT node, recorded_at, settings FROM report_settings WHERE id = 1");
-              ResultSet rs = ps.executeQuery()) {
-            return rs.next()
-                ? Optional.of(
-                    new RecordedSettings(
-                        rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)))
-                : Optional.empty();
-          }
-        });
+        h ->
+            h.createQuery("SELECT node, recorded_at, settings FROM report_settings WHERE id = 1")
+                .map(
+                    (rs, ctx) ->
+                        new RecordedSettings(
+                            rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)))
+                .findOne());
   }
 }

@@ -1,7 +1,6 @@
 package io.keygate.store.jdbc;
 
 import io.keygate.core.store.KeyStore;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -70,46 +69,39 @@ public final class JobLeases {
     }
     long now = clock.millis();
     long until = now + lease.toMillis();
-    return store.write(
+    return store.update(
         "tryAcquire lease " + job,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE job_leases SET holder = ?, leased_until = ?"
-                      + " WHERE job = ? AND (holder = ? OR leased_until < ?)")) {
-            ps.setString(1, holder);
-            ps.setLong(2, until);
-            ps.setString(3, job);
-            ps.setString(4, holder);
-            ps.setLong(5, now);
-            if (ps.executeUpdate() == 1) {
-              return true;
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO job_leases (job, holder, leased_until) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (job) DO NOTHING")) {
-            ps.setString(1, job);
-            ps.setString(2, holder);
-            ps.setLong(3, until);
-            return ps.executeUpdate() == 1;
-          }
+        h -> {
+          int renewed =
+              h.createUpdate(
+                      "UPDATE job_leases SET holder = :holder, leased_until = :until"
+                          + " WHERE job = :job AND (holder = :holder OR leased_until < :now)")
+                  .bind("holder", holder)
+                  .bind("until", until)
+                  .bind("job", job)
+                  .bind("now", now)
+                  .execute();
+          return renewed == 1
+              || h.createUpdate(
+                          "INSERT INTO job_leases (job, holder, leased_until)"
+                              + " VALUES (:job, :holder, :until) ON CONFLICT (job) DO NOTHING")
+                      .bind("job", job)
+                      .bind("holder", holder)
+                      .bind("until", until)
+                      .execute()
+                  == 1;
         });
   }
 
   /** Gives the lease on {@code job} up, if this node holds it (e.g. at shutdown). */
   public void release(String job) {
-    store.write(
+    store.update(
         "release lease " + job,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE job_leases SET leased_until = 0 WHERE job = ? AND holder = ?")) {
-            ps.setString(1, job);
-            ps.setString(2, holder);
-            return ps.executeUpdate();
-          }
-        });
+        h ->
+            h.createUpdate(
+                    "UPDATE job_leases SET leased_until = 0 WHERE job = :job AND holder = :holder")
+                .bind("job", job)
+                .bind("holder", holder)
+                .execute());
   }
 }

@@ -5,11 +5,11 @@ import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakAction;
 import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.leaks.LeakLocation;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * Maps leak incidents and canaries to rows and back (see {@code V3__leaks.sql}, {@code
@@ -25,30 +25,44 @@ final class LeakRows {
 
   private LeakRows() {}
 
-  static void bindIncident(PreparedStatement ps, LeakIncident i) throws SQLException {
-    ps.setString(1, i.incidentId());
-    ps.setString(2, i.dedupeKey());
-    ps.setString(3, i.keyId());
-    ps.setString(4, i.ownerId());
-    ps.setString(5, i.keyType());
-    ps.setString(6, i.keyHint());
-    ps.setString(7, i.source());
-    ps.setString(8, i.location().url());
-    ps.setString(9, i.location().file());
-    if (i.location().line() == null) {
-      ps.setNull(10, Types.BIGINT);
-    } else {
-      ps.setLong(10, i.location().line());
-    }
-    ps.setString(11, i.location().commit());
-    Rows.setMillis(ps, 12, i.exposedAt());
-    Rows.setMillis(ps, 13, i.reportedAt());
-    Rows.setMillis(ps, 14, i.revokedAt());
-    ps.setString(15, i.action().wire());
-    ps.setString(16, i.reporter());
-    ps.setString(17, i.exposure().wire());
-    ps.setInt(18, i.liveKey() ? 1 : 0);
+  /**
+   * Inserts {@code i} on {@code h}, inside the caller's transaction, unless an incident with its
+   * dedupe key exists: {@code ON CONFLICT DO NOTHING} keeps a PostgreSQL transaction usable after a
+   * repeat, where a failed insert would abort it.
+   *
+   * @return the number of rows inserted, 0 or 1
+   */
+  static int insertIncident(Handle h, LeakIncident i) {
+    return h.createUpdate(
+            "INSERT INTO leak_incidents ("
+                + INCIDENT_COLUMNS
+                + ") VALUES (:incident_id, :dedupe_key, :key_id, :owner_id, :key_type, :key_hint,"
+                + " :source, :url, :file_path, :line_no, :commit_sha, :found_at, :reported_at,"
+                + " :revoked_at, :action, :reporter, :exposure, :live_key)"
+                + " ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind("incident_id", i.incidentId())
+        .bind("dedupe_key", i.dedupeKey())
+        .bind("key_id", i.keyId())
+        .bind("owner_id", i.ownerId())
+        .bind("key_type", i.keyType())
+        .bind("key_hint", i.keyHint())
+        .bind("source", i.source())
+        .bind("url", i.location().url())
+        .bind("file_path", i.location().file())
+        .bind("line_no", i.location().line())
+        .bind("commit_sha", i.location().commit())
+        .bind("found_at", Rows.millis(i.exposedAt()))
+        .bind("reported_at", Rows.millis(i.reportedAt()))
+        .bind("revoked_at", Rows.millis(i.revokedAt()))
+        .bind("action", i.action().wire())
+        .bind("reporter", i.reporter())
+        .bind("exposure", i.exposure().wire())
+        .bind("live_key", i.liveKey() ? 1 : 0)
+        .execute();
   }
+
+  /** Maps a row selected with {@link #INCIDENT_COLUMNS}. */
+  static final RowMapper<LeakIncident> INCIDENT = (rs, ctx) -> readIncident(rs);
 
   static LeakIncident readIncident(ResultSet rs) throws SQLException {
     long line = rs.getLong("line_no");
@@ -74,14 +88,23 @@ final class LeakRows {
         rs.getInt("live_key") != 0);
   }
 
-  static void bindCanary(PreparedStatement ps, Canary c) throws SQLException {
-    ps.setString(1, c.keyId());
-    ps.setString(2, c.ownerId());
-    ps.setString(3, c.label());
-    ps.setString(4, c.hint());
-    Rows.setMillis(ps, 5, c.createdAt());
-    ps.setString(6, c.createdBy());
+  /** Inserts {@code c} on {@code h}, inside the caller's transaction. */
+  static void insertCanary(Handle h, Canary c) {
+    h.createUpdate(
+            "INSERT INTO canaries ("
+                + CANARY_COLUMNS
+                + ") VALUES (:key_id, :owner_id, :label, :hint, :created_at, :created_by)")
+        .bind("key_id", c.keyId())
+        .bind("owner_id", c.ownerId())
+        .bind("label", c.label())
+        .bind("hint", c.hint())
+        .bind("created_at", Rows.millis(c.createdAt()))
+        .bind("created_by", c.createdBy())
+        .execute();
   }
+
+  /** Maps a row selected with {@link #CANARY_COLUMNS}. */
+  static final RowMapper<Canary> CANARY = (rs, ctx) -> readCanary(rs);
 
   static Canary readCanary(ResultSet rs) throws SQLException {
     return new Canary(

@@ -22,9 +22,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.SqlStatements;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Maps records to rows and back. Instants are stored as epoch milliseconds (so sub-millisecond
@@ -38,9 +45,29 @@ final class Rows {
           + " revoke_reason, revokes_at, rotated_from, rotated_to, last_used_at, usage_count,"
           + " quota_remaining, quota_refill_amount, quota_refill_interval, quota_refilled_at";
 
-  /** One {@code ?} per column of {@link #KEY_COLUMNS}, comma-separated. */
-  static final String KEY_PLACEHOLDERS =
-      String.join(", ", java.util.Collections.nCopies(KEY_COLUMNS.split(",").length, "?"));
+  /** Inserts a key; bind with {@link #bindKey}. */
+  static final String KEY_INSERT =
+      "INSERT INTO api_keys ("
+          + KEY_COLUMNS
+          + ") VALUES ("
+          + Arrays.stream(KEY_COLUMNS.split(","))
+              .map(c -> ":" + c.strip())
+              .collect(Collectors.joining(", "))
+          + ")";
+
+  /**
+   * Replaces a key's row, every column except id, creation time and usage (which only {@code
+   * recordUsage} changes); bind with {@link #bindKey}.
+   */
+  static final String KEY_UPDATE =
+      "UPDATE api_keys SET "
+          + Arrays.stream(KEY_COLUMNS.split(","))
+              .map(String::strip)
+              .filter(
+                  c -> !Set.of("key_id", "created_at", "last_used_at", "usage_count").contains(c))
+              .map(c -> c + " = :" + c)
+              .collect(Collectors.joining(", "))
+          + " WHERE key_id = :key_id";
 
   static final String AUDIT_COLUMNS =
       "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash,"
@@ -57,49 +84,41 @@ final class Rows {
 
   private Rows() {}
 
-  /** Binds all {@link #KEY_COLUMNS} for an insert, starting at parameter 1. */
-  static void bindInsert(PreparedStatement ps, ApiKeyRecord k) throws SQLException {
-    int i = 1;
-    ps.setString(i++, k.keyId());
-    ps.setString(i++, k.type());
-    ps.setString(i++, k.hint());
-    ps.setString(i++, k.hash());
-    ps.setInt(i++, k.pepperVersion());
-    ps.setString(i++, k.ownerId());
-    i = bindSettings(ps, i, k.settings());
-    ps.setString(i++, k.status().wire());
-    setMillis(ps, i++, k.createdAt());
-    setMillis(ps, i++, k.updatedAt());
-    setMillis(ps, i++, k.expiresAt());
-    setMillis(ps, i++, k.revokedAt());
-    ps.setString(i++, k.revokeReason());
-    setMillis(ps, i++, k.revokesAt());
-    ps.setString(i++, k.rotatedFrom());
-    ps.setString(i++, k.rotatedTo());
-    setMillis(ps, i++, k.lastUsedAt());
-    ps.setLong(i++, k.usageCount());
-    bindQuota(ps, i, k.settings().quota());
-  }
-
-  /** Binds the four quota columns (all NULL for no quota); returns the next index. */
-  private static int bindQuota(PreparedStatement ps, int start, Quota q) throws SQLException {
-    int i = start;
-    if (q == null) {
-      for (int n = 0; n < 4; n++) {
-        ps.setNull(i++, n == 2 ? Types.VARCHAR : Types.BIGINT);
-      }
-      return i;
-    }
-    ps.setLong(i++, q.remaining());
-    if (q.refill() == null) {
-      ps.setNull(i++, Types.BIGINT);
-      ps.setNull(i++, Types.VARCHAR);
-    } else {
-      ps.setLong(i++, q.refillAmount());
-      ps.setString(i++, q.refill().wire());
-    }
-    setMillis(ps, i++, q.refilledAt());
-    return i;
+  /**
+   * Binds every column of {@link #KEY_COLUMNS} by name ({@link #KEY_UPDATE} leaves some unused,
+   * which this allows); a key without quota binds the four quota columns as NULL.
+   */
+  static Update bindKey(Update u, ApiKeyRecord k) {
+    KeySettings s = k.settings();
+    Quota q = s.quota();
+    boolean refills = q != null && q.refill() != null;
+    return u.configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true))
+        .bind("key_id", k.keyId())
+        .bind("type", k.type())
+        .bind("hint", k.hint())
+        .bind("hash", k.hash())
+        .bind("pepper_version", k.pepperVersion())
+        .bind("owner_id", k.ownerId())
+        .bind("name", s.name())
+        .bind("scopes", write(s.scopes(), "scopes"))
+        .bind("ip_allowlist", write(s.ipAllowlist(), "ip_allowlist"))
+        .bind("rate_limits", writeRateLimits(s.rateLimits()))
+        .bind("meta", write(s.meta(), "meta"))
+        .bind("status", k.status().wire())
+        .bind("created_at", millis(k.createdAt()))
+        .bind("updated_at", millis(k.updatedAt()))
+        .bind("expires_at", millis(k.expiresAt()))
+        .bind("revoked_at", millis(k.revokedAt()))
+        .bind("revoke_reason", k.revokeReason())
+        .bind("revokes_at", millis(k.revokesAt()))
+        .bind("rotated_from", k.rotatedFrom())
+        .bind("rotated_to", k.rotatedTo())
+        .bind("last_used_at", millis(k.lastUsedAt()))
+        .bind("usage_count", k.usageCount())
+        .bind("quota_remaining", q == null ? null : q.remaining())
+        .bind("quota_refill_amount", refills ? q.refillAmount() : null)
+        .bind("quota_refill_interval", refills ? q.refill().wire() : null)
+        .bind("quota_refilled_at", q == null ? null : millis(q.refilledAt()));
   }
 
   private static Quota readQuota(ResultSet rs, String keyId) throws SQLException {
@@ -121,45 +140,8 @@ final class Rows {
     }
   }
 
-  /** The {@code SET} list of an update: every column except id, creation time and usage. */
-  static final String UPDATE_SET =
-      "type = ?, hint = ?, hash = ?, pepper_version = ?, owner_id = ?, name = ?, scopes = ?,"
-          + " ip_allowlist = ?, rate_limits = ?, meta = ?, status = ?, updated_at = ?,"
-          + " expires_at = ?, revoked_at = ?, revoke_reason = ?, revokes_at = ?,"
-          + " rotated_from = ?, rotated_to = ?, quota_remaining = ?, quota_refill_amount = ?,"
-          + " quota_refill_interval = ?, quota_refilled_at = ?";
-
-  /** Binds {@link #UPDATE_SET} and then the key id of the {@code WHERE} clause. */
-  static void bindUpdate(PreparedStatement ps, ApiKeyRecord k) throws SQLException {
-    int i = 1;
-    ps.setString(i++, k.type());
-    ps.setString(i++, k.hint());
-    ps.setString(i++, k.hash());
-    ps.setInt(i++, k.pepperVersion());
-    ps.setString(i++, k.ownerId());
-    i = bindSettings(ps, i, k.settings());
-    ps.setString(i++, k.status().wire());
-    setMillis(ps, i++, k.updatedAt());
-    setMillis(ps, i++, k.expiresAt());
-    setMillis(ps, i++, k.revokedAt());
-    ps.setString(i++, k.revokeReason());
-    setMillis(ps, i++, k.revokesAt());
-    ps.setString(i++, k.rotatedFrom());
-    ps.setString(i++, k.rotatedTo());
-    i = bindQuota(ps, i, k.settings().quota());
-    ps.setString(i, k.keyId());
-  }
-
-  private static int bindSettings(PreparedStatement ps, int start, KeySettings s)
-      throws SQLException {
-    int i = start;
-    ps.setString(i++, s.name());
-    ps.setString(i++, write(s.scopes(), "scopes"));
-    ps.setString(i++, write(s.ipAllowlist(), "ip_allowlist"));
-    ps.setString(i++, writeRateLimits(s.rateLimits()));
-    ps.setString(i++, write(s.meta(), "meta"));
-    return i;
-  }
+  /** Maps a row selected with {@link #KEY_COLUMNS}. */
+  static final RowMapper<ApiKeyRecord> KEY = (rs, ctx) -> readKey(rs);
 
   /** Reads a row selected with {@link #KEY_COLUMNS}. */
   static ApiKeyRecord readKey(ResultSet rs) throws SQLException {
@@ -209,6 +191,9 @@ final class Rows {
     ps.setInt(11, ev.keyVersion());
   }
 
+  /** Maps a row selected with {@link #AUDIT_COLUMNS}. */
+  static final RowMapper<AuditEvent> AUDIT = (rs, ctx) -> readAudit(rs);
+
   /** Reads a row selected with {@link #AUDIT_COLUMNS}. */
   static AuditEvent readAudit(ResultSet rs) throws SQLException {
     long seq = rs.getLong("seq");
@@ -225,17 +210,30 @@ final class Rows {
         seq, entry, rs.getString("prev_hash"), rs.getString("hash"), rs.getInt("key_version"));
   }
 
-  /** Columns of {@code outbox_events}, in the order {@link #bindEvent} binds them. */
+  /** Columns of {@code outbox_events}, in the order {@link #insertEvent} binds them. */
   static final String EVENT_COLUMNS = "event_id, type, owner_id, key_id, created_at, data";
 
-  /** Binds an outbox event for an insert with {@link #EVENT_COLUMNS}. */
-  static void bindEvent(PreparedStatement ps, OutboxEvent e) throws SQLException {
-    ps.setString(1, e.eventId());
-    ps.setString(2, e.type());
-    ps.setString(3, e.ownerId());
-    ps.setString(4, e.keyId());
-    ps.setLong(5, e.createdAt().toEpochMilli());
-    ps.setString(6, write(e.data(), "event data"));
+  /** Maps a row selected with {@link #EVENT_COLUMNS}. */
+  static final RowMapper<OutboxEvent> EVENT = (rs, ctx) -> readEvent(rs);
+
+  /** Inserts an outbox event on {@code h}, inside the caller's transaction. */
+  static void insertEvent(Handle h, OutboxEvent e) {
+    h.createUpdate(
+            "INSERT INTO outbox_events ("
+                + EVENT_COLUMNS
+                + ") VALUES (:event_id, :type, :owner_id, :key_id, :created_at, :data)")
+        .bind("event_id", e.eventId())
+        .bind("type", e.type())
+        .bind("owner_id", e.ownerId())
+        .bind("key_id", e.keyId())
+        .bind("created_at", e.createdAt().toEpochMilli())
+        .bind("data", write(e.data(), "event data"))
+        .execute();
+  }
+
+  /** Epoch milliseconds of {@code t}, or null. */
+  static Long millis(Instant t) {
+    return t == null ? null : t.toEpochMilli();
   }
 
   /** Reads a row selected with {@link #EVENT_COLUMNS}. */
