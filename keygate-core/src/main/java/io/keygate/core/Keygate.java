@@ -7,16 +7,23 @@ import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.leaks.Canaries;
 import io.keygate.core.leaks.LeakPolicy;
-import io.keygate.core.leaks.LeakResponder;
 import io.keygate.core.lifecycle.AdminTokens;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.lifecycle.KeyService;
+import io.keygate.core.lifecycle.SecurityNoticeWriter;
+import io.keygate.core.model.RateLimit;
+import io.keygate.core.notify.ExpiryNotifier;
+import io.keygate.core.notify.NotifyStore;
+import io.keygate.core.response.Canaries;
+import io.keygate.core.response.CanaryAlarms;
+import io.keygate.core.response.LeakResponder;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.QuotaDelta;
 import io.keygate.core.store.UsageDelta;
 import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.CanaryAlarm;
+import io.keygate.core.verify.ClusterBackends;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.UsageRecorder;
 import io.keygate.core.verify.VerificationListener;
@@ -26,7 +33,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -38,8 +47,9 @@ import java.util.function.Supplier;
  * Verification v = kg.verifier().verify(VerifyRequest.of(rawKey));
  * }</pre>
  *
- * <p>Thread-safe. Background work (usage flush, rotation sweep) is exposed as methods for the host
- * to schedule; the core starts no threads.
+ * <p>Thread-safe. The core starts no threads: its periodic work (usage and quota flush, rotation
+ * sweep, imported-prefix refresh, expiry notices) is declared by {@link #backgroundJobs()} for the
+ * host to schedule.
  */
 public final class Keygate {
   /** Default number of keys held by the verification cache. */
@@ -47,6 +57,21 @@ public final class Keygate {
 
   /** Default lifetime of a cache entry that nothing invalidated. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofMinutes(5);
+
+  /** Default period of the {@code usage-flush} job. */
+  public static final Duration DEFAULT_USAGE_FLUSH = Duration.ofSeconds(5);
+
+  /** Default period of the {@code rotation-sweep} job. */
+  public static final Duration DEFAULT_ROTATION_SWEEP = Duration.ofSeconds(60);
+
+  /** Default period of the {@code expiry-notices} job. */
+  public static final Duration DEFAULT_EXPIRY_CHECK = Duration.ofHours(1);
+
+  /**
+   * Period of the {@code imported-prefix-refresh} job: how late a key imported elsewhere (another
+   * node without a shared bus, the server seen from an embedded verifier) is first accepted here.
+   */
+  public static final Duration IMPORTED_PREFIX_REFRESH = Duration.ofSeconds(30);
 
   private final KeyStore store;
   private final KeyFormat format;
@@ -56,15 +81,14 @@ public final class Keygate {
   private final KeyService keys;
   private final AdminTokens adminTokens;
   private final Clock clock;
-  private final io.keygate.core.lifecycle.SecurityNoticeWriter notices;
-
-  /** Most source addresses each brute-force guard (API keys, admin tokens) tracks at once. */
-  public static final long MAX_TRACKED_ADDRESSES = 100_000;
+  private final SecurityNoticeWriter notices;
 
   private final Canaries canaries;
   private final LeakResponder leaks;
   private final AuditKeys auditKeys;
   private final AuditWitness auditWitness;
+  private final ExpiryNotifier expiry;
+  private final List<BackgroundJob> jobs;
 
   private Keygate(Builder b) {
     this.store = b.store;
@@ -72,23 +96,66 @@ public final class Keygate {
     this.format = new KeyFormat(b.types, b.random);
     this.hasher = new KeyHasher(b.peppers);
     this.usage = new UsageRecorder();
-    this.verifier = new Verifier(format, hasher, store, clock, usage, b.cacheSize, b.cacheTtl);
+    // Made in dependency order, each with everything it uses: nothing is rewired afterwards.
+    CanaryAlarms alarms = new CanaryAlarms(store, clock, b.random);
+    this.verifier =
+        new Verifier(
+            new Verifier.Wiring(
+                format,
+                hasher,
+                store,
+                clock,
+                usage,
+                b.cacheSize,
+                b.cacheTtl,
+                b.defaultRateLimits,
+                b.bruteForce,
+                b.cluster,
+                alarms,
+                b.listeners,
+                b.canaryListeners));
     this.keys = new KeyService(store, format, hasher, verifier, b.policy, clock, b.random);
     this.adminTokens = new AdminTokens(keys, format);
-    this.notices = new io.keygate.core.lifecycle.SecurityNoticeWriter(store, keys, b.random);
-    this.verifier.defaultRateLimits(b.defaultRateLimits);
-    if (b.bruteForce != null) {
-      this.verifier.bruteForce(
-          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES),
-          new BruteForceGuard(b.bruteForce, clock, MAX_TRACKED_ADDRESSES));
-    }
-    this.canaries = new Canaries(store, keys, clock);
-    this.verifier.canaryAlarm(canaries);
+    this.notices = new SecurityNoticeWriter(store, keys, b.random);
+    this.canaries = new Canaries(store, keys, clock, alarms);
     this.leaks =
         new LeakResponder(store, format, verifier, keys, canaries, b.leakPolicy, clock, b.random);
-    this.verifier.listener(b.listener);
     this.auditKeys = b.auditKeys;
     this.auditWitness = b.auditWitness;
+    this.expiry =
+        b.notifyStore == null
+            ? null
+            : new ExpiryNotifier(b.notifyStore, keys, clock, b.expiryThresholdDays);
+    List<BackgroundJob> j = new ArrayList<>();
+    j.add(new BackgroundJob("usage-flush", b.usageFlush, b.usageFlush, false, this::flushUsage));
+    j.add(new BackgroundJob("rotation-sweep", Duration.ZERO, b.rotationSweep, true, keys::sweep));
+    j.add(
+        new BackgroundJob(
+            "imported-prefix-refresh",
+            Duration.ZERO,
+            IMPORTED_PREFIX_REFRESH,
+            false,
+            verifier.legacyKeys()::refresh));
+    if (expiry != null) {
+      j.add(new BackgroundJob("expiry-notices", b.expiryCheck, b.expiryCheck, false, expiry::run));
+    }
+    this.jobs = List.copyOf(j);
+  }
+
+  /**
+   * The periodic work this core needs, for the host to schedule (see {@link BackgroundJob}): {@code
+   * usage-flush} ({@link #flushUsage}), {@code rotation-sweep} (once per cluster: records the
+   * revocations whose rotation grace period ended), {@code imported-prefix-refresh} (re-reads the
+   * prefixes of imported keys, so that keys imported through another process verify here) and, with
+   * {@link Builder#expiryNotices}, {@code expiry-notices}. The same list for every host.
+   */
+  public List<BackgroundJob> backgroundJobs() {
+    return jobs;
+  }
+
+  /** The expiry notifier, when {@link Builder#expiryNotices} gave it a store. */
+  public Optional<ExpiryNotifier> expiryNotifier() {
+    return Optional.ofNullable(expiry);
   }
 
   /**
@@ -208,15 +275,60 @@ public final class Keygate {
     private KeyPolicy policy = KeyPolicy.DEFAULTS;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
-    private java.util.Map<String, List<io.keygate.core.model.RateLimit>> defaultRateLimits =
-        java.util.Map.of();
+    private Map<String, List<RateLimit>> defaultRateLimits = Map.of();
     private BruteForceGuard.Policy bruteForce;
     private LeakPolicy leakPolicy = LeakPolicy.REVOKE;
-    private VerificationListener listener = VerificationListener.NONE;
+    private final List<VerificationListener> listeners = new ArrayList<>();
+    private final List<CanaryAlarm> canaryListeners = new ArrayList<>();
+    private ClusterBackends cluster = ClusterBackends.LOCAL;
     private AuditKeys auditKeys;
     private AuditWitness auditWitness;
+    private Duration usageFlush = DEFAULT_USAGE_FLUSH;
+    private Duration rotationSweep = DEFAULT_ROTATION_SWEEP;
+    private NotifyStore notifyStore;
+    private List<Integer> expiryThresholdDays = List.of();
+    private Duration expiryCheck = DEFAULT_EXPIRY_CHECK;
 
     private Builder() {}
+
+    /**
+     * Periods of the {@code usage-flush} and {@code rotation-sweep} jobs (defaults {@link
+     * #DEFAULT_USAGE_FLUSH}, {@link #DEFAULT_ROTATION_SWEEP}).
+     *
+     * @throws IllegalArgumentException for a period that is not positive
+     */
+    public Builder jobPeriods(Duration usageFlush, Duration rotationSweep) {
+      this.usageFlush = positive(usageFlush, "usage flush period");
+      this.rotationSweep = positive(rotationSweep, "rotation sweep period");
+      return this;
+    }
+
+    /**
+     * Adds the {@code expiry-notices} job: every {@code every}, owners get a notice for each of
+     * their keys that expires within one of {@code thresholdDays} (each 1..3650) or has expired,
+     * written to {@code store}'s outbox (default: no such job).
+     *
+     * @throws IllegalArgumentException for a threshold below one day or a period that is not
+     *     positive
+     */
+    public Builder expiryNotices(NotifyStore store, List<Integer> thresholdDays, Duration every) {
+      this.notifyStore = Objects.requireNonNull(store, "store");
+      for (int d : thresholdDays) {
+        if (d < 1 || d > 3650) {
+          throw new IllegalArgumentException("expiry thresholds must be 1..3650 days, was " + d);
+        }
+      }
+      this.expiryThresholdDays = List.copyOf(thresholdDays);
+      this.expiryCheck = positive(every, "expiry check period");
+      return this;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + d);
+      }
+      return d;
+    }
 
     private static Supplier<SecureRandom> defaultRandom() {
       ThreadLocal<SecureRandom> tl = ThreadLocal.withInitial(SecureRandom::new);
@@ -276,16 +388,14 @@ public final class Keygate {
      *
      * @throws IllegalArgumentException for duplicate limit names within one type
      */
-    public Builder defaultRateLimits(
-        java.util.Map<String, List<io.keygate.core.model.RateLimit>> byType) {
+    public Builder defaultRateLimits(Map<String, List<RateLimit>> byType) {
       for (var e : byType.entrySet()) {
-        long names =
-            e.getValue().stream().map(io.keygate.core.model.RateLimit::name).distinct().count();
+        long names = e.getValue().stream().map(RateLimit::name).distinct().count();
         if (names != e.getValue().size()) {
           throw new IllegalArgumentException("duplicate rate limit name for type " + e.getKey());
         }
       }
-      this.defaultRateLimits = java.util.Map.copyOf(byType);
+      this.defaultRateLimits = Map.copyOf(byType);
       return this;
     }
 
@@ -324,11 +434,32 @@ public final class Keygate {
     }
 
     /**
-     * Told about every verification (metrics, analytics, anomaly detection); must be cheap and
-     * thread-safe (default: none).
+     * Adds a listener told about every verification (metrics, analytics, anomaly detection), after
+     * the ones added before; must be cheap and thread-safe (default: none). Listeners are isolated
+     * from each other: one that throws does not stop the others and never changes the answer; the
+     * failure is counted ({@link Verifier#listenerFailures()}) and logged.
      */
     public Builder verificationListener(VerificationListener l) {
-      this.listener = Objects.requireNonNull(l, "listener");
+      listeners.add(Objects.requireNonNull(l, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener told when a canary key is presented, after the alarm is recorded (e.g.
+     * anomaly detection); isolated from the others like {@link #verificationListener}.
+     */
+    public Builder canaryListener(CanaryAlarm l) {
+      canaryListeners.add(Objects.requireNonNull(l, "canaryListener"));
+      return this;
+    }
+
+    /**
+     * Where a cluster shares cache invalidation, rate limits, quotas and brute-force counters
+     * (default: {@link ClusterBackends#LOCAL}, a single node). Asked for its parts once, by {@link
+     * #build()}.
+     */
+    public Builder cluster(ClusterBackends c) {
+      this.cluster = Objects.requireNonNull(c, "cluster");
       return this;
     }
 

@@ -1,7 +1,14 @@
 package io.keygate.redis;
 
+import io.keygate.core.verify.BruteForceBackend;
+import io.keygate.core.verify.BruteForceGuard;
+import io.keygate.core.verify.ClusterBackends;
 import io.keygate.core.verify.CredentialKind;
-import io.keygate.core.verify.Verifier;
+import io.keygate.core.verify.InvalidationBus;
+import io.keygate.core.verify.QuotaBackend;
+import io.keygate.core.verify.QuotaLedger;
+import io.keygate.core.verify.RateLimitBackend;
+import io.keygate.core.verify.RateLimiter;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -16,10 +23,11 @@ import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * KeygateRedis redis = KeygateRedis.builder().uri("redis://10.0.0.5:6379").prefix("keygate:").build();
- * redis.attach(keygate.verifier());   // subscribe, publish invalidations, share rate limits
+ * Keygate keygate = Keygate.builder().store(store).pepper(pepper).cluster(redis).build();
  * ...
  * redis.close();
  * }</pre>
@@ -49,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * Redis, never raw keys. The revoking node always invalidates its own cache before acknowledging,
  * whatever Redis does. Thread-safe.
  */
-public final class KeygateRedis implements AutoCloseable {
+public final class KeygateRedis implements ClusterBackends, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeygateRedis.class);
 
   /** Default key and channel namespace. */
@@ -70,11 +78,15 @@ public final class KeygateRedis implements AutoCloseable {
   private final ClientResources resources;
   private final StatefulRedisConnection<String, String> connection;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
-  private final RedisInvalidationBus bus;
   private final Builder settings;
-  private volatile RedisRateLimiter limiter;
-  private volatile List<RedisBruteForce> bruteForce = List.of();
-  private volatile RedisQuotas quotas;
+  private final RedisBreaker breaker;
+
+  // What this adapter made for the one verifier it serves (ClusterBackends), in the order the
+  // verifier asks: read for metrics; a second verifier is refused.
+  private final AtomicReference<RedisInvalidationBus> bus = new AtomicReference<>();
+  private final AtomicReference<RedisRateLimiter> limiter = new AtomicReference<>();
+  private final AtomicReference<RedisQuotas> quotas = new AtomicReference<>();
+  private final Map<CredentialKind, RedisBruteForce> bruteForce = new ConcurrentHashMap<>();
 
   private KeygateRedis(Builder b) {
     this.settings = b;
@@ -98,10 +110,33 @@ public final class KeygateRedis implements AutoCloseable {
     this.connection = client.connect();
     connection.setTimeout(b.commandTimeout);
     this.pubsub = client.connectPubSub();
-    this.bus = new RedisInvalidationBus(connection.async(), b.prefix, b.commandTimeout);
-    pubsub.addListener(bus);
     pubsub.setTimeout(b.connectTimeout);
-    pubsub.sync().subscribe(bus.channel());
+    this.breaker = new RedisBreaker(b.breakerOpenFor, Clock.systemUTC());
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Subscribes to the invalidation channel and returns the bus: this node's invalidations are
+   * published to the other nodes, theirs (and brute-force blocks) are delivered to {@code
+   * receiver}. Subscribing fails fast when Redis does not answer.
+   *
+   * @throws IllegalStateException when a verifier was wired to this adapter already
+   */
+  @Override
+  public InvalidationBus invalidationBus(InvalidationBus.Receiver receiver) {
+    Objects.requireNonNull(receiver, "receiver");
+    RedisInvalidationBus b =
+        new RedisInvalidationBus(
+            connection.async(), settings.prefix, settings.commandTimeout, receiver);
+    if (!bus.compareAndSet(null, b)) {
+      throw new IllegalStateException("this Redis adapter serves one verifier; build another");
+    }
+    pubsub.addListener(b);
+    pubsub.sync().subscribe(b.channel());
     pubsub.addListener(
         new RedisConnectionStateListener() {
           private volatile boolean lost;
@@ -117,62 +152,69 @@ public final class KeygateRedis implements AutoCloseable {
           public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress a) {
             if (lost) {
               lost = false;
-              bus.resubscribed();
+              b.resubscribed();
             }
           }
         });
+    return b;
   }
 
-  /** A new builder. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /**
-   * Wires a verifier to Redis: its invalidations are published to the other nodes, theirs drop
-   * entries from its cache, and its rate limits are checked on Redis (with the in-process limiter
-   * as the {@link RateLimitFallback#LOCAL} fallback).
-   */
-  public void attach(Verifier verifier) {
-    Objects.requireNonNull(verifier, "verifier");
-    bus.attach(verifier);
-    verifier.invalidationBus(bus);
-    CircuitBreaker breaker = new CircuitBreaker(settings.breakerOpenFor, System::nanoTime);
+  /** Rate limits on Redis, with {@code local} as the {@link RateLimitFallback#LOCAL} fallback. */
+  @Override
+  public RateLimitBackend rateLimits(RateLimiter local) {
     RedisRateLimiter rl =
         new RedisRateLimiter(
             connection.sync(),
             settings.prefix,
             breaker,
             settings.fallback,
-            verifier.localRateLimiter(),
+            local,
             settings.nodes,
             settings.clock);
-    verifier.rateLimitBackend(rl);
-    this.limiter = rl;
-    if (verifier.bruteForce() != null) {
-      List<RedisBruteForce> lanes = new ArrayList<>();
-      for (CredentialKind kind : CredentialKind.values()) {
-        RedisBruteForce bf =
-            new RedisBruteForce(
-                connection.sync(),
-                kind,
-                settings.prefix,
-                breaker,
-                verifier.bruteForce(kind).policy(),
-                settings.nodes,
-                settings.clock,
-                bus);
-        bus.attach(bf);
-        verifier.bruteForceBackend(kind, bf);
-        lanes.add(bf);
-      }
-      this.bruteForce = List.copyOf(lanes);
+    if (!limiter.compareAndSet(null, rl)) {
+      throw new IllegalStateException("this Redis adapter serves one verifier; build another");
     }
+    return rl;
+  }
+
+  /** Quota balances on Redis, with {@code local} as the fallback. */
+  @Override
+  public QuotaBackend quotas(QuotaLedger local) {
     RedisQuotas q =
-        new RedisQuotas(
-            connection.sync(), settings.prefix, breaker, settings.fallback, verifier.quotas());
-    verifier.quotaBackend(q);
-    this.quotas = q;
+        new RedisQuotas(connection.sync(), settings.prefix, breaker, settings.fallback, local);
+    if (!quotas.compareAndSet(null, q)) {
+      throw new IllegalStateException("this Redis adapter serves one verifier; build another");
+    }
+    return q;
+  }
+
+  /**
+   * Brute-force counters of {@code kind} on Redis under {@code local}'s policy, falling back to
+   * {@code local}; blocks are announced to the other nodes on the invalidation channel.
+   *
+   * @throws IllegalStateException before {@link #invalidationBus}, or when asked twice for a kind
+   */
+  @Override
+  public BruteForceBackend bruteForce(CredentialKind kind, BruteForceGuard local) {
+    RedisInvalidationBus b = bus.get();
+    if (b == null) {
+      throw new IllegalStateException("the invalidation bus is made before the brute-force lanes");
+    }
+    RedisBruteForce bf =
+        new RedisBruteForce(
+            connection.sync(),
+            kind,
+            settings.prefix,
+            breaker,
+            local.policy(),
+            settings.nodes,
+            settings.clock,
+            b);
+    if (bruteForce.putIfAbsent(kind, bf) != null) {
+      throw new IllegalStateException("this Redis adapter serves one verifier; build another");
+    }
+    b.attach(bf);
+    return bf;
   }
 
   /** The key and channel namespace. */
@@ -182,20 +224,29 @@ public final class KeygateRedis implements AutoCloseable {
 
   /** Invalidations received from other nodes since start. */
   public long invalidationsReceived() {
-    return bus.received();
+    RedisInvalidationBus b = bus.get();
+    return b == null ? 0 : b.received();
   }
 
   /** Rate limit checks answered by the fallback since start. */
   public long rateLimitFallbacks() {
-    RedisRateLimiter rl = limiter;
+    RedisRateLimiter rl = limiter.get();
     return rl == null ? 0 : rl.fallbacks();
   }
 
   /** Brute-force failures and quota spends answered by their fallback since start. */
   public long otherFallbacks() {
-    RedisQuotas q = quotas;
-    return bruteForce.stream().mapToLong(RedisBruteForce::fallbacks).sum()
+    RedisQuotas q = quotas.get();
+    return bruteForce.values().stream().mapToLong(RedisBruteForce::fallbacks).sum()
         + (q == null ? 0 : q.fallbacks());
+  }
+
+  /**
+   * Whether the circuit breaker is skipping Redis (open) or probing it with one call (half-open):
+   * rate limits, brute-force counters and quotas are answered by their fallbacks meanwhile.
+   */
+  public boolean breakerOpen() {
+    return breaker.isOpen();
   }
 
   /** Whether Redis answers a PING right now. */

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * at the price of one Redis round trip on every verification, which the hot path cannot afford.
  * Block durations travel as "ms from now", never as instants, so node clocks need not agree.
  *
- * <p><b>Failure.</b> A failed or slow call opens the node's {@link CircuitBreaker}; meanwhile an
+ * <p><b>Failure.</b> A failed or slow call opens the node's {@link RedisBreaker}; meanwhile an
  * in-process guard counts (threshold divided by the node count, at least 1, as the rate-limit
  * {@link RateLimitFallback#LOCAL} fallback does), and its blocks are honoured next to the shared
  * ones. Never throws. Thread-safe.
@@ -52,7 +52,7 @@ final class RedisBruteForce implements BruteForceBackend {
   private final RedisCommands<String, String> redis;
   private final CredentialKind kind;
   private final String keyPrefix;
-  private final CircuitBreaker breaker;
+  private final RedisBreaker breaker;
   private final BruteForceGuard.Policy policy;
   private final BruteForceGuard local;
   private final Clock clock;
@@ -64,7 +64,7 @@ final class RedisBruteForce implements BruteForceBackend {
       RedisCommands<String, String> redis,
       CredentialKind kind,
       String prefix,
-      CircuitBreaker breaker,
+      RedisBreaker breaker,
       BruteForceGuard.Policy policy,
       int nodes,
       Clock clock,
@@ -116,7 +116,7 @@ final class RedisBruteForce implements BruteForceBackend {
         }
         return decide(ip, (Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
       } catch (RuntimeException e) {
-        if (breaker.failure()) {
+        if (breaker.failure(e)) {
           LOG.warn(
               "Redis brute-force count failed ({}); counting per node until Redis answers",
               e.toString());

@@ -47,25 +47,29 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   private final String nodeId = UUID.randomUUID().toString();
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
-  private volatile Verifier verifier;
+  private final InvalidationBus.Receiver receiver;
   private final Map<CredentialKind, RedisBruteForce> bruteForce =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private final long waitMillis;
 
-  /** {@code wait}: the longest a key change waits for Redis to take its message. */
-  RedisInvalidationBus(RedisAsyncCommands<String, String> redis, String prefix, Duration wait) {
+  /**
+   * {@code wait}: the longest a key change waits for Redis to take its message; {@code receiver}
+   * gets what the other nodes announce.
+   */
+  RedisInvalidationBus(
+      RedisAsyncCommands<String, String> redis,
+      String prefix,
+      Duration wait,
+      InvalidationBus.Receiver receiver) {
     this.redis = redis;
+    this.receiver = receiver;
     this.channel = prefix + "invalidate";
     this.waitMillis = Math.max(1, wait.toMillis());
   }
 
   String channel() {
     return channel;
-  }
-
-  void attach(Verifier v) {
-    this.verifier = v;
   }
 
   void attach(RedisBruteForce b) {
@@ -133,19 +137,15 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
     if (sp <= 0 || message.regionMatches(0, nodeId, 0, sp) && sp == nodeId.length()) {
       return;
     }
-    Verifier v = verifier;
-    if (v == null) {
-      return;
-    }
     received.incrementAndGet();
     if (message.length() > sp + 1 && message.charAt(sp + 1) == '!') {
-      typed(v, message.substring(sp + 2));
+      typed(receiver, message.substring(sp + 2));
     } else {
-      v.invalidateLocal(message.substring(sp + 1));
+      receiver.invalidateLocal(message.substring(sp + 1));
     }
   }
 
-  private void typed(Verifier v, String body) {
+  private void typed(InvalidationBus.Receiver v, String body) {
     String[] f = body.split(" ");
     switch (f[0]) {
       case "revoked" -> {
@@ -162,7 +162,7 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  v.legacyKeys().refresh();
+                  v.refreshImported();
                 } catch (RuntimeException e) {
                   LOG.warn("re-reading imported key prefixes failed, will retry: {}", e.toString());
                 }
@@ -187,11 +187,8 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
 
   /** After the subscription came back: anything published meanwhile was missed. */
   void resubscribed() {
-    Verifier v = verifier;
-    if (v != null) {
-      v.invalidateAll();
-      LOG.info("Redis subscription restored; dropped the local key cache (missed invalidations)");
-    }
+    receiver.invalidateAll();
+    LOG.info("Redis subscription restored; dropped the local key cache (missed invalidations)");
   }
 
   long received() {

@@ -43,7 +43,7 @@ final class RedisQuotas implements QuotaBackend {
 
   private final RedisCommands<String, String> redis;
   private final String keyPrefix;
-  private final CircuitBreaker breaker;
+  private final RedisBreaker breaker;
   private final RateLimitFallback fallback;
   private final QuotaLedger ledger;
   private final AtomicLong fallbacks = new AtomicLong();
@@ -51,7 +51,7 @@ final class RedisQuotas implements QuotaBackend {
   RedisQuotas(
       RedisCommands<String, String> redis,
       String prefix,
-      CircuitBreaker breaker,
+      RedisBreaker breaker,
       RateLimitFallback fallback,
       QuotaLedger ledger) {
     this.redis = redis;
@@ -76,7 +76,7 @@ final class RedisQuotas implements QuotaBackend {
         }
         return -1 - balance;
       } catch (RuntimeException e) {
-        if (breaker.failure()) {
+        if (breaker.failure(e)) {
           LOG.warn(
               "Redis quota check failed ({}); using the {} fallback until Redis answers",
               e.toString(),

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * costs a map lookup instead of a round trip, which also spares Redis during an attack).
  *
  * <p><b>Failure.</b> A command that fails or exceeds the command timeout opens the {@link
- * CircuitBreaker} (shared with the brute-force counters and quotas of the same node); while it is
+ * RedisBreaker} (shared with the brute-force counters and quotas of the same node); while it is
  * open, and for that request, the configured {@link RateLimitFallback} decides: per-node in-process
  * buckets sized {@code limit / nodes}, or refusal. Redis is tried again after the breaker's open
  * period, so recovery needs no intervention. Never throws. Thread-safe.
@@ -54,7 +54,7 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   private final RedisCommands<String, String> redis;
   private final String keyPrefix;
-  private final CircuitBreaker breaker;
+  private final RedisBreaker breaker;
   private final RateLimitFallback fallback;
   private final RateLimiter local;
   private final int nodes;
@@ -94,7 +94,7 @@ final class RedisRateLimiter implements RateLimitBackend {
   RedisRateLimiter(
       RedisCommands<String, String> redis,
       String prefix,
-      CircuitBreaker breaker,
+      RedisBreaker breaker,
       RateLimitFallback fallback,
       RateLimiter local,
       int nodes,
@@ -190,7 +190,7 @@ final class RedisRateLimiter implements RateLimitBackend {
         }
         return d;
       } catch (RuntimeException e) {
-        if (breaker.failure()) {
+        if (breaker.failure(e)) {
           LOG.warn(
               "Redis rate limit check failed ({}); using the {} fallback until Redis answers",
               e.toString(),

@@ -40,8 +40,8 @@ class KeygateRedisTest {
     }
   }
 
-  private Keygate node() {
-    return Keygate.builder().store(store).pepper(new Pepper(1, PEPPER)).build();
+  private Keygate node(KeygateRedis redis) {
+    return Keygate.builder().store(store).pepper(new Pepper(1, PEPPER)).cluster(redis).build();
   }
 
   private KeygateRedis redis(String uri, String prefix, RateLimitFallback fb, int nodes) {
@@ -73,11 +73,9 @@ class KeygateRedisTest {
   void revoke_onNodeA_isSeenByNodeB() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    Keygate b = node();
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
     KeygateRedis rb = redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2);
-    rb.attach(b.verifier());
+    Keygate b = node(rb);
     CreatedKey k = key(a, List.of());
     assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // now cached on B
     a.keys().revoke(k.record().keyId(), "test", Actor.SYSTEM);
@@ -94,10 +92,8 @@ class KeygateRedisTest {
       throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    Keygate b = node();
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(b.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
+    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
     CreatedKey k = key(a, List.of());
     assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // cached on B
     // announce a revocation the store does not hold: only the message can make B refuse the key
@@ -118,11 +114,9 @@ class KeygateRedisTest {
       throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    Keygate b = node();
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
     KeygateRedis rb = redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2);
-    rb.attach(b.verifier());
+    Keygate b = node(rb);
     String raw = "legacy_" + java.util.UUID.randomUUID().toString().replace("-", "");
     assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
     new KeyImporter(store, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
@@ -156,10 +150,8 @@ class KeygateRedisTest {
   void rateLimit_sharedAcrossNodes_admitsExactlyTheLimitUnderConcurrency() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    Keygate b = node();
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(a.verifier());
-    redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2).attach(b.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
+    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
     int n = 300;
     CreatedKey k =
         key(
@@ -181,8 +173,7 @@ class KeygateRedisTest {
   void refusal_isAnsweredLocallyUntilTheWindowEnds_neverLonger() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1));
     long window = 4_000;
     CreatedKey k = key(a, List.of(new RateLimit("main", 3, Duration.ofMillis(window))));
     try (RedisClient c = RedisClient.create(r.uri());
@@ -221,8 +212,7 @@ class KeygateRedisTest {
       throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 1));
     long window = 4_000;
     CreatedKey k = key(a, List.of(new RateLimit("main", 10_000, Duration.ofMillis(window))));
     try (RedisClient c = RedisClient.create(r.uri());
@@ -260,10 +250,8 @@ class KeygateRedisTest {
   void largeLimit_leasedAcrossTwoNodes_admitsExactlyTheLimit() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node();
-    Keygate b = node();
-    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2).attach(a.verifier());
-    redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2).attach(b.verifier());
+    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
+    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
     int n = 6_000; // a lease of 16 per call on each of the two nodes
     CreatedKey k = key(a, List.of(new RateLimit("main", n, Duration.ofDays(31))));
     assertThat(TwoNodeLoad.outcomes(a, b, k, 1_000))
@@ -279,8 +267,7 @@ class KeygateRedisTest {
   @Test
   void rateLimit_afterScriptFlush_reloadsTheScript() {
     TestRedis r = TestRedis.get();
-    Keygate a = node();
-    redis(r.uri(), r.newPrefix(), RateLimitFallback.CLOSED, 1).attach(a.verifier());
+    Keygate a = node(redis(r.uri(), r.newPrefix(), RateLimitFallback.CLOSED, 1));
     CreatedKey k = key(a, List.of(new RateLimit("main", 5, Duration.ofDays(31))));
     assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
     try (RedisClient c = RedisClient.create(r.uri());
@@ -297,11 +284,9 @@ class KeygateRedisTest {
   void redisDown_localFallbackUsesShareOfLimit_closedRefuses_andBothRecover() throws Exception {
     TestRedis.Dedicated d = TestRedis.startDedicated();
     try {
-      Keygate local = node();
-      Keygate closed = node();
       KeygateRedis rl = redis(d.uri(), "fb:", RateLimitFallback.LOCAL, 4);
-      rl.attach(local.verifier());
-      redis(d.uri(), "fb:", RateLimitFallback.CLOSED, 4).attach(closed.verifier());
+      Keygate local = node(rl);
+      Keygate closed = node(redis(d.uri(), "fb:", RateLimitFallback.CLOSED, 4));
       CreatedKey k = key(local, List.of(new RateLimit("main", 40, Duration.ofDays(31))));
       assertThat(verify(local, k).outcome()).isEqualTo(Outcome.VALID);
       d.stop();
@@ -341,5 +326,15 @@ class KeygateRedisTest {
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> RateLimitFallback.parse("open"))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void oneAdapter_servesOneVerifier_aSecondCoreIsRefusedAtBuild() {
+    TestRedis r = TestRedis.get();
+    KeygateRedis shared = redis(r.uri(), r.newPrefix(), RateLimitFallback.LOCAL, 1);
+    node(shared);
+    assertThatThrownBy(() -> node(shared))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("serves one verifier");
   }
 }

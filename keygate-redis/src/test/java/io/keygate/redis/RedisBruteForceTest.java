@@ -10,11 +10,14 @@ import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.verify.BruteForceGuard;
 import io.keygate.core.verify.CredentialKind;
+import io.keygate.core.verify.InvalidationBus;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.VerifyRequest;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,17 +40,34 @@ class RedisBruteForceTest {
     }
   }
 
-  private Keygate node(int threshold) {
+  /** This test's bus only publishes: nothing subscribes it, so nothing is delivered. */
+  private static final InvalidationBus.Receiver NOTHING_RECEIVED =
+      new InvalidationBus.Receiver() {
+        @Override
+        public void invalidateLocal(String hash) {}
+
+        @Override
+        public void revokedLocal(String hash, Instant at) {}
+
+        @Override
+        public void invalidateAll() {}
+
+        @Override
+        public void refreshImported() {}
+      };
+
+  private Keygate node(int threshold, KeygateRedis redis) {
     return Keygate.builder()
         .store(store)
         .pepper(new Pepper(1, PEPPER))
+        .cluster(redis)
         .bruteForce(
             new BruteForceGuard.Policy(
                 threshold, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1)))
         .build();
   }
 
-  private KeygateRedis attach(Keygate kg, String uri, String prefix, int nodes) {
+  private KeygateRedis redis(String uri, String prefix, int nodes) {
     KeygateRedis r =
         KeygateRedis.builder()
             .uri(uri)
@@ -57,7 +77,6 @@ class RedisBruteForceTest {
             .nodes(nodes)
             .build();
     open.add(r);
-    r.attach(kg.verifier());
     return r;
   }
 
@@ -85,12 +104,9 @@ class RedisBruteForceTest {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
     int threshold = 7;
-    Keygate a = node(threshold);
-    Keygate b = node(threshold);
-    Keygate c = node(threshold);
-    attach(a, r.uri(), prefix, 3);
-    attach(b, r.uri(), prefix, 3);
-    attach(c, r.uri(), prefix, 3);
+    Keygate a = node(threshold, redis(r.uri(), prefix, 3));
+    Keygate b = node(threshold, redis(r.uri(), prefix, 3));
+    Keygate c = node(threshold, redis(r.uri(), prefix, 3));
     CreatedKey valid =
         a.keys()
             .create(
@@ -122,10 +138,8 @@ class RedisBruteForceTest {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
     int threshold = 5;
-    Keygate a = node(threshold);
-    Keygate b = node(threshold);
-    attach(a, r.uri(), prefix, 2);
-    attach(b, r.uri(), prefix, 2);
+    Keygate a = node(threshold, redis(r.uri(), prefix, 2));
+    Keygate b = node(threshold, redis(r.uri(), prefix, 2));
     CreatedKey valid =
         a.keys()
             .create(
@@ -168,11 +182,12 @@ class RedisBruteForceTest {
               conn.sync(),
               CredentialKind.API_KEY,
               prefix,
-              new CircuitBreaker(Duration.ofSeconds(1), System::nanoTime),
+              new RedisBreaker(Duration.ofSeconds(1), Clock.systemUTC()),
               policy,
               1,
-              java.time.Clock.systemUTC(),
-              new RedisInvalidationBus(conn.async(), prefix, Duration.ofSeconds(1)));
+              Clock.systemUTC(),
+              new RedisInvalidationBus(
+                  conn.async(), prefix, Duration.ofSeconds(1), NOTHING_RECEIVED));
       String ip = "192.0.2.9";
       assertThat(bf.recordFailure(ip)).isNull();
       BruteForceGuard.Block first = bf.recordFailure(ip);
@@ -200,8 +215,8 @@ class RedisBruteForceTest {
   void redisDown_eachNodeCountsItsShareOfTheThreshold_andSharedCountingResumes() throws Exception {
     TestRedis.Dedicated d = TestRedis.startDedicated();
     try {
-      Keygate a = node(6);
-      KeygateRedis ra = attach(a, d.uri(), "bf:", 2);
+      KeygateRedis ra = redis(d.uri(), "bf:", 2);
+      Keygate a = node(6, ra);
       d.stop();
       List<Outcome> down = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -241,10 +256,8 @@ class RedisBruteForceTest {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
     int threshold = 5;
-    Keygate a = node(threshold);
-    Keygate b = node(threshold);
-    attach(a, r.uri(), prefix, 2);
-    attach(b, r.uri(), prefix, 2);
+    Keygate a = node(threshold, redis(r.uri(), prefix, 2));
+    Keygate b = node(threshold, redis(r.uri(), prefix, 2));
     String token = a.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
     CreatedKey valid =
         a.keys()

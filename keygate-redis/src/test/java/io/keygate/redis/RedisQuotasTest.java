@@ -38,7 +38,6 @@ class RedisQuotasTest {
   }
 
   private Keygate node(Clock clock, String uri, String prefix, RateLimitFallback fb) {
-    Keygate kg = Keygate.builder().store(store).pepper(new Pepper(1, PEPPER)).clock(clock).build();
     KeygateRedis r =
         KeygateRedis.builder()
             .uri(uri)
@@ -49,8 +48,12 @@ class RedisQuotasTest {
             .nodes(2)
             .build();
     open.add(r);
-    r.attach(kg.verifier());
-    return kg;
+    return Keygate.builder()
+        .store(store)
+        .pepper(new Pepper(1, PEPPER))
+        .clock(clock)
+        .cluster(r)
+        .build();
   }
 
   private static CreatedKey key(Keygate kg, Quota q) {

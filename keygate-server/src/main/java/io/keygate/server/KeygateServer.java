@@ -1,15 +1,17 @@
 package io.keygate.server;
 
 import io.javalin.Javalin;
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
 import io.keygate.envoy.EnvoyAuthz;
+import io.keygate.redis.KeygateRedis;
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
@@ -19,15 +21,21 @@ import io.keygate.server.config.ReadDeadlines;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.HttpApi;
+import io.keygate.server.http.MonitorApi;
 import io.keygate.server.http.ReadDeadlineGuard;
+import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.ChangeFeed;
+import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -63,15 +71,30 @@ public final class KeygateServer implements AutoCloseable {
   private final OutboundHttp outbound;
   private volatile boolean started;
   private final io.keygate.server.config.TlsConfig tls;
-  private io.keygate.redis.KeygateRedis redis;
-  private ClusterJobs clusterWide = ClusterJobs.ALWAYS;
-  private String nodeLabel = "this node";
-  private ChangeWatcher changes;
-  private SecretsWatcher secretsWatcher = new SecretsWatcher();
-  private java.time.Duration secretsInterval = java.time.Duration.ZERO;
+  private final KeygateRedis redis;
+  private final ClusterJobs clusterWide;
+  private final SecretsWatcher secretsWatcher;
+  private final Duration secretsInterval;
+  private final ChangeWatcher changes;
   private ScheduledExecutorService secretsThread;
   private final EnvoyAuthz envoy;
   private final String grpcHost;
+
+  /**
+   * What a node runs beside its HTTP API, all made by the builder before the server.
+   *
+   * @param clusterWide the job leases of once-per-cluster background jobs
+   * @param changes follows the database's key change feed (a JDBC store), or {@code null}
+   * @param secretsWatcher reloads rotated secret files
+   * @param secretsInterval how often it checks ({@link Duration#ZERO}: never)
+   * @param redis the cluster's Redis, or {@code null}; closed with the server
+   */
+  private record Background(
+      ClusterJobs clusterWide,
+      ChangeWatcher changes,
+      SecretsWatcher secretsWatcher,
+      Duration secretsInterval,
+      KeygateRedis redis) {}
 
   private KeygateServer(
       ServerConfig config,
@@ -81,8 +104,14 @@ public final class KeygateServer implements AutoCloseable {
       io.keygate.server.config.TlsConfig tls,
       OutboundHttp outbound,
       ReadDeadlines deadlines,
-      GrpcConfig grpc) {
+      GrpcConfig grpc,
+      Background background) {
     this.config = config;
+    this.clusterWide = background.clusterWide();
+    this.changes = background.changes();
+    this.secretsWatcher = background.secretsWatcher();
+    this.secretsInterval = background.secretsInterval();
+    this.redis = background.redis();
     this.tls = tls;
     this.keygate = keygate;
     this.monitoring = monitoring;
@@ -96,7 +125,7 @@ public final class KeygateServer implements AutoCloseable {
               c.jetty.port = config.port();
               HttpApi.install(c, keygate, config, leaks, outbound);
               ReadDeadlineGuard.install(c, deadlines);
-              monitoring.install(c, config.trustedProxies());
+              MonitorApi.install(c, monitoring, config.trustedProxies());
               HttpApi.headLikeGet(c);
               if (tls.enabled()) {
                 io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
@@ -179,23 +208,12 @@ public final class KeygateServer implements AutoCloseable {
       int grpcPort = envoy.start();
       LOG.info("Envoy ext_authz (gRPC) listening on {}:{}", grpcHost, grpcPort);
     }
-    long flush = config.usageFlushInterval().toMillis();
-    long sweep = config.sweepInterval().toMillis();
-    workers.scheduleWithFixedDelay(this::flushUsageQuietly, flush, flush, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(this::sweepQuietly, 0, sweep, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        this::refreshImportedPrefixesQuietly, 0, LEGACY_REFRESH_SECONDS, TimeUnit.SECONDS);
+    keygate.backgroundJobs().forEach(this::schedule);
+    monitoring.backgroundJobs(config.usageFlushInterval()).forEach(this::schedule);
     monitoring.startDelivery();
     if (changes != null) {
       changes.start();
     }
-    long expiry = monitoring.config().expiryCheckInterval().toMillis();
-    workers.scheduleWithFixedDelay(
-        monitoring::expiryQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        monitoring::flushMinutesQuietly, flush, flush, TimeUnit.MILLISECONDS);
-    workers.scheduleWithFixedDelay(
-        monitoring::anomalyTickQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     if (!secretsInterval.isZero() && !secretsWatcher.isEmpty()) {
       // its own thread: a slow store call on the workers must not delay a pepper reload
       secretsThread =
@@ -217,36 +235,26 @@ public final class KeygateServer implements AutoCloseable {
     return app.port();
   }
 
-  private void flushUsageQuietly() {
-    try {
-      keygate.flushUsage();
-    } catch (RuntimeException e) {
-      LOG.warn("usage flush failed, will retry: {}", e.getMessage());
-    }
+  /** Schedules one background job on the workers thread (see {@link BackgroundJob}). */
+  private void schedule(BackgroundJob job) {
+    workers.scheduleWithFixedDelay(
+        () -> runQuietly(job),
+        job.initialDelay().toMillis(),
+        job.period().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
-  /** How often the prefixes of imported, not yet re-hashed keys are re-read from the store. */
-  static final long LEGACY_REFRESH_SECONDS = 30;
-
-  private void refreshImportedPrefixesQuietly() {
+  /**
+   * One run: only on the lease holder for a once-per-cluster job; a fault is logged, not thrown.
+   */
+  private void runQuietly(BackgroundJob job) {
     try {
-      keygate.verifier().legacyKeys().refresh();
-    } catch (RuntimeException e) {
-      LOG.warn("reading imported key prefixes failed, will retry: {}", e.getMessage());
-    }
-  }
-
-  private void sweepQuietly() {
-    try {
-      if (!clusterWide.holds("rotation-sweep")) {
+      if (job.oncePerCluster() && !clusterWide.holds(job.name())) {
         return; // another node runs it this time
       }
-      int n = keygate.keys().sweep();
-      if (n > 0) {
-        LOG.info("recorded {} revocation(s) whose rotation grace period ended", n);
-      }
+      job.task().run();
     } catch (RuntimeException e) {
-      LOG.warn("rotation sweep failed, will retry: {}", e.getMessage());
+      LOG.warn("background job {} failed, will retry: {}", job.name(), e.getMessage());
     }
   }
 
@@ -281,7 +289,7 @@ public final class KeygateServer implements AutoCloseable {
   }
 
   /** Redis, when {@code KEYGATE_REDIS_URL} enabled it, else {@code null}. */
-  public io.keygate.redis.KeygateRedis redis() {
+  public KeygateRedis redis() {
     return redis;
   }
 
@@ -609,6 +617,29 @@ public final class KeygateServer implements AutoCloseable {
       }
     }
 
+    /** The Redis adapter's breaker state and fallback counts, on the node's Prometheus registry. */
+    private static void redisMetrics(KeygateRedis redis, PrometheusMeterRegistry registry) {
+      Gauge.builder("keygate_redis_breaker_open", redis, r -> r.breakerOpen() ? 1 : 0)
+          .description("1 while Redis is skipped or probed after a failure (fallbacks answer)")
+          .register(registry);
+      FunctionCounter.builder(
+              "keygate_redis_fallbacks", redis, r -> r.rateLimitFallbacks() + r.otherFallbacks())
+          .description("Rate-limit, brute-force and quota checks answered by a fallback")
+          .register(registry);
+    }
+
+    /** Connects to the cluster's Redis (fails fast when it does not answer). */
+    private KeygateRedis redis() {
+      return KeygateRedis.builder()
+          .uri(cluster.redisUrl())
+          .prefix(cluster.redisPrefix())
+          .commandTimeout(cluster.redisTimeout())
+          .breakerOpenFor(cluster.redisBreaker())
+          .fallback(cluster.rateLimitFallback())
+          .nodes(cluster.nodes())
+          .build();
+    }
+
     private KeygateServer wire(
         KeyStore s,
         List<Pepper> peppers,
@@ -616,82 +647,101 @@ public final class KeygateServer implements AutoCloseable {
         AuditWitness witness,
         OutboundHttp outbound) {
       PrometheusMeterRegistry registry = Monitoring.newRegistry();
-      VerificationStats stats = new VerificationStats(registry);
-      Keygate kg =
-          Keygate.builder()
-              .store(s)
-              .peppers(peppers)
-              .clock(clock)
-              .policy(config.policy())
-              .cache(
-                  config.cacheSize(),
-                  cluster.effectiveCacheTtl(
-                      config.cacheTtl(),
-                      config.databaseUrl() != null || cluster.redisUrl() != null))
-              .defaultRateLimits(enforcement.defaultRateLimits())
-              .bruteForce(enforcement.bruteForce())
-              .leakPolicy(leaks.policy())
-              .verificationListener(stats)
-              .audit(auditKeys, witness)
-              .build();
-      KeygateServer server =
-          new KeygateServer(
-              config,
-              kg,
-              new Monitoring(
-                  notifyConfig,
-                  config,
-                  kg,
-                  registry,
-                  stats,
-                  jitter,
-                  leaks,
-                  outbound,
-                  outboundConfig),
-              leaks,
-              tls,
-              outbound,
-              readDeadlines,
-              grpc);
-      NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
-      NodeSecrets.check(
-          s, kg.hasher(), server.monitoring.dataCipher(), auditKeys, witness, sources);
-      server.clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-      server.changes =
-          ChangeWatcher.of(
-                  s,
-                  kg.verifier(),
-                  cluster.changePoll(),
-                  cluster.changeListen(),
-                  server.clusterWide,
-                  clock)
-              .orElse(null);
-      if (server.changes != null) {
-        server.changes.register(registry);
+      Monitoring.Listeners listeners = Monitoring.Listeners.of(notifyConfig, registry, s, clock);
+      KeygateRedis redis = cluster.redisUrl() == null ? null : redis();
+      Keygate kg;
+      try {
+        Keygate.Builder kb =
+            Keygate.builder()
+                .store(s)
+                .peppers(peppers)
+                .clock(clock)
+                .policy(config.policy())
+                .cache(
+                    config.cacheSize(),
+                    cluster.effectiveCacheTtl(
+                        config.cacheTtl(),
+                        config.databaseUrl() != null || cluster.redisUrl() != null))
+                .defaultRateLimits(enforcement.defaultRateLimits())
+                .bruteForce(enforcement.bruteForce())
+                .leakPolicy(leaks.policy())
+                .audit(auditKeys, witness)
+                .jobPeriods(config.usageFlushInterval(), config.sweepInterval());
+        JdbcExtensions.notifyStore(s)
+            .ifPresent(
+                n ->
+                    kb.expiryNotices(
+                        n, notifyConfig.expiryNoticeDays(), notifyConfig.expiryCheckInterval()));
+        if (redis != null) {
+          kb.cluster(redis);
+        }
+        kg = listeners.addTo(kb).build();
+      } catch (RuntimeException e) {
+        if (redis != null) {
+          redis.close();
+        }
+        throw e;
       }
-      server.nodeLabel = nodeLabel(server.clusterWide.holder());
-      server.monitoring.recordReportSettings(server.nodeLabel);
-      server.secretsWatcher =
-          watchSecrets(
-              kg,
-              server.monitoring.dataCipher(),
-              auditKeys,
-              sources,
-              () -> server.monitoring.recordReportSettings(server.nodeLabel));
-      server.secretsInterval = secrets.reloadInterval();
-      if (cluster.redisUrl() != null) {
-        server.redis =
-            io.keygate.redis.KeygateRedis.builder()
-                .uri(cluster.redisUrl())
-                .prefix(cluster.redisPrefix())
-                .commandTimeout(cluster.redisTimeout())
-                .breakerOpenFor(cluster.redisBreaker())
-                .fallback(cluster.rateLimitFallback())
-                .nodes(cluster.nodes())
-                .build();
-        server.redis.attach(kg.verifier());
+      try {
+        Monitoring monitoring =
+            new Monitoring(
+                notifyConfig,
+                config,
+                kg,
+                registry,
+                listeners,
+                jitter,
+                leaks,
+                outbound,
+                outboundConfig);
+        if (redis != null) {
+          redisMetrics(redis, registry);
+        }
+        NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
+        NodeSecrets.check(s, kg.hasher(), monitoring.dataCipher(), auditKeys, witness, sources);
+        ClusterJobs clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+        String node = nodeLabel(clusterWide.holder());
+        monitoring.recordReportSettings(node);
+        ChangeWatcher changes =
+            ChangeWatcher.of(
+                    s,
+                    kg.verifier(),
+                    cluster.changePoll(),
+                    cluster.changeListen(),
+                    clusterWide,
+                    clock)
+                .orElse(null);
+        if (changes != null) {
+          changes.register(registry);
+        }
+        KeygateServer server =
+            new KeygateServer(
+                config,
+                kg,
+                monitoring,
+                leaks,
+                tls,
+                outbound,
+                readDeadlines,
+                grpc,
+                new Background(
+                    clusterWide,
+                    changes,
+                    watchSecrets(
+                        kg,
+                        monitoring.dataCipher(),
+                        auditKeys,
+                        sources,
+                        () -> monitoring.recordReportSettings(node)),
+                    secrets.reloadInterval(),
+                    redis));
+        return server;
+      } catch (RuntimeException e) {
+        if (redis != null) {
+          redis.close();
+        }
+        throw e;
       }
-      return server;
     }
   }
 }

@@ -1,12 +1,12 @@
 package io.keygate.server;
 
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditHead;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.KeyHasher;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.notify.StoredOwner;

@@ -1,20 +1,24 @@
 package io.keygate.spring;
 
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.key.SecretFile;
 import io.keygate.core.store.KeyStore;
 import io.keygate.store.jdbc.ChangeFeed;
 import io.keygate.store.jdbc.JdbcStores;
+import io.keygate.store.jdbc.JobLeases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-process Keygate of {@code keygate.mode=embedded}: the server's database (through
  * keygate-store-jdbc), pepper file and audit key file, a verification cache, a daemon thread that
- * flushes batched usage counts and one that reads the database's key change feed every {@link
+ * runs the core's background jobs ({@link Keygate#backgroundJobs()}: usage flush, rotation sweep
+ * under a job lease shared with the server, and the imported-prefix refresh that lets keys imported
+ * through the server verify here) and one that reads the database's key change feed every {@link
  * #CHANGE_POLL} ({@link ChangeFeed}), so that a key revoked, disabled or changed by the server is
  * seen within that however long the cache TTL (which bounds it only while the database cannot be
  * read).
@@ -34,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * and never logs key material. Like a server node, it refuses to start when its pepper or audit key
  * is not the one the database was written with (it would answer {@code invalid_key} for the
  * server's keys, or fail every audit event it writes: re-hashes, brute-force blocks). {@link
- * #close()} stops the flusher, writes pending usage and closes the store. Thread-safe.
+ * #close()} stops the jobs, writes pending usage and closes the store. Thread-safe.
  */
 final class EmbeddedKeygate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKeygate.class);
@@ -42,23 +48,37 @@ final class EmbeddedKeygate implements AutoCloseable {
   /** Keys held by the embedded verification cache. */
   static final long CACHE_SIZE = 100_000;
 
+  /**
+   * How long this process holds the lease of a once-per-cluster job (the server's default {@code
+   * KEYGATE_JOB_LEASE_SECONDS}); longer than every such job's period, so the holder keeps it.
+   */
+  static final Duration JOB_LEASE = Duration.ofSeconds(120);
+
   /** How often the database's key change feed is read ({@link ChangeFeed}). */
   static final Duration CHANGE_POLL = Duration.ofMillis(250);
 
   private final KeyStore store;
   private final Keygate keygate;
-  private final ScheduledExecutorService flusher;
+  private final JobLeases leases;
+  private final ScheduledExecutorService jobs;
   private final ScheduledExecutorService changes;
   private final ChangeFeed.Follower follower;
   private final AtomicLong pollFailures = new AtomicLong();
 
-  private EmbeddedKeygate(KeyStore store, Keygate keygate, Duration flushEvery) {
+  private EmbeddedKeygate(KeyStore store, Keygate keygate, Clock clock) {
     this.store = store;
     this.keygate = keygate;
-    this.flusher = daemon("keygate-usage-flush");
-    long ms = flushEvery.toMillis();
-    flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
-    // a thread of its own: a slow usage flush must not delay a revocation
+    this.leases = JobLeases.of(store, "embedded-" + UUID.randomUUID(), clock).orElse(null);
+    this.jobs = daemon("keygate-jobs");
+    // the core's own list, as on a server node: usage flush, rotation sweep, imported prefixes
+    for (BackgroundJob job : keygate.backgroundJobs()) {
+      jobs.scheduleWithFixedDelay(
+          () -> runQuietly(job),
+          job.initialDelay().toMillis(),
+          job.period().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+    // a thread of its own: a slow background job must not delay a revocation
     this.follower = ChangeFeed.of(store).orElseThrow().follow(keygate.verifier());
     this.changes = daemon("keygate-changes");
     long poll = CHANGE_POLL.toMillis();
@@ -85,10 +105,24 @@ final class EmbeddedKeygate implements AutoCloseable {
     }
   }
 
+  /** One run: a once-per-cluster job only while holding its lease; a fault is logged. */
+  private void runQuietly(BackgroundJob job) {
+    try {
+      if (job.oncePerCluster() && leases != null && !leases.tryAcquire(job.name(), JOB_LEASE)) {
+        return; // the server (or another embedded process) runs it this time
+      }
+      job.task().run();
+    } catch (RuntimeException e) {
+      LOG.warn("Keygate background job {} failed, will retry: {}", job.name(), e.getMessage());
+    }
+  }
+
   /**
    * Opens the store at {@code databaseUrl} with the peppers of {@code pepperFile} and the audit
    * keys of {@code auditKeyFile} (default: {@code audit-key} next to the pepper file, as in the
-   * server's data directory), after checking both against the database.
+   * server's data directory), after checking both against the database. Runs the core's background
+   * jobs ({@link Keygate#backgroundJobs()}) on a daemon thread, with usage flushed every {@code
+   * flushEvery}.
    *
    * @throws KeygateException.SecretMismatch the pepper or audit key differs from the server's
    */
@@ -122,6 +156,7 @@ final class EmbeddedKeygate implements AutoCloseable {
               .peppers(peppers)
               .cache(CACHE_SIZE, cacheTtl)
               .audit(auditKeys, null)
+              .jobPeriods(flushEvery, Keygate.DEFAULT_ROTATION_SWEEP)
               .build();
       SecretChecks.require(
           store,
@@ -135,7 +170,7 @@ final class EmbeddedKeygate implements AutoCloseable {
           "keygate.audit-key-file " + auditFile,
           "Point keygate.audit-key-file at the Keygate server's audit-key file (or a copy of"
               + " it).");
-      return new EmbeddedKeygate(store, kg, flushEvery);
+      return new EmbeddedKeygate(store, kg, Clock.systemUTC());
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -147,19 +182,15 @@ final class EmbeddedKeygate implements AutoCloseable {
     return keygate;
   }
 
-  private void flushQuietly() {
-    try {
-      keygate.flushUsage();
-    } catch (RuntimeException e) {
-      LOG.warn("Keygate usage flush failed, will retry: {}", e.getMessage());
-    }
-  }
-
   @Override
   public void close() {
     changes.shutdownNow();
-    flusher.shutdownNow();
-    flushQuietly();
+    jobs.shutdownNow();
+    try {
+      keygate.flushUsage();
+    } catch (RuntimeException e) {
+      LOG.warn("Keygate usage flush at close failed: {}", e.getMessage());
+    }
     store.close();
   }
 

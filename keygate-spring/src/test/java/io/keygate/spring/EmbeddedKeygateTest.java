@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditKey;
@@ -12,7 +13,11 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.lifecycle.ImportKey;
+import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.verify.LegacyKeys;
+import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.store.jdbc.JdbcStores;
 import java.nio.file.Files;
@@ -22,6 +27,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,8 +66,8 @@ class EmbeddedKeygateTest {
             .build()) {
       Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
       s.sealAuditHead();
-      io.keygate.core.key.SecretChecks.require(
-          s, io.keygate.core.key.SecretChecks.pepper(server.hasher()), "server", "-");
+      io.keygate.core.SecretChecks.require(
+          s, io.keygate.core.SecretChecks.pepper(server.hasher()), "server", "-");
       return server
           .keys()
           .create(
@@ -207,5 +214,56 @@ class EmbeddedKeygateTest {
                 EmbeddedKeygate.open(
                     "jdbc:sqlite:/x.db", null, null, Duration.ZERO, Duration.ofSeconds(1)))
         .hasMessageContaining("keygate.pepper-file");
+  }
+
+  /**
+   * Regression: in embedded mode nothing re-read the prefixes of imported keys (only the server
+   * scheduled it), so a key imported through the server never verified in the Spring app. Now the
+   * embedded process runs the core's background jobs, {@code imported-prefix-refresh} among them.
+   */
+  @Test
+  void importedKey_importedThroughTheServer_verifiesInEmbeddedMode() throws Exception {
+    byte[] pepper = random32();
+    byte[] audit = random32();
+    serverKey(pepper, audit);
+    String raw = "legacy_" + UUID.randomUUID().toString().replace("-", "");
+    try (KeyStore s =
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build()) {
+      Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
+      new KeyImporter(
+              s,
+              server.format(),
+              server.hasher(),
+              server.keys().policy(),
+              server.clock(),
+              SecureRandom::new)
+          .importKey(
+              new ImportKey(
+                  LegacyKeys.sha256Hex(raw),
+                  "legacy_",
+                  null,
+                  "acme",
+                  "imported",
+                  List.of("read"),
+                  List.of(),
+                  List.of(),
+                  null,
+                  30,
+                  Map.of()),
+              Actor.SYSTEM);
+    }
+    try (EmbeddedKeygate app =
+        EmbeddedKeygate.open(
+            url(), writePepper(dir, pepper), null, Duration.ZERO, Duration.ofSeconds(1))) {
+      assertThat(app.keygate().backgroundJobs())
+          .extracting(BackgroundJob::name)
+          .contains("usage-flush", "rotation-sweep", "imported-prefix-refresh");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(app.keygate().verifier().verify(VerifyRequest.of(raw)).outcome())
+                      .isEqualTo(Outcome.VALID));
+    }
   }
 }

@@ -1,6 +1,5 @@
 package io.keygate.core.audit;
 
-import io.keygate.core.store.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,7 +54,7 @@ public final class AuditVerifier {
   }
 
   /** Reads and checks the whole log of {@code store}. */
-  public Report verify(KeyStore store) {
+  public Report verify(AuditLog store) {
     AuditHead head = store.auditHead();
     Walk walk = new Walk(keys, head);
     if (head.sealed()) {

@@ -1,7 +1,6 @@
 package io.keygate.core.audit;
 
 import io.keygate.core.key.OwnerOnlyFiles;
-import io.keygate.core.store.KeyStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +125,7 @@ public final class AuditWitness {
    * (the chain is shorter than what this node saw), an event rewritten, or the switch-over point
    * moved (keyed events passed off as unkeyed). Empty when consistent or when there is no witness.
    */
-  public List<String> problems(KeyStore store) {
+  public List<String> problems(AuditLog store) {
     return problems(
         store.auditHead(),
         seq ->
@@ -138,7 +137,7 @@ public final class AuditWitness {
   }
 
   /**
-   * {@link #problems(KeyStore)} for a head read by the caller (inside its transaction).
+   * {@link #problems(AuditLog)} for a head read by the caller (inside its transaction).
    *
    * @param hashAt the stored hash of an event, or {@code null} when there is no such event
    */

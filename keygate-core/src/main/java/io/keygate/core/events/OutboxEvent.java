@@ -1,6 +1,11 @@
 package io.keygate.core.events;
 
+import io.keygate.core.key.KeyFormat;
+import io.keygate.core.model.ApiKeyRecord;
+import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,9 +34,22 @@ public record OutboxEvent(
     Objects.requireNonNull(eventId, "eventId");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(createdAt, "createdAt");
-    data =
-        data == null
-            ? Map.of()
-            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(data));
+    data = data == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(data));
+  }
+
+  /**
+   * An event of {@code type} about key {@code rec}, for its owner, with a fresh {@code evt_} id:
+   * {@code data} after the key's id, hint, type and name (never key material).
+   */
+  public static OutboxEvent forKey(
+      String type, ApiKeyRecord rec, Instant at, Map<String, Object> data, SecureRandom random) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("key_id", rec.keyId());
+    d.put("key_hint", rec.hint());
+    d.put("key_type", rec.type());
+    d.put("key_name", rec.settings().name());
+    d.putAll(data);
+    return new OutboxEvent(
+        "evt_" + KeyFormat.randomBase62(random, 24), type, rec.ownerId(), rec.keyId(), at, d);
   }
 }

@@ -1,5 +1,6 @@
 package io.keygate.core.key;
 
+import io.keygate.core.SecretChecks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

@@ -1,5 +1,7 @@
 package io.keygate.core.leaks;
 
+import io.keygate.core.response.LeakResponder;
+
 /**
  * Where a leaked key was found. Every component is optional; strings are trimmed to sane lengths by
  * {@link LeakResponder} before they are stored.

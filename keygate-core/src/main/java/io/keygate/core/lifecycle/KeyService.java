@@ -574,14 +574,7 @@ public final class KeyService {
    * key.
    */
   public OutboxEvent event(String type, ApiKeyRecord rec, Instant at, Map<String, Object> data) {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("key_id", rec.keyId());
-    d.put("key_hint", rec.hint());
-    d.put("key_type", rec.type());
-    d.put("key_name", rec.settings().name());
-    d.putAll(data);
-    return new OutboxEvent(
-        "evt_" + KeyFormat.randomBase62(random.get(), 24), type, rec.ownerId(), rec.keyId(), at, d);
+    return OutboxEvent.forKey(type, rec, at, data, random.get());
   }
 
   private static Map<String, String> changedFields(KeyPatch p) {

@@ -150,7 +150,7 @@ public final class DataCipher {
   /**
    * A value sealed under the current version (a fixed text bound to that version), recorded in the
    * database so that a node that cannot open what another node sealed is refused at startup (see
-   * {@link io.keygate.core.key.SecretChecks}).
+   * {@link io.keygate.core.SecretChecks}).
    */
   public String checkValue() {
     return seal(CHECK, checkContext(currentVersion()));

@@ -1,6 +1,5 @@
 package io.keygate.core.request;
 
-import io.keygate.core.verify.IpAllowlist;
 import java.util.List;
 import java.util.function.Function;
 

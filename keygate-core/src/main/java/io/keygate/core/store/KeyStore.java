@@ -5,6 +5,7 @@ import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditHead;
 import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.audit.AuditLog;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.Canary;
@@ -29,7 +30,7 @@ import java.util.function.Function;
  * one writer; PostgreSQL: {@link KeyStoreTx#lockKey} takes a row lock) and the audit chain is
  * appended under a lock, so concurrent appends never fork it.
  */
-public interface KeyStore extends AutoCloseable {
+public interface KeyStore extends AuditLog, AutoCloseable {
 
   /** Runs {@code work} in one transaction and commits; any exception rolls back and propagates. */
   <T> T inTransaction(Function<KeyStoreTx, T> work);
@@ -87,12 +88,6 @@ public interface KeyStore extends AutoCloseable {
   /** A page of audit events, newest first. */
   List<AuditEvent> audit(AuditQuery query);
 
-  /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
-  List<AuditEvent> auditAfter(long afterSeq, int limit);
-
-  /** The audit chain's head as stored ({@link AuditHead#EMPTY} for a new store). */
-  AuditHead auditHead();
-
   /**
    * Seals the audit head under the store's audit key unless a node sealed it already, and returns
    * it as stored (sealed). Sealing fixes the switch-over point: the events up to the head stay
@@ -117,15 +112,6 @@ public interface KeyStore extends AutoCloseable {
    */
   default AuditHead resealAuditHead(AuditEntry note) {
     throw new UnsupportedOperationException(getClass().getName() + " cannot reseal its audit log");
-  }
-
-  /**
-   * The check values recorded for {@code secret} (e.g. {@code "pepper"}), by version: values made
-   * from a secret version that identify it without revealing it (see {@link
-   * io.keygate.core.key.SecretChecks}).
-   */
-  default java.util.Map<Integer, String> secretChecks(String secret) {
-    throw new UnsupportedOperationException(getClass().getName() + " records no secret checks");
   }
 
   /**

@@ -34,4 +34,23 @@ public interface InvalidationBus {
    * ({@link LegacyKeys#refresh}). Never throws; the default publishes nothing.
    */
   default void importedKeysChanged() {}
+
+  /**
+   * What a bus delivers to on the receiving node: the verifier's local cache and imported-prefix
+   * table. Given to the bus when it is made ({@link ClusterBackends#invalidationBus}); every method
+   * is safe to call from any thread, and none publishes anything.
+   */
+  interface Receiver {
+    /** Drops the cached entry for a stored hash ({@link Verifier#invalidateLocal}). */
+    void invalidateLocal(String hash);
+
+    /** Marks a cached entry revoked at {@code at} ({@link Verifier#revokedLocal}). */
+    void revokedLocal(String hash, java.time.Instant at);
+
+    /** Drops every cached entry (after missed messages). */
+    void invalidateAll();
+
+    /** Re-reads the prefixes of imported keys ({@link LegacyKeys#refresh}); reads the store. */
+    void refreshImported();
+  }
 }

@@ -12,12 +12,15 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.request.IpAddresses;
+import io.keygate.core.request.IpAllowlist;
 import io.keygate.core.store.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -68,19 +71,19 @@ public final class Verifier {
   private record Defect(Outcome outcome, String message) {}
 
   /** Limits applied to a key that has none of its own, by key type name. */
-  private volatile Map<String, List<RateLimit>> defaultLimits = Map.of();
+  private final Map<String, List<RateLimit>> defaultLimits;
 
   private final RateLimiter localLimiter;
-  private volatile RateLimitBackend limiter;
-  private volatile InvalidationBus bus = InvalidationBus.NONE;
+  private final RateLimitBackend limiter;
+  private final InvalidationBus bus;
   private final LegacyKeys legacy;
   private final QuotaLedger quotas = new QuotaLedger();
-  private volatile QuotaBackend quotaBackend = quotas;
+  private final QuotaBackend quotaBackend;
   private final SecurityEvents events;
-  private volatile BruteForceGuard guard;
-  private volatile BruteForceGuard adminGuard;
-  private volatile BruteForceBackend bruteForceBackend;
-  private volatile BruteForceBackend adminBruteForceBackend;
+  private final BruteForceGuard guard;
+  private final BruteForceGuard adminGuard;
+  private final BruteForceBackend bruteForceBackend;
+  private final BruteForceBackend adminBruteForceBackend;
 
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -88,72 +91,106 @@ public final class Verifier {
   private final Clock clock;
   private final UsageRecorder usage;
   private final Cache<KeyHasher.Digest, Entry> cache;
-  private volatile VerificationListener listener = VerificationListener.NONE;
-  private volatile CanaryAlarm canaryAlarm = (key, req) -> {};
+  private final Listeners listeners;
+  private final CanaryAlarm canaryAlarm;
 
   /**
+   * Everything a verifier is made with; {@code io.keygate.core.Keygate.builder()} fills it in.
+   *
    * @param cacheSize most keys kept in memory
    * @param cacheTtl how long an entry lives without being invalidated (safety net)
+   * @param defaultRateLimits limits of a key without limits of its own, by key type name
+   * @param bruteForce the brute-force policy, or {@code null} for no brute-force guard
+   * @param cluster where shared state lives ({@link ClusterBackends#LOCAL} for a single node)
+   * @param canaryAlarm told first when a canary key is presented; its fault propagates
+   * @param listeners told about every verification, each isolated from the others
+   * @param canaryListeners told after {@code canaryAlarm}, each isolated from the others
    */
-  public Verifier(
+  public record Wiring(
       KeyFormat format,
       KeyHasher hasher,
       KeyStore store,
       Clock clock,
       UsageRecorder usage,
       long cacheSize,
-      Duration cacheTtl) {
-    this.format = format;
-    this.hasher = hasher;
-    this.store = store;
-    this.clock = clock;
-    this.usage = usage;
-    this.localLimiter = new RateLimiter(clock, Math.max(1, cacheSize));
-    this.legacy = new LegacyKeys(store, hasher, clock);
-    this.limiter = localLimiter;
+      Duration cacheTtl,
+      Map<String, List<RateLimit>> defaultRateLimits,
+      BruteForceGuard.Policy bruteForce,
+      ClusterBackends cluster,
+      CanaryAlarm canaryAlarm,
+      List<VerificationListener> listeners,
+      List<CanaryAlarm> canaryListeners) {
+    /** Checks the required parts and copies the collections. */
+    public Wiring {
+      Objects.requireNonNull(format, "format");
+      Objects.requireNonNull(hasher, "hasher");
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(usage, "usage");
+      Objects.requireNonNull(cacheTtl, "cacheTtl");
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(canaryAlarm, "canaryAlarm");
+      Map<String, List<RateLimit>> m = new HashMap<>();
+      defaultRateLimits.forEach((t, l) -> m.put(t, List.copyOf(l)));
+      defaultRateLimits = Map.copyOf(m);
+      listeners = List.copyOf(listeners);
+      canaryListeners = List.copyOf(canaryListeners);
+    }
+  }
+
+  /**
+   * Builds a verifier with all its collaborators; nothing is rewired afterwards. Asks {@code
+   * w.cluster()} for its parts in the order {@link ClusterBackends} states.
+   */
+  public Verifier(Wiring w) {
+    this.format = w.format();
+    this.hasher = w.hasher();
+    this.store = w.store();
+    this.clock = w.clock();
+    this.usage = w.usage();
+    this.defaultLimits = w.defaultRateLimits();
+    this.localLimiter = new RateLimiter(clock, Math.max(1, w.cacheSize()));
+    LegacyKeys legacyKeys = new LegacyKeys(store, hasher, clock);
+    this.legacy = legacyKeys;
     this.events = new SecurityEvents(clock);
-    this.cache =
+    Cache<KeyHasher.Digest, Entry> c =
         Caffeine.newBuilder()
-            .maximumSize(cacheSize)
-            .expireAfterWrite(cacheTtl)
+            .maximumSize(w.cacheSize())
+            .expireAfterWrite(w.cacheTtl())
             .recordStats()
             .build();
+    this.cache = c;
+    this.listeners = new Listeners(w.listeners(), w.canaryListeners());
+    this.canaryAlarm = w.canaryAlarm();
+    ClusterBackends cluster = w.cluster();
+    this.bus =
+        Objects.requireNonNull(
+            cluster.invalidationBus(new LocalCache(c, legacyKeys)), "invalidationBus");
+    this.limiter = Objects.requireNonNull(cluster.rateLimits(localLimiter), "rateLimits");
+    this.quotaBackend = Objects.requireNonNull(cluster.quotas(quotas), "quotas");
+    if (w.bruteForce() == null) {
+      this.guard = null;
+      this.adminGuard = null;
+      this.bruteForceBackend = null;
+      this.adminBruteForceBackend = null;
+    } else {
+      // two guards: API keys and admin tokens keep separate counters under one policy
+      this.guard = new BruteForceGuard(w.bruteForce(), clock, MAX_TRACKED_ADDRESSES);
+      this.adminGuard = new BruteForceGuard(w.bruteForce(), clock, MAX_TRACKED_ADDRESSES);
+      this.bruteForceBackend =
+          Objects.requireNonNull(cluster.bruteForce(CredentialKind.API_KEY, guard), "bruteForce");
+      this.adminBruteForceBackend =
+          Objects.requireNonNull(
+              cluster.bruteForce(CredentialKind.ADMIN_TOKEN, adminGuard), "bruteForce");
+      if (bruteForceBackend == adminBruteForceBackend) {
+        throw new IllegalStateException(
+            "the cluster gave one brute-force backend for API keys and admin tokens");
+      }
+    }
   }
 
-  /**
-   * Sets the listener told about every verification (default: {@link VerificationListener#NONE}).
-   * Set once while wiring, before the verifier serves requests.
-   */
-  public void listener(VerificationListener l) {
-    this.listener = java.util.Objects.requireNonNull(l, "listener");
-  }
-
-  /**
-   * Sets what is called when a canary key is presented (see {@link
-   * io.keygate.core.leaks.Canaries}). Set once while wiring, before the verifier serves requests.
-   */
-  public void canaryAlarm(CanaryAlarm a) {
-    this.canaryAlarm = java.util.Objects.requireNonNull(a, "canaryAlarm");
-  }
-
-  /**
-   * Sets the rate limits a key without limits of its own gets, by key type name (e.g. {@code
-   * live_secret}). Set while wiring; drops cached entries so the defaults apply at once.
-   */
-  public void defaultRateLimits(Map<String, List<RateLimit>> byType) {
-    Map<String, List<RateLimit>> m = new java.util.HashMap<>();
-    byType.forEach((t, l) -> m.put(t, List.copyOf(l)));
-    this.defaultLimits = Map.copyOf(m);
-    cache.invalidateAll();
-  }
-
-  /**
-   * Sets where rate-limit buckets live (default: this process, {@link #localRateLimiter()}). Set
-   * while wiring, before the verifier serves requests.
-   */
-  public void rateLimitBackend(RateLimitBackend b) {
-    this.limiter = java.util.Objects.requireNonNull(b, "rateLimitBackend");
-  }
+  /** Most source addresses each brute-force guard (API keys, admin tokens) tracks at once. */
+  public static final long MAX_TRACKED_ADDRESSES = 100_000;
 
   /** Keys imported by their plain SHA-256 (see {@link LegacyKeys}). */
   public LegacyKeys legacyKeys() {
@@ -165,52 +202,9 @@ public final class Verifier {
     return localLimiter;
   }
 
-  /**
-   * Sets the bus that carries {@link #invalidate} to the other nodes (default: {@link
-   * InvalidationBus#NONE}). Set while wiring.
-   */
-  public void invalidationBus(InvalidationBus b) {
-    this.bus = java.util.Objects.requireNonNull(b, "invalidationBus");
-  }
-
-  /**
-   * Enables the brute-force guards, one per {@link CredentialKind} ({@code null} for both disables
-   * them). The two must be distinct instances: they keep separate counters. Set while wiring.
-   */
-  public void bruteForce(BruteForceGuard apiKeys, BruteForceGuard adminTokens) {
-    if ((apiKeys == null) != (adminTokens == null) || (apiKeys != null && apiKeys == adminTokens)) {
-      throw new IllegalArgumentException(
-          "give two distinct brute-force guards (API keys, admin tokens), or neither");
-    }
-    this.guard = apiKeys;
-    this.adminGuard = adminTokens;
-    this.bruteForceBackend = apiKeys;
-    this.adminBruteForceBackend = adminTokens;
-  }
-
-  /**
-   * Sets where the brute-force counters of one credential kind live (default: its {@link
-   * #bruteForce(CredentialKind)} guard in this process); ignored while the guards are off. The two
-   * kinds must keep separate counters. Set while wiring, before the verifier serves requests.
-   */
-  public void bruteForceBackend(CredentialKind kind, BruteForceBackend b) {
-    java.util.Objects.requireNonNull(b, "bruteForceBackend");
-    if (guard == null) {
-      return;
-    }
-    if (kind == CredentialKind.ADMIN_TOKEN) {
-      this.adminBruteForceBackend = b;
-    } else {
-      this.bruteForceBackend = b;
-    }
-  }
-
-  /**
-   * Sets where quota balances are decided (default: this process, {@link #quotas()}). Set while
-   * wiring, before the verifier serves requests.
-   */
-  public void quotaBackend(QuotaBackend b) {
-    this.quotaBackend = java.util.Objects.requireNonNull(b, "quotaBackend");
+  /** Listener and canary-listener failures since start (each was isolated and logged). */
+  public long listenerFailures() {
+    return listeners.failures();
   }
 
   /** The brute-force guard of API keys in force, or {@code null}. */
@@ -255,7 +249,7 @@ public final class Verifier {
     }
     Entry e = lookup(key.reveal());
     if (e != null && e.canary()) {
-      canaryAlarm.tripped(
+      tripped(
           e.key(),
           new VerifyRequest(
               null, IpAddresses.normalize(sourceIp), null, null, null, null, 1, userAgent));
@@ -299,16 +293,13 @@ public final class Verifier {
    * @param owner the owner the caller is limited to, or {@code null} for any owner
    */
   public Verification verify(VerifyRequest req, String sourceIp, String owner) {
+    if (listeners.noVerificationListener()) {
+      return check(req, sourceIp, CredentialKind.API_KEY, owner);
+    }
     long start = System.nanoTime();
     Verification v = check(req, sourceIp, CredentialKind.API_KEY, owner);
-    VerificationListener l = listener;
-    if (l != VerificationListener.NONE) {
-      try {
-        l.onVerification(req, v, clock.instant(), System.nanoTime() - start);
-      } catch (RuntimeException e) {
-        // a listener fault must never change an answer; listeners report their own faults
-      }
-    }
+    // each listener is isolated: a fault never changes the answer nor stops the others
+    listeners.onVerification(req, v, clock.instant(), System.nanoTime() - start);
     return v;
   }
 
@@ -352,7 +343,7 @@ public final class Verifier {
     ApiKeyRecord rec = entry.key();
     if (entry.canary()) {
       // Answer exactly as for an unknown key: the caller must not learn it hit a canary.
-      canaryAlarm.tripped(rec, req);
+      tripped(rec, req);
       return invalid(g, counted, kind);
     }
     if (rec.adminToken() != (kind == CredentialKind.ADMIN_TOKEN)) {
@@ -579,7 +570,7 @@ public final class Verifier {
    */
   private boolean isCanary(ApiKeyRecord r) {
     return r.status() == KeyStatus.REVOKED
-        && io.keygate.core.leaks.Canaries.REVOKE_REASON.equals(r.revokeReason())
+        && CanaryAlarm.REVOKE_REASON.equals(r.revokeReason())
         && store.findCanary(r.keyId()).isPresent();
   }
 
@@ -678,18 +669,7 @@ public final class Verifier {
    * {@link #invalidateLocal}); without an entry the next request reads the committed revocation.
    */
   public void revokedLocal(String hash, Instant at) {
-    KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
-    if (d == null) {
-      return;
-    }
-    cache
-        .asMap()
-        .computeIfPresent(
-            d,
-            (h, e) ->
-                e.key().status() == KeyStatus.REVOKED
-                    ? e
-                    : e.withKey(e.key().revoked(at, REVOKED_ELSEWHERE, at)));
+    LocalCache.revoked(cache, hash, at);
   }
 
   /** Revocation reason of a cached copy marked revoked by {@link #revokedLocal}. */
@@ -710,16 +690,8 @@ public final class Verifier {
     drop(hash);
   }
 
-  /**
-   * Drops the entry cached for a stored hash. The cache is keyed by {@link KeyHasher.Digest} (its
-   * {@code invalidate} takes any object, so a hex string would silently match nothing); a string
-   * that is not a 64-digit hash cannot be a cache key, so there is nothing to drop.
-   */
   private void drop(String hash) {
-    KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
-    if (d != null) {
-      cache.invalidate(d);
-    }
+    LocalCache.drop(cache, hash);
   }
 
   /** Drops every cached entry. */
@@ -735,5 +707,65 @@ public final class Verifier {
   /** Entries currently cached. */
   public long cachedKeys() {
     return cache.estimatedSize();
+  }
+
+  /** The canary alarm (its fault propagates), then the canary listeners, each isolated. */
+  private void tripped(ApiKeyRecord key, VerifyRequest req) {
+    canaryAlarm.tripped(key, req);
+    listeners.tripped(key, req);
+  }
+
+  /**
+   * What an {@link InvalidationBus} delivers to: the cache and the imported-prefix table, and
+   * nothing of the verifier itself, so that the bus can be made before the verifier is complete.
+   */
+  private record LocalCache(Cache<KeyHasher.Digest, Entry> cache, LegacyKeys legacy)
+      implements InvalidationBus.Receiver {
+    @Override
+    public void invalidateLocal(String hash) {
+      drop(cache, hash);
+    }
+
+    @Override
+    public void revokedLocal(String hash, Instant at) {
+      revoked(cache, hash, at);
+    }
+
+    @Override
+    public void invalidateAll() {
+      cache.invalidateAll();
+    }
+
+    @Override
+    public void refreshImported() {
+      legacy.refresh();
+    }
+
+    /**
+     * Drops the entry cached for a stored hash. The cache is keyed by {@link KeyHasher.Digest} (its
+     * {@code invalidate} takes any object, so a hex string would silently match nothing); a string
+     * that is not a 64-digit hash cannot be a cache key, so there is nothing to drop.
+     */
+    static void drop(Cache<KeyHasher.Digest, Entry> cache, String hash) {
+      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+      if (d != null) {
+        cache.invalidate(d);
+      }
+    }
+
+    static void revoked(Cache<KeyHasher.Digest, Entry> cache, String hash, Instant at) {
+      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+      if (d == null) {
+        return;
+      }
+      cache
+          .asMap()
+          .computeIfPresent(
+              d,
+              (h, e) ->
+                  e.key().status() == KeyStatus.REVOKED
+                      ? e
+                      : e.withKey(e.key().revoked(at, REVOKED_ELSEWHERE, at)));
+    }
   }
 }

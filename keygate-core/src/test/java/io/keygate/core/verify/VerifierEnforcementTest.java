@@ -230,9 +230,14 @@ class VerifierEnforcementTest {
 
   @Test
   void rateLimit_defaultsByType_applyToKeysWithoutLimits() {
-    kg.verifier()
-        .defaultRateLimits(
-            Map.of("live_secret", List.of(new RateLimit("minute", 2, Duration.ofMinutes(1)))));
+    kg =
+        Keygate.builder()
+            .store(store)
+            .pepper(PEPPER)
+            .clock(clock)
+            .defaultRateLimits(
+                Map.of("live_secret", List.of(new RateLimit("minute", 2, Duration.ofMinutes(1)))))
+            .build();
     String k = key(null, null, null);
     assertThat(verify(k).valid()).isTrue();
     assertThat(verify(k).valid()).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.audit.AuditEvent;
+import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.key.Base62;
 import io.keygate.core.key.Checksum;
@@ -358,5 +359,57 @@ class VerifierTest {
             sb.toString(), "\u0000".repeat(57), "sk_live_" + "é".repeat(49), "x".repeat(1 << 20))) {
       assertThat(verify(s).outcome()).isEqualTo(Outcome.INVALID_KEY);
     }
+  }
+
+  @Test
+  void listeners_oneThrows_theOthersAreStillTold_andTheAnswerStands() {
+    List<Outcome> first = new ArrayList<>();
+    List<Outcome> last = new ArrayList<>();
+    Keygate g =
+        Keygate.builder()
+            .store(store)
+            .pepper(V1)
+            .clock(clock)
+            .verificationListener((req, v, at, nanos) -> first.add(v.outcome()))
+            .verificationListener(
+                (req, v, at, nanos) -> {
+                  throw new IllegalStateException("listener fault");
+                })
+            .verificationListener((req, v, at, nanos) -> last.add(v.outcome()))
+            .build();
+    String key =
+        raw(g.keys().create(new CreateKey(null, "acme", "t", null, null, null, null, null), ADMIN));
+
+    assertThat(verify(g, key).valid()).isTrue();
+    assertThat(verify(g, key + "x").outcome()).isEqualTo(Outcome.INVALID_KEY);
+
+    assertThat(first).containsExactly(Outcome.VALID, Outcome.INVALID_KEY);
+    assertThat(last).containsExactly(Outcome.VALID, Outcome.INVALID_KEY);
+    assertThat(g.verifier().listenerFailures()).isEqualTo(2);
+  }
+
+  @Test
+  void canaryListeners_oneThrows_theOthersAreStillTold_andTheAlarmIsRecorded() {
+    List<String> told = new ArrayList<>();
+    Keygate g =
+        Keygate.builder()
+            .store(store)
+            .pepper(V1)
+            .clock(clock)
+            .canaryListener(
+                (rec, req) -> {
+                  throw new IllegalStateException("listener fault");
+                })
+            .canaryListener((rec, req) -> told.add(rec.keyId()))
+            .build();
+    CreatedKey canary = g.canaries().create("acme", "wiki page", null, ADMIN);
+
+    assertThat(verify(g, raw(canary)).outcome()).isEqualTo(Outcome.INVALID_KEY);
+
+    assertThat(told).containsExactly(canary.record().keyId());
+    assertThat(g.verifier().listenerFailures()).isEqualTo(1);
+    assertThat(store.audit(new AuditQuery(canary.record().keyId(), null, 10, null)))
+        .extracting(e -> e.entry().action())
+        .contains("canary.triggered");
   }
 }

@@ -1,11 +1,11 @@
 package io.keygate.server.cli;
 
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditHead;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.audit.AuditWitness;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.NodeSecrets;

@@ -12,7 +12,7 @@ import io.keygate.core.monitor.Alert;
 import io.keygate.core.monitor.AlertQuery;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.GrantUse;
-import io.keygate.server.Monitoring;
+import io.keygate.server.monitor.Monitoring;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

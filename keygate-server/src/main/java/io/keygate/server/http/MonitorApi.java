@@ -6,7 +6,7 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.monitor.MonitorStore;
-import io.keygate.server.Monitoring;
+import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.report.SecurityReport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

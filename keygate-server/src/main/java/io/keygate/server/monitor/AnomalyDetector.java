@@ -4,15 +4,14 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
-import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.monitor.Alert;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.GrantUse;
 import io.keygate.core.monitor.NetworkSeen;
 import io.keygate.core.request.IpAddresses;
+import io.keygate.core.request.IpAllowlist;
 import io.keygate.core.store.KeyStore;
-import io.keygate.core.verify.IpAllowlist;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerificationListener;
@@ -28,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -213,7 +211,8 @@ public final class AnomalyDetector implements VerificationListener {
     }
   }
 
-  private record Pending(ApiKeyRecord key, String type, Instant at, Map<String, Object> details) {}
+  /** An alert to raise: for {@code key}, of {@code type}, at {@code at}, with {@code details}. */
+  record Pending(ApiKeyRecord key, String type, Instant at, Map<String, Object> details) {}
 
   /** A network seen since the last tick; drained (and replaced by the next sighting) at a tick. */
   private static final class Seen {
@@ -257,37 +256,31 @@ public final class AnomalyDetector implements VerificationListener {
 
   private final Settings settings;
   private final AnomalyStore store;
-  private final KeyStore keys;
-  private final KeyService keyService;
   private final Clock clock;
   private final Supplier<SecureRandom> random;
   private final ConcurrentHashMap<String, KeyState> states = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Pending> urgent = new ConcurrentLinkedQueue<>();
   private final AtomicInteger networksInMemory = new AtomicInteger();
-  private final ConcurrentHashMap<String, Pending> graceUses = new ConcurrentHashMap<>();
   // worker-thread state (guarded by tick's lock)
   private final Map<String, Known> known = new HashMap<>();
-  private final Map<String, Instant> graceStarts = new HashMap<>();
   private final Map<String, Long> raisedWindows = new HashMap<>();
   private final List<NetworkSeen> networksToWrite = new ArrayList<>();
-  private Instant bruteForceAfter;
-  private long lastBruteForcePoll;
+  private final BruteForceAlerts bruteForce;
+  private final LateGraceUse lateGrace;
 
   /** A detector writing to {@code store}; reads old keys' rotation from {@code keys}. */
   public AnomalyDetector(
       Settings settings,
       AnomalyStore store,
       KeyStore keys,
-      KeyService keyService,
       Clock clock,
       Supplier<SecureRandom> random) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.store = Objects.requireNonNull(store, "store");
-    this.keys = keys;
-    this.keyService = keyService;
     this.clock = clock;
     this.random = random;
-    this.bruteForceAfter = clock.instant().minus(Duration.ofMinutes(5));
+    this.bruteForce = new BruteForceAlerts(store, clock);
+    this.lateGrace = new LateGraceUse(keys);
   }
 
   @Override
@@ -320,7 +313,7 @@ public final class AnomalyDetector implements VerificationListener {
         st.saw(net, now);
       }
       if (key.rotatedTo() != null && key.revokesAt() != null) {
-        graceUses.put(key.keyId(), new Pending(key, Alert.LATE_GRACE_USE, at, Map.of()));
+        lateGrace.used(key, at);
       }
       recordGrants(st, key, request, now);
     } else if (o == Outcome.INSUFFICIENT_SCOPE
@@ -421,8 +414,8 @@ public final class AnomalyDetector implements VerificationListener {
       raised += raise(p) ? 1 : 0;
     }
     raised += judgeNetworks(now);
-    raised += judgeGrace();
-    raised += bruteForce(nowMs);
+    raised += lateGrace.judge(this::raise);
+    raised += bruteForce.poll(nowMs);
     long idleCutoff = nowMs - IDLE_HOURS * 3_600_000L;
     states
         .values()
@@ -487,64 +480,6 @@ public final class AnomalyDetector implements VerificationListener {
     return raised;
   }
 
-  private int judgeGrace() {
-    int raised = 0;
-    for (String id : List.copyOf(graceUses.keySet())) {
-      Pending p = graceUses.remove(id);
-      if (p == null) {
-        continue;
-      }
-      ApiKeyRecord old = p.key();
-      Instant start = graceStarts.get(id);
-      if (start == null) {
-        start =
-            Optional.ofNullable(keys)
-                .flatMap(s -> s.findById(old.rotatedTo()))
-                .map(ApiKeyRecord::createdAt)
-                .orElse(old.updatedAt());
-        graceStarts.put(id, start);
-      }
-      Duration grace = Duration.between(start, old.revokesAt());
-      Instant late = old.revokesAt().minus(grace.dividedBy(10));
-      if (!grace.isNegative() && !p.at().isBefore(late) && p.at().isBefore(old.revokesAt())) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("rotated_to", old.rotatedTo());
-        d.put("revokes_at", old.revokesAt().toString());
-        d.put("grace_left_seconds", Duration.between(p.at(), old.revokesAt()).toSeconds());
-        raised += raise(new Pending(old, Alert.LATE_GRACE_USE, p.at(), d)) ? 1 : 0;
-      }
-    }
-    return raised;
-  }
-
-  private int bruteForce(long nowMs) {
-    if (lastBruteForcePoll != 0 && Math.abs(nowMs - lastBruteForcePoll) < 5_000L) {
-      return 0;
-    }
-    lastBruteForcePoll = nowMs;
-    int raised = 0;
-    for (OutboxEvent e : store.bruteForceBlocks(bruteForceAfter, 500)) {
-      bruteForceAfter = e.createdAt();
-      Map<String, Object> d = new LinkedHashMap<>(e.data());
-      d.remove("kind");
-      d.put("event_id", e.eventId());
-      Alert a =
-          new Alert(
-              "alr_" + e.eventId().replace("evt_", ""),
-              null,
-              null,
-              Alert.BRUTE_FORCE,
-              e.createdAt(),
-              Alert.OPEN,
-              d,
-              e.createdAt(),
-              null,
-              null);
-      raised += store.raise(a, null) ? 1 : 0;
-    }
-    return raised;
-  }
-
   private boolean raise(Pending p) {
     long window = settings.window().toMillis();
     long windowStart = p.at().toEpochMilli() / window * window;
@@ -573,7 +508,9 @@ public final class AnomalyDetector implements VerificationListener {
       data.put("kind", p.type());
       data.put("alert_id", id);
       data.putAll(d);
-      event = keyService.event(EventTypes.ANOMALY_DETECTED, p.key(), a.createdAt(), data);
+      event =
+          OutboxEvent.forKey(
+              EventTypes.ANOMALY_DETECTED, p.key(), a.createdAt(), data, random.get());
     }
     boolean fresh = store.raise(a, event);
     raisedWindows.put(dedupe, windowStart);

@@ -1,6 +1,6 @@
 package io.keygate.server.outbound;
 
-import io.keygate.core.verify.IpAllowlist;
+import io.keygate.core.request.IpAllowlist;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;

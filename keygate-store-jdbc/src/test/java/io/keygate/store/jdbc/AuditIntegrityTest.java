@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditChain;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
@@ -11,7 +12,6 @@ import io.keygate.core.audit.AuditHead;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.audit.AuditWitness;
-import io.keygate.core.key.SecretChecks;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.TestAuditKeys;
 import java.nio.file.Files;

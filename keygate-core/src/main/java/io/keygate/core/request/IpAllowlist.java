@@ -1,6 +1,5 @@
-package io.keygate.core.verify;
+package io.keygate.core.request;
 
-import io.keygate.core.request.IpAddresses;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,18 @@
-package io.keygate.core.leaks;
+package io.keygate.core.response;
 
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
+import io.keygate.core.leaks.Exposure;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakAction;
+import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakLocation;
+import io.keygate.core.leaks.LeakPolicy;
+import io.keygate.core.leaks.LeakReport;
+import io.keygate.core.leaks.LeakResult;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.KeyService;
 import io.keygate.core.lifecycle.RotatedKey;

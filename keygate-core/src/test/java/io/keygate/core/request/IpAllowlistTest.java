@@ -1,4 +1,4 @@
-package io.keygate.core.verify;
+package io.keygate.core.request;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

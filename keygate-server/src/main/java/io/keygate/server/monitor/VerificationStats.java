@@ -1,4 +1,4 @@
-package io.keygate.server;
+package io.keygate.server.monitor;
 
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
@@ -13,20 +13,18 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The verifier's listener on a node: Prometheus counters per outcome code and a latency histogram,
- * then fan-out to further in-memory listeners (usage analytics, anomaly detection).
+ * The verifier's first listener on a node: Prometheus counters per outcome code and a latency
+ * histogram (usage analytics and anomaly detection are listeners of their own).
  *
  * <p>Cheap on the hot path: meters are created once up front, one per outcome, so a call is an
- * array lookup, two atomic adds and the downstream listeners. Thread-safe.
+ * array lookup and two atomic adds. Thread-safe.
  */
 public final class VerificationStats implements VerificationListener {
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final Timer latency;
-  private final List<VerificationListener> downstream = new CopyOnWriteArrayList<>();
 
   /** Registers the meters on {@code registry}. */
   public VerificationStats(MeterRegistry registry) {
@@ -49,11 +47,6 @@ public final class VerificationStats implements VerificationListener {
             .register(registry);
   }
 
-  /** Adds a listener told after the meters. */
-  public void add(VerificationListener l) {
-    downstream.add(l);
-  }
-
   /** Verifications counted for {@code outcome} since start. */
   public long count(Outcome outcome) {
     return (long) outcomes.get(outcome).count();
@@ -71,8 +64,5 @@ public final class VerificationStats implements VerificationListener {
       VerifyRequest request, Verification result, Instant at, long elapsedNanos) {
     outcomes.get(result.outcome()).increment();
     latency.record(elapsedNanos, TimeUnit.NANOSECONDS);
-    for (VerificationListener l : downstream) {
-      l.onVerification(request, result, at, elapsedNanos);
-    }
   }
 }

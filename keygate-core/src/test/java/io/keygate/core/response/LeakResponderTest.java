@@ -1,10 +1,18 @@
-package io.keygate.core.leaks;
+package io.keygate.core.response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.key.ApiKeySecret;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.leaks.Exposure;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakAction;
+import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakLocation;
+import io.keygate.core.leaks.LeakPolicy;
+import io.keygate.core.leaks.LeakReport;
+import io.keygate.core.leaks.LeakResult;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.ImportKey;

@@ -1,7 +1,7 @@
-package io.keygate.core.key;
+package io.keygate.core;
 
-import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.key.KeyHasher;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.store.KeyStore;
 import java.util.List;

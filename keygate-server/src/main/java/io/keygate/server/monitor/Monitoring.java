@@ -1,6 +1,6 @@
-package io.keygate.server;
+package io.keygate.server.monitor;
 
-import io.javalin.config.JavalinConfig;
+import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MinuteCounters;
@@ -10,14 +10,13 @@ import io.keygate.core.monitor.UsageCount;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.ExpiryNotifier;
 import io.keygate.core.notify.NotifyStore;
+import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.Outcome;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.ServerConfig;
-import io.keygate.server.http.MonitorApi;
-import io.keygate.server.monitor.AnomalyDetector;
 import io.keygate.server.notify.DeliveryWorker;
 import io.keygate.server.notify.Owners;
 import io.keygate.server.notify.SmtpMailer;
@@ -29,6 +28,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's notification and monitoring parts: owners with sealed channels, the outbox delivery
  * worker (on threads of its own), the expiry job, Prometheus metrics and their HTTP routes. Built
- * by {@link KeygateServer}; the notification parts exist only over a JDBC store (the {@link
+ * by {@code KeygateServer}; the notification parts exist only over a JDBC store (the {@link
  * NotifyStore} SPI).
  *
  * <p>Thread-safe.
@@ -56,17 +58,64 @@ public final class Monitoring {
   private final DeliveryWorker deliveries;
   private final ExpiryNotifier expiry;
   private final MonitorStore monitorStore;
-  private final MinuteCounters minutes = new MinuteCounters();
+  private final MinuteCounters minutes;
   private final SecurityReport.Inputs reportInputs;
   private final AnomalyStore anomalyStore;
   private final AnomalyDetector anomalies;
 
-  Monitoring(
+  /**
+   * The verification listeners of a node, made before the core so that they are given to its
+   * builder: Prometheus meters always, per-minute usage counts with a monitoring store, anomaly
+   * detection with an anomaly store ({@code null} without).
+   */
+  public record Listeners(
+      VerificationStats stats, MinuteCounters minutes, AnomalyDetector anomalies) {
+    /** The listeners {@code store} supports, meters registered on {@code registry}. */
+    public static Listeners of(
+        NotifyConfig config, PrometheusMeterRegistry registry, KeyStore store, Clock clock) {
+      AnomalyDetector anomalies =
+          JdbcExtensions.anomalyStore(store)
+              .map(
+                  a -> {
+                    NotifyConfig.Anomaly s = config.anomaly();
+                    ThreadLocal<SecureRandom> rnd = ThreadLocal.withInitial(SecureRandom::new);
+                    return new AnomalyDetector(
+                        new AnomalyDetector.Settings(
+                            s.spikeFactor(),
+                            s.spikeFloor(),
+                            s.learning(),
+                            s.denialBurst(),
+                            s.alertWindow()),
+                        a,
+                        store,
+                        clock,
+                        rnd::get);
+                  })
+              .orElse(null);
+      MinuteCounters minutes =
+          JdbcExtensions.monitorStore(store).isPresent() ? new MinuteCounters() : null;
+      return new Listeners(new VerificationStats(registry), minutes, anomalies);
+    }
+
+    /** Gives them to the core's builder: meters first, then anomaly detection, then minutes. */
+    public Keygate.Builder addTo(Keygate.Builder b) {
+      b.verificationListener(stats);
+      if (anomalies != null) {
+        b.verificationListener(anomalies).canaryListener(anomalies::canary);
+      }
+      if (minutes != null) {
+        b.verificationListener(minutes);
+      }
+      return b;
+    }
+  }
+
+  public Monitoring(
       NotifyConfig config,
       ServerConfig server,
       Keygate keygate,
       PrometheusMeterRegistry registry,
-      VerificationStats stats,
+      Listeners listeners,
       RandomGenerator jitter,
       LeakConfig leaks,
       OutboundHttp outbound,
@@ -74,7 +123,9 @@ public final class Monitoring {
     this.config = config;
     this.keygate = keygate;
     this.registry = registry;
-    this.stats = stats;
+    this.stats = listeners.stats();
+    this.minutes = listeners.minutes();
+    this.anomalies = listeners.anomalies();
     this.notifyStore = JdbcExtensions.notifyStore(keygate.store()).orElse(null);
     this.monitorStore = JdbcExtensions.monitorStore(keygate.store()).orElse(null);
     this.reportInputs =
@@ -88,31 +139,7 @@ public final class Monitoring {
             config.expiryNoticeDays(),
             leaks);
     this.anomalyStore = JdbcExtensions.anomalyStore(keygate.store()).orElse(null);
-    if (anomalyStore == null) {
-      this.anomalies = null;
-    } else {
-      NotifyConfig.Anomaly a = config.anomaly();
-      ThreadLocal<SecureRandom> rnd = ThreadLocal.withInitial(SecureRandom::new);
-      this.anomalies =
-          new AnomalyDetector(
-              new AnomalyDetector.Settings(
-                  a.spikeFactor(), a.spikeFloor(), a.learning(), a.denialBurst(), a.alertWindow()),
-              anomalyStore,
-              keygate.store(),
-              keygate.keys(),
-              keygate.clock(),
-              rnd::get);
-      stats.add(anomalies);
-      keygate
-          .verifier()
-          .canaryAlarm(
-              (key, req) -> {
-                keygate.canaries().tripped(key, req);
-                anomalies.canary(key, req);
-              });
-    }
     if (monitorStore != null) {
-      stats.add(minutes);
       Gauge.builder("keygate_leak_incidents", monitorStore, Monitoring::leaksQuietly)
           .description("Leak incidents recorded (confirmed leaked keys)")
           .register(registry);
@@ -149,9 +176,7 @@ public final class Monitoring {
                   config.backoffMax(),
                   outboundConfig.deliveryThreads()),
               registry);
-      this.expiry =
-          new ExpiryNotifier(
-              notifyStore, keygate.keys(), keygate.clock(), config.expiryNoticeDays());
+      this.expiry = keygate.expiryNotifier().orElse(null);
       Gauge.builder("keygate_outbox_backlog", notifyStore, Monitoring::backlogQuietly)
           .description("Outbox events not yet dispatched plus deliveries pending")
           .register(registry);
@@ -200,27 +225,38 @@ public final class Monitoring {
     return batch.size();
   }
 
-  void flushMinutesQuietly() {
-    try {
-      flushMinutes();
-      if (anomalies != null) {
-        anomalies.flush();
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("usage minutes flush failed, will retry: {}", e.getMessage());
+  /**
+   * This node's own periodic work, scheduled by the host beside the core's {@link
+   * Keygate#backgroundJobs()}: {@code usage-minutes-flush} (per-minute counts and anomaly state,
+   * every {@code flush}) and {@code anomaly-checks} (every second), each only when the store
+   * supports it.
+   */
+  public List<BackgroundJob> backgroundJobs(Duration flush) {
+    List<BackgroundJob> jobs = new ArrayList<>();
+    if (monitorStore != null || anomalies != null) {
+      jobs.add(
+          new BackgroundJob(
+              "usage-minutes-flush",
+              flush,
+              flush,
+              false,
+              () -> {
+                flushMinutes();
+                if (anomalies != null) {
+                  anomalies.flush();
+                }
+              }));
     }
-  }
-
-  /** Runs the anomaly detector once, logging instead of throwing (for the scheduler). */
-  void anomalyTickQuietly() {
-    if (anomalies == null) {
-      return;
+    if (anomalies != null) {
+      jobs.add(
+          new BackgroundJob(
+              "anomaly-checks",
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(1),
+              false,
+              anomalies::tick));
     }
-    try {
-      anomalies.tick();
-    } catch (RuntimeException e) {
-      LOG.warn("anomaly detection run failed, will retry: {}", e.getMessage());
-    }
+    return List.copyOf(jobs);
   }
 
   /** Alerts, seen networks and grant use, when the store supports them. */
@@ -252,7 +288,7 @@ public final class Monitoring {
    *
    * @param node this node's label
    */
-  void recordReportSettings(String node) {
+  public void recordReportSettings(String node) {
     if (monitorStore == null) {
       return;
     }
@@ -281,11 +317,6 @@ public final class Monitoring {
     } catch (RuntimeException e) {
       return Double.NaN;
     }
-  }
-
-  /** Registers the routes on the HTTP API. */
-  void install(JavalinConfig c, java.util.List<String> trustedProxies) {
-    MonitorApi.install(c, this, trustedProxies);
   }
 
   /** The cipher sealing owner channels (reloaded on data-key rotation), or null without owners. */
@@ -337,36 +368,21 @@ public final class Monitoring {
    * Starts delivering outbox events in the background, on the delivery worker's own threads (a slow
    * webhook never delays the node's other jobs).
    */
-  void startDelivery() {
+  public void startDelivery() {
     if (deliveries != null) {
       deliveries.start(config.deliveryInterval());
     }
   }
 
   /** Stops the delivery worker; attempts in flight are retried when their leases end. */
-  void close() {
+  public void close() {
     if (deliveries != null) {
       deliveries.close();
     }
   }
 
-  /** Runs the expiry job once, logging instead of throwing (for the scheduler). */
-  void expiryQuietly() {
-    if (expiry == null) {
-      return;
-    }
-    try {
-      int n = expiry.run();
-      if (n > 0) {
-        LOG.info("wrote {} expiry notice(s)", n);
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("expiry job failed, will retry: {}", e.getMessage());
-    }
-  }
-
   /** A registry for a new node. */
-  static PrometheusMeterRegistry newRegistry() {
+  public static PrometheusMeterRegistry newRegistry() {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 }

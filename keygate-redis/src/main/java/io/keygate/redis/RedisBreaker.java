@@ -1,0 +1,66 @@
+package io.keygate.redis;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Skips Redis for a while after a failure, so that a dead or slow Redis costs one command timeout
+ * per {@code openFor} rather than one per request: a Resilience4j circuit breaker that one failure
+ * opens, that stays open for {@code openFor}, and that then lets exactly one call through as a
+ * probe (half-open) while every other call keeps using its fallback; the probe's success closes it,
+ * its failure opens it for another {@code openFor}. One breaker is shared by a node's rate limits,
+ * brute-force counters and quotas.
+ *
+ * <p>A caller asks {@link #allow()} and, when allowed, reports the call with exactly one of {@link
+ * #success()} or {@link #failure(Throwable)}. Thread-safe.
+ */
+final class RedisBreaker {
+  private final CircuitBreaker breaker;
+
+  /** A breaker opening for {@code openFor}, timed on {@code clock}. */
+  RedisBreaker(Duration openFor, Clock clock) {
+    this.breaker =
+        CircuitBreaker.of(
+            "keygate-redis",
+            CircuitBreakerConfig.custom()
+                // a window of one call: the last call decides, so one failure opens
+                .slidingWindow(1, 1, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(100)
+                .recordExceptions(RuntimeException.class)
+                .waitDurationInOpenState(openFor)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                // a probe that never reports (it cannot: commands time out) reopens after openFor
+                .maxWaitDurationInHalfOpenState(openFor)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .clock(clock)
+                .build());
+  }
+
+  /** Whether Redis should be tried now (closed, or this call is the half-open probe). */
+  boolean allow() {
+    return breaker.tryAcquirePermission();
+  }
+
+  /** Records a successful call; returns whether this closed the breaker (Redis just came back). */
+  boolean success() {
+    State before = breaker.getState();
+    breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+    return before != State.CLOSED && breaker.getState() == State.CLOSED;
+  }
+
+  /** Records a failed call; returns whether this opened a closed breaker (Redis just went away). */
+  boolean failure(Throwable cause) {
+    State before = breaker.getState();
+    breaker.onError(0, TimeUnit.NANOSECONDS, cause);
+    return before == State.CLOSED && breaker.getState() == State.OPEN;
+  }
+
+  /** Whether Redis is being skipped or probed (open or half-open). */
+  boolean isOpen() {
+    return breaker.getState() != State.CLOSED;
+  }
+}
