@@ -379,6 +379,7 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
       continue;
     }
     if (section === 'events') await page.getByText('key.revoked').first().waitFor();
+    if (section === 'leaks') await leaksShowExposure(page);
     if (section === 'tokens') {
       // the signed-in token is listed by id and hint, never by its secret
       const me = (await apiCall('GET', '/v1/whoami')).json;
@@ -397,6 +398,57 @@ test('sign in, create, read once, rotate, revoke, audit (desktop)', async () => 
   }
   await page.context().close();
 });
+
+/**
+ * Reports one key as found in a public repository (exposed 10 minutes before the report) and
+ * another as caught by a pre-commit check (record-only), then checks that the leaks page shows
+ * each one's exposure, the exposure time, and the exposure/report-to-revocation figures that
+ * GET /v1/leaks returns.
+ */
+async function leaksShowExposure(page) {
+  const exposed = (await apiCall('POST', '/v1/keys', { owner_id: 'acme', name: 'ui test leaked key' })).json;
+  const caught = (await apiCall('POST', '/v1/keys', { owner_id: 'acme', name: 'ui test caught key' })).json;
+  const exposedAt = new Date(Date.now() - 10 * 60_000);
+  exposedAt.setMilliseconds(0);
+  const gitleaks = [{
+    Secret: exposed.api_key, Match: exposed.api_key, File: 'config/prod.env', StartLine: 3,
+    Commit: '0123456789abcdef0123456789abcdef01234567', Date: exposedAt.toISOString(),
+    Link: 'https://github.com/acme/app/blob/0123456/config/prod.env#L3',
+  }];
+  const r1 = await apiCall('POST', '/v1/leaks/reports?format=gitleaks', gitleaks);
+  assert.equal(r1.status, 200, JSON.stringify(r1.json));
+  const r2 = await apiCall('POST', '/v1/leaks/reports?mode=prevented',
+    { findings: [{ key: caught.api_key, file: 'src/app.js', line: 7 }] });
+  assert.equal(r2.status, 200, JSON.stringify(r2.json));
+  assert.equal((await apiCall('GET', `/v1/keys/${exposed.key_id}`)).json.status, 'revoked');
+  assert.equal((await apiCall('GET', `/v1/keys/${caught.key_id}`)).json.status, 'active', 'a prevented catch keeps the key');
+  const leaks = (await apiCall('GET', '/v1/leaks?limit=50')).json;
+  const incident = leaks.data.find((i) => i.key_id === exposed.key_id);
+  assert.equal(incident.exposure, 'exposed');
+  assert.equal(new Date(incident.exposed_at).getTime(), exposedAt.getTime());
+  assert.ok(leaks.stats.exposure_to_revocation.count >= 1, JSON.stringify(leaks.stats));
+
+  // reload the page: the reports above came after it was shown
+  await page.evaluate(() => { document.getElementById('view').removeAttribute('aria-busy'); window.location.hash = '#/audit'; });
+  await go(page, '#/leaks', 'Leak incidents');
+  const row = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: exposed.key_id }) });
+  assert.equal((await row.locator('td[data-label="Exposure"]').innerText()).trim(), 'exposed');
+  assert.equal(await row.locator('td[data-label="Exposed"] time').getAttribute('datetime'), incident.exposed_at);
+  assert.equal(await row.locator('td[data-label="Reported"] time').getAttribute('datetime'), incident.reported_at);
+  assert.match(await row.locator('td[data-label="Exposure → revocation"]').innerText(), /^10 min/);
+  const prevented = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: caught.key_id }) });
+  assert.equal((await prevented.locator('td[data-label="Exposure"]').innerText()).trim(), 'prevented');
+  assert.equal((await prevented.locator('td[data-label="Revoked"]').innerText()).trim(), '—');
+
+  const stats = page.getByRole('region', { name: 'Leak figures' });
+  const figure = async (label) => (await stats.locator('dt', { hasText: label }).locator('xpath=following-sibling::dd').innerText()).trim();
+  assert.equal(await figure('Keys exposed in public'), String(leaks.stats.exposed_keys));
+  assert.equal(await figure('Caught before commit'), String(leaks.stats.prevented_keys));
+  const e2r = leaks.stats.exposure_to_revocation;
+  assert.match(await figure('Exposure → revocation'), new RegExp(`^mean .+, p95 .+ \\(${e2r.count} keys?\\)$`));
+  assert.match(await figure('Report → revocation'), /^mean .+, p95 .+ \(\d+ keys?\)$/);
+  console.log('leaks page shows exposure (exposed/prevented), exposed_at and the revocation figures');
+}
 
 test('phone layout: every page fits 375 px without sideways scrolling', async () => {
   const page = await newPage(PHONE);

@@ -1,15 +1,18 @@
 // Audit log, alerts, leak incidents, canaries, webhook deliveries and the security report.
 // The optional APIs are read defensively: known fields get columns, anything else is listed.
 import { api, items, seg } from './api.js';
-import { clear, fmtDuration, h, renderJson, scalar, table, timeEl } from './dom.js';
+import { clear, dl, fmtDuration, h, renderJson, scalar, table, timeEl } from './dom.js';
 import { announce, failure, field } from './ui.js';
 import { auditTable, showSecretOnce } from './keys.js';
 
 const pick = (o, ...names) => names.map((n) => o[n]).find((v) => v !== undefined && v !== null);
 const keyLink = (id) => (id ? h('a', { href: `#/keys/${encodeURIComponent(id)}` }, id) : '—');
 
-/** A paged list page: loads `path`, renders rows with `columns`, "Load more" via next_cursor. */
-async function pagedList(root, { title, intro, path, caption, columns, empty, before }) {
+/**
+ * A paged list page: loads `path`, renders rows with `columns`, "Load more" via next_cursor;
+ * `onPage(page)` sees each first page (e.g. for figures that come with it).
+ */
+async function pagedList(root, { title, intro, path, caption, columns, empty, before, onPage }) {
   root.append(h('h1', {}, title));
   if (intro) root.append(h('p', {}, intro));
   if (before) root.append(before);
@@ -22,6 +25,7 @@ async function pagedList(root, { title, intro, path, caption, columns, empty, be
     const page = await api('GET', `${path}${sep}limit=50${append && cursor ? `&cursor=${seg(cursor)}` : ''}`);
     rows = append ? rows.concat(items(page)) : items(page);
     cursor = (page && page.next_cursor) || null;
+    if (onPage && !append) onPage(page);
     clear(body).append(table(caption, columns(() => load(false)), rows, empty));
     more.hidden = !cursor;
   };
@@ -103,20 +107,61 @@ function revocationSeconds(i) {
   if (typeof direct === 'number') return direct;
   const ms = pick(i, 'time_to_revocation_ms', 'ms_to_revocation');
   if (typeof ms === 'number') return ms / 1000;
-  const start = pick(i, 'found_at', 'reported_at');
+  const start = pick(i, 'exposed_at', 'found_at', 'reported_at');
   return i.revoked_at && start ? (new Date(i.revoked_at) - new Date(start)) / 1000 : null;
+}
+
+function reportRevocationSeconds(i) {
+  if (typeof i.report_to_revocation_ms === 'number') return i.report_to_revocation_ms / 1000;
+  return i.revoked_at && i.reported_at ? (new Date(i.revoked_at) - new Date(i.reported_at)) / 1000 : null;
+}
+
+/** "exposed" (found in public or a pushed commit) or "prevented" (caught before it got out). */
+function exposureBadge(i) {
+  const e = i.exposure;
+  if (!e) return '—';
+  return h('span', { class: `badge ${e === 'prevented' ? 's-ok' : 's-open'}` }, e);
+}
+
+/** Mean and p95 of one of the `stats` figures of GET /v1/leaks ({count, mean_millis, p95_millis}). */
+function figure(f) {
+  if (!f || !f.count) return 'no revoked live key yet';
+  const mean = typeof f.mean_millis === 'number' ? fmtDuration(f.mean_millis / 1000) : '—';
+  const p95 = typeof f.p95_millis === 'number' ? fmtDuration(f.p95_millis / 1000) : '—';
+  return `mean ${mean}, p95 ${p95} (${f.count} key${f.count === 1 ? '' : 's'})`;
+}
+
+function leakStats(stats) {
+  return h('section', { class: 'leak-stats', 'aria-labelledby': 'leak-stats-title' },
+    h('h2', { id: 'leak-stats-title' }, 'Leak figures'),
+    dl([
+      ['Since', timeEl(stats.since)],
+      ['Keys exposed in public', stats.exposed_keys],
+      ['Caught before commit (prevented)', stats.prevented_keys],
+      ['Exposure → revocation', figure(stats.exposure_to_revocation)],
+      ['Report → revocation', figure(stats.report_to_revocation)],
+      ['Incidents', stats.incidents],
+      ['Canary incidents (not counted)', stats.canary_incidents],
+      ['Test keys (not counted)', stats.test_keys],
+    ]),
+    h('p', { class: 'hint' }, 'Times to revocation cover revoked live keys only; canaries, test keys, prevented catches and repeats are left out.'));
 }
 
 /** #/leaks */
 export async function leaksPage({ root }) {
+  const figures = h('div');
   await pagedList(root, {
     title: 'Leak incidents',
-    intro: 'Keys found in public places, and how fast Keygate revoked them.',
+    intro: 'Keys found in public places or caught before they got out, and how fast Keygate revoked them.',
     path: '/v1/leaks',
     caption: 'Leak incidents',
     empty: 'No leaks reported.',
+    before: figures,
+    onPage: (page) => { clear(figures); if (page && page.stats) figures.append(leakStats(page.stats)); },
     columns: () => [
-      { label: 'Found', value: (i) => timeEl(pick(i, 'found_at', 'reported_at')) },
+      { label: 'Exposed', value: (i) => timeEl(pick(i, 'exposed_at', 'found_at', 'reported_at')) },
+      { label: 'Reported', value: (i) => timeEl(i.reported_at) },
+      { label: 'Exposure', value: exposureBadge },
       { label: 'Key', value: (i) => keyLink(i.key_id) },
       { label: 'Owner', value: (i) => i.owner_id },
       { label: 'Source', value: (i) => pick(i, 'source', 'reporter') },
@@ -125,8 +170,10 @@ export async function leaksPage({ root }) {
         const url = typeof loc === 'object' && loc ? pick(loc, 'url', 'file') : loc;
         return url ? String(url) : '—';
       } },
+      { label: 'Action', value: (i) => i.action },
       { label: 'Revoked', value: (i) => timeEl(i.revoked_at) },
-      { label: 'Time to revocation', value: (i) => (i.revoked_at || revocationSeconds(i) !== null ? fmtDuration(revocationSeconds(i)) : 'not revoked') },
+      { label: 'Exposure → revocation', value: (i) => (i.revoked_at || revocationSeconds(i) !== null ? fmtDuration(revocationSeconds(i)) : 'not revoked') },
+      { label: 'Report → revocation', value: (i) => (i.revoked_at ? fmtDuration(reportRevocationSeconds(i)) : 'not revoked') },
     ],
   });
 }

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -23,6 +24,10 @@ import org.openjdk.jmh.annotations.Threads;
  * Scanner throughput on plain text, single-threaded (one core): a generated 16 MB corpus of
  * log/source-like lines full of underscores and identifiers with one real key every ~64 KB. Report
  * figure: ops/s × 16 MB = MB/s per core. Target (PRODUCT.md §9): ≥ 100 MB/s.
+ *
+ * <p>{@code imported}: the imported prefixes the scanner also looks for — none (the baseline), a
+ * Keygate-style one ({@code acme_}, found by the underscore search) or one that is not ({@code
+ * Acme-}, one extra pass comparing literal bytes). Compare the three within one run.
  *
  * <p>Run: {@code bench/jmh.sh} or {@code java -jar keygate-bench/target/benchmarks.jar
  * ScannerBenchmark}.
@@ -34,6 +39,10 @@ import org.openjdk.jmh.annotations.Threads;
 public class ScannerBenchmark {
   /** Corpus size in bytes. */
   public static final int CORPUS_BYTES = 16 * 1024 * 1024;
+
+  /** Imported prefixes scanned for: {@code none}, {@code acme_} or {@code Acme-}. */
+  @Param({"none", "acme_", "Acme-"})
+  public String imported;
 
   private byte[] corpus;
   private Scanner scanner;
@@ -77,7 +86,10 @@ public class ScannerBenchmark {
     }
     corpus = sb.toString().getBytes(StandardCharsets.US_ASCII);
     expected = keys;
-    scanner = Scanner.builder().build();
+    scanner =
+        Scanner.builder()
+            .importedPrefixes(imported.equals("none") ? List.of() : List.of(imported))
+            .build();
     if (scan().size() != expected) {
       throw new IllegalStateException("scanner found a different number of keys than planted");
     }

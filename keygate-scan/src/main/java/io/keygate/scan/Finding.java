@@ -21,7 +21,9 @@ import java.util.Objects;
  *     split across lines)
  * @param endColumn 1-based column just past the key's last character on {@code endLine} (exclusive,
  *     as SARIF's {@code endColumn})
- * @param keyType the configured key type whose prefix the key carries
+ * @param keyType the configured key type whose prefix the key carries; for a key imported with a
+ *     prefix that no key type can hold (upper case, {@code .}, {@code -}, longer than 32 characters
+ *     or not ending in {@code _}), a type named {@code imported} whose prefix is not the key's
  * @param redacted prefix, first 4 body characters, {@code …}, last 4 characters
  * @param fingerprint lower-case hex SHA-256 of the raw key: lets a server match the key against a
  *     list of SHA-256 hashes without receiving the key
@@ -76,9 +78,16 @@ public record Finding(
    * characters. Reveals 24 bits of the body and the checksum's last 4 digits, never the key.
    */
   public static String redact(KeyType type, String key) {
-    int bodyAt = type.prefix().length();
-    return type.prefix()
-        + key.substring(bodyAt, bodyAt + 4)
+    return redact(key, type.prefix().length());
+  }
+
+  /**
+   * The redacted display form of a raw key whose prefix is its first {@code prefixLength}
+   * characters, as {@link #redact(KeyType, String)}.
+   */
+  public static String redact(String key, int prefixLength) {
+    return key.substring(0, prefixLength)
+        + key.substring(prefixLength, prefixLength + 4)
         + "…"
         + key.substring(key.length() - 4);
   }

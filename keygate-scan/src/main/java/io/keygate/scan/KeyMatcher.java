@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -20,8 +21,11 @@ import java.util.List;
  * underscores in text fail after a few bytes) and only when exactly {@value #TAIL} base62
  * characters follow does it compare the configured prefixes backwards from the underscore, check
  * both word boundaries and confirm the CRC-32 checksum. No regular expressions, no allocation
- * except for confirmed keys. When a shorter run ends at a quote, a backslash or a line end right
- * after a known prefix, the split-key pass {@link #joinSplit} tries to reassemble fragments.
+ * except for confirmed keys (and candidates of imported prefixes). When a shorter run ends at a
+ * quote, a backslash or a line end right after a known prefix, the split-key pass {@link
+ * #joinSplit} tries to reassemble fragments. Imported prefixes that do not end in {@code '_'} (or
+ * otherwise break the {@link KeyType} rule) cannot be found from an underscore: only when some are
+ * configured, one extra byte pass over the chunk finds them ({@link #others}).
  *
  * <p>Immutable and thread-safe; per-scan state lives in the caller.
  */
@@ -51,8 +55,26 @@ final class KeyMatcher {
     WORD['_'] = true;
   }
 
-  /** A key confirmed by checksum. Offsets are buffer indexes; {@code end} is exclusive. */
-  record Hit(int start, int end, KeyType type, String key, boolean split) {}
+  /**
+   * A key confirmed by checksum (or an imported-key candidate). Offsets are buffer indexes; {@code
+   * end} is exclusive; {@code prefixLength} is the length of the key's prefix.
+   */
+  record Hit(int start, int end, KeyType type, String key, boolean split, int prefixLength) {
+    /** A hit whose prefix is its type's. */
+    Hit(int start, int end, KeyType type, String key, boolean split) {
+      this(start, end, type, key, split, type.prefix().length());
+    }
+  }
+
+  /**
+   * The type reported for keys found by an imported prefix that a {@link KeyType} cannot hold
+   * (upper case, {@code .} or {@code -}, longer than {@value #MAX_PREFIX}, or not ending in {@code
+   * _}); its own prefix is not the key's ({@link Hit#prefixLength()} is).
+   */
+  static final KeyType OTHER_IMPORTED = new KeyType("imported", "imported_", true, false);
+
+  /** Longest imported prefix (the rule of {@code POST /v1/keys/import}). */
+  static final int MAX_IMPORTED_PREFIX = 64;
 
   /** Receives hits in increasing {@code start} order. */
   interface HitSink {
@@ -88,8 +110,17 @@ final class KeyMatcher {
 
   private final byte[][] importedPrefixes;
 
+  /**
+   * The imported prefixes the underscore loop cannot find, longest first, compared as literal
+   * bytes; empty when there are none.
+   */
+  private final byte[][] otherPrefixes;
+
+  /** For each byte value, whether some prefix of {@link #otherPrefixes} starts with it. */
+  private final boolean[] otherFirst = new boolean[256];
+
   KeyMatcher(KeyTypes keyTypes, boolean splitLines) {
-    this(keyTypes, splitLines, List.of());
+    this(keyTypes, splitLines, List.of(), List.of());
   }
 
   /**
@@ -99,6 +130,19 @@ final class KeyMatcher {
    * They carry no checksum, so they are candidates that only a hash lookup on the server confirms.
    */
   KeyMatcher(KeyTypes keyTypes, boolean splitLines, List<KeyType> imported) {
+    this(keyTypes, splitLines, imported, List.of());
+  }
+
+  /**
+   * As {@link #KeyMatcher(KeyTypes, boolean, List)}, and also finds keys imported with one of
+   * {@code otherPrefixes}: any prefix an import accepts ({@code [A-Za-z0-9_.-]{1,64}}) that a
+   * {@link KeyType} cannot hold. The key (prefix and body) must stand as a word: the byte before
+   * the prefix and the one after the body are not {@code [A-Za-z0-9_-]}. These prefixes are
+   * compared as literal bytes in a second pass over the text, made only when some are given; keys
+   * split across lines are not reassembled for them.
+   */
+  KeyMatcher(
+      KeyTypes keyTypes, boolean splitLines, List<KeyType> imported, List<String> otherPrefixes) {
     List<KeyType> all = keyTypes.all();
     this.types = all.toArray(KeyType[]::new);
     this.prefixes = new byte[types.length][];
@@ -119,6 +163,17 @@ final class KeyMatcher {
     for (int i = 0; i < importedTypes.length; i++) {
       importedPrefixes[i] = importedTypes[i].prefix().getBytes(StandardCharsets.US_ASCII);
     }
+    List<String> sorted = new ArrayList<>(otherPrefixes);
+    sorted.sort(Comparator.comparingInt(String::length).reversed().thenComparing(x -> x));
+    this.otherPrefixes = new byte[sorted.size()][];
+    for (int i = 0; i < sorted.size(); i++) {
+      String p = sorted.get(i);
+      if (p.isEmpty() || p.length() > MAX_IMPORTED_PREFIX) {
+        throw new IllegalArgumentException("imported prefix must be 1.." + MAX_IMPORTED_PREFIX);
+      }
+      this.otherPrefixes[i] = p.getBytes(StandardCharsets.US_ASCII);
+      otherFirst[this.otherPrefixes[i][0] & 0xFF] = true;
+    }
   }
 
   static boolean isBase62(byte b) {
@@ -133,6 +188,79 @@ final class KeyMatcher {
    * prefix, or index 0 must be the start of the data.
    */
   void scan(byte[] buf, int from, int to, int limit, HitSink sink) {
+    if (otherPrefixes.length == 0) {
+      underscores(buf, from, to, limit, sink);
+      return;
+    }
+    List<Hit> hits = new ArrayList<>();
+    underscores(buf, from, to, limit, hits::add);
+    others(buf, from, to, limit, hits::add);
+    hits.sort(Comparator.comparingInt(Hit::start)); // stable: the underscore loop's hit first
+    int end = 0;
+    for (Hit h : hits) {
+      if (h.start() >= end) {
+        sink.hit(h);
+        end = h.end();
+      }
+    }
+  }
+
+  /**
+   * Keys with an imported prefix of {@link #otherPrefixes} that start in {@code [from, to)} (each
+   * key belongs to the chunk holding its first byte; at most {@value #MAX_IMPORTED_PREFIX} +
+   * {@value #IMPORTED_MAX} + 1 bytes, well within the look-ahead). A byte-by-byte pass: a position
+   * is compared with the prefixes only when its byte starts one and the byte before it is not
+   * URL-safe.
+   */
+  private void others(byte[] buf, int from, int to, int limit, HitSink sink) {
+    int i = from;
+    while (i < to) {
+      if (!otherFirst[buf[i] & 0xFF] || (i > 0 && URLSAFE[buf[i - 1] & 0xFF])) {
+        i++;
+        continue;
+      }
+      int end = otherAt(buf, i, limit, sink);
+      i = end > 0 ? end : i + 1;
+    }
+  }
+
+  /**
+   * Reports a key with one of {@link #otherPrefixes} (longest first) starting at {@code start}, if
+   * any, and returns the index past it; 0 when there is none.
+   */
+  private int otherAt(byte[] buf, int start, int limit, HitSink sink) {
+    for (byte[] prefix : otherPrefixes) {
+      int t = start + prefix.length;
+      if (t > limit) {
+        continue;
+      }
+      boolean same = true;
+      for (int k = 1; k < prefix.length; k++) {
+        if (buf[start + k] != prefix[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same || buf[start] != prefix[0]) {
+        continue;
+      }
+      int stop = Math.min(limit, t + IMPORTED_MAX + 1);
+      int e = t;
+      while (e < stop && URLSAFE[buf[e] & 0xFF]) {
+        e++;
+      }
+      int body = e - t;
+      if (body >= IMPORTED_MIN && body <= IMPORTED_MAX && (e >= limit || !URLSAFE[buf[e] & 0xFF])) {
+        sink.hit(
+            new Hit(start, e, OTHER_IMPORTED, ascii(buf, start, e - start), false, prefix.length));
+        return e;
+      }
+    }
+    return 0;
+  }
+
+  /** The underscore loop: keys whose prefix-ending underscore lies in {@code [from, to)}. */
+  private void underscores(byte[] buf, int from, int to, int limit, HitSink sink) {
     int u = from;
     while (u < to) {
       if (u + Long.BYTES <= to) {

@@ -205,19 +205,26 @@ final class Reports {
   }
 
   private static void rule(ObjectNode r, KeyType t) {
+    // One rule covers every imported prefix (they share the type name): name none of them.
+    boolean imported = t.name().equals(KeyMatcher.OTHER_IMPORTED.name());
+    String prefix = imported ? "an imported prefix" : t.prefix();
     r.put("id", ruleId(t));
     r.put("name", "Leaked" + camel(t.name()) + "Key");
     r.putObject("shortDescription")
-        .put("text", "Leaked Keygate " + t.name() + " key (" + t.prefix() + ")");
+        .put("text", "Leaked Keygate " + t.name() + " key (" + prefix + ")");
     r.putObject("fullDescription")
         .put(
             "text",
             "A "
                 + kind(t)
-                + " with prefix "
-                + t.prefix()
-                + " was found and confirmed by its CRC-32 checksum, so it is a real key, not a"
-                + " look-alike. Anyone who can read this file or commit can use it.");
+                + (imported
+                    ? " with an imported prefix was found; imported keys carry no checksum, so the"
+                        + " server confirms it by hash (keygate scan --report-to)."
+                    : " with prefix "
+                        + t.prefix()
+                        + " was found and confirmed by its CRC-32 checksum, so it is a real key,"
+                        + " not a look-alike.")
+                + " Anyone who can read this file or commit can use it.");
     String action =
         t.live()
             ? "Revoke or rotate the key in Keygate now (or send it to the server with"
@@ -232,9 +239,9 @@ final class Reports {
         "markdown",
         "**"
             + kind(t)
-            + "** (`"
-            + t.prefix()
-            + "…`)\n\n"
+            + "** ("
+            + (imported ? prefix : "`" + t.prefix() + "…`")
+            + ")\n\n"
             + action
             + "\n\nLoad keys from the environment or a secret manager instead of source files;"
             + " run `keygate scan` as a pre-commit hook to stop the next one.");

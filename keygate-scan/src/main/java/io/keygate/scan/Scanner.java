@@ -2,6 +2,7 @@ package io.keygate.scan;
 
 import io.keygate.core.key.KeyType;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.lifecycle.KeyImporter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Finds Keygate keys — {@code <prefix><43 base62 body><6 base62 checksum>} for every configured
@@ -49,6 +52,7 @@ public final class Scanner {
   private final boolean splitLines;
   private final boolean respectGitignore;
   private final List<KeyType> imported;
+  private final List<String> otherImported;
   private final KeyMatcher matcher;
 
   private Scanner(Builder b) {
@@ -56,7 +60,8 @@ public final class Scanner {
     this.splitLines = b.splitLines;
     this.respectGitignore = b.respectGitignore;
     this.imported = List.copyOf(b.imported);
-    this.matcher = new KeyMatcher(keyTypes, splitLines, imported);
+    this.otherImported = List.copyOf(b.otherImported);
+    this.matcher = new KeyMatcher(keyTypes, splitLines, imported, otherImported);
   }
 
   /** A builder with the defaults: {@link KeyTypes#defaults()}, split lines on, .gitignore on. */
@@ -74,14 +79,26 @@ public final class Scanner {
    * without a Keygate checksum: candidates a server confirms by hash).
    */
   public List<String> importedPrefixes() {
-    return imported.stream().map(KeyType::prefix).toList();
+    return Stream.concat(imported.stream().map(KeyType::prefix), otherImported.stream())
+        .sorted()
+        .toList();
   }
 
   /**
-   * Whether {@code prefix} can be scanned for as an imported prefix: {@code [a-z0-9_]}, at most 32
-   * characters, ending in {@code _} (the rule for Keygate prefixes).
+   * Whether {@code prefix} can be scanned for as an imported prefix: any prefix {@code POST
+   * /v1/keys/import} accepts ({@link KeyImporter#validPrefix}: 1..64 characters of {@code
+   * [A-Za-z0-9_.-]}).
    */
   public static boolean scannablePrefix(String prefix) {
+    return KeyImporter.validPrefix(prefix);
+  }
+
+  /**
+   * Whether {@code prefix} follows the rule for Keygate prefixes ({@code [a-z0-9_]}, at most 32
+   * characters, ending in {@code _}), which the fast underscore search finds; other imported
+   * prefixes take one more pass over the text, comparing them as literal bytes.
+   */
+  static boolean underscorePrefix(String prefix) {
     try {
       new KeyType("imported", prefix, true, false);
       return true;
@@ -236,6 +253,7 @@ public final class Scanner {
     private boolean splitLines = true;
     private boolean respectGitignore = true;
     private final List<KeyType> imported = new ArrayList<>();
+    private final List<String> otherImported = new ArrayList<>();
 
     private Builder() {}
 
@@ -243,20 +261,31 @@ public final class Scanner {
      * Also finds keys imported from another system ({@code POST /v1/keys/import}) with these
      * prefixes: the prefix followed by 16..128 URL-safe base64 characters ({@code [A-Za-z0-9_-]},
      * as Python's {@code secrets.token_urlsafe(32)} makes), standing as a word. Such keys have no
-     * checksum; the server confirms them by hash. Call after {@link #keyTypes}: a prefix shared
-     * with a configured key type is reported as that type.
+     * checksum; the server confirms them by hash. Any prefix an import accepts may be given (see
+     * {@link #scannablePrefix}); one that is not a Keygate-style prefix ({@code [a-z0-9_]} ending
+     * in {@code _}, at most 32 characters) is compared as literal bytes (no character is special)
+     * in a second pass over the text and reported with type {@code imported}, and keys split across
+     * lines are not reassembled for it. Call after {@link #keyTypes}: a prefix shared with a
+     * configured key type is reported as that type.
      *
      * @throws IllegalArgumentException if a prefix is not {@link #scannablePrefix scannable}
      */
     public Builder importedPrefixes(Collection<String> prefixes) {
       imported.clear();
-      for (String p : new java.util.TreeSet<>(prefixes)) {
+      otherImported.clear();
+      for (String p : new TreeSet<>(prefixes)) {
         if (!scannablePrefix(p)) {
           throw new IllegalArgumentException(
-              "imported prefix must be [a-z0-9_], at most 32 characters, ending in '_': " + p);
+              "imported prefix must be 1..64 characters of [A-Za-z0-9_.-]: " + p);
         }
         KeyType known = keyTypes.byPrefix(p);
-        imported.add(known != null ? known : new KeyType("imported", p, true, false));
+        if (known != null) {
+          imported.add(known);
+        } else if (underscorePrefix(p)) {
+          imported.add(new KeyType("imported", p, true, false));
+        } else {
+          otherImported.add(p);
+        }
       }
       return this;
     }

@@ -112,7 +112,7 @@ final class StreamScan {
         endLine,
         endColumn,
         hit.type(),
-        Finding.redact(hit.type(), key),
+        Finding.redact(key, hit.prefixLength()),
         KeyHasher.sha256Hex(key),
         null,
         hit.split(),

@@ -11,6 +11,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import com.sun.net.httpserver.HttpServer;
+import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.KeyType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -346,6 +347,30 @@ class ScanCommandTest {
         }
       }
     }
+  }
+
+  @Test
+  void importedPrefixOutsideKeygatesRule_foundInEveryFormat_neverPrinted() throws Exception {
+    String key = "Acme-" + ImportedPrefixTest.guideKey().substring("sk_live_".length());
+    Files.writeString(dir.resolve("deploy.sh"), "export ACME_TOKEN=" + key + "\n");
+    for (String format : List.of("text", "json", "sarif", "gitleaks")) {
+      Run r = run("--format", format, "--imported-prefix", "Acme-", dir.toString());
+      assertThat(r.exit()).as(format + ": " + r.err()).isEqualTo(ScanCommand.EXIT_FOUND);
+      // gitleaks' format says REDACTED and gives the fingerprint; the others the redacted form
+      assertThat(r.out())
+          .as(format)
+          .contains(
+              format.equals("gitleaks")
+                  ? "fingerprint-sha256:" + KeyHasher.sha256Hex(key)
+                  : "Acme-" + key.substring(5, 9) + "…");
+      assertThat(r.out() + r.err()).as(format).doesNotContain(key);
+      if (format.equals("sarif")) {
+        assertThat(validateSarif(r.out())).isEmpty();
+      }
+    }
+    assertThat(run(dir.toString()).exit()).isEqualTo(ScanCommand.EXIT_CLEAN);
+    assertThat(run("--imported-prefix", "Ac me", dir.toString()).exit())
+        .isEqualTo(ScanCommand.EXIT_USAGE);
   }
 
   @Test

@@ -41,6 +41,8 @@ import io.keygate.store.jdbc.JdbcStores;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -266,6 +268,20 @@ public final class KeygateServer implements AutoCloseable {
   }
 
   /**
+   * This node's label in recorded settings: the host name and the node's lease holder id (unique
+   * per start), or the host name alone without leases.
+   */
+  private static String nodeLabel(String holder) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown host";
+    }
+    return holder == null ? host : host + " (" + holder + ")";
+  }
+
+  /**
    * The once-per-cluster guard for background jobs: with a JDBC store a job runs only on the node
    * holding its lease ({@link io.keygate.store.jdbc.JobLeases}); with any other store, always.
    */
@@ -484,7 +500,11 @@ public final class KeygateServer implements AutoCloseable {
      * file holding another node's different version is refused and the versions in force stay.
      */
     private SecretsWatcher watchSecrets(
-        Keygate kg, DataCipher cipher, AuditKeys auditKeys, NodeSecrets.Sources sources) {
+        Keygate kg,
+        DataCipher cipher,
+        AuditKeys auditKeys,
+        NodeSecrets.Sources sources,
+        Runnable pepperReloaded) {
       SecretsWatcher w = new SecretsWatcher();
       KeyStore store = kg.store();
       if (config.pepperEnv() == null) {
@@ -499,6 +519,7 @@ public final class KeygateServer implements AutoCloseable {
                   sources.pepper(),
                   NodeSecrets.PEPPER_REMEDY);
               kg.hasher().reload(next);
+              pepperReloaded.run();
               return "versions "
                   + kg.hasher().versions()
                   + ", v"
@@ -682,6 +703,8 @@ public final class KeygateServer implements AutoCloseable {
         NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
         NodeSecrets.check(s, kg.hasher(), monitoring.dataCipher(), auditKeys, witness, sources);
         ClusterJobs clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
+        String node = nodeLabel(clusterWide.holder());
+        monitoring.recordReportSettings(node);
         ChangeWatcher changes =
             ChangeWatcher.of(
                     s,
@@ -707,7 +730,12 @@ public final class KeygateServer implements AutoCloseable {
                 new Background(
                     clusterWide,
                     changes,
-                    watchSecrets(kg, monitoring.dataCipher(), auditKeys, sources),
+                    watchSecrets(
+                        kg,
+                        monitoring.dataCipher(),
+                        auditKeys,
+                        sources,
+                        () -> monitoring.recordReportSettings(node)),
                     secrets.reloadInterval(),
                     redis));
         return server;

@@ -34,6 +34,14 @@ public final class KeyImporter {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
 
+  /**
+   * Whether {@code prefix} is a prefix an import accepts: 1..64 characters of {@code
+   * [A-Za-z0-9_.-]}.
+   */
+  public static boolean validPrefix(String prefix) {
+    return prefix != null && PREFIX.matcher(prefix).matches();
+  }
+
   private final KeyStore store;
   private final KeyFormat format;
   private final KeyHasher hasher;

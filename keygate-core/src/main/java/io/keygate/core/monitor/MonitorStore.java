@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The store SPI for usage analytics and the security report. Implemented next to the key store over
@@ -43,4 +44,13 @@ public interface MonitorStore {
 
   /** Leak incidents reported at or after {@code since}, of {@code ownerId} only unless null. */
   LeakStats leakStats(Instant since, String ownerId);
+
+  /**
+   * Records the settings the security report depends on, replacing those recorded before (the last
+   * node to record wins; nodes of one cluster run with the same settings).
+   */
+  void recordReportSettings(RecordedSettings settings);
+
+  /** The settings last recorded by {@link #recordReportSettings}, or empty when none were. */
+  Optional<RecordedSettings> reportSettings();
 }

@@ -276,6 +276,22 @@ public abstract class MonitorStoreContractTest {
     assertThat(stats.avgMillisToRevocation()).isEqualTo(-1.0);
   }
 
+  // ---------------------------------------------------------------- report settings
+
+  @Test
+  void reportSettings_noneUntilRecorded_thenTheLastRecordWins() {
+    assertThat(store.reportSettings()).isEmpty();
+
+    RecordedSettings first = new RecordedSettings("host-a (node-1)", T0, "{\"platform\":\"A\"}");
+    store.recordReportSettings(first);
+    assertThat(store.reportSettings()).contains(first);
+
+    RecordedSettings second =
+        new RecordedSettings("host-b (node-2)", T0.plusSeconds(60), "{\"platform\":\"B\"}");
+    store.recordReportSettings(second);
+    assertThat(store.reportSettings()).contains(second);
+  }
+
   // ---------------------------------------------------------------- fixtures
 
   private void insert(ApiKeyRecord... records) {

@@ -2,6 +2,7 @@ package io.keygate.server.cli;
 
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.monitor.RecordedSettings;
 import io.keygate.core.store.KeyStore;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.LeakConfig;
@@ -10,22 +11,28 @@ import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.report.SecurityReport;
 import io.keygate.store.jdbc.JdbcExtensions;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate report}: prints the API Key Security Implementation Report.
  *
- * <p>With {@code --url} (or {@code KEYGATE_URL}) and {@code KEYGATE_TOKEN} it prints the server's
- * own report ({@code GET /v1/report}): the statuses come from the server's effective settings, so
- * the CLI and the server always agree. Without a URL it reads the store directly (no running server
- * needed) and takes the settings from this shell's environment, which may differ from the server's;
- * it says so on standard error.
+ * <p>The CLI report is the server's report. With {@code --url} (or {@code KEYGATE_URL}) and {@code
+ * KEYGATE_TOKEN} it prints the server's own report ({@code GET /v1/report}). Without a URL it reads
+ * the store directly (no running server needed) with the settings the server recorded in the
+ * database at startup ({@link SecurityReport.Inputs}, {@link MonitorStore#reportSettings}), never
+ * this shell's {@code KEYGATE_*} settings, so both give the same verdicts and figures; it names the
+ * node and time of the record on standard error. When no server ever recorded its settings there,
+ * it says so and uses the default settings. The shell's environment only locates the store.
  */
 @Command(
     name = "report",
@@ -46,15 +53,16 @@ final class ReportCommand implements Callable<Integer> {
       description =
           "Ask this Keygate server for its report (default: $KEYGATE_URL; the admin token comes"
               + " from $KEYGATE_TOKEN). Without a URL the report is computed from the data"
-              + " directory with this shell's settings.")
+              + " directory with the settings the server recorded there.")
   String url;
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
     if (!List.of("md", "json", "html").contains(format)) {
-      spec.commandLine().getErr().println("error: --format must be md, json or html");
+      err.println("error: --format must be md, json or html");
       return 2;
     }
     Map<String, String> env = KeygateCli.env(spec);
@@ -66,29 +74,40 @@ final class ReportCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return 0;
     }
-    spec.commandLine()
-        .getErr()
-        .println(
-            "note: computed from the data directory with this shell's settings; use --url (or"
-                + " KEYGATE_URL) to print the running server's own report");
-    spec.commandLine().getErr().flush();
     ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
-    NotifyConfig notify = NotifyConfig.fromEnv(env);
-    try (KeyStore store =
-        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
+    try (KeyStore store = KeygateServer.openStore(cfg, SecretsConfig.fromEnv(env))) {
       MonitorStore monitor =
           JdbcExtensions.monitorStore(store)
               .orElseThrow(() -> new IllegalStateException("the report needs a JDBC store"));
-      SecurityReport.Inputs in =
-          new SecurityReport.Inputs(
-              notify.platformName(),
-              KeyTypes.defaults(),
-              cfg.policy(),
-              List.of(),
-              cfg.cacheSize(),
-              cfg.cacheTtl(),
-              notify.expiryNoticeDays(),
-              LeakConfig.fromEnv(env));
+      Optional<RecordedSettings> recorded = monitor.reportSettings();
+      SecurityReport.Inputs in;
+      if (recorded.isPresent()) {
+        try {
+          in = SecurityReport.Inputs.fromJson(recorded.get().settings());
+        } catch (IllegalArgumentException e) {
+          err.println(
+              "error: the report settings recorded by "
+                  + recorded.get().node()
+                  + " at "
+                  + recorded.get().recordedAt()
+                  + " cannot be read by this version; use --url (or KEYGATE_URL) to print the"
+                  + " running server's own report");
+          return 1;
+        }
+        err.println(
+            "note: computed from the data directory with the settings recorded by "
+                + recorded.get().node()
+                + " at "
+                + recorded.get().recordedAt()
+                + " (this shell's KEYGATE_* settings are not used)");
+      } else {
+        in = defaults();
+        err.println(
+            "note: no server has recorded its settings in this database (none started on it"
+                + " since this version); computed with the DEFAULT settings, which may differ"
+                + " from the server's. Start the server once, or use --url (or KEYGATE_URL)");
+      }
+      err.flush();
       spec.commandLine()
           .getOut()
           .print(
@@ -97,5 +116,20 @@ final class ReportCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return 0;
     }
+  }
+
+  /** The inputs of a server started with no settings at all (pepper versions unknown). */
+  private static SecurityReport.Inputs defaults() {
+    ServerConfig server = ServerConfig.defaults();
+    NotifyConfig notify = NotifyConfig.defaults();
+    return SecurityReport.Inputs.of(
+        notify.platformName(),
+        KeyTypes.defaults(),
+        server.policy(),
+        List.of(),
+        server.cacheSize(),
+        server.cacheTtl(),
+        notify.expiryNoticeDays(),
+        LeakConfig.defaults());
   }
 }

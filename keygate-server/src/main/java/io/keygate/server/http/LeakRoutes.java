@@ -290,8 +290,9 @@ final class LeakRoutes {
   }
 
   /**
-   * The report scanner for the imported prefixes now in force (those that can be scanned for; the
-   * others are still matched as whole tokens by {@link LeakReports}).
+   * The report scanner for the imported prefixes now in force (every prefix the import accepts; one
+   * stored before that rule would be skipped here and still matched as a whole token by {@link
+   * LeakReports}).
    */
   private Scanner scanner() {
     Set<String> now = new TreeSet<>();

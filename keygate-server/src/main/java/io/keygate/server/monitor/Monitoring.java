@@ -5,6 +5,7 @@ import io.keygate.core.Keygate;
 import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MinuteCounters;
 import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.monitor.RecordedSettings;
 import io.keygate.core.monitor.UsageCount;
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.ExpiryNotifier;
@@ -129,7 +130,7 @@ public final class Monitoring {
     this.notifyStore = JdbcExtensions.notifyStore(keygate.store()).orElse(null);
     this.monitorStore = JdbcExtensions.monitorStore(keygate.store()).orElse(null);
     this.reportInputs =
-        new SecurityReport.Inputs(
+        SecurityReport.Inputs.of(
             config.platformName(),
             keygate.format().types(),
             keygate.keys().policy(),
@@ -277,6 +278,38 @@ public final class Monitoring {
     // The pepper versions in force now: a running node reloads them after rotate-pepper.
     SecurityReport.Inputs in = reportInputs.withPepperVersions(keygate.hasher().versions());
     return SecurityReport.compute(in, monitorStore, keygate.clock().instant());
+  }
+
+  /**
+   * Records this node's report settings, with the pepper versions in force now, in the database
+   * ({@link MonitorStore#recordReportSettings}), so that {@code keygate report} without a URL
+   * computes this server's report. Called at startup and after the pepper is reloaded. Warns when
+   * another node recorded different settings (the last to record wins). A store fault is logged and
+   * skipped: the server's own report does not depend on the record.
+   *
+   * @param node this node's label
+   */
+  public void recordReportSettings(String node) {
+    if (monitorStore == null) {
+      return;
+    }
+    String settings = reportInputs.withPepperVersions(keygate.hasher().versions()).toJson();
+    try {
+      monitorStore
+          .reportSettings()
+          .filter(r -> !r.node().equals(node) && !r.settings().equals(settings))
+          .ifPresent(
+              r ->
+                  LOG.warn(
+                      "this node's report settings differ from those {} recorded at {}; `keygate"
+                          + " report` without --url now follows this node's",
+                      r.node(),
+                      r.recordedAt()));
+      monitorStore.recordReportSettings(
+          new RecordedSettings(node, keygate.clock().instant(), settings));
+    } catch (RuntimeException e) {
+      LOG.warn("could not record the report settings: {}", e.toString());
+    }
   }
 
   private static double backlogQuietly(NotifyStore s) {

@@ -1,7 +1,11 @@
 package io.keygate.server.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keygate.core.events.EventTypes;
@@ -19,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -38,30 +43,139 @@ public final class SecurityReport {
   private static final ObjectMapper JSON = KeygateJson.MAPPER;
 
   /**
-   * What the report reads besides the store.
+   * Everything the report reads besides the store: the effective settings, reduced to the values
+   * the report shows. A server records these in the database ({@link #toJson}, {@link
+   * io.keygate.core.monitor.MonitorStore#recordReportSettings}) so that {@code keygate report}
+   * computes the same report from the same settings. Holds no secret.
    *
    * @param platform platform name
-   * @param types configured key types
-   * @param policy lifecycle policy
-   * @param pepperVersions configured pepper versions, or empty when unknown (CLI)
+   * @param keyPrefixes prefixes of the configured non-admin key types
+   * @param defaultGrace default rotation grace period
+   * @param maxGrace longest rotation grace period
+   * @param maxTtl longest key lifetime
+   * @param pepperVersions configured pepper versions, or empty when unknown
    * @param cacheSize verification cache bound
    * @param cacheTtl verification cache TTL
    * @param expiryNoticeDays expiry notice thresholds
-   * @param leaks leak response settings
+   * @param leakSenders secret scanning partners with their settings complete
+   * @param leakRotateTypes key types the leak policy rotates with a short grace (sorted); others
+   *     are revoked at once
+   * @param revokeLeakedTestKeys whether the leak policy answers leaked test keys too
    */
   public record Inputs(
       String platform,
-      KeyTypes types,
-      KeyPolicy policy,
+      List<String> keyPrefixes,
+      Duration defaultGrace,
+      Duration maxGrace,
+      Duration maxTtl,
       List<Integer> pepperVersions,
       long cacheSize,
       Duration cacheTtl,
       List<Integer> expiryNoticeDays,
-      LeakConfig leaks) {
+      List<String> leakSenders,
+      List<String> leakRotateTypes,
+      boolean revokeLeakedTestKeys) {
+    private static final ObjectWriter WRITER =
+        KeygateJson.MAPPER
+            .writerFor(Inputs.class)
+            .without(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+    // Lenient on fields a newer server may add; a missing field fails the constructor's checks.
+    private static final ObjectReader READER =
+        KeygateJson.MAPPER
+            .readerFor(Inputs.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Checks that every part is given and copies the lists. */
+    public Inputs {
+      Objects.requireNonNull(platform, "platform");
+      keyPrefixes = List.copyOf(keyPrefixes);
+      Objects.requireNonNull(defaultGrace, "defaultGrace");
+      Objects.requireNonNull(maxGrace, "maxGrace");
+      Objects.requireNonNull(maxTtl, "maxTtl");
+      pepperVersions = List.copyOf(pepperVersions);
+      Objects.requireNonNull(cacheTtl, "cacheTtl");
+      expiryNoticeDays = List.copyOf(expiryNoticeDays);
+      leakSenders = List.copyOf(leakSenders);
+      leakRotateTypes = List.copyOf(leakRotateTypes);
+    }
+
+    /**
+     * The inputs of a node configured this way.
+     *
+     * @param leaks leak response settings, or null when leak response is not configured
+     */
+    public static Inputs of(
+        String platform,
+        KeyTypes types,
+        KeyPolicy policy,
+        List<Integer> pepperVersions,
+        long cacheSize,
+        Duration cacheTtl,
+        List<Integer> expiryNoticeDays,
+        LeakConfig leaks) {
+      return new Inputs(
+          platform,
+          types.all().stream().filter(t -> !t.admin()).map(KeyType::prefix).toList(),
+          policy.defaultGrace(),
+          policy.maxGrace(),
+          policy.maxTtl(),
+          pepperVersions,
+          cacheSize,
+          cacheTtl,
+          expiryNoticeDays,
+          leaks == null
+              ? List.of()
+              : leaks.senders().stream()
+                  .filter(LeakConfig.Sender::configured)
+                  .map(LeakConfig.Sender::name)
+                  .toList(),
+          leaks == null
+              ? List.of()
+              : leaks.policy().rotateGrace().keySet().stream().sorted().toList(),
+          leaks != null && leaks.policy().revokeTestKeys());
+    }
+
     /** A copy with other pepper versions. */
     public Inputs withPepperVersions(List<Integer> versions) {
       return new Inputs(
-          platform, types, policy, versions, cacheSize, cacheTtl, expiryNoticeDays, leaks);
+          platform,
+          keyPrefixes,
+          defaultGrace,
+          maxGrace,
+          maxTtl,
+          versions,
+          cacheSize,
+          cacheTtl,
+          expiryNoticeDays,
+          leakSenders,
+          leakRotateTypes,
+          revokeLeakedTestKeys);
+    }
+
+    /** These inputs as JSON (snake_case fields, ISO-8601 durations), for the database. */
+    public String toJson() {
+      try {
+        return WRITER.writeValueAsString(this);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("report inputs could not be written as JSON", e);
+      }
+    }
+
+    /**
+     * Reads inputs written by {@link #toJson}.
+     *
+     * @throws IllegalArgumentException when {@code json} is not such a value
+     */
+    public static Inputs fromJson(String json) {
+      try {
+        Inputs in = READER.readValue(json);
+        if (in == null) {
+          throw new IllegalArgumentException("recorded report settings are empty");
+        }
+        return in;
+      } catch (JsonProcessingException | NullPointerException e) {
+        throw new IllegalArgumentException("recorded report settings could not be read", e);
+      }
     }
   }
 
@@ -111,8 +225,7 @@ public final class SecurityReport {
                 + KeyFormat.BODY_LENGTH
                 + " base62 characters from SecureRandom) + CRC-32 checksum",
             bits >= 256 ? "Implemented" : "Weak"));
-    List<String> prefixes =
-        in.types().all().stream().filter(t -> !t.admin()).map(KeyType::prefix).toList();
+    List<String> prefixes = in.keyPrefixes();
     controls.add(
         new Control(
             "Key Format",
@@ -160,9 +273,9 @@ public final class SecurityReport {
     controls.add(
         new Control(
             "Rotation",
-            human(in.policy().defaultGrace())
+            human(in.defaultGrace())
                 + " default grace period (max "
-                + human(in.policy().maxGrace())
+                + human(in.maxGrace())
                 + "), enforced; "
                 + rotations
                 + " rotation(s) in the last 30 days",
@@ -170,7 +283,7 @@ public final class SecurityReport {
     controls.add(
         new Control(
             "Expiration",
-            in.policy().maxTtl().toDays()
+            in.maxTtl().toDays()
                 + "-day max TTL; "
                 + pct(keys.withExpiry(), keys.active())
                 + " of active keys expire; notices "
@@ -179,17 +292,8 @@ public final class SecurityReport {
                     .collect(Collectors.joining("/"))
                 + " days before",
             keys.active() == keys.withExpiry() ? "Implemented" : "Partial"));
-    boolean github =
-        in.leaks() != null
-            && in.leaks().senders().stream()
-                .anyMatch(s -> s.name().equals("github") && s.configured());
-    List<String> partners =
-        in.leaks() == null
-            ? List.of()
-            : in.leaks().senders().stream()
-                .filter(LeakConfig.Sender::configured)
-                .map(LeakConfig.Sender::name)
-                .toList();
+    boolean github = in.leakSenders().contains("github");
+    List<String> partners = in.leakSenders();
     controls.add(
         new Control(
             "Leak Detection",
@@ -200,10 +304,10 @@ public final class SecurityReport {
                 + " confirmed leak report(s) in 30 days",
             github ? "Active" : leaks.total() > 0 ? "Partial" : "Not configured"));
     String policy =
-        in.leaks() == null || in.leaks().policy().rotateGrace().isEmpty()
+        in.leakRotateTypes().isEmpty()
             ? "revoke at once"
-            : "rotate with short grace for " + in.leaks().policy().rotateGrace().keySet();
-    if (in.leaks() != null && in.leaks().policy().revokeTestKeys()) {
+            : "rotate with short grace for " + in.leakRotateTypes();
+    if (in.revokeLeakedTestKeys()) {
       policy += "; leaked test keys too";
     }
     controls.add(

@@ -3,6 +3,7 @@ package io.keygate.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keygate.core.Keygate;
 import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakLocation;
@@ -14,6 +15,8 @@ import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
 import io.keygate.server.testing.KeygateServerExtension;
@@ -200,7 +203,7 @@ class ReportCommandTest {
     StringWriter err = new StringWriter();
     int code =
         KeygateCli.run(
-            Map.of("KEYGATE_PLATFORM_NAME", "Developer API v3"),
+            Map.of("KEYGATE_PLATFORM_NAME", "Developer API v3"), // not the server's: ignored
             new PrintWriter(out),
             new PrintWriter(err),
             "report",
@@ -210,11 +213,117 @@ class ReportCommandTest {
             dir.toString());
     assertThat(code).as(err.toString()).isZero();
     JsonNode cli = Json.MAPPER.readTree(out.toString());
-    assertThat(cli.get("platform").asText()).isEqualTo("Developer API v3");
+    assertThat(cli.get("platform").asText()).isEqualTo("Keygate");
     assertThat(cli.get("total_active_keys").asLong()).isEqualTo(3);
     assertThat(cli.get("daily_key_validations").asLong()).isEqualTo(6);
     assertThat(cli.get("key_leakage_last_30_days").get("detected_in_public_sources").asLong())
         .isEqualTo(1);
+  }
+
+  /** Runs {@code keygate report} in-process with {@code env}; fails unless it exits 0. */
+  private static String[] cliReport(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] all = new String[args.length + 1];
+    all[0] = "report";
+    System.arraycopy(args, 0, all, 1, args.length);
+    int code = KeygateCli.run(env, new PrintWriter(out), new PrintWriter(err), all);
+    assertThat(code).as(err.toString()).isZero();
+    return new String[] {out.toString(), err.toString()};
+  }
+
+  private static JsonNode withoutGeneratedAt(String json) throws Exception {
+    ObjectNode n = (ObjectNode) Json.MAPPER.readTree(json);
+    assertThat(n.remove("generated_at")).isNotNull();
+    return n;
+  }
+
+  private static String withoutGeneratedLine(String md) {
+    assertThat(md).contains("\n_Generated ");
+    return md.replaceAll("\n_Generated [^;]*;", "\n_Generated …;");
+  }
+
+  @Test
+  void cliReport_withoutUrl_usesTheSettingsTheServerRecorded_notThisShells() throws Exception {
+    ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+    // The shell's settings differ from the server's in everything the report reads.
+    Map<String, String> shell =
+        Map.of(
+            "KEYGATE_PLATFORM_NAME", "Shell Platform",
+            "KEYGATE_LEAK_POLICY", "live_secret=revoke",
+            "KEYGATE_LEAK_REVOKE_TEST_KEYS", "false",
+            "KEYGATE_MAX_TTL_DAYS", "30",
+            "KEYGATE_CACHE_SIZE", "0");
+    try (Node n =
+        new Node(
+            servers,
+            dir,
+            clock,
+            b ->
+                b.config(
+                        ServerConfig.fromEnv(Map.of("KEYGATE_MAX_TTL_DAYS", "90"))
+                            .withStorage(dir, null)
+                            .withNetwork("127.0.0.1", 0))
+                    .notifyConfig(
+                        NotifyConfig.defaults()
+                            .withIntervals(Duration.ofHours(1), Duration.ofHours(1))
+                            .withReporting(null, "Server Platform"))
+                    .leaks(
+                        LeakConfig.fromEnv(
+                            Map.of(
+                                "KEYGATE_LEAK_POLICY",
+                                "live_secret=rotate:1h",
+                                "KEYGATE_LEAK_REVOKE_TEST_KEYS",
+                                "true"))))) {
+      CreatedKey k = create(n.server.keygate(), List.of(), List.of());
+      n.server
+          .keygate()
+          .leaks()
+          .respond(
+              new LeakReport(
+                  k.secret(),
+                  "github",
+                  new LeakLocation("https://github.com/acme/app/blob/main/x", null, null, null),
+                  clock.instant().minus(Duration.ofMinutes(4))),
+              ACTOR,
+              clock.instant());
+
+      JsonNode server = n.call("GET", "/v1/report?format=json", null).expect(200);
+      assertThat(server.get("platform").asText()).isEqualTo("Server Platform");
+      assertThat(server.toString())
+          .contains("rotate with short grace for [live_secret]; leaked test keys too")
+          .contains("90-day max TTL")
+          .contains("configured pepper versions v1");
+      String[] json = cliReport(shell, "--format", "json", "--data-dir", dir.toString());
+      assertThat(withoutGeneratedAt(json[0])).isEqualTo(withoutGeneratedAt(server.toString()));
+      assertThat(json[1])
+          .contains("settings recorded by ")
+          .contains(" at ")
+          .contains("this shell's KEYGATE_* settings are not used");
+
+      String md = n.call("GET", "/v1/report?format=md", null).body();
+      String[] cliMd = cliReport(shell, "--data-dir", dir.toString());
+      assertThat(withoutGeneratedLine(cliMd[0])).isEqualTo(withoutGeneratedLine(md));
+    }
+
+    // A database no server of this version started on: the CLI says so and uses the defaults,
+    // still not the shell's settings.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("keygate.db"));
+        Statement s = c.createStatement()) {
+      assertThat(s.executeUpdate("DELETE FROM report_settings")).isEqualTo(1);
+    }
+    String[] none = cliReport(shell, "--format", "json", "--data-dir", dir.toString());
+    assertThat(none[1])
+        .contains("no server has recorded its settings")
+        .contains("DEFAULT settings");
+    JsonNode defaults = Json.MAPPER.readTree(none[0]);
+    assertThat(defaults.get("platform").asText()).isEqualTo("Keygate");
+    assertThat(defaults.toString())
+        .contains("revoke at once")
+        .contains("365-day max TTL")
+        .doesNotContain("leaked test keys too")
+        .doesNotContain("Shell Platform")
+        .doesNotContain("30-day max TTL");
   }
 
   @Test

@@ -82,6 +82,12 @@ class RotatePepperCommandTest {
     assertThat(t.server.monitoring().report().controls())
         .anySatisfy(
             c -> assertThat(c.implementation()).contains("configured pepper versions v1, v2"));
+    // and so does the CLI report without --url: the server records its settings again on reload
+    await("the CLI report states v1, v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                cli("report", "--data-dir", d).out().contains("configured pepper versions v1, v2"));
 
     // before any request: both keys and the admin token are still under v1
     Run status = cli("rotate-pepper", "--status", "--data-dir", d);

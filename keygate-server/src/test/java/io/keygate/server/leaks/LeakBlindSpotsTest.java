@@ -93,11 +93,17 @@ class LeakBlindSpotsTest {
 
   /** Imports a fresh guide-format key and returns it; it verifies before any report. */
   private String importGuideKey() {
-    String raw = guideKey();
+    return importKey("sk_live_", guideKey());
+  }
+
+  /** Imports {@code raw} with {@code prefix} and returns it; it verifies before any report. */
+  private String importKey(String prefix, String raw) {
     String line =
         "{\"sha256\":\""
             + LegacyKeys.sha256Hex(raw)
-            + "\",\"prefix\":\"sk_live_\",\"owner_id\":\"migrated\",\"scopes\":[\"read\"]}";
+            + "\",\"prefix\":\""
+            + prefix
+            + "\",\"owner_id\":\"migrated\",\"scopes\":[\"read\"]}";
     LeakServer.Response r =
         s.send(
             "POST",
@@ -202,6 +208,20 @@ class LeakBlindSpotsTest {
     assertThat(st.get("exposure_to_revocation").get("mean_minutes").asDouble())
         .isBetween(30.0, 31.0); // from the commit date, not 0.0 from the report
     assertThat(st.get("report_to_revocation").get("mean_minutes").asDouble()).isLessThan(0.5);
+  }
+
+  /**
+   * A key imported with a prefix outside Keygate's own rule (upper case and '-') is found inside a
+   * report field that holds more than the key, not only when the field holds the key alone.
+   */
+  @Test
+  void importedKeyWithAnyPrefix_insideALongerReportField_isRevoked() throws Exception {
+    String key = importKey("Acme-", "Acme-" + guideKey().substring("sk_live_".length()));
+    String body =
+        "{\"findings\":[{\"key\":\"export ACME_TOKEN=" + key + ";\",\"file\":\"deploy.sh\"}]}";
+    JsonNode r = report("keygate", null, body, "application/json").json();
+    assertThat(r.get("revoked").asInt()).as(r.toString()).isEqualTo(1);
+    assertThat(s.verify(key)).isEqualTo("key_revoked");
   }
 
   @Test

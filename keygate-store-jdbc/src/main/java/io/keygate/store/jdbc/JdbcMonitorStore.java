@@ -3,6 +3,7 @@ package io.keygate.store.jdbc;
 import io.keygate.core.monitor.KeyStats;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.monitor.MonitorStore;
+import io.keygate.core.monitor.RecordedSettings;
 import io.keygate.core.monitor.UsageCount;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
@@ -25,7 +27,8 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * {@link MonitorStore} over the same pool and schema as {@link JdbcKeyStore} ({@code usage_minutes}
  * of V4; leak figures from V3's {@code leak_incidents}, or from {@code key.leaked} outbox events
- * when that table is absent). Thread-safe.
+ * when that table is absent; the report's recorded settings in V13's {@code report_settings}).
+ * Thread-safe.
  */
 final class JdbcMonitorStore implements MonitorStore {
   /** Keys that verify at {@code :now}, admin tokens left out. */
@@ -231,5 +234,35 @@ final class JdbcMonitorStore implements MonitorStore {
         LeakStats.Figures.NONE,
         LeakStats.Figures.NONE,
         "outbox events (key.leaked)");
+  }
+
+  @Override
+  public void recordReportSettings(RecordedSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    store.update(
+        "recordReportSettings",
+        h ->
+            h.createUpdate(
+                    "INSERT INTO report_settings (id, node, recorded_at, settings)"
+                        + " VALUES (1, :node, :at, :settings)"
+                        + " ON CONFLICT (id) DO UPDATE SET node = excluded.node,"
+                        + " recorded_at = excluded.recorded_at, settings = excluded.settings")
+                .bind("node", settings.node())
+                .bind("at", settings.recordedAt().toEpochMilli())
+                .bind("settings", settings.settings())
+                .execute());
+  }
+
+  @Override
+  public Optional<RecordedSettings> reportSettings() {
+    return store.query(
+        "reportSettings",
+        h ->
+            h.createQuery("SELECT node, recorded_at, settings FROM report_settings WHERE id = 1")
+                .map(
+                    (rs, ctx) ->
+                        new RecordedSettings(
+                            rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)))
+                .findOne());
   }
 }
