@@ -2,6 +2,7 @@ package io.keygate.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -79,11 +79,9 @@ class KeygateRedisTest {
     CreatedKey k = key(a, List.of());
     assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // now cached on B
     a.keys().revoke(k.record().keyId(), "test", Actor.SYSTEM);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (verify(b, k).outcome() != Outcome.KEY_REVOKED) {
-      assertThat(System.nanoTime()).isLessThan(deadline);
-      Thread.sleep(1);
-    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(verify(b, k).outcome()).isEqualTo(Outcome.KEY_REVOKED));
     assertThat(rb.invalidationsReceived()).isGreaterThanOrEqualTo(1);
   }
 
@@ -100,11 +98,9 @@ class KeygateRedisTest {
     a.verifier()
         .invalidateRevoked(
             k.record().revoked(java.time.Instant.now(), "t", java.time.Instant.now()));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (verify(b, k).outcome() != Outcome.KEY_REVOKED) {
-      assertThat(System.nanoTime()).as("B marks its copy revoked").isLessThan(deadline);
-      Thread.sleep(1);
-    }
+    await("B marks its copy revoked")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(verify(b, k).outcome()).isEqualTo(Outcome.KEY_REVOKED));
     b.verifier().invalidateLocal(k.record().hash());
     assertThat(verify(b, k).outcome()).as("the store still says active").isEqualTo(Outcome.VALID);
   }
@@ -137,11 +133,12 @@ class KeygateRedisTest {
     long received = rb.invalidationsReceived();
     a.verifier().importedKeysChanged();
     // nothing else refreshes B's prefixes in this test: only the announcement can
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (b.verifier().verify(VerifyRequest.of(raw)).outcome() != Outcome.VALID) {
-      assertThat(System.nanoTime()).as("B accepts the imported key").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+    await("B accepts the imported key")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome())
+                    .isEqualTo(Outcome.VALID));
     assertThat(rb.invalidationsReceived()).isGreaterThan(received);
     assertThat(b.verifier().legacyKeys().prefixes()).contains("legacy_");
   }
@@ -178,9 +175,11 @@ class KeygateRedisTest {
     CreatedKey k = key(a, List.of(new RateLimit("main", 3, Duration.ofMillis(window))));
     try (RedisClient c = RedisClient.create(r.uri());
         StatefulRedisConnection<String, String> conn = c.connect()) {
-      while (redisMillis(conn) % window > 500) { // start early in a window: room for the steps
-        Thread.sleep(20);
-      }
+      // start early in a window: room for the steps
+      await()
+          .atMost(Duration.ofMillis(2 * window))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> redisMillis(conn) % window <= 500);
       for (int i = 0; i < 3; i++) {
         assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
       }
@@ -195,9 +194,10 @@ class KeygateRedisTest {
       assertThat(remembered.outcome()).isEqualTo(Outcome.RATE_LIMITED);
       assertThat(((Verification.Rejected) remembered).rateLimits().get(0).remaining()).isZero();
       long end = (redisMillis(conn) / window + 1) * window;
-      while (redisMillis(conn) < end) {
-        Thread.sleep(5);
-      }
+      await()
+          .atMost(Duration.ofMillis(2 * window))
+          .pollInterval(Duration.ofMillis(5))
+          .until(() -> redisMillis(conn) >= end);
       assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
     }
   }
@@ -217,9 +217,10 @@ class KeygateRedisTest {
     CreatedKey k = key(a, List.of(new RateLimit("main", 10_000, Duration.ofMillis(window))));
     try (RedisClient c = RedisClient.create(r.uri());
         StatefulRedisConnection<String, String> conn = c.connect()) {
-      while (redisMillis(conn) % window > 1_000) {
-        Thread.sleep(20);
-      }
+      await()
+          .atMost(Duration.ofMillis(2 * window))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> redisMillis(conn) % window <= 1_000);
       String hash = prefix + "rl:{" + k.record().keyId() + "}";
       Verification first = verify(a, k);
       assertThat(first.outcome()).isEqualTo(Outcome.VALID);
@@ -235,9 +236,10 @@ class KeygateRedisTest {
       assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("32");
       String windowBefore = conn.sync().hget(hash, "main:w");
       long end = (redisMillis(conn) / window + 1) * window;
-      while (redisMillis(conn) < end) {
-        Thread.sleep(5);
-      }
+      await()
+          .atMost(Duration.ofMillis(2 * window))
+          .pollInterval(Duration.ofMillis(5))
+          .until(() -> redisMillis(conn) >= end);
       // 15 tokens of the old window are still leased: the next request must not use them.
       assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
       assertThat(conn.sync().hget(hash, "main:w")).isNotEqualTo(windowBefore);
@@ -300,11 +302,9 @@ class KeygateRedisTest {
       assertThat(verify(closed, k).outcome()).isEqualTo(Outcome.RATE_LIMITED);
       assertThat(rl.rateLimitFallbacks()).isGreaterThanOrEqualTo(40);
       d.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (verify(closed, k).outcome() != Outcome.VALID) {
-        assertThat(System.nanoTime()).as("closed node recovers").isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      await("closed node recovers")
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(verify(closed, k).outcome()).isEqualTo(Outcome.VALID));
       long before = rl.rateLimitFallbacks();
       Thread.sleep(600); // past the breaker's open period
       verify(local, k);

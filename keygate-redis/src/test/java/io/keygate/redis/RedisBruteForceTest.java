@@ -1,6 +1,7 @@
 package io.keygate.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.key.Pepper;
@@ -22,7 +23,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,11 +124,11 @@ class RedisBruteForceTest {
     assertThat(verify(a, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED);
     assertThat(verify(b, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED);
     // node C never saw this address fail: it learns of the block from the announcement
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (verify(c, valid.secret().reveal(), ip) != Outcome.RATE_LIMITED) {
-      assertThat(System.nanoTime()).as("block announced to node C").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+    await("block announced to node C")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(verify(c, valid.secret().reveal(), ip)).isEqualTo(Outcome.RATE_LIMITED));
     // other addresses are not affected
     assertThat(verify(c, valid.secret().reveal(), "203.0.113.8")).isEqualTo(Outcome.VALID);
   }
@@ -156,13 +157,15 @@ class RedisBruteForceTest {
       assertThat(verify(i % 2 == 0 ? a : b, randomKey(), ip)).as(ip).isEqualTo(Outcome.INVALID_KEY);
     }
     assertThat(verify(b, randomKey(), "2001:db8:aa:1:ffff::9")).isEqualTo(Outcome.RATE_LIMITED);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (Keygate n : List.of(a, b)) {
-      while (verify(n, valid.secret().reveal(), "2001:db8:aa:1::beef") != Outcome.RATE_LIMITED) {
-        assertThat(System.nanoTime()).as("block known on every node").isLessThan(deadline);
-        Thread.sleep(5);
-      }
-    }
+    await("block known on every node")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              for (Keygate n : List.of(a, b)) {
+                assertThat(verify(n, valid.secret().reveal(), "2001:db8:aa:1::beef"))
+                    .isEqualTo(Outcome.RATE_LIMITED);
+              }
+            });
     assertThat(verify(a, valid.secret().reveal(), "2001:db8:aa:2::1"))
         .as("the next /64")
         .isEqualTo(Outcome.VALID);
@@ -235,16 +238,16 @@ class RedisBruteForceTest {
           .isEqualTo(3);
       d.start();
       Thread.sleep(600); // past the breaker's open period
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      for (int i = 2; ; i++) {
-        long before = ra.otherFallbacks();
-        assertThat(verify(a, randomKey(), "198.51.100." + i)).isEqualTo(Outcome.INVALID_KEY);
-        if (ra.otherFallbacks() == before) {
-          break; // counted on Redis again
-        }
-        assertThat(System.nanoTime()).as("Redis used again").isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      AtomicInteger address = new AtomicInteger(2);
+      await("Redis used again")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                long before = ra.otherFallbacks();
+                assertThat(verify(a, randomKey(), "198.51.100." + address.getAndIncrement()))
+                    .isEqualTo(Outcome.INVALID_KEY);
+                return ra.otherFallbacks() == before; // counted on Redis again
+              });
     } finally {
       d.stop();
     }
@@ -289,15 +292,16 @@ class RedisBruteForceTest {
     }
     assertThat(admin.subList(0, threshold)).containsOnly(Outcome.INVALID_KEY);
     assertThat(admin.subList(threshold, 2 * threshold)).containsOnly(Outcome.RATE_LIMITED);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     for (Keygate n : List.of(a, b)) {
-      while (n.verifier()
-              .authenticate(new VerifyRequest(token, attacker, null, null, null))
-              .outcome()
-          != Outcome.RATE_LIMITED) {
-        assertThat(System.nanoTime()).as("admin block on every node").isLessThan(deadline);
-        Thread.sleep(5);
-      }
+      await("admin block on every node")
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          n.verifier()
+                              .authenticate(new VerifyRequest(token, attacker, null, null, null))
+                              .outcome())
+                      .isEqualTo(Outcome.RATE_LIMITED));
       assertThat(verify(n, valid.secret().reveal(), attacker)).isEqualTo(Outcome.VALID);
     }
     try (var client = new Probe(r.uri())) {

@@ -1,10 +1,13 @@
 package io.keygate.redis;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,13 +127,10 @@ public final class TestRedis {
       } catch (RuntimeException e) {
         throw new IllegalStateException("could not start embedded Redis on " + port, e);
       }
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (!answers(port)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("embedded Redis did not start on " + port);
-        }
-        sleep(20);
-      }
+      await("embedded Redis answering on " + port)
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> answers(port));
     }
 
     /** Stops the server (its data is lost). */
@@ -172,14 +172,6 @@ public final class TestRedis {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

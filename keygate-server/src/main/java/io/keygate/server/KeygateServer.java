@@ -5,13 +5,21 @@ import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.SecretChecks;
+import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
+import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.notify.DataCipher;
+import io.keygate.core.notify.DataKey;
 import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
 import io.keygate.envoy.EnvoyAuthz;
 import io.keygate.redis.KeygateRedis;
+import io.keygate.server.config.AuditKeyFile;
+import io.keygate.server.config.ClusterConfig;
+import io.keygate.server.config.DataKeyFile;
+import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
@@ -20,9 +28,11 @@ import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.ReadDeadlines;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.config.TlsConfig;
 import io.keygate.server.http.HttpApi;
 import io.keygate.server.http.MonitorApi;
 import io.keygate.server.http.ReadDeadlineGuard;
+import io.keygate.server.http.TlsConnector;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.ChangeFeed;
@@ -42,6 +52,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.SocketAddressResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +82,7 @@ public final class KeygateServer implements AutoCloseable {
   private final ScheduledExecutorService workers;
   private final OutboundHttp outbound;
   private volatile boolean started;
-  private final io.keygate.server.config.TlsConfig tls;
+  private final TlsConfig tls;
   private final KeygateRedis redis;
   private final ClusterJobs clusterWide;
   private final SecretsWatcher secretsWatcher;
@@ -101,7 +113,7 @@ public final class KeygateServer implements AutoCloseable {
       Keygate keygate,
       Monitoring monitoring,
       LeakConfig leaks,
-      io.keygate.server.config.TlsConfig tls,
+      TlsConfig tls,
       OutboundHttp outbound,
       ReadDeadlines deadlines,
       GrpcConfig grpc,
@@ -128,7 +140,7 @@ public final class KeygateServer implements AutoCloseable {
               MonitorApi.install(c, monitoring, config.trustedProxies());
               HttpApi.headLikeGet(c);
               if (tls.enabled()) {
-                io.keygate.server.http.TlsConnector.install(c, tls, config.host(), config.port());
+                TlsConnector.install(c, tls, config.host(), config.port());
               }
             });
     this.grpcHost = grpc.effectiveHost(config.host());
@@ -165,7 +177,7 @@ public final class KeygateServer implements AutoCloseable {
   public static KeyStore openStore(ServerConfig config, SecretsConfig secrets) {
     return openStore(
         config,
-        io.keygate.server.config.ClusterConfig.defaults(),
+        ClusterConfig.defaults(),
         NodeSecrets.auditKeys(config, secrets, true),
         NodeSecrets.witness(config));
   }
@@ -177,10 +189,7 @@ public final class KeygateServer implements AutoCloseable {
    * not append to it) and each committed head recorded in {@code witness}.
    */
   public static KeyStore openStore(
-      ServerConfig config,
-      io.keygate.server.config.ClusterConfig cluster,
-      AuditKeys auditKeys,
-      AuditWitness witness) {
+      ServerConfig config, ClusterConfig cluster, AuditKeys auditKeys, AuditWitness witness) {
     JdbcStores b =
         config.databaseUrl() == null
             ? JdbcStores.sqlite(config.dataDir())
@@ -306,7 +315,7 @@ public final class KeygateServer implements AutoCloseable {
   }
 
   /** The Jetty server under the API (for tests that check its settings). */
-  org.eclipse.jetty.server.Server jetty() {
+  Server jetty() {
     return app.jettyServer().server();
   }
 
@@ -372,17 +381,14 @@ public final class KeygateServer implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private KeyStore store;
     private LeakConfig leaks = LeakConfig.defaults();
-    private io.keygate.server.config.EnforcementConfig enforcement =
-        io.keygate.server.config.EnforcementConfig.defaults();
+    private EnforcementConfig enforcement = EnforcementConfig.defaults();
     private NotifyConfig notifyConfig = NotifyConfig.defaults();
     private RandomGenerator jitter = new SecureRandom();
-    private io.keygate.server.config.ClusterConfig cluster =
-        io.keygate.server.config.ClusterConfig.defaults();
-    private io.keygate.server.config.TlsConfig tls = io.keygate.server.config.TlsConfig.off();
-    private io.keygate.server.config.SecretsConfig secrets =
-        io.keygate.server.config.SecretsConfig.defaults();
+    private ClusterConfig cluster = ClusterConfig.defaults();
+    private TlsConfig tls = TlsConfig.off();
+    private SecretsConfig secrets = SecretsConfig.defaults();
     private OutboundConfig outboundConfig = OutboundConfig.defaults();
-    private org.eclipse.jetty.util.SocketAddressResolver outboundDns;
+    private SocketAddressResolver outboundDns;
     private ReadDeadlines readDeadlines = ReadDeadlines.defaults();
     private GrpcConfig grpc = GrpcConfig.off();
 
@@ -407,7 +413,7 @@ public final class KeygateServer implements AutoCloseable {
      * How outbound calls resolve host names instead of the system resolver (tests map names to
      * chosen addresses). The address policy applies to whatever it returns.
      */
-    public Builder outboundDns(org.eclipse.jetty.util.SocketAddressResolver dns) {
+    public Builder outboundDns(SocketAddressResolver dns) {
       this.outboundDns = Objects.requireNonNull(dns, "dns");
       return this;
     }
@@ -423,19 +429,19 @@ public final class KeygateServer implements AutoCloseable {
      * after a rotation (default: {@link io.keygate.server.config.SecretsConfig#defaults()}, the
      * audit key in {@code <data dir>/audit-key}, every 5 s).
      */
-    public Builder secrets(io.keygate.server.config.SecretsConfig s) {
+    public Builder secrets(SecretsConfig s) {
       this.secrets = Objects.requireNonNull(s, "secrets");
       return this;
     }
 
     /** HTTPS settings (default: off, plain HTTP). */
-    public Builder tls(io.keygate.server.config.TlsConfig t) {
+    public Builder tls(TlsConfig t) {
       this.tls = Objects.requireNonNull(t, "tls");
       return this;
     }
 
     /** Scale-out settings: Redis, fallbacks, leases (default: a single node without Redis). */
-    public Builder cluster(io.keygate.server.config.ClusterConfig c) {
+    public Builder cluster(ClusterConfig c) {
       this.cluster = Objects.requireNonNull(c, "cluster");
       return this;
     }
@@ -456,7 +462,7 @@ public final class KeygateServer implements AutoCloseable {
      * Default rate limits and brute-force guard (default: {@link
      * io.keygate.server.config.EnforcementConfig#defaults()}).
      */
-    public Builder enforcement(io.keygate.server.config.EnforcementConfig e) {
+    public Builder enforcement(EnforcementConfig e) {
       this.enforcement = Objects.requireNonNull(e, "enforcement");
       return this;
     }
@@ -495,7 +501,7 @@ public final class KeygateServer implements AutoCloseable {
      */
     private SecretsWatcher watchSecrets(
         Keygate kg,
-        io.keygate.core.notify.DataCipher cipher,
+        DataCipher cipher,
         AuditKeys auditKeys,
         NodeSecrets.Sources sources,
         Runnable pepperReloaded) {
@@ -509,7 +515,7 @@ public final class KeygateServer implements AutoCloseable {
               List<Pepper> next = PepperFile.load(f);
               SecretChecks.require(
                   store,
-                  SecretChecks.pepper(new io.keygate.core.key.KeyHasher(next)),
+                  SecretChecks.pepper(new KeyHasher(next)),
                   sources.pepper(),
                   NodeSecrets.PEPPER_REMEDY);
               kg.hasher().reload(next);
@@ -526,12 +532,10 @@ public final class KeygateServer implements AutoCloseable {
             "data key",
             notifyConfig.effectiveDataKeyFile(config.dataDir()),
             f -> {
-              List<io.keygate.core.notify.DataKey> next =
-                  io.keygate.server.config.DataKeyFile.load(f);
+              List<DataKey> next = DataKeyFile.load(f);
               SecretChecks.require(
                   store,
-                  SecretChecks.dataKey(
-                      new io.keygate.core.notify.DataCipher(next, java.security.SecureRandom::new)),
+                  SecretChecks.dataKey(new DataCipher(next, SecureRandom::new)),
                   sources.dataKey(),
                   NodeSecrets.DATA_KEY_REMEDY);
               cipher.reload(next);
@@ -543,8 +547,7 @@ public final class KeygateServer implements AutoCloseable {
             "audit key",
             secrets.effectiveAuditKeyFile(config.dataDir()),
             f -> {
-              List<io.keygate.core.audit.AuditKey> next =
-                  io.keygate.server.config.AuditKeyFile.load(f);
+              List<AuditKey> next = AuditKeyFile.load(f);
               SecretChecks.require(
                   store,
                   SecretChecks.auditKey(new AuditKeys(next)),

@@ -1,6 +1,7 @@
 package io.keygate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.http.Json;
@@ -25,7 +26,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -407,34 +410,35 @@ class CrashSafetyIT {
 
       // drain: every delivery of the owner's events ends delivered (the lease of an attempt cut
       // by the kill runs out first)
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      List<JsonNode> events;
-      while (true) {
-        events = allEvents("/v1/events?owner_id=hooked&limit=500");
-        long pending =
-            events.stream()
-                .filter(
-                    ev -> {
-                      JsonNode ds = ev.path("deliveries");
-                      if (ds.isEmpty()) {
-                        return true;
-                      }
-                      for (JsonNode d : ds) {
-                        if (!"delivered".equals(d.path("status").asText())) {
-                          return true;
-                        }
-                      }
-                      return false;
-                    })
-                .count();
-        if (pending == 0) {
-          break;
-        }
-        assertThat(System.nanoTime())
-            .as("%d of %d events still undelivered", pending, events.size())
-            .isLessThan(deadline);
-        Thread.sleep(250); // the worker delivers in the background
-      }
+      AtomicReference<List<JsonNode>> drained = new AtomicReference<>();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250)) // the worker delivers in the background
+          .untilAsserted(
+              () -> {
+                List<JsonNode> events = allEvents("/v1/events?owner_id=hooked&limit=500");
+                drained.set(events);
+                long pending =
+                    events.stream()
+                        .filter(
+                            ev -> {
+                              JsonNode ds = ev.path("deliveries");
+                              if (ds.isEmpty()) {
+                                return true;
+                              }
+                              for (JsonNode d : ds) {
+                                if (!"delivered".equals(d.path("status").asText())) {
+                                  return true;
+                                }
+                              }
+                              return false;
+                            })
+                        .count();
+                assertThat(pending)
+                    .as("%d of %d events still undelivered", pending, events.size())
+                    .isZero();
+              });
+      List<JsonNode> events = drained.get();
 
       Set<String> outbox = new HashSet<>();
       Set<String> createdEventKeys = new HashSet<>();
@@ -865,20 +869,19 @@ class CrashSafetyIT {
     pb.environment().putAll(serverEnv);
     server = pb.start();
     pump(server.getInputStream(), serverOutput);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     HttpRequest health = HttpRequest.newBuilder(URI.create(base + "/healthz")).build();
-    while (System.nanoTime() < deadline) {
-      assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
-      try {
-        if (http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100); // polling for startup of a separate process
+    try {
+      await("server healthy")
+          .atMost(Duration.ofSeconds(120))
+          .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+          .until(
+              () -> {
+                assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
+                return http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("server not healthy within 120 s:\n" + serverOutput, e);
     }
-    throw new AssertionError("server not healthy within 120 s:\n" + serverOutput);
   }
 
   private String createAdminToken() throws Exception {

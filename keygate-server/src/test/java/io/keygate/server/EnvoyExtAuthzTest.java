@@ -9,6 +9,7 @@ import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.testing.EnvoyClient;
 import io.keygate.server.testing.EnvoyClient.Answer;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -19,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (real SQLite) started with {@code KEYGATE_GRPC_PORT}.
  */
 class EnvoyExtAuthzTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final int UNAUTHENTICATED = 16;
   private static final int PERMISSION_DENIED = 7;
   private static final int INVALID_ARGUMENT = 3;
@@ -38,7 +42,7 @@ class EnvoyExtAuthzTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
+    t = servers.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
     envoy = new EnvoyClient(t.server.grpcPort());
     JsonNode key = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"));
     raw = key.path("api_key").asText();
@@ -75,7 +79,7 @@ class EnvoyExtAuthzTest {
 
   @Test
   void grpc_isOffUnlessAPortIsGiven() throws Exception {
-    try (TestServer plain = TestServer.start(dir.resolve("plain"))) {
+    try (TestServer plain = servers.start(dir.resolve("plain"))) {
       assertThat(plain.server.grpcPort()).isEqualTo(GrpcConfig.OFF);
     }
   }
@@ -185,7 +189,7 @@ class EnvoyExtAuthzTest {
     envoy.close();
     t.close();
     t =
-        TestServer.start(
+        servers.start(
             dir.resolve("untrusted"),
             c -> TestServer.withTrustedProxies(c, List.of("192.0.2.0/24")),
             b -> b.grpc(new GrpcConfig("127.0.0.1", 0)));

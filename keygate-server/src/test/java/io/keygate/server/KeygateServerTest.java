@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +13,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeygateServerTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   @Test
   void start_bindsARandomPort_andGeneratesAnOwnerOnlyPepper() throws Exception {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       assertThat(t.server.port()).isPositive();
       t.req("GET", "/healthz").token(null).send().expect(200);
     }
@@ -32,7 +36,7 @@ class KeygateServerTest {
 
   @Test
   void jetty_keepsNoHeaderCache_andSendsBodiesLargerThanTheCopyBuffer() throws Exception {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       // Jetty's per-connection header cache would keep an Authorization credential after its
       // request; every connector (the TLS one copies the same configuration) has it off.
       assertThat(t.server.jetty().getConnectors())
@@ -59,7 +63,7 @@ class KeygateServerTest {
     String raw;
     String id;
     try (TestServer t =
-        TestServer.start(
+        servers.start(
             dir, c -> TestServer.withIntervals(c, Duration.ofHours(1), Duration.ofDays(1)))) {
       JsonNode k = t.createKey("owner_id", "acme");
       raw = k.path("api_key").asText();
@@ -67,7 +71,7 @@ class KeygateServerTest {
       t.verify(raw);
       t.verify(raw);
     }
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       JsonNode stored = t.get("/v1/keys/" + id).expect(200);
       assertThat(stored.path("usage_count").asLong()).isEqualTo(2);
       assertThat(stored.path("last_used_at").isNull()).isFalse();
@@ -88,7 +92,7 @@ class KeygateServerTest {
 
   @Test
   void build_withDataKeyReadableByOthers_failsFast() throws Exception {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       assertThat(t.base).isNotEmpty(); // the first start creates the data key, 0600
     }
     Path dataKey = dir.resolve("data-key");
@@ -105,7 +109,7 @@ class KeygateServerTest {
   @Test
   void freshDataDir_theDirectoryAndEveryFileKeygateCreatesInIt_areOwnerOnly() throws Exception {
     Path data = dir.resolve("srv/data");
-    try (TestServer t = TestServer.start(data)) {
+    try (TestServer t = servers.start(data)) {
       String id = t.createKey("owner_id", "acme").path("key_id").asText();
       t.post("/v1/keys/" + id + "/rotate", java.util.Map.of("grace_period_hours", 0)).expect(201);
       t.post("/v1/owners", TestServer.map("owner_id", "acme", "name", "Acme")).expect(201);
@@ -134,7 +138,7 @@ class KeygateServerTest {
 
   @Test
   void build_withAuditKeyReadableByOthers_failsFast() throws Exception {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       assertThat(t.base).isNotEmpty(); // the first start creates the audit key, 0600
     }
     Path auditKey = dir.resolve("audit-key");
@@ -150,7 +154,7 @@ class KeygateServerTest {
   void restart_withAnotherPepperFile_isRefusedAtStartup_notAnsweredInvalidKeyLater()
       throws Exception {
     String raw;
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       raw = t.createKey("owner_id", "acme").path("api_key").asText();
     }
     Path pepper = dir.resolve("pepper");

@@ -15,6 +15,7 @@ import io.keygate.scan.Finding;
 import io.keygate.scan.Scanner;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
  * finds every displayed key in the one-time display bodies.
  */
 class NoRawKeyAnywhereTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final Scanner SCANNER = Scanner.builder().respectGitignore(false).build();
@@ -94,7 +98,7 @@ class NoRawKeyAnywhereTest {
         });
     receiver.start();
     try {
-      node = new Node(dir.resolve("data"), new ManualClock(), Node.LOOPBACK);
+      node = new Node(servers, dir.resolve("data"), new ManualClock(), Node.LOOPBACK);
       try {
         scenario("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
       } finally {

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * database files nor the server's log output hold any raw key (or the admin token).
  */
 class NoRawKeyInStorageOrLogsTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final int KEYS = 1000;
 
   @TempDir Path dir;
@@ -58,7 +62,7 @@ class NoRawKeyInStorageOrLogsTest {
     Map<String, String> rawByKeyId = new ConcurrentHashMap<>();
     String adminToken;
     try {
-      TestServer t = TestServer.start(dir);
+      TestServer t = servers.start(dir);
       adminToken = t.adminToken;
       try {
         ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -1,6 +1,7 @@
 package io.keygate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.http.Json;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -222,20 +224,19 @@ class ReadmeWalkthroughIT {
   }
 
   private void awaitHealthy() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     HttpRequest health = HttpRequest.newBuilder(URI.create(base + "/healthz")).build();
-    while (System.nanoTime() < deadline) {
-      assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
-      try {
-        if (HTTP.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100); // polling for startup of a separate process
+    try {
+      await("server healthy")
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+          .until(
+              () -> {
+                assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
+                return HTTP.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("server not healthy within 60 s:\n" + serverOutput, e);
     }
-    throw new AssertionError("server not healthy within 60 s:\n" + serverOutput);
   }
 
   private static Thread pump(InputStream in, StringBuffer sink) {

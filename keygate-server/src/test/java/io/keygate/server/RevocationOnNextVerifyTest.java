@@ -4,15 +4,18 @@ import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 2, "Must show": revocation holds on the very next verify, although the key was cached. */
 class RevocationOnNextVerifyTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
   String id;
@@ -20,15 +23,10 @@ class RevocationOnNextVerifyTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     JsonNode k = t.createKey("owner_id", "acme");
     id = k.path("key_id").asText();
     raw = k.path("api_key").asText();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   @Test

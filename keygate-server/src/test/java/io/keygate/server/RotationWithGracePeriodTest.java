@@ -4,13 +4,14 @@ import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * answers {@code key_revoked} and the sweep records the revocation; grace 0 revokes at once.
  */
 class RotationWithGracePeriodTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
 
@@ -25,13 +28,8 @@ class RotationWithGracePeriodTest {
   void start() {
     // the background sweep is pushed far out so the test runs it by hand, deterministically
     t =
-        TestServer.start(
+        servers.start(
             dir, c -> TestServer.withIntervals(c, Duration.ofHours(1), Duration.ofDays(1)));
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   @Test

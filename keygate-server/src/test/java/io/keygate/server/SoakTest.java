@@ -3,8 +3,8 @@ package io.keygate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.keygate.core.lifecycle.Actor;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * mix against a separate server process for longer.
  */
 class SoakTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final int THREADS = 4;
   private static final int MIN_LIVE = 40;
   private static final long SECONDS = Long.getLong("soak.seconds", 110);
@@ -111,16 +115,9 @@ class SoakTest {
   @Test
   void mixedTraffic_noServerErrors_noUnexpectedOutcomes_heapStaysBounded() throws Exception {
     assertThat(SECONDS).as("-Dsoak.seconds").isGreaterThanOrEqualTo(60);
-    try (KeygateServer server = KeygateServer.builder().config(TestServer.config(dir)).build()) {
-      server.start();
-      base = "http://127.0.0.1:" + server.port();
-      token =
-          server
-              .keygate()
-              .adminTokens()
-              .create(null, null, "soak", null, new Actor("test", null, null))
-              .secret()
-              .reveal();
+    try (TestServer server = servers.start(dir, c -> c, b -> b.clock(Clock.systemUTC()))) {
+      base = server.base;
+      token = server.adminToken;
       for (int i = 0; i < MIN_LIVE * 2; i++) {
         create();
       }

@@ -1,10 +1,12 @@
 package io.keygate.spring;
 
+import io.keygate.core.SecretMasker;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -253,17 +255,16 @@ public class KeygateProperties {
   /** The effective settings with the token masked, for the startup log. */
   @Override
   public String toString() {
-    StringBuilder b =
-        new StringBuilder("mode=").append(mode.name().toLowerCase(java.util.Locale.ROOT));
+    StringBuilder b = new StringBuilder("mode=").append(mode.name().toLowerCase(Locale.ROOT));
     if (mode == Mode.REMOTE) {
       b.append(", url=")
-          .append(io.keygate.core.SecretMasker.mask(String.valueOf(url)))
+          .append(SecretMasker.mask(String.valueOf(url)))
           .append(", token=")
           .append(token == null ? "(none)" : "****");
       b.append(", timeout=").append(timeout);
     } else {
       b.append(", database-url=")
-          .append(databaseUrl == null ? null : io.keygate.core.SecretMasker.mask(databaseUrl))
+          .append(databaseUrl == null ? null : SecretMasker.mask(databaseUrl))
           .append(", pepper-file=")
           .append(pepperFile)
           .append(", audit-key-file=")

@@ -1,5 +1,7 @@
 package io.keygate.spring;
 
+import io.keygate.core.SecretMasker;
+
 /**
  * A {@link KeyVerifier} could not decide: its store or Keygate server failed. The filter answers
  * 503 {@code keygate_unavailable}, never letting the request through (fail closed).
@@ -12,6 +14,6 @@ public class KeygateUnavailableException extends RuntimeException {
 
   /** A failure described by {@code message}, caused by {@code cause} (may be {@code null}). */
   public KeygateUnavailableException(String message, Throwable cause) {
-    super(io.keygate.core.SecretMasker.mask(message), cause);
+    super(SecretMasker.mask(message), cause);
   }
 }

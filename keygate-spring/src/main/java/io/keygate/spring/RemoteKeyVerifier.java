@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.keygate.core.SecretMasker;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.verify.EndpointRules;
@@ -368,13 +369,11 @@ public final class RemoteKeyVerifier implements KeyVerifier {
       String scheme = url.getScheme();
       if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
         throw new IllegalArgumentException(
-            "Keygate URL must be http or https, was "
-                + io.keygate.core.SecretMasker.mask(String.valueOf(url)));
+            "Keygate URL must be http or https, was " + SecretMasker.mask(String.valueOf(url)));
       }
       if (url.getHost() == null) {
         throw new IllegalArgumentException(
-            "Keygate URL needs a host, was "
-                + io.keygate.core.SecretMasker.mask(String.valueOf(url)));
+            "Keygate URL needs a host, was " + SecretMasker.mask(String.valueOf(url)));
       }
       if (url.getQuery() != null || url.getFragment() != null) {
         throw new IllegalArgumentException("Keygate URL must not have a query or fragment");

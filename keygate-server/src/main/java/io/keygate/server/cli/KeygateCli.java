@@ -1,5 +1,6 @@
 package io.keygate.server.cli;
 
+import io.keygate.core.SecretMasker;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.scan.ScanCommand;
 import java.io.PrintWriter;
@@ -62,7 +63,7 @@ public final class KeygateCli implements Runnable {
     }
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          cmd.getErr().println("error: " + io.keygate.core.SecretMasker.mask(ex.getMessage()));
+          cmd.getErr().println("error: " + SecretMasker.mask(ex.getMessage()));
           return 1;
         });
     return cl.execute(args);

@@ -2,6 +2,7 @@ package io.keygate.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.keygate.server.config.Settings;
 import io.keygate.server.http.Json;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -48,11 +49,7 @@ final class KeysCommand implements Runnable {
 
     ApiClient client() {
       Map<String, String> env = KeygateCli.env(spec);
-      String u = url;
-      if (u == null) {
-        u = env.getOrDefault("KEYGATE_URL", "http://127.0.0.1:8080");
-      }
-      return new ApiClient(u, env.get("KEYGATE_TOKEN"));
+      return new ApiClient(url != null ? url : Settings.URL.from(env), Settings.TOKEN.from(env));
     }
 
     PrintWriter out() {

@@ -1,11 +1,19 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.KeygateServer;
+import io.keygate.server.config.ClusterConfig;
 import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
+import io.keygate.server.config.ReadDeadlines;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.config.Settings;
+import io.keygate.server.config.TlsConfig;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -19,7 +27,7 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-  @Option(names = "--port", description = "TCP port (default: $KEYGATE_PORT or 8080).")
+  @Option(names = "--port", description = "TCP port (overrides $KEYGATE_PORT; default 8080).")
   Integer port;
 
   @Option(
@@ -31,37 +39,24 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ServerConfig env = ServerConfig.fromEnv(System.getenv());
-    ServerConfig cfg =
-        storage
-            .apply(env)
-            .withNetwork(host != null ? host : env.host(), port != null ? port : env.port());
-    LOG.info("effective configuration: {}", cfg.describe());
-    io.keygate.server.config.TlsConfig tls =
-        io.keygate.server.config.TlsConfig.fromEnv(System.getenv());
-    LOG.info("tls: {}", tls.describe());
+    Map<String, String> env = new HashMap<>(System.getenv());
+    Settings.HOST.overlay(env, host);
+    Settings.PORT.overlay(env, port);
+    storage.overlay(env);
+    LOG.info("effective configuration: {}", Settings.describe(env));
+    ServerConfig cfg = ServerConfig.fromEnv(env);
+    TlsConfig tls = TlsConfig.fromEnv(env);
     String warning = plainHttpWarning(cfg.host(), tls.enabled());
     if (warning != null) {
       LOG.warn(warning);
     }
-    LeakConfig leaks = LeakConfig.fromEnv(System.getenv());
-    LOG.info("leak response: {}", leaks.describe());
-    NotifyConfig notify = NotifyConfig.fromEnv(System.getenv());
-    LOG.info("notifications and monitoring: {}", notify.describe(cfg.dataDir()));
-    io.keygate.server.config.ClusterConfig cluster =
-        io.keygate.server.config.ClusterConfig.fromEnv(System.getenv());
-    LOG.info("scale-out: {}", cluster.describe());
-    io.keygate.server.config.SecretsConfig secrets =
-        io.keygate.server.config.SecretsConfig.fromEnv(System.getenv());
-    LOG.info("secrets: {}", secrets.describe(cfg.dataDir()));
-    io.keygate.server.config.OutboundConfig outbound =
-        io.keygate.server.config.OutboundConfig.fromEnv(System.getenv());
-    LOG.info("outbound calls: {}", outbound.describe());
-    io.keygate.server.config.ReadDeadlines deadlines =
-        io.keygate.server.config.ReadDeadlines.fromEnv(System.getenv());
-    LOG.info("read deadlines: {}", deadlines.describe());
-    GrpcConfig grpc = GrpcConfig.fromEnv(System.getenv());
-    LOG.info("envoy ext_authz: {}", grpc.describe(cfg.host()));
+    LeakConfig leaks = LeakConfig.fromEnv(env);
+    NotifyConfig notify = NotifyConfig.fromEnv(env);
+    ClusterConfig cluster = ClusterConfig.fromEnv(env);
+    SecretsConfig secrets = SecretsConfig.fromEnv(env);
+    OutboundConfig outbound = OutboundConfig.fromEnv(env);
+    ReadDeadlines deadlines = ReadDeadlines.fromEnv(env);
+    GrpcConfig grpc = GrpcConfig.fromEnv(env);
     if (grpc.enabled() && !isLoopback(grpc.effectiveHost(cfg.host()))) {
       LOG.warn(
           "the Envoy ext_authz gRPC port is plaintext on {}: keep it on a private network next to"
@@ -79,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
             .config(cfg)
             .leaks(leaks)
             .notifyConfig(notify)
-            .enforcement(EnforcementConfig.fromEnv(System.getenv()))
+            .enforcement(EnforcementConfig.fromEnv(env))
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

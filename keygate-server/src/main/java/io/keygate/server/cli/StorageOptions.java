@@ -1,8 +1,10 @@
 package io.keygate.server.cli;
 
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options naming the store, shared by commands that open it directly. */
@@ -18,6 +20,12 @@ final class StorageOptions {
       paramLabel = "URL",
       description = "Database URL (default: $KEYGATE_DATABASE_URL, else SQLite in the data dir).")
   String databaseUrl;
+
+  /** Puts the options that were given into {@code env}, over the variables they override. */
+  void overlay(Map<String, String> env) {
+    Settings.DATA_DIR.overlay(env, dataDir);
+    Settings.DATABASE_URL.overlay(env, databaseUrl);
+  }
 
   /** The environment's configuration with these options applied ({@code serve}: may create it). */
   ServerConfig apply(ServerConfig base) {

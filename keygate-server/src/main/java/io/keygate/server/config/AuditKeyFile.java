@@ -3,6 +3,8 @@ package io.keygate.server.config;
 import io.keygate.core.audit.AuditKey;
 import io.keygate.core.key.SecretFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -37,7 +39,7 @@ public final class AuditKeyFile {
       return toKeys(
           file, SecretFile.loadOrCreate(file, WHAT, AuditKey.MIN_BYTES, new SecureRandom()));
     }
-    if (!java.nio.file.Files.exists(file)) {
+    if (!Files.exists(file)) {
       throw new IllegalStateException(
           "no audit key: set KEYGATE_AUDIT_KEY or KEYGATE_AUDIT_KEY_FILE (the server's <data"
               + " dir>/audit-key); none at "
@@ -46,7 +48,7 @@ public final class AuditKeyFile {
     try {
       return load(file);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot read audit key file " + file, e);
+      throw new UncheckedIOException("cannot read audit key file " + file, e);
     }
   }
 

@@ -1,12 +1,8 @@
 package io.keygate.server.config;
 
-import static io.keygate.server.config.Env.boolVar;
-import static io.keygate.server.config.Env.longVar;
-
 import io.keygate.redis.KeygateRedis;
 import io.keygate.redis.RateLimitFallback;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -57,11 +53,14 @@ public record ClusterConfig(
     Duration changePoll,
     boolean changeListen) {
 
+  public static final RateLimitFallback DEFAULT_RATE_LIMIT_FALLBACK = RateLimitFallback.LOCAL;
+  public static final int DEFAULT_NODES = 1;
   public static final Duration DEFAULT_REDIS_CACHE_TTL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STORE_OUTAGE_GRACE = Duration.ofSeconds(60);
   public static final Duration DEFAULT_JOB_LEASE = Duration.ofSeconds(120);
   public static final Duration DEFAULT_DATABASE_CONNECT_TIMEOUT = Duration.ofSeconds(3);
   public static final Duration DEFAULT_CHANGE_POLL = Duration.ofMillis(250);
+  public static final boolean DEFAULT_CHANGE_LISTEN = true;
   static final Duration MIN_CHANGE_POLL = Duration.ofMillis(10);
   static final Duration MAX_CHANGE_POLL = Duration.ofSeconds(5);
 
@@ -100,36 +99,23 @@ public record ClusterConfig(
     return fromEnv(Map.of());
   }
 
-  /** Reads the variables from {@code env}; unset ones take their defaults. */
+  /**
+   * Reads the variables from {@code env} through {@link Settings}; unset ones take their defaults.
+   */
   public static ClusterConfig fromEnv(Map<String, String> env) {
-    String url = env.get("KEYGATE_REDIS_URL");
     return new ClusterConfig(
-        url == null || url.isBlank() ? null : url.trim(),
-        env.getOrDefault("KEYGATE_REDIS_PREFIX", KeygateRedis.DEFAULT_PREFIX),
-        Duration.ofMillis(
-            longVar(
-                env, "KEYGATE_REDIS_TIMEOUT_MS", KeygateRedis.DEFAULT_COMMAND_TIMEOUT.toMillis())),
-        Duration.ofSeconds(
-            longVar(
-                env,
-                "KEYGATE_REDIS_BREAKER_SECONDS",
-                KeygateRedis.DEFAULT_BREAKER_OPEN_FOR.toSeconds())),
-        RateLimitFallback.parse(env.getOrDefault("KEYGATE_REDIS_RATE_LIMIT_FALLBACK", "local")),
-        (int) longVar(env, "KEYGATE_CLUSTER_NODES", 1),
-        Duration.ofSeconds(
-            longVar(env, "KEYGATE_REDIS_CACHE_TTL_SECONDS", DEFAULT_REDIS_CACHE_TTL.toSeconds())),
-        Duration.ofSeconds(
-            longVar(
-                env, "KEYGATE_STORE_OUTAGE_GRACE_SECONDS", DEFAULT_STORE_OUTAGE_GRACE.toSeconds())),
-        Duration.ofSeconds(
-            longVar(env, "KEYGATE_JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE.toSeconds())),
-        Duration.ofMillis(
-            longVar(
-                env,
-                "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS",
-                DEFAULT_DATABASE_CONNECT_TIMEOUT.toMillis())),
-        Duration.ofMillis(longVar(env, "KEYGATE_CHANGE_POLL_MS", DEFAULT_CHANGE_POLL.toMillis())),
-        boolVar(env, "KEYGATE_CHANGE_LISTEN", true));
+        Settings.REDIS_URL.from(env),
+        Settings.REDIS_PREFIX.from(env),
+        Settings.REDIS_TIMEOUT.from(env),
+        Settings.REDIS_BREAKER.from(env),
+        Settings.REDIS_RATE_LIMIT_FALLBACK.from(env),
+        Settings.CLUSTER_NODES.from(env),
+        Settings.REDIS_CACHE_TTL.from(env),
+        Settings.STORE_OUTAGE_GRACE.from(env),
+        Settings.JOB_LEASE.from(env),
+        Settings.DATABASE_CONNECT_TIMEOUT.from(env),
+        Settings.CHANGE_POLL.from(env),
+        Settings.CHANGE_LISTEN.from(env));
   }
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
@@ -179,23 +165,5 @@ public record ClusterConfig(
       t = storeOutageGrace;
     }
     return t;
-  }
-
-  /** The effective settings with the Redis password masked, for the startup log. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("redis", redisUrl == null ? "off" : io.keygate.core.SecretMasker.mask(redisUrl));
-    m.put("redis_prefix", redisPrefix);
-    m.put("redis_timeout", redisTimeout.toString());
-    m.put("redis_breaker", redisBreaker.toString());
-    m.put("rate_limit_fallback", rateLimitFallback.name().toLowerCase(java.util.Locale.ROOT));
-    m.put("cluster_nodes", nodes);
-    m.put("redis_cache_ttl", redisCacheTtl.toString());
-    m.put("store_outage_grace", storeOutageGrace.toString());
-    m.put("job_lease", jobLease.toString());
-    m.put("database_connect_timeout", databaseConnectTimeout.toString());
-    m.put("change_poll", changePoll.toString());
-    m.put("change_listen", changeListen);
-    return m;
   }
 }

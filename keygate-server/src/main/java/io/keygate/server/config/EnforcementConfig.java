@@ -2,8 +2,8 @@ package io.keygate.server.config;
 
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.verify.BruteForceGuard;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * Per-key enforcement settings the server adds to the core: default rate limits by key type and the
- * brute-force guard. Read from environment variables; validated on construction.
+ * brute-force guard. Read from environment variables ({@link Settings}); validated on construction.
  *
  * <table>
  *   <caption>Variables</caption>
@@ -38,7 +38,7 @@ public record EnforcementConfig(
     Objects.requireNonNull(defaultRateLimits, "defaultRateLimits");
     Map<String, List<RateLimit>> m = new LinkedHashMap<>();
     defaultRateLimits.forEach((k, v) -> m.put(k, List.copyOf(v)));
-    defaultRateLimits = java.util.Collections.unmodifiableMap(m);
+    defaultRateLimits = Collections.unmodifiableMap(m);
   }
 
   /** No default limits; the brute-force guard on with its defaults. */
@@ -46,27 +46,18 @@ public record EnforcementConfig(
     return fromEnv(Map.of());
   }
 
-  /** Reads the {@code KEYGATE_*} variables listed above. */
+  /** Reads the {@code KEYGATE_*} variables listed above, through {@link Settings}. */
   public static EnforcementConfig fromEnv(Map<String, String> env) {
-    BruteForceGuard.Policy d = BruteForceGuard.Policy.DEFAULTS;
-    int threshold = intVar(env, "KEYGATE_BRUTE_FORCE_THRESHOLD", d.threshold());
+    int threshold = Settings.BRUTE_FORCE_THRESHOLD.from(env);
     BruteForceGuard.Policy policy =
         threshold == 0
             ? null
             : new BruteForceGuard.Policy(
                 threshold,
-                Duration.ofSeconds(
-                    intVar(
-                        env, "KEYGATE_BRUTE_FORCE_WINDOW_SECONDS", (int) d.window().toSeconds())),
-                Duration.ofSeconds(
-                    intVar(env, "KEYGATE_BRUTE_FORCE_BLOCK_SECONDS", (int) d.block().toSeconds())),
-                Duration.ofSeconds(
-                    intVar(
-                        env,
-                        "KEYGATE_BRUTE_FORCE_MAX_BLOCK_SECONDS",
-                        (int) d.maxBlock().toSeconds())));
-    return new EnforcementConfig(
-        parseDefaultLimits(env.getOrDefault("KEYGATE_DEFAULT_RATE_LIMITS", "")), policy);
+                Settings.BRUTE_FORCE_WINDOW.from(env),
+                Settings.BRUTE_FORCE_BLOCK.from(env),
+                Settings.BRUTE_FORCE_MAX_BLOCK.from(env));
+    return new EnforcementConfig(Settings.DEFAULT_RATE_LIMITS.from(env), policy);
   }
 
   /**
@@ -113,48 +104,5 @@ public record EnforcementConfig(
       }
     }
     return out;
-  }
-
-  private static int intVar(Map<String, String> env, String name, int dflt) {
-    String v = env.get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < 0) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a non-negative integer, was '" + v + "'");
-    }
-  }
-
-  /** The settings for the startup log. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    Map<String, List<String>> limits = new LinkedHashMap<>();
-    defaultRateLimits.forEach(
-        (t, l) ->
-            limits.put(
-                t,
-                l.stream()
-                    .map(r -> r.name() + ":" + r.requests() + "/" + r.window().toSeconds() + "s")
-                    .toList()));
-    m.put("default_rate_limits", limits);
-    m.put(
-        "brute_force",
-        bruteForce == null
-            ? "off"
-            : bruteForce.threshold()
-                + " invalid keys per "
-                + bruteForce.window().toSeconds()
-                + " s; block "
-                + bruteForce.block().toSeconds()
-                + " s doubling up to "
-                + bruteForce.maxBlock().toSeconds()
-                + " s");
-    return m;
   }
 }

@@ -1,6 +1,5 @@
 package io.keygate.server.config;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -31,10 +30,13 @@ public record GrpcConfig(String host, int port) {
     return new GrpcConfig(null, OFF);
   }
 
-  /** Reads {@code KEYGATE_GRPC_PORT} (unset or blank: off) and {@code KEYGATE_GRPC_HOST}. */
+  /**
+   * Reads {@code KEYGATE_GRPC_PORT} (unset or blank: off) and {@code KEYGATE_GRPC_HOST} through
+   * {@link Settings}.
+   */
   public static GrpcConfig fromEnv(Map<String, String> env) {
-    return new GrpcConfig(
-        Env.blankToNull(env.get("KEYGATE_GRPC_HOST")), Env.intVar(env, "KEYGATE_GRPC_PORT", OFF));
+    Integer port = Settings.GRPC_PORT.from(env);
+    return new GrpcConfig(Settings.GRPC_HOST.from(env), port == null ? OFF : port);
   }
 
   /** Whether the service runs. */
@@ -45,16 +47,5 @@ public record GrpcConfig(String host, int port) {
   /** The interface to bind, given the HTTP server's. */
   public String effectiveHost(String httpHost) {
     return host != null ? host : httpHost;
-  }
-
-  /** The effective settings, for the startup log. */
-  public Map<String, Object> describe(String httpHost) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (!enabled()) {
-      m.put("envoy_ext_authz_grpc", "off");
-      return m;
-    }
-    m.put("envoy_ext_authz_grpc", effectiveHost(httpHost) + ":" + port);
-    return m;
   }
 }

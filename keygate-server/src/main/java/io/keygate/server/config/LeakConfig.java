@@ -1,8 +1,5 @@
 package io.keygate.server.config;
 
-import static io.keygate.server.config.Env.blankToNull;
-import static io.keygate.server.config.Env.longVar;
-
 import io.keygate.core.leaks.LeakPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -165,56 +162,46 @@ public record LeakConfig(
    * {@code KEYGATE_MAX_REPORT_BYTES}, {@code KEYGATE_SECRET_SCANNING_MAX_BYTES}, {@code
    * KEYGATE_LEAK_POLICY} ({@code type=revoke|rotate:<hours>h|rotate:<minutes>m,...}), {@code
    * KEYGATE_LEAK_REVOKE_TEST_KEYS} ({@code true|false}, default false) and {@code
-   * KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE} (default {@value #DEFAULT_PUBLIC_REPORTS_PER_MINUTE}).
+   * KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE} (default {@value #DEFAULT_PUBLIC_REPORTS_PER_MINUTE}),
+   * through {@link Settings}.
    */
   public static LeakConfig fromEnv(Map<String, String> env) {
     List<Sender> senders = new ArrayList<>();
-    String file = blankToNull(env.get("KEYGATE_GITHUB_KEYS_FILE"));
-    String url = blankToNull(env.get("KEYGATE_GITHUB_KEYS_URL"));
+    Path file = Settings.GITHUB_KEYS_FILE.from(env);
+    String url = Settings.GITHUB_KEYS_URL.from(env);
     senders.add(
         new Sender(
             "github",
             GITHUB_ID_HEADER,
             GITHUB_SIGNATURE_HEADER,
-            file == null ? null : Path.of(file),
+            file,
             file == null && url != null ? URI.create(url) : null));
-    String more = blankToNull(env.get("KEYGATE_SECRET_SCANNING_SENDERS"));
+    List<Sender> more = Settings.SECRET_SCANNING_SENDERS.from(env);
     if (more != null) {
-      for (String spec : more.split(";")) {
-        if (!spec.isBlank()) {
-          senders.add(parseSender(spec.strip()));
-        }
-      }
+      senders.addAll(more);
     }
     return new LeakConfig(
         senders,
-        Duration.ofSeconds(
-            longVar(
-                env,
-                "KEYGATE_SECRET_SCANNING_KEYS_TTL_SECONDS",
-                DEFAULT_KEYS_CACHE_TTL.toSeconds())),
-        Duration.ofSeconds(
-            longVar(
-                env, "KEYGATE_SECRET_SCANNING_REFETCH_SECONDS", DEFAULT_KEYS_REFETCH.toSeconds())),
-        longVar(env, "KEYGATE_MAX_REPORT_BYTES", DEFAULT_MAX_REPORT_BYTES),
-        longVar(env, "KEYGATE_SECRET_SCANNING_MAX_BYTES", DEFAULT_MAX_PARTNER_BYTES),
-        parsePolicy(
-            env.getOrDefault("KEYGATE_LEAK_POLICY", ""),
-            parseBoolean(env, "KEYGATE_LEAK_REVOKE_TEST_KEYS")),
-        (int)
-            longVar(
-                env, "KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE", DEFAULT_PUBLIC_REPORTS_PER_MINUTE));
+        Settings.SECRET_SCANNING_KEYS_TTL.from(env),
+        Settings.SECRET_SCANNING_REFETCH.from(env),
+        Settings.MAX_REPORT_BYTES.from(env),
+        Settings.SECRET_SCANNING_MAX_BYTES.from(env),
+        new LeakPolicy(
+            Settings.LEAK_POLICY.from(env).rotateGrace(), Settings.LEAK_REVOKE_TEST_KEYS.from(env)),
+        Settings.PUBLIC_LEAK_REPORTS_PER_MINUTE.from(env));
   }
 
-  private static boolean parseBoolean(Map<String, String> env, String name) {
-    String v = blankToNull(env.get(name));
-    if (v == null || v.strip().equalsIgnoreCase("false")) {
-      return false;
+  /**
+   * Parses {@code KEYGATE_SECRET_SCANNING_SENDERS}: {@code spec;spec;…}, see {@link #parseSender}.
+   */
+  static List<Sender> parseSenders(String specs) {
+    List<Sender> out = new ArrayList<>();
+    for (String spec : specs.split(";")) {
+      if (!spec.isBlank()) {
+        out.add(parseSender(spec.strip()));
+      }
     }
-    if (v.strip().equalsIgnoreCase("true")) {
-      return true;
-    }
-    throw new IllegalArgumentException(name + " must be true or false, was " + v);
+    return out;
   }
 
   /** Parses {@code name=IdHeader,SigHeader,source} where source is a file path or http(s) URL. */
@@ -287,25 +274,5 @@ public record LeakConfig(
       }
     }
     return null;
-  }
-
-  /** The effective settings for the startup log (no secrets here: public keys only). */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (Sender s : senders) {
-      m.put(
-          "secret_scanning." + s.name(),
-          s.keysFile() != null
-              ? "keys file " + s.keysFile()
-              : s.keysUrl() != null ? "keys url " + s.keysUrl() : "not configured");
-    }
-    m.put("secret_scanning_keys_ttl", keysCacheTtl.toString());
-    m.put("secret_scanning_refetch", keysRefetchInterval.toString());
-    m.put("secret_scanning_max_bytes", maxPartnerBytes);
-    m.put("max_report_bytes", maxReportBytes);
-    m.put("leak_policy", policy.rotateGrace().isEmpty() ? "revoke" : policy.rotateGrace());
-    m.put("leak_revoke_test_keys", policy.revokeTestKeys());
-    m.put("public_leak_reports_per_minute", publicReportsPerMinute);
-    return m;
   }
 }

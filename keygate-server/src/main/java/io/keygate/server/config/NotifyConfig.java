@@ -1,12 +1,8 @@
 package io.keygate.server.config;
 
-import static io.keygate.server.config.Env.blankToNull;
-import static io.keygate.server.config.Env.longVar;
-
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -79,6 +75,10 @@ public record NotifyConfig(
    */
   public record Smtp(
       String host, int port, String user, String password, String from, boolean startTls) {
+    public static final int DEFAULT_PORT = 587;
+    public static final String DEFAULT_FROM = "keygate@localhost";
+    public static final boolean DEFAULT_STARTTLS = true;
+
     /** Validates. */
     public Smtp {
       Objects.requireNonNull(host, "host");
@@ -143,7 +143,7 @@ public record NotifyConfig(
     positive(backoffBase, "delivery backoff base");
     positive(backoffMax, "delivery backoff max");
     positive(expiryCheckInterval, "expiry check interval");
-    TreeSet<Integer> days = new TreeSet<>(java.util.Comparator.reverseOrder());
+    TreeSet<Integer> days = new TreeSet<>(Comparator.reverseOrder());
     for (Integer d : expiryNoticeDays) {
       if (d == null || d < 1 || d > 3650) {
         throw new IllegalArgumentException(
@@ -168,77 +168,38 @@ public record NotifyConfig(
     return fromEnv(Map.of());
   }
 
-  /** Reads {@code KEYGATE_*} variables; unset ones take their defaults. */
+  /** Reads {@code KEYGATE_*} variables through {@link Settings}; unset ones take their defaults. */
   public static NotifyConfig fromEnv(Map<String, String> env) {
-    String smtpHost = blankToNull(env.get("KEYGATE_SMTP_HOST"));
+    String smtpHost = Settings.SMTP_HOST.from(env);
     Smtp smtp =
         smtpHost == null
             ? null
             : new Smtp(
                 smtpHost,
-                (int) longVar(env, "KEYGATE_SMTP_PORT", 587),
-                blankToNull(env.get("KEYGATE_SMTP_USER")),
-                blankToNull(env.get("KEYGATE_SMTP_PASSWORD")),
-                env.getOrDefault("KEYGATE_SMTP_FROM", "keygate@localhost"),
-                !"false".equalsIgnoreCase(env.getOrDefault("KEYGATE_SMTP_STARTTLS", "true")));
-    String days = env.get("KEYGATE_EXPIRY_NOTICE_DAYS");
-    List<Integer> thresholds = new ArrayList<>();
-    if (days == null || days.isBlank()) {
-      thresholds.addAll(DEFAULT_EXPIRY_NOTICE_DAYS);
-    } else {
-      for (String s : ServerConfig.splitList(days)) {
-        try {
-          thresholds.add(Integer.parseInt(s));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(
-              "KEYGATE_EXPIRY_NOTICE_DAYS must be a comma-separated list of days, was '"
-                  + days
-                  + "'");
-        }
-      }
-    }
-    String factor = env.get("KEYGATE_ANOMALY_SPIKE_FACTOR");
-    double spikeFactor;
-    try {
-      spikeFactor =
-          factor == null || factor.isBlank()
-              ? Anomaly.DEFAULT_SPIKE_FACTOR
-              : Double.parseDouble(factor.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("KEYGATE_ANOMALY_SPIKE_FACTOR must be a number");
-    }
+                Settings.SMTP_PORT.from(env),
+                Settings.SMTP_USER.from(env),
+                Settings.SMTP_PASSWORD.from(env),
+                Settings.SMTP_FROM.from(env),
+                Settings.SMTP_STARTTLS.from(env));
     return new NotifyConfig(
-        blankToNull(env.get("KEYGATE_DATA_KEY")),
-        blankToNull(env.get("KEYGATE_DATA_KEY_FILE")) == null
-            ? null
-            : Path.of(env.get("KEYGATE_DATA_KEY_FILE").trim()),
-        Duration.ofMillis(
-            longVar(env, "KEYGATE_DELIVERY_INTERVAL_MS", DEFAULT_DELIVERY_INTERVAL.toMillis())),
-        Duration.ofSeconds(
-            longVar(env, "KEYGATE_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_WEBHOOK_TIMEOUT.toSeconds())),
-        Duration.ofHours(longVar(env, "KEYGATE_DELIVERY_RETRY_HOURS", DEFAULT_RETRY_FOR.toHours())),
-        Duration.ofSeconds(
-            longVar(
-                env, "KEYGATE_DELIVERY_BACKOFF_BASE_SECONDS", DEFAULT_BACKOFF_BASE.toSeconds())),
-        Duration.ofSeconds(
-            longVar(env, "KEYGATE_DELIVERY_BACKOFF_MAX_SECONDS", DEFAULT_BACKOFF_MAX.toSeconds())),
-        thresholds,
-        Duration.ofSeconds(
-            longVar(env, "KEYGATE_EXPIRY_CHECK_SECONDS", DEFAULT_EXPIRY_CHECK.toSeconds())),
+        Settings.DATA_KEY.from(env),
+        Settings.DATA_KEY_FILE.from(env),
+        Settings.DELIVERY_INTERVAL.from(env),
+        Settings.WEBHOOK_TIMEOUT.from(env),
+        Settings.DELIVERY_RETRY.from(env),
+        Settings.DELIVERY_BACKOFF_BASE.from(env),
+        Settings.DELIVERY_BACKOFF_MAX.from(env),
+        Settings.EXPIRY_NOTICE_DAYS.from(env),
+        Settings.EXPIRY_CHECK.from(env),
         smtp,
-        blankToNull(env.get("KEYGATE_METRICS_TOKEN")),
-        env.getOrDefault("KEYGATE_PLATFORM_NAME", DEFAULT_PLATFORM_NAME),
+        Settings.METRICS_TOKEN.from(env),
+        Settings.PLATFORM_NAME.from(env),
         new Anomaly(
-            spikeFactor,
-            longVar(env, "KEYGATE_ANOMALY_SPIKE_FLOOR", Anomaly.DEFAULT_SPIKE_FLOOR),
-            Duration.ofHours(
-                longVar(env, "KEYGATE_ANOMALY_LEARNING_HOURS", Anomaly.DEFAULT_LEARNING.toHours())),
-            longVar(env, "KEYGATE_ANOMALY_DENIAL_BURST", Anomaly.DEFAULT_DENIAL_BURST),
-            Duration.ofMinutes(
-                longVar(
-                    env,
-                    "KEYGATE_ALERT_WINDOW_MINUTES",
-                    Anomaly.DEFAULT_ALERT_WINDOW.toMinutes()))));
+            Settings.ANOMALY_SPIKE_FACTOR.from(env),
+            Settings.ANOMALY_SPIKE_FLOOR.from(env),
+            Settings.ANOMALY_LEARNING.from(env),
+            Settings.ANOMALY_DENIAL_BURST.from(env),
+            Settings.ALERT_WINDOW.from(env)));
   }
 
   /** A copy with other SMTP settings (tests). */
@@ -303,24 +264,5 @@ public record NotifyConfig(
   /** The largest expiry threshold: keys closer to expiry show {@code expiring_soon}. */
   public int expiringSoonDays() {
     return expiryNoticeDays.isEmpty() ? 0 : expiryNoticeDays.get(0);
-  }
-
-  /** The effective settings with secrets masked, for the startup log. */
-  public Map<String, Object> describe(Path dataDir) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(
-        "data_key",
-        dataKeyEnv != null ? "KEYGATE_DATA_KEY (****)" : effectiveDataKeyFile(dataDir) + " (****)");
-    m.put("delivery_interval", deliveryInterval.toString());
-    m.put("webhook_timeout", webhookTimeout.toString());
-    m.put("delivery_retry_for", retryFor.toString());
-    m.put("delivery_backoff", backoffBase + ".." + backoffMax);
-    m.put("expiry_notice_days", expiryNoticeDays);
-    m.put("expiry_check_interval", expiryCheckInterval.toString());
-    m.put("smtp", smtp == null ? "not configured" : smtp.toString());
-    m.put("metrics_token", metricsToken == null ? "none (open)" : "****");
-    m.put("platform_name", platformName);
-    m.put("anomaly", anomaly.toString());
-    return m;
   }
 }

@@ -2,7 +2,6 @@ package io.keygate.server.config;
 
 import io.keygate.server.outbound.AddressPolicy;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,18 +51,13 @@ public record OutboundConfig(
 
   /**
    * Reads {@code KEYGATE_WEBHOOK_ALLOWED_NETWORKS}, {@code KEYGATE_WEBHOOK_CONNECT_TIMEOUT_SECONDS}
-   * and {@code KEYGATE_DELIVERY_THREADS}.
+   * and {@code KEYGATE_DELIVERY_THREADS} through {@link Settings}.
    */
   public static OutboundConfig fromEnv(Map<String, String> env) {
-    String nets = env.get("KEYGATE_WEBHOOK_ALLOWED_NETWORKS");
     return new OutboundConfig(
-        nets == null ? List.of() : ServerConfig.splitList(nets),
-        Duration.ofSeconds(
-            Env.longVar(
-                env,
-                "KEYGATE_WEBHOOK_CONNECT_TIMEOUT_SECONDS",
-                DEFAULT_CONNECT_TIMEOUT.toSeconds())),
-        Env.intVar(env, "KEYGATE_DELIVERY_THREADS", DEFAULT_DELIVERY_THREADS));
+        Settings.WEBHOOK_ALLOWED_NETWORKS.from(env),
+        Settings.WEBHOOK_CONNECT_TIMEOUT.from(env),
+        Settings.DELIVERY_THREADS.from(env));
   }
 
   /** A copy allowing exactly {@code networks} (tests whose receiver is on loopback). */
@@ -74,16 +68,5 @@ public record OutboundConfig(
   /** The policy these settings describe. */
   public AddressPolicy policy() {
     return AddressPolicy.allowing(allowedNetworks);
-  }
-
-  /** The effective settings, for the startup log. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(
-        "allowed_networks",
-        allowedNetworks.isEmpty() ? "none (public addresses only)" : allowedNetworks);
-    m.put("connect_timeout", connectTimeout.toString());
-    m.put("delivery_threads", deliveryThreads);
-    return m;
   }
 }

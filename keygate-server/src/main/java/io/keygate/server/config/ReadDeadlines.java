@@ -1,7 +1,6 @@
 package io.keygate.server.config;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,22 +35,10 @@ public record ReadDeadlines(Duration header, long minBodyBytesPerSecond) {
 
   /**
    * Reads {@code KEYGATE_REQUEST_HEADER_TIMEOUT_SECONDS} and {@code
-   * KEYGATE_MIN_REQUEST_BYTES_PER_SECOND}.
+   * KEYGATE_MIN_REQUEST_BYTES_PER_SECOND} through {@link Settings}.
    */
   public static ReadDeadlines fromEnv(Map<String, String> env) {
     return new ReadDeadlines(
-        Duration.ofSeconds(
-            Env.longVar(env, "KEYGATE_REQUEST_HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER.toSeconds())),
-        Env.longVar(
-            env, "KEYGATE_MIN_REQUEST_BYTES_PER_SECOND", DEFAULT_MIN_BODY_BYTES_PER_SECOND));
-  }
-
-  /** The effective settings, for the startup log. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("request_header_timeout", header.toString());
-    m.put(
-        "min_request_bytes_per_second", minBodyBytesPerSecond == 0 ? "off" : minBodyBytesPerSecond);
-    return m;
+        Settings.REQUEST_HEADER_TIMEOUT.from(env), Settings.MIN_REQUEST_BYTES_PER_SECOND.from(env));
   }
 }

@@ -34,19 +34,13 @@ public record SecretsConfig(Duration reloadInterval, String auditKeyEnv, Path au
 
   /**
    * Reads {@code KEYGATE_SECRETS_RELOAD_SECONDS} (default 5; 0 turns reloading off), {@code
-   * KEYGATE_AUDIT_KEY} and {@code KEYGATE_AUDIT_KEY_FILE}.
+   * KEYGATE_AUDIT_KEY} and {@code KEYGATE_AUDIT_KEY_FILE} through {@link Settings}.
    */
   public static SecretsConfig fromEnv(Map<String, String> env) {
-    long s =
-        Env.longVar(env, "KEYGATE_SECRETS_RELOAD_SECONDS", DEFAULT_RELOAD_INTERVAL.toSeconds());
-    if (s < 0) {
-      throw new IllegalArgumentException("KEYGATE_SECRETS_RELOAD_SECONDS must be >= 0, was " + s);
-    }
-    String file = Env.blankToNull(env.get("KEYGATE_AUDIT_KEY_FILE"));
     return new SecretsConfig(
-        Duration.ofSeconds(s),
-        Env.blankToNull(env.get("KEYGATE_AUDIT_KEY")),
-        file == null ? null : Path.of(file));
+        Settings.SECRETS_RELOAD.from(env),
+        Settings.AUDIT_KEY.from(env),
+        Settings.AUDIT_KEY_FILE.from(env));
   }
 
   /** A copy with another reload interval. */
@@ -62,21 +56,5 @@ public record SecretsConfig(Duration reloadInterval, String auditKeyEnv, Path au
   /** Where this node's audit witness lives: {@code <data dir>/audit-head}. */
   public static Path witnessFile(Path dataDir) {
     return dataDir.resolve("audit-head");
-  }
-
-  /** For the startup log, without key material. */
-  public String describe(Path dataDir) {
-    return "audit key "
-        + (auditKeyEnv != null
-            ? "KEYGATE_AUDIT_KEY (****)"
-            : effectiveAuditKeyFile(dataDir) + " (****)")
-        + ", audit witness "
-        + witnessFile(dataDir)
-        + "; "
-        + (reloadInterval.isZero()
-            ? "secret files are read at startup only"
-            : "pepper, data-key and audit-key files re-read on change, checked every "
-                + reloadInterval.toSeconds()
-                + " s");
   }
 }

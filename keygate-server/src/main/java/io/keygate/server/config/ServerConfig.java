@@ -1,15 +1,9 @@
 package io.keygate.server.config;
 
-import static io.keygate.server.config.Env.blankToNull;
-import static io.keygate.server.config.Env.intVar;
-
-import io.keygate.core.Keygate;
-import io.keygate.core.SecretMasker;
 import io.keygate.core.lifecycle.KeyPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -89,40 +83,35 @@ public record ServerConfig(
     return fromEnv(Map.of());
   }
 
-  /** Reads {@code KEYGATE_*} variables from {@code env}; unset ones take their defaults. */
+  /**
+   * Reads {@code KEYGATE_*} variables from {@code env} through {@link Settings}; unset ones take
+   * their defaults.
+   *
+   * @throws IllegalArgumentException naming the first invalid variable
+   */
   public static ServerConfig fromEnv(Map<String, String> env) {
-    KeyPolicy d = KeyPolicy.DEFAULTS;
-    Duration maxTtl =
-        Duration.ofDays(intVar(env, "KEYGATE_MAX_TTL_DAYS", (int) d.maxTtl().toDays()));
-    Duration maxGrace =
-        Duration.ofHours(intVar(env, "KEYGATE_MAX_GRACE_HOURS", (int) d.maxGrace().toHours()));
+    Duration maxTtl = Settings.MAX_TTL.from(env);
     KeyPolicy policy =
         new KeyPolicy(
             maxTtl,
             maxTtl,
-            Duration.ofHours(
-                intVar(env, "KEYGATE_DEFAULT_GRACE_HOURS", (int) d.defaultGrace().toHours())),
-            maxGrace,
-            d.defaultScopes());
-    String proxies = env.get("KEYGATE_TRUSTED_PROXIES");
+            Settings.DEFAULT_GRACE.from(env),
+            Settings.MAX_GRACE.from(env),
+            KeyPolicy.DEFAULTS.defaultScopes());
     return new ServerConfig(
-        env.getOrDefault("KEYGATE_HOST", DEFAULT_HOST),
-        intVar(env, "KEYGATE_PORT", DEFAULT_PORT),
-        Path.of(env.getOrDefault("KEYGATE_DATA_DIR", DEFAULT_DATA_DIR)),
-        blankToNull(env.get("KEYGATE_DATABASE_URL")),
-        env.containsKey("KEYGATE_PEPPER_FILE") ? Path.of(env.get("KEYGATE_PEPPER_FILE")) : null,
-        blankToNull(env.get("KEYGATE_PEPPER")),
-        intVar(env, "KEYGATE_CACHE_SIZE", (int) Keygate.DEFAULT_CACHE_SIZE),
-        Duration.ofSeconds(
-            intVar(env, "KEYGATE_CACHE_TTL_SECONDS", (int) Keygate.DEFAULT_CACHE_TTL.toSeconds())),
-        Duration.ofMillis(
-            intVar(env, "KEYGATE_USAGE_FLUSH_MS", (int) DEFAULT_USAGE_FLUSH.toMillis())),
-        Duration.ofSeconds(intVar(env, "KEYGATE_SWEEP_SECONDS", (int) DEFAULT_SWEEP.toSeconds())),
-        intVar(env, "KEYGATE_MAX_BODY_BYTES", (int) DEFAULT_MAX_BODY),
-        proxies == null ? DEFAULT_TRUSTED_PROXIES : splitList(proxies),
-        env.containsKey("KEYGATE_FORWARD_AUTH")
-            ? ForwardAuth.parse(env.get("KEYGATE_FORWARD_AUTH"))
-            : ForwardAuth.DEFAULT,
+        Settings.HOST.from(env),
+        Settings.PORT.from(env),
+        Settings.DATA_DIR.from(env),
+        Settings.DATABASE_URL.from(env),
+        Settings.PEPPER_FILE.from(env),
+        Settings.PEPPER.from(env),
+        Settings.CACHE_SIZE.from(env),
+        Settings.CACHE_TTL.from(env),
+        Settings.USAGE_FLUSH.from(env),
+        Settings.SWEEP.from(env),
+        Settings.MAX_BODY.from(env),
+        Settings.TRUSTED_PROXIES.from(env),
+        Settings.FORWARD_AUTH.from(env),
         policy);
   }
 
@@ -197,29 +186,5 @@ public record ServerConfig(
   /** The pepper file in use. */
   public Path effectivePepperFile() {
     return pepperFile != null ? pepperFile : dataDir.resolve("pepper");
-  }
-
-  /** The effective configuration with secrets masked, for the startup log. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("host", host);
-    m.put("port", port);
-    m.put("data_dir", dataDir.toAbsolutePath().normalize().toString());
-    m.put(
-        "database",
-        databaseUrl == null ? "sqlite (data_dir/keygate.db)" : SecretMasker.mask(databaseUrl));
-    m.put(
-        "pepper", pepperEnv != null ? "KEYGATE_PEPPER (****)" : effectivePepperFile() + " (****)");
-    m.put("cache_size", cacheSize);
-    m.put("cache_ttl", cacheTtl.toString());
-    m.put("usage_flush_interval", usageFlushInterval.toString());
-    m.put("sweep_interval", sweepInterval.toString());
-    m.put("max_body_bytes", maxBodyBytes);
-    m.put("trusted_proxies", trustedProxies);
-    m.put("forward_auth", forwardAuth.configName());
-    m.put("max_ttl_days", policy.maxTtl().toDays());
-    m.put("default_grace_hours", policy.defaultGrace().toHours());
-    m.put("max_grace_hours", policy.maxGrace().toHours());
-    return m;
   }
 }

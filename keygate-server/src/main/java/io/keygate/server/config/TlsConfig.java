@@ -2,7 +2,6 @@ package io.keygate.server.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -53,38 +52,17 @@ public record TlsConfig(Path cert, Path key, Path keystore, String keystorePassw
     return new TlsConfig(null, null, null, "");
   }
 
-  /** Reads the variables above from {@code env}. */
+  /** Reads the variables above from {@code env} through {@link Settings}. */
   public static TlsConfig fromEnv(Map<String, String> env) {
     return new TlsConfig(
-        path(env.get("KEYGATE_TLS_CERT")),
-        path(env.get("KEYGATE_TLS_KEY")),
-        path(env.get("KEYGATE_TLS_KEYSTORE")),
-        env.getOrDefault("KEYGATE_TLS_KEYSTORE_PASSWORD", ""));
-  }
-
-  private static Path path(String s) {
-    return s == null || s.isBlank() ? null : Path.of(s.strip());
+        Settings.TLS_CERT.from(env),
+        Settings.TLS_KEY.from(env),
+        Settings.TLS_KEYSTORE.from(env),
+        Settings.TLS_KEYSTORE_PASSWORD.from(env));
   }
 
   /** Whether the server serves HTTPS. */
   public boolean enabled() {
     return cert != null || keystore != null;
-  }
-
-  /** The settings for the startup log, without the password. */
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("enabled", enabled());
-    if (cert != null) {
-      m.put("cert", cert.toString());
-      m.put("key", key + " (****)");
-    }
-    if (keystore != null) {
-      m.put("keystore", keystore + " (****)");
-    }
-    if (enabled()) {
-      m.put("protocols", "TLSv1.3, TLSv1.2");
-    }
-    return m;
   }
 }

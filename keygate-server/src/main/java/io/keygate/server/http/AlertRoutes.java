@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Alert and least-privilege advice routes: {@code GET /v1/alerts}, {@code POST
@@ -111,7 +112,7 @@ final class AlertRoutes {
     Actor actor = auth.require(ctx, AdminScopes.ALERTS_WRITE);
     String id = ctx.pathParam("alert_id");
     Alert a =
-        (id.length() > 64 ? java.util.Optional.<Alert>empty() : store.alert(id))
+        (id.length() > 64 ? Optional.<Alert>empty() : store.alert(id))
             .filter(x -> actor.ownerRestriction() == null || actor.canSee(x.ownerId()))
             .orElseThrow(
                 () -> new KeygateException.NotFound("no alert with id " + HttpApi.redact(id)));

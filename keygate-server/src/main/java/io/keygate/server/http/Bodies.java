@@ -1,5 +1,6 @@
 package io.keygate.server.http;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.keygate.core.KeygateException;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
@@ -20,13 +21,11 @@ final class Bodies {
    * string alone (named after its unit, e.g. {@code hour}).
    */
   record RateLimitBody(String name, Long requests, Long window, String limit) {
-    @com.fasterxml.jackson.annotation.JsonCreator(
-        mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.PROPERTIES)
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
     RateLimitBody {}
 
     /** A bare string in {@code rate_limits}: {@code "20/second"}. */
-    @com.fasterxml.jackson.annotation.JsonCreator(
-        mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static RateLimitBody ofCompact(String compact) {
       int slash = compact == null ? -1 : compact.indexOf('/');
       String unit = slash < 0 ? "default" : compact.substring(slash + 1).strip();

@@ -3,7 +3,9 @@ package io.keygate.server.http;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -12,6 +14,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.keygate.core.KeygateException;
 import io.keygate.server.json.KeygateJson;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +34,7 @@ public final class Json {
   /** The shape of a field name an error message may repeat; anything else is not echoed. */
   static final String FIELD_NAME = "[a-z][a-z0-9_]{0,31}";
 
-  private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(FIELD_NAME);
+  private static final Pattern FIELD = Pattern.compile(FIELD_NAME);
 
   /** The server's one mapper, {@link KeygateJson#MAPPER}. */
   public static final ObjectMapper MAPPER = KeygateJson.MAPPER;
@@ -84,9 +89,9 @@ public final class Json {
           path.isEmpty()
               ? "request body must be a JSON object"
               : "invalid value for '" + path + "'" + expected(e));
-    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+    } catch (JsonMappingException e) {
       if (e.getCause() instanceof JsonProcessingException p
-          && !(p instanceof com.fasterxml.jackson.databind.JsonMappingException)) {
+          && !(p instanceof JsonMappingException)) {
         throw syntaxError("request body", p); // a parse failure (limits) wrapped by data binding
       }
       String path = fieldPath(e);
@@ -97,7 +102,7 @@ public final class Json {
               : "invalid value for '" + path + "'");
     } catch (JsonProcessingException e) {
       throw syntaxError("request body", e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
     }
   }
@@ -122,15 +127,13 @@ public final class Json {
         what
             + " is not valid JSON"
             + where(e)
-            + (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException
-                ? " (too deeply nested or too long)"
-                : ""));
+            + (e instanceof StreamConstraintsException ? " (too deeply nested or too long)" : ""));
   }
 
   private static String currentName(JsonParser p) {
     try {
       return p.currentName();
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
@@ -148,7 +151,7 @@ public final class Json {
         : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
   }
 
-  private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+  private static String fieldPath(JsonMappingException e) {
     return e.getPath().stream()
         .map(
             r ->
@@ -176,10 +179,10 @@ public final class Json {
     if (t == Boolean.class || t == boolean.class) {
       return ": expected true or false";
     }
-    if (java.util.List.class.isAssignableFrom(t)) {
+    if (List.class.isAssignableFrom(t)) {
       return ": expected an array";
     }
-    if (java.util.Map.class.isAssignableFrom(t) || t.isRecord()) {
+    if (Map.class.isAssignableFrom(t) || t.isRecord()) {
       return ": expected an object";
     }
     return "";

@@ -6,6 +6,7 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
@@ -38,7 +39,7 @@ final class Requests {
     }
     try {
       return ctx.req().getInputStream().readNBytes((int) len);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
     }
   }

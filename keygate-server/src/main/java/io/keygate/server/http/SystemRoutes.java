@@ -3,6 +3,7 @@ package io.keygate.server.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.keygate.core.Keygate;
+import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.lifecycle.Actor;
@@ -47,7 +48,7 @@ final class SystemRoutes {
 
   private void openapi(Context ctx) {
     if (openapi == null) {
-      throw new io.keygate.core.KeygateException.NotFound("no OpenAPI document packaged");
+      throw new KeygateException.NotFound("no OpenAPI document packaged");
     }
     ctx.status(200).contentType("application/json").result(openapi);
   }
@@ -90,8 +91,7 @@ final class SystemRoutes {
       try {
         before = Long.parseLong(cursor);
       } catch (NumberFormatException e) {
-        throw new io.keygate.core.KeygateException.InvalidRequest(
-            "invalid_cursor", "cursor is not valid");
+        throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
       }
     }
     String owner = ctx.queryParam("owner_id");

@@ -3,10 +3,14 @@ package io.keygate.server.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.lifecycle.CreatedKey;
+import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.notify.ExpiryNotifier;
+import io.keygate.core.verify.LimitState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +96,7 @@ final class Views {
 
   /** A key's stored quota: balance as of the last flush, refill policy. */
   record QuotaView(long remaining, RefillView refill, Instant refilledAt) {
-    static QuotaView of(io.keygate.core.model.Quota q) {
+    static QuotaView of(Quota q) {
       return q == null
           ? null
           : new QuotaView(
@@ -106,7 +110,7 @@ final class Views {
 
   /** One rate limit's state in a verify answer. */
   record LimitView(String name, long limit, long remaining, long reset) {
-    static List<LimitView> of(List<io.keygate.core.verify.LimitState> states) {
+    static List<LimitView> of(List<LimitState> states) {
       return states.isEmpty()
           ? null
           : states.stream()
@@ -161,9 +165,8 @@ final class Views {
    * revoked, from the grace granted ({@code null}: the policy default) — not "deadline minus a
    * later clock read", which is a hair short of it.
    */
-  static String rotationMessage(
-      String what, java.time.Duration grace, io.keygate.core.lifecycle.KeyPolicy policy) {
-    java.time.Duration g = grace != null ? grace : policy.defaultGrace();
+  static String rotationMessage(String what, Duration grace, KeyPolicy policy) {
+    Duration g = grace != null ? grace : policy.defaultGrace();
     if (g.isZero() || g.isNegative()) {
       return "Old " + what + " revoked now";
     }

@@ -30,6 +30,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -194,7 +195,7 @@ public final class Monitoring {
 
   private static double leaksQuietly(MonitorStore s) {
     try {
-      return s.leakStats(java.time.Instant.EPOCH).total();
+      return s.leakStats(Instant.EPOCH).total();
     } catch (RuntimeException e) {
       return Double.NaN;
     }

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -251,7 +253,7 @@ public final class DeliveryWorker implements AutoCloseable {
     if (l != null && pumpQueued.compareAndSet(false, true)) {
       try {
         l.execute(this::pump);
-      } catch (java.util.concurrent.RejectedExecutionException closed) {
+      } catch (RejectedExecutionException closed) {
         pumpQueued.set(false);
       }
     }
@@ -486,7 +488,7 @@ public final class DeliveryWorker implements AutoCloseable {
             + " at "
             + e.createdAt()
             + "\n\n"
-            + new String(body(e), java.nio.charset.StandardCharsets.UTF_8)
+            + new String(body(e), StandardCharsets.UTF_8)
             + "\n\nEvent id: "
             + e.eventId()
             + "\n";

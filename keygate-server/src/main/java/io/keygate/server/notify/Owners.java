@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -115,7 +116,7 @@ public final class Owners {
   }
 
   /** The owner, opened, or empty (for the delivery worker). */
-  public java.util.Optional<Owner> find(String ownerId) {
+  public Optional<Owner> find(String ownerId) {
     return store.findOwner(ownerId).map(this::open);
   }
 

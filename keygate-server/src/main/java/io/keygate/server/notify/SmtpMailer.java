@@ -7,6 +7,7 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.PasswordAuthentication;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
+import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
@@ -43,7 +44,7 @@ public final class SmtpMailer implements Mailer {
     this.session = Session.getInstance(p, auth);
     try {
       this.from = new InternetAddress(smtp.from(), true);
-    } catch (jakarta.mail.internet.AddressException e) {
+    } catch (AddressException e) {
       throw new IllegalArgumentException("KEYGATE_SMTP_FROM is not an email address", e);
     }
   }

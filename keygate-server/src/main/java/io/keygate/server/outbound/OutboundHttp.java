@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -275,7 +276,7 @@ public final class OutboundHttp implements AutoCloseable {
   private static InetAddress address(byte[] bytes) {
     try {
       return InetAddress.getByAddress(bytes);
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       throw new IllegalStateException("a literal's bytes are always an address", e);
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,10 +15,13 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code keygate} CLI, run in-process with captured output and an injected environment. */
 class KeygateCliTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String ADMIN_TOKEN = "kg_admin_[0-9A-Za-z]{43}[0-9A-Za-z]{6}";
 
   @TempDir Path dir;
@@ -52,7 +56,7 @@ class KeygateCliTest {
     assertThat(r.out().strip()).matches(ADMIN_TOKEN);
     assertThat(r.err()).contains("Admin token key_").doesNotContain(r.out().strip());
 
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       t.req("GET", "/v1/keys").token(r.out().strip()).send().expect(200);
       t.req("POST", "/v1/verify").token(r.out().strip()).json(Map.of()).send().expect(200);
     }
@@ -60,7 +64,7 @@ class KeygateCliTest {
 
   @Test
   void createToken_worksWhileTheServerRuns_withScopesAndOwner() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       Run r =
           cli(
               "admin",
@@ -162,7 +166,7 @@ class KeygateCliTest {
 
   @Test
   void keysCommands_driveARunningServer() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       Map<String, String> env = Map.of("KEYGATE_TOKEN", t.adminToken, "KEYGATE_URL", t.base);
 
       Run created =

@@ -19,6 +19,7 @@ import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * verified, rotated, leaked, revoked), over HTTP in all three formats and from the CLI.
  */
 class ReportCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final Actor ACTOR = new Actor("test", null, null);
 
   @TempDir Path dir;
@@ -62,7 +66,7 @@ class ReportCommandTest {
   @Test
   void reportFigures_matchTheDatabase_inEveryFormat_andFromTheCli() throws Exception {
     ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       Keygate kg = n.server.keygate();
       CreatedKey k1 =
           create(
@@ -252,6 +256,7 @@ class ReportCommandTest {
             "KEYGATE_CACHE_SIZE", "0");
     try (Node n =
         new Node(
+            servers,
             dir,
             clock,
             b ->
@@ -326,6 +331,7 @@ class ReportCommandTest {
     ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MINUTES));
     try (Node n =
         new Node(
+            servers,
             dir,
             clock,
             b ->

@@ -1,9 +1,9 @@
 package io.keygate.server.cli;
 
-import static io.keygate.server.cli.RotatePepperCommandTest.await;
 import static io.keygate.server.cli.RotatePepperCommandTest.cli;
 import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.NotifyStore;
@@ -11,6 +11,7 @@ import io.keygate.server.cli.RotatePepperCommandTest.Run;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.nio.file.Files;
@@ -19,9 +20,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reloads the file, seals updates under the new version, and keeps opening re-sealed rows.
  */
 class RotateDataKeyCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   // a documentation address (TEST-NET-3), allowed below: the URLs are stored, never called
   private static final String URL = "https://203.0.113.10/keygate";
 
@@ -39,7 +42,7 @@ class RotateDataKeyCommandTest {
   @BeforeEach
   void start() {
     t =
-        TestServer.start(
+        servers.start(
             dir,
             c -> c,
             b ->
@@ -51,11 +54,6 @@ class RotateDataKeyCommandTest {
                                 new NotifyConfig.Smtp(
                                     "127.0.0.1", 25, null, null, "kg@test.example", false))));
     owners = JdbcExtensions.notifyStore(t.server.keygate().store()).orElseThrow();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   private int sealedVersion(String ownerId) {
@@ -86,7 +84,9 @@ class RotateDataKeyCommandTest {
     Run added = cli("rotate-data-key", "--data-dir", d);
     assertThat(added.exit()).as(added.err()).isZero();
     assertThat(added.out()).contains("added data key v2", "--reseal");
-    await("the server reloads data key v2", () -> cipher.currentVersion() == 2);
+    await("the server reloads data key v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> cipher.currentVersion() == 2);
 
     // an update seals under v2; untouched rows stay on v1 and still open
     t.patch("/v1/owners/owner0", map("emails", List.of("new@acme-owner.example"))).expect(200);
@@ -118,7 +118,9 @@ class RotateDataKeyCommandTest {
 
     Run retired = cli("rotate-data-key", "--retire", "1", "--data-dir", d);
     assertThat(retired.exit()).as(retired.err()).isZero();
-    await("the server drops data key v1", () -> cipher.versions().equals(List.of(2)));
+    await("the server drops data key v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> cipher.versions().equals(List.of(2)));
     for (int i = 1; i < 5; i++) {
       assertThat(t.get("/v1/owners/owner" + i).expect(200).toString())
           .contains(URL + i, "sec" + i + "@acme-owner.example")

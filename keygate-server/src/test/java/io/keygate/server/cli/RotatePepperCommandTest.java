@@ -1,10 +1,12 @@
 package io.keygate.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.server.config.SecretsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,10 +16,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * running server (real HTTP, real SQLite) that picks the new version up by itself.
  */
 class RotatePepperCommandTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
 
@@ -41,28 +44,13 @@ class RotatePepperCommandTest {
     return new Run(code, out.toString(), err.toString());
   }
 
-  static void await(String what, BooleanSupplier done) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
   @BeforeEach
   void start() {
     t =
-        TestServer.start(
+        servers.start(
             dir,
             c -> c,
             b -> b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100))));
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   private ApiKeyRecord stored(JsonNode key) {
@@ -87,15 +75,19 @@ class RotatePepperCommandTest {
     assertThat(added.out()).contains("added pepper v2 to " + dir.resolve("pepper"));
     assertThat(Files.getPosixFilePermissions(dir.resolve("pepper")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server reloads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     // the security report states the versions in force now, not those at startup
     assertThat(t.server.monitoring().report().controls())
         .anySatisfy(
             c -> assertThat(c.implementation()).contains("configured pepper versions v1, v2"));
     // and so does the CLI report without --url: the server records its settings again on reload
-    await(
-        "the CLI report states v1, v2",
-        () -> cli("report", "--data-dir", d).out().contains("configured pepper versions v1, v2"));
+    await("the CLI report states v1, v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                cli("report", "--data-dir", d).out().contains("configured pepper versions v1, v2"));
 
     // before any request: both keys and the admin token are still under v1
     Run status = cli("rotate-pepper", "--status", "--data-dir", d);
@@ -134,7 +126,9 @@ class RotatePepperCommandTest {
     Run retired = cli("rotate-pepper", "--retire", "1", "--data-dir", d);
     assertThat(retired.exit()).as(retired.err()).isZero();
     assertThat(retired.out()).contains("retired pepper v1").doesNotContain("stop verifying");
-    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    await("the server drops v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().versions().equals(List.of(2)));
     t.server.keygate().verifier().invalidateAll();
     for (JsonNode k : List.of(before, idle, after)) {
       assertThat(verify(k)).isEqualTo("valid");
@@ -149,13 +143,17 @@ class RotatePepperCommandTest {
     String d = dir.toString();
     JsonNode idle = t.createKey("owner_id", "acme");
     assertThat(cli("rotate-pepper", "--data-dir", d).exit()).isZero();
-    await("the server reloads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server reloads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     t.get("/v1/keys").expect(200); // the admin token moves to v2 on this use; idle does not
 
     Run forced = cli("rotate-pepper", "--retire", "1", "--force", "--data-dir", d);
     assertThat(forced.exit()).as(forced.err()).isZero();
     assertThat(forced.out()).contains("stop verifying");
-    await("the server drops v1", () -> t.server.keygate().hasher().versions().equals(List.of(2)));
+    await("the server drops v1")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().versions().equals(List.of(2)));
     t.server.keygate().verifier().invalidateAll();
     assertThat(verify(idle)).isEqualTo("invalid_key");
   }
@@ -180,7 +178,9 @@ class RotatePepperCommandTest {
 
     // chmod changes no modification time; the server still picks the file up
     Files.setPosixFilePermissions(pepper, PosixFilePermissions.fromString("rw-------"));
-    await("the server loads v2", () -> t.server.keygate().hasher().currentVersion() == 2);
+    await("the server loads v2")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     assertThat(verify(k)).isEqualTo("valid");
   }
 

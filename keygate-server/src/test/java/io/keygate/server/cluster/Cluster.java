@@ -1,5 +1,7 @@
 package io.keygate.server.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.KeygateServer;
@@ -25,6 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * Test support for several Keygate nodes sharing one PostgreSQL schema and one Redis: in-process
@@ -128,21 +132,18 @@ final class Cluster implements AutoCloseable {
     pb.redirectErrorStream(true).redirectOutput(log);
     Process p = pb.start();
     processes.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (true) {
-      try {
-        if (get(port, "/healthz", Map.of()).statusCode() == 200) {
-          return port;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "node process did not start; its log:\n" + Files.readString(log.toPath()));
-      }
-      Thread.sleep(200);
+    try {
+      await("node on port " + port)
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptionsInstanceOf(IOException.class)
+          .failFast("node process exited", () -> !p.isAlive())
+          .until(() -> get(port, "/healthz", Map.of()).statusCode() == 200);
+    } catch (ConditionTimeoutException | TerminalFailureException e) {
+      throw new IllegalStateException(
+          "node process did not start; its log:\n" + Files.readString(log.toPath()), e);
     }
+    return port;
   }
 
   /**

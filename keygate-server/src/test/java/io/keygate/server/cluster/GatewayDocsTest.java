@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.testing.EnvoyClient;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -21,6 +22,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real {@code CheckRequest}s, and Istio's CUSTOM policy must name the provider on that port.
  */
 class GatewayDocsTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @TempDir Path dir;
@@ -188,7 +191,7 @@ class GatewayDocsTest {
     assertThat(settings.path("scopes").asText()).isEqualTo("read");
     assertThat(route.path("request_headers_to_remove").toString()).contains("x-api-key");
 
-    try (TestServer t = TestServer.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
+    try (TestServer t = servers.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
         EnvoyClient envoy = new EnvoyClient(t.server.grpcPort())) {
       String reader = key(t, List.of("read"));
       String writer = key(t, List.of("write"));
@@ -226,7 +229,7 @@ class GatewayDocsTest {
 
   private TestServer start(String mode) {
     ForwardAuth f = ForwardAuth.parse(mode);
-    return TestServer.start(dir, c -> c.withGateway(c.trustedProxies(), f));
+    return servers.start(dir, c -> c.withGateway(c.trustedProxies(), f));
   }
 
   private static String key(TestServer t, List<String> scopes) {

@@ -1,6 +1,7 @@
 package io.keygate.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.keygate.core.lifecycle.Actor;
@@ -17,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * Test support for real gateways (nginx, Caddy) in front of Keygate nodes, configured from the
@@ -112,22 +116,26 @@ final class Gateways {
 
   /** Waits until {@code port} accepts connections; fails with {@code logs} if {@code proc} dies. */
   static void awaitListening(int port, Process proc, Path... logs) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        if (!proc.isAlive() || System.nanoTime() > deadline) {
-          StringBuilder b = new StringBuilder("gateway did not start:\n");
-          for (Path l : logs) {
-            if (Files.exists(l)) {
-              b.append(Files.readString(l));
-            }
-          }
-          throw new IllegalStateException(b.toString());
+    try {
+      await("gateway on port " + port)
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .ignoreExceptionsInstanceOf(IOException.class)
+          .failFast("gateway process exited", () -> !proc.isAlive())
+          .until(
+              () -> {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                  return true;
+                }
+              });
+    } catch (ConditionTimeoutException | TerminalFailureException e) {
+      StringBuilder b = new StringBuilder("gateway did not start:\n");
+      for (Path l : logs) {
+        if (Files.exists(l)) {
+          b.append(Files.readString(l));
         }
-        Thread.sleep(50);
       }
+      throw new IllegalStateException(b.toString(), e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.keygate.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -216,7 +217,9 @@ class NodeSecretsTest {
     String admin = Cluster.adminToken(a);
     Cluster.post(a.port(), "/v1/owners", admin, "{\"owner_id\":\"acme\",\"name\":\"A\"}");
     io.keygate.server.config.DataKeyFile.addVersion(fileA, new SecureRandom());
-    Await.until("a seals under v2", () -> a.monitoring().dataCipher().currentVersion() == 2);
+    await("a seals under v2")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> a.monitoring().dataCipher().currentVersion() == 2);
     var patch =
         Cluster.HTTP.send(
             java.net.http.HttpRequest.newBuilder(
@@ -241,18 +244,19 @@ class NodeSecretsTest {
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
 
     Files.copy(fileA, fileB, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Await.until(
-        "b opens it after reloading",
-        () -> {
-          try {
-            return Cluster.get(
-                        b.port(), "/v1/owners/acme", Map.of("Authorization", "Bearer " + admin))
-                    .statusCode()
-                == 200;
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+    await("b opens it after reloading")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              try {
+                return Cluster.get(
+                            b.port(), "/v1/owners/acme", Map.of("Authorization", "Bearer " + admin))
+                        .statusCode()
+                    == 200;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
   }
 
   @Test
@@ -275,17 +279,20 @@ class NodeSecretsTest {
     try {
       // The operator rotates node a's file, then — by mistake — node b's own copy separately.
       PepperFile.addVersion(fileA, new SecureRandom());
-      Await.until("a reloads v2", () -> a.keygate().hasher().currentVersion() == 2);
+      await("a reloads v2")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> a.keygate().hasher().currentVersion() == 2);
       CreatedKey underV2 = key(a);
       PepperFile.addVersion(fileB, new SecureRandom());
-      Await.until(
-          "b refuses its own v2",
-          () ->
-              log.list.stream()
-                  .anyMatch(
-                      e ->
-                          e.getFormattedMessage().contains("changed but was not reloaded")
-                              && e.getFormattedMessage().contains("pepper v2 of this node")));
+      await("b refuses its own v2")
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  log.list.stream()
+                      .anyMatch(
+                          e ->
+                              e.getFormattedMessage().contains("changed but was not reloaded")
+                                  && e.getFormattedMessage().contains("pepper v2 of this node")));
       assertThat(b.keygate().hasher().versions()).containsExactly(1);
       assertThat(valid(a, underV2)).isTrue();
 
@@ -299,20 +306,6 @@ class NodeSecretsTest {
           .hasMessageContaining("this node's newest pepper is v1");
     } finally {
       watcher.detachAppender(log);
-    }
-  }
-
-  /** Polls with a deadline. */
-  private static final class Await {
-    static void until(String what, java.util.function.BooleanSupplier done)
-        throws InterruptedException {
-      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (!done.getAsBoolean()) {
-        if (System.nanoTime() > end) {
-          throw new AssertionError("timed out waiting until " + what);
-        }
-        Thread.sleep(50);
-      }
     }
   }
 }

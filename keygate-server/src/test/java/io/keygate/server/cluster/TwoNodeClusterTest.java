@@ -1,6 +1,7 @@
 package io.keygate.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
@@ -281,11 +282,10 @@ class TwoNodeClusterTest {
     assertThat(
             Cluster.post(a.port(), "/v1/admin-tokens/" + id + "/revoke", admin, "{}").statusCode())
         .isEqualTo(200);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (Cluster.get(portB, "/v1/keys", bearer).statusCode() != 401) {
-      assertThat(System.nanoTime()).as("revocation reaches node B").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+    await("revocation reaches node B")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(Cluster.get(portB, "/v1/keys", bearer).statusCode()).isEqualTo(401));
   }
 
   @Test
@@ -313,11 +313,10 @@ class TwoNodeClusterTest {
     System.out.println("[scale-out] " + line);
     assertThat(statuses).containsOnlyKeys(200, 429);
     assertThat(statuses.get(200)).isEqualTo(n);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (storedQuota(k.record().keyId()) != 0) { // both nodes flush every 500 ms
-      assertThat(System.nanoTime()).as("consumption flushed to PostgreSQL").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    // both nodes flush every 500 ms
+    await("consumption flushed to PostgreSQL")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(storedQuota(k.record().keyId())).isEqualTo(0));
   }
 
   private static long storedQuota(String keyId) throws Exception {
@@ -345,14 +344,17 @@ class TwoNodeClusterTest {
                 + "\"scopes\":[\"read\"]}");
     assertThat(imported.body()).contains("\"imported\":1");
     // B re-reads imported prefixes every 30 s by itself; the announcement makes it at once
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     // a miss counts against its address for the brute-force guard: every poll gets its own
-    for (int i = 0;
-        authzFrom(portB, raw, "10.77." + i / 250 + "." + (1 + i % 250)).statusCode() != 200;
-        i++) {
-      assertThat(System.nanoTime()).as("B accepts the imported key").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    AtomicInteger poll = new AtomicInteger();
+    await("B accepts the imported key")
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              int i = poll.getAndIncrement();
+              return authzFrom(portB, raw, "10.77." + i / 250 + "." + (1 + i % 250)).statusCode()
+                  == 200;
+            });
   }
 
   /** Windows are aligned to the epoch: a test straddling midnight UTC would see two windows. */

@@ -3,6 +3,7 @@ package io.keygate.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,30 @@ import org.junit.jupiter.api.Test;
 class EffectiveConfigTest {
   private static final String PW = "Hunter2-pw-9";
   private static final String KEY = "c2VjcmV0LWtleS1tYXRlcmlhbC0wMTIzNDU2Nzg5YWI=";
+
+  @Test
+  void describe_namesEverySetting_unsetSecretsAsUnset_setSecretsAsStars() {
+    Map<String, String> env = new HashMap<>();
+    for (Setting<?> s : Settings.all()) {
+      if (s.secret()) {
+        env.put(s.variable(), s == Settings.TLS_KEYSTORE_PASSWORD ? PW : KEY);
+      }
+    }
+    Map<String, String> described = Settings.describe(env);
+    assertThat(described.keySet())
+        .containsExactlyElementsOf(Settings.all().stream().map(Setting::variable).toList());
+    Settings.all().stream()
+        .filter(Setting::secret)
+        .forEach(s -> assertThat(described).containsEntry(s.variable(), "****"));
+    assertThat(described.toString()).doesNotContain(PW).doesNotContain(KEY);
+    assertThat(Settings.describe(Map.of()))
+        .containsEntry("KEYGATE_PEPPER", "unset")
+        .containsEntry("KEYGATE_PEPPER_FILE", "unset: <data dir>/pepper")
+        .containsEntry("KEYGATE_DATABASE_URL", "unset: SQLite in the data dir")
+        .containsEntry("KEYGATE_PORT", "8080")
+        .containsEntry("KEYGATE_TRUSTED_PROXIES", "127.0.0.0/8,::1/128")
+        .containsEntry("KEYGATE_FORWARD_AUTH", "auto");
+  }
 
   @Test
   void describe_masksDatabaseAndRedisPasswords_inEveryUrlForm_andNamesSecretsOnly() {
@@ -38,27 +63,20 @@ class EffectiveConfigTest {
               "KEYGATE_SMTP_PASSWORD", PW,
               "KEYGATE_METRICS_TOKEN", PW,
               "KEYGATE_TLS_KEYSTORE_PASSWORD", PW);
-      ServerConfig server = ServerConfig.fromEnv(env);
-      String described =
-          server.describe()
-              + " "
-              + ClusterConfig.fromEnv(env).describe()
-              + " "
-              + NotifyConfig.fromEnv(env).describe(server.dataDir())
-              + " "
-              + SecretsConfig.fromEnv(env).describe(server.dataDir())
-              + " "
-              + TlsConfig.fromEnv(env).describe();
+      String described = Settings.describe(env).toString();
       assertThat(described)
           .as(databases.get(i) + " / " + redis.get(i))
           .doesNotContain(PW)
           .doesNotContain(KEY)
           .contains("db")
           .contains("redis.internal")
-          .contains("KEYGATE_AUDIT_KEY (****)");
+          .contains("KEYGATE_AUDIT_KEY=****")
+          .contains("KEYGATE_PEPPER=****")
+          .contains("KEYGATE_SMTP_HOST=smtp.example.com");
     }
-    assertThat(SecretsConfig.defaults().describe(Path.of("/var/lib/keygate")))
-        .contains("/var/lib/keygate/audit-key (****)")
-        .contains("/var/lib/keygate/audit-head");
+    assertThat(SecretsConfig.defaults().effectiveAuditKeyFile(Path.of("/var/lib/keygate")))
+        .isEqualTo(Path.of("/var/lib/keygate/audit-key"));
+    assertThat(SecretsConfig.witnessFile(Path.of("/var/lib/keygate")))
+        .isEqualTo(Path.of("/var/lib/keygate/audit-head"));
   }
 }

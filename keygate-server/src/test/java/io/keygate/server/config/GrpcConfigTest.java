@@ -11,7 +11,7 @@ class GrpcConfigTest {
   void fromEnv_unsetOrBlank_isOff() {
     assertThat(GrpcConfig.fromEnv(Map.of()).enabled()).isFalse();
     assertThat(GrpcConfig.fromEnv(Map.of("KEYGATE_GRPC_PORT", " ")).enabled()).isFalse();
-    assertThat(GrpcConfig.off().describe("127.0.0.1")).containsEntry("envoy_ext_authz_grpc", "off");
+    assertThat(Settings.describe(Map.of())).containsEntry("KEYGATE_GRPC_PORT", "unset: off");
   }
 
   @Test
@@ -19,7 +19,7 @@ class GrpcConfigTest {
     GrpcConfig same = GrpcConfig.fromEnv(Map.of("KEYGATE_GRPC_PORT", "9191"));
     assertThat(same.enabled()).isTrue();
     assertThat(same.effectiveHost("10.0.0.11")).isEqualTo("10.0.0.11");
-    assertThat(same.describe("10.0.0.11")).containsEntry("envoy_ext_authz_grpc", "10.0.0.11:9191");
+    assertThat(same.port()).isEqualTo(9191);
     GrpcConfig other =
         GrpcConfig.fromEnv(Map.of("KEYGATE_GRPC_PORT", "0", "KEYGATE_GRPC_HOST", "10.0.0.12"));
     assertThat(other.effectiveHost("127.0.0.1")).isEqualTo("10.0.0.12");

@@ -6,14 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.Route;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,17 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * answers 404 for them, and they are never valid API keys.
  */
 class AdminTokenRoutesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
+    t = servers.start(dir);
   }
 
   private String idOf(String token) {

@@ -2,16 +2,20 @@ package io.keygate.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client IP behind forward auth: forwarding headers count only from trusted proxies. */
 class ClientIpTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String CLIENT = "203.0.113.7";
 
   @TempDir Path dir;
@@ -31,7 +35,7 @@ class ClientIpTest {
 
   @Test
   void loopbackProxyIsTrustedByDefault_soXForwardedForIsHonoured() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = keyAllowing(t, CLIENT + "/32");
       assertThat(authz(t, key, "X-Forwarded-For", CLIENT)).isEqualTo(200);
       assertThat(authz(t, key, "X-Forwarded-For", "198.51.100.1")).isEqualTo(403);
@@ -46,7 +50,7 @@ class ClientIpTest {
 
   @Test
   void withoutTrustedProxies_forwardingHeadersAreIgnored() {
-    try (TestServer t = TestServer.start(dir, c -> TestServer.withTrustedProxies(c, List.of()))) {
+    try (TestServer t = servers.start(dir, c -> TestServer.withTrustedProxies(c, List.of()))) {
       String key = keyAllowing(t, CLIENT + "/32");
       assertThat(authz(t, key, "X-Forwarded-For", CLIENT)).isEqualTo(403);
       assertThat(authz(t, key, "X-Real-IP", CLIENT)).isEqualTo(403);
@@ -58,7 +62,7 @@ class ClientIpTest {
 
   @Test
   void everyForwardedForLine_isRead_soAClientLineBeforeTheProxysCannotWin() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = keyAllowing(t, "10.0.0.0/8");
       // The client sent "X-Forwarded-For: 10.9.9.9"; its proxy added its own line after it.
       TestServer.Response r =
@@ -84,7 +88,7 @@ class ClientIpTest {
 
   @Test
   void clientSpellings_ofOneAddress_areOneAddress() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = keyAllowing(t, CLIENT + "/32");
       for (String spelling :
           List.of("::ffff:" + CLIENT, "[::ffff:" + CLIENT + "]", "::FFFF:cb00:7107")) {
@@ -102,7 +106,7 @@ class ClientIpTest {
    */
   @Test
   void ipv6Peer_isTrustedAndAllowlisted() throws Exception {
-    try (TestServer t = TestServer.start(dir, c -> c.withNetwork("::", 0))) {
+    try (TestServer t = servers.start(dir, c -> c.withNetwork("::", 0))) {
       String viaProxy = keyAllowing(t, CLIENT + "/32");
       String direct = keyAllowing(t, "::1");
       assertThat(overIpv6(t, viaProxy, "X-Forwarded-For: " + CLIENT)).startsWith("HTTP/1.1 200");
@@ -128,7 +132,7 @@ class ClientIpTest {
 
   @Test
   void ipv6Clients_areCountedPer64_overHttp() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String good = t.createKey("owner_id", "acme").path("api_key").asText();
       int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
       for (int i = 1; i <= threshold; i++) {
@@ -145,7 +149,7 @@ class ClientIpTest {
 
   @Test
   void auditRecordsTheForwardedClientIpOfAdminCalls() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String id =
           t.req("POST", "/v1/keys")
               .json(TestServer.map("owner_id", "acme"))

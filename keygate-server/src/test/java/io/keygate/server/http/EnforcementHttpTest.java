@@ -9,6 +9,7 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.Checksum;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its headers, quotas across a restart, brute-force blocking and keys in URLs.
  */
 class EnforcementHttpTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final SecureRandom RND = new SecureRandom();
 
   @TempDir Path dir;
@@ -43,7 +47,7 @@ class EnforcementHttpTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
   }
 
   @AfterEach
@@ -289,7 +293,7 @@ class EnforcementHttpTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("X-Keygate-Quota-Remaining")).isEqualTo("7");
     t.close(); // flushes
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     assertThat(t.verify(key, "cost", 2).path("quota").path("remaining").asLong()).isEqualTo(5);
     JsonNode stored = t.get("/v1/keys/" + id(key)).expect(200);
     assertThat(stored.path("quota").path("refill").path("interval").asText()).isEqualTo("monthly");

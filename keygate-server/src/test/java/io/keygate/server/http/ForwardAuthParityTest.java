@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.testing.EnvoyClient;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * its own made the same way, from its own client address.
  */
 class ForwardAuthParityTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir static Path dir;
   static TestServer t;
   static EnvoyClient envoy;
@@ -105,7 +109,7 @@ class ForwardAuthParityTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
+    t = servers.start(dir, c -> c, b -> b.grpc(new GrpcConfig(null, 0)));
     envoy = new EnvoyClient(t.server.grpcPort());
   }
 

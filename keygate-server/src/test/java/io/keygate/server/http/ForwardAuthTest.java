@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.config.Settings;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,10 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * that disagree are refused rather than resolved by a precedence a client could exploit.
  */
 class ForwardAuthTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static TestServer start(Path dir, ForwardAuth mode) {
-    return TestServer.start(dir, c -> c.withGateway(c.trustedProxies(), mode));
+    return servers.start(dir, c -> c.withGateway(c.trustedProxies(), mode));
   }
 
   /** A key that may read /v1/data/** and create orders, nothing else. */
@@ -70,7 +75,7 @@ class ForwardAuthTest {
 
   @Test
   void auto_readsEachGatewaysShape_andChecksEndpointRules() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (var shape :
           List.<Via>of(
@@ -100,7 +105,7 @@ class ForwardAuthTest {
 
   @Test
   void auto_formsThatDisagree_areRefused400_neverResolvedByPrecedence() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       List<TestServer.Response> refused =
           List.of(
@@ -196,7 +201,7 @@ class ForwardAuthTest {
 
   @Test
   void repeatedHeaderLines_withDifferentValues_areRefused() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (String header :
           List.of("X-Original-URI", "X-Original-Method", "X-Forwarded-Uri", "X-Keygate-Cost")) {
@@ -313,7 +318,7 @@ class ForwardAuthTest {
 
   @Test
   void operatorSettings_inQueryAndHeader_mustAgree_andTheClientsQueryNeverCounts() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key =
           t.createKey("owner_id", "acme", "scopes", List.of("read")).path("api_key").asText();
       // Caddy's forward_auth keeps the client's query on the auth request: a client adding
@@ -345,7 +350,7 @@ class ForwardAuthTest {
 
   @Test
   void refusedPaths_are400InvalidPath_throughEveryForm() {
-    try (TestServer t = TestServer.start(dir)) {
+    try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
       for (String uri :
           List.of(
@@ -381,8 +386,8 @@ class ForwardAuthTest {
     assertThat(ServerConfig.fromEnv(Map.of()).forwardAuth()).isEqualTo(ForwardAuth.AUTO);
     assertThat(ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "Envoy")).forwardAuth())
         .isEqualTo(ForwardAuth.ENVOY);
-    assertThat(ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "forwarded")).describe())
-        .containsEntry("forward_auth", "forwarded");
+    assertThat(Settings.describe(Map.of("KEYGATE_FORWARD_AUTH", "forwarded")))
+        .containsEntry("KEYGATE_FORWARD_AUTH", "forwarded");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ServerConfig.fromEnv(Map.of("KEYGATE_FORWARD_AUTH", "traefik")))
         .withMessageContaining("nginx, forwarded, envoy or auto");

@@ -3,12 +3,13 @@ package io.keygate.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -16,6 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bad input never yields a 500 or HTML: every refusal is JSON with a precise error code. */
 class HttpApiTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String JSON = "application/json";
 
   @TempDir static Path dir;
@@ -24,13 +27,8 @@ class HttpApiTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     keyId = t.createKey("owner_id", "acme").path("key_id").asText();
-  }
-
-  @AfterAll
-  static void stop() {
-    t.close();
   }
 
   static Stream<Arguments> badRequests() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.verify.LegacyKeys;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -13,9 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImportRoutesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static String rawKey(String prefix) {
@@ -27,7 +31,7 @@ class ImportRoutesTest {
   @Test
   void import_oneBadLineImportsNothing_andNamesEveryBadLine_thenTheFixedFileImportsAndVerifies()
       throws Exception {
-    try (TestServer s = TestServer.start(dir)) {
+    try (TestServer s = servers.start(dir)) {
       String k1 = rawKey("acme_");
       String k2 = rawKey("acme_");
       String good1 =
@@ -93,7 +97,7 @@ class ImportRoutesTest {
 
   @Test
   void import_refusesEveryMalformedSetting_withTheCodeCreateAnswers_andStoresNone() {
-    try (TestServer s = TestServer.start(dir)) {
+    try (TestServer s = servers.start(dir)) {
       List<Map<String, Object>> bad =
           List.of(
               Map.of("scopes", List.of("read", "GET /v1/../admin")),
@@ -144,7 +148,7 @@ class ImportRoutesTest {
 
   @Test
   void import_requiresKeysWriteScope() {
-    try (TestServer s = TestServer.start(dir)) {
+    try (TestServer s = servers.start(dir)) {
       String readOnly = s.token(null, List.of("keys:read"));
       TestServer.Response r =
           s.req("POST", "/v1/keys/import")

@@ -4,6 +4,7 @@ import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,12 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeyRoutesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String PUBLIC_FORMAT = "sk_live_[0-9A-Za-z]{43}[0-9A-Za-z]{6}";
 
   @TempDir Path dir;
@@ -24,12 +27,7 @@ class KeyRoutesTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
+    t = servers.start(dir);
   }
 
   @Test

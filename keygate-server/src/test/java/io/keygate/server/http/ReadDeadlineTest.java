@@ -2,10 +2,9 @@ package io.keygate.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.keygate.server.KeygateServer;
 import io.keygate.server.config.ReadDeadlines;
-import io.keygate.server.config.ServerConfig;
 import io.keygate.server.config.TlsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.RawHttp;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
@@ -25,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 30 s idle timeout (which a byte a second never reaches), while other clients are served.
  */
 class ReadDeadlineTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   /** The head deadline configured here. */
   private static final Duration HEAD = Duration.ofSeconds(2);
 
@@ -55,7 +57,7 @@ class ReadDeadlineTest {
   }
 
   private TestServer server() {
-    t = TestServer.start(dir, c -> c, b -> b.readDeadlines(new ReadDeadlines(HEAD, 1024)));
+    t = servers.start(dir, c -> c, b -> b.readDeadlines(new ReadDeadlines(HEAD, 1024)));
     return t;
   }
 
@@ -248,16 +250,14 @@ class ReadDeadlineTest {
             .start();
     p.getInputStream().readAllBytes();
     assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
-    try (KeygateServer tls =
-        KeygateServer.builder()
-            .config(
-                ServerConfig.defaults()
-                    .withStorage(dir.resolve("tls-data"), null)
-                    .withNetwork("127.0.0.1", 0))
-            .tls(new TlsConfig(null, null, ks, "changeit"))
-            .readDeadlines(new ReadDeadlines(HEAD, 1024))
-            .build()) {
-      int port = tls.start();
+    try (TestServer tls =
+        servers.start(
+            dir.resolve("tls-data"),
+            c -> c,
+            b ->
+                b.tls(new TlsConfig(null, null, ks, "changeit"))
+                    .readDeadlines(new ReadDeadlines(HEAD, 1024)))) {
+      int port = tls.server.port();
       // the first bytes of a TLS ClientHello record, then one byte a second
       byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
       try (Socket s = new Socket("127.0.0.1", port)) {

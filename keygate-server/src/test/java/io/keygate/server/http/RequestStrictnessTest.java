@@ -3,13 +3,14 @@ package io.keygate.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * in the error, which clients and proxies log).
  */
 class RequestStrictnessTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir static Path dir;
   static TestServer t;
   static String keyId;
@@ -47,16 +50,11 @@ class RequestStrictnessTest {
 
   @BeforeAll
   static void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     JsonNode k = t.createKey("owner_id", "acme");
     keyId = k.path("key_id").asText();
     rawKey = k.path("api_key").asText();
     t.post("/v1/owners", TestServer.map("owner_id", "acme", "name", "Acme")).expect(201);
-  }
-
-  @AfterAll
-  static void stop() {
-    t.close();
   }
 
   private static TestServer.Response send(Route r, String body, String type) {

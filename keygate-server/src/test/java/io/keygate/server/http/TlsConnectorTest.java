@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.keygate.server.KeygateServer;
-import io.keygate.server.config.ServerConfig;
 import io.keygate.server.config.TlsConfig;
+import io.keygate.server.testing.KeygateServerExtension;
+import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -25,6 +25,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * server, there is no plain-HTTP listener, and every answer carries HSTS.
  */
 class TlsConnectorTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   @Test
@@ -74,8 +77,8 @@ class TlsConnectorTest {
         "changeit",
         "-file",
         cert.toString());
-    try (KeygateServer s = server(new TlsConfig(null, null, ks, "changeit"))) {
-      int port = s.start();
+    try (TestServer s = server(new TlsConfig(null, null, ks, "changeit"))) {
+      int port = s.server.port();
       assertHttpsWorks(port, cert);
       assertNoPlainHttp(port);
     }
@@ -104,8 +107,8 @@ class TlsConnectorTest {
         "-addext",
         "subjectAltName=IP:127.0.0.1,DNS:localhost");
     assertThat(Files.readString(key)).contains("BEGIN PRIVATE KEY");
-    try (KeygateServer s = server(new TlsConfig(cert, key, null, null))) {
-      int port = s.start();
+    try (TestServer s = server(new TlsConfig(cert, key, null, null))) {
+      int port = s.server.port();
       assertHttpsWorks(port, cert);
       // the server refuses TLS 1.1 even for a client that allows it (openssl at security level 0)
       String v11 = sClient(port, "-tls1_1");
@@ -125,14 +128,8 @@ class TlsConnectorTest {
         .hasMessageContaining("together");
   }
 
-  private KeygateServer server(TlsConfig tls) {
-    return KeygateServer.builder()
-        .config(
-            ServerConfig.defaults()
-                .withStorage(dir.resolve("data"), null)
-                .withNetwork("127.0.0.1", 0))
-        .tls(tls)
-        .build();
+  private TestServer server(TlsConfig tls) {
+    return servers.start(dir.resolve("data"), c -> c, b -> b.tls(tls));
   }
 
   private static void assertHttpsWorks(int port, Path cert) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +13,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class VerifyRoutesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
   JsonNode key;
@@ -25,14 +28,9 @@ class VerifyRoutesTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     key = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"), "meta", map("p", 1));
     raw = key.path("api_key").asText();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   // --- POST /v1/verify -------------------------------------------------------------------

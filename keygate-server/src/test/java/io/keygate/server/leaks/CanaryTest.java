@@ -9,28 +9,26 @@ import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Canary keys: created once, indistinguishable from real keys, never valid, always alarmed. */
 class CanaryTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   private LeakServer s;
 
   @BeforeEach
   void start() {
-    s = LeakServer.start(dir.resolve("data"), LeakConfig.defaults());
-  }
-
-  @AfterEach
-  void stop() {
-    s.close();
+    s = servers.startLeaks(dir.resolve("data"), LeakConfig.defaults());
   }
 
   private JsonNode createCanary(String owner, String label) {

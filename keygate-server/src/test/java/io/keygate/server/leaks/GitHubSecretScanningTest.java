@@ -10,6 +10,7 @@ import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,9 +24,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * key pair made here, trusted through a keys file in GitHub's meta format.
  */
 class GitHubSecretScanningTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String KEY_ID =
       "bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c";
   private static final String PATH = "/v1/secret-scanning/github";
@@ -58,14 +61,9 @@ class GitHubSecretScanningTest {
                     Map.of("key_identifier", "old-key", "key", pem(other), "is_current", false),
                     Map.of("key_identifier", KEY_ID, "key", pem(pair), "is_current", true)))));
     s =
-        LeakServer.start(
+        servers.startLeaks(
             dir.resolve("data"),
             LeakConfig.fromEnv(Map.of("KEYGATE_GITHUB_KEYS_FILE", keys.toString())));
-  }
-
-  @AfterEach
-  void stop() {
-    s.close();
   }
 
   private static String pem(KeyPair p) {
@@ -237,7 +235,7 @@ class GitHubSecretScanningTest {
   void unknownSender_is404_andUnconfiguredSender_is503() {
     assertThat(s.send("POST", "/v1/secret-scanning/nobody", null, new byte[] {'[', ']'}).status())
         .isEqualTo(404);
-    try (LeakServer bare = LeakServer.start(dir.resolve("bare"), LeakConfig.defaults())) {
+    try (LeakServer bare = servers.startLeaks(dir.resolve("bare"), LeakConfig.defaults())) {
       assertThat(bare.send("POST", PATH, null, new byte[] {'[', ']'}).status()).isEqualTo(503);
     }
   }

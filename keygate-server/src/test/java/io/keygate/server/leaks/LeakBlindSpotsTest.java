@@ -8,6 +8,7 @@ import io.keygate.core.verify.LegacyKeys;
 import io.keygate.scan.ScanCommand;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,9 +30,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.api.Git;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -41,6 +42,8 @@ import picocli.CommandLine;
  * record-only reports and the statistics of {@code GET /v1/leaks}; the anonymous public endpoint.
  */
 class LeakBlindSpotsTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String KEY_ID = "k1";
 
   @TempDir Path dir;
@@ -71,7 +74,7 @@ class LeakBlindSpotsTest {
                         "is_current",
                         true)))));
     s =
-        LeakServer.start(
+        servers.startLeaks(
             dir.resolve("data"),
             LeakConfig.fromEnv(
                 Map.of(
@@ -79,11 +82,6 @@ class LeakBlindSpotsTest {
                     keys.toString(),
                     "KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE",
                     "5")));
-  }
-
-  @AfterEach
-  void stop() {
-    s.close();
   }
 
   /** The practice guide's format: {@code sk_live_} + Python's {@code token_urlsafe(32)}. */

@@ -10,6 +10,7 @@ import io.keygate.core.leaks.LeakPolicy;
 import io.keygate.scan.ScanCommand;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,25 +22,22 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Report intake ({@code POST /v1/leaks/reports}) for gitleaks, TruffleHog and Keygate's own. */
 class LeakReportsTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   private LeakServer s;
 
   @BeforeEach
   void start() {
-    s = LeakServer.start(dir.resolve("data"), LeakConfig.defaults());
-  }
-
-  @AfterEach
-  void stop() {
-    s.close();
+    s = servers.startLeaks(dir.resolve("data"), LeakConfig.defaults());
   }
 
   private LeakServer.Response report(String format, String body) {
@@ -130,7 +128,7 @@ class LeakReportsTest {
     s.close();
     LeakConfig d = LeakConfig.defaults();
     s =
-        LeakServer.start(
+        servers.startLeaks(
             dir.resolve("data-rotate"),
             new LeakConfig(
                 d.senders(),
@@ -361,7 +359,7 @@ class LeakReportsTest {
     s.close();
     LeakConfig d = LeakConfig.defaults();
     s =
-        LeakServer.start(
+        servers.startLeaks(
             dir.resolve("data-tokens"),
             new LeakConfig(
                 d.senders(),

@@ -7,6 +7,7 @@ import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.leaks.LeakIncident;
 import io.keygate.server.config.LeakConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,13 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Run: {@code ./mvnw -o -pl keygate-server test -Dtest=LeakResponseMeasurementTest}
  */
 class LeakResponseMeasurementTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final int REPORTS = 200;
 
   @TempDir Path dir;
 
   @Test
   void reportToRevocationAndNotification_p50p99() {
-    try (LeakServer s = LeakServer.start(dir.resolve("data"), LeakConfig.defaults())) {
+    try (LeakServer s = servers.startLeaks(dir.resolve("data"), LeakConfig.defaults())) {
       List<String[]> keys = new ArrayList<>();
       for (int i = 0; i < REPORTS + 20; i++) {
         keys.add(s.createKey("bench", "live_secret"));

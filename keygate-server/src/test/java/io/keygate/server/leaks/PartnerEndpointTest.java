@@ -10,6 +10,7 @@ import io.keygate.server.config.LeakConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.testing.FakeDns;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * hangs or is asked for unknown identifiers; it is also subject to the outbound address policy.
  */
 class PartnerEndpointTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String PATH = "/v1/secret-scanning/github";
   private static final String KEY_ID = "github-key-1";
 
@@ -90,7 +94,7 @@ class PartnerEndpointTest {
   }
 
   private TestServer server(LeakConfig leaks, OutboundConfig outbound) {
-    TestServer t = TestServer.start(dir, c -> c, b -> b.leaks(leaks).outbound(outbound));
+    TestServer t = servers.start(dir, c -> c, b -> b.leaks(leaks).outbound(outbound));
     open.add(t);
     return t;
   }

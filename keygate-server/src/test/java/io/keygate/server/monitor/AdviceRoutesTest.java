@@ -7,16 +7,20 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.notify.Node;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /v1/keys/{key_id}/advice}: grants unused in 30 days, from tracked use. */
 class AdviceRoutesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static List<String> texts(JsonNode arr) {
@@ -28,7 +32,7 @@ class AdviceRoutesTest {
   @Test
   void advice_listsUnusedScopesAndAllowlistEntries_completeAfter30Days() {
     ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z"));
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       JsonNode k =
           n.call(
                   "POST",

@@ -9,12 +9,14 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.notify.Node;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a manual clock against a real node; alerts are deduplicated, acknowledged and owner-restricted.
  */
 class AnomalyDetectorTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final Actor TEST = new Actor("test", null, null);
 
   @TempDir Path dir;
@@ -63,7 +67,7 @@ class AnomalyDetectorTest {
   }
 
   private static Node node(Path dir, ManualClock clock) {
-    return new Node(dir, clock);
+    return new Node(servers, dir, clock);
   }
 
   @Test

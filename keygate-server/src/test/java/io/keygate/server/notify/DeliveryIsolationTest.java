@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * backlog, delays neither other owners' deliveries nor the rotation sweep and usage flush.
  */
 class DeliveryIsolationTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String SECRET = "whsec_test_0123456789abcdef";
 
   /** Bound on "promptly": generous for a loaded 2-core machine, far below the 30 s hang. */
@@ -50,7 +54,7 @@ class DeliveryIsolationTest {
   /** A server delivering every 100 ms with a 30 s webhook timeout, jobs every 200 ms. */
   private TestServer server(int deliveryThreads) {
     TestServer t =
-        TestServer.start(
+        servers.start(
             dir,
             c -> TestServer.withIntervals(c, Duration.ofMillis(200), Duration.ofMillis(200)),
             b ->

@@ -9,16 +9,20 @@ import com.icegreen.greenmail.util.ServerSetup;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Email channel delivered through a real SMTP server (GreenMail on a random port). */
 class EmailDeliveryTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String EMAIL = "security@acme.example";
 
   @TempDir Path dir;
@@ -48,7 +52,7 @@ class EmailDeliveryTest {
                     null,
                     "keygate@test.example",
                     false));
-    try (Node n = new Node(dir, new ManualClock(), cfg, OutboundConfig.defaults())) {
+    try (Node n = new Node(servers, dir, new ManualClock(), cfg, OutboundConfig.defaults())) {
       n.call(
               "POST",
               "/v1/owners",

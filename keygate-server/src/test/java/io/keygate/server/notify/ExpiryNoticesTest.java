@@ -4,16 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.testing.ManualClock;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Expiry notices fire exactly once per key and threshold, driven by a manual clock. */
 class ExpiryNoticesTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
 
   private static List<JsonNode> events(Node n, String type, String keyId) {
@@ -35,7 +39,7 @@ class ExpiryNoticesTest {
   @Test
   void eachThreshold_firesExactlyOnce_andExpiredOnce_evenWhenTheJobRunsTwice() {
     ManualClock clock = new ManualClock();
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       String id =
           n.call(
                   "POST",
@@ -87,7 +91,7 @@ class ExpiryNoticesTest {
   @Test
   void keyCreatedInsideSeveralThresholds_getsOnlyTheNearestNotice() {
     ManualClock clock = new ManualClock();
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       String id =
           n.call(
                   "POST",
@@ -107,8 +111,8 @@ class ExpiryNoticesTest {
   @Test
   void twoNodesOverOneDatabase_sendEachNoticeOnce() {
     ManualClock clock = new ManualClock();
-    try (Node a = new Node(dir, clock);
-        Node b = new Node(dir, clock)) {
+    try (Node a = new Node(servers, dir, clock);
+        Node b = new Node(servers, dir, clock)) {
       String id =
           a.call(
                   "POST",

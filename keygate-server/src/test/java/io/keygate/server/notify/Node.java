@@ -8,9 +8,10 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
-import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.Json;
 import io.keygate.server.monitor.Monitoring;
+import io.keygate.server.testing.KeygateServerExtension;
+import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,10 +26,10 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 
 /**
- * A real Keygate node on a random port over SQLite in {@code dir}, with a manual clock, seeded
- * jitter and background jobs slowed to an hour so tests run them by hand. Webhooks may reach public
- * addresses only unless the test allows more networks (a receiver on loopback needs {@link
- * #LOOPBACK}).
+ * A {@link TestServer} over SQLite in {@code dir} (started by the test's {@link
+ * KeygateServerExtension}, which closes it after the test), with a manual clock, seeded jitter and
+ * background jobs slowed to an hour so tests run them by hand. Webhooks may reach public addresses
+ * only unless the test allows more networks (a receiver on loopback needs {@link #LOOPBACK}).
  */
 public final class Node implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -37,20 +38,28 @@ public final class Node implements AutoCloseable {
   public final KeygateServer server;
   public final String admin;
   public final String base;
+  private final TestServer running;
 
   /** Outbound settings that let webhooks reach a receiver on 127.0.0.1. */
   public static final OutboundConfig LOOPBACK = OutboundConfig.defaults().allowing("127.0.0.1/32");
 
-  public Node(Path dir, ManualClock clock) {
-    this(dir, clock, b -> b);
+  public Node(KeygateServerExtension servers, Path dir, ManualClock clock) {
+    this(servers, dir, clock, b -> b);
   }
 
-  public Node(Path dir, ManualClock clock, OutboundConfig outbound) {
-    this(dir, clock, b -> b.outbound(outbound));
+  public Node(
+      KeygateServerExtension servers, Path dir, ManualClock clock, OutboundConfig outbound) {
+    this(servers, dir, clock, b -> b.outbound(outbound));
   }
 
-  public Node(Path dir, ManualClock clock, NotifyConfig notify, OutboundConfig outbound) {
+  public Node(
+      KeygateServerExtension servers,
+      Path dir,
+      ManualClock clock,
+      NotifyConfig notify,
+      OutboundConfig outbound) {
     this(
+        servers,
         dir,
         clock,
         b ->
@@ -59,23 +68,26 @@ public final class Node implements AutoCloseable {
   }
 
   /** A node whose builder {@code wiring} adjusts after the defaults above are set. */
-  public Node(Path dir, ManualClock clock, UnaryOperator<KeygateServer.Builder> wiring) {
+  public Node(
+      KeygateServerExtension servers,
+      Path dir,
+      ManualClock clock,
+      UnaryOperator<KeygateServer.Builder> wiring) {
     this.clock = clock;
-    ServerConfig cfg = ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0);
-    this.server =
-        wiring
-            .apply(
-                KeygateServer.builder()
-                    .config(cfg)
-                    .clock(clock)
-                    .jitter(new Random(42))
-                    .notifyConfig(
-                        NotifyConfig.defaults()
-                            .withIntervals(Duration.ofHours(1), Duration.ofHours(1))))
-            .build();
-    server.start();
-    this.base = "http://127.0.0.1:" + server.port();
-    this.admin = token(null, null);
+    this.running =
+        servers.start(
+            dir,
+            c -> c,
+            b ->
+                wiring.apply(
+                    b.clock(clock)
+                        .jitter(new Random(42))
+                        .notifyConfig(
+                            NotifyConfig.defaults()
+                                .withIntervals(Duration.ofHours(1), Duration.ofHours(1)))));
+    this.server = running.server;
+    this.base = running.base;
+    this.admin = running.adminToken;
   }
 
   public String token(String owner, List<String> scopes) {
@@ -152,6 +164,6 @@ public final class Node implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    running.close();
   }
 }

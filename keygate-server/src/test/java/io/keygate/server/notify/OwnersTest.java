@@ -7,6 +7,7 @@ import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,10 +15,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Owners API: channels sealed at rest, secrets never returned, owner-restricted tokens. */
 class OwnersTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String SECRET = "whsec_very_secret_signing_value_9f8e";
   private static final String EMAIL = "security-team@acme-owner.example";
   // a documentation address (TEST-NET-3), allowed below: the URL is stored, never called
@@ -28,6 +32,7 @@ class OwnersTest {
   /** A node that accepts the URL and email channels (SMTP configured; no mail is sent here). */
   private Node node() {
     return new Node(
+        servers,
         dir,
         new ManualClock(),
         NotifyConfig.defaults()

@@ -8,6 +8,7 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Owners' webhooks receive every event, signed, retried, and never lost across a restart. */
 class WebhookDeliveryTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String SECRET = "whsec_test_0123456789abcdef";
 
   @TempDir Path dir;
@@ -74,7 +78,7 @@ class WebhookDeliveryTest {
   void everyEventType_isDeliveredSigned_andRetriedAfterA500() throws IOException {
     ManualClock clock = new ManualClock();
     try (Receiver rx = new Receiver();
-        Node n = new Node(dir, clock, Node.LOOPBACK)) {
+        Node n = new Node(servers, dir, clock, Node.LOOPBACK)) {
       registerOwner(n, "acme", rx.url());
       rx.answerNext(500);
       String k1 = createKey(n, "acme");
@@ -144,13 +148,13 @@ class WebhookDeliveryTest {
     ManualClock clock = new ManualClock();
     String keyId;
     try (Receiver rx = new Receiver()) {
-      try (Node a = new Node(dir, clock, Node.LOOPBACK)) {
+      try (Node a = new Node(servers, dir, clock, Node.LOOPBACK)) {
         registerOwner(a, "acme", rx.url());
         keyId = createKey(a, "acme");
         a.call("POST", "/v1/keys/" + keyId + "/revoke", Node.map("reason", "x")).expect(200);
       } // closed before its delivery worker ever ran
       assertThat(rx.hits()).isEmpty();
-      try (Node b = new Node(dir, clock, Node.LOOPBACK)) {
+      try (Node b = new Node(servers, dir, clock, Node.LOOPBACK)) {
         b.deliver();
         b.deliver();
         clock.advance(Duration.ofHours(2));
@@ -169,7 +173,7 @@ class WebhookDeliveryTest {
   void failingReceiver_isRetriedWithBackoffFor24Hours_thenDeadLettered() throws IOException {
     ManualClock clock = new ManualClock();
     try (Receiver rx = new Receiver();
-        Node n = new Node(dir, clock, Node.LOOPBACK)) {
+        Node n = new Node(servers, dir, clock, Node.LOOPBACK)) {
       rx.answerAlways(503);
       registerOwner(n, "acme", rx.url());
       String keyId = createKey(n, "acme");
@@ -199,7 +203,7 @@ class WebhookDeliveryTest {
   @Test
   void backoff_growsExponentially_withJitter_andIsCapped() throws IOException {
     ManualClock clock = new ManualClock();
-    try (Node n = new Node(dir, clock)) {
+    try (Node n = new Node(servers, dir, clock)) {
       DeliveryWorker w = n.monitoring().deliveries().orElseThrow();
       Set<Long> seen = new HashSet<>();
       for (int attempt = 1; attempt <= 12; attempt++) {

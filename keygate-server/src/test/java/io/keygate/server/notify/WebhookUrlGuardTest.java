@@ -9,6 +9,7 @@ import io.keygate.core.testing.ManualClock;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
 import io.keygate.server.testing.FakeDns;
+import io.keygate.server.testing.KeygateServerExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * redirect). Email channels need an SMTP server.
  */
 class WebhookUrlGuardTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final String SECRET = "whsec_test_0123456789abcdef";
   private static final NotifyConfig.Smtp SMTP =
       new NotifyConfig.Smtp("127.0.0.1", 25, null, null, "kg@test.example", false);
@@ -34,7 +38,7 @@ class WebhookUrlGuardTest {
   private final FakeDns dns = new FakeDns();
 
   private Node node(OutboundConfig outbound) {
-    return new Node(dir, new ManualClock(), b -> b.outbound(outbound).outboundDns(dns));
+    return new Node(servers, dir, new ManualClock(), b -> b.outbound(outbound).outboundDns(dns));
   }
 
   private static Map<String, Object> owner(String id, String url) {
@@ -221,6 +225,7 @@ class WebhookUrlGuardTest {
   void emailChannels_needAnSmtpServer_andOnesStoredEarlierAreInactive() {
     try (Node withSmtp =
         new Node(
+            servers,
             dir,
             new ManualClock(),
             NotifyConfig.defaults().withSmtp(SMTP),
@@ -241,7 +246,7 @@ class WebhookUrlGuardTest {
                   .asBoolean())
           .isTrue();
     }
-    try (Node n = new Node(dir, new ManualClock())) {
+    try (Node n = new Node(servers, dir, new ManualClock())) {
       JsonNode refused =
           n.call(
                   "POST",

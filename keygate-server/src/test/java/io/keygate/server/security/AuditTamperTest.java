@@ -10,6 +10,7 @@ import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditHead;
 import io.keygate.server.KeygateServer;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,6 +25,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,12 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
  * extend a moved head are refused (503), and a restarting node refuses to start.
  */
 class AuditTamperTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   @TempDir Path dir;
   TestServer t;
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     for (int i = 0; i < 4; i++) {
       String id = t.createKey("owner_id", "acme").path("key_id").asText();
       t.post("/v1/keys/" + id + "/revoke", Map.of("reason", "test " + i)).expect(200);
@@ -258,7 +262,7 @@ class AuditTamperTest {
     Run verify = cli("audit", "verify");
     assertThat(verify.exit()).as(verify.err()).isZero();
 
-    t = TestServer.start(dir);
+    t = servers.start(dir);
     JsonNode ev = t.get("/v1/audit?limit=10").expect(200).path("data");
     JsonNode resealed = null;
     for (JsonNode e : ev) {

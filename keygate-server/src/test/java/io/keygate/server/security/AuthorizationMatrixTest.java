@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.Route;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,9 +15,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,6 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are collected and reported in one assertion message.
  */
 class AuthorizationMatrixTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   /** Routes anyone may call without an admin token (they authenticate otherwise or not at all). */
   private static final List<Pattern> PUBLIC =
       List.of(
@@ -73,12 +76,7 @@ class AuthorizationMatrixTest {
 
   @BeforeEach
   void start() {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
+    t = servers.start(dir);
   }
 
   static boolean isPublic(Route r) {
@@ -250,7 +248,7 @@ class AuthorizationMatrixTest {
   void head_isAnsweredExactlyLikeGet_onEveryGetRoute_forEveryCaller() {
     t.close();
     t =
-        TestServer.start(
+        servers.start(
             dir.resolve("metrics"),
             c -> c,
             b ->

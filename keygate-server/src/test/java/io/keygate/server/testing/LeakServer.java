@@ -1,26 +1,22 @@
 package io.keygate.server.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.keygate.core.lifecycle.Actor;
 import io.keygate.server.KeygateServer;
-import io.keygate.server.config.LeakConfig;
-import io.keygate.server.config.ServerConfig;
 import io.keygate.server.http.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A real Keygate server on a random loopback port over real SQLite, with a {@link LeakConfig} of
- * the test's choosing and the real clock (leak response times are measured), an all-scopes admin
- * token and raw-body HTTP helpers. Raw keys live only in test memory.
+ * A {@link TestServer} with a {@link io.keygate.server.config.LeakConfig} of the test's choosing
+ * and the real clock (leak response times are measured), seen through raw-body HTTP helpers. Raw
+ * keys live only in test memory. Started (and closed) by {@link KeygateServerExtension#startLeaks}.
  */
 public final class LeakServer implements AutoCloseable {
   private static final HttpClient HTTP =
@@ -33,28 +29,19 @@ public final class LeakServer implements AutoCloseable {
   public final String adminToken;
   public final String base;
 
-  private LeakServer(Path dataDir, LeakConfig leaks) {
-    ServerConfig config =
-        ServerConfig.defaults().withStorage(dataDir, null).withNetwork("127.0.0.1", 0);
-    this.server = KeygateServer.builder().config(config).leaks(leaks).build();
-    server.start();
-    this.base = "http://127.0.0.1:" + server.port();
-    this.adminToken = token(null, null);
-  }
+  private final TestServer running;
 
-  /** A server with {@code leaks} in {@code dataDir}. */
-  public static LeakServer start(Path dataDir, LeakConfig leaks) {
-    return new LeakServer(dataDir, leaks);
+  /** Started by {@link KeygateServerExtension#startLeaks}, which closes it after the test. */
+  LeakServer(TestServer running) {
+    this.running = running;
+    this.server = running.server;
+    this.base = running.base;
+    this.adminToken = running.adminToken;
   }
 
   /** A new admin token (null owner = all owners; null scopes = all admin scopes). */
   public String token(String owner, List<String> scopes) {
-    return server
-        .keygate()
-        .adminTokens()
-        .create(owner, scopes, "test token", null, new Actor("test", null, null))
-        .secret()
-        .reveal();
+    return running.token(owner, scopes);
   }
 
   /** An HTTP answer. */
@@ -134,6 +121,6 @@ public final class LeakServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    running.close();
   }
 }

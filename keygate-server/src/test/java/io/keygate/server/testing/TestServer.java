@@ -22,12 +22,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 /**
  * A real Keygate server on a random loopback port over real SQLite in a temporary directory, driven
  * by a {@link ManualClock}, with an all-scopes admin token and small HTTP helpers. The raw keys it
- * hands out live only in test memory.
+ * hands out live only in test memory. Started (and closed) by {@link KeygateServerExtension}.
  */
 public final class TestServer implements AutoCloseable {
   private static final HttpClient HTTP =
@@ -40,30 +41,14 @@ public final class TestServer implements AutoCloseable {
   public final KeygateServer server;
   public final String adminToken;
   public final String base;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private TestServer(ServerConfig config, UnaryOperator<KeygateServer.Builder> wiring) {
+  /** Started by {@link KeygateServerExtension#start}, which closes it after the test. */
+  TestServer(ServerConfig config, UnaryOperator<KeygateServer.Builder> wiring) {
     this.server = wiring.apply(KeygateServer.builder().config(config).clock(clock)).build();
     server.start();
     this.base = "http://127.0.0.1:" + server.port();
     this.adminToken = token(null, null);
-  }
-
-  /** A server with default settings in {@code dataDir}. */
-  public static TestServer start(Path dataDir) {
-    return start(dataDir, c -> c);
-  }
-
-  /** A server whose default test configuration {@code tweak} adjusts. */
-  public static TestServer start(Path dataDir, UnaryOperator<ServerConfig> tweak) {
-    return new TestServer(tweak.apply(config(dataDir)), b -> b);
-  }
-
-  /** A server whose configuration {@code tweak} and whose wiring {@code wiring} adjust. */
-  public static TestServer start(
-      Path dataDir,
-      UnaryOperator<ServerConfig> tweak,
-      UnaryOperator<KeygateServer.Builder> wiring) {
-    return new TestServer(tweak.apply(config(dataDir)), wiring);
   }
 
   /** The default test configuration: data in {@code dataDir}, loopback, random port. */
@@ -281,8 +266,11 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /** Stops the server; a second call does nothing. */
   @Override
   public void close() {
-    server.close();
+    if (closed.compareAndSet(false, true)) {
+      server.close();
+    }
   }
 }

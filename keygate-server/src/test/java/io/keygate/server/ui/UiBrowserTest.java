@@ -3,6 +3,7 @@ package io.keygate.server.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.server.testing.ExternalTool;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * JDK still builds; {@code .ci/run} installs all three so CI runs it.
  */
 class UiBrowserTest {
+  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+
   private static final Path UI_TESTS = Paths.get("src/test/ui");
   private static final Path CHROMIUM =
       Paths.get(System.getenv().getOrDefault("KEYGATE_CHROMIUM", "/usr/bin/chromium"));
@@ -46,7 +50,7 @@ class UiBrowserTest {
     skipUnless(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing (apt-get install chromium)");
 
     Path shots = Paths.get("target/ui-screenshots").toAbsolutePath();
-    try (TestServer t = TestServer.start(dir.resolve("data"));
+    try (TestServer t = servers.start(dir.resolve("data"));
         RealTime ignored = new RealTime(t)) {
       ProcessBuilder pb =
           new ProcessBuilder(node, "--test", "--test-reporter=spec", "ui.test.mjs")
