@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * What nodes do when Redis or PostgreSQL goes away mid-load, and that they recover by themselves.
  * Neither test stops a shared server: the Redis test stops a dedicated embedded Redis it started
  * itself; the PostgreSQL test puts a {@link TcpProxy} between its node and the shared test
- * PostgreSQL (its own schema) and cuts it, so it needs no PostgreSQL of its own and runs as root
- * too (where {@code initdb} refuses to start an embedded server).
+ * PostgreSQL (its own schema) and cuts it, so it needs no PostgreSQL of its own (and no {@code
+ * initdb}, which refuses to run as root where user namespaces are not allowed).
  */
 class FailureBehaviourTest {
 

