@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -56,6 +55,7 @@ public final class KeyService {
   private final Supplier<SecureRandom> random;
   private final KeySettingsValidator validator;
   private final KeyRotation rotation;
+  private final KeyChanges changes;
 
   /** Wires the service; see {@link io.keygate.core.Keygate} for the usual way to build it. */
   public KeyService(
@@ -75,6 +75,7 @@ public final class KeyService {
     this.random = random;
     this.validator = new KeySettingsValidator(format, policy);
     this.rotation = new KeyRotation(this, store, format, policy);
+    this.changes = new KeyChanges(this, store, validator);
   }
 
   /** The validation every stored setting passes. */
@@ -218,60 +219,17 @@ public final class KeyService {
 
   /** Applies a partial update to a key that is neither revoked nor expired. */
   public ApiKeyRecord update(String keyId, KeyPatch patch, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "updated",
-        (tx, cur) -> {
-          requireAlive(cur, now, "update");
-          KeySettings s = cur.settings();
-          KeySettings next =
-              KeySettingsValidator.settings(
-                  patch.name() == null ? s.name() : patch.name(),
-                  patch.scopes() == null ? s.scopes() : patch.scopes(),
-                  patch.ipAllowlist() == null ? s.ipAllowlist() : patch.ipAllowlist(),
-                  patch.rateLimits() == null ? s.rateLimits() : patch.rateLimits(),
-                  patch.meta() == null ? s.meta() : patch.meta(),
-                  patch.quota() == null ? s.quota() : quotaFrom(patch.quota(), now));
-          Instant expires =
-              patch.expiresInDays() == null
-                  ? cur.expiresAt()
-                  : now.plus(validator.ttl(patch.expiresInDays()));
-          return cur.withSettings(next, expires, now);
-        },
-        changedFields(patch));
+    return changes.update(keyId, patch, actor);
   }
 
   /** Disables a key (reversible) that is neither revoked nor expired. */
   public ApiKeyRecord disable(String keyId, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "disabled",
-        (tx, cur) -> {
-          requireAlive(cur, now, "disable");
-          return cur.withStatus(KeyStatus.DISABLED, now);
-        },
-        Map.of());
+    return changes.disable(keyId, actor);
   }
 
   /** Enables a disabled key that is neither revoked nor expired. */
   public ApiKeyRecord enable(String keyId, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "enabled",
-        (tx, cur) -> {
-          requireAlive(cur, now, "enable");
-          return cur.withStatus(KeyStatus.ACTIVE, now);
-        },
-        Map.of());
+    return changes.enable(keyId, actor);
   }
 
   /**
@@ -279,7 +237,7 @@ public final class KeyService {
    * is a conflict.
    */
   public ApiKeyRecord revoke(String keyId, String reason, Actor actor) {
-    return revoke(keyId, reason, actor, false, r -> {});
+    return changes.revoke(keyId, reason, actor, false, r -> {});
   }
 
   /**
@@ -288,27 +246,7 @@ public final class KeyService {
    */
   ApiKeyRecord revoke(
       String keyId, String reason, Actor actor, boolean adminToken, Consumer<ApiKeyRecord> check) {
-    Instant now = now();
-    String why = reason == null || reason.isBlank() ? "unspecified" : reason.strip();
-    if (why.length() > 500) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_reason", "reason is at most 500 characters");
-    }
-    return change(
-        keyId,
-        actor,
-        adminToken,
-        "revoked",
-        (tx, cur) -> {
-          check.accept(cur);
-          requireNotRevoked(cur, now, "revoke");
-          ApiKeyRecord rev = cur.revoked(now, why, now);
-          if (!adminToken) {
-            tx.enqueueEvent(event(EventTypes.KEY_REVOKED, rev, now, Map.of("reason", why)));
-          }
-          return rev;
-        },
-        Map.of("reason", why));
+    return changes.revoke(keyId, reason, actor, adminToken, check);
   }
 
   /**
@@ -359,36 +297,6 @@ public final class KeyService {
     return rotation.sweep();
   }
 
-  /** One change of a locked record; throws to refuse it. */
-  private interface Change {
-    ApiKeyRecord apply(KeyStoreTx tx, ApiKeyRecord current);
-  }
-
-  /**
-   * Applies {@code change} to the locked key or ({@code adminToken}) admin token and writes its
-   * audit event ({@code key.<verb>} / {@code admin_token.<verb>}) in the same transaction.
-   */
-  private ApiKeyRecord change(
-      String keyId,
-      Actor actor,
-      boolean adminToken,
-      String verb,
-      Change change,
-      Map<String, String> details) {
-    Instant now = now();
-    ApiKeyRecord updated =
-        store.inTransaction(
-            tx -> {
-              ApiKeyRecord cur = locked(tx, keyId, actor, adminToken);
-              ApiKeyRecord next = change.apply(tx, cur);
-              tx.updateKey(next);
-              tx.appendAudit(audit(actor, auditAction(next, verb), next, now, details));
-              return next;
-            });
-    announce(updated);
-    return updated;
-  }
-
   /** Drops the changed key from every node's cache; a revocation travels with its state. */
   void announce(ApiKeyRecord changed) {
     if (changed.status() == KeyStatus.REVOKED && changed.revokedAt() != null) {
@@ -410,7 +318,7 @@ public final class KeyService {
         (adminToken ? "no admin token with id " : "no key with id ") + keyId);
   }
 
-  private static void requireNotRevoked(ApiKeyRecord cur, Instant now, String what) {
+  static void requireNotRevoked(ApiKeyRecord cur, Instant now, String what) {
     if (cur.effectiveStatus(now) == KeyStatus.REVOKED) {
       throw new KeygateException.Conflict(
           "key_revoked", "cannot " + what + " key " + cur.keyId() + ": it is revoked");
@@ -450,20 +358,8 @@ public final class KeyService {
     return OutboxEvent.forKey(type, rec, at, data, random.get());
   }
 
-  private static Map<String, String> changedFields(KeyPatch p) {
-    Map<String, String> m = new LinkedHashMap<>();
-    if (p.name() != null) m.put("name", "changed");
-    if (p.scopes() != null) m.put("scopes", String.join(" ", p.scopes()));
-    if (p.ipAllowlist() != null) m.put("ip_allowlist", String.join(" ", p.ipAllowlist()));
-    if (p.rateLimits() != null) m.put("rate_limits", "changed");
-    if (p.expiresInDays() != null) m.put("expires_in_days", p.expiresInDays().toString());
-    if (p.meta() != null) m.put("meta", "changed");
-    if (p.quota() != null) m.put("quota", Long.toString(p.quota().remaining()));
-    return m;
-  }
-
   /** A quota as requested, its refill period starting now. */
-  private static Quota quotaFrom(Quota q, Instant now) {
+  static Quota quotaFrom(Quota q, Instant now) {
     return new Quota(q.remaining(), q.refillAmount(), q.refill(), now);
   }
 }
