@@ -317,14 +317,23 @@ final class LeakRoutes {
         .build();
   }
 
+  /**
+   * {@code GET /v1/leaks/formats}. An owner-limited token sees only the imported prefixes its own
+   * owner's keys carry: another tenant's migrated prefix (often its product or company name) is not
+   * its business, and it could not act on those keys anyway.
+   */
   private void formats(Context ctx) {
-    auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    Set<String> imported =
+        actor.ownerRestriction() == null
+            ? kg.verifier().legacyKeys().importedPrefixes()
+            : kg.store().importedPrefixes(actor.ownerRestriction());
     HttpApi.json(
         ctx,
         200,
         new Formats(
             kg.format().types().all().stream().map(KeyType::prefix).toList(),
-            List.copyOf(new TreeSet<>(kg.verifier().legacyKeys().importedPrefixes())),
+            List.copyOf(new TreeSet<>(imported)),
             "[A-Za-z0-9_-]{16,128}"));
   }
 

@@ -84,6 +84,44 @@ class LeakBlindSpotsTest {
                     "5")));
   }
 
+  /** Distinct imported prefixes {@code GET /v1/leaks/formats} lists for {@code token}. */
+  private List<String> formatsPrefixes(String token, String query) {
+    LeakServer.Response r = s.send("GET", "/v1/leaks/formats" + query, token, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> out = new ArrayList<>();
+    r.json().get("imported_prefixes").forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  @Test
+  void formats_ownerLimitedToken_seesOnlyItsOwnersImportedPrefixes_inEveryVariant() {
+    importKey("acme", "acmepay_", "acmepay_" + guideKey().substring(8));
+    importKey("globex", "globexcorp_", "globexcorp_" + guideKey().substring(8));
+    importKey("globex", null, guideKey().substring(8));
+    String acme = s.token("acme", List.of("leaks:write"));
+    String globex = s.token("globex", List.of("leaks:write"));
+    String initech = s.token("initech", List.of("leaks:write"));
+    String root = s.token(null, List.of("leaks:write"));
+
+    assertThat(formatsPrefixes(root, "")).containsExactly("", "acmepay_", "globexcorp_");
+    assertThat(formatsPrefixes(s.adminToken, "")).containsExactly("", "acmepay_", "globexcorp_");
+    assertThat(formatsPrefixes(acme, "")).containsExactly("acmepay_");
+    assertThat(formatsPrefixes(globex, "")).containsExactly("", "globexcorp_");
+    assertThat(formatsPrefixes(initech, "")).isEmpty();
+    // Asking for another owner changes nothing: the token's owner decides.
+    assertThat(formatsPrefixes(acme, "?owner_id=globex")).containsExactly("acmepay_");
+    assertThat(formatsPrefixes(initech, "?owner_id=acme&owner_id=globex")).isEmpty();
+    // Native key prefixes are public knowledge (they are in the docs) and listed for everyone.
+    assertThat(s.send("GET", "/v1/leaks/formats", initech, null).json().get("key_prefixes"))
+        .isNotEmpty();
+    // The scope is still required, owner-limited or not.
+    assertThat(
+            s.send("GET", "/v1/leaks/formats", s.token("acme", List.of("keys:read")), null)
+                .status())
+        .isEqualTo(403);
+    assertThat(s.send("GET", "/v1/leaks/formats", null, null).status()).isEqualTo(401);
+  }
+
   /** The practice guide's format: {@code sk_live_} + Python's {@code token_urlsafe(32)}. */
   private static String guideKey() {
     byte[] b = new byte[32];
@@ -98,12 +136,21 @@ class LeakBlindSpotsTest {
 
   /** Imports {@code raw} with {@code prefix} and returns it; it verifies before any report. */
   private String importKey(String prefix, String raw) {
+    return importKey("migrated", prefix, raw);
+  }
+
+  /**
+   * Imports {@code raw} for {@code owner} with {@code prefix} (none when null) and returns it; it
+   * verifies before any report.
+   */
+  private String importKey(String owner, String prefix, String raw) {
     String line =
         "{\"sha256\":\""
             + LegacyKeys.sha256Hex(raw)
-            + "\",\"prefix\":\""
-            + prefix
-            + "\",\"owner_id\":\"migrated\",\"scopes\":[\"read\"]}";
+            + (prefix == null ? "" : "\",\"prefix\":\"" + prefix)
+            + "\",\"owner_id\":\""
+            + owner
+            + "\",\"scopes\":[\"read\"]}";
     LeakServer.Response r =
         s.send(
             "POST",
