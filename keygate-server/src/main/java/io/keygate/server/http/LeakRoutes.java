@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -368,21 +369,15 @@ final class LeakRoutes {
           "too_many_keys", "at most " + LeakConfig.MAX_PUBLIC_KEYS + " keys per report");
     }
     String url = b.url() == null || b.url().isBlank() ? null : b.url();
-    List<LeakReport> reports = new ArrayList<>(b.keys().size());
-    for (Object k : b.keys()) {
-      if (!(k instanceof String key)) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_keys", "keys must be a non-empty array of strings");
-      }
-      if (key.length() <= MAX_PUBLIC_KEY_CHARS) {
-        reports.add(
-            new LeakReport(
-                new ApiKeySecret(key.strip()),
-                "public",
-                new LeakLocation(url, null, null, null),
-                null,
-                Exposure.EXPOSED));
-      }
+    List<LeakReport> reports = new ArrayList<>();
+    for (String key : distinctKeys(b.keys())) {
+      reports.add(
+          new LeakReport(
+              new ApiKeySecret(key),
+              "public",
+              new LeakLocation(url, null, null, null),
+              null,
+              Exposure.EXPOSED));
     }
     kg.leaks().respondAll(reports, new Actor("public-report", null, ip));
     HttpApi.json(
@@ -393,6 +388,29 @@ final class LeakRoutes {
             "Thank you. Every valid key in this report was handled by the issuer's leak policy"
                 + " (revoked, or recorded and its owner told). The answer is the same whether or"
                 + " not a key existed."));
+  }
+
+  /**
+   * The keys of a public report worth looking up: each value stripped, once, in the order given;
+   * values longer than {@link #MAX_PUBLIC_KEY_CHARS} are not keys and are left out. Security
+   * guarantee: a report's cost grows with the number of distinct keys, not with its length, so a
+   * caller holding one key cannot turn one request into {@link LeakConfig#MAX_PUBLIC_KEYS} locked
+   * store transactions by repeating it (in any spacing).
+   *
+   * @throws KeygateException.InvalidRequest {@code invalid_keys} when a value is not a string
+   */
+  static Set<String> distinctKeys(List<Object> keys) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Object k : keys) {
+      if (!(k instanceof String key)) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_keys", "keys must be a non-empty array of strings");
+      }
+      if (key.length() <= MAX_PUBLIC_KEY_CHARS) {
+        out.add(key.strip());
+      }
+    }
+    return out;
   }
 
   private Summary summarize(int received, List<LeakResult> results, Exposure mode) {

@@ -438,6 +438,46 @@ class LeakBlindSpotsTest {
   }
 
   @Test
+  void publicReport_aKeyRepeatedAThousandTimes_inAnySpacing_isHandledOnce() {
+    String[] live = s.createKey("acme", "live_secret");
+    String[] other = s.createKey("globex", "live_secret");
+    String imported = importGuideKey();
+    String[] spellings = {
+      live[1], " " + live[1], live[1] + "\n", "\t" + live[1] + " ", imported, " " + imported
+    };
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < LeakConfig.MAX_PUBLIC_KEYS - 2; i++) {
+      keys.add(spellings[i % spellings.length]);
+    }
+    keys.add(other[1]);
+    keys.add("not a key");
+    LeakServer.Response r =
+        publicReport(new String(Json.write(Map.of("keys", keys)), StandardCharsets.UTF_8));
+    assertThat(r.status()).as(r.body()).isEqualTo(202);
+    assertThat(r.json().get("received").asInt()).isEqualTo(LeakConfig.MAX_PUBLIC_KEYS);
+    assertThat(s.verify(live[1])).isEqualTo("key_revoked");
+    assertThat(s.verify(imported)).isEqualTo("key_revoked");
+    assertThat(s.verify(other[1])).isEqualTo("key_revoked");
+    JsonNode incidents = s.get("/v1/leaks").json().get("data");
+    assertThat(incidents.findValuesAsText("key_id"))
+        .as("one incident per distinct key, however often it was repeated")
+        .hasSize(3)
+        .doesNotHaveDuplicates();
+    // Repeating the whole report (every key already handled) changes nothing.
+    assertThat(
+            publicReport(new String(Json.write(Map.of("keys", keys)), StandardCharsets.UTF_8))
+                .status())
+        .isEqualTo(202);
+    assertThat(
+            publicReport(
+                    new String(
+                        Json.write(Map.of("keys", List.of(live[1]))), StandardCharsets.UTF_8))
+                .status())
+        .isEqualTo(202);
+    assertThat(s.get("/v1/leaks").json().get("data")).hasSize(3);
+  }
+
+  @Test
   void publicReport_refusesBadBodies_tooManyKeys_oversizedBodies_andFloods() {
     assertThat(publicReport("{\"keys\":[]}").status()).isEqualTo(400);
     assertThat(publicReport("{\"keys\":[1]}").status()).isEqualTo(400);
