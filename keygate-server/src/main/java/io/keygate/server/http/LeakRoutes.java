@@ -64,11 +64,19 @@ final class LeakRoutes {
   private final Map<String, PartnerKeys> partners = new HashMap<>();
   private final RateLimiter publicLimiter;
   private final List<RateLimit> publicLimit;
+  private final List<RateLimit> publicNetworkLimit;
 
   /** The report scanner and the imported prefixes it was built for; rebuilt when they change. */
   private record ReportScanner(Set<String> imported, Scanner scanner) {}
 
   private volatile ReportScanner reportScanner;
+
+  /**
+   * A network's public report budget ({@link IpAddresses#networkKey}: an IPv4 /24, an IPv6 /48) in
+   * per-address budgets: an attacker who rotates through the /64s of a site or the addresses of a
+   * /24 gets this many, not one per address.
+   */
+  static final int PUBLIC_NETWORK_FACTOR = 4;
 
   /** Most addresses whose public report budget is remembered at once. */
   static final long MAX_PUBLIC_CLIENTS = 100_000;
@@ -106,6 +114,14 @@ final class LeakRoutes {
             : List.of(
                 new RateLimit(
                     "public_leak_reports", config.publicReportsPerMinute(), Duration.ofMinutes(1)));
+    this.publicNetworkLimit =
+        config.publicReportsPerMinute() == 0
+            ? List.of()
+            : List.of(
+                new RateLimit(
+                    "public_leak_reports_network",
+                    (long) config.publicReportsPerMinute() * PUBLIC_NETWORK_FACTOR,
+                    Duration.ofMinutes(1)));
     for (LeakConfig.Sender s : config.senders()) {
       if (s.configured()) {
         PartnerKeys keys =
@@ -349,14 +365,8 @@ final class LeakRoutes {
       throw new KeygateException.NotFound("public leak reports are turned off on this server");
     }
     String ip = clientIp.of(ctx);
-    RateLimiter.Decision d = publicLimiter.tryAcquire(IpAddresses.counterKey(ip), publicLimit);
-    if (!d.admitted()) {
-      throw new ApiError(
-          429,
-          "rate_limited",
-          "too many public reports from this address; retry later",
-          Map.of("Retry-After", Long.toString(d.retryAfterSeconds())));
-    }
+    admitPublic(IpAddresses.counterKey(ip), publicLimit, "this address");
+    admitPublic("net " + IpAddresses.networkKey(ip), publicNetworkLimit, "this network");
     Requests.requireJson(ctx);
     byte[] body = body(ctx, LeakConfig.MAX_PUBLIC_BYTES, PARTNER_MIN_BYTES_PER_SECOND);
     PublicBody b = Json.read(body, PublicBody.class);
@@ -411,6 +421,18 @@ final class LeakRoutes {
       }
     }
     return out;
+  }
+
+  /** Takes one public report from {@code key}'s budget, or answers 429 naming {@code whose}. */
+  private void admitPublic(String key, List<RateLimit> limit, String whose) {
+    RateLimiter.Decision d = publicLimiter.tryAcquire(key, limit);
+    if (!d.admitted()) {
+      throw new ApiError(
+          429,
+          "rate_limited",
+          "too many public reports from " + whose + "; retry later",
+          Map.of("Retry-After", Long.toString(d.retryAfterSeconds())));
+    }
   }
 
   private Summary summarize(int received, List<LeakResult> results, Exposure mode) {

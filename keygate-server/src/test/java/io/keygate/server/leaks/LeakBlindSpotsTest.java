@@ -478,6 +478,37 @@ class LeakBlindSpotsTest {
   }
 
   @Test
+  void publicReport_rotatingAddressesInOneNetwork_isLimitedPerNetwork_inBothFamilies() {
+    // The limit is 5 a minute per address, 4 x 5 = 20 per IPv4 /24 or IPv6 /48.
+    String[][] families = {
+      {"2001:db8:7:%d::1", "2001:db8:8::1"}, {"203.0.113.%d", "198.51.100.1"},
+    };
+    for (String[] f : families) {
+      for (int i = 0; i < 20; i++) {
+        String ip = String.format(f[0], i / 4 + 1);
+        LeakServer.Response ok = publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", ip);
+        assertThat(ok.status()).as(ip + " #" + i + ": " + ok.body()).isEqualTo(202);
+      }
+      // a fresh /64 (or address) in the same network: its own budget is untouched, the network's
+      // is spent
+      LeakServer.Response net =
+          publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", String.format(f[0], 99));
+      assertThat(net.status()).as(net.body()).isEqualTo(429);
+      assertThat(net.json().get("message").asText()).contains("network");
+      // another network is not affected
+      assertThat(publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", f[1]).status())
+          .isEqualTo(202);
+    }
+    // the per-address limit still applies first
+    for (int i = 0; i < 5; i++) {
+      publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", "192.0.2.9");
+    }
+    LeakServer.Response one = publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", "192.0.2.9");
+    assertThat(one.status()).isEqualTo(429);
+    assertThat(one.json().get("message").asText()).contains("address");
+  }
+
+  @Test
   void publicReport_refusesBadBodies_tooManyKeys_oversizedBodies_andFloods() {
     assertThat(publicReport("{\"keys\":[]}").status()).isEqualTo(400);
     assertThat(publicReport("{\"keys\":[1]}").status()).isEqualTo(400);
