@@ -4,6 +4,7 @@ import io.keygate.core.KeygateException;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyTypes;
 import io.keygate.core.request.ClientIpResolver;
+import io.keygate.core.request.PresentedKey;
 import io.keygate.core.request.RequestTarget;
 import io.keygate.core.verify.Outcome;
 import jakarta.servlet.Filter;
@@ -198,20 +199,7 @@ public final class KeygateFilter implements Filter {
 
   /** The key from {@code X-API-Key}, else {@code Authorization: Bearer}, else {@code null}. */
   static String presentedKey(HttpServletRequest request) {
-    String k = request.getHeader("X-API-Key");
-    if (k != null && !k.isBlank()) {
-      return k.strip();
-    }
-    String h = request.getHeader("Authorization");
-    if (h == null) {
-      return null;
-    }
-    h = h.strip();
-    if (h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String t = h.substring(7).strip();
-      return t.isEmpty() ? null : t;
-    }
-    return null;
+    return PresentedKey.of(request.getHeader("X-API-Key"), request.getHeader("Authorization"));
   }
 
   /** Exposes the verified key as the request's user principal; scopes act as roles. */

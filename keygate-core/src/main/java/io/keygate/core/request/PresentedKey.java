@@ -2,8 +2,8 @@ package io.keygate.core.request;
 
 /**
  * Where a protected request carries its API key: {@code X-API-Key}, else {@code Authorization:
- * Bearer}. Shared by the forward-auth fronts (HTTP {@code /v1/authz} and Envoy ext_authz) so that
- * both read a request's key the same way. Stateless and thread-safe.
+ * Bearer}. Shared by the forward-auth fronts (HTTP {@code /v1/authz}, Envoy ext_authz) and the
+ * Spring filter so that both read a request's key the same way. Stateless and thread-safe.
  */
 public final class PresentedKey {
   private PresentedKey() {}
