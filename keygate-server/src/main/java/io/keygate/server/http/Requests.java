@@ -9,7 +9,9 @@ import io.keygate.core.model.Page;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +40,9 @@ final class Requests {
       return ctx.bodyAsBytes();
     }
     try {
-      return ctx.req().getInputStream().readNBytes((int) len);
+      byte[] body = new byte[(int) len];
+      int n = ctx.req().getInputStream().readNBytes(body, 0, body.length);
+      return n == body.length ? body : Arrays.copyOf(body, n);
     } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_json", "request body could not be read");
     }
@@ -79,6 +83,9 @@ final class Requests {
   static void requireMediaType(Context ctx, Set<String> types) {
     // The raw header: Javalin's contentType() throws on an unknown charset parameter.
     String ct = ctx.header("Content-Type");
+    if (ct != null && types.contains(ct) && singleContentType(ctx)) {
+      return; // the common case, e.g. exactly "application/json": nothing to parse
+    }
     Map<String, String> params = new HashMap<>();
     String base =
         ct == null || Collections.list(ctx.req().getHeaders("Content-Type")).size() != 1
@@ -107,6 +114,16 @@ final class Requests {
             415, "unsupported_media_type", "JSON request bodies must be UTF-8 (charset=utf-8)");
       }
     }
+  }
+
+  /** Whether the request has exactly one {@code Content-Type} header. */
+  private static boolean singleContentType(Context ctx) {
+    Enumeration<String> all = ctx.req().getHeaders("Content-Type");
+    if (all == null || !all.hasMoreElements()) {
+      return false;
+    }
+    all.nextElement();
+    return !all.hasMoreElements();
   }
 
   /** A boolean query parameter: absent, empty or {@code false} is false, {@code true} is true. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,13 +173,33 @@ class RequestStrictnessTest {
 
   @Test
   void twoContentTypeHeaders_areRefused_evenWhenOneIsJson() {
-    String raw =
-        "POST /v1/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
-            + t.adminToken
-            + "\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"
-            + "Content-Length: 19\r\nConnection: close\r\n\r\n{\"owner_id\":\"acme\"}";
-    TestServer.Response res = t.raw(raw);
-    assertThat(res.status()).as(res.body()).isEqualTo(415);
+    String verify = "{\"key\":\"" + rawKey + "\"}";
+    for (String[] route :
+        List.of(
+            new String[] {"/v1/keys", "{\"owner_id\":\"acme\"}"},
+            new String[] {"/v1/verify", verify})) {
+      for (String[] types :
+          List.of(
+              new String[] {"application/json", "text/plain"},
+              new String[] {"text/plain", "application/json"},
+              new String[] {"application/json", "application/json"})) {
+        String raw =
+            "POST "
+                + route[0]
+                + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                + t.adminToken
+                + "\r\nContent-Type: "
+                + types[0]
+                + "\r\nContent-Type: "
+                + types[1]
+                + "\r\nContent-Length: "
+                + route[1].getBytes(StandardCharsets.UTF_8).length
+                + "\r\nConnection: close\r\n\r\n"
+                + route[1];
+        TestServer.Response res = t.raw(raw);
+        assertThat(res.status()).as(route[0] + " " + String.join(", ", types)).isEqualTo(415);
+      }
+    }
   }
 
   @Test
