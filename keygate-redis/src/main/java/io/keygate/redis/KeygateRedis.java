@@ -17,14 +17,18 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -103,7 +107,10 @@ public final class KeygateRedis implements ClusterBackends, AutoCloseable {
         ClientOptions.builder()
             .autoReconnect(true)
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+            .timeoutOptions(
+                TimeoutOptions.builder()
+                    .timeoutSource(new CommandTimeouts(b.commandTimeout, b.connectTimeout))
+                    .build())
             .socketOptions(
                 SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build())
             .build());
@@ -112,6 +119,39 @@ public final class KeygateRedis implements ClusterBackends, AutoCloseable {
     this.pubsub = client.connectPubSub();
     pubsub.setTimeout(b.connectTimeout);
     this.breaker = new RedisBreaker(b.breakerOpenFor, Clock.systemUTC());
+  }
+
+  /**
+   * Commands on the hot path time out after the command timeout; subscribing (once per connection,
+   * at startup and after a reconnect) gets the connect timeout, so a node on a busy machine does
+   * not fail to start because Redis took longer than a hot-path budget to confirm its subscription.
+   */
+  static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
+    private static final Set<CommandType> SUBSCRIPTION =
+        EnumSet.of(
+            CommandType.SUBSCRIBE,
+            CommandType.UNSUBSCRIBE,
+            CommandType.PSUBSCRIBE,
+            CommandType.PUNSUBSCRIBE);
+    private final long commandNanos;
+    private final long subscribeNanos;
+
+    CommandTimeouts(Duration command, Duration subscribe) {
+      this.commandNanos = command.toNanos();
+      this.subscribeNanos = subscribe.toNanos();
+    }
+
+    @Override
+    public long getTimeout(RedisCommand<?, ?, ?> command) {
+      return command.getType() instanceof CommandType t && SUBSCRIPTION.contains(t)
+          ? subscribeNanos
+          : commandNanos;
+    }
+
+    @Override
+    public TimeUnit getTimeUnit() {
+      return TimeUnit.NANOSECONDS;
+    }
   }
 
   /** A new builder. */

@@ -217,4 +217,32 @@ public final class IpAddresses {
     System.arraycopy(b, 0, net, 0, IPV6_COUNTED_PREFIX / 8);
     return format(net) + "/" + IPV6_COUNTED_PREFIX;
   }
+
+  /** The IPv4 network {@link #networkKey} counts a client in: a /24. */
+  public static final int IPV4_NETWORK_PREFIX = 24;
+
+  /** The IPv6 network {@link #networkKey} counts a client in: a /48, a typical site allocation. */
+  public static final int IPV6_NETWORK_PREFIX = 48;
+
+  /**
+   * The network {@code ip} belongs to, in CIDR notation: its IPv4 /{@value #IPV4_NETWORK_PREFIX} or
+   * IPv6 /{@value #IPV6_NETWORK_PREFIX} ({@code 2001:db8:1::/48}; an IPv4-mapped IPv6 address as
+   * its IPv4 /24). For a second, wider budget beside {@link #counterKey}: one site holds 65,536
+   * IPv6 /64s and a whole IPv4 /24 is cheap to rent, so a per-address budget alone multiplies by
+   * the size of the attacker's allocation. A string that is not an IP literal is its own network
+   * (stripped); {@code null} stays {@code null}.
+   */
+  public static String networkKey(String ip) {
+    if (ip == null) {
+      return null;
+    }
+    byte[] b = parse(ip);
+    if (b == null) {
+      return ip.strip();
+    }
+    int prefix = b.length == 4 ? IPV4_NETWORK_PREFIX : IPV6_NETWORK_PREFIX;
+    byte[] net = new byte[b.length];
+    System.arraycopy(b, 0, net, 0, prefix / 8);
+    return format(net) + "/" + prefix;
+  }
 }

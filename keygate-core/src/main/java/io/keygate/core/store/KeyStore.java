@@ -66,6 +66,16 @@ public interface KeyStore extends AuditLog, AutoCloseable {
     return legacyPrefixes();
   }
 
+  /**
+   * The prefixes of the imported keys of one owner, as {@link #importedPrefixes()} lists them for
+   * all owners. Security guarantee: never names a prefix only another owner's keys carry, so an
+   * owner-limited token learns nothing about other tenants' migrated keys. The default, for stores
+   * that cannot tell owners apart, is empty (fail closed).
+   */
+  default java.util.Set<String> importedPrefixes(String ownerId) {
+    return java.util.Set.of();
+  }
+
   /** A page of keys, newest first, evaluating derived statuses at {@code now}. */
   Page<ApiKeyRecord> list(KeyQuery query, Instant now);
 

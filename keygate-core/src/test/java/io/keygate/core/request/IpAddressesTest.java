@@ -158,6 +158,29 @@ class IpAddressesTest {
     assertThat(IpAddresses.counterKey(null)).isNull();
   }
 
+  @ParameterizedTest(name = "{0} is in network {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "203.0.113.7 | 203.0.113.0/24",
+        "203.0.113.255 | 203.0.113.0/24",
+        "::ffff:203.0.113.7 | 203.0.113.0/24",
+        "203.0.114.7 | 203.0.114.0/24",
+        "2001:db8:1:2:3:4:5:6 | 2001:db8:1::/48",
+        "2001:db8:1:ffff:ffff:ffff:ffff:ffff | 2001:db8:1::/48",
+        "[2001:DB8:1:2::9%eth0] | 2001:db8:1::/48",
+        "2001:db8:2::1 | 2001:db8:2::/48",
+        "not-an-ip | not-an-ip",
+      })
+  void networkKey_isThe24ForIpv4_andThe48ForIpv6(String ip, String key) {
+    assertThat(IpAddresses.networkKey(ip)).isEqualTo(key);
+  }
+
+  @Test
+  void networkKey_ofNull_isNull() {
+    assertThat(IpAddresses.networkKey(null)).isNull();
+  }
+
   /**
    * Regression: {@code ".:1"} passed the character filter and reached {@code
    * InetAddress.getByName}, which treats strings not starting with a hex digit or ':' as host names

@@ -364,8 +364,9 @@ public final class Settings {
           Setting.integer(
                   "KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE",
                   LeakConfig.DEFAULT_PUBLIC_REPORTS_PER_MINUTE,
-                  "anonymous `POST /v1/leaks/public` requests per client address per minute, per"
-                      + " node; `0` turns the endpoint off")
+                  "anonymous `POST /v1/leaks/public` requests per client address (IPv6: per /64)"
+                      + " per minute, per node, and 4 times that per IPv4 /24 or IPv6 /48; `0`"
+                      + " turns the endpoint off")
               .check(n -> n >= 0 && n <= 10_000, "0..10000"));
 
   // ---- secrets

@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,11 +64,19 @@ final class LeakRoutes {
   private final Map<String, PartnerKeys> partners = new HashMap<>();
   private final RateLimiter publicLimiter;
   private final List<RateLimit> publicLimit;
+  private final List<RateLimit> publicNetworkLimit;
 
   /** The report scanner and the imported prefixes it was built for; rebuilt when they change. */
   private record ReportScanner(Set<String> imported, Scanner scanner) {}
 
   private volatile ReportScanner reportScanner;
+
+  /**
+   * A network's public report budget ({@link IpAddresses#networkKey}: an IPv4 /24, an IPv6 /48) in
+   * per-address budgets: an attacker who rotates through the /64s of a site or the addresses of a
+   * /24 gets this many, not one per address.
+   */
+  static final int PUBLIC_NETWORK_FACTOR = 4;
 
   /** Most addresses whose public report budget is remembered at once. */
   static final long MAX_PUBLIC_CLIENTS = 100_000;
@@ -105,6 +114,14 @@ final class LeakRoutes {
             : List.of(
                 new RateLimit(
                     "public_leak_reports", config.publicReportsPerMinute(), Duration.ofMinutes(1)));
+    this.publicNetworkLimit =
+        config.publicReportsPerMinute() == 0
+            ? List.of()
+            : List.of(
+                new RateLimit(
+                    "public_leak_reports_network",
+                    (long) config.publicReportsPerMinute() * PUBLIC_NETWORK_FACTOR,
+                    Duration.ofMinutes(1)));
     for (LeakConfig.Sender s : config.senders()) {
       if (s.configured()) {
         PartnerKeys keys =
@@ -317,14 +334,23 @@ final class LeakRoutes {
         .build();
   }
 
+  /**
+   * {@code GET /v1/leaks/formats}. An owner-limited token sees only the imported prefixes its own
+   * owner's keys carry: another tenant's migrated prefix (often its product or company name) is not
+   * its business, and it could not act on those keys anyway.
+   */
   private void formats(Context ctx) {
-    auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    Actor actor = auth.require(ctx, AdminScopes.LEAKS_WRITE);
+    Set<String> imported =
+        actor.ownerRestriction() == null
+            ? kg.verifier().legacyKeys().importedPrefixes()
+            : kg.store().importedPrefixes(actor.ownerRestriction());
     HttpApi.json(
         ctx,
         200,
         new Formats(
             kg.format().types().all().stream().map(KeyType::prefix).toList(),
-            List.copyOf(new TreeSet<>(kg.verifier().legacyKeys().importedPrefixes())),
+            List.copyOf(new TreeSet<>(imported)),
             "[A-Za-z0-9_-]{16,128}"));
   }
 
@@ -339,14 +365,8 @@ final class LeakRoutes {
       throw new KeygateException.NotFound("public leak reports are turned off on this server");
     }
     String ip = clientIp.of(ctx);
-    RateLimiter.Decision d = publicLimiter.tryAcquire(IpAddresses.counterKey(ip), publicLimit);
-    if (!d.admitted()) {
-      throw new ApiError(
-          429,
-          "rate_limited",
-          "too many public reports from this address; retry later",
-          Map.of("Retry-After", Long.toString(d.retryAfterSeconds())));
-    }
+    admitPublic(IpAddresses.counterKey(ip), publicLimit, "this address");
+    admitPublic("net " + IpAddresses.networkKey(ip), publicNetworkLimit, "this network");
     Requests.requireJson(ctx);
     byte[] body = body(ctx, LeakConfig.MAX_PUBLIC_BYTES, PARTNER_MIN_BYTES_PER_SECOND);
     PublicBody b = Json.read(body, PublicBody.class);
@@ -359,21 +379,15 @@ final class LeakRoutes {
           "too_many_keys", "at most " + LeakConfig.MAX_PUBLIC_KEYS + " keys per report");
     }
     String url = b.url() == null || b.url().isBlank() ? null : b.url();
-    List<LeakReport> reports = new ArrayList<>(b.keys().size());
-    for (Object k : b.keys()) {
-      if (!(k instanceof String key)) {
-        throw new KeygateException.InvalidRequest(
-            "invalid_keys", "keys must be a non-empty array of strings");
-      }
-      if (key.length() <= MAX_PUBLIC_KEY_CHARS) {
-        reports.add(
-            new LeakReport(
-                new ApiKeySecret(key.strip()),
-                "public",
-                new LeakLocation(url, null, null, null),
-                null,
-                Exposure.EXPOSED));
-      }
+    List<LeakReport> reports = new ArrayList<>();
+    for (String key : distinctKeys(b.keys())) {
+      reports.add(
+          new LeakReport(
+              new ApiKeySecret(key),
+              "public",
+              new LeakLocation(url, null, null, null),
+              null,
+              Exposure.EXPOSED));
     }
     kg.leaks().respondAll(reports, new Actor("public-report", null, ip));
     HttpApi.json(
@@ -384,6 +398,41 @@ final class LeakRoutes {
             "Thank you. Every valid key in this report was handled by the issuer's leak policy"
                 + " (revoked, or recorded and its owner told). The answer is the same whether or"
                 + " not a key existed."));
+  }
+
+  /**
+   * The keys of a public report worth looking up: each value stripped, once, in the order given;
+   * values longer than {@link #MAX_PUBLIC_KEY_CHARS} are not keys and are left out. Security
+   * guarantee: a report's cost grows with the number of distinct keys, not with its length, so a
+   * caller holding one key cannot turn one request into {@link LeakConfig#MAX_PUBLIC_KEYS} locked
+   * store transactions by repeating it (in any spacing).
+   *
+   * @throws KeygateException.InvalidRequest {@code invalid_keys} when a value is not a string
+   */
+  static Set<String> distinctKeys(List<Object> keys) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Object k : keys) {
+      if (!(k instanceof String key)) {
+        throw new KeygateException.InvalidRequest(
+            "invalid_keys", "keys must be a non-empty array of strings");
+      }
+      if (key.length() <= MAX_PUBLIC_KEY_CHARS) {
+        out.add(key.strip());
+      }
+    }
+    return out;
+  }
+
+  /** Takes one public report from {@code key}'s budget, or answers 429 naming {@code whose}. */
+  private void admitPublic(String key, List<RateLimit> limit, String whose) {
+    RateLimiter.Decision d = publicLimiter.tryAcquire(key, limit);
+    if (!d.admitted()) {
+      throw new ApiError(
+          429,
+          "rate_limited",
+          "too many public reports from " + whose + "; retry later",
+          Map.of("Retry-After", Long.toString(d.retryAfterSeconds())));
+    }
   }
 
   private Summary summarize(int received, List<LeakResult> results, Exposure mode) {

@@ -84,6 +84,44 @@ class LeakBlindSpotsTest {
                     "5")));
   }
 
+  /** Distinct imported prefixes {@code GET /v1/leaks/formats} lists for {@code token}. */
+  private List<String> formatsPrefixes(String token, String query) {
+    LeakServer.Response r = s.send("GET", "/v1/leaks/formats" + query, token, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> out = new ArrayList<>();
+    r.json().get("imported_prefixes").forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  @Test
+  void formats_ownerLimitedToken_seesOnlyItsOwnersImportedPrefixes_inEveryVariant() {
+    importKey("acme", "acmepay_", "acmepay_" + guideKey().substring(8));
+    importKey("globex", "globexcorp_", "globexcorp_" + guideKey().substring(8));
+    importKey("globex", null, guideKey().substring(8));
+    String acme = s.token("acme", List.of("leaks:write"));
+    String globex = s.token("globex", List.of("leaks:write"));
+    String initech = s.token("initech", List.of("leaks:write"));
+    String root = s.token(null, List.of("leaks:write"));
+
+    assertThat(formatsPrefixes(root, "")).containsExactly("", "acmepay_", "globexcorp_");
+    assertThat(formatsPrefixes(s.adminToken, "")).containsExactly("", "acmepay_", "globexcorp_");
+    assertThat(formatsPrefixes(acme, "")).containsExactly("acmepay_");
+    assertThat(formatsPrefixes(globex, "")).containsExactly("", "globexcorp_");
+    assertThat(formatsPrefixes(initech, "")).isEmpty();
+    // Asking for another owner changes nothing: the token's owner decides.
+    assertThat(formatsPrefixes(acme, "?owner_id=globex")).containsExactly("acmepay_");
+    assertThat(formatsPrefixes(initech, "?owner_id=acme&owner_id=globex")).isEmpty();
+    // Native key prefixes are public knowledge (they are in the docs) and listed for everyone.
+    assertThat(s.send("GET", "/v1/leaks/formats", initech, null).json().get("key_prefixes"))
+        .isNotEmpty();
+    // The scope is still required, owner-limited or not.
+    assertThat(
+            s.send("GET", "/v1/leaks/formats", s.token("acme", List.of("keys:read")), null)
+                .status())
+        .isEqualTo(403);
+    assertThat(s.send("GET", "/v1/leaks/formats", null, null).status()).isEqualTo(401);
+  }
+
   /** The practice guide's format: {@code sk_live_} + Python's {@code token_urlsafe(32)}. */
   private static String guideKey() {
     byte[] b = new byte[32];
@@ -98,12 +136,21 @@ class LeakBlindSpotsTest {
 
   /** Imports {@code raw} with {@code prefix} and returns it; it verifies before any report. */
   private String importKey(String prefix, String raw) {
+    return importKey("migrated", prefix, raw);
+  }
+
+  /**
+   * Imports {@code raw} for {@code owner} with {@code prefix} (none when null) and returns it; it
+   * verifies before any report.
+   */
+  private String importKey(String owner, String prefix, String raw) {
     String line =
         "{\"sha256\":\""
             + LegacyKeys.sha256Hex(raw)
-            + "\",\"prefix\":\""
-            + prefix
-            + "\",\"owner_id\":\"migrated\",\"scopes\":[\"read\"]}";
+            + (prefix == null ? "" : "\",\"prefix\":\"" + prefix)
+            + "\",\"owner_id\":\""
+            + owner
+            + "\",\"scopes\":[\"read\"]}";
     LeakServer.Response r =
         s.send(
             "POST",
@@ -388,6 +435,77 @@ class LeakBlindSpotsTest {
     JsonNode incident = s.get("/v1/leaks").json().get("data").get(0);
     assertThat(incident.get("source").asText()).isEqualTo("public");
     assertThat(incident.get("reporter").asText()).isEqualTo("public-report");
+  }
+
+  @Test
+  void publicReport_aKeyRepeatedAThousandTimes_inAnySpacing_isHandledOnce() {
+    String[] live = s.createKey("acme", "live_secret");
+    String[] other = s.createKey("globex", "live_secret");
+    String imported = importGuideKey();
+    String[] spellings = {
+      live[1], " " + live[1], live[1] + "\n", "\t" + live[1] + " ", imported, " " + imported
+    };
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < LeakConfig.MAX_PUBLIC_KEYS - 2; i++) {
+      keys.add(spellings[i % spellings.length]);
+    }
+    keys.add(other[1]);
+    keys.add("not a key");
+    LeakServer.Response r =
+        publicReport(new String(Json.write(Map.of("keys", keys)), StandardCharsets.UTF_8));
+    assertThat(r.status()).as(r.body()).isEqualTo(202);
+    assertThat(r.json().get("received").asInt()).isEqualTo(LeakConfig.MAX_PUBLIC_KEYS);
+    assertThat(s.verify(live[1])).isEqualTo("key_revoked");
+    assertThat(s.verify(imported)).isEqualTo("key_revoked");
+    assertThat(s.verify(other[1])).isEqualTo("key_revoked");
+    JsonNode incidents = s.get("/v1/leaks").json().get("data");
+    assertThat(incidents.findValuesAsText("key_id"))
+        .as("one incident per distinct key, however often it was repeated")
+        .hasSize(3)
+        .doesNotHaveDuplicates();
+    // Repeating the whole report (every key already handled) changes nothing.
+    assertThat(
+            publicReport(new String(Json.write(Map.of("keys", keys)), StandardCharsets.UTF_8))
+                .status())
+        .isEqualTo(202);
+    assertThat(
+            publicReport(
+                    new String(
+                        Json.write(Map.of("keys", List.of(live[1]))), StandardCharsets.UTF_8))
+                .status())
+        .isEqualTo(202);
+    assertThat(s.get("/v1/leaks").json().get("data")).hasSize(3);
+  }
+
+  @Test
+  void publicReport_rotatingAddressesInOneNetwork_isLimitedPerNetwork_inBothFamilies() {
+    // The limit is 5 a minute per address, 4 x 5 = 20 per IPv4 /24 or IPv6 /48.
+    String[][] families = {
+      {"2001:db8:7:%d::1", "2001:db8:8::1"}, {"203.0.113.%d", "198.51.100.1"},
+    };
+    for (String[] f : families) {
+      for (int i = 0; i < 20; i++) {
+        String ip = String.format(f[0], i / 4 + 1);
+        LeakServer.Response ok = publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", ip);
+        assertThat(ok.status()).as(ip + " #" + i + ": " + ok.body()).isEqualTo(202);
+      }
+      // a fresh /64 (or address) in the same network: its own budget is untouched, the network's
+      // is spent
+      LeakServer.Response net =
+          publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", String.format(f[0], 99));
+      assertThat(net.status()).as(net.body()).isEqualTo(429);
+      assertThat(net.json().get("message").asText()).contains("network");
+      // another network is not affected
+      assertThat(publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", f[1]).status())
+          .isEqualTo(202);
+    }
+    // the per-address limit still applies first
+    for (int i = 0; i < 5; i++) {
+      publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", "192.0.2.9");
+    }
+    LeakServer.Response one = publicReport("{\"keys\":[\"x\"]}", "X-Forwarded-For", "192.0.2.9");
+    assertThat(one.status()).isEqualTo(429);
+    assertThat(one.json().get("message").asText()).contains("address");
   }
 
   @Test

@@ -259,6 +259,20 @@ final class JdbcKeyStore implements KeyStore {
   }
 
   @Override
+  public Set<String> importedPrefixes(String ownerId) {
+    Objects.requireNonNull(ownerId, "ownerId");
+    return query(
+        "importedPrefixesOfOwner",
+        h ->
+            h.createQuery(
+                    "SELECT DISTINCT legacy_prefix FROM api_keys"
+                        + " WHERE legacy_prefix IS NOT NULL AND owner_id = :owner")
+                .bind("owner", ownerId)
+                .mapTo(String.class)
+                .collect(Collectors.toUnmodifiableSet()));
+  }
+
+  @Override
   public Set<String> legacyPrefixes() {
     return query(
         "legacyPrefixes",
