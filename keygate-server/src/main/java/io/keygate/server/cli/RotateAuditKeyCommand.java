@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-audit-key}: adds an audit key version. Running servers reading the same
@@ -41,7 +43,7 @@ final class RotateAuditKeyCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {

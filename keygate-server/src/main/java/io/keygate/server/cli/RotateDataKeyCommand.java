@@ -21,7 +21,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-data-key}: adds a data-key version ({@code --reseal}: re-seals owner
@@ -80,7 +82,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {

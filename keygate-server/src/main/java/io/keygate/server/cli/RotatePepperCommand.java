@@ -19,7 +19,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-pepper}: adds a pepper version ({@code --status}: keys per version; {@code
@@ -64,7 +66,7 @@ final class RotatePepperCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
