@@ -4,21 +4,14 @@ import io.javalin.Javalin;
 import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
-import io.keygate.core.SecretChecks;
-import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
-import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.Pepper;
-import io.keygate.core.notify.DataCipher;
-import io.keygate.core.notify.DataKey;
 import io.keygate.core.request.ClientIpResolver;
 import io.keygate.core.store.KeyStore;
 import io.keygate.envoy.EnvoyAuthz;
 import io.keygate.redis.KeygateRedis;
-import io.keygate.server.config.AuditKeyFile;
 import io.keygate.server.config.ClusterConfig;
-import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.GrpcConfig;
 import io.keygate.server.config.LeakConfig;
@@ -36,13 +29,7 @@ import io.keygate.server.http.TlsConnector;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.outbound.OutboundHttp;
 import io.keygate.store.jdbc.ChangeFeed;
-import io.keygate.store.jdbc.JdbcExtensions;
 import io.keygate.store.jdbc.JdbcStores;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #close()} stops accepting requests, flushes pending usage and closes the store.
- * Thread-safe.
+ * <p>This class is the node's lifecycle (start, background jobs, close); {@link ServerWiring}
+ * builds its parts from the configuration. {@link #close()} stops accepting requests, flushes
+ * pending usage and closes the store. Thread-safe.
  */
 public final class KeygateServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeygateServer.class);
@@ -101,14 +89,14 @@ public final class KeygateServer implements AutoCloseable {
    * @param secretsInterval how often it checks ({@link Duration#ZERO}: never)
    * @param redis the cluster's Redis, or {@code null}; closed with the server
    */
-  private record Background(
+  record Background(
       ClusterJobs clusterWide,
       ChangeWatcher changes,
       SecretsWatcher secretsWatcher,
       Duration secretsInterval,
       KeygateRedis redis) {}
 
-  private KeygateServer(
+  KeygateServer(
       ServerConfig config,
       Keygate keygate,
       Monitoring monitoring,
@@ -265,20 +253,6 @@ public final class KeygateServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("background job {} failed, will retry: {}", job.name(), e.getMessage());
     }
-  }
-
-  /**
-   * This node's label in recorded settings: the host name and the node's lease holder id (unique
-   * per start), or the host name alone without leases.
-   */
-  private static String nodeLabel(String holder) {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      host = "unknown host";
-    }
-    return holder == null ? host : host + " (" + holder + ")";
   }
 
   /**
@@ -495,256 +469,31 @@ public final class KeygateServer implements AutoCloseable {
     }
 
     /**
-     * The pepper, data-key and audit-key files this node reloads when they change (not env-given
-     * ones). Each reload is first checked against the database's record ({@link NodeSecrets}): a
-     * file holding another node's different version is refused and the versions in force stay.
-     */
-    private SecretsWatcher watchSecrets(
-        Keygate kg,
-        DataCipher cipher,
-        AuditKeys auditKeys,
-        NodeSecrets.Sources sources,
-        Runnable pepperReloaded) {
-      SecretsWatcher w = new SecretsWatcher();
-      KeyStore store = kg.store();
-      if (config.pepperEnv() == null) {
-        w.watch(
-            "pepper",
-            config.effectivePepperFile(),
-            f -> {
-              List<Pepper> next = PepperFile.load(f);
-              SecretChecks.require(
-                  store,
-                  SecretChecks.pepper(new KeyHasher(next)),
-                  sources.pepper(),
-                  NodeSecrets.PEPPER_REMEDY);
-              kg.hasher().reload(next);
-              pepperReloaded.run();
-              return "versions "
-                  + kg.hasher().versions()
-                  + ", v"
-                  + kg.hasher().currentVersion()
-                  + " hashes new keys";
-            });
-      }
-      if (cipher != null && notifyConfig.dataKeyEnv() == null) {
-        w.watch(
-            "data key",
-            notifyConfig.effectiveDataKeyFile(config.dataDir()),
-            f -> {
-              List<DataKey> next = DataKeyFile.load(f);
-              SecretChecks.require(
-                  store,
-                  SecretChecks.dataKey(new DataCipher(next, SecureRandom::new)),
-                  sources.dataKey(),
-                  NodeSecrets.DATA_KEY_REMEDY);
-              cipher.reload(next);
-              return "versions " + cipher.versions() + ", v" + cipher.currentVersion() + " seals";
-            });
-      }
-      if (secrets.auditKeyEnv() == null) {
-        w.watch(
-            "audit key",
-            secrets.effectiveAuditKeyFile(config.dataDir()),
-            f -> {
-              List<AuditKey> next = AuditKeyFile.load(f);
-              SecretChecks.require(
-                  store,
-                  SecretChecks.auditKey(new AuditKeys(next)),
-                  sources.auditKey(),
-                  NodeSecrets.AUDIT_KEY_REMEDY);
-              auditKeys.reload(next);
-              return "versions "
-                  + auditKeys.versions()
-                  + ", v"
-                  + auditKeys.currentVersion()
-                  + " links new audit events";
-            });
-      }
-      return w;
-    }
-
-    /**
-     * The partner-key URLs, checked against the outbound policy: one that points at (or resolves
-     * to) a refused address fails the start; one that does not resolve now is checked again on
-     * every fetch.
-     */
-    private void checkPartnerUrls(OutboundHttp http) {
-      for (LeakConfig.Sender sender : leaks.senders()) {
-        if (sender.keysUrl() == null) {
-          continue;
-        }
-        OutboundHttp.UrlCheck check = http.check(sender.keysUrl());
-        if (check instanceof OutboundHttp.Refused r) {
-          throw new IllegalArgumentException(
-              "the public keys URL of secret scanning sender "
-                  + sender.name()
-                  + " "
-                  + r.reason()
-                  + "; list its network in KEYGATE_WEBHOOK_ALLOWED_NETWORKS to allow it");
-        }
-        if (check instanceof OutboundHttp.Unresolved) {
-          LOG.warn(
-              "the public keys URL of secret scanning sender {} does not resolve now; it is"
-                  + " checked again on every fetch",
-              sender.name());
-        }
-      }
-    }
-
-    /**
      * Opens the store, loads the pepper, data key and audit key, checks that they are the ones the
-     * database was written with ({@link NodeSecrets#check}) and wires the node (not yet listening).
+     * database was written with ({@link NodeSecrets#check}) and wires the node (not yet listening;
+     * see {@link ServerWiring}).
      *
      * @throws KeygateException.SecretMismatch a secret differs from the other nodes'
      * @throws KeygateException.AuditIntegrity the audit log's head does not verify or contradicts
      *     this node's witness
      */
     public KeygateServer build() {
-      List<Pepper> peppers = loadPeppers(config);
-      AuditKeys auditKeys = NodeSecrets.auditKeys(config, secrets, true);
-      AuditWitness witness = NodeSecrets.witness(config);
-      OutboundHttp outbound =
-          OutboundHttp.start(outboundConfig.policy(), outboundConfig.connectTimeout(), outboundDns);
-      KeyStore s = null;
-      try {
-        checkPartnerUrls(outbound);
-        s = store != null ? store : openStore(config, cluster, auditKeys, witness);
-        return wire(s, peppers, auditKeys, witness, outbound);
-      } catch (RuntimeException e) {
-        outbound.close();
-        if (store == null && s != null) {
-          s.close();
-        }
-        throw e;
-      }
-    }
-
-    /** The Redis adapter's breaker state and fallback counts, on the node's Prometheus registry. */
-    private static void redisMetrics(KeygateRedis redis, PrometheusMeterRegistry registry) {
-      Gauge.builder("keygate_redis_breaker_open", redis, r -> r.breakerOpen() ? 1 : 0)
-          .description("1 while Redis is skipped or probed after a failure (fallbacks answer)")
-          .register(registry);
-      FunctionCounter.builder(
-              "keygate_redis_fallbacks", redis, r -> r.rateLimitFallbacks() + r.otherFallbacks())
-          .description("Rate-limit, brute-force and quota checks answered by a fallback")
-          .register(registry);
-    }
-
-    /** Connects to the cluster's Redis (fails fast when it does not answer). */
-    private KeygateRedis redis() {
-      return KeygateRedis.builder()
-          .uri(cluster.redisUrl())
-          .prefix(cluster.redisPrefix())
-          .commandTimeout(cluster.redisTimeout())
-          .breakerOpenFor(cluster.redisBreaker())
-          .fallback(cluster.rateLimitFallback())
-          .nodes(cluster.nodes())
+      return new ServerWiring(
+              config,
+              clock,
+              store,
+              leaks,
+              enforcement,
+              notifyConfig,
+              jitter,
+              cluster,
+              tls,
+              secrets,
+              outboundConfig,
+              outboundDns,
+              readDeadlines,
+              grpc)
           .build();
-    }
-
-    private KeygateServer wire(
-        KeyStore s,
-        List<Pepper> peppers,
-        AuditKeys auditKeys,
-        AuditWitness witness,
-        OutboundHttp outbound) {
-      PrometheusMeterRegistry registry = Monitoring.newRegistry();
-      Monitoring.Listeners listeners = Monitoring.Listeners.of(notifyConfig, registry, s, clock);
-      KeygateRedis redis = cluster.redisUrl() == null ? null : redis();
-      Keygate kg;
-      try {
-        Keygate.Builder kb =
-            Keygate.builder()
-                .store(s)
-                .peppers(peppers)
-                .clock(clock)
-                .policy(config.policy())
-                .cache(
-                    config.cacheSize(),
-                    cluster.effectiveCacheTtl(
-                        config.cacheTtl(),
-                        config.databaseUrl() != null || cluster.redisUrl() != null))
-                .defaultRateLimits(enforcement.defaultRateLimits())
-                .bruteForce(enforcement.bruteForce())
-                .leakPolicy(leaks.policy())
-                .audit(auditKeys, witness)
-                .jobPeriods(config.usageFlushInterval(), config.sweepInterval());
-        JdbcExtensions.notifyStore(s)
-            .ifPresent(
-                n ->
-                    kb.expiryNotices(
-                        n, notifyConfig.expiryNoticeDays(), notifyConfig.expiryCheckInterval()));
-        if (redis != null) {
-          kb.cluster(redis);
-        }
-        kg = listeners.addTo(kb).build();
-      } catch (RuntimeException e) {
-        if (redis != null) {
-          redis.close();
-        }
-        throw e;
-      }
-      try {
-        Monitoring monitoring =
-            new Monitoring(
-                notifyConfig,
-                config,
-                kg,
-                registry,
-                listeners,
-                jitter,
-                leaks,
-                outbound,
-                outboundConfig);
-        if (redis != null) {
-          redisMetrics(redis, registry);
-        }
-        NodeSecrets.Sources sources = NodeSecrets.Sources.of(config, notifyConfig, secrets);
-        NodeSecrets.check(s, kg.hasher(), monitoring.dataCipher(), auditKeys, witness, sources);
-        ClusterJobs clusterWide = ClusterJobs.forStore(s, cluster.jobLease());
-        String node = nodeLabel(clusterWide.holder());
-        monitoring.recordReportSettings(node);
-        ChangeWatcher changes =
-            ChangeWatcher.of(
-                    s,
-                    kg.verifier(),
-                    cluster.changePoll(),
-                    cluster.changeListen(),
-                    clusterWide,
-                    clock)
-                .orElse(null);
-        if (changes != null) {
-          changes.register(registry);
-        }
-        KeygateServer server =
-            new KeygateServer(
-                config,
-                kg,
-                monitoring,
-                leaks,
-                tls,
-                outbound,
-                readDeadlines,
-                grpc,
-                new Background(
-                    clusterWide,
-                    changes,
-                    watchSecrets(
-                        kg,
-                        monitoring.dataCipher(),
-                        auditKeys,
-                        sources,
-                        () -> monitoring.recordReportSettings(node)),
-                    secrets.reloadInterval(),
-                    redis));
-        return server;
-      } catch (RuntimeException e) {
-        if (redis != null) {
-          redis.close();
-        }
-        throw e;
-      }
     }
   }
 }

@@ -22,7 +22,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -46,8 +46,6 @@ import java.util.function.Supplier;
  * store receives its HMAC. Key ids are random and independent of the secret. Thread-safe.
  */
 public final class KeyService {
-  private static final int SWEEP_BATCH = 500;
-
   private final KeyStore store;
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -56,6 +54,8 @@ public final class KeyService {
   private final Clock clock;
   private final Supplier<SecureRandom> random;
   private final KeySettingsValidator validator;
+  private final KeyRotation rotation;
+  private final KeyChanges changes;
 
   /** Wires the service; see {@link io.keygate.core.Keygate} for the usual way to build it. */
   public KeyService(
@@ -74,6 +74,8 @@ public final class KeyService {
     this.clock = clock;
     this.random = random;
     this.validator = new KeySettingsValidator(format, policy);
+    this.rotation = new KeyRotation(this, store, format, policy);
+    this.changes = new KeyChanges(this, store, validator);
   }
 
   /** The validation every stored setting passes. */
@@ -83,7 +85,7 @@ public final class KeyService {
 
   /** The current time, at the millisecond precision every store keeps. */
   Instant now() {
-    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 
   /** The policy in force. */
@@ -147,7 +149,8 @@ public final class KeyService {
     return (rec.adminToken() ? "admin_token." : "key.") + verb;
   }
 
-  private CreatedKey mint(
+  /** A new key's record and secret (not stored). */
+  CreatedKey mint(
       KeyType type,
       String owner,
       KeySettings settings,
@@ -216,60 +219,17 @@ public final class KeyService {
 
   /** Applies a partial update to a key that is neither revoked nor expired. */
   public ApiKeyRecord update(String keyId, KeyPatch patch, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "updated",
-        (tx, cur) -> {
-          requireAlive(cur, now, "update");
-          KeySettings s = cur.settings();
-          KeySettings next =
-              KeySettingsValidator.settings(
-                  patch.name() == null ? s.name() : patch.name(),
-                  patch.scopes() == null ? s.scopes() : patch.scopes(),
-                  patch.ipAllowlist() == null ? s.ipAllowlist() : patch.ipAllowlist(),
-                  patch.rateLimits() == null ? s.rateLimits() : patch.rateLimits(),
-                  patch.meta() == null ? s.meta() : patch.meta(),
-                  patch.quota() == null ? s.quota() : quotaFrom(patch.quota(), now));
-          Instant expires =
-              patch.expiresInDays() == null
-                  ? cur.expiresAt()
-                  : now.plus(validator.ttl(patch.expiresInDays()));
-          return cur.withSettings(next, expires, now);
-        },
-        changedFields(patch));
+    return changes.update(keyId, patch, actor);
   }
 
   /** Disables a key (reversible) that is neither revoked nor expired. */
   public ApiKeyRecord disable(String keyId, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "disabled",
-        (tx, cur) -> {
-          requireAlive(cur, now, "disable");
-          return cur.withStatus(KeyStatus.DISABLED, now);
-        },
-        Map.of());
+    return changes.disable(keyId, actor);
   }
 
   /** Enables a disabled key that is neither revoked nor expired. */
   public ApiKeyRecord enable(String keyId, Actor actor) {
-    Instant now = now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "enabled",
-        (tx, cur) -> {
-          requireAlive(cur, now, "enable");
-          return cur.withStatus(KeyStatus.ACTIVE, now);
-        },
-        Map.of());
+    return changes.enable(keyId, actor);
   }
 
   /**
@@ -277,7 +237,7 @@ public final class KeyService {
    * is a conflict.
    */
   public ApiKeyRecord revoke(String keyId, String reason, Actor actor) {
-    return revoke(keyId, reason, actor, false, r -> {});
+    return changes.revoke(keyId, reason, actor, false, r -> {});
   }
 
   /**
@@ -286,27 +246,7 @@ public final class KeyService {
    */
   ApiKeyRecord revoke(
       String keyId, String reason, Actor actor, boolean adminToken, Consumer<ApiKeyRecord> check) {
-    Instant now = now();
-    String why = reason == null || reason.isBlank() ? "unspecified" : reason.strip();
-    if (why.length() > 500) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_reason", "reason is at most 500 characters");
-    }
-    return change(
-        keyId,
-        actor,
-        adminToken,
-        "revoked",
-        (tx, cur) -> {
-          check.accept(cur);
-          requireNotRevoked(cur, now, "revoke");
-          ApiKeyRecord rev = cur.revoked(now, why, now);
-          if (!adminToken) {
-            tx.enqueueEvent(event(EventTypes.KEY_REVOKED, rev, now, Map.of("reason", why)));
-          }
-          return rev;
-        },
-        Map.of("reason", why));
+    return changes.revoke(keyId, reason, actor, adminToken, check);
   }
 
   /**
@@ -316,7 +256,7 @@ public final class KeyService {
    * one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
-    return rotate(keyId, grace, actor, false, null, r -> {});
+    return rotation.rotate(keyId, grace, actor);
   }
 
   /**
@@ -331,22 +271,7 @@ public final class KeyService {
       boolean adminToken,
       Instant notAfter,
       Consumer<ApiKeyRecord> check) {
-    Duration g = grace == null ? policy.defaultGrace() : grace;
-    if (g.isNegative() || g.compareTo(policy.maxGrace()) > 0) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_grace_period",
-          "grace_period_hours must be 0.." + policy.maxGrace().toHours() + " (policy maximum)");
-    }
-    Instant now = now();
-    RotatedKey result =
-        store.inTransaction(
-            tx -> {
-              ApiKeyRecord cur = locked(tx, keyId, actor, adminToken);
-              check.accept(cur);
-              return rotateLocked(tx, cur, g, actor, now, notAfter);
-            });
-    announce(result.oldKey());
-    return result;
+    return rotation.rotate(keyId, grace, actor, adminToken, notAfter, check);
   }
 
   /**
@@ -359,81 +284,7 @@ public final class KeyService {
    */
   public RotatedKey rotateLocked(
       KeyStoreTx tx, ApiKeyRecord cur, Duration g, Actor actor, Instant now) {
-    return rotateLocked(tx, cur, g, actor, now, null);
-  }
-
-  private RotatedKey rotateLocked(
-      KeyStoreTx tx, ApiKeyRecord cur, Duration g, Actor actor, Instant now, Instant notAfter) {
-    String keyId = cur.keyId();
-    requireAlive(cur, now, "rotate");
-    if (cur.revokesAt() != null || cur.rotatedTo() != null) {
-      throw new KeygateException.Conflict(
-          "key " + keyId + " was already rotated to " + cur.rotatedTo());
-    }
-    KeyType type =
-        format
-            .types()
-            .byName(cur.type())
-            .orElseThrow(
-                () ->
-                    new KeygateException.Conflict(
-                        "invalid_key_type",
-                        "key "
-                            + keyId
-                            + " has type '"
-                            + cur.type()
-                            + "', which is not configured"));
-    Duration lifetime =
-        cur.expiresAt() == null
-            ? policy.defaultTtl()
-            : Duration.between(cur.createdAt(), cur.expiresAt());
-    if (lifetime.compareTo(policy.maxTtl()) > 0) {
-      lifetime = policy.maxTtl();
-    }
-    Instant expiresAt = now.plus(lifetime);
-    if (notAfter != null && expiresAt.isAfter(notAfter)) {
-      expiresAt = notAfter;
-    }
-    // Rotation replaces the secret, not an admin's decision: a disabled key's successor starts
-    // disabled, and enabling it is a separate, audited change.
-    KeyStatus status = cur.status() == KeyStatus.DISABLED ? KeyStatus.DISABLED : KeyStatus.ACTIVE;
-    CreatedKey fresh =
-        mint(type, cur.ownerId(), cur.settings(), expiresAt, cur.keyId(), status, now);
-    Instant revokesAt = now.plus(g);
-    ApiKeyRecord old = cur.rotatedTo(fresh.record().keyId(), revokesAt, now);
-    if (g.isZero()) {
-      old = old.revoked(now, "rotated", now);
-    }
-    tx.insertKey(fresh.record());
-    tx.updateKey(old);
-    tx.appendAudit(
-        audit(
-            actor,
-            auditAction(old, "rotated"),
-            old,
-            now,
-            Map.of(
-                "new_key_id", fresh.record().keyId(),
-                "old_key_revokes_at", revokesAt.toString())));
-    tx.appendAudit(
-        audit(
-            actor,
-            auditAction(old, "created"),
-            fresh.record(),
-            now,
-            Map.of("rotated_from", keyId, "status", fresh.record().status().wire())));
-    if (!old.adminToken()) {
-      tx.enqueueEvent(
-          event(
-              EventTypes.KEY_ROTATED,
-              old,
-              now,
-              Map.of(
-                  "new_key_id", fresh.record().keyId(),
-                  "new_key_hint", fresh.record().hint(),
-                  "old_key_revokes_at", revokesAt.toString())));
-    }
-    return new RotatedKey(fresh, old, revokesAt);
+    return rotation.rotateLocked(tx, cur, g, actor, now);
   }
 
   /**
@@ -443,82 +294,11 @@ public final class KeyService {
    * @return how many keys were recorded as revoked
    */
   public int sweep() {
-    Instant now = now();
-    int total = 0;
-    List<ApiKeyRecord> due;
-    do {
-      due = store.dueForRevocation(now, SWEEP_BATCH);
-      for (ApiKeyRecord r : due) {
-        ApiKeyRecord done =
-            store.inTransaction(
-                tx -> {
-                  ApiKeyRecord cur = tx.lockKey(r.keyId()).orElse(null);
-                  if (cur == null
-                      || cur.status() == KeyStatus.REVOKED
-                      || cur.revokesAt() == null
-                      || cur.revokesAt().isAfter(now)) {
-                    return null;
-                  }
-                  ApiKeyRecord rev = cur.revoked(cur.revokesAt(), "rotated", now);
-                  tx.updateKey(rev);
-                  tx.appendAudit(
-                      audit(
-                          Actor.SYSTEM,
-                          auditAction(rev, "revoked"),
-                          rev,
-                          now,
-                          Map.of("reason", "rotation grace period ended")));
-                  if (!rev.adminToken()) {
-                    tx.enqueueEvent(
-                        event(
-                            EventTypes.KEY_REVOKED,
-                            rev,
-                            now,
-                            Map.of("reason", "rotation grace period ended")));
-                  }
-                  return rev;
-                });
-        if (done != null) {
-          announce(done);
-          total++;
-        }
-      }
-    } while (due.size() == SWEEP_BATCH);
-    return total;
-  }
-
-  /** One change of a locked record; throws to refuse it. */
-  private interface Change {
-    ApiKeyRecord apply(KeyStoreTx tx, ApiKeyRecord current);
-  }
-
-  /**
-   * Applies {@code change} to the locked key or ({@code adminToken}) admin token and writes its
-   * audit event ({@code key.<verb>} / {@code admin_token.<verb>}) in the same transaction.
-   */
-  private ApiKeyRecord change(
-      String keyId,
-      Actor actor,
-      boolean adminToken,
-      String verb,
-      Change change,
-      Map<String, String> details) {
-    Instant now = now();
-    ApiKeyRecord updated =
-        store.inTransaction(
-            tx -> {
-              ApiKeyRecord cur = locked(tx, keyId, actor, adminToken);
-              ApiKeyRecord next = change.apply(tx, cur);
-              tx.updateKey(next);
-              tx.appendAudit(audit(actor, auditAction(next, verb), next, now, details));
-              return next;
-            });
-    announce(updated);
-    return updated;
+    return rotation.sweep();
   }
 
   /** Drops the changed key from every node's cache; a revocation travels with its state. */
-  private void announce(ApiKeyRecord changed) {
+  void announce(ApiKeyRecord changed) {
     if (changed.status() == KeyStatus.REVOKED && changed.revokedAt() != null) {
       verifier.invalidateRevoked(changed);
     } else {
@@ -526,7 +306,8 @@ public final class KeyService {
     }
   }
 
-  private ApiKeyRecord locked(KeyStoreTx tx, String keyId, Actor actor, boolean adminToken) {
+  /** The locked key or admin token, if {@code actor} may see it; else not found. */
+  ApiKeyRecord locked(KeyStoreTx tx, String keyId, Actor actor, boolean adminToken) {
     return tx.lockKey(keyId)
         .filter(r -> r.adminToken() == adminToken && actor.canSee(r.ownerId()))
         .orElseThrow(() -> notFound(keyId, adminToken));
@@ -537,7 +318,7 @@ public final class KeyService {
         (adminToken ? "no admin token with id " : "no key with id ") + keyId);
   }
 
-  private static void requireNotRevoked(ApiKeyRecord cur, Instant now, String what) {
+  static void requireNotRevoked(ApiKeyRecord cur, Instant now, String what) {
     if (cur.effectiveStatus(now) == KeyStatus.REVOKED) {
       throw new KeygateException.Conflict(
           "key_revoked", "cannot " + what + " key " + cur.keyId() + ": it is revoked");
@@ -548,7 +329,7 @@ public final class KeyService {
    * Refuses a key that is revoked or expired (also one that is disabled as well: disabling does not
    * stop the clock), so no change can bring it back.
    */
-  private static void requireAlive(ApiKeyRecord cur, Instant now, String what) {
+  static void requireAlive(ApiKeyRecord cur, Instant now, String what) {
     requireNotRevoked(cur, now, what);
     if (cur.expiresAt() != null && !now.isBefore(cur.expiresAt())) {
       throw new KeygateException.Conflict(
@@ -563,7 +344,7 @@ public final class KeyService {
     }
   }
 
-  private static AuditEntry audit(
+  static AuditEntry audit(
       Actor actor, String action, ApiKeyRecord rec, Instant now, Map<String, String> details) {
     return new AuditEntry(
         now, actor.id(), action, rec.keyId(), rec.ownerId(), actor.sourceIp(), details);
@@ -577,20 +358,8 @@ public final class KeyService {
     return OutboxEvent.forKey(type, rec, at, data, random.get());
   }
 
-  private static Map<String, String> changedFields(KeyPatch p) {
-    Map<String, String> m = new LinkedHashMap<>();
-    if (p.name() != null) m.put("name", "changed");
-    if (p.scopes() != null) m.put("scopes", String.join(" ", p.scopes()));
-    if (p.ipAllowlist() != null) m.put("ip_allowlist", String.join(" ", p.ipAllowlist()));
-    if (p.rateLimits() != null) m.put("rate_limits", "changed");
-    if (p.expiresInDays() != null) m.put("expires_in_days", p.expiresInDays().toString());
-    if (p.meta() != null) m.put("meta", "changed");
-    if (p.quota() != null) m.put("quota", Long.toString(p.quota().remaining()));
-    return m;
-  }
-
   /** A quota as requested, its refill period starting now. */
-  private static Quota quotaFrom(Quota q, Instant now) {
+  static Quota quotaFrom(Quota q, Instant now) {
     return new Quota(q.remaining(), q.refillAmount(), q.refill(), now);
   }
 }

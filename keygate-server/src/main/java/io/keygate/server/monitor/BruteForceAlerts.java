@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The {@code brute_force} detector of {@link AnomalyDetector}: mirrors the brute-force blocks the
@@ -16,7 +17,7 @@ import java.util.Map;
  * still mirrored; an alert id derived from the event id makes a repeat harmless. Not thread-safe:
  * the detector's tick calls it under its lock.
  */
-final class BruteForceAlerts {
+final class BruteForceAlerts implements Detector {
   /** Shortest interval between two polls of the store. */
   static final Duration POLL_INTERVAL = Duration.ofSeconds(5);
 
@@ -31,8 +32,13 @@ final class BruteForceAlerts {
     this.after = clock.instant().minus(Duration.ofMinutes(5));
   }
 
-  /** Raises alerts for blocks written since the last poll; returns how many were new. */
-  int poll(long nowMs) {
+  /**
+   * Raises alerts for blocks written since the last poll (directly in the store: their ids come
+   * from the events, so the store deduplicates them); returns how many were new.
+   */
+  @Override
+  public int judge(Instant now, Predicate<AnomalyDetector.Pending> raise) {
+    long nowMs = now.toEpochMilli();
     if (lastPoll != 0 && Math.abs(nowMs - lastPoll) < POLL_INTERVAL.toMillis()) {
       return 0;
     }

@@ -19,7 +19,7 @@ import java.util.function.Predicate;
  * remembers each such key's latest use ({@link #used}, thread-safe); the tick judges them ({@link
  * #judge}, under the detector's lock), reading the successor's creation once per key.
  */
-final class LateGraceUse {
+final class LateGraceUse implements Detector {
   private final KeyStore keys;
   private final ConcurrentHashMap<String, AnomalyDetector.Pending> uses = new ConcurrentHashMap<>();
   // tick-thread state
@@ -36,7 +36,8 @@ final class LateGraceUse {
   }
 
   /** Judges the uses since the last call; {@code raise} stores an alert, true when new. */
-  int judge(Predicate<AnomalyDetector.Pending> raise) {
+  @Override
+  public int judge(Instant now, Predicate<AnomalyDetector.Pending> raise) {
     int raised = 0;
     for (String id : List.copyOf(uses.keySet())) {
       AnomalyDetector.Pending p = uses.remove(id);

@@ -2,7 +2,6 @@ package io.keygate.store.jdbc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.Page;
@@ -32,7 +31,6 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * lock rows in the same order. Thread-safe.
  */
 final class JdbcAnomalyStore implements AnomalyStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final String ALERT_COLUMNS =
       "alert_id, key_id, owner_id, type, window_start, status, details, created_at,"
@@ -47,7 +45,7 @@ final class JdbcAnomalyStore implements AnomalyStore {
         boolean acked = !rs.wasNull();
         Map<String, Object> details;
         try {
-          details = JSON.readValue(rs.getString("details"), MAP);
+          details = Rows.JSON.readValue(rs.getString("details"), MAP);
         } catch (JsonProcessingException e) {
           throw new SQLException("alert " + id + " has corrupt details", e);
         }
@@ -275,7 +273,7 @@ final class JdbcAnomalyStore implements AnomalyStore {
 
   private static String json(Map<String, Object> m) {
     try {
-      return JSON.writeValueAsString(m);
+      return Rows.JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("alert details are not JSON-serialisable", e);
     }

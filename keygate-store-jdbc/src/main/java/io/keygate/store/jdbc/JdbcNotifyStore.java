@@ -1,6 +1,5 @@
 package io.keygate.store.jdbc;
 
-import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
@@ -27,11 +26,11 @@ import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.Update;
 
 /**
  * {@link NotifyStore} over the same pool and schema as {@link JdbcKeyStore} (tables of {@code
- * V4__owners_and_delivery.sql}).
+ * V4__owners_and_delivery.sql}): the outbox and deliveries here, owners in {@link JdbcOwners},
+ * expiry notices in {@link JdbcExpiryNotices}.
  *
  * <p>Design note: delivery is fair between owners. {@link #dueHeads} reads, without locking, the
  * oldest due delivery of each owner that has nothing in flight (a window function ranks each
@@ -42,21 +41,11 @@ import org.jdbi.v3.core.statement.Update;
  * deliveries. A finished attempt is written only where the token still matches. Thread-safe.
  */
 final class JdbcNotifyStore implements NotifyStore {
-  private static final String OWNER_COLUMNS = "owner_id, name, channels, created_at, updated_at";
   private static final String DELIVERY_COLUMNS =
       "delivery_id, event_id, owner_id, channel_id, channel_kind, status, attempts,"
           + " next_attempt_at, last_error, last_status, created_at, updated_at, delivered_at,"
           + " lease_token";
   private static final Cursors.Order NEWEST_FIRST = new Cursors.Order("created_at", "event_id");
-
-  private static final RowMapper<StoredOwner> OWNER =
-      (rs, ctx) ->
-          new StoredOwner(
-              rs.getString("owner_id"),
-              rs.getString("name"),
-              rs.getString("channels"),
-              Instant.ofEpochMilli(rs.getLong("created_at")),
-              Instant.ofEpochMilli(rs.getLong("updated_at")));
 
   private static final RowMapper<Delivery> DELIVERY =
       (rs, ctx) -> {
@@ -88,110 +77,38 @@ final class JdbcNotifyStore implements NotifyStore {
   private final JdbcKeyStore store;
   private final SecureRandom random = new SecureRandom();
 
+  private final JdbcOwners owners;
+  private final JdbcExpiryNotices expiry;
+
   JdbcNotifyStore(JdbcKeyStore store) {
     this.store = store;
+    this.owners = new JdbcOwners(store);
+    this.expiry = new JdbcExpiryNotices(store);
   }
 
   @Override
   public Optional<StoredOwner> findOwner(String ownerId) {
-    Objects.requireNonNull(ownerId, "ownerId");
-    return store.query(
-        "findOwner",
-        h ->
-            h.createQuery("SELECT " + OWNER_COLUMNS + " FROM owners WHERE owner_id = :id")
-                .bind("id", ownerId)
-                .map(OWNER)
-                .findOne());
+    return owners.find(ownerId);
   }
 
   @Override
   public void insertOwner(StoredOwner o, AuditEntry audit) {
-    Objects.requireNonNull(o, "owner");
-    Objects.requireNonNull(audit, "audit");
-    store.transact(
-        tx -> {
-          tx.handle(
-              "insertOwner",
-              h -> {
-                boolean exists =
-                    h.createQuery("SELECT 1 FROM owners WHERE owner_id = :id")
-                        .bind("id", o.ownerId())
-                        .mapTo(int.class)
-                        .findOne()
-                        .isPresent();
-                if (exists) {
-                  throw new KeygateException.Conflict("owner " + o.ownerId() + " already exists");
-                }
-                return h.createUpdate(
-                        "INSERT INTO owners ("
-                            + OWNER_COLUMNS
-                            + ") VALUES (:id, :name, :channels, :created, :updated)")
-                    .bind("id", o.ownerId())
-                    .bind("name", o.name())
-                    .bind("channels", o.sealedChannels())
-                    .bind("created", o.createdAt().toEpochMilli())
-                    .bind("updated", o.updatedAt().toEpochMilli())
-                    .execute();
-              });
-          tx.appendAudit(audit);
-          return null;
-        });
+    owners.insert(o, audit);
   }
 
   @Override
   public void updateOwner(StoredOwner o, AuditEntry audit) {
-    Objects.requireNonNull(o, "owner");
-    Objects.requireNonNull(audit, "audit");
-    store.transact(
-        tx -> {
-          int n =
-              tx.handle(
-                  "updateOwner",
-                  h ->
-                      h.createUpdate(
-                              "UPDATE owners SET name = :name, channels = :channels,"
-                                  + " updated_at = :updated WHERE owner_id = :id")
-                          .bind("name", o.name())
-                          .bind("channels", o.sealedChannels())
-                          .bind("updated", o.updatedAt().toEpochMilli())
-                          .bind("id", o.ownerId())
-                          .execute());
-          if (n == 0) {
-            throw new KeygateException.NotFound("no owner with id " + o.ownerId());
-          }
-          tx.appendAudit(audit);
-          return null;
-        });
+    owners.update(o, audit);
   }
 
   @Override
   public List<StoredOwner> owners(String afterOwnerId, int limit) {
-    return store.query(
-        "owners",
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + OWNER_COLUMNS
-                        + " FROM owners WHERE owner_id > :after ORDER BY owner_id LIMIT :limit")
-                .bind("after", afterOwnerId == null ? "" : afterOwnerId)
-                .bind("limit", limit)
-                .map(OWNER)
-                .list());
+    return owners.page(afterOwnerId, limit);
   }
 
   @Override
   public boolean replaceSealedChannels(String ownerId, String expected, String replacement) {
-    return store.update(
-            "replaceSealedChannels",
-            h ->
-                h.createUpdate(
-                        "UPDATE owners SET channels = :replacement"
-                            + " WHERE owner_id = :id AND channels = :expected")
-                    .bind("replacement", replacement)
-                    .bind("id", ownerId)
-                    .bind("expected", expected)
-                    .execute())
-        == 1;
+    return owners.replaceSealedChannels(ownerId, expected, replacement);
   }
 
   @Override
@@ -440,70 +357,17 @@ final class JdbcNotifyStore implements NotifyStore {
 
   @Override
   public List<ApiKeyRecord> expiringWithoutNotice(int days, Instant now, int limit) {
-    long t = now.toEpochMilli();
-    return store.query(
-        "expiringWithoutNotice",
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + Rows.KEY_COLUMNS
-                        + " FROM api_keys WHERE status = 'active' AND expires_at IS NOT NULL"
-                        + " AND expires_at > :now AND expires_at <= :until"
-                        + " AND (revokes_at IS NULL OR revokes_at > :now)"
-                        + " AND NOT EXISTS (SELECT 1 FROM expiry_notices n"
-                        + " WHERE n.key_id = api_keys.key_id AND n.days = :days)"
-                        + " ORDER BY expires_at, key_id LIMIT :limit")
-                .bind("now", t)
-                .bind("until", t + days * 86_400_000L)
-                .bind("days", days)
-                .bind("limit", limit)
-                .map(Rows.KEY)
-                .list());
+    return expiry.expiringWithoutNotice(days, now, limit);
   }
 
   @Override
   public List<ApiKeyRecord> expiredWithoutNotice(Instant now, int limit) {
-    return store.query(
-        "expiredWithoutNotice",
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + Rows.KEY_COLUMNS
-                        + " FROM api_keys WHERE status = 'active' AND expires_at IS NOT NULL"
-                        + " AND expires_at <= :now AND (revokes_at IS NULL OR revokes_at > :now)"
-                        + " AND NOT EXISTS (SELECT 1 FROM expiry_notices n"
-                        + " WHERE n.key_id = api_keys.key_id AND n.days = 0)"
-                        + " ORDER BY expires_at, key_id LIMIT :limit")
-                .bind("now", now.toEpochMilli())
-                .bind("limit", limit)
-                .map(Rows.KEY)
-                .list());
+    return expiry.expiredWithoutNotice(now, limit);
   }
 
   @Override
   public boolean recordExpiryNotice(
       String keyId, int days, List<Integer> suppressed, OutboxEvent event, Instant at) {
-    return store.update(
-        "recordExpiryNotice",
-        h -> {
-          if (notice(h, keyId, days, at, event.eventId()).execute() == 0) {
-            return false;
-          }
-          for (int d : suppressed) {
-            notice(h, keyId, d, at, null).execute();
-          }
-          Rows.insertEvent(h, event);
-          return true;
-        });
-  }
-
-  private static Update notice(Handle h, String keyId, int days, Instant at, String eventId) {
-    return h.createUpdate(
-            "INSERT INTO expiry_notices (key_id, days, sent_at, event_id)"
-                + " VALUES (:key, :days, :at, :event) ON CONFLICT (key_id, days) DO NOTHING")
-        .bind("key", keyId)
-        .bind("days", days)
-        .bind("at", at.toEpochMilli())
-        .bind("event", eventId);
+    return expiry.record(keyId, days, suppressed, event, at);
   }
 }

@@ -77,7 +77,12 @@ final class Rows {
   static final String AUDIT_PLACEHOLDERS =
       String.join(", ", java.util.Collections.nCopies(AUDIT_COLUMNS.split(",").length, "?"));
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The module's one Jackson configuration (plain defaults): every JSON column of every store is
+   * read and written through it. Thread-safe once built.
+   */
+  static final ObjectMapper JSON = new ObjectMapper();
+
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
   private static final TypeReference<LinkedHashMap<String, Object>> META = new TypeReference<>() {};
   private static final TypeReference<TreeMap<String, String>> DETAILS = new TypeReference<>() {};
