@@ -2,12 +2,6 @@ package io.keygate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.keygate.core.testing.ManualClock;
@@ -16,7 +10,7 @@ import io.keygate.scan.Scanner;
 import io.keygate.server.http.Json;
 import io.keygate.server.notify.Node;
 import io.keygate.server.testing.KeygateServerExtension;
-import java.io.ByteArrayOutputStream;
+import io.keygate.server.testing.LogCapture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -37,7 +31,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue 9, secrets hygiene: a full scenario touching every feature — create, verify, forward auth,
@@ -69,22 +62,7 @@ class NoRawKeyAnywhereTest {
 
   @Test
   void fullScenario_scannerFindsNoKeyOutsideTheOneTimeDisplays() throws Exception {
-    ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-    Logger keygateLogger = ctx.getLogger("io.keygate");
-    Level previous = keygateLogger.getLevel();
-    OutputStreamAppender<ILoggingEvent> capture = new OutputStreamAppender<>();
-    PatternLayoutEncoder enc = new PatternLayoutEncoder();
-    enc.setContext(ctx);
-    enc.setPattern("%d %-5level [%thread] %logger - %msg%n%ex");
-    enc.start();
-    capture.setContext(ctx);
-    capture.setEncoder(enc);
-    capture.setOutputStream(logBytes);
-    capture.start();
-    root.addAppender(capture);
-    keygateLogger.setLevel(Level.DEBUG);
+    LogCapture log = LogCapture.start();
 
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
@@ -106,14 +84,12 @@ class NoRawKeyAnywhereTest {
       }
     } finally {
       receiver.stop(0);
-      root.detachAppender(capture);
-      capture.stop();
-      keygateLogger.setLevel(previous);
+      log.close();
     }
 
-    String logs = logBytes.toString(StandardCharsets.UTF_8);
+    String logs = log.text();
     assertThat(logs).as("captured log output").contains("Keygate listening on");
-    scanned.put("server log", logBytes.toByteArray());
+    scanned.put("server log", log.bytes());
     assertThat(webhookBodies).as("webhook deliveries").isNotEmpty();
     for (int i = 0; i < webhookBodies.size(); i++) {
       scanned.put("webhook body #" + i, webhookBodies.get(i));

@@ -2,16 +2,10 @@ package io.keygate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.testing.KeygateServerExtension;
+import io.keygate.server.testing.LogCapture;
 import io.keygate.server.testing.TestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +21,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue 2, "Must show": after 1,000 keys are created and verified through the HTTP API, neither the
@@ -42,22 +35,7 @@ class NoRawKeyInStorageOrLogsTest {
 
   @Test
   void thousandKeysCreatedAndVerified_leaveNoRawKeyInDatabaseOrLogs() throws Exception {
-    ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-    Logger keygateLogger = ctx.getLogger("io.keygate");
-    Level previous = keygateLogger.getLevel();
-    OutputStreamAppender<ILoggingEvent> capture = new OutputStreamAppender<>();
-    PatternLayoutEncoder enc = new PatternLayoutEncoder();
-    enc.setContext(ctx);
-    enc.setPattern("%d %-5level [%thread] %logger - %msg%n%ex");
-    enc.start();
-    capture.setContext(ctx);
-    capture.setEncoder(enc);
-    capture.setOutputStream(logBytes);
-    capture.start();
-    root.addAppender(capture);
-    keygateLogger.setLevel(Level.DEBUG);
+    LogCapture log = LogCapture.start();
 
     Map<String, String> rawByKeyId = new ConcurrentHashMap<>();
     String adminToken;
@@ -97,14 +75,12 @@ class NoRawKeyInStorageOrLogsTest {
         t.close();
       }
     } finally {
-      root.detachAppender(capture);
-      capture.stop();
-      keygateLogger.setLevel(previous);
+      log.close();
     }
 
     assertThat(rawByKeyId).hasSize(KEYS);
     String storage = readDataDir();
-    String logs = logBytes.toString(StandardCharsets.UTF_8);
+    String logs = log.text();
     assertThat(logs).as("captured log output").contains("Keygate listening on");
 
     List<String> leaks = new ArrayList<>();

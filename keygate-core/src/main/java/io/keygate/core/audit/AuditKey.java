@@ -1,6 +1,7 @@
 package io.keygate.core.audit;
 
-import java.util.Arrays;
+import io.keygate.core.secret.Versioned;
+import io.keygate.core.secret.VersionedSecrets;
 
 /**
  * One version of the audit key: the HMAC-SHA256 secret that links the audit chain. Kept outside the
@@ -10,20 +11,13 @@ import java.util.Arrays;
  * @param version positive version number, stored with every event linked under it
  * @param secret at least {@value #MIN_BYTES} bytes of key material
  */
-public record AuditKey(int version, byte[] secret) {
+public record AuditKey(int version, byte[] secret) implements Versioned {
   /** Minimum key length in bytes. */
   public static final int MIN_BYTES = 32;
 
   /** Validates and defensively copies. */
   public AuditKey {
-    if (version < 1) {
-      throw new IllegalArgumentException("audit key version must be >= 1, was " + version);
-    }
-    if (secret == null || secret.length < MIN_BYTES) {
-      throw new IllegalArgumentException(
-          "audit key v" + version + " must be at least " + MIN_BYTES + " bytes");
-    }
-    secret = secret.clone();
+    secret = VersionedSecrets.copyOfAtLeast("audit key", version, secret, MIN_BYTES);
   }
 
   @Override
@@ -33,7 +27,8 @@ public record AuditKey(int version, byte[] secret) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AuditKey k && k.version == version && Arrays.equals(k.secret, secret);
+    return o instanceof AuditKey k
+        && VersionedSecrets.sameSecret(k.version, k.secret, version, secret);
   }
 
   @Override

@@ -1,13 +1,11 @@
 package io.keygate.core.audit;
 
+import io.keygate.core.secret.KeyRing;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -15,9 +13,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The audit key versions a node holds (Tink keyset style: the highest version links new events,
  * every version verifies), reloadable while the node runs.
  *
- * <p>Design note: the versions are one immutable map behind a volatile field; {@link #reload} swaps
- * it, so a caller reading {@link #currentVersion()} and then MACing under it may race with a reload
- * only towards a newer map that still holds that version (a reload never drops the current one).
+ * <p>Design note: the versions are a {@link KeyRing}, so a caller reading {@link #currentVersion()}
+ * and then MACing under it may race with a reload only towards a newer ring that still holds that
+ * version (a reload never drops the current one).
  *
  * <p><b>Security guarantees.</b> The key material never leaves this class: callers get MACs and a
  * {@link #checkValue keyed check value}, never the bytes. A reload never lowers the current
@@ -29,24 +27,11 @@ public final class AuditKeys {
 
   private static final HexFormat HEX = HexFormat.of();
 
-  private volatile NavigableMap<Integer, AuditKey> keys;
+  private final KeyRing<AuditKey> keys;
 
   /** Audit keys of these versions; the highest is current. */
   public AuditKeys(Collection<AuditKey> versions) {
-    this.keys = byVersion(versions);
-  }
-
-  private static NavigableMap<Integer, AuditKey> byVersion(Collection<AuditKey> versions) {
-    TreeMap<Integer, AuditKey> m = new TreeMap<>();
-    for (AuditKey k : versions) {
-      if (m.put(k.version(), k) != null) {
-        throw new IllegalArgumentException("audit key v" + k.version() + " given twice");
-      }
-    }
-    if (m.isEmpty()) {
-      throw new IllegalArgumentException("at least one audit key version is required");
-    }
-    return Collections.unmodifiableNavigableMap(m);
+    this.keys = new KeyRing<>("audit key", "newest", versions);
   }
 
   /**
@@ -56,33 +41,23 @@ public final class AuditKeys {
    * @throws IllegalStateException the current version would go down; nothing is changed
    * @return whether the set of versions changed
    */
-  public synchronized boolean reload(Collection<AuditKey> versions) {
-    NavigableMap<Integer, AuditKey> next = byVersion(versions);
-    NavigableMap<Integer, AuditKey> now = keys;
-    if (next.lastKey() < now.lastKey()) {
-      throw new IllegalStateException(
-          "refusing audit key reload: newest version would go from v"
-              + now.lastKey()
-              + " back to v"
-              + next.lastKey());
-    }
-    keys = next;
-    return !next.keySet().equals(now.keySet());
+  public boolean reload(Collection<AuditKey> versions) {
+    return keys.reload(versions);
   }
 
   /** The version that links new events. */
   public int currentVersion() {
-    return keys.lastKey();
+    return keys.currentVersion();
   }
 
   /** Every version held, ascending. */
   public List<Integer> versions() {
-    return List.copyOf(keys.keySet());
+    return keys.versions();
   }
 
   /** Whether version {@code version} is held. */
   public boolean has(int version) {
-    return keys.containsKey(version);
+    return keys.get(version) != null;
   }
 
   /**
@@ -115,6 +90,6 @@ public final class AuditKeys {
 
   @Override
   public String toString() {
-    return "AuditKeys[versions=" + keys.keySet() + "]";
+    return "AuditKeys[versions=" + keys + "]";
   }
 }

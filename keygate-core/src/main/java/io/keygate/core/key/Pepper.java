@@ -1,6 +1,7 @@
 package io.keygate.core.key;
 
-import java.util.Arrays;
+import io.keygate.core.secret.Versioned;
+import io.keygate.core.secret.VersionedSecrets;
 
 /**
  * One version of the server-side HMAC secret. Never printed: {@link #toString()} shows only the
@@ -9,20 +10,13 @@ import java.util.Arrays;
  * @param version positive version number, stored next to each hash
  * @param secret at least 32 bytes of key material
  */
-public record Pepper(int version, byte[] secret) {
+public record Pepper(int version, byte[] secret) implements Versioned {
   /** Minimum pepper length in bytes. */
   public static final int MIN_BYTES = 32;
 
   /** Validates and defensively copies. */
   public Pepper {
-    if (version < 1) {
-      throw new IllegalArgumentException("pepper version must be >= 1, was " + version);
-    }
-    if (secret == null || secret.length < MIN_BYTES) {
-      throw new IllegalArgumentException(
-          "pepper v" + version + " must be at least " + MIN_BYTES + " bytes");
-    }
-    secret = secret.clone();
+    secret = VersionedSecrets.copyOfAtLeast("pepper", version, secret, MIN_BYTES);
   }
 
   @Override
@@ -32,7 +26,8 @@ public record Pepper(int version, byte[] secret) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Pepper p && p.version == version && Arrays.equals(p.secret, secret);
+    return o instanceof Pepper p
+        && VersionedSecrets.sameSecret(p.version, p.secret, version, secret);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.keygate.core.model;
 
+import io.keygate.core.key.KeyTypes;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -61,13 +62,12 @@ public record ApiKeyRecord(
   }
 
   /**
-   * Whether this is a Keygate admin token (type {@link io.keygate.core.key.KeyTypes#ADMIN}) rather
-   * than an API key. The two never stand in for each other: the verifier refuses admin tokens as
-   * API keys and API keys as admin tokens, and the lifecycle service manages each through its own
-   * operations.
+   * Whether this is a Keygate admin token (type {@link KeyTypes#ADMIN}) rather than an API key. The
+   * two never stand in for each other: the verifier refuses admin tokens as API keys and API keys
+   * as admin tokens, and the lifecycle service manages each through its own operations.
    */
   public boolean adminToken() {
-    return io.keygate.core.key.KeyTypes.ADMIN.equals(type);
+    return KeyTypes.ADMIN.equals(type);
   }
 
   /**
@@ -89,116 +89,96 @@ public record ApiKeyRecord(
 
   /** A copy with new settings and expiry. */
   public ApiKeyRecord withSettings(KeySettings s, Instant newExpiresAt, Instant now) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        hint,
-        hash,
-        pepperVersion,
-        ownerId,
-        s,
-        status,
-        createdAt,
-        now,
-        newExpiresAt,
-        revokedAt,
-        revokeReason,
-        revokesAt,
-        rotatedFrom,
-        rotatedTo,
-        lastUsedAt,
-        usageCount);
+    Copy c = new Copy(this, now);
+    c.settings = s;
+    c.expiresAt = newExpiresAt;
+    return c.build();
   }
 
   /** A copy in state {@code s}. */
   public ApiKeyRecord withStatus(KeyStatus s, Instant now) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        hint,
-        hash,
-        pepperVersion,
-        ownerId,
-        settings,
-        s,
-        createdAt,
-        now,
-        expiresAt,
-        revokedAt,
-        revokeReason,
-        revokesAt,
-        rotatedFrom,
-        rotatedTo,
-        lastUsedAt,
-        usageCount);
+    Copy c = new Copy(this, now);
+    c.status = s;
+    return c.build();
   }
 
   /** A revoked copy. */
   public ApiKeyRecord revoked(Instant at, String reason, Instant now) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        hint,
-        hash,
-        pepperVersion,
-        ownerId,
-        settings,
-        KeyStatus.REVOKED,
-        createdAt,
-        now,
-        expiresAt,
-        at,
-        reason,
-        revokesAt,
-        rotatedFrom,
-        rotatedTo,
-        lastUsedAt,
-        usageCount);
+    Copy c = new Copy(this, now);
+    c.status = KeyStatus.REVOKED;
+    c.revokedAt = at;
+    c.revokeReason = reason;
+    return c.build();
   }
 
   /** A copy replaced by {@code newKeyId}, revoked at {@code at} (scheduled). */
   public ApiKeyRecord rotatedTo(String newKeyId, Instant at, Instant now) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        hint,
-        hash,
-        pepperVersion,
-        ownerId,
-        settings,
-        status,
-        createdAt,
-        now,
-        expiresAt,
-        revokedAt,
-        revokeReason,
-        at,
-        rotatedFrom,
-        newKeyId,
-        lastUsedAt,
-        usageCount);
+    Copy c = new Copy(this, now);
+    c.revokesAt = at;
+    c.rotatedTo = newKeyId;
+    return c.build();
   }
 
   /** A copy with the hash re-computed under another pepper version. */
   public ApiKeyRecord withHash(String newHash, int version, Instant now) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        hint,
-        newHash,
-        version,
-        ownerId,
-        settings,
-        status,
-        createdAt,
-        now,
-        expiresAt,
-        revokedAt,
-        revokeReason,
-        revokesAt,
-        rotatedFrom,
-        rotatedTo,
-        lastUsedAt,
-        usageCount);
+    Copy c = new Copy(this, now);
+    c.hash = newHash;
+    c.pepperVersion = version;
+    return c.build();
+  }
+
+  /**
+   * The fields a copy may change, starting from a record with {@code updatedAt} set to {@code now};
+   * the one place besides the record header that lists every component, so each {@code with…}
+   * method names only what it changes. Used on one thread, then dropped.
+   */
+  private static final class Copy {
+    private final ApiKeyRecord from;
+    private final Instant updatedAt;
+    private String hash;
+    private int pepperVersion;
+    private KeySettings settings;
+    private KeyStatus status;
+    private Instant expiresAt;
+    private Instant revokedAt;
+    private String revokeReason;
+    private Instant revokesAt;
+    private String rotatedTo;
+
+    private Copy(ApiKeyRecord from, Instant now) {
+      this.from = from;
+      this.updatedAt = now;
+      this.hash = from.hash;
+      this.pepperVersion = from.pepperVersion;
+      this.settings = from.settings;
+      this.status = from.status;
+      this.expiresAt = from.expiresAt;
+      this.revokedAt = from.revokedAt;
+      this.revokeReason = from.revokeReason;
+      this.revokesAt = from.revokesAt;
+      this.rotatedTo = from.rotatedTo;
+    }
+
+    private ApiKeyRecord build() {
+      return new ApiKeyRecord(
+          from.keyId,
+          from.type,
+          from.hint,
+          hash,
+          pepperVersion,
+          from.ownerId,
+          settings,
+          status,
+          from.createdAt,
+          updatedAt,
+          expiresAt,
+          revokedAt,
+          revokeReason,
+          revokesAt,
+          from.rotatedFrom,
+          rotatedTo,
+          from.lastUsedAt,
+          from.usageCount);
+    }
   }
 }

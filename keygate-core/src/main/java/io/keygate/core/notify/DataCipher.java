@@ -1,12 +1,13 @@
 package io.keygate.core.notify;
 
+import io.keygate.core.secret.KeyRing;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -20,9 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * rotated by adding a version (values are re-sealed under the new one when next written, or by
  * {@code keygate rotate-data-key --reseal}).
  *
- * <p>Design note: the versions are one immutable map behind a volatile field; {@link #reload} swaps
- * it, so sealing and opening take no lock and a value is always sealed and labelled with the same
- * version.
+ * <p>Design note: the versions are a {@link KeyRing}, so sealing and opening take no lock, and a
+ * value is always sealed and labelled with the version of the one key read.
  *
  * <p><b>Security guarantees.</b> A fresh random 96-bit nonce per value; the associated data (e.g.
  * the owner id) is authenticated, so a sealed value moved to another row does not open. Tampering
@@ -32,27 +32,13 @@ public final class DataCipher {
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
 
-  private volatile NavigableMap<Integer, DataKey> keys;
+  private final KeyRing<DataKey> keys;
   private final Supplier<SecureRandom> random;
 
   /** A cipher over these key versions (at least one, versions unique). */
   public DataCipher(List<DataKey> versions, Supplier<SecureRandom> random) {
     this.random = Objects.requireNonNull(random, "random");
-    this.keys = byVersion(versions);
-  }
-
-  private static NavigableMap<Integer, DataKey> byVersion(List<DataKey> versions) {
-    Objects.requireNonNull(versions, "versions");
-    TreeMap<Integer, DataKey> m = new TreeMap<>();
-    for (DataKey k : versions) {
-      if (m.put(k.version(), k) != null) {
-        throw new IllegalArgumentException("data key version " + k.version() + " given twice");
-      }
-    }
-    if (m.isEmpty()) {
-      throw new IllegalArgumentException("at least one data key version is required");
-    }
-    return java.util.Collections.unmodifiableNavigableMap(m);
+    this.keys = new KeyRing<>("data key", "sealing", versions);
   }
 
   /**
@@ -64,28 +50,18 @@ public final class DataCipher {
    *     sealed under it would stop opening); nothing is changed
    * @return whether the set of versions changed
    */
-  public synchronized boolean reload(List<DataKey> versions) {
-    NavigableMap<Integer, DataKey> next = byVersion(versions);
-    NavigableMap<Integer, DataKey> now = keys;
-    if (next.lastKey() < now.lastKey()) {
-      throw new IllegalStateException(
-          "refusing data key reload: sealing version would go from v"
-              + now.lastKey()
-              + " back to v"
-              + next.lastKey());
-    }
-    keys = next;
-    return !next.keySet().equals(now.keySet());
+  public boolean reload(List<DataKey> versions) {
+    return keys.reload(versions);
   }
 
   /** The version that seals. */
   public int currentVersion() {
-    return keys.lastKey();
+    return keys.currentVersion();
   }
 
   /** Every configured version, ascending. */
   public List<Integer> versions() {
-    return List.copyOf(keys.keySet());
+    return keys.versions();
   }
 
   /** The version a sealed value names, or -1 if it is not a sealed value. */
@@ -103,7 +79,7 @@ public final class DataCipher {
 
   /** Seals {@code plaintext}, binding it to {@code context}. */
   public String seal(String plaintext, String context) {
-    DataKey k = keys.lastEntry().getValue();
+    DataKey k = keys.current();
     byte[] nonce = new byte[NONCE_BYTES];
     random.get().nextBytes(nonce);
     try {
@@ -135,7 +111,7 @@ public final class DataCipher {
       if (all.length < NONCE_BYTES + TAG_BITS / 8) {
         throw new IllegalStateException("sealed value is truncated");
       }
-      byte[] nonce = java.util.Arrays.copyOf(all, NONCE_BYTES);
+      byte[] nonce = Arrays.copyOf(all, NONCE_BYTES);
       Cipher c = cipher(Cipher.DECRYPT_MODE, k, nonce, context);
       byte[] pt = c.doFinal(all, NONCE_BYTES, all.length - NONCE_BYTES);
       return new String(pt, StandardCharsets.UTF_8);
@@ -187,13 +163,13 @@ public final class DataCipher {
 
   @Override
   public String toString() {
-    return "DataCipher[versions=" + keys.keySet() + "]";
+    return "DataCipher[versions=" + keys + "]";
   }
 
   /** Key versions by number, for the startup log (no key material). */
   public Map<Integer, String> describe() {
     Map<Integer, String> m = new TreeMap<>();
-    keys.keySet().forEach(v -> m.put(v, "****"));
+    keys.versions().forEach(v -> m.put(v, "****"));
     return m;
   }
 }

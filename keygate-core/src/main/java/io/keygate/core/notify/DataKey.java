@@ -1,10 +1,13 @@
 package io.keygate.core.notify;
 
+import io.keygate.core.secret.Versioned;
+import io.keygate.core.secret.VersionedSecrets;
+
 /**
  * One version of the data-encryption key (AES-256). Holds secret material: no {@code toString} that
  * shows it, and {@link #bytes} is the one greppable way to read it.
  */
-public final class DataKey {
+public final class DataKey implements Versioned {
   private final int version;
   private final byte[] key;
 
@@ -13,9 +16,7 @@ public final class DataKey {
    * @param key exactly 32 bytes
    */
   public DataKey(int version, byte[] key) {
-    if (version < 1) {
-      throw new IllegalArgumentException("data key version must be >= 1, was " + version);
-    }
+    VersionedSecrets.requireVersion("data key", version);
     if (key == null || key.length != 32) {
       throw new IllegalArgumentException(
           "data key must be 32 bytes (AES-256), was " + (key == null ? "null" : key.length));
@@ -25,6 +26,7 @@ public final class DataKey {
   }
 
   /** The version. */
+  @Override
   public int version() {
     return version;
   }

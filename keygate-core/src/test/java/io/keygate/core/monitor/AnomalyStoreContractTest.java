@@ -5,26 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
 import io.keygate.core.audit.AuditEntry;
-import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.Page;
 import io.keygate.core.store.KeyStore;
-import io.keygate.core.testing.TestAuditKeys;
-import java.security.SecureRandom;
+import io.keygate.core.testing.StoreContract;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,35 +22,8 @@ import org.junit.jupiter.api.Test;
  * supplies a fresh {@link KeyStore} and the anomaly store over the same database (alerts write to
  * its outbox and audit log). Times have millisecond precision; no key material is involved.
  */
-public abstract class AnomalyStoreContractTest {
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int THREADS = 8;
+public abstract class AnomalyStoreContractTest extends StoreContract<AnomalyStore> {
   private static final Instant T0 = Instant.parse("2026-02-01T10:00:00Z");
-
-  /** The audit keys {@link #newKeyStore()} must give the store. */
-  protected final AuditKeys auditKeys = TestAuditKeys.random();
-
-  private KeyStore keys;
-  private AnomalyStore store;
-
-  /** A new, empty key store linking audit events under {@link #auditKeys}. */
-  protected abstract KeyStore newKeyStore();
-
-  /** The anomaly store over {@code keys}' database. */
-  protected abstract AnomalyStore anomalyStore(KeyStore keys);
-
-  @BeforeEach
-  void open() {
-    keys = newKeyStore();
-    store = anomalyStore(keys);
-  }
-
-  @AfterEach
-  void close() {
-    if (keys != null) {
-      keys.close();
-    }
-  }
 
   // ---------------------------------------------------------------- raise
 
@@ -328,30 +291,6 @@ public abstract class AnomalyStoreContractTest {
     return store.alerts(q).items().stream().map(Alert::alertId).toList();
   }
 
-  private static <T> List<T> race(Callable<T> work) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<T>> done = new ArrayList<>();
-      for (int t = 0; t < THREADS; t++) {
-        done.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  return work.call();
-                }));
-      }
-      start.countDown();
-      List<T> out = new ArrayList<>();
-      for (Future<T> f : done) {
-        out.add(f.get());
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
   private static Alert alert(String keyId, String type, Instant window, Instant createdAt) {
     return new Alert(
         "alr_" + hex(8),
@@ -378,11 +317,5 @@ public abstract class AnomalyStoreContractTest {
 
   private static AuditEntry ack(Instant at) {
     return new AuditEntry(at, "admin:ops", "alert.acknowledged", null, null, null, Map.of());
-  }
-
-  private static String hex(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
-import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.Exposure;
 import io.keygate.core.leaks.LeakAction;
@@ -15,20 +14,11 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.ManualClock;
-import io.keygate.core.testing.TestAuditKeys;
-import java.security.SecureRandom;
+import io.keygate.core.testing.StoreContract;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,38 +26,11 @@ import org.junit.jupiter.api.Test;
  * supplies a fresh {@link KeyStore} (used to seed keys, events and incidents) and the monitor store
  * over the same database. Times have millisecond precision; no key material is involved.
  */
-public abstract class MonitorStoreContractTest {
+public abstract class MonitorStoreContractTest extends StoreContract<MonitorStore> {
   /** The fixed "current time". */
   protected static final Instant NOW = new ManualClock().instant();
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int THREADS = 8;
   private static final Instant T0 = Instant.parse("2026-02-01T10:00:00Z");
-
-  /** The audit keys {@link #newKeyStore()} must give the store. */
-  protected final AuditKeys auditKeys = TestAuditKeys.random();
-
-  private KeyStore keys;
-  private MonitorStore store;
-
-  /** A new, empty key store linking audit events under {@link #auditKeys}. */
-  protected abstract KeyStore newKeyStore();
-
-  /** The monitor store over {@code keys}' database. */
-  protected abstract MonitorStore monitorStore(KeyStore keys);
-
-  @BeforeEach
-  void open() {
-    keys = newKeyStore();
-    store = monitorStore(keys);
-  }
-
-  @AfterEach
-  void close() {
-    if (keys != null) {
-      keys.close();
-    }
-  }
 
   // ---------------------------------------------------------------- usage
 
@@ -136,31 +99,16 @@ public abstract class MonitorStoreContractTest {
   @Test
   void addUsage_concurrentBatchesOnTheSameRows_loseNothing() throws Exception {
     int rounds = 20;
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < THREADS; t++) {
-        done.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < rounds; i++) {
-                    store.addUsage(
-                        List.of(
-                            new UsageCount("key_b", T0, "valid", 1),
-                            new UsageCount("key_a", T0, "valid", 1)));
-                  }
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    race(
+        () -> {
+          for (int i = 0; i < rounds; i++) {
+            store.addUsage(
+                List.of(
+                    new UsageCount("key_b", T0, "valid", 1),
+                    new UsageCount("key_a", T0, "valid", 1)));
+          }
+          return null;
+        });
 
     assertThat(store.totalUsage(T0, T0.plusSeconds(60), "valid")).isEqualTo(2L * THREADS * rounds);
   }
@@ -362,11 +310,5 @@ public abstract class MonitorStoreContractTest {
         source,
         Exposure.EXPOSED,
         revokedAt != null);
-  }
-
-  private static String hex(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.KeygateException;
 import io.keygate.core.audit.AuditEntry;
-import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
@@ -14,22 +13,13 @@ import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.core.store.KeyStore;
-import io.keygate.core.testing.TestAuditKeys;
-import java.security.SecureRandom;
+import io.keygate.core.testing.StoreContract;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,35 +28,8 @@ import org.junit.jupiter.api.Test;
  * the notify store over the same database. Times have millisecond precision; no key material is
  * involved.
  */
-public abstract class NotifyStoreContractTest {
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int THREADS = 8;
+public abstract class NotifyStoreContractTest extends StoreContract<NotifyStore> {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-
-  /** The audit keys {@link #newKeyStore()} must give the store. */
-  protected final AuditKeys auditKeys = TestAuditKeys.random();
-
-  private KeyStore keys;
-  private NotifyStore store;
-
-  /** A new, empty key store linking audit events under {@link #auditKeys}. */
-  protected abstract KeyStore newKeyStore();
-
-  /** The notify store over {@code keys}' database. */
-  protected abstract NotifyStore notifyStore(KeyStore keys);
-
-  @BeforeEach
-  void open() {
-    keys = newKeyStore();
-    store = notifyStore(keys);
-  }
-
-  @AfterEach
-  void close() {
-    if (keys != null) {
-      keys.close();
-    }
-  }
 
   // ---------------------------------------------------------------- owners
 
@@ -520,35 +483,5 @@ public abstract class NotifyStoreContractTest {
 
   private static List<String> ownerIds(List<StoredOwner> owners) {
     return owners.stream().map(StoredOwner::ownerId).toList();
-  }
-
-  private static <T> List<T> race(Callable<T> work) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<T>> done = new ArrayList<>();
-      for (int t = 0; t < THREADS; t++) {
-        done.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  return work.call();
-                }));
-      }
-      start.countDown();
-      List<T> out = new ArrayList<>();
-      for (Future<T> f : done) {
-        out.add(f.get());
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static String hex(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -5,14 +5,15 @@ import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-audit-key}: adds an audit key version. Running servers reading the same
@@ -30,6 +31,10 @@ import picocli.CommandLine.Option;
           + " (default 5 s) and links new audit events under it."
     })
 final class RotateAuditKeyCommand implements Callable<Integer> {
+  private static final SecretFileRotation AUDIT_KEY =
+      new SecretFileRotation(
+          "audit key", "audit key file", "KEYGATE_AUDIT_KEY", "--audit-key-file");
+
   @Option(
       names = "--audit-key-file",
       paramLabel = "FILE",
@@ -38,7 +43,7 @@ final class RotateAuditKeyCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
@@ -47,15 +52,13 @@ final class RotateAuditKeyCommand implements Callable<Integer> {
     Map<String, String> env = KeygateCli.env(spec);
     ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     SecretsConfig secrets = SecretsConfig.fromEnv(env);
-    if (auditKeyFile == null && secrets.auditKeyEnv() != null) {
-      err.println(
-          "KEYGATE_AUDIT_KEY gives the audit key directly; rotation needs an audit key file"
-              + " (KEYGATE_AUDIT_KEY_FILE or --audit-key-file)");
-      return 1;
-    }
-    Path file = auditKeyFile != null ? auditKeyFile : secrets.effectiveAuditKeyFile(cfg.dataDir());
-    if (!Files.exists(file)) {
-      err.println("no audit key file at " + file + " (start the server once, or name it)");
+    Path file =
+        AUDIT_KEY.file(
+            err,
+            auditKeyFile,
+            secrets.auditKeyEnv() != null,
+            secrets.effectiveAuditKeyFile(cfg.dataDir()));
+    if (file == null) {
       return 1;
     }
     int added = AuditKeyFile.addVersion(file, new SecureRandom());

@@ -13,7 +13,6 @@ import io.keygate.server.notify.ChannelReseal;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
@@ -22,7 +21,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-data-key}: adds a data-key version ({@code --reseal}: re-seals owner
@@ -45,6 +46,9 @@ import picocli.CommandLine.Option;
           + " --status shows what is left, --retire removes the old version."
     })
 final class RotateDataKeyCommand implements Callable<Integer> {
+  private static final SecretFileRotation DATA_KEY =
+      new SecretFileRotation("data key", "data-key file", "KEYGATE_DATA_KEY", "--data-key-file");
+
   @Option(names = "--status", description = "Show owners per data-key version; change nothing.")
   boolean status;
 
@@ -78,7 +82,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
@@ -92,15 +96,13 @@ final class RotateDataKeyCommand implements Callable<Integer> {
     Map<String, String> env = KeygateCli.env(spec);
     ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
     NotifyConfig notify = NotifyConfig.fromEnv(env);
-    if (dataKeyFile == null && notify.dataKeyEnv() != null) {
-      err.println(
-          "KEYGATE_DATA_KEY gives the data key directly; rotation needs a data-key file"
-              + " (KEYGATE_DATA_KEY_FILE or --data-key-file)");
-      return 1;
-    }
-    Path file = dataKeyFile != null ? dataKeyFile : notify.effectiveDataKeyFile(cfg.dataDir());
-    if (!Files.exists(file)) {
-      err.println("no data-key file at " + file + " (start the server once, or name it)");
+    Path file =
+        DATA_KEY.file(
+            err,
+            dataKeyFile,
+            notify.dataKeyEnv() != null,
+            notify.effectiveDataKeyFile(cfg.dataDir()));
+    if (file == null) {
       return 1;
     }
     if (actions == 0) {
@@ -121,14 +123,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
     }
     DataCipher cipher = new DataCipher(DataKeyFile.load(file), SecureRandom::new);
     if (retire != null
-        && (retire == cipher.currentVersion() || !cipher.versions().contains(retire))) {
-      err.println(
-          "refusing to retire data key v"
-              + retire
-              + ": "
-              + (retire == cipher.currentVersion()
-                  ? "it is the current version; add a newer one first"
-                  : "the data-key file has no such version " + cipher.versions()));
+        && DATA_KEY.refuseRetire(err, retire, cipher.currentVersion(), cipher.versions())) {
       return 1;
     }
     try (KeyStore store =
@@ -158,10 +153,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
         return 1;
       }
     }
-    try {
-      DataKeyFile.retire(file, retire);
-    } catch (IllegalArgumentException e) {
-      err.println("refusing to retire data key v" + retire + ": " + e.getMessage());
+    if (!DATA_KEY.retire(err, file, retire, DataKeyFile::retire)) {
       return 1;
     }
     out.println(

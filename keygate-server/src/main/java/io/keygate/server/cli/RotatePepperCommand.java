@@ -10,7 +10,6 @@ import io.keygate.server.config.ServerConfig;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -20,7 +19,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-pepper}: adds a pepper version ({@code --status}: keys per version; {@code
@@ -40,6 +41,9 @@ import picocli.CommandLine.Option;
           + " are hashed under it, older keys move to it on their next successful verify."
     })
 final class RotatePepperCommand implements Callable<Integer> {
+  private static final SecretFileRotation PEPPER =
+      new SecretFileRotation("pepper", "pepper file", "KEYGATE_PEPPER", "--pepper-file");
+
   @Option(names = "--status", description = "Show keys per pepper version; change nothing.")
   boolean status;
 
@@ -62,7 +66,7 @@ final class RotatePepperCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage = new StorageOptions();
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
@@ -73,15 +77,8 @@ final class RotatePepperCommand implements Callable<Integer> {
       return 2;
     }
     ServerConfig cfg = storage.existing(ServerConfig.fromEnv(KeygateCli.env(spec)));
-    if (pepperFile == null && cfg.pepperEnv() != null) {
-      err.println(
-          "KEYGATE_PEPPER gives the pepper directly; rotation needs a pepper file"
-              + " (KEYGATE_PEPPER_FILE or --pepper-file)");
-      return 1;
-    }
-    Path file = pepperFile != null ? pepperFile : cfg.effectivePepperFile();
-    if (!Files.exists(file)) {
-      err.println("no pepper file at " + file + " (start the server once, or name it)");
+    Path file = PEPPER.file(err, pepperFile, cfg.pepperEnv() != null, cfg.effectivePepperFile());
+    if (file == null) {
       return 1;
     }
     List<Integer> versions = PepperFile.load(file).stream().map(Pepper::version).sorted().toList();
@@ -100,14 +97,7 @@ final class RotatePepperCommand implements Callable<Integer> {
       out.println("follow with: keygate rotate-pepper --status");
       return 0;
     }
-    if (retire != null && (retire == current || !versions.contains(retire))) {
-      err.println(
-          "refusing to retire pepper v"
-              + retire
-              + ": "
-              + (retire == current
-                  ? "it is the current version; add a newer one first"
-                  : "the pepper file has no such version " + versions));
+    if (retire != null && PEPPER.refuseRetire(err, retire, current, versions)) {
       return 1;
     }
     Map<Integer, Long> live;
@@ -138,10 +128,7 @@ final class RotatePepperCommand implements Callable<Integer> {
               + " (those keys will stop verifying).");
       return 1;
     }
-    try {
-      PepperFile.retire(file, retire);
-    } catch (IllegalArgumentException e) {
-      err.println("refusing to retire pepper v" + retire + ": " + e.getMessage());
+    if (!PEPPER.retire(err, file, retire, PepperFile::retire)) {
       return 1;
     }
     out.println(

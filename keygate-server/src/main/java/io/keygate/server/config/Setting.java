@@ -178,66 +178,30 @@ public record Setting<T>(
 
   /** This setting, overridden by {@code serve}'s {@code flag}. */
   public Setting<T> flag(String newFlag) {
-    return new Setting<>(
-        variable,
-        newFlag,
-        defaultValue,
-        unsetDoc,
-        parser,
-        format,
-        valid,
-        requirement,
-        secret,
-        blankIsValue,
-        description);
+    Copy<T> c = new Copy<>(this);
+    c.flag = newFlag;
+    return c.build();
   }
 
   /** This setting, whose README default reads {@code markdown} instead of the default value. */
   public Setting<T> documentedDefault(String markdown) {
-    return new Setting<>(
-        variable,
-        flag,
-        defaultValue,
-        markdown,
-        parser,
-        format,
-        valid,
-        requirement,
-        secret,
-        blankIsValue,
-        description);
+    Copy<T> c = new Copy<>(this);
+    c.unsetDoc = markdown;
+    return c.build();
   }
 
   /** This setting, marked secret. */
   public Setting<T> asSecret() {
-    return new Setting<>(
-        variable,
-        flag,
-        defaultValue,
-        unsetDoc,
-        parser,
-        format,
-        valid,
-        requirement,
-        true,
-        blankIsValue,
-        description);
+    Copy<T> c = new Copy<>(this);
+    c.secret = true;
+    return c.build();
   }
 
   /** This setting, where a blank value is a value (an empty list), not "unset". */
   public Setting<T> blankMeansEmpty() {
-    return new Setting<>(
-        variable,
-        flag,
-        defaultValue,
-        unsetDoc,
-        parser,
-        format,
-        valid,
-        requirement,
-        secret,
-        true,
-        description);
+    Copy<T> c = new Copy<>(this);
+    c.blankIsValue = true;
+    return c.build();
   }
 
   /**
@@ -246,18 +210,50 @@ public record Setting<T>(
    */
   public Setting<T> check(Predicate<? super T> test, String what) {
     Predicate<? super T> before = valid;
-    return new Setting<>(
-        variable,
-        flag,
-        defaultValue,
-        unsetDoc,
-        parser,
-        format,
-        x -> before.test(x) && test.test(x),
-        requirement == null ? what : requirement + " and " + what,
-        secret,
-        blankIsValue,
-        description);
+    Copy<T> c = new Copy<>(this);
+    c.valid = x -> before.test(x) && test.test(x);
+    c.requirement = requirement == null ? what : requirement + " and " + what;
+    return c.build();
+  }
+
+  /**
+   * The components the modifiers above change, starting from a setting; the one place besides the
+   * record header that lists every component, so each modifier names only what it changes. Used on
+   * one thread, then dropped.
+   */
+  private static final class Copy<T> {
+    private final Setting<T> from;
+    private String flag;
+    private String unsetDoc;
+    private Predicate<? super T> valid;
+    private String requirement;
+    private boolean secret;
+    private boolean blankIsValue;
+
+    private Copy(Setting<T> from) {
+      this.from = from;
+      this.flag = from.flag;
+      this.unsetDoc = from.unsetDoc;
+      this.valid = from.valid;
+      this.requirement = from.requirement;
+      this.secret = from.secret;
+      this.blankIsValue = from.blankIsValue;
+    }
+
+    private Setting<T> build() {
+      return new Setting<>(
+          from.variable,
+          flag,
+          from.defaultValue,
+          unsetDoc,
+          from.parser,
+          from.format,
+          valid,
+          requirement,
+          secret,
+          blankIsValue,
+          from.description);
+    }
   }
 
   /**

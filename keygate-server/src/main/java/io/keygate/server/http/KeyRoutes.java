@@ -67,10 +67,7 @@ final class KeyRoutes {
 
   private void get(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
-    HttpApi.json(
-        ctx,
-        200,
-        Views.KeyView.of(kg.keys().get(Requests.keyId(ctx), actor), kg.clock().instant()));
+    answer(ctx, kg.keys().get(Requests.keyId(ctx), actor));
   }
 
   private void update(Context ctx) {
@@ -90,15 +87,14 @@ final class KeyRoutes {
                     b.meta(),
                     Bodies.quota(b.quota())),
                 actor);
-    HttpApi.json(ctx, 200, Views.KeyView.of(r, kg.clock().instant()));
+    answer(ctx, r);
   }
 
   private void revoke(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
     String id = Requests.keyId(ctx);
     Bodies.RevokeBody b = Requests.body(ctx, Bodies.RevokeBody.class);
-    HttpApi.json(
-        ctx, 200, Views.KeyView.of(kg.keys().revoke(id, b.reason(), actor), kg.clock().instant()));
+    answer(ctx, kg.keys().revoke(id, b.reason(), actor));
   }
 
   private void rotate(Context ctx) {
@@ -122,17 +118,16 @@ final class KeyRoutes {
 
   private void disable(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
-    HttpApi.json(
-        ctx,
-        200,
-        Views.KeyView.of(kg.keys().disable(Requests.keyId(ctx), actor), kg.clock().instant()));
+    answer(ctx, kg.keys().disable(Requests.keyId(ctx), actor));
   }
 
   private void enable(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_WRITE);
-    HttpApi.json(
-        ctx,
-        200,
-        Views.KeyView.of(kg.keys().enable(Requests.keyId(ctx), actor), kg.clock().instant()));
+    answer(ctx, kg.keys().enable(Requests.keyId(ctx), actor));
+  }
+
+  /** 200 with the key as the API shows it now. */
+  private void answer(Context ctx, ApiKeyRecord r) {
+    HttpApi.json(ctx, 200, Views.KeyView.of(r, kg.clock().instant()));
   }
 }

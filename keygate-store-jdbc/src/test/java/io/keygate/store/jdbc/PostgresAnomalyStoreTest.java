@@ -14,7 +14,7 @@ class PostgresAnomalyStoreTest extends AnomalyStoreContractTest {
   }
 
   @Override
-  protected AnomalyStore anomalyStore(KeyStore keys) {
+  protected AnomalyStore openStore(KeyStore keys) {
     return JdbcExtensions.anomalyStore(keys).orElseThrow();
   }
 

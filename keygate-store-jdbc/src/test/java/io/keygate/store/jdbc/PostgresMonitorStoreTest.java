@@ -14,7 +14,7 @@ class PostgresMonitorStoreTest extends MonitorStoreContractTest {
   }
 
   @Override
-  protected MonitorStore monitorStore(KeyStore keys) {
+  protected MonitorStore openStore(KeyStore keys) {
     return JdbcExtensions.monitorStore(keys).orElseThrow();
   }
 

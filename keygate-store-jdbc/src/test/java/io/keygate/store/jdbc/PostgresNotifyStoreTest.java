@@ -14,7 +14,7 @@ class PostgresNotifyStoreTest extends NotifyStoreContractTest {
   }
 
   @Override
-  protected NotifyStore notifyStore(KeyStore keys) {
+  protected NotifyStore openStore(KeyStore keys) {
     return JdbcExtensions.notifyStore(keys).orElseThrow();
   }
 

@@ -16,7 +16,7 @@ class SqliteAnomalyStoreTest extends AnomalyStoreContractTest {
   }
 
   @Override
-  protected AnomalyStore anomalyStore(KeyStore keys) {
+  protected AnomalyStore openStore(KeyStore keys) {
     return JdbcExtensions.anomalyStore(keys).orElseThrow();
   }
 }

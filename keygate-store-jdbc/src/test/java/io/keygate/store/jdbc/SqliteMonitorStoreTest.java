@@ -16,7 +16,7 @@ class SqliteMonitorStoreTest extends MonitorStoreContractTest {
   }
 
   @Override
-  protected MonitorStore monitorStore(KeyStore keys) {
+  protected MonitorStore openStore(KeyStore keys) {
     return JdbcExtensions.monitorStore(keys).orElseThrow();
   }
 }

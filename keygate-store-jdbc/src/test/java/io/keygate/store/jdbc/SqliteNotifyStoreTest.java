@@ -16,7 +16,7 @@ class SqliteNotifyStoreTest extends NotifyStoreContractTest {
   }
 
   @Override
-  protected NotifyStore notifyStore(KeyStore keys) {
+  protected NotifyStore openStore(KeyStore keys) {
     return JdbcExtensions.notifyStore(keys).orElseThrow();
   }
 }
