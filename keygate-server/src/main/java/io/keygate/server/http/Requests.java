@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -88,7 +87,7 @@ final class Requests {
     }
     Map<String, String> params = new HashMap<>();
     String base =
-        ct == null || Collections.list(ctx.req().getHeaders("Content-Type")).size() != 1
+        ct == null || !singleContentType(ctx)
             ? null
             : HttpField.getValueParameters(ct, params); // null for a value of only separators
     String type = base == null ? "" : base.strip().toLowerCase(Locale.ROOT);

@@ -18,7 +18,8 @@ import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.config.ForwardAuth;
 import io.keygate.server.config.ServerConfig;
 import java.util.List;
-import java.util.Locale;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.QuotedQualityCSV;
 
 /**
  * The verification routes: {@code POST /v1/verify} (JSON, for services; always 200 with the
@@ -159,19 +160,11 @@ final class VerifyRoutes {
     if (accept == null) {
       return false;
     }
-    for (String range : accept.split(",", -1)) {
-      String[] parts = range.split(";", -1);
-      if (!parts[0].strip().equalsIgnoreCase("application/json")) {
-        continue;
-      }
-      boolean refused = false;
-      for (int i = 1; i < parts.length; i++) {
-        String p = parts[i].strip().toLowerCase(Locale.ROOT).replace(" ", "");
-        if (p.startsWith("q=") && p.substring(2).matches("0(\\.0{0,3})?")) {
-          refused = true;
-        }
-      }
-      if (!refused) {
+    QuotedQualityCSV ranges = new QuotedQualityCSV(); // drops ranges with q=0
+    ranges.addValue(accept);
+    for (String range : ranges) {
+      String type = HttpField.getValueParameters(range, null);
+      if (type != null && type.strip().equalsIgnoreCase("application/json")) {
         return true;
       }
     }

@@ -193,7 +193,7 @@ public final class ChangeFeed {
 
   /**
    * Something to wait on between polls: on PostgreSQL (unless {@code listen} is false) a {@code
-   * LISTEN} on a pooled connection held for the purpose, so that a poll follows a commit anywhere
+   * LISTEN} on a connection of its own, outside the pool, so that a poll follows a commit anywhere
    * in the cluster at once; otherwise, or while that connection fails, a plain sleep.
    */
   public Waiter waiter(boolean listen) {
