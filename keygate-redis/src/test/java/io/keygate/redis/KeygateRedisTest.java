@@ -9,11 +9,10 @@ import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
-import io.keygate.core.lifecycle.ImportKey;
 import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.InMemoryKeyStore;
-import io.keygate.core.verify.LegacyKeys;
+import io.keygate.core.testing.TestKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -116,20 +115,7 @@ class KeygateRedisTest {
     String raw = "legacy_" + java.util.UUID.randomUUID().toString().replace("-", "");
     assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
     new KeyImporter(store, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
-        .importKey(
-            new ImportKey(
-                LegacyKeys.sha256Hex(raw),
-                "legacy_",
-                null,
-                "owner_1",
-                "imported",
-                List.of("read"),
-                List.of(),
-                List.of(),
-                null,
-                30,
-                Map.of()),
-            Actor.SYSTEM);
+        .importKey(TestKeys.imported(raw, "legacy_", "owner_1", "imported"), Actor.SYSTEM);
     long received = rb.invalidationsReceived();
     a.verifier().importedKeysChanged();
     // nothing else refreshes B's prefixes in this test: only the announcement can

@@ -15,6 +15,7 @@ import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.testing.StoreContract;
+import io.keygate.core.testing.TestKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -264,27 +265,14 @@ public abstract class MonitorStoreContractTest extends StoreContract<MonitorStor
       int pepperVersion,
       List<String> allowlist,
       List<RateLimit> limits) {
-    String keyId = "key_" + hex(12);
-    Instant created = NOW.minus(Duration.ofDays(1));
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        null,
-        hex(32),
-        pepperVersion,
-        "owner",
-        new KeySettings("k", List.of("read"), allowlist, limits, Map.of()),
-        status,
-        created,
-        created,
-        expiresAt,
-        status == KeyStatus.REVOKED ? created : null,
-        status == KeyStatus.REVOKED ? "test" : null,
-        revokesAt,
-        null,
-        null,
-        null,
-        0);
+    return TestKeys.key("key_" + hex(12), NOW.minus(Duration.ofDays(1)))
+        .type(type)
+        .pepperVersion(pepperVersion)
+        .settings(new KeySettings("k", List.of("read"), allowlist, limits, Map.of()))
+        .status(status)
+        .expiresAt(expiresAt)
+        .revokesAt(revokesAt)
+        .build();
   }
 
   private static OutboxEvent event(String type, Instant at) {

@@ -21,6 +21,7 @@ import io.keygate.core.model.Page;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.testing.TestAuditKeys;
+import io.keygate.core.testing.TestKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -1051,25 +1052,15 @@ public abstract class KeyStoreContractTest {
       KeyStatus status,
       Instant expiresAt,
       Instant revokesAt) {
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        "kg_…" + keyId.substring(keyId.length() - 4),
-        newHash(),
-        1,
-        owner,
-        new KeySettings("k", List.of("read"), List.of(), List.of(), Map.of()),
-        status,
-        createdAt,
-        createdAt,
-        expiresAt,
-        status == KeyStatus.REVOKED ? createdAt : null,
-        status == KeyStatus.REVOKED ? "test" : null,
-        revokesAt,
-        null,
-        null,
-        null,
-        0);
+    return TestKeys.key(keyId, createdAt)
+        .type(type)
+        .hint("kg_…" + keyId.substring(keyId.length() - 4))
+        .hash(newHash())
+        .owner(owner)
+        .status(status)
+        .expiresAt(expiresAt)
+        .revokesAt(revokesAt)
+        .build();
   }
 
   private static ApiKeyRecord fullRecord() {
