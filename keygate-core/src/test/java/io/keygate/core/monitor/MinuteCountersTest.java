@@ -22,11 +22,14 @@ class MinuteCountersTest {
   private final MinuteCounters counters = new MinuteCounters();
 
   private static ApiKeyRecord key(String id, String type) {
-    return TestKeys.key(id, T0)
-        .type(type)
-        .hash("hash-" + id)
-        .settings(new KeySettings(null, null, null, null, null))
-        .build();
+    return TestKeys.key(
+        id,
+        T0,
+        k -> {
+          k.type = type;
+          k.hash = "hash-" + id;
+          k.settings = new KeySettings(null, null, null, null, null);
+        });
   }
 
   private void count(ApiKeyRecord k, Outcome o, Instant at) {

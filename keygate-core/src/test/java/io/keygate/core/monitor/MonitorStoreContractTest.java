@@ -265,14 +265,17 @@ public abstract class MonitorStoreContractTest extends StoreContract<MonitorStor
       int pepperVersion,
       List<String> allowlist,
       List<RateLimit> limits) {
-    return TestKeys.key("key_" + hex(12), NOW.minus(Duration.ofDays(1)))
-        .type(type)
-        .pepperVersion(pepperVersion)
-        .settings(new KeySettings("k", List.of("read"), allowlist, limits, Map.of()))
-        .status(status)
-        .expiresAt(expiresAt)
-        .revokesAt(revokesAt)
-        .build();
+    return TestKeys.key(
+        "key_" + hex(12),
+        NOW.minus(Duration.ofDays(1)),
+        k -> {
+          k.type = type;
+          k.pepperVersion = pepperVersion;
+          k.settings = new KeySettings("k", List.of("read"), allowlist, limits, Map.of());
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static OutboxEvent event(String type, Instant at) {

@@ -441,12 +441,15 @@ public abstract class NotifyStoreContractTest extends StoreContract<NotifyStore>
 
   private static ApiKeyRecord key(KeyStatus status, Instant expiresAt, Instant revokesAt) {
     Instant created = T0.minus(Duration.ofDays(30));
-    return TestKeys.key("key_" + hex(12), created)
-        .owner("acme")
-        .status(status)
-        .expiresAt(expiresAt)
-        .revokesAt(revokesAt)
-        .build();
+    return TestKeys.key(
+        "key_" + hex(12),
+        created,
+        k -> {
+          k.owner = "acme";
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static OutboxEvent notice(ApiKeyRecord k, Instant at) {

@@ -1052,15 +1052,18 @@ public abstract class KeyStoreContractTest {
       KeyStatus status,
       Instant expiresAt,
       Instant revokesAt) {
-    return TestKeys.key(keyId, createdAt)
-        .type(type)
-        .hint("kg_…" + keyId.substring(keyId.length() - 4))
-        .hash(newHash())
-        .owner(owner)
-        .status(status)
-        .expiresAt(expiresAt)
-        .revokesAt(revokesAt)
-        .build();
+    return TestKeys.key(
+        keyId,
+        createdAt,
+        k -> {
+          k.type = type;
+          k.hint = "kg_…" + keyId.substring(keyId.length() - 4);
+          k.hash = newHash();
+          k.owner = owner;
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static ApiKeyRecord fullRecord() {

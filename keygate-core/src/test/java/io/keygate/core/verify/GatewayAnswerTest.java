@@ -13,12 +13,15 @@ class GatewayAnswerTest {
   private static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");
 
   private static ApiKeyRecord key(String owner) {
-    return TestKeys.key("key_1", T0)
-        .type("sk_test_")
-        .hash("hash")
-        .owner(owner)
-        .settings(new KeySettings(null, List.of("read", "write"), null, null, null))
-        .build();
+    return TestKeys.key(
+        "key_1",
+        T0,
+        k -> {
+          k.type = "sk_test_";
+          k.hash = "hash";
+          k.owner = owner;
+          k.settings = new KeySettings(null, List.of("read", "write"), null, null, null);
+        });
   }
 
   private static List<String> names(GatewayAnswer a) {

@@ -5,30 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-class VerifyRoutesTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  TestServer t;
+class VerifyRoutesTest extends ServerPerTest {
   JsonNode key;
   String raw;
 
   @BeforeEach
-  void start() {
-    t = servers.start(dir);
+  void createKey() {
     key = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"), "meta", map("p", 1));
     raw = key.path("api_key").asText();
   }
@@ -57,30 +48,29 @@ class VerifyRoutesTest {
     assertRejected(v, "missing_api_key", false);
   }
 
+  /** A well-formed {@code live_secret} key that was never stored. */
+  private String unknownKey() {
+    return t.server
+        .keygate()
+        .format()
+        .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
+        .reveal();
+  }
+
   @Test
   void verify_malformedOrUnknownKey_isInvalidKey() {
     assertRejected(t.verify("sk_live_tooShort"), "invalid_key", false);
     String corrupted =
         raw.substring(0, 20) + (raw.charAt(20) == 'a' ? 'b' : 'a') + raw.substring(21);
     assertRejected(t.verify(corrupted), "invalid_key", false);
-    String wellFormedButUnknown =
-        t.server
-            .keygate()
-            .format()
-            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
-            .reveal();
+    String wellFormedButUnknown = unknownKey();
     assertRejected(t.verify(wellFormedButUnknown), "invalid_key", false);
   }
 
   @Test
   void verify_byOwnerLimitedToken_otherOwnersKeys_areAnsweredExactlyAsUnknownKeys_inEveryState() {
     String globexToken = t.token("globex", List.of(AdminScopes.VERIFY));
-    String unknown =
-        t.server
-            .keygate()
-            .format()
-            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
-            .reveal();
+    String unknown = unknownKey();
     JsonNode revoked = t.createKey("owner_id", "acme");
     t.post("/v1/keys/" + revoked.path("key_id").asText() + "/revoke", map()).expect(200);
     JsonNode disabled = t.createKey("owner_id", "acme");
