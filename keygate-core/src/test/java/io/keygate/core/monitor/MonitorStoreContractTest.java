@@ -243,16 +243,6 @@ public abstract class MonitorStoreContractTest extends StoreContract<MonitorStor
 
   // ---------------------------------------------------------------- fixtures
 
-  private void insert(ApiKeyRecord... records) {
-    keys.inTransaction(
-        tx -> {
-          for (ApiKeyRecord r : records) {
-            tx.insertKey(r);
-          }
-          return null;
-        });
-  }
-
   private static List<RateLimit> limit() {
     return List.of(new RateLimit("default", 10, Duration.ofMinutes(1)));
   }

@@ -429,16 +429,6 @@ public abstract class NotifyStoreContractTest extends StoreContract<NotifyStore>
     return e;
   }
 
-  private void insert(ApiKeyRecord... records) {
-    keys.inTransaction(
-        tx -> {
-          for (ApiKeyRecord r : records) {
-            tx.insertKey(r);
-          }
-          return null;
-        });
-  }
-
   private static ApiKeyRecord key(KeyStatus status, Instant expiresAt, Instant revokesAt) {
     Instant created = T0.minus(Duration.ofDays(30));
     return TestKeys.key(

@@ -151,25 +151,15 @@ public abstract class KeyStoreContractTest {
   @Test
   void insert_withOnlyRequiredFields_roundTripsNulls() {
     ApiKeyRecord minimal =
-        new ApiKeyRecord(
+        TestKeys.key(
             newKeyId(),
-            "admin",
-            null,
-            newHash(),
-            1,
-            null,
-            new KeySettings(null, null, null, null, null),
-            KeyStatus.ACTIVE,
             NOW,
-            NOW,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            0);
+            k -> {
+              k.type = "admin";
+              k.hash = newHash();
+              k.owner = null;
+              k.settings = new KeySettings(null, null, null, null, null);
+            });
     store.inTransaction(
         tx -> {
           tx.insertKey(minimal);

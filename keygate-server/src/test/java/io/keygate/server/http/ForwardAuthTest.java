@@ -124,50 +124,43 @@ class ForwardAuthTest {
   void auto_formsThatDisagree_areRefused400_neverResolvedByPrecedence() {
     try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
-      List<TestServer.Response> refused =
+      List<String> refused =
           List.of(
               // Caddy/Traefik in front; the client adds the nginx form to reach /v1/data
-              send(
-                  t,
-                  key,
-                  """
-                  GET /v1/authz
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/admin
-                  X-Original-URI: /v1/data/1
-                  """),
+              """
+              GET /v1/authz
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/admin
+              X-Original-URI: /v1/data/1
+              """,
               // nginx in front; the client adds the forwarded form
-              send(
-                  t,
-                  key,
-                  """
-                  GET /v1/authz
-                  X-Original-Method: DELETE
-                  X-Original-URI: /v1/data/1
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/data/1
-                  """),
+              """
+              GET /v1/authz
+              X-Original-Method: DELETE
+              X-Original-URI: /v1/data/1
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/data/1
+              """,
               // method from one form, path from another: never mixed
-              send(
-                  t,
-                  key,
-                  """
-                  GET /v1/authz
-                  X-Original-URI: /v1/data/1
-                  X-Forwarded-Method: GET
-                  """),
+              """
+              GET /v1/authz
+              X-Original-URI: /v1/data/1
+              X-Forwarded-Method: GET
+              """,
               // Envoy in front; the client adds a header form
-              authz(t, "DELETE", "/v1/authz/v1/data/1", key, "X-Original-URI", "/v1/data/1"),
-              send(
-                  t,
-                  key,
-                  """
-                  GET /v1/authz/v1/admin
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/data/1
-                  """));
-      for (TestServer.Response r : refused) {
-        assertThat(r.expectAuthz(400)).isEqualTo("conflicting_original_request");
+              """
+              DELETE /v1/authz/v1/data/1
+              X-Original-URI: /v1/data/1
+              """,
+              """
+              GET /v1/authz/v1/admin
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/data/1
+              """);
+      for (String request : refused) {
+        assertThat(send(t, key, request).expectAuthz(400))
+            .as(request)
+            .isEqualTo("conflicting_original_request");
       }
       // the JSON form (Accept: application/json) explains, without echoing either path
       TestServer.Response json =
@@ -187,19 +180,15 @@ class ForwardAuthTest {
           .doesNotContain("/v1/data/1", "/v1/admin");
       assertThat(json.header("X-Keygate-Error")).isEqualTo("conflicting_original_request");
       // forms that agree are fine (method case aside)
-      assertThat(
-              send(
-                      t,
-                      key,
-                      """
-                  GET /v1/authz/v1/data/1
-                  X-Original-Method: get
-                  X-Original-URI: /v1/data/1
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/data/1
-                  """)
-                  .status())
-          .isEqualTo(200);
+      String request =
+          """
+          GET /v1/authz/v1/data/1
+          X-Original-Method: get
+          X-Original-URI: /v1/data/1
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/data/1
+          """;
+      assertThat(send(t, key, request).status()).isEqualTo(200);
     }
   }
 
@@ -244,19 +233,15 @@ class ForwardAuthTest {
     try (TestServer nginx = start(dir.resolve("n"), ForwardAuth.NGINX)) {
       String key = ruledKey(nginx);
       // nginx passes the client's X-Forwarded-* through: ignored, the X-Original-* form decides
-      assertThat(
-              send(
-                      nginx,
-                      key,
-                      """
-                  GET /v1/authz
-                  X-Original-Method: GET
-                  X-Original-URI: /v1/admin
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/data/1
-                  """)
-                  .status())
-          .isEqualTo(403);
+      String request =
+          """
+          GET /v1/authz
+          X-Original-Method: GET
+          X-Original-URI: /v1/admin
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/data/1
+          """;
+      assertThat(send(nginx, key, request).status()).isEqualTo(403);
       assertThat(viaNginx(nginx, key, "GET", "/v1/data/1").status()).isEqualTo(200);
       // another gateway's form alone: no original request, so rules fail closed
       TestServer.Response other =
@@ -276,34 +261,27 @@ class ForwardAuthTest {
     try (TestServer forwarded = start(dir.resolve("f"), ForwardAuth.FORWARDED)) {
       String key = ruledKey(forwarded);
       // Caddy passes the client's X-Original-URI through (seen with caddy 2.6): ignored
-      assertThat(
-              send(
-                      forwarded,
-                      key,
-                      """
-                  GET /v1/authz
-                  X-Forwarded-Method: GET
-                  X-Forwarded-Uri: /v1/admin
-                  X-Original-Method: GET
-                  X-Original-URI: /v1/data/1
-                  """)
-                  .status())
-          .isEqualTo(403);
+      String request =
+          """
+          GET /v1/authz
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/admin
+          X-Original-Method: GET
+          X-Original-URI: /v1/data/1
+          """;
+      assertThat(send(forwarded, key, request).status()).isEqualTo(403);
       assertThat(viaForwarded(forwarded, key, "GET", "/v1/data/1").status()).isEqualTo(200);
       assertThat(viaNginx(forwarded, key, "GET", "/v1/data/1").status()).isEqualTo(403);
     }
     try (TestServer envoy = start(dir.resolve("e"), ForwardAuth.ENVOY)) {
       String key = ruledKey(envoy);
-      assertThat(
-              send(
-                      envoy,
-                      key,
-                      """
-                  DELETE /v1/authz/v1/data/1
-                  X-Original-Method: GET
-                  X-Original-URI: /v1/data/1
-                  """)
-                  .status())
+      String request =
+          """
+          DELETE /v1/authz/v1/data/1
+          X-Original-Method: GET
+          X-Original-URI: /v1/data/1
+          """;
+      assertThat(send(envoy, key, request).status())
           .as("Envoy's own method decides")
           .isEqualTo(403);
       assertThat(viaEnvoy(envoy, key, "GET", "/v1/data/1").status()).isEqualTo(200);
