@@ -48,6 +48,11 @@ class VerifyRoutesTest extends ServerPerTest {
     assertRejected(v, "missing_api_key", false);
   }
 
+  /** Creates a key with {@code fields}; its raw value. */
+  private String rawKey(Object... fields) {
+    return t.createKey(fields).path("api_key").asText();
+  }
+
   /** A well-formed {@code live_secret} key that was never stored. */
   private String unknownKey() {
     return t.server
@@ -108,7 +113,7 @@ class VerifyRoutesTest extends ServerPerTest {
       assertThat(v.toString()).as(other.substring(0, 8)).isEqualTo(answerToUnknown);
     }
     // its own owner's keys verify as usual
-    String own = t.createKey("owner_id", "globex").path("api_key").asText();
+    String own = rawKey("owner_id", "globex");
     JsonNode mine =
         t.req("POST", "/v1/verify").token(globexToken).json(map("key", own)).send().expect(200);
     assertThat(mine.path("code").asText()).isEqualTo("valid");
@@ -177,8 +182,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void verify_expired_byTheClock() {
-    String shortRaw =
-        t.createKey("owner_id", "acme", "expires_in_days", 1).path("api_key").asText();
+    String shortRaw = rawKey("owner_id", "acme", "expires_in_days", 1);
     assertThat(t.verify(shortRaw).path("code").asText()).isEqualTo("valid");
     t.clock.advance(Duration.ofDays(1).plusMillis(1));
     assertRejected(t.verify(shortRaw), "key_expired", true);
@@ -192,10 +196,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void verify_ipAllowlist() {
-    String r =
-        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::/32"))
-            .path("api_key")
-            .asText();
+    String r = rawKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::/32"));
     assertThat(t.verify(r, "ip", "10.1.2.3").path("code").asText()).isEqualTo("valid");
     assertThat(t.verify(r, "ip", "2001:db8::1").path("code").asText()).isEqualTo("valid");
     assertRejected(t.verify(r, "ip", "192.168.1.1"), "ip_not_allowed", true);
@@ -219,10 +220,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void verify_methodAndPath_areNormalisedBeforeTheRules_andRulesFailClosedWithoutThem() {
-    String ruled =
-        t.createKey("owner_id", "acme", "scopes", List.of("read", "GET /v1/data/**"))
-            .path("api_key")
-            .asText();
+    String ruled = rawKey("owner_id", "acme", "scopes", List.of("read", "GET /v1/data/**"));
     assertThat(
             t.verify(ruled, "method", "GET", "path", "/v1/x/../data/%31?q=1").path("code").asText())
         .isEqualTo("valid");
@@ -261,10 +259,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void verify_ipIsNormalisedBeforeTheAllowlist() {
-    String r =
-        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::1"))
-            .path("api_key")
-            .asText();
+    String r = rawKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::1"));
     for (String ip :
         List.of("::ffff:10.1.2.3", "[::FFFF:10.1.2.3]", "2001:DB8:0::1", "[2001:db8::1%eth0]")) {
       assertThat(t.verify(r, "ip", ip).path("code").asText()).as(ip).isEqualTo("valid");
@@ -274,7 +269,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void verify_keyInThePath_isApiKeyInUrl_countedForTheEndClient() {
-    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    String other = rawKey("owner_id", "acme");
     int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
     for (int i = 0; i < threshold; i++) {
       String path = i % 2 == 0 ? "/v1/data?token=" + other : "/v1/" + other + "/x";
@@ -397,7 +392,7 @@ class VerifyRoutesTest extends ServerPerTest {
 
   @Test
   void authz_keyAnywhereInTheUrl_isRefusedAsApiKeyInUrl() {
-    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    String other = rawKey("owner_id", "acme");
     String enc = URLEncoder.encode(other, StandardCharsets.UTF_8);
     String everyChar =
         other.chars().mapToObj(c -> String.format("%%%02X", c)).reduce("", String::concat);
