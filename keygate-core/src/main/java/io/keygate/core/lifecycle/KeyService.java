@@ -256,14 +256,10 @@ public final class KeyService {
    * one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
-    return rotation.rotate(keyId, grace, actor);
+    return rotation.rotate(keyId, grace, actor, false, null, r -> {});
   }
 
-  /**
-   * The rotation of {@link #rotate} for a key or ({@code adminToken}) an admin token, whose
-   * successor expires no later than {@code notAfter} (null: no cap), after {@code check} accepted
-   * the locked record (it throws to refuse).
-   */
+  /** {@link KeyRotation#rotate}, for admin tokens ({@link AdminTokens}). */
   RotatedKey rotate(
       String keyId,
       Duration grace,
