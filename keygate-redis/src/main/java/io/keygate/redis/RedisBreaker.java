@@ -5,6 +5,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -50,6 +51,21 @@ final class RedisBreaker {
    */
   User user(Logger log, String failed, String back) {
     return new User(log, failed, back);
+  }
+
+  /**
+   * A {@link #user} whose failure line names the {@code fallback} in force: {@code "Redis <what>
+   * failed (<failure>); using the <fallback> fallback until Redis answers"}.
+   */
+  User user(Logger log, String what, RateLimitFallback fallback, String back) {
+    return user(
+        log,
+        "Redis "
+            + what
+            + " failed ({}); using the "
+            + fallback.name().toLowerCase(Locale.ROOT)
+            + " fallback until Redis answers",
+        back);
   }
 
   /** One user of the breaker, with its count of fallback answers. Thread-safe. */

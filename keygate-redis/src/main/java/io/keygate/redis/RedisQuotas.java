@@ -6,7 +6,6 @@ import io.keygate.core.verify.QuotaLedger;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +55,7 @@ final class RedisQuotas implements QuotaBackend {
     this.redis = redis;
     this.keyPrefix = prefix + "q:";
     this.breaker =
-        breaker.user(
-            LOG,
-            "Redis quota check failed ({}); using the "
-                + fallback.name().toLowerCase(Locale.ROOT)
-                + " fallback until Redis answers",
-            "Redis answers again; quotas are shared again");
+        breaker.user(LOG, "quota check", fallback, "Redis answers again; quotas are shared again");
     this.fallback = fallback;
     this.ledger = ledger;
   }

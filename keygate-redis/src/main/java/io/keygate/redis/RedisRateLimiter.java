@@ -8,7 +8,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -105,9 +104,8 @@ final class RedisRateLimiter implements RateLimitBackend {
     this.breaker =
         breaker.user(
             LOG,
-            "Redis rate limit check failed ({}); using the "
-                + fallback.name().toLowerCase(Locale.ROOT)
-                + " fallback until Redis answers",
+            "rate limit check",
+            fallback,
             "Redis answers again; distributed rate limits are back");
     this.fallback = fallback;
     this.local = local;
