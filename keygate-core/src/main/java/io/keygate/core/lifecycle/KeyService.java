@@ -259,15 +259,9 @@ public final class KeyService {
     return rotation.rotate(keyId, grace, actor, false, null, r -> {});
   }
 
-  /** {@link KeyRotation#rotate}, for admin tokens ({@link AdminTokens}). */
-  RotatedKey rotate(
-      String keyId,
-      Duration grace,
-      Actor actor,
-      boolean adminToken,
-      Instant notAfter,
-      Consumer<ApiKeyRecord> check) {
-    return rotation.rotate(keyId, grace, actor, adminToken, notAfter, check);
+  /** The rotations, for admin tokens ({@link AdminTokens}). */
+  KeyRotation rotation() {
+    return rotation;
   }
 
   /**
