@@ -338,16 +338,22 @@ class PartnerEndpointTest {
         .status();
   }
 
-  @Test
-  void aFailingKeyUrl_isFetchedOncePerBackOffPeriod_notOncePerRequest() throws Exception {
-    KeysUrl keys = new KeysUrl();
-    open.add(keys);
+  /** A server whose keys are at {@code keys}, once its fetch at startup has reached them. */
+  private TestServer withKeysUrl(KeysUrl keys) {
     TestServer t =
         server(
             LeakConfig.fromEnv(Map.of("KEYGATE_GITHUB_KEYS_URL", keys.url())),
             OutboundConfig.defaults().allowing("127.0.0.1/32"));
-    byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
     await("the fetch at startup").atMost(Duration.ofSeconds(10)).until(() -> keys.hits.get() == 1);
+    return t;
+  }
+
+  @Test
+  void aFailingKeyUrl_isFetchedOncePerBackOffPeriod_notOncePerRequest() throws Exception {
+    KeysUrl keys = new KeysUrl();
+    open.add(keys);
+    TestServer t = withKeysUrl(keys);
+    byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < 30; i++) {
       assertThat(deliver(t, i % 2 == 0 ? KEY_ID : "forged-" + i, body)).isEqualTo(401);
     }
@@ -385,12 +391,8 @@ class PartnerEndpointTest {
       throws Exception {
     KeysUrl keys = new KeysUrl();
     open.add(keys);
-    TestServer t =
-        server(
-            LeakConfig.fromEnv(Map.of("KEYGATE_GITHUB_KEYS_URL", keys.url())),
-            OutboundConfig.defaults().allowing("127.0.0.1/32"));
+    TestServer t = withKeysUrl(keys);
     byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
-    await("the fetch at startup").atMost(Duration.ofSeconds(10)).until(() -> keys.hits.get() == 1);
     int concurrent = 16;
     ExecutorService pool = Executors.newFixedThreadPool(concurrent);
     try {
