@@ -138,8 +138,7 @@ PY
 warm_pass() { for c in 1 2 3; do run 0 "$c"; done; }
 round() { for j in 0 1 2; do run "$1" $(( (j + $1 - 1) % 3 + 1 )); done; }
 measure_rounds warm_pass round
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/gateway-rows.tsv"
-echo "every run (round, config, requests/s, p50, p99, non-2xx %, Keygate connections/request): target/bench/gateway-rows.tsv" >&2
+keep_rows gateway "round, config, requests/s, p50, p99, non-2xx %, Keygate connections/request"
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds of paired runs on loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%F %H:%M') UTC, $keys keys, nginx $("$nginx" -v 2>&1 | sed 's|.*/||'), one worker process"
 echo
 echo "| Configuration | Requests/s | p50 ms | p99 ms | non-2xx % | Keygate new connections per request |"

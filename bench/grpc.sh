@@ -66,8 +66,7 @@ names=(healthz http grpc)
 warm_pass() { for n in "${names[@]}"; do run 0 "$n"; done; }
 round() { for j in 0 1 2; do run "$1" "${names[$(( (j + $1) % 3 ))]}"; done; }
 measure_rounds warm_pass round
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/grpc-rows.tsv"
-echo "every run (round, front, requests, requests/s, p50 ms, p99 ms, denied %, client CPU µs/request, server CPU µs/request): target/bench/grpc-rows.tsv" >&2
+keep_rows grpc "round, front, requests, requests/s, p50 ms, p99 ms, denied %, client CPU µs/request, server CPU µs/request"
 echo "$conns in flight over $threads connections (wrk -t$threads -c$conns; GrpcLoad $threads channels × $((conns / threads)) streams), ${duration}s runs, $rounds rounds on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, embedded (SQLite)"
 echo
 echo "| Front | Requests/s | p50 ms | p99 ms | denied % | Ratio to /healthz (median) | lowest–highest | Server CPU µs/request | Load generator CPU µs/request |"

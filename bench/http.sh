@@ -74,8 +74,7 @@ round() {
   done
 }
 measure_rounds warm_pass round
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/http-rows.tsv"
-echo "every run (round.endpoint, endpoint, requests/s, p50, p99, non-2xx %, CPU µs): target/bench/http-rows.tsv" >&2
+keep_rows http "round.endpoint, endpoint, requests/s, p50, p99, non-2xx %, CPU µs"
 mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds of paired runs on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, $mode"
 echo

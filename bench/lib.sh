@@ -28,6 +28,9 @@
 # measure_rounds WARM_PASS ROUND: warm_until_quiet WARM_PASS, then ROUND 1 .. ROUND $rounds, each
 # appending its runs to $work/rows.tsv (emptied before and after the warm-up), saying when each
 # round is done.
+#
+# keep_rows NAME COLUMNS: copies $work/rows.tsv to target/bench/NAME-rows.tsv and says so, naming
+# its COLUMNS.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -148,4 +151,9 @@ measure_rounds() {
     "$2" "$r"
     echo "round $r of $rounds done" >&2
   done
+}
+
+keep_rows() {
+  mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/$1-rows.tsv"
+  echo "every run ($2): target/bench/$1-rows.tsv" >&2
 }
