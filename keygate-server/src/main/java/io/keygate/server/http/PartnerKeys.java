@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Guarantees.</b> Fetches, successful or failed, are at least the refetch interval apart, so
  * neither forged identifiers nor a failing or hanging key URL can make Keygate fetch once per
  * request. A lookup never waits for the network, with one exception: a request that finds no key
- * and no fetch running, and so starts one, waits for it (at most {@link #FETCH_TIMEOUT}); while a
- * fetch runs, every request is answered from the keys in force at once. Stale keys keep working
- * while they are refreshed in the background, and a failed reload keeps them. Only EC keys on P-256
- * are accepted.
+ * and no fetch running, and so starts one, waits for it (at most {@link #FETCH_TIMEOUT}; requests
+ * racing it to start that fetch may wait for it too); while a fetch runs, every request is answered
+ * from the keys in force at once. Stale keys keep working while they are refreshed in the
+ * background, and a failed reload keeps them. Only EC keys on P-256 are accepted.
  *
  * <p><b>Security guarantees.</b> {@link #verify} checks an ECDSA P-256/SHA-256 signature over the
  * exact bytes received; any malformed input is a failed verification, never an exception. A key URL
