@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
@@ -196,14 +197,7 @@ final class JdbcKeyStore implements KeyStore {
 
   @Override
   public void recordUsage(Collection<UsageDelta> deltas) {
-    Objects.requireNonNull(deltas, "deltas");
-    for (UsageDelta d : deltas) {
-      Objects.requireNonNull(d.keyId(), "keyId");
-      if (d.count() < 0) {
-        throw new IllegalArgumentException(
-            "usage count must not be negative, was " + d.count() + " for " + d.keyId());
-      }
-    }
+    requireCounts(deltas, UsageDelta::keyId, UsageDelta::count, "usage count");
     batch(
         "recordUsage",
         KeySql.ADD_USAGE,
@@ -214,20 +208,26 @@ final class JdbcKeyStore implements KeyStore {
 
   @Override
   public void recordQuotaUsage(Collection<QuotaDelta> deltas) {
-    Objects.requireNonNull(deltas, "deltas");
-    for (QuotaDelta d : deltas) {
-      Objects.requireNonNull(d.keyId(), "keyId");
-      if (d.consumed() < 0) {
-        throw new IllegalArgumentException(
-            "quota consumption must not be negative, was " + d.consumed() + " for " + d.keyId());
-      }
-    }
+    requireCounts(deltas, QuotaDelta::keyId, QuotaDelta::consumed, "quota consumption");
     batch(
         "recordQuotaUsage",
         KeySql.CONSUME_QUOTA,
         deltas,
         Comparator.comparing(QuotaDelta::keyId),
         KeySql::bindQuota);
+  }
+
+  /** Every delta names its key and counts {@code what} not below zero. */
+  private static <T> void requireCounts(
+      Collection<T> deltas, Function<T, String> keyId, ToLongFunction<T> count, String what) {
+    Objects.requireNonNull(deltas, "deltas");
+    for (T d : deltas) {
+      Objects.requireNonNull(keyId.apply(d), "keyId");
+      if (count.applyAsLong(d) < 0) {
+        throw new IllegalArgumentException(
+            what + " must not be negative, was " + count.applyAsLong(d) + " for " + keyId.apply(d));
+      }
+    }
   }
 
   @Override
