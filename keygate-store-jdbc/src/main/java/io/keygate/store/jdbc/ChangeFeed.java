@@ -143,17 +143,14 @@ public final class ChangeFeed {
                 .bind("after", afterSeq)
                 .bind("upTo", upToSeq)
                 .map(
-                    (rs, ctx) -> {
-                      long revoked = rs.getLong(4);
-                      Instant revokedAt = rs.wasNull() ? null : Instant.ofEpochMilli(revoked);
-                      return new Change(
-                          rs.getLong(1),
-                          Kind.parse(rs.getString(2)),
-                          rs.getString(3),
-                          revokedAt,
-                          Instant.ofEpochMilli(rs.getLong(5)),
-                          store.origin().equals(rs.getString(6)));
-                    })
+                    (rs, ctx) ->
+                        new Change(
+                            rs.getLong("seq"),
+                            Kind.parse(rs.getString("kind")),
+                            rs.getString("key_hash"),
+                            Rows.instant(rs, "revoked_at"),
+                            Instant.ofEpochMilli(rs.getLong("at")),
+                            store.origin().equals(rs.getString("origin"))))
                 .list());
   }
 

@@ -40,11 +40,7 @@ final class LeakRows {
    */
   static int insertIncident(Handle h, LeakIncident i) {
     return h.createUpdate(
-            "INSERT INTO leak_incidents ("
-                + INCIDENT_COLUMNS
-                + ") VALUES (:incident_id, :dedupe_key, :key_id, :owner_id, :key_type, :key_hint,"
-                + " :source, :url, :file_path, :line_no, :commit_sha, :found_at, :reported_at,"
-                + " :revoked_at, :action, :reporter, :exposure, :live_key)"
+            Rows.insert("leak_incidents", INCIDENT_COLUMNS)
                 + " ON CONFLICT (dedupe_key) DO NOTHING")
         .bind("incident_id", i.incidentId())
         .bind("dedupe_key", i.dedupeKey())
@@ -73,8 +69,6 @@ final class LeakRows {
   static LeakIncident readIncident(ResultSet rs) throws SQLException {
     long line = rs.getLong("line_no");
     Long lineNo = rs.wasNull() ? null : line;
-    long revoked = rs.getLong("revoked_at");
-    Instant revokedAt = rs.wasNull() ? null : Instant.ofEpochMilli(revoked);
     return new LeakIncident(
         rs.getString("incident_id"),
         rs.getString("dedupe_key"),
@@ -87,7 +81,7 @@ final class LeakRows {
             rs.getString("url"), rs.getString("file_path"), lineNo, rs.getString("commit_sha")),
         Instant.ofEpochMilli(rs.getLong("found_at")),
         Instant.ofEpochMilli(rs.getLong("reported_at")),
-        revokedAt,
+        Rows.instant(rs, "revoked_at"),
         LeakAction.fromWire(rs.getString("action")),
         rs.getString("reporter"),
         Exposure.fromWire(rs.getString("exposure")),
@@ -96,10 +90,7 @@ final class LeakRows {
 
   /** Inserts {@code c} on {@code h}, inside the caller's transaction. */
   static void insertCanary(Handle h, Canary c) {
-    h.createUpdate(
-            "INSERT INTO canaries ("
-                + CANARY_COLUMNS
-                + ") VALUES (:key_id, :owner_id, :label, :hint, :created_at, :created_by)")
+    h.createUpdate(Rows.insert("canaries", CANARY_COLUMNS))
         .bind("key_id", c.keyId())
         .bind("owner_id", c.ownerId())
         .bind("label", c.label())

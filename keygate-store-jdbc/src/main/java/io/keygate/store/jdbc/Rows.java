@@ -80,7 +80,7 @@ final class Rows {
   private Rows() {}
 
   /** {@code INSERT INTO table (columns) VALUES (:column, ...)}, one named parameter a column. */
-  private static String insert(String table, String columns) {
+  static String insert(String table, String columns) {
     return "INSERT INTO "
         + table
         + " ("
@@ -136,7 +136,7 @@ final class Rows {
     }
     long amount = rs.getLong("quota_refill_amount");
     String interval = rs.getString("quota_refill_interval");
-    Instant at = getMillis(rs, "quota_refilled_at");
+    Instant at = instant(rs, "quota_refilled_at");
     try {
       return new Quota(
           remaining,
@@ -171,15 +171,15 @@ final class Rows {
         rs.getString("owner_id"),
         settings,
         KeyStatus.fromWire(rs.getString("status")),
-        getMillis(rs, "created_at"),
-        getMillis(rs, "updated_at"),
-        getMillis(rs, "expires_at"),
-        getMillis(rs, "revoked_at"),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        instant(rs, "expires_at"),
+        instant(rs, "revoked_at"),
         rs.getString("revoke_reason"),
-        getMillis(rs, "revokes_at"),
+        instant(rs, "revokes_at"),
         rs.getString("rotated_from"),
         rs.getString("rotated_to"),
-        getMillis(rs, "last_used_at"),
+        instant(rs, "last_used_at"),
         rs.getLong("usage_count"));
   }
 
@@ -226,10 +226,7 @@ final class Rows {
 
   /** Inserts an outbox event on {@code h}, inside the caller's transaction. */
   static void insertEvent(Handle h, OutboxEvent e) {
-    h.createUpdate(
-            "INSERT INTO outbox_events ("
-                + EVENT_COLUMNS
-                + ") VALUES (:event_id, :type, :owner_id, :key_id, :created_at, :data)")
+    h.createUpdate(insert("outbox_events", EVENT_COLUMNS))
         .bind("event_id", e.eventId())
         .bind("type", e.type())
         .bind("owner_id", e.ownerId())
@@ -256,7 +253,8 @@ final class Rows {
         read(rs.getString("data"), META, "outbox event " + id));
   }
 
-  private static Instant getMillis(ResultSet rs, String column) throws SQLException {
+  /** An epoch-millisecond column as an instant, or null. */
+  static Instant instant(ResultSet rs, String column) throws SQLException {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
