@@ -103,10 +103,7 @@ final class JdbcKeyStore implements KeyStore {
   /** What a unit of work returned, and the audit head it left, {@code null} if it appended none. */
   private record Committed<T>(T result, AuditHead auditHead) {}
 
-  /**
-   * Runs {@code work} on a Jdbi handle over a pooled connection in auto-commit mode; SQL and Jdbi
-   * faults become {@link KeygateException.StoreUnavailable}.
-   */
+  /** Runs {@code work} in auto-commit mode (see {@link Database#query}). */
   <T> T query(String operation, HandleCallback<T, SQLException> work) {
     return db.query(operation, work);
   }
