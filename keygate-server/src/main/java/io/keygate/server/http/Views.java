@@ -6,6 +6,7 @@ import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.notify.ExpiryNotifier;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Response bodies of the HTTP API. None of them holds a raw key except {@link Created} and {@link
@@ -241,7 +243,18 @@ final class Views {
   record TokenRotated(
       TokenCreated newToken, String oldKeyId, Instant oldKeyRevokesAt, String message) {}
 
-  record ListPage<T>(List<T> data, String nextCursor) {}
+  /** A page of a listing: {@code {"data": [...], "next_cursor": ...}}. */
+  record ListPage<T>(List<T> data, String nextCursor) {
+    /** The page's items as the API shows them. */
+    static <S, T> ListPage<T> of(Page<S> page, Function<S, T> view) {
+      return new ListPage<>(page.items().stream().map(view).toList(), page.nextCursor());
+    }
+
+    /** No items and no further page. */
+    static <T> ListPage<T> empty() {
+      return new ListPage<>(List.of(), null);
+    }
+  }
 
   record VerifyResult(
       boolean valid,
