@@ -1,17 +1,13 @@
 package io.keygate.server.notify;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
-import io.keygate.server.http.Json;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -98,18 +94,18 @@ public final class Node implements AutoCloseable {
     return monitoring().expiry().orElseThrow().run();
   }
 
+  /** An HTTP answer; {@link TestServer.Response} without the headers. */
   public record Res(int status, String body) {
     public JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
+      return response().json();
     }
 
     public JsonNode expect(int s) {
-      assertThat(status).as("status; body %s", body).isEqualTo(s);
-      return json();
+      return response().expect(s);
+    }
+
+    private TestServer.Response response() {
+      return new TestServer.Response(status, Map.of(), body);
     }
   }
 

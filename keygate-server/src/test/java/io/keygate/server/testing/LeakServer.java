@@ -3,7 +3,6 @@ package io.keygate.server.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.http.Json;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +32,11 @@ public final class LeakServer implements AutoCloseable {
     return running.token(owner, scopes);
   }
 
-  /** An HTTP answer. */
+  /** An HTTP answer; {@link TestServer.Response} without the headers. */
   public record Response(int status, String body) {
     /** The body as JSON. */
     public JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON (HTTP " + status + "): " + body, e);
-      }
+      return new TestServer.Response(status, Map.of(), body).json();
     }
   }
 
