@@ -33,7 +33,6 @@ require_wrk
 export KEYGATE_FORWARD_AUTH=nginx KEYGATE_TRUSTED_PROXIES=127.0.0.1   # docs/deploy.md, section 4
 start_keygate
 bench_keys
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port_a=$(free_port) port_b=$(free_port) port_c=$(free_port) port_api=$(free_port) port_stub=$(free_port)
 ng="$work/nginx"; mkdir -p "$ng/tmp"
 nginx_pid=""
@@ -118,52 +117,28 @@ for p in $port_a $port_b $port_c; do   # each front end must pass a valid key an
   [ "$ok" = 200 ] && [ "$bad" = 401 ] || { echo "front end on $p answered $ok / $bad:" >&2; cat "$ng/error.log" >&2; exit 1; }
 done
 
-cat >"$work/gateway.lua" <<'LUA'
-local reqs = {}
-local i = 0
-init = function(args)
-  for k in io.lines(os.getenv("BENCH_KEYS")) do
-    reqs[#reqs + 1] = wrk.format("GET", "/api/data?page=2", {["X-API-Key"] = k})
-  end
-end
-request = function()
-  i = i + 1
-  return reqs[(i % #reqs) + 1]
-end
-LUA
 opened() { curl -s "$url/metrics" | awk '/^keygate_http_connections_opened_total/ {printf "%d", $2}'; }
 names=("" "(a) nginx, static key map" "(b) nginx auth_request to an nginx stub" "(c) nginx auth_request to Keygate (docs/deploy.md)")
 ports=("" "$port_a" "$port_b" "$port_c")
 run() { # round config
-  local outf="$work/wrk-$1-$2.txt" c0 c1
+  local outf="$work/wrk-$1-$2.txt" c0 c1 total rps p50 p99 bad
   c0=$(opened)
-  BENCH_KEYS="$work/valid.txt" wrk -t"$threads" -c"$conns" -d"$duration" --latency \
-    -s "$work/gateway.lua" "http://127.0.0.1:${ports[$2]}" >"$outf"
+  BENCH_MODE=front BENCH_KEYS="$work/valid.txt" BENCH_TOKEN=$token \
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/keys.lua" "http://127.0.0.1:${ports[$2]}" >"$outf"
   c1=$(opened)
-  python3 - "$1" "$2" "$outf" "$((c1 - c0))" <<'PY' >>"$work/rows.tsv"
-import re, sys
-rnd, cfg, text, conns = sys.argv[1], sys.argv[2], open(sys.argv[3]).read(), int(sys.argv[4])
-total = int(re.search(r"(\d+) requests in", text).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def pct(p):
-    m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print("\t".join([rnd, cfg, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}",
-                 f"{100 * (int(bad.group(1)) if bad else 0) / total:.1f}", f"{conns / total:.4f}"]))
+  read -r total rps p50 p99 bad < <(wrk_numbers "$outf")
+  python3 - "$1" "$2" "$total" "$rps" "$p50" "$p99" "$bad" "$((c1 - c0))" <<'PY' >>"$work/rows.tsv"
+import sys
+rnd, cfg, total, rps, p50, p99 = sys.argv[1], sys.argv[2], int(sys.argv[3]), *map(float, sys.argv[4:7])
+bad, conns = int(sys.argv[7]), int(sys.argv[8])
+print("\t".join([rnd, cfg, f"{rps:.0f}", f"{p50:.2f}", f"{p99:.2f}",
+                 f"{100 * bad / total:.1f}", f"{conns / total:.4f}"]))
 PY
 }
 warm_pass() { for c in 1 2 3; do run 0 "$c"; done; }
-: >"$work/rows.tsv"
-warm_until_quiet warm_pass
-: >"$work/rows.tsv"
-for r in $(seq 1 "$rounds"); do
-  for j in 0 1 2; do run "$r" $(( (j + r - 1) % 3 + 1 )); done
-  echo "round $r of $rounds done" >&2
-done
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/gateway-rows.tsv"
-echo "every run (round, config, requests/s, p50, p99, non-2xx %, Keygate connections/request): target/bench/gateway-rows.tsv" >&2
+round() { for j in 0 1 2; do run "$1" $(( (j + $1 - 1) % 3 + 1 )); done; }
+measure_rounds warm_pass round
+keep_rows gateway "round, config, requests/s, p50, p99, non-2xx %, Keygate connections/request"
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds of paired runs on loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%F %H:%M') UTC, $keys keys, nginx $("$nginx" -v 2>&1 | sed 's|.*/||'), one worker process"
 echo
 echo "| Configuration | Requests/s | p50 ms | p99 ms | non-2xx % | Keygate new connections per request |"

@@ -30,12 +30,12 @@ source "$root/bench/lib.sh"
 require_wrk
 (cd "$root" && ./mvnw -q -B -DskipTests -pl keygate-bench -am package) >&2
 bench_jar="$root/keygate-bench/target/benchmarks.jar"
-KEYGATE_GRPC_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+KEYGATE_GRPC_PORT=$(free_port)
 export KEYGATE_GRPC_PORT
 start_keygate
 bench_keys
 run() { # round name
-  local round=$1 name=$2 outf line cpu0 cpu1
+  local round=$1 name=$2 outf line cpu0 cpu1 total rps p50 p99 bad
   outf="$work/run-$round-$name.txt"
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   case $name in
@@ -43,19 +43,12 @@ run() { # round name
       BENCH_MODE=$([ "$name" = healthz ] && echo health || echo authz) BENCH_KEYS="$work/valid.txt" \
         BENCH_TOKEN=$token /usr/bin/time -f '%U %S' -o "$outf.cpu" \
         wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$work/keys.lua" "$url" >"$outf"
-      line=$(python3 - "$outf" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-user, system = map(float, open(sys.argv[1] + ".cpu").read().split()[-2:])
-total = int(re.search(r"(\d+) requests in", text).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def pct(p):
-    m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-bad = int(non2xx.group(1)) if non2xx else 0
-print(f"{total}\t{rps:.0f}\t{pct('50'):.2f}\t{pct('99'):.2f}\t{100 * bad / total:.0f}\t{(user + system) * 1e6 / total:.1f}")
+      read -r total rps p50 p99 bad < <(wrk_numbers "$outf")
+      line=$(python3 - "$outf.cpu" "$total" "$rps" "$p50" "$p99" "$bad" <<'PY'
+import sys
+user, system = map(float, open(sys.argv[1]).read().split()[-2:])
+total, rps, p50, p99, bad = int(sys.argv[2]), *map(float, sys.argv[3:6]), int(sys.argv[6])
+print(f"{total}\t{rps:.0f}\t{p50:.2f}\t{p99:.2f}\t{100 * bad / total:.0f}\t{(user + system) * 1e6 / total:.1f}")
 PY
 )
       ;;
@@ -65,21 +58,15 @@ PY
       ;;
   esac
   cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  local total=${line%%$'\t'*}
+  total=${line%%$'\t'*}
   printf '%s\t%s\t%s\t%s\n' "$round" "$name" "$line" \
     "$(python3 -c "print(f'{($cpu1 - $cpu0) / $(getconf CLK_TCK) * 1e6 / $total:.1f}')")" >>"$work/rows.tsv"
 }
 names=(healthz http grpc)
 warm_pass() { for n in "${names[@]}"; do run 0 "$n"; done; }
-: >"$work/rows.tsv"
-warm_until_quiet warm_pass
-: >"$work/rows.tsv"
-for r in $(seq 1 "$rounds"); do
-  for j in 0 1 2; do run "$r" "${names[$(( (j + r) % 3 ))]}"; done
-  echo "round $r of $rounds done" >&2
-done
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/grpc-rows.tsv"
-echo "every run (round, front, requests, requests/s, p50 ms, p99 ms, denied %, client CPU µs/request, server CPU µs/request): target/bench/grpc-rows.tsv" >&2
+round() { for j in 0 1 2; do run "$1" "${names[$(( (j + $1) % 3 ))]}"; done; }
+measure_rounds warm_pass round
+keep_rows grpc "round, front, requests, requests/s, p50 ms, p99 ms, denied %, client CPU µs/request, server CPU µs/request"
 echo "$conns in flight over $threads connections (wrk -t$threads -c$conns; GrpcLoad $threads channels × $((conns / threads)) streams), ${duration}s runs, $rounds rounds on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, embedded (SQLite)"
 echo
 echo "| Front | Requests/s | p50 ms | p99 ms | denied % | Ratio to /healthz (median) | lowest–highest | Server CPU µs/request | Load generator CPU µs/request |"

@@ -36,28 +36,20 @@ require_wrk
 start_keygate
 bench_keys
 run() { # round name mode keyfile
-  local round=$1 name=$2 mode=$3 file=$4 outf
+  local round=$1 name=$2 mode=$3 file=$4 outf total rps p50 p99 bad
   outf="$work/wrk-$round-$(echo "$2" | tr -c 'a-zA-Z0-9' '_').txt"
   local cpu0 cpu1   # the server's CPU time (user + system clock ticks) around the run
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   BENCH_MODE=$mode BENCH_KEYS=$file BENCH_TOKEN=$token \
     wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/keys.lua" "$url" >"$outf"
   cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  python3 - "$round" "$name" "$outf" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY' >>"$work/rows.tsv"
-import re, sys
-rnd, name, text = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
-ticks, hz = int(sys.argv[4]), int(sys.argv[5])
-total = int(re.search(r"(\d+) requests in", text).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-def pct(p):
-    m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
-    if not m: return float("nan")
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-bad = int(non2xx.group(1)) if non2xx else 0
+  read -r total rps p50 p99 bad < <(wrk_numbers "$outf")
+  python3 - "$round" "$name" "$total" "$rps" "$p50" "$p99" "$bad" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PY' >>"$work/rows.tsv"
+import sys
+rnd, name, total, rps, p50, p99 = sys.argv[1], sys.argv[2], int(sys.argv[3]), *map(float, sys.argv[4:7])
+bad, ticks, hz = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 cpu_us = ticks / hz * 1e6 / total
-print("\t".join([rnd, name, f"{rps:.0f}", f"{pct('50'):.2f}", f"{pct('99'):.2f}", f"{100 * bad / total:.0f}", f"{cpu_us:.1f}"]))
+print("\t".join([rnd, name, f"{rps:.0f}", f"{p50:.2f}", f"{p99:.2f}", f"{100 * bad / total:.0f}", f"{cpu_us:.1f}"]))
 PY
 }
 names=("GET /healthz (trivial)" "GET /v1/authz valid key" "GET /v1/authz valid key with a rate limit (admitted)"
@@ -68,10 +60,8 @@ files=("$work/valid.txt" "$work/valid.txt" "$work/metered.txt" "$work/revoked.tx
 # Warm-up (JIT, pools, caches) on every path measured below until the JIT is quiet, results
 # discarded.
 warm_pass() { for e in 0 "${measured[@]}"; do run 0 warmup "${modes[$e]}" "${files[$e]}"; done; }
-: >"$work/rows.tsv"
-warm_until_quiet warm_pass
-: >"$work/rows.tsv"
-for r in $(seq 1 "$rounds"); do
+round() {
+  local r=$1 j e
   for j in $(seq 1 ${#measured[@]}); do   # rotate the order every round
     e=${measured[$(( (j + r - 2) % ${#measured[@]} ))]}
     if (( (r + j) % 2 )); then
@@ -82,10 +72,9 @@ for r in $(seq 1 "$rounds"); do
       run "$r.$e" "${names[0]}" "${modes[0]}" "${files[0]}"
     fi
   done
-  echo "round $r of $rounds done" >&2
-done
-mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/http-rows.tsv"
-echo "every run (round.endpoint, endpoint, requests/s, p50, p99, non-2xx %, CPU µs): target/bench/http-rows.tsv" >&2
+}
+measure_rounds warm_pass round
+keep_rows http "round.endpoint, endpoint, requests/s, p50, p99, non-2xx %, CPU µs"
 mode="embedded (SQLite)"; [ -n "${KEYGATE_REDIS_URL:-}" ] && mode="Redis ($KEYGATE_REDIS_URL)"
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds of paired runs on loopback, $(nproc) cores, $(date -u '+%F %H:%M') UTC, $keys keys, $mode"
 echo

@@ -1,13 +1,19 @@
 # Shared by the bench scripts (sourced, not run).
 #
+# free_port: prints a TCP port free on 127.0.0.1.
+#
 # start_keygate [JAVA_OPTS]: starts Keygate embedded (or with Redis when KEYGATE_REDIS_URL is set)
 # on a free port with its data in a 0700 temp dir removed at exit, waits for it, and creates an
 # admin token. Sets work, port, url, pid and token. JAVA_OPTS defaults to KEYGATE_JAVA_OPTS, else
 # -Xmx1g.
 #
 # bench_keys: creates $keys keys (plus a revoked, a rate-limited and 100 metered ones) and the wrk
-# Lua script that drives them ($work/keys.lua, BENCH_MODE/BENCH_KEYS/BENCH_TOKEN). Raw keys live
-# only in 0600 files in $work.
+# Lua script that drives them ($work/keys.lua, BENCH_MODE/BENCH_KEYS/BENCH_TOKEN; BENCH_MODE=front
+# sends what a client sends a gateway: GET /api/data?page=2 with the key in X-API-Key). Raw keys
+# live only in 0600 files in $work.
+#
+# wrk_numbers FILE: from wrk --latency output, prints (tab-separated) requests, requests/s, p50 ms,
+# p99 ms (nan when wrk printed none) and the count of non-2xx/3xx answers.
 #
 # require_wrk: exits 2 with the install command when wrk (Debian package) is missing.
 #
@@ -18,9 +24,20 @@
 # most 8 passes), printing each pass's compile share. A run measured while C2 is still compiling
 # the path is charged for the compiler's CPU (on a 2-core machine, up to 15 % of it for /v1/verify
 # 15 s after start), and the paths warmed last pay the most.
+#
+# measure_rounds WARM_PASS ROUND: warm_until_quiet WARM_PASS, then ROUND 1 .. ROUND $rounds, each
+# appending its runs to $work/rows.tsv (emptied before and after the warm-up), saying when each
+# round is done.
+#
+# keep_rows NAME COLUMNS: copies $work/rows.tsv to target/bench/NAME-rows.tsv and says so, naming
+# its COLUMNS.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 start_keygate() {
   work=$(mktemp -d); chmod 700 "$work"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   url="http://127.0.0.1:$port"
   cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
   trap cleanup EXIT
@@ -71,6 +88,8 @@ init = function(args)
       reqs[#reqs + 1] = wrk.format("GET", "/healthz", gateway)
     elseif mode == "health-verify-shaped" then
       reqs[#reqs + 1] = wrk.format("GET", "/healthz", service, body)
+    elseif mode == "front" then
+      reqs[#reqs + 1] = wrk.format("GET", "/api/data?page=2", {["X-API-Key"] = k})
     elseif mode == "verify" then
       reqs[#reqs + 1] = wrk.format("POST", "/v1/verify", service, body)
     else
@@ -89,6 +108,22 @@ require_wrk() {
   command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
 }
 
+wrk_numbers() {
+  python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+total = int(re.search(r"(\d+) requests in", text).group(1))
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def pct(p):
+    m = re.search(r"\s" + p + r"%\s+([\d.]+)(us|ms|s)", text)
+    if not m: return float("nan")
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(total, repr(rps), repr(pct("50")), repr(pct("99")), int(non2xx.group(1)) if non2xx else 0, sep="\t")
+PY
+}
+
 jit_seconds() {
   jcmd "$pid" PerfCounter.print 2>/dev/null |
     awk -F= '/^java.ci.totalTime=/ {t=$2} /^sun.os.hrt.frequency=/ {f=$2} END {printf "%.3f", t / f}'
@@ -105,4 +140,20 @@ warm_until_quiet() {
     python3 -c "import sys; sys.exit(0 if $share < 2 else 1)" && return 0
   done
   echo "the JIT was still busy after 8 warm-up passes; measuring anyway" >&2
+}
+
+measure_rounds() {
+  local r
+  : >"$work/rows.tsv"
+  warm_until_quiet "$1"
+  : >"$work/rows.tsv"
+  for r in $(seq 1 "$rounds"); do
+    "$2" "$r"
+    echo "round $r of $rounds done" >&2
+  done
+}
+
+keep_rows() {
+  mkdir -p "$root/target/bench" && cp "$work/rows.tsv" "$root/target/bench/$1-rows.tsv"
+  echo "every run ($2): target/bench/$1-rows.tsv" >&2
 }

@@ -8,6 +8,7 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.verify.VerifyRequest;
 import io.keygate.store.jdbc.JdbcStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,6 +65,25 @@ final class BenchKeys implements AutoCloseable {
               .secret()
               .reveal());
     }
+  }
+
+  /**
+   * One {@code GET /v1/data} request with scope {@code read} from {@code 10.0.0.1} per key, each
+   * verified once (which warms the cache when it has room).
+   *
+   * @throws IllegalStateException when a key does not verify
+   */
+  VerifyRequest[] verifiedRequests() {
+    VerifyRequest[] requests =
+        keys.stream()
+            .map(k -> new VerifyRequest(k, "10.0.0.1", List.of("read"), "GET", "/v1/data"))
+            .toArray(VerifyRequest[]::new);
+    for (VerifyRequest r : requests) {
+      if (!keygate.verifier().verify(r).valid()) {
+        throw new IllegalStateException("fixture key did not verify");
+      }
+    }
+    return requests;
   }
 
   @Override

@@ -48,15 +48,7 @@ public class RateLimitBenchmark {
             List.of(
                 new RateLimit("burst", 1_000_000_000L, Duration.ofSeconds(1)),
                 new RateLimit("daily", 1_000_000_000L, Duration.ofDays(1))));
-    requests =
-        fixture.keys.stream()
-            .map(k -> new VerifyRequest(k, "10.0.0.1", List.of("read"), "GET", "/v1/data"))
-            .toArray(VerifyRequest[]::new);
-    for (VerifyRequest r : requests) {
-      if (!fixture.keygate.verifier().verify(r).valid()) {
-        throw new IllegalStateException("fixture key did not verify");
-      }
-    }
+    requests = fixture.verifiedRequests();
   }
 
   /** Removes the temporary store. */

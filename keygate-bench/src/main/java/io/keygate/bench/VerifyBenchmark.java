@@ -2,7 +2,6 @@ package io.keygate.bench;
 
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,15 +48,7 @@ public class VerifyBenchmark {
   @Setup(Level.Trial)
   public void setup() {
     fixture = new BenchKeys(2_000, "hit".equals(cache) ? 100_000 : 0);
-    requests =
-        fixture.keys.stream()
-            .map(k -> new VerifyRequest(k, "10.0.0.1", List.of("read"), "GET", "/v1/data"))
-            .toArray(VerifyRequest[]::new);
-    for (VerifyRequest r : requests) {
-      if (!fixture.keygate.verifier().verify(r).valid()) {
-        throw new IllegalStateException("fixture key did not verify");
-      }
-    }
+    requests = fixture.verifiedRequests();
   }
 
   /** Removes the temporary store. */

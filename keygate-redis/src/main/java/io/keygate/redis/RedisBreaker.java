@@ -5,7 +5,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
 
 /**
  * Skips Redis for a while after a failure, so that a dead or slow Redis costs one command timeout
@@ -15,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * its failure opens it for another {@code openFor}. One breaker is shared by a node's rate limits,
  * brute-force counters and quotas.
  *
- * <p>A caller asks {@link #allow()} and, when allowed, reports the call with exactly one of {@link
- * #success()} or {@link #failure(Throwable)}. Thread-safe.
+ * <p>Each user runs its calls through its own {@link #user}: a call goes to Redis when the breaker
+ * lets it, and is answered by the user's fallback otherwise or when it throws. Thread-safe.
  */
 final class RedisBreaker {
   private final CircuitBreaker breaker;
@@ -38,6 +42,71 @@ final class RedisBreaker {
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .clock(clock)
                 .build());
+  }
+
+  /**
+   * A user of this breaker (rate limits, quotas, brute-force counters) logging to {@code log}: once
+   * when a failure opens the breaker ({@code failed}, whose {@code {}} is the failure) and once
+   * when Redis answers again ({@code back}).
+   */
+  User user(Logger log, String failed, String back) {
+    return new User(log, failed, back);
+  }
+
+  /**
+   * A {@link #user} whose failure line names the {@code fallback} in force: {@code "Redis <what>
+   * failed (<failure>); using the <fallback> fallback until Redis answers"}.
+   */
+  User user(Logger log, String what, RateLimitFallback fallback, String back) {
+    return user(
+        log,
+        "Redis "
+            + what
+            + " failed ({}); using the "
+            + fallback.name().toLowerCase(Locale.ROOT)
+            + " fallback until Redis answers",
+        back);
+  }
+
+  /** One user of the breaker, with its count of fallback answers. Thread-safe. */
+  final class User {
+    private final Logger log;
+    private final String failed;
+    private final String back;
+    private final AtomicLong fallbacks = new AtomicLong();
+
+    private User(Logger log, String failed, String back) {
+      this.log = log;
+      this.failed = failed;
+      this.back = back;
+    }
+
+    /**
+     * The answer of {@code redis} when the breaker lets the call through and it does not throw;
+     * otherwise that of {@code fallback}, counted in {@link #fallbacks()}.
+     */
+    <T> T call(Supplier<T> redis, Supplier<T> fallback) {
+      if (allow()) {
+        try {
+          T answer = redis.get();
+          if (success()) {
+            log.info(back);
+          }
+          return answer;
+        } catch (RuntimeException e) {
+          if (failure(e)) {
+            log.warn(failed, e.toString());
+          }
+        }
+      }
+      fallbacks.incrementAndGet();
+      return fallback.get();
+    }
+
+    /** Calls answered by the fallback since start, for metrics. */
+    long fallbacks() {
+      return fallbacks.get();
+    }
   }
 
   /** Whether Redis should be tried now (closed, or this call is the half-open probe). */

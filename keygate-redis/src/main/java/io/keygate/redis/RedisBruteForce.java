@@ -9,7 +9,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +51,12 @@ final class RedisBruteForce implements BruteForceBackend {
   private final RedisCommands<String, String> redis;
   private final CredentialKind kind;
   private final String keyPrefix;
-  private final RedisBreaker breaker;
+  private final RedisBreaker.User breaker;
   private final BruteForceGuard.Policy policy;
   private final BruteForceGuard local;
   private final Clock clock;
   private final RedisInvalidationBus bus;
   private final Cache<String, Long> blockedUntil;
-  private final AtomicLong fallbacks = new AtomicLong();
 
   RedisBruteForce(
       RedisCommands<String, String> redis,
@@ -72,7 +70,11 @@ final class RedisBruteForce implements BruteForceBackend {
     this.redis = redis;
     this.kind = kind;
     this.keyPrefix = prefix + (kind == CredentialKind.ADMIN_TOKEN ? "bf:admin:" : "bf:");
-    this.breaker = breaker;
+    this.breaker =
+        breaker.user(
+            LOG,
+            "Redis brute-force count failed ({}); counting per node until Redis answers",
+            "Redis answers again; brute-force counters are shared again");
     this.policy = policy;
     this.clock = clock;
     this.bus = bus;
@@ -101,30 +103,19 @@ final class RedisBruteForce implements BruteForceBackend {
 
   @Override
   public BruteForceGuard.Block recordFailure(String ip) {
-    if (breaker.allow()) {
-      try {
-        List<Object> r =
-            SCRIPT.run(
-                redis,
-                new String[] {keyPrefix + "{" + ip + "}"},
-                Integer.toString(policy.threshold()),
-                Long.toString(policy.window().toMillis()),
-                Long.toString(policy.block().toMillis()),
-                Long.toString(policy.maxBlock().toMillis()));
-        if (breaker.success()) {
-          LOG.info("Redis answers again; brute-force counters are shared again");
-        }
-        return decide(ip, (Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
-      } catch (RuntimeException e) {
-        if (breaker.failure(e)) {
-          LOG.warn(
-              "Redis brute-force count failed ({}); counting per node until Redis answers",
-              e.toString());
-        }
-      }
-    }
-    fallbacks.incrementAndGet();
-    return local.recordFailure(ip);
+    return breaker.call(
+        () -> {
+          List<Object> r =
+              SCRIPT.run(
+                  redis,
+                  new String[] {keyPrefix + "{" + ip + "}"},
+                  Integer.toString(policy.threshold()),
+                  Long.toString(policy.window().toMillis()),
+                  Long.toString(policy.block().toMillis()),
+                  Long.toString(policy.maxBlock().toMillis()));
+          return decide(ip, (Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
+        },
+        () -> local.recordFailure(ip));
   }
 
   /** The credentials this instance counts. */
@@ -141,7 +132,7 @@ final class RedisBruteForce implements BruteForceBackend {
 
   /** Failures counted by the in-process fallback since start, for metrics. */
   long fallbacks() {
-    return fallbacks.get();
+    return breaker.fallbacks();
   }
 
   private BruteForceGuard.Block decide(String ip, long state, long millis, long failures) {

@@ -6,7 +6,6 @@ import io.keygate.core.verify.QuotaLedger;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +42,9 @@ final class RedisQuotas implements QuotaBackend {
 
   private final RedisCommands<String, String> redis;
   private final String keyPrefix;
-  private final RedisBreaker breaker;
+  private final RedisBreaker.User breaker;
   private final RateLimitFallback fallback;
   private final QuotaLedger ledger;
-  private final AtomicLong fallbacks = new AtomicLong();
 
   RedisQuotas(
       RedisCommands<String, String> redis,
@@ -56,43 +54,33 @@ final class RedisQuotas implements QuotaBackend {
       QuotaLedger ledger) {
     this.redis = redis;
     this.keyPrefix = prefix + "q:";
-    this.breaker = breaker;
+    this.breaker =
+        breaker.user(LOG, "quota check", fallback, "Redis answers again; quotas are shared again");
     this.fallback = fallback;
     this.ledger = ledger;
   }
 
   @Override
   public long trySpend(String keyId, Quota stored, long cost, long nowMillis) {
-    if (breaker.allow()) {
-      try {
-        List<Object> r = run(keyId, stored, cost, nowMillis);
-        if (breaker.success()) {
-          LOG.info("Redis answers again; quotas are shared again");
-        }
-        long balance = (Long) r.get(1);
-        if ((Long) r.get(0) == 1L) {
-          ledger.spent(keyId, stored, cost, nowMillis);
-          return balance;
-        }
-        return -1 - balance;
-      } catch (RuntimeException e) {
-        if (breaker.failure(e)) {
-          LOG.warn(
-              "Redis quota check failed ({}); using the {} fallback until Redis answers",
-              e.toString(),
-              fallback.name().toLowerCase(java.util.Locale.ROOT));
-        }
-      }
-    }
-    fallbacks.incrementAndGet();
-    return fallback == RateLimitFallback.LOCAL
-        ? ledger.trySpend(keyId, stored, cost, nowMillis)
-        : -1;
+    return breaker.call(
+        () -> {
+          List<Object> r = run(keyId, stored, cost, nowMillis);
+          long balance = (Long) r.get(1);
+          if ((Long) r.get(0) == 1L) {
+            ledger.spent(keyId, stored, cost, nowMillis);
+            return balance;
+          }
+          return -1 - balance;
+        },
+        () ->
+            fallback == RateLimitFallback.LOCAL
+                ? ledger.trySpend(keyId, stored, cost, nowMillis)
+                : -1L);
   }
 
   /** Spends answered by the fallback since start, for metrics. */
   long fallbacks() {
-    return fallbacks.get();
+    return breaker.fallbacks();
   }
 
   private List<Object> run(String keyId, Quota q, long cost, long now) {

@@ -54,13 +54,12 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   private final RedisCommands<String, String> redis;
   private final String keyPrefix;
-  private final RedisBreaker breaker;
+  private final RedisBreaker.User breaker;
   private final RateLimitFallback fallback;
   private final RateLimiter local;
   private final int nodes;
   private final ConcurrentHashMap<List<RateLimit>, List<RateLimit>> scaled =
       new ConcurrentHashMap<>();
-  private final AtomicLong fallbacks = new AtomicLong();
   private final ConcurrentHashMap<String, Refused> refused = new ConcurrentHashMap<>();
   private final Clock clock;
 
@@ -102,7 +101,12 @@ final class RedisRateLimiter implements RateLimitBackend {
     this.clock = clock;
     this.redis = redis;
     this.keyPrefix = prefix + "rl:";
-    this.breaker = breaker;
+    this.breaker =
+        breaker.user(
+            LOG,
+            "rate limit check",
+            fallback,
+            "Redis answers again; distributed rate limits are back");
     this.fallback = fallback;
     this.local = local;
     this.nodes = nodes;
@@ -174,34 +178,23 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   /** One call to Redis taking up to {@code want} tokens: one for this request, the rest leased. */
   private RateLimiter.Decision ask(String keyId, List<RateLimit> limits, int want) {
-    if (breaker.allow()) {
-      try {
-        long sent = clock.millis();
-        List<Object> r = run(keyId, limits, want);
-        if (breaker.success()) {
-          LOG.info("Redis answers again; distributed rate limits are back");
-        }
-        RateLimiter.Decision d = decision(r, limits);
-        long granted = (Long) r.get(0);
-        if (!d.admitted()) {
-          remember(keyId, limits, d, r, sent);
-        } else if (granted > 1) {
-          lease(keyId, limits, r, sent, granted - 1);
-        }
-        return d;
-      } catch (RuntimeException e) {
-        if (breaker.failure(e)) {
-          LOG.warn(
-              "Redis rate limit check failed ({}); using the {} fallback until Redis answers",
-              e.toString(),
-              fallback.name().toLowerCase(java.util.Locale.ROOT));
-        }
-      }
-    }
-    fallbacks.incrementAndGet();
-    return fallback == RateLimitFallback.LOCAL
-        ? local.tryAcquire(keyId, scaled.computeIfAbsent(limits, this::scale))
-        : refuse(limits);
+    return breaker.call(
+        () -> {
+          long sent = clock.millis();
+          List<Object> r = run(keyId, limits, want);
+          RateLimiter.Decision d = decision(r, limits);
+          long granted = (Long) r.get(0);
+          if (!d.admitted()) {
+            remember(keyId, limits, d, r, sent);
+          } else if (granted > 1) {
+            lease(keyId, limits, r, sent, granted - 1);
+          }
+          return d;
+        },
+        () ->
+            fallback == RateLimitFallback.LOCAL
+                ? local.tryAcquire(keyId, scaled.computeIfAbsent(limits, this::scale))
+                : refuse(limits));
   }
 
   private void remember(
@@ -267,7 +260,7 @@ final class RedisRateLimiter implements RateLimitBackend {
 
   /** Checks answered by the fallback since start, for metrics. */
   long fallbacks() {
-    return fallbacks.get();
+    return breaker.fallbacks();
   }
 
   private List<Object> run(String keyId, List<RateLimit> limits, int want) {

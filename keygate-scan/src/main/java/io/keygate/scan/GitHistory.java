@@ -41,12 +41,21 @@ final class GitHistory {
     this.scan = scan;
   }
 
-  void scan(Path dir, ScanStats stats, Consumer<Finding> sink) {
+  /**
+   * The git repository {@code dir} is in (found upwards from it, as {@code git} does).
+   *
+   * @throws IllegalArgumentException when {@code dir} is in no git repository
+   */
+  static Repository open(Path dir) throws IOException {
     FileRepositoryBuilder builder = new FileRepositoryBuilder().findGitDir(dir.toFile());
     if (builder.getGitDir() == null) {
       throw new IllegalArgumentException("not a git repository: " + dir);
     }
-    try (Repository repo = builder.setMustExist(true).build();
+    return builder.setMustExist(true).build();
+  }
+
+  void scan(Path dir, ScanStats stats, Consumer<Finding> sink) {
+    try (Repository repo = open(dir);
         RevWalk walk = new RevWalk(repo);
         ObjectReader reader = repo.newObjectReader()) {
       boolean any = false;

@@ -12,7 +12,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -32,11 +31,7 @@ final class StagedChanges {
   }
 
   void scan(Path dir, ScanStats stats, Consumer<Finding> sink) {
-    FileRepositoryBuilder builder = new FileRepositoryBuilder().findGitDir(dir.toFile());
-    if (builder.getGitDir() == null) {
-      throw new IllegalArgumentException("not a git repository: " + dir);
-    }
-    try (Repository repo = builder.setMustExist(true).build();
+    try (Repository repo = GitHistory.open(dir);
         ObjectReader reader = repo.newObjectReader();
         TreeWalk tw = new TreeWalk(reader)) {
       DirCache index = repo.readDirCache();

@@ -133,8 +133,9 @@ public final class AdminTokens {
    * scope it holds.
    */
   public RotatedKey rotate(String tokenId, Duration grace, Actor actor) {
-    return keys.rotate(
-        tokenId, grace, actor, true, actor.expiresAt(), t -> requireHeldBy(actor, t, "rotate"));
+    return keys.rotation()
+        .rotate(
+            tokenId, grace, actor, true, actor.expiresAt(), t -> requireHeldBy(actor, t, "rotate"));
   }
 
   /** Refuses to {@code what} {@code token} unless the actor holds every scope it holds. */

@@ -59,30 +59,27 @@ final class KeyChanges {
 
   /** Disables a key (reversible) that is neither revoked nor expired. */
   ApiKeyRecord disable(String keyId, Actor actor) {
-    Instant now = keys.now();
-    return change(
-        keyId,
-        actor,
-        false,
-        "disabled",
-        (tx, cur) -> {
-          KeyService.requireAlive(cur, now, "disable");
-          return cur.withStatus(KeyStatus.DISABLED, now);
-        },
-        Map.of());
+    return setStatus(keyId, actor, KeyStatus.DISABLED, "disable");
   }
 
   /** Enables a disabled key that is neither revoked nor expired. */
   ApiKeyRecord enable(String keyId, Actor actor) {
+    return setStatus(keyId, actor, KeyStatus.ACTIVE, "enable");
+  }
+
+  /**
+   * Sets the status of a key that is neither revoked nor expired; audited as {@code key.<action>d}.
+   */
+  private ApiKeyRecord setStatus(String keyId, Actor actor, KeyStatus status, String action) {
     Instant now = keys.now();
     return change(
         keyId,
         actor,
         false,
-        "enabled",
+        action + "d",
         (tx, cur) -> {
-          KeyService.requireAlive(cur, now, "enable");
-          return cur.withStatus(KeyStatus.ACTIVE, now);
+          KeyService.requireAlive(cur, now, action);
+          return cur.withStatus(status, now);
         },
         Map.of());
   }

@@ -36,19 +36,9 @@ final class KeyRotation {
   }
 
   /**
-   * Replaces a key that is neither revoked nor expired with a new one carrying all its settings and
-   * its enabled/disabled state. The old key keeps working for {@code grace} (null = policy default;
-   * zero = revoked now), then is revoked. Both keys, their links and the audit event are written in
-   * one transaction.
-   */
-  RotatedKey rotate(String keyId, Duration grace, Actor actor) {
-    return rotate(keyId, grace, actor, false, null, r -> {});
-  }
-
-  /**
-   * The rotation of {@link #rotate} for a key or ({@code adminToken}) an admin token, whose
-   * successor expires no later than {@code notAfter} (null: no cap), after {@code check} accepted
-   * the locked record (it throws to refuse).
+   * {@link KeyService#rotate} for a key or ({@code adminToken}) an admin token, whose successor
+   * expires no later than {@code notAfter} (null: no cap), after {@code check} accepted the locked
+   * record (it throws to refuse).
    */
   RotatedKey rotate(
       String keyId,

@@ -256,22 +256,12 @@ public final class KeyService {
    * one transaction.
    */
   public RotatedKey rotate(String keyId, Duration grace, Actor actor) {
-    return rotation.rotate(keyId, grace, actor);
+    return rotation.rotate(keyId, grace, actor, false, null, r -> {});
   }
 
-  /**
-   * The rotation of {@link #rotate} for a key or ({@code adminToken}) an admin token, whose
-   * successor expires no later than {@code notAfter} (null: no cap), after {@code check} accepted
-   * the locked record (it throws to refuse).
-   */
-  RotatedKey rotate(
-      String keyId,
-      Duration grace,
-      Actor actor,
-      boolean adminToken,
-      Instant notAfter,
-      Consumer<ApiKeyRecord> check) {
-    return rotation.rotate(keyId, grace, actor, adminToken, notAfter, check);
+  /** The rotations, for admin tokens ({@link AdminTokens}). */
+  KeyRotation rotation() {
+    return rotation;
   }
 
   /**

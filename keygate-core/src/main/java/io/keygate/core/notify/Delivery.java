@@ -82,6 +82,30 @@ public record Delivery(
   /** The state after an attempt. */
   public Delivery attempted(
       DeliveryStatus next, Instant nextAttempt, String error, Integer httpStatus, Instant now) {
+    return changed(
+        next,
+        attempts + 1,
+        next == DeliveryStatus.PENDING ? nextAttempt : null,
+        error,
+        httpStatus,
+        now,
+        next == DeliveryStatus.DELIVERED ? now : null);
+  }
+
+  /** Given up without an attempt (channel removed). */
+  public Delivery cancelled(String why, Instant now) {
+    return changed(DeliveryStatus.CANCELLED, attempts, null, why, lastStatus, now, null);
+  }
+
+  /** This delivery, same identity, lease and creation time, in a new retry state. */
+  private Delivery changed(
+      DeliveryStatus next,
+      int attemptsMade,
+      Instant nextAttempt,
+      String error,
+      Integer httpStatus,
+      Instant now,
+      Instant delivered) {
     return new Delivery(
         deliveryId,
         eventId,
@@ -89,32 +113,13 @@ public record Delivery(
         channelId,
         channelKind,
         next,
-        attempts + 1,
-        next == DeliveryStatus.PENDING ? nextAttempt : null,
+        attemptsMade,
+        nextAttempt,
         error,
         httpStatus,
         createdAt,
         now,
-        next == DeliveryStatus.DELIVERED ? now : null,
-        leaseToken);
-  }
-
-  /** Given up without an attempt (channel removed). */
-  public Delivery cancelled(String why, Instant now) {
-    return new Delivery(
-        deliveryId,
-        eventId,
-        ownerId,
-        channelId,
-        channelKind,
-        DeliveryStatus.CANCELLED,
-        attempts,
-        null,
-        why,
-        lastStatus,
-        createdAt,
-        now,
-        null,
+        delivered,
         leaseToken);
   }
 }

@@ -2,7 +2,6 @@ package io.keygate.core.verify;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.store.KeyStore;
@@ -11,9 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -119,32 +116,8 @@ public final class LegacyKeys {
       misses.put(sha, Boolean.TRUE);
       return Optional.empty();
     }
-    return Optional.of(rehash(old.get(), hasher.current(key)));
-  }
-
-  private ApiKeyRecord rehash(ApiKeyRecord old, KeyHasher.Hashed current) {
-    Instant now = clock.instant();
-    return store.inTransaction(
-        tx -> {
-          ApiKeyRecord locked = tx.lockKey(old.keyId()).orElse(old);
-          if (locked.hash().equals(current.hash())) {
-            return locked; // another node re-hashed it first
-          }
-          ApiKeyRecord updated = locked.withHash(current.hash(), current.version(), now);
-          tx.updateKey(updated);
-          tx.clearLegacy(old.keyId());
-          tx.appendAudit(
-              new AuditEntry(
-                  now,
-                  "system",
-                  "key.rehashed",
-                  old.keyId(),
-                  old.ownerId(),
-                  null,
-                  Map.of(
-                      "from", "sha256", "to_pepper_version", Integer.toString(current.version()))));
-          return updated;
-        });
+    return Optional.of(
+        Verifier.rehash(store, clock.instant(), old.get(), hasher.current(key), true));
   }
 
   /** Lower-case hex SHA-256 of {@code key}'s UTF-8 bytes. */

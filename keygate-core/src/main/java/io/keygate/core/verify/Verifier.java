@@ -590,15 +590,31 @@ public final class Verifier {
   }
 
   private ApiKeyRecord rehash(ApiKeyRecord old, KeyHasher.Hashed current) {
-    Instant now = clock.instant();
+    return rehash(store, clock.instant(), old, current, false);
+  }
+
+  /**
+   * Stores {@code old} re-hashed as {@code current} with its {@code key.rehashed} audit event, in
+   * one transaction, unless another node did it first (then returns what it stored). {@code
+   * fromSha256}: {@code old} is an imported key stored by its plain SHA-256, whose legacy mark is
+   * cleared; otherwise it is hashed under an older pepper version.
+   */
+  static ApiKeyRecord rehash(
+      KeyStore store, Instant now, ApiKeyRecord old, KeyHasher.Hashed current, boolean fromSha256) {
     return store.inTransaction(
         tx -> {
           ApiKeyRecord locked = tx.lockKey(old.keyId()).orElse(old);
-          if (locked.pepperVersion() >= current.version()) {
-            return locked;
+          if (fromSha256
+              ? locked.hash().equals(current.hash())
+              : locked.pepperVersion() >= current.version()) {
+            return locked; // another node re-hashed it first
           }
           ApiKeyRecord updated = locked.withHash(current.hash(), current.version(), now);
           tx.updateKey(updated);
+          if (fromSha256) {
+            tx.clearLegacy(old.keyId());
+          }
+          String to = Integer.toString(current.version());
           tx.appendAudit(
               new AuditEntry(
                   now,
@@ -607,9 +623,13 @@ public final class Verifier {
                   old.keyId(),
                   old.ownerId(),
                   null,
-                  Map.of(
-                      "from_pepper_version", Integer.toString(old.pepperVersion()),
-                      "to_pepper_version", Integer.toString(current.version()))));
+                  fromSha256
+                      ? Map.of("from", "sha256", "to_pepper_version", to)
+                      : Map.of(
+                          "from_pepper_version",
+                          Integer.toString(old.pepperVersion()),
+                          "to_pepper_version",
+                          to)));
           return updated;
         });
   }

@@ -1,6 +1,11 @@
 package io.keygate.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.outbound.OutboundHttp;
 import java.io.IOException;
@@ -18,6 +23,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -27,14 +33,24 @@ import org.slf4j.LoggerFactory;
  * The public keys one secret scanning partner signs with, in GitHub's meta format ({@code
  * {"public_keys": [{"key_identifier", "key" (PEM), "is_current"}]}}), from a file or a URL.
  *
- * <p><b>Design.</b> The keys are an immutable snapshot, loaded when the server starts and reloaded
- * when they are older than the TTL or a request names an identifier they lack (a partner's key
- * rotation is picked up at once). Fetches, successful or failed, are at least the refetch interval
- * apart, so neither forged identifiers nor a failing or hanging key URL can make Keygate fetch it
- * once per request. A lookup never waits for the network, with one exception: the request that
- * starts a fetch because it found no key waits for that fetch (at most its timeout); every other
- * request is answered from the snapshot at once. A failed reload keeps the keys it had. Only EC
- * keys on P-256 are accepted.
+ * <p><b>Design.</b> A Caffeine {@link AsyncLoadingCache} with one entry: the keys in force and when
+ * they go stale. Its loader never fails: a failed fetch is recorded as a value that keeps the keys
+ * it had, so Caffeine's {@code refreshAfterWrite} (on a {@link Ticker} read from the injected
+ * {@link Clock}) counts failed fetches like successful ones and starts the next one no earlier than
+ * the refetch interval after the last, one at a time (Caffeine coalesces concurrent loads and
+ * refreshes). A lookup reads the entry quietly (starting nothing) while the keys are fresh and name
+ * the identifier; otherwise it reads through the cache, which refreshes when the refetch interval
+ * has passed. So the keys are loaded when the server starts ({@link #warmUp}) and reloaded when
+ * they are older than the TTL or a request names an identifier they lack (a partner's key rotation
+ * is picked up at once).
+ *
+ * <p><b>Guarantees.</b> Fetches, successful or failed, are at least the refetch interval apart, so
+ * neither forged identifiers nor a failing or hanging key URL can make Keygate fetch once per
+ * request. A lookup never waits for the network, with one exception: a request that finds no key
+ * and no fetch running, and so starts one, waits for it (at most {@link #FETCH_TIMEOUT}; requests
+ * racing it to start that fetch may wait for it too); while a fetch runs, every request is answered
+ * from the keys in force at once. Stale keys keep working while they are refreshed in the
+ * background, and a failed reload keeps them. Only EC keys on P-256 are accepted.
  *
  * <p><b>Security guarantees.</b> {@link #verify} checks an ECDSA P-256/SHA-256 signature over the
  * exact bytes received; any malformed input is a failed verification, never an exception. A key URL
@@ -50,16 +66,20 @@ final class PartnerKeys {
   /** Largest key document accepted (GitHub's is about 1 KB). */
   static final int MAX_KEYS_BYTES = 1024 * 1024;
 
-  /** The keys in force, when they were loaded (null: never) and when a fetch may start again. */
-  private record Snapshot(Map<String, PublicKey> keys, Instant loadedAt, Instant nextFetch) {}
+  /** The cache's one key. */
+  private static final String KEYS = "keys";
+
+  /** The keys in force and the instant they go stale (never loaded: no keys, stale already). */
+  private record Snapshot(Map<String, PublicKey> keys, Instant staleAt) {
+    static final Snapshot NONE = new Snapshot(Map.of(), Instant.MIN);
+  }
 
   private final LeakConfig.Sender sender;
   private final Duration ttl;
   private final Duration refetch;
   private final Clock clock;
   private final OutboundHttp http;
-  private volatile Snapshot snapshot = new Snapshot(Map.of(), null, Instant.MIN);
-  private boolean fetching;
+  private final AsyncLoadingCache<String, Snapshot> cache;
 
   PartnerKeys(
       LeakConfig.Sender sender, Duration ttl, Duration refetch, Clock clock, OutboundHttp http) {
@@ -68,79 +88,96 @@ final class PartnerKeys {
     this.refetch = refetch;
     this.clock = clock;
     this.http = http;
+    Instant origin = clock.instant();
+    this.cache =
+        Caffeine.newBuilder()
+            .refreshAfterWrite(refetch)
+            .ticker(() -> Duration.between(origin, clock.instant()).toNanos())
+            .executor(Runnable::run)
+            .buildAsync(
+                new AsyncCacheLoader<>() {
+                  @Override
+                  public CompletableFuture<Snapshot> asyncLoad(String key, Executor executor) {
+                    return fetch(Snapshot.NONE);
+                  }
+
+                  @Override
+                  public CompletableFuture<Snapshot> asyncReload(
+                      String key, Snapshot old, Executor executor) {
+                    return fetch(old);
+                  }
+                });
   }
 
   /** Starts loading the keys in the background (the server calls this once, at startup). */
   void warmUp() {
-    startFetch(clock.instant());
+    cache.get(KEYS);
   }
 
   /**
-   * The key named {@code identifier}, or {@code null}. A stale snapshot is refreshed in the
-   * background; an unknown identifier starts a fetch if none ran within the refetch interval, and
-   * only then does this call wait for it.
+   * The key named {@code identifier}, or {@code null}. Stale keys are refreshed in the background;
+   * an unknown identifier starts a fetch if none ran within the refetch interval, and only then
+   * does this call wait for it.
    */
   PublicKey find(String identifier) {
-    Instant now = clock.instant();
-    Snapshot s = snapshot;
-    PublicKey k = s.keys().get(identifier);
-    if (k != null && s.loadedAt() != null && now.isBefore(s.loadedAt().plus(ttl))) {
-      return k;
+    Policy<String, Snapshot> policy = cache.synchronous().policy();
+    Snapshot s = policy.getIfPresentQuietly(KEYS);
+    if (s == null) { // the first fetch is running, or (before warmUp) this request starts it
+      return cache.asMap().containsKey(KEYS) ? null : await(cache.get(KEYS)).keys().get(identifier);
     }
-    CompletableFuture<Snapshot> started = startFetch(now);
-    if (k != null || started == null) {
-      return k;
+    PublicKey key = s.keys().get(identifier);
+    boolean fresh = key != null && clock.instant().isBefore(s.staleAt());
+    if (fresh || policy.refreshes().containsKey(KEYS)) {
+      return key; // fresh, or a fetch is running: answered at once
     }
+    cache.synchronous().getIfPresent(KEYS); // refreshes if the last fetch is old enough
+    if (key != null) {
+      return key;
+    }
+    CompletableFuture<Snapshot> started = policy.refreshes().get(KEYS);
+    Snapshot now = started == null ? policy.getIfPresentQuietly(KEYS) : await(started);
+    return now.keys().get(identifier);
+  }
+
+  private static Snapshot await(CompletableFuture<Snapshot> fetch) {
     try {
-      return started
-          .get(FETCH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS)
-          .keys()
-          .get(identifier);
+      return fetch.get(FETCH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      return null;
+      return Snapshot.NONE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
+      return Snapshot.NONE;
     }
   }
 
-  /** Starts a fetch unless one is running or the last one started within the refetch interval. */
-  private synchronized CompletableFuture<Snapshot> startFetch(Instant now) {
-    Snapshot s = snapshot;
-    if (fetching || now.isBefore(s.nextFetch())) {
-      return null;
-    }
-    fetching = true;
-    snapshot = new Snapshot(s.keys(), s.loadedAt(), now.plus(refetch));
-    return fetch().handle(this::loaded);
+  /** Fetches the keys; completes with them, or after a failure (logged) with {@code old}. */
+  private CompletableFuture<Snapshot> fetch(Snapshot old) {
+    return read()
+        .handle(
+            (json, failure) -> {
+              String problem;
+              if (failure == null) {
+                try {
+                  return new Snapshot(parse(json), clock.instant().plus(ttl));
+                } catch (IOException | RuntimeException e) {
+                  problem = e.getMessage();
+                }
+              } else {
+                Throwable c = failure.getCause() != null ? failure.getCause() : failure;
+                problem = c.getMessage();
+              }
+              LOG.warn(
+                  "secret scanning sender {}: cannot load public keys ({}); keeping {} known"
+                      + " key(s), next attempt after {}",
+                  sender.name(),
+                  problem,
+                  old.keys().size(),
+                  clock.instant().plus(refetch));
+              return old;
+            });
   }
 
-  private synchronized Snapshot loaded(byte[] json, Throwable failure) {
-    fetching = false;
-    Snapshot s = snapshot;
-    String problem;
-    if (failure == null) {
-      try {
-        snapshot = new Snapshot(parse(json), clock.instant(), s.nextFetch());
-        return snapshot;
-      } catch (IOException | RuntimeException e) {
-        problem = e.getMessage();
-      }
-    } else {
-      Throwable c = failure.getCause() != null ? failure.getCause() : failure;
-      problem = c.getMessage();
-    }
-    LOG.warn(
-        "secret scanning sender {}: cannot load public keys ({}); keeping {} known key(s), next"
-            + " attempt after {}",
-        sender.name(),
-        problem,
-        s.keys().size(),
-        s.nextFetch());
-    return s;
-  }
-
-  private CompletableFuture<byte[]> fetch() {
+  private CompletableFuture<byte[]> read() {
     if (sender.keysFile() != null) {
       try {
         return CompletableFuture.completedFuture(Files.readAllBytes(sender.keysFile()));
@@ -148,8 +185,12 @@ final class PartnerKeys {
         return CompletableFuture.failedFuture(e);
       }
     }
-    return http.get(
-        sender.keysUrl(), Map.of("Accept", "application/json"), MAX_KEYS_BYTES, FETCH_TIMEOUT);
+    try {
+      return http.get(
+          sender.keysUrl(), Map.of("Accept", "application/json"), MAX_KEYS_BYTES, FETCH_TIMEOUT);
+    } catch (RuntimeException e) { // a failure like any other: recorded, retried after the interval
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Parses GitHub's meta format; entries that are not EC public keys are skipped. */

@@ -34,6 +34,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -334,16 +338,22 @@ class PartnerEndpointTest {
         .status();
   }
 
-  @Test
-  void aFailingKeyUrl_isFetchedOncePerBackOffPeriod_notOncePerRequest() throws Exception {
-    KeysUrl keys = new KeysUrl();
-    open.add(keys);
+  /** A server whose keys are at {@code keys}, once its fetch at startup has reached them. */
+  private TestServer withKeysUrl(KeysUrl keys) {
     TestServer t =
         server(
             LeakConfig.fromEnv(Map.of("KEYGATE_GITHUB_KEYS_URL", keys.url())),
             OutboundConfig.defaults().allowing("127.0.0.1/32"));
-    byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
     await("the fetch at startup").atMost(Duration.ofSeconds(10)).until(() -> keys.hits.get() == 1);
+    return t;
+  }
+
+  @Test
+  void aFailingKeyUrl_isFetchedOncePerBackOffPeriod_notOncePerRequest() throws Exception {
+    KeysUrl keys = new KeysUrl();
+    open.add(keys);
+    TestServer t = withKeysUrl(keys);
+    byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < 30; i++) {
       assertThat(deliver(t, i % 2 == 0 ? KEY_ID : "forged-" + i, body)).isEqualTo(401);
     }
@@ -374,6 +384,33 @@ class PartnerEndpointTest {
       deliver(t, "forged-again-" + i, body);
     }
     assertThat(keys.hits).hasValue(4);
+  }
+
+  @Test
+  void concurrentForgedIdentifiers_duringAFailingKeyUrl_fetchItOncePerBackOffPeriod()
+      throws Exception {
+    KeysUrl keys = new KeysUrl();
+    open.add(keys);
+    TestServer t = withKeysUrl(keys);
+    byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
+    int concurrent = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(concurrent);
+    try {
+      for (int period = 1; period <= 3; period++) {
+        List<Callable<Integer>> forged = new ArrayList<>();
+        for (int i = 0; i < concurrent; i++) {
+          String id = "forged-" + period + "-" + i;
+          forged.add(() -> deliver(t, id, body));
+        }
+        for (Future<Integer> answer : pool.invokeAll(forged)) {
+          assertThat(answer.get()).isEqualTo(401);
+        }
+        assertThat(keys.hits).as("fetches after back-off period %d", period).hasValue(period);
+        t.clock.advance(LeakConfig.DEFAULT_KEYS_REFETCH.plusSeconds(1));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -6,10 +6,7 @@ import io.keygate.core.model.KeyStatus;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.verify.Verifier;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +124,7 @@ public final class ChangeFeed {
    * @throws io.keygate.core.KeygateException.StoreUnavailable when the database cannot be reached
    */
   public long head() {
-    return store.read("key change head", ChangeFeed::head);
+    return store.query("key change head", ChangeFeed::head);
   }
 
   /**
@@ -134,34 +133,25 @@ public final class ChangeFeed {
    * @throws io.keygate.core.KeygateException.StoreUnavailable when the database cannot be reached
    */
   public List<Change> between(long afterSeq, long upToSeq) {
-    return store.read(
+    return store.query(
         "key changes",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT seq, kind, key_hash, revoked_at, at, origin FROM key_changes"
-                      + " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT "
-                      + BATCH)) {
-            ps.setLong(1, afterSeq);
-            ps.setLong(2, upToSeq);
-            List<Change> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                long revoked = rs.getLong(4);
-                Instant revokedAt = rs.wasNull() ? null : Instant.ofEpochMilli(revoked);
-                out.add(
-                    new Change(
-                        rs.getLong(1),
-                        Kind.parse(rs.getString(2)),
-                        rs.getString(3),
-                        revokedAt,
-                        Instant.ofEpochMilli(rs.getLong(5)),
-                        store.origin().equals(rs.getString(6))));
-              }
-            }
-            return out;
-          }
-        });
+        h ->
+            h.createQuery(
+                    "SELECT seq, kind, key_hash, revoked_at, at, origin FROM key_changes"
+                        + " WHERE seq > :after AND seq <= :upTo ORDER BY seq LIMIT "
+                        + BATCH)
+                .bind("after", afterSeq)
+                .bind("upTo", upToSeq)
+                .map(
+                    (rs, ctx) ->
+                        new Change(
+                            rs.getLong("seq"),
+                            Kind.parse(rs.getString("kind")),
+                            rs.getString("key_hash"),
+                            Rows.instant(rs, "revoked_at"),
+                            Instant.ofEpochMilli(rs.getLong("at")),
+                            store.origin().equals(rs.getString("origin"))))
+                .list());
   }
 
   /**
@@ -172,14 +162,12 @@ public final class ChangeFeed {
    */
   public int prune(Instant before) {
     Objects.requireNonNull(before, "before");
-    return store.write(
+    return store.update(
         "prune key changes",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM key_changes WHERE at < ?")) {
-            ps.setLong(1, before.toEpochMilli());
-            return ps.executeUpdate();
-          }
-        });
+        h ->
+            h.createUpdate("DELETE FROM key_changes WHERE at < :before")
+                .bind("before", before.toEpochMilli())
+                .execute());
   }
 
   /**
@@ -202,7 +190,10 @@ public final class ChangeFeed {
 
   /**
    * Waits for the next poll ({@link #await}); confined to one thread (the follower's). Holds one
-   * database connection while listening; {@link #close} closes it.
+   * database connection while listening; {@link #close} closes it. That connection is the one place
+   * of this module left on plain JDBC: waiting for a notification is the PostgreSQL driver's {@link
+   * PGConnection#getNotifications(int)}, which Jdbi does not wrap; every statement of the feed runs
+   * through Jdbi.
    */
   public final class Waiter implements AutoCloseable {
     private final boolean listen;
@@ -418,53 +409,43 @@ public final class ChangeFeed {
   }
 
   /**
-   * Appends {@code pending} to the feed on the transaction's connection {@code c}, numbered after
-   * the head, which stays locked until the transaction ends. Call last before committing.
+   * Appends {@code pending} to the feed on the transaction's handle {@code h}, numbered after the
+   * head, which stays locked until the transaction ends. Call last before committing.
    */
-  static void append(Connection c, Dialect dialect, Pending pending, String origin)
-      throws SQLException {
+  static void append(Handle h, Dialect dialect, Pending pending, String origin) {
     if (pending.isEmpty()) {
       return;
     }
     if (dialect == Dialect.POSTGRESQL) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
-        ps.setString(1, CHANNEL); // delivered when (and only if) the transaction commits
-        ps.executeQuery().close();
-      }
+      // delivered when (and only if) the transaction commits
+      h.createQuery("SELECT pg_notify(:channel, '')").bind("channel", CHANNEL).mapToMap().one();
     }
     List<Pending.Row> rows = pending.rows();
-    try (PreparedStatement ps =
-        c.prepareStatement("UPDATE key_changes_head SET last_seq = last_seq + ? WHERE id = 1")) {
-      ps.setInt(1, rows.size());
-      ps.executeUpdate();
-    }
-    long seq = head(c) - rows.size();
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    h.createUpdate("UPDATE key_changes_head SET last_seq = last_seq + :n WHERE id = 1")
+        .bind("n", rows.size())
+        .execute();
+    long seq = head(h) - rows.size();
+    PreparedBatch batch =
+        h.prepareBatch(
             "INSERT INTO key_changes (seq, kind, key_hash, revoked_at, at, origin)"
-                + " VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (Pending.Row r : rows) {
-        ps.setLong(1, ++seq);
-        ps.setString(2, r.kind().label);
-        ps.setString(3, r.keyHash());
-        if (r.revokedAt() == null) {
-          ps.setNull(4, Types.BIGINT);
-        } else {
-          ps.setLong(4, r.revokedAt().toEpochMilli());
-        }
-        ps.setLong(5, r.at().toEpochMilli());
-        ps.setString(6, origin);
-        ps.addBatch();
-      }
-      ps.executeBatch();
+                + " VALUES (:seq, :kind, :key_hash, :revoked_at, :at, :origin)");
+    for (Pending.Row r : rows) {
+      batch
+          .bind("seq", ++seq)
+          .bind("kind", r.kind().label)
+          .bind("key_hash", r.keyHash())
+          .bind("revoked_at", Rows.millis(r.revokedAt()))
+          .bind("at", r.at().toEpochMilli())
+          .bind("origin", origin)
+          .add();
     }
+    batch.execute();
   }
 
-  private static long head(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement("SELECT last_seq FROM key_changes_head WHERE id = 1");
-        ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? rs.getLong(1) : 0;
-    }
+  private static long head(Handle h) {
+    return h.createQuery("SELECT last_seq FROM key_changes_head WHERE id = 1")
+        .mapTo(long.class)
+        .findOne()
+        .orElse(0L);
   }
 }

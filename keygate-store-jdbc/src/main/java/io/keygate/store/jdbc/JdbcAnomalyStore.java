@@ -12,7 +12,6 @@ import io.keygate.core.monitor.GrantUse;
 import io.keygate.core.monitor.NetworkSeen;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,7 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * {@link AnomalyStore} over V4's {@code alerts}, {@code key_networks} and {@code key_grant_use}
@@ -171,33 +169,22 @@ final class JdbcAnomalyStore implements AnomalyStore {
 
   @Override
   public void addNetworks(Collection<NetworkSeen> seen) {
-    if (seen.isEmpty()) {
-      return;
-    }
-    List<NetworkSeen> sorted = new ArrayList<>(seen);
-    sorted.sort(Comparator.comparing(NetworkSeen::keyId).thenComparing(NetworkSeen::network));
-    store.update(
+    store.batch(
         "addNetworks",
-        h -> {
-          PreparedBatch batch =
-              h.prepareBatch(
-                  "INSERT INTO key_networks (key_id, network, first_seen, last_seen)"
-                      + " VALUES (:key, :network, :first, :last)"
-                      + " ON CONFLICT (key_id, network) DO UPDATE SET"
-                      + " first_seen = CASE WHEN excluded.first_seen < key_networks.first_seen"
-                      + " THEN excluded.first_seen ELSE key_networks.first_seen END,"
-                      + " last_seen = CASE WHEN excluded.last_seen > key_networks.last_seen"
-                      + " THEN excluded.last_seen ELSE key_networks.last_seen END");
-          for (NetworkSeen n : sorted) {
-            batch
-                .bind("key", n.keyId())
+        "INSERT INTO key_networks (key_id, network, first_seen, last_seen)"
+            + " VALUES (:key, :network, :first, :last)"
+            + " ON CONFLICT (key_id, network) DO UPDATE SET"
+            + " first_seen = CASE WHEN excluded.first_seen < key_networks.first_seen"
+            + " THEN excluded.first_seen ELSE key_networks.first_seen END,"
+            + " last_seen = CASE WHEN excluded.last_seen > key_networks.last_seen"
+            + " THEN excluded.last_seen ELSE key_networks.last_seen END",
+        seen,
+        Comparator.comparing(NetworkSeen::keyId).thenComparing(NetworkSeen::network),
+        (b, n) ->
+            b.bind("key", n.keyId())
                 .bind("network", n.network())
                 .bind("first", n.firstSeen().toEpochMilli())
-                .bind("last", n.lastSeen().toEpochMilli())
-                .add();
-          }
-          return batch.execute();
-        });
+                .bind("last", n.lastSeen().toEpochMilli()));
   }
 
   @Override
@@ -221,35 +208,23 @@ final class JdbcAnomalyStore implements AnomalyStore {
 
   @Override
   public void addGrantUse(Collection<GrantUse> uses) {
-    if (uses.isEmpty()) {
-      return;
-    }
-    List<GrantUse> sorted = new ArrayList<>(uses);
-    sorted.sort(
+    store.batch(
+        "addGrantUse",
+        "INSERT INTO key_grant_use (key_id, kind, grant_value, last_used_at)"
+            + " VALUES (:key, :kind, :value, :at)"
+            + " ON CONFLICT (key_id, kind, grant_value) DO UPDATE"
+            + " SET last_used_at = CASE WHEN excluded.last_used_at >"
+            + " key_grant_use.last_used_at THEN excluded.last_used_at"
+            + " ELSE key_grant_use.last_used_at END",
+        uses,
         Comparator.comparing(GrantUse::keyId)
             .thenComparing(GrantUse::kind)
-            .thenComparing(GrantUse::value));
-    store.update(
-        "addGrantUse",
-        h -> {
-          PreparedBatch batch =
-              h.prepareBatch(
-                  "INSERT INTO key_grant_use (key_id, kind, grant_value, last_used_at)"
-                      + " VALUES (:key, :kind, :value, :at)"
-                      + " ON CONFLICT (key_id, kind, grant_value) DO UPDATE"
-                      + " SET last_used_at = CASE WHEN excluded.last_used_at >"
-                      + " key_grant_use.last_used_at THEN excluded.last_used_at"
-                      + " ELSE key_grant_use.last_used_at END");
-          for (GrantUse u : sorted) {
-            batch
-                .bind("key", u.keyId())
+            .thenComparing(GrantUse::value),
+        (b, u) ->
+            b.bind("key", u.keyId())
                 .bind("kind", u.kind())
                 .bind("value", u.value())
-                .bind("at", u.lastUsedAt().toEpochMilli())
-                .add();
-          }
-          return batch.execute();
-        });
+                .bind("at", u.lastUsedAt().toEpochMilli()));
   }
 
   @Override

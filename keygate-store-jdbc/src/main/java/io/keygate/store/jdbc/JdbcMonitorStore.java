@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -45,33 +44,21 @@ final class JdbcMonitorStore implements MonitorStore {
 
   @Override
   public void addUsage(Collection<UsageCount> counts) {
-    if (counts.isEmpty()) {
-      return;
-    }
-    List<UsageCount> sorted = new ArrayList<>(counts);
-    sorted.sort(
+    store.batch(
+        "addUsage",
+        "INSERT INTO usage_minutes (key_id, minute_at, outcome, requests)"
+            + " VALUES (:key, :minute, :outcome, :n)"
+            + " ON CONFLICT (key_id, minute_at, outcome)"
+            + " DO UPDATE SET requests = usage_minutes.requests + excluded.requests",
+        counts,
         Comparator.comparing(UsageCount::keyId)
             .thenComparing(UsageCount::at)
-            .thenComparing(UsageCount::outcome));
-    store.update(
-        "addUsage",
-        h -> {
-          PreparedBatch batch =
-              h.prepareBatch(
-                  "INSERT INTO usage_minutes (key_id, minute_at, outcome, requests)"
-                      + " VALUES (:key, :minute, :outcome, :n)"
-                      + " ON CONFLICT (key_id, minute_at, outcome)"
-                      + " DO UPDATE SET requests = usage_minutes.requests + excluded.requests");
-          for (UsageCount u : sorted) {
-            batch
-                .bind("key", u.keyId())
+            .thenComparing(UsageCount::outcome),
+        (b, u) ->
+            b.bind("key", u.keyId())
                 .bind("minute", u.at().toEpochMilli() / 60_000L * 60_000L)
                 .bind("outcome", u.outcome())
-                .bind("n", u.count())
-                .add();
-          }
-          return batch.execute();
-        });
+                .bind("n", u.count()));
   }
 
   @Override

@@ -15,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -59,12 +57,12 @@ final class JdbcNotifyStore implements NotifyStore {
             rs.getString("channel_kind"),
             DeliveryStatus.fromWire(rs.getString("status")),
             rs.getInt("attempts"),
-            instant(rs, "next_attempt_at"),
+            Rows.instant(rs, "next_attempt_at"),
             rs.getString("last_error"),
             ls,
-            instant(rs, "created_at"),
-            instant(rs, "updated_at"),
-            instant(rs, "delivered_at"),
+            Rows.instant(rs, "created_at"),
+            Rows.instant(rs, "updated_at"),
+            Rows.instant(rs, "delivered_at"),
             rs.getString("lease_token"));
       };
 
@@ -72,7 +70,7 @@ final class JdbcNotifyStore implements NotifyStore {
   private record Listed(OutboxEvent event, Instant dispatchedAt) {}
 
   private static final RowMapper<Listed> LISTED =
-      (rs, ctx) -> new Listed(Rows.readEvent(rs), instant(rs, "dispatched_at"));
+      (rs, ctx) -> new Listed(Rows.readEvent(rs), Rows.instant(rs, "dispatched_at"));
 
   private final JdbcKeyStore store;
   private final SecureRandom random = new SecureRandom();
@@ -142,13 +140,7 @@ final class JdbcNotifyStore implements NotifyStore {
             return false;
           }
           if (!deliveries.isEmpty()) {
-            PreparedBatch batch =
-                h.prepareBatch(
-                    "INSERT INTO deliveries ("
-                        + DELIVERY_COLUMNS
-                        + ") VALUES (:delivery_id, :event_id, :owner_id, :channel_id,"
-                        + " :channel_kind, :status, :attempts, :next_attempt_at, :last_error,"
-                        + " :last_status, :created_at, :updated_at, :delivered_at, :lease_token)");
+            PreparedBatch batch = h.prepareBatch(Rows.insert("deliveries", DELIVERY_COLUMNS));
             for (Delivery d : deliveries) {
               batch
                   .bind("delivery_id", d.deliveryId())
@@ -171,11 +163,6 @@ final class JdbcNotifyStore implements NotifyStore {
           }
           return true;
         });
-  }
-
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    long v = rs.getLong(column);
-    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
 
   @Override

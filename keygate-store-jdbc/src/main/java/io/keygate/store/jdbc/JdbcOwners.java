@@ -59,15 +59,12 @@ final class JdbcOwners {
                 if (exists) {
                   throw new KeygateException.Conflict("owner " + o.ownerId() + " already exists");
                 }
-                return h.createUpdate(
-                        "INSERT INTO owners ("
-                            + OWNER_COLUMNS
-                            + ") VALUES (:id, :name, :channels, :created, :updated)")
-                    .bind("id", o.ownerId())
+                return h.createUpdate(Rows.insert("owners", OWNER_COLUMNS))
+                    .bind("owner_id", o.ownerId())
                     .bind("name", o.name())
                     .bind("channels", o.sealedChannels())
-                    .bind("created", o.createdAt().toEpochMilli())
-                    .bind("updated", o.updatedAt().toEpochMilli())
+                    .bind("created_at", o.createdAt().toEpochMilli())
+                    .bind("updated_at", o.updatedAt().toEpochMilli())
                     .execute();
               });
           tx.appendAudit(audit);

@@ -14,10 +14,8 @@ import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -46,14 +44,7 @@ final class Rows {
           + " quota_remaining, quota_refill_amount, quota_refill_interval, quota_refilled_at";
 
   /** Inserts a key; bind with {@link #bindKey}. */
-  static final String KEY_INSERT =
-      "INSERT INTO api_keys ("
-          + KEY_COLUMNS
-          + ") VALUES ("
-          + Arrays.stream(KEY_COLUMNS.split(","))
-              .map(c -> ":" + c.strip())
-              .collect(Collectors.joining(", "))
-          + ")";
+  static final String KEY_INSERT = insert("api_keys", KEY_COLUMNS);
 
   /**
    * Replaces a key's row, every column except id, creation time and usage (which only {@code
@@ -73,9 +64,8 @@ final class Rows {
       "seq, at, actor, action, target_id, owner_id, source_ip, details, prev_hash, hash,"
           + " key_version";
 
-  /** One {@code ?} per column of {@link #AUDIT_COLUMNS}, comma-separated. */
-  static final String AUDIT_PLACEHOLDERS =
-      String.join(", ", java.util.Collections.nCopies(AUDIT_COLUMNS.split(",").length, "?"));
+  /** Appends an audit event; bind with {@link #bindAudit}. */
+  static final String AUDIT_INSERT = insert("audit_log", AUDIT_COLUMNS);
 
   /**
    * The module's one Jackson configuration (plain defaults): every JSON column of every store is
@@ -88,6 +78,19 @@ final class Rows {
   private static final TypeReference<TreeMap<String, String>> DETAILS = new TypeReference<>() {};
 
   private Rows() {}
+
+  /** {@code INSERT INTO table (columns) VALUES (:column, ...)}, one named parameter a column. */
+  static String insert(String table, String columns) {
+    return "INSERT INTO "
+        + table
+        + " ("
+        + columns
+        + ") VALUES ("
+        + Arrays.stream(columns.split(","))
+            .map(c -> ":" + c.strip())
+            .collect(Collectors.joining(", "))
+        + ")";
+  }
 
   /**
    * Binds every column of {@link #KEY_COLUMNS} by name ({@link #KEY_UPDATE} leaves some unused,
@@ -133,7 +136,7 @@ final class Rows {
     }
     long amount = rs.getLong("quota_refill_amount");
     String interval = rs.getString("quota_refill_interval");
-    Instant at = getMillis(rs, "quota_refilled_at");
+    Instant at = instant(rs, "quota_refilled_at");
     try {
       return new Quota(
           remaining,
@@ -168,32 +171,32 @@ final class Rows {
         rs.getString("owner_id"),
         settings,
         KeyStatus.fromWire(rs.getString("status")),
-        getMillis(rs, "created_at"),
-        getMillis(rs, "updated_at"),
-        getMillis(rs, "expires_at"),
-        getMillis(rs, "revoked_at"),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        instant(rs, "expires_at"),
+        instant(rs, "revoked_at"),
         rs.getString("revoke_reason"),
-        getMillis(rs, "revokes_at"),
+        instant(rs, "revokes_at"),
         rs.getString("rotated_from"),
         rs.getString("rotated_to"),
-        getMillis(rs, "last_used_at"),
+        instant(rs, "last_used_at"),
         rs.getLong("usage_count"));
   }
 
-  /** Binds an audit row in {@link #AUDIT_COLUMNS} order, starting at parameter 1. */
-  static void bindAudit(PreparedStatement ps, AuditEvent ev) throws SQLException {
+  /** Binds every column of {@link #AUDIT_COLUMNS} by name. */
+  static Update bindAudit(Update u, AuditEvent ev) {
     AuditEntry e = ev.entry();
-    ps.setLong(1, ev.seq());
-    ps.setLong(2, e.at().toEpochMilli());
-    ps.setString(3, e.actor());
-    ps.setString(4, e.action());
-    ps.setString(5, e.targetId());
-    ps.setString(6, e.ownerId());
-    ps.setString(7, e.sourceIp());
-    ps.setString(8, write(e.details(), "details"));
-    ps.setString(9, ev.prevHash());
-    ps.setString(10, ev.hash());
-    ps.setInt(11, ev.keyVersion());
+    return u.bind("seq", ev.seq())
+        .bind("at", e.at().toEpochMilli())
+        .bind("actor", e.actor())
+        .bind("action", e.action())
+        .bind("target_id", e.targetId())
+        .bind("owner_id", e.ownerId())
+        .bind("source_ip", e.sourceIp())
+        .bind("details", write(e.details(), "details"))
+        .bind("prev_hash", ev.prevHash())
+        .bind("hash", ev.hash())
+        .bind("key_version", ev.keyVersion());
   }
 
   /** Maps a row selected with {@link #AUDIT_COLUMNS}. */
@@ -223,10 +226,7 @@ final class Rows {
 
   /** Inserts an outbox event on {@code h}, inside the caller's transaction. */
   static void insertEvent(Handle h, OutboxEvent e) {
-    h.createUpdate(
-            "INSERT INTO outbox_events ("
-                + EVENT_COLUMNS
-                + ") VALUES (:event_id, :type, :owner_id, :key_id, :created_at, :data)")
+    h.createUpdate(insert("outbox_events", EVENT_COLUMNS))
         .bind("event_id", e.eventId())
         .bind("type", e.type())
         .bind("owner_id", e.ownerId())
@@ -253,16 +253,8 @@ final class Rows {
         read(rs.getString("data"), META, "outbox event " + id));
   }
 
-  /** Binds an instant as epoch milliseconds, or SQL NULL. */
-  static void setMillis(PreparedStatement ps, int index, Instant t) throws SQLException {
-    if (t == null) {
-      ps.setNull(index, Types.BIGINT);
-    } else {
-      ps.setLong(index, t.toEpochMilli());
-    }
-  }
-
-  private static Instant getMillis(ResultSet rs, String column) throws SQLException {
+  /** An epoch-millisecond column as an instant, or null. */
+  static Instant instant(ResultSet rs, String column) throws SQLException {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
