@@ -293,30 +293,12 @@ class CrashSafetyIT {
         problems.add(id + ": rotated with a 1 h grace but no longer verifies");
       }
     }
+    String state =
+        " (incident " + incident + ", event " + event + ", " + action + " " + changed + ")";
     if (acked && !(incident && event && changed)) {
-      problems.add(
-          id
-              + ": acknowledged leak not fully applied (incident "
-              + incident
-              + ", event "
-              + event
-              + ", "
-              + action
-              + " "
-              + changed
-              + ")");
+      problems.add(id + ": acknowledged leak not fully applied" + state);
     } else if (!acked && !(incident == event && event == changed)) {
-      problems.add(
-          id
-              + ": half-done leak handling (incident "
-              + incident
-              + ", event "
-              + event
-              + ", "
-              + action
-              + " "
-              + changed
-              + ")");
+      problems.add(id + ": half-done leak handling" + state);
     } else if (!mayBeHandled && incident) {
       problems.add(id + ": handled although its report was never sent");
     }
