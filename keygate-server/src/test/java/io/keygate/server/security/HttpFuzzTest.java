@@ -48,10 +48,10 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class HttpFuzzTest {
   private static final Pattern LEAKY =
       Pattern.compile(
-          "(?s).*(\\bat [a-zA-Z_$][\\w$]*(\\.[\\w$<>]+)+\\(|"
+          "\\bat [a-zA-Z_$][\\w$]*(\\.[\\w$<>]+)+\\(|"
               + "\\b(java|javax|jakarta|kotlin|io\\.keygate|io\\.javalin|org\\.eclipse|"
               + "com\\.fasterxml|org\\.sqlite|com\\.zaxxer)\\.[a-z]|"
-              + "[A-Za-z]+(Exception|Error)\\b[:\\s]|\\.java:\\d+).*");
+              + "[A-Za-z]+(Exception|Error)\\b[:\\s]|\\.java:\\d+");
   private static final Pattern CODE = Pattern.compile("[a-z][a-z0-9_]*");
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -166,7 +166,7 @@ class HttpFuzzTest {
     boolean staticAsset =
         a.status() < 300 && (target.startsWith("/openapi.json") || target.startsWith("/ui"));
     if (!staticAsset) {
-      assertThat(LEAKY.matcher(body).matches())
+      assertThat(LEAKY.matcher(body).find())
           .as("stack trace or class name in the answer to %s: %s", request, abbreviate(body))
           .isFalse();
     }
