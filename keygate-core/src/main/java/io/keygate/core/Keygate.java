@@ -58,6 +58,13 @@ public final class Keygate {
   /** Default lifetime of a cache entry that nothing invalidated. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofMinutes(5);
 
+  /**
+   * Default time a new pepper version must have been current on a node before that node re-hashes
+   * keys found under an older version: long enough for a secret manager to have given the new
+   * version to every node, which until then still find those keys under their old hash.
+   */
+  public static final Duration DEFAULT_PEPPER_REHASH_DELAY = Duration.ofMinutes(10);
+
   /** Default period of the {@code usage-flush} job. */
   public static final Duration DEFAULT_USAGE_FLUSH = Duration.ofSeconds(5);
 
@@ -94,7 +101,7 @@ public final class Keygate {
     this.store = b.store;
     this.clock = b.clock;
     this.format = new KeyFormat(b.types, b.random);
-    this.hasher = new KeyHasher(b.peppers);
+    this.hasher = new KeyHasher(b.peppers, clock);
     this.usage = new UsageRecorder();
     // Made in dependency order, each with everything it uses: nothing is rewired afterwards.
     CanaryAlarms alarms = new CanaryAlarms(store, clock, b.random);
@@ -108,6 +115,7 @@ public final class Keygate {
                 usage,
                 b.cacheSize,
                 b.cacheTtl,
+                b.pepperRehashDelay,
                 b.defaultRateLimits,
                 b.bruteForce,
                 b.cluster,
@@ -275,6 +283,7 @@ public final class Keygate {
     private KeyPolicy policy = KeyPolicy.DEFAULTS;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
+    private Duration pepperRehashDelay = DEFAULT_PEPPER_REHASH_DELAY;
     private Map<String, List<RateLimit>> defaultRateLimits = Map.of();
     private BruteForceGuard.Policy bruteForce;
     private LeakPolicy leakPolicy = LeakPolicy.REVOKE;
@@ -420,6 +429,23 @@ public final class Keygate {
       }
       this.cacheSize = maxKeys;
       this.cacheTtl = ttl;
+      return this;
+    }
+
+    /**
+     * How long a pepper version must have been current on this node (since start, or since the
+     * {@link KeyHasher#reload} that made it current) before a key found under an older version is
+     * re-hashed under it on verification (default {@link #DEFAULT_PEPPER_REHASH_DELAY}). Until then
+     * such a key verifies under its old hash, so nodes that load the new version later keep
+     * accepting it; {@link Duration#ZERO} re-hashes at once.
+     *
+     * @throws IllegalArgumentException for a negative delay
+     */
+    public Builder pepperRehashDelay(Duration delay) {
+      if (delay == null || delay.isNegative()) {
+        throw new IllegalArgumentException("pepper re-hash delay must be >= 0, was " + delay);
+      }
+      this.pepperRehashDelay = delay;
       return this;
     }
 

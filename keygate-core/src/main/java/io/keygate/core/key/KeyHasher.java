@@ -7,12 +7,17 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -27,7 +32,10 @@ import javax.crypto.spec.SecretKeySpec;
  * {@link #reload} builds a new ring and swaps the reference, so the hot path pays one volatile read
  * and takes no lock. A caller that needs a hash <em>and</em> the version it was made under uses
  * {@link #current(String)} or {@link #older(String)}, which read one ring, so a reload racing with
- * the call can never pair a hash with the wrong version.
+ * the call can never pair a hash with the wrong version. The ring also records when its current
+ * version became current on this node (the injected clock's time of construction, or of the reload
+ * that raised it), for {@link #settled}: a node re-hashes old keys only under a version that other
+ * nodes have had time to load.
  *
  * <p><b>Security guarantees.</b> The stored value is {@code hex(HMAC-SHA256(pepper_v, key))}; a
  * database dump alone cannot confirm a guessed key. {@code Mac} instances are per thread and per
@@ -88,7 +96,8 @@ public final class KeyHasher {
   }
 
   /** One immutable set of pepper versions. */
-  private record Ring(Map<Integer, ThreadLocal<Mac>> macs, int current, List<Integer> older) {
+  private record Ring(
+      Map<Integer, ThreadLocal<Mac>> macs, int current, List<Integer> older, Instant since) {
     String hash(int version, String key) {
       return HEX.formatHex(mac(version, key));
     }
@@ -102,14 +111,24 @@ public final class KeyHasher {
     }
   }
 
+  private final Clock clock;
   private volatile Ring ring;
 
-  /** A hasher over these pepper versions; the highest version is current. */
+  /** A hasher over these pepper versions on the system clock; the highest version is current. */
   public KeyHasher(Collection<Pepper> peppers) {
-    this.ring = ring(peppers);
+    this(peppers, Clock.systemUTC());
   }
 
-  private static Ring ring(Collection<Pepper> peppers) {
+  /**
+   * A hasher over these pepper versions; the highest version is current, since {@code clock}'s
+   * present time.
+   */
+  public KeyHasher(Collection<Pepper> peppers, Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.ring = ring(peppers, clock.instant());
+  }
+
+  private static Ring ring(Collection<Pepper> peppers, Instant since) {
     if (peppers.isEmpty()) {
       throw new IllegalArgumentException("at least one pepper version is required");
     }
@@ -130,7 +149,8 @@ public final class KeyHasher {
                 Collectors.toUnmodifiableMap(
                     Pepper::version, p -> ThreadLocal.withInitial(() -> newMac(p)))),
         current,
-        List.copyOf(sorted.headMap(current, false).descendingKeySet()));
+        List.copyOf(sorted.headMap(current, false).descendingKeySet()),
+        since);
   }
 
   private static Mac newMac(Pepper p) {
@@ -145,7 +165,8 @@ public final class KeyHasher {
 
   /**
    * Replaces the pepper versions (after {@code keygate rotate-pepper} added or retired one). Calls
-   * in flight finish on the versions they started with; later calls see the new ones.
+   * in flight finish on the versions they started with; later calls see the new ones. A new current
+   * version is current from the clock's present time; an unchanged one keeps its time.
    *
    * @throws IllegalArgumentException no version, or a version given twice
    * @throws IllegalStateException the new current version is lower than the one in force (keys
@@ -153,8 +174,8 @@ public final class KeyHasher {
    * @return whether the set of versions changed
    */
   public synchronized boolean reload(Collection<Pepper> peppers) {
-    Ring next = ring(peppers);
     Ring now = ring;
+    Ring next = ring(peppers, now.since());
     if (next.current() < now.current()) {
       throw new IllegalStateException(
           "refusing pepper reload: newest version would go from v"
@@ -163,6 +184,9 @@ public final class KeyHasher {
               + next.current());
     }
     boolean changed = !next.macs().keySet().equals(now.macs().keySet());
+    if (next.current() > now.current()) {
+      next = new Ring(next.macs(), next.current(), next.older(), clock.instant());
+    }
     ring = next;
     return changed;
   }
@@ -170,6 +194,33 @@ public final class KeyHasher {
   /** The current (minting) pepper version. */
   public int currentVersion() {
     return ring.current();
+  }
+
+  /** When the current version became current on this node. */
+  public Instant currentSince() {
+    return ring.since();
+  }
+
+  /**
+   * The hash of {@code key} under the current version, with that version, if that version has been
+   * current on this node for at least {@code delay}; empty before (both from the same set of
+   * peppers). What a key found under an older version is re-hashed to: nodes that load a new
+   * version later than this one keep finding the key under its old hash meanwhile.
+   */
+  public Optional<Hashed> settled(String key, Duration delay) {
+    Ring r = ring;
+    return settled(r, delay)
+        ? Optional.of(new Hashed(r.current(), r.hash(r.current(), key)))
+        : Optional.empty();
+  }
+
+  /** Whether the current version has been current on this node for at least {@code delay}. */
+  public boolean settled(Duration delay) {
+    return settled(ring, delay);
+  }
+
+  private boolean settled(Ring r, Duration delay) {
+    return !clock.instant().isBefore(r.since().plus(delay));
   }
 
   /** Older versions, newest first, tried after the current one during verification. */

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The hot path: parse + checksum (no I/O) → HMAC → cache, then store → state → IP allowlist →
@@ -38,6 +39,13 @@ import java.util.Optional;
  * validity. Every change made through {@link io.keygate.core.lifecycle.KeyService} invalidates the
  * entry before the change is acknowledged, so revocation holds on the very next verify.
  *
+ * <p>A key found under an older pepper version is re-hashed under the current one only once that
+ * version has been current here for the configured delay ({@link KeyHasher#settled}): until then
+ * nodes that have not loaded the new version yet still find it. Meanwhile its entry is cached under
+ * the current-pepper hash while its changes are announced under its stored hash, which matches no
+ * cache key; such an entry remembers how many changes this node had seen when its load began, and
+ * is read again from the store once any change arrived since.
+ *
  * <p>API keys and admin tokens never stand in for each other ({@link CredentialKind}): {@link
  * #verify} answers an admin token exactly as an unknown key ({@code invalid_key}), {@link
  * #authenticate} refuses anything but an admin token, and each kind counts its failures in its own
@@ -52,7 +60,9 @@ public final class Verifier {
   /**
    * A cached record with its allowlist parsed once, whether it is a canary, and its usage counter
    * (held here so a verification records usage without a lookup by key id). {@code defect} is
-   * non-null when the stored settings cannot be evaluated; the key is then refused with it.
+   * non-null when the stored settings cannot be evaluated; the key is then refused with it. {@code
+   * changesSeen} is {@link #OWN_HASH} for an entry cached under its stored hash, else the count of
+   * {@link LocalCache#changes} when its load began.
    */
   private record Entry(
       ApiKeyRecord key,
@@ -61,11 +71,15 @@ public final class Verifier {
       EndpointRules rules,
       List<RateLimit> limits,
       UsageRecorder.Counter usage,
-      Defect defect) {
+      Defect defect,
+      long changesSeen) {
     Entry withKey(ApiKeyRecord k) {
-      return new Entry(k, allowlist, canary, rules, limits, usage, defect);
+      return new Entry(k, allowlist, canary, rules, limits, usage, defect, changesSeen);
     }
   }
+
+  /** {@link Entry#changesSeen} of an entry that its key's changes invalidate by name. */
+  private static final long OWN_HASH = -1;
 
   /** Why a key's stored settings cannot be evaluated, and the refusal that follows. */
   private record Defect(Outcome outcome, String message) {}
@@ -91,6 +105,8 @@ public final class Verifier {
   private final Clock clock;
   private final UsageRecorder usage;
   private final Cache<KeyHasher.Digest, Entry> cache;
+  private final LocalCache local;
+  private final Duration rehashDelay;
   private final Listeners listeners;
   private final CanaryAlarm canaryAlarm;
 
@@ -99,6 +115,8 @@ public final class Verifier {
    *
    * @param cacheSize most keys kept in memory
    * @param cacheTtl how long an entry lives without being invalidated (safety net)
+   * @param pepperRehashDelay how long a pepper version must have been current on this node before
+   *     keys found under an older version are re-hashed under it
    * @param defaultRateLimits limits of a key without limits of its own, by key type name
    * @param bruteForce the brute-force policy, or {@code null} for no brute-force guard
    * @param cluster where shared state lives ({@link ClusterBackends#LOCAL} for a single node)
@@ -114,6 +132,7 @@ public final class Verifier {
       UsageRecorder usage,
       long cacheSize,
       Duration cacheTtl,
+      Duration pepperRehashDelay,
       Map<String, List<RateLimit>> defaultRateLimits,
       BruteForceGuard.Policy bruteForce,
       ClusterBackends cluster,
@@ -128,6 +147,7 @@ public final class Verifier {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(usage, "usage");
       Objects.requireNonNull(cacheTtl, "cacheTtl");
+      Objects.requireNonNull(pepperRehashDelay, "pepperRehashDelay");
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(canaryAlarm, "canaryAlarm");
       Map<String, List<RateLimit>> m = new HashMap<>();
@@ -160,12 +180,12 @@ public final class Verifier {
             .recordStats()
             .build();
     this.cache = c;
+    this.local = new LocalCache(c, legacyKeys, new AtomicLong());
+    this.rehashDelay = w.pepperRehashDelay();
     this.listeners = new Listeners(w.listeners(), w.canaryListeners());
     this.canaryAlarm = w.canaryAlarm();
     ClusterBackends cluster = w.cluster();
-    this.bus =
-        Objects.requireNonNull(
-            cluster.invalidationBus(new LocalCache(c, legacyKeys)), "invalidationBus");
+    this.bus = Objects.requireNonNull(cluster.invalidationBus(local), "invalidationBus");
     this.limiter = Objects.requireNonNull(cluster.rateLimits(localLimiter), "rateLimits");
     this.quotaBackend = Objects.requireNonNull(cluster.quotas(quotas), "quotas");
     if (w.bruteForce() == null) {
@@ -517,14 +537,29 @@ public final class Verifier {
     // operator actions).
     for (int attempt = 0; ; attempt++) {
       int version = hasher.currentVersion();
-      Entry found = cache.get(hasher.digest(key), digest -> load(key, digest.hex()));
+      KeyHasher.Digest digest = hasher.digest(key);
+      Entry found = cache.get(digest, d -> load(key, d.hex()));
+      if (found != null && found.changesSeen() != OWN_HASH && outdated(found)) {
+        cache.asMap().remove(digest, found);
+        found = load(key, digest.hex());
+      }
       if (found != null || attempt == 2 || hasher.currentVersion() == version) {
         return found;
       }
     }
   }
 
+  /**
+   * Whether an entry cached under another hash than its stored one must be read again: a key change
+   * arrived since its load began (it may concern this key), or its key is now due to be re-hashed.
+   */
+  private boolean outdated(Entry e) {
+    return e.changesSeen() != local.changes().get()
+        || (e.key().pepperVersion() < hasher.currentVersion() && hasher.settled(rehashDelay));
+  }
+
   private Entry load(String key, String hash) {
+    long changes = local.changes().get(); // before any read: a change after it makes this outdated
     Optional<ApiKeyRecord> found = store.findByHash(hash);
     if (found.isEmpty()) {
       found = findUnderOlderPepper(key);
@@ -532,7 +567,7 @@ public final class Verifier {
     if (found.isEmpty()) {
       found = legacy.find(key);
     }
-    return found.map(this::entry).orElse(null);
+    return found.map(r -> entry(r, r.hash().equals(hash) ? OWN_HASH : changes)).orElse(null);
   }
 
   /**
@@ -540,7 +575,7 @@ public final class Verifier {
    * path validated them) make an entry whose {@link Defect} refuses the key: a broken allowlist
    * admits no address, broken endpoint rules admit no request.
    */
-  private Entry entry(ApiKeyRecord r) {
+  private Entry entry(ApiKeyRecord r, long changesSeen) {
     IpAllowlist allowlist = IpAllowlist.parse(List.of());
     EndpointRules rules = null;
     Defect defect = null;
@@ -571,7 +606,8 @@ public final class Verifier {
             ? defaultLimits.getOrDefault(r.type(), List.of())
             : r.settings().rateLimits(),
         usage.counter(r.keyId()),
-        defect);
+        defect,
+        changesSeen);
   }
 
   /**
@@ -585,15 +621,17 @@ public final class Verifier {
   }
 
   /**
-   * Tries the older pepper versions; on a hit re-hashes under the current one. Hashes and versions
-   * come from {@link KeyHasher#older}/{@link KeyHasher#current}, so a pepper reload racing with
-   * this call cannot store a hash under the wrong version.
+   * Tries the older pepper versions; on a hit re-hashes under the current one once it has been
+   * current here for the re-hash delay ({@link KeyHasher#settled}), and returns the record as
+   * stored before. Hashes and versions come from {@link KeyHasher#older}/{@link KeyHasher#settled},
+   * so a pepper reload racing with this call cannot store a hash under the wrong version.
    */
   private Optional<ApiKeyRecord> findUnderOlderPepper(String key) {
     for (KeyHasher.Hashed h : hasher.older(key)) {
       Optional<ApiKeyRecord> old = store.findByHash(h.hash());
       if (old.isPresent()) {
-        return Optional.of(rehash(old.get(), hasher.current(key)));
+        return Optional.of(
+            hasher.settled(key, rehashDelay).map(c -> rehash(old.get(), c)).orElse(old.get()));
       }
     }
     return Optional.empty();
@@ -699,7 +737,7 @@ public final class Verifier {
    * {@link #invalidateLocal}); without an entry the next request reads the committed revocation.
    */
   public void revokedLocal(String hash, Instant at) {
-    LocalCache.revoked(cache, hash, at);
+    local.revokedLocal(hash, at);
   }
 
   /** Revocation reason of a cached copy marked revoked by {@link #revokedLocal}. */
@@ -721,7 +759,7 @@ public final class Verifier {
   }
 
   private void drop(String hash) {
-    LocalCache.drop(cache, hash);
+    local.invalidateLocal(hash);
   }
 
   /** Drops every cached entry. */
@@ -748,17 +786,41 @@ public final class Verifier {
   /**
    * What an {@link InvalidationBus} delivers to: the cache and the imported-prefix table, and
    * nothing of the verifier itself, so that the bus can be made before the verifier is complete.
+   * {@code changes} counts the key changes delivered (by {@link #invalidateLocal} and {@link
+   * #revokedLocal}), which outdate every entry cached under another hash than its stored one.
    */
-  private record LocalCache(Cache<KeyHasher.Digest, Entry> cache, LegacyKeys legacy)
+  private record LocalCache(
+      Cache<KeyHasher.Digest, Entry> cache, LegacyKeys legacy, AtomicLong changes)
       implements InvalidationBus.Receiver {
+    /**
+     * Drops the entry cached for a stored hash. The cache is keyed by {@link KeyHasher.Digest} (its
+     * {@code invalidate} takes any object, so a hex string would silently match nothing); a string
+     * that is not a 64-digit hash cannot be a cache key, so there is nothing to drop.
+     */
     @Override
     public void invalidateLocal(String hash) {
-      drop(cache, hash);
+      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+      if (d != null) {
+        changes.incrementAndGet();
+        cache.invalidate(d);
+      }
     }
 
     @Override
     public void revokedLocal(String hash, Instant at) {
-      revoked(cache, hash, at);
+      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
+      if (d == null) {
+        return;
+      }
+      changes.incrementAndGet();
+      cache
+          .asMap()
+          .computeIfPresent(
+              d,
+              (h, e) ->
+                  e.key().status() == KeyStatus.REVOKED
+                      ? e
+                      : e.withKey(e.key().revoked(at, REVOKED_ELSEWHERE, at)));
     }
 
     @Override
@@ -769,33 +831,6 @@ public final class Verifier {
     @Override
     public void refreshImported() {
       legacy.refresh();
-    }
-
-    /**
-     * Drops the entry cached for a stored hash. The cache is keyed by {@link KeyHasher.Digest} (its
-     * {@code invalidate} takes any object, so a hex string would silently match nothing); a string
-     * that is not a 64-digit hash cannot be a cache key, so there is nothing to drop.
-     */
-    static void drop(Cache<KeyHasher.Digest, Entry> cache, String hash) {
-      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
-      if (d != null) {
-        cache.invalidate(d);
-      }
-    }
-
-    static void revoked(Cache<KeyHasher.Digest, Entry> cache, String hash, Instant at) {
-      KeyHasher.Digest d = KeyHasher.Digest.ofHex(hash);
-      if (d == null) {
-        return;
-      }
-      cache
-          .asMap()
-          .computeIfPresent(
-              d,
-              (h, e) ->
-                  e.key().status() == KeyStatus.REVOKED
-                      ? e
-                      : e.withKey(e.key().revoked(at, REVOKED_ELSEWHERE, at)));
     }
   }
 }

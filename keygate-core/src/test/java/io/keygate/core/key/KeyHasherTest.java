@@ -3,7 +3,10 @@ package io.keygate.core.key;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.keygate.core.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -130,5 +133,31 @@ class KeyHasherTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void settled_newCurrentVersion_onlyAfterTheDelaySinceTheReloadThatMadeItCurrent() {
+    ManualClock clock = new ManualClock();
+    Instant start = clock.instant();
+    Duration delay = Duration.ofMinutes(10);
+    KeyHasher h = new KeyHasher(List.of(V1), clock);
+    assertThat(h.currentSince()).isEqualTo(start);
+    assertThat(h.settled(delay)).isFalse();
+    clock.advance(delay);
+    assertThat(h.settled(delay)).isTrue();
+
+    h.reload(List.of(V1, V2));
+    assertThat(h.currentSince()).isEqualTo(start.plus(delay));
+    assertThat(h.settled(delay)).isFalse();
+    assertThat(h.settled("k", delay)).isEmpty();
+    assertThat(h.settled("k", Duration.ZERO)).contains(new KeyHasher.Hashed(2, h.hash(2, "k")));
+
+    clock.advance(delay.minusMillis(1));
+    h.reload(List.of(V1, V2)); // same current version: keeps its time
+    assertThat(h.settled("k", delay)).isEmpty();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(h.settled("k", delay)).contains(new KeyHasher.Hashed(2, h.hash(2, "k")));
+    h.reload(List.of(V2)); // v1 retired, v2 still current
+    assertThat(h.currentSince()).isEqualTo(start.plus(delay));
   }
 }

@@ -15,6 +15,7 @@ import io.keygate.core.testing.ManualClock;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +74,9 @@ class PepperReloadTest {
     assertThat(kg.hasher().reload(List.of(V1, V2))).isTrue();
 
     assertThat(valid(before)).isTrue();
+    assertThat(stored(before).pepperVersion()).as("re-hashed only after the delay").isEqualTo(1);
+    clock.advance(Keygate.DEFAULT_PEPPER_REHASH_DELAY);
+    assertThat(valid(before)).isTrue();
     assertThat(stored(before).pepperVersion()).isEqualTo(2);
     assertThat(stored(before).hash()).isEqualTo(kg.hasher().hash(2, before.secret().reveal()));
     CreatedKey after = create();
@@ -85,6 +89,99 @@ class PepperReloadTest {
     assertThat(valid(before)).isTrue();
     assertThat(valid(after)).isTrue();
     assertThat(valid(idle)).as("a key never presented under v1+v2 goes with v1").isFalse();
+  }
+
+  /**
+   * Regression (rotation outage): node A loaded v2 and re-hashed a key on its first verify, so node
+   * B, still on v1 until its reload, found the key under no version it knew and refused it.
+   */
+  @Test
+  void rotation_keyVerifiedOnAReloadedNode_staysValidOnALaggingNode() {
+    Keygate lagging = Keygate.builder().store(store).peppers(List.of(V1)).clock(clock).build();
+    CreatedKey k = create();
+
+    kg.hasher().reload(List.of(V1, V2));
+    assertThat(valid(k)).isTrue();
+
+    assertThat(lagging.verifier().verify(VerifyRequest.of(k.secret().reveal())).valid()).isTrue();
+  }
+
+  /**
+   * Two nodes over one store: A loads v2, B lags. Before the delay A verifies the key without
+   * re-hashing it, and B (which never saw it) still accepts it; once v2 has been current on A for
+   * the delay, A re-hashes it, and B accepts it after its own reload.
+   */
+  @Test
+  void rotation_rehashWaitsForTheDelay_thenTheReloadedLaggingNodeFindsTheNewHash() {
+    Duration delay = Duration.ofMinutes(3);
+    Keygate a =
+        Keygate.builder()
+            .store(store)
+            .peppers(List.of(V1))
+            .clock(clock)
+            .pepperRehashDelay(delay)
+            .build();
+    Keygate b =
+        Keygate.builder()
+            .store(store)
+            .peppers(List.of(V1))
+            .clock(clock)
+            .pepperRehashDelay(delay)
+            .build();
+    CreatedKey k = create();
+    String raw = k.secret().reveal();
+    clock.advance(delay.multipliedBy(2)); // v1 long settled: only v2's own time counts
+
+    a.hasher().reload(List.of(V1, V2));
+    clock.advance(delay.minusSeconds(1));
+    assertThat(a.verifier().verify(VerifyRequest.of(raw)).valid()).isTrue();
+    assertThat(a.verifier().verify(VerifyRequest.of(raw)).valid()).as("cached").isTrue();
+    assertThat(stored(k).pepperVersion()).isEqualTo(1);
+    assertThat(stored(k).hash()).isEqualTo(k.record().hash());
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).valid()).isTrue();
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(a.verifier().verify(VerifyRequest.of(raw)).valid()).isTrue();
+    assertThat(stored(k).pepperVersion()).isEqualTo(2);
+    assertThat(stored(k).hash()).isEqualTo(a.hasher().hash(2, raw));
+
+    b.hasher().reload(List.of(V1, V2));
+    b.verifier().invalidateAll();
+    assertThat(b.verifier().verify(VerifyRequest.of(raw)).valid()).isTrue();
+  }
+
+  /**
+   * A key verified under an older version before the delay is cached under its current-version
+   * hash, but its changes are announced under its stored hash: a revocation must still hold on the
+   * very next verify (here and, through the bus, on another node).
+   */
+  @Test
+  void changes_toAKeyCachedBeforeItsRehash_holdOnTheNextVerify() {
+    Keygate otherNode = Keygate.builder().store(store).peppers(List.of(V1)).clock(clock).build();
+    CreatedKey revoked = create();
+    CreatedKey disabledElsewhere = create();
+    CreatedKey revokedElsewhere = create();
+    kg.hasher().reload(List.of(V1, V2));
+    for (CreatedKey k : List.of(revoked, disabledElsewhere, revokedElsewhere)) {
+      assertThat(valid(k)).isTrue();
+      assertThat(stored(k).pepperVersion()).isEqualTo(1);
+    }
+
+    kg.keys().revoke(revoked.record().keyId(), "test", ADMIN);
+    // what a shared bus delivers here after a change on another node
+    kg.verifier()
+        .invalidateLocal(
+            otherNode.keys().disable(disabledElsewhere.record().keyId(), ADMIN).hash());
+    ApiKeyRecord r = otherNode.keys().revoke(revokedElsewhere.record().keyId(), "test", ADMIN);
+    kg.verifier().revokedLocal(r.hash(), r.revokedAt());
+
+    assertThat(outcome(revoked)).isEqualTo(Outcome.KEY_REVOKED);
+    assertThat(outcome(disabledElsewhere)).isEqualTo(Outcome.KEY_DISABLED);
+    assertThat(outcome(revokedElsewhere)).isEqualTo(Outcome.KEY_REVOKED);
+  }
+
+  private Outcome outcome(CreatedKey k) {
+    return kg.verifier().verify(VerifyRequest.of(k.secret().reveal())).outcome();
   }
 
   /**
@@ -126,7 +223,13 @@ class PepperReloadTest {
                     throw e.getCause();
                   }
                 });
-    node.set(Keygate.builder().store(racing).peppers(List.of(V1)).clock(clock).build());
+    node.set(
+        Keygate.builder()
+            .store(racing)
+            .peppers(List.of(V1))
+            .clock(clock)
+            .pepperRehashDelay(Duration.ZERO)
+            .build());
     try {
       assertThat(node.get().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
           .isTrue();

@@ -243,6 +243,7 @@ class VerifierTest {
     assertThat(k.record().pepperVersion()).isEqualTo(1);
 
     Keygate both = keygate(V1, V2);
+    clock.advance(Keygate.DEFAULT_PEPPER_REHASH_DELAY); // v2 current here long enough to re-hash
     assertThat(verify(both, raw(k)).valid()).isTrue();
     ApiKeyRecord stored = store.findById(k.record().keyId()).orElseThrow();
     assertThat(stored.pepperVersion()).isEqualTo(2);
