@@ -256,6 +256,7 @@ record ServerWiring(
               .store(s)
               .peppers(peppers)
               .clock(clock)
+              .pepperRehashDelay(secrets.pepperRehashDelay())
               .policy(config.policy())
               .cache(
                   config.cacheSize(),

@@ -122,7 +122,8 @@ final class EmbeddedKeygate implements AutoCloseable {
    * keys of {@code auditKeyFile} (default: {@code audit-key} next to the pepper file, as in the
    * server's data directory), after checking both against the database. Runs the core's background
    * jobs ({@link Keygate#backgroundJobs()}) on a daemon thread, with usage flushed every {@code
-   * flushEvery}.
+   * flushEvery}. Keys under an older pepper version are re-hashed under the newest one once it has
+   * been loaded for {@code rehashDelay} ({@link Keygate.Builder#pepperRehashDelay}).
    *
    * @throws KeygateException.SecretMismatch the pepper or audit key differs from the server's
    */
@@ -131,7 +132,8 @@ final class EmbeddedKeygate implements AutoCloseable {
       Path pepperFile,
       Path auditKeyFile,
       Duration cacheTtl,
-      Duration flushEvery) {
+      Duration flushEvery,
+      Duration rehashDelay) {
     if (databaseUrl == null || databaseUrl.isBlank()) {
       throw new IllegalStateException("keygate.mode=embedded needs keygate.database-url");
     }
@@ -140,6 +142,10 @@ final class EmbeddedKeygate implements AutoCloseable {
     }
     if (cacheTtl == null || cacheTtl.isNegative()) {
       throw new IllegalArgumentException("keygate.cache-ttl must be >= 0, was " + cacheTtl);
+    }
+    if (rehashDelay == null || rehashDelay.isNegative()) {
+      throw new IllegalArgumentException(
+          "keygate.pepper-rehash-delay must be >= 0, was " + rehashDelay);
     }
     if (flushEvery == null || flushEvery.isNegative() || flushEvery.isZero()) {
       throw new IllegalArgumentException(
@@ -155,6 +161,7 @@ final class EmbeddedKeygate implements AutoCloseable {
               .store(store)
               .peppers(peppers)
               .cache(CACHE_SIZE, cacheTtl)
+              .pepperRehashDelay(rehashDelay)
               .audit(auditKeys, null)
               .jobPeriods(flushEvery, Keygate.DEFAULT_ROTATION_SWEEP)
               .build();
@@ -175,6 +182,22 @@ final class EmbeddedKeygate implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /** {@link #open(String, Path, Path, Duration, Duration, Duration)} with the default delay. */
+  static EmbeddedKeygate open(
+      String databaseUrl,
+      Path pepperFile,
+      Path auditKeyFile,
+      Duration cacheTtl,
+      Duration flushEvery) {
+    return open(
+        databaseUrl,
+        pepperFile,
+        auditKeyFile,
+        cacheTtl,
+        flushEvery,
+        Keygate.DEFAULT_PEPPER_REHASH_DELAY);
   }
 
   /** The core. */

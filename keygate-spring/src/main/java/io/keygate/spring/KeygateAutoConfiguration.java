@@ -115,7 +115,8 @@ public class KeygateAutoConfiguration {
           p.getPepperFile(),
           p.getAuditKeyFile(),
           p.getCacheTtl(),
-          p.getUsageFlushInterval());
+          p.getUsageFlushInterval(),
+          p.getPepperRehashDelay());
     }
 
     /** Exposes the opened core as a bean (used for the key format too). */

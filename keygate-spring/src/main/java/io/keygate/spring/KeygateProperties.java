@@ -1,5 +1,6 @@
 package io.keygate.spring;
 
+import io.keygate.core.Keygate;
 import io.keygate.core.SecretMasker;
 import java.net.URI;
 import java.nio.file.Path;
@@ -31,6 +32,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *       the server's audit key file (same format); embedded mode writes audit events.
  *   <li>{@code keygate.usage-flush-interval} ({@code 5s}): embedded mode, how often batched usage
  *       counts are written.
+ *   <li>{@code keygate.pepper-rehash-delay} ({@code 10m}): embedded mode, how long the newest
+ *       pepper version must have been loaded before keys under an older one are re-hashed under it
+ *       (see {@link io.keygate.core.Keygate.Builder#pepperRehashDelay}).
  *   <li>{@code keygate.trusted-proxies} (empty): IPs/CIDR ranges whose {@code X-Forwarded-For} is
  *       believed.
  *   <li>{@code keygate.rules} (empty): {@code {method, pattern, scopes}} endpoint rules, first
@@ -107,6 +111,7 @@ public class KeygateProperties {
   private Path pepperFile;
   private Path auditKeyFile;
   private Duration usageFlushInterval = Duration.ofSeconds(5);
+  private Duration pepperRehashDelay = Keygate.DEFAULT_PEPPER_REHASH_DELAY;
   private List<String> trustedProxies = new ArrayList<>();
   private List<Rule> rules = new ArrayList<>();
   private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
@@ -212,6 +217,16 @@ public class KeygateProperties {
     this.usageFlushInterval = usageFlushInterval;
   }
 
+  /** How long a new pepper version waits before keys are re-hashed under it (embedded mode). */
+  public Duration getPepperRehashDelay() {
+    return pepperRehashDelay;
+  }
+
+  /** Sets the pepper re-hash delay. */
+  public void setPepperRehashDelay(Duration pepperRehashDelay) {
+    this.pepperRehashDelay = pepperRehashDelay;
+  }
+
   /** Trusted proxies (IPs/CIDR ranges). */
   public List<String> getTrustedProxies() {
     return trustedProxies;
@@ -268,7 +283,9 @@ public class KeygateProperties {
           .append(", pepper-file=")
           .append(pepperFile)
           .append(", audit-key-file=")
-          .append(auditKeyFile);
+          .append(auditKeyFile)
+          .append(", pepper-rehash-delay=")
+          .append(pepperRehashDelay);
     }
     b.append(", cache-ttl=").append(cacheTtl);
     b.append(", trusted-proxies=").append(trustedProxies);

@@ -407,6 +407,19 @@ public final class Settings {
                       + " `rotate-audit-key`), each first checked against the database's record;"
                       + " `0`: read at startup only")
               .check(d -> !d.isNegative(), ">= 0"));
+  public static final Setting<Duration> PEPPER_REHASH_DELAY =
+      add(
+          Setting.duration(
+                  "KEYGATE_PEPPER_REHASH_DELAY_SECONDS",
+                  SECONDS,
+                  Keygate.DEFAULT_PEPPER_REHASH_DELAY,
+                  "how long a new pepper version must have been current on a node (since its"
+                      + " start or the reload that brought it) before that node re-hashes keys"
+                      + " still under an older version; until then they verify under their old"
+                      + " hash, so nodes that load the new version later keep accepting them. Set"
+                      + " it above the time your secret distribution takes to reach every node;"
+                      + " `0`: re-hash at once")
+              .check(d -> !d.isNegative(), ">= 0"));
 
   // ---- notifications
   public static final Setting<Duration> DELIVERY_INTERVAL =

@@ -52,7 +52,13 @@ class RotatePepperCommandTest {
         servers.start(
             dir,
             c -> c,
-            b -> b.secrets(SecretsConfig.defaults().withReloadInterval(Duration.ofMillis(100))));
+            // delay 0: the node re-hashes old keys as soon as it has loaded v2 (the delay itself
+            // is PepperReloadTest's, on a fake clock)
+            b ->
+                b.secrets(
+                    SecretsConfig.defaults()
+                        .withReloadInterval(Duration.ofMillis(100))
+                        .withPepperRehashDelay(Duration.ZERO)));
   }
 
   private ApiKeyRecord stored(JsonNode key) {
