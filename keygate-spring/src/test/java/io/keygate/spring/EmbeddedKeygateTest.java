@@ -1,5 +1,6 @@
 package io.keygate.spring;
 
+import static java.nio.file.StandardOpenOption.APPEND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -197,6 +198,31 @@ class EmbeddedKeygateTest {
   }
 
   @Test
+  void open_withANewerPepperVersion_rehashesOldKeysOnlyAfterTheDelay() throws Exception {
+    byte[] v1 = random32();
+    CreatedKey k = serverKey(v1, random32());
+    Path pepper = writePepper(dir, v1);
+    Files.writeString(
+        pepper, "v2:" + Base64.getEncoder().encodeToString(random32()) + "\n", APPEND);
+    try (EmbeddedKeygate app =
+        EmbeddedKeygate.open(url(), pepper, null, Duration.ZERO, Duration.ofSeconds(1))) {
+      assertThat(app.keygate().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
+          .isTrue();
+      assertThat(app.keygate().store().findById(k.record().keyId()).orElseThrow().pepperVersion())
+          .as("default delay: not re-hashed yet")
+          .isEqualTo(1);
+    }
+    try (EmbeddedKeygate app =
+        EmbeddedKeygate.open(
+            url(), pepper, null, Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO)) {
+      assertThat(app.keygate().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
+          .isTrue();
+      assertThat(app.keygate().store().findById(k.record().keyId()).orElseThrow().pepperVersion())
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
   void open_missingSettings_failFastNamingTheProperty() {
     assertThatThrownBy(
             () -> EmbeddedKeygate.open(null, dir, null, Duration.ZERO, Duration.ofSeconds(1)))
@@ -206,6 +232,11 @@ class EmbeddedKeygateTest {
                 EmbeddedKeygate.open(
                     "jdbc:sqlite:/x.db", null, null, Duration.ZERO, Duration.ofSeconds(1)))
         .hasMessageContaining("keygate.pepper-file");
+    assertThatThrownBy(
+            () ->
+                EmbeddedKeygate.open(
+                    url(), dir, null, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(-1)))
+        .hasMessageContaining("keygate.pepper-rehash-delay");
   }
 
   /**

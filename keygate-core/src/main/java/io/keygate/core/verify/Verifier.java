@@ -78,7 +78,10 @@ public final class Verifier {
     }
   }
 
-  /** {@link Entry#changesSeen} of an entry that its key's changes invalidate by name. */
+  /**
+   * {@link Entry#changesSeen} of an entry cached under its stored hash, which the changes of its
+   * key invalidate directly.
+   */
   private static final long OWN_HASH = -1;
 
   /** Why a key's stored settings cannot be evaluated, and the refusal that follows. */
