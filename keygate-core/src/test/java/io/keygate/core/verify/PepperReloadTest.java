@@ -114,20 +114,8 @@ class PepperReloadTest {
   @Test
   void rotation_rehashWaitsForTheDelay_thenTheReloadedLaggingNodeFindsTheNewHash() {
     Duration delay = Duration.ofMinutes(3);
-    Keygate a =
-        Keygate.builder()
-            .store(store)
-            .peppers(List.of(V1))
-            .clock(clock)
-            .pepperRehashDelay(delay)
-            .build();
-    Keygate b =
-        Keygate.builder()
-            .store(store)
-            .peppers(List.of(V1))
-            .clock(clock)
-            .pepperRehashDelay(delay)
-            .build();
+    Keygate a = node(delay);
+    Keygate b = node(delay);
     CreatedKey k = create();
     String raw = k.secret().reveal();
     clock.advance(delay.multipliedBy(2)); // v1 long settled: only v2's own time counts
@@ -148,6 +136,16 @@ class PepperReloadTest {
     b.hasher().reload(List.of(V1, V2));
     b.verifier().invalidateAll();
     assertThat(b.verifier().verify(VerifyRequest.of(raw)).valid()).isTrue();
+  }
+
+  /** Another node over the same store and clock, on v1. */
+  private Keygate node(Duration rehashDelay) {
+    return Keygate.builder()
+        .store(store)
+        .peppers(List.of(V1))
+        .clock(clock)
+        .pepperRehashDelay(rehashDelay)
+        .build();
   }
 
   /**
