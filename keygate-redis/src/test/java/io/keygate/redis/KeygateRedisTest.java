@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
-import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
-import io.keygate.core.lifecycle.ImportKey;
 import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.model.RateLimit;
-import io.keygate.core.testing.InMemoryKeyStore;
-import io.keygate.core.verify.LegacyKeys;
+import io.keygate.core.testing.TestKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -21,41 +18,19 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Two cores sharing one store and one real Redis, as two nodes would. */
-class KeygateRedisTest {
-  private static final byte[] PEPPER = new byte[32];
-  private final InMemoryKeyStore store = new InMemoryKeyStore();
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
-
+class KeygateRedisTest extends SharedStoreNodes {
   private Keygate node(KeygateRedis redis) {
-    return Keygate.builder().store(store).pepper(new Pepper(1, PEPPER)).cluster(redis).build();
+    return nodeBuilder(redis).build();
   }
 
+  /** A client with 200 ms command timeouts. */
   private KeygateRedis redis(String uri, String prefix, RateLimitFallback fb, int nodes) {
-    KeygateRedis r =
-        KeygateRedis.builder()
-            .uri(uri)
-            .prefix(prefix)
-            .commandTimeout(Duration.ofMillis(200))
-            .breakerOpenFor(Duration.ofMillis(500))
-            .fallback(fb)
-            .nodes(nodes)
-            .build();
-    open.add(r);
-    return r;
+    return redis(uri, prefix, Duration.ofMillis(200), fb, nodes);
   }
 
   private static CreatedKey key(Keygate kg, List<RateLimit> limits) {
@@ -116,20 +91,7 @@ class KeygateRedisTest {
     String raw = "legacy_" + java.util.UUID.randomUUID().toString().replace("-", "");
     assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
     new KeyImporter(store, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
-        .importKey(
-            new ImportKey(
-                LegacyKeys.sha256Hex(raw),
-                "legacy_",
-                null,
-                "owner_1",
-                "imported",
-                List.of("read"),
-                List.of(),
-                List.of(),
-                null,
-                30,
-                Map.of()),
-            Actor.SYSTEM);
+        .importKey(TestKeys.imported(raw, "legacy_", "owner_1", "imported"), Actor.SYSTEM);
     long received = rb.invalidationsReceived();
     a.verifier().importedKeysChanged();
     // nothing else refreshes B's prefixes in this test: only the announcement can
@@ -176,10 +138,7 @@ class KeygateRedisTest {
     try (RedisClient c = RedisClient.create(r.uri());
         StatefulRedisConnection<String, String> conn = c.connect()) {
       // start early in a window: room for the steps
-      await()
-          .atMost(Duration.ofMillis(2 * window))
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> redisMillis(conn) % window <= 500);
+      awaitWindowStart(conn, window, 500);
       for (int i = 0; i < 3; i++) {
         assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
       }
@@ -193,11 +152,7 @@ class KeygateRedisTest {
       Verification remembered = verify(a, k);
       assertThat(remembered.outcome()).isEqualTo(Outcome.RATE_LIMITED);
       assertThat(((Verification.Rejected) remembered).rateLimits().get(0).remaining()).isZero();
-      long end = (redisMillis(conn) / window + 1) * window;
-      await()
-          .atMost(Duration.ofMillis(2 * window))
-          .pollInterval(Duration.ofMillis(5))
-          .until(() -> redisMillis(conn) >= end);
+      awaitNextWindow(conn, window);
       assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
     }
   }
@@ -217,10 +172,7 @@ class KeygateRedisTest {
     CreatedKey k = key(a, List.of(new RateLimit("main", 10_000, Duration.ofMillis(window))));
     try (RedisClient c = RedisClient.create(r.uri());
         StatefulRedisConnection<String, String> conn = c.connect()) {
-      await()
-          .atMost(Duration.ofMillis(2 * window))
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> redisMillis(conn) % window <= 1_000);
+      awaitWindowStart(conn, window, 1_000);
       String hash = prefix + "rl:{" + k.record().keyId() + "}";
       Verification first = verify(a, k);
       assertThat(first.outcome()).isEqualTo(Outcome.VALID);
@@ -235,11 +187,7 @@ class KeygateRedisTest {
       assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
       assertThat(conn.sync().hget(hash, "main:c")).isEqualTo("32");
       String windowBefore = conn.sync().hget(hash, "main:w");
-      long end = (redisMillis(conn) / window + 1) * window;
-      await()
-          .atMost(Duration.ofMillis(2 * window))
-          .pollInterval(Duration.ofMillis(5))
-          .until(() -> redisMillis(conn) >= end);
+      awaitNextWindow(conn, window);
       // 15 tokens of the old window are still leased: the next request must not use them.
       assertThat(verify(a, k).outcome()).isEqualTo(Outcome.VALID);
       assertThat(conn.sync().hget(hash, "main:w")).isNotEqualTo(windowBefore);
@@ -259,6 +207,26 @@ class KeygateRedisTest {
     assertThat(TwoNodeLoad.outcomes(a, b, k, 1_000))
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(Outcome.VALID, (long) n, Outcome.RATE_LIMITED, 8_000L - n));
+  }
+
+  /**
+   * Waits until Redis's clock is at most {@code slackMillis} into a window of {@code window} ms.
+   */
+  private static void awaitWindowStart(
+      StatefulRedisConnection<String, String> conn, long window, long slackMillis) {
+    await()
+        .atMost(Duration.ofMillis(2 * window))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> redisMillis(conn) % window <= slackMillis);
+  }
+
+  /** Waits until Redis's clock has passed the end of the current window of {@code window} ms. */
+  private static void awaitNextWindow(StatefulRedisConnection<String, String> conn, long window) {
+    long end = (redisMillis(conn) / window + 1) * window;
+    await()
+        .atMost(Duration.ofMillis(2 * window))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> redisMillis(conn) >= end);
   }
 
   private static long redisMillis(StatefulRedisConnection<String, String> conn) {

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
-import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
-import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.verify.BruteForceGuard;
 import io.keygate.core.verify.CredentialKind;
 import io.keygate.core.verify.InvalidationBus;
@@ -24,22 +22,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Nodes sharing one store and one real Redis count an address's invalid keys together. */
-class RedisBruteForceTest {
-  private static final byte[] PEPPER = new byte[32];
+class RedisBruteForceTest extends SharedStoreNodes {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private final InMemoryKeyStore store = new InMemoryKeyStore();
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
 
   /** This test's bus only publishes: nothing subscribes it, so nothing is delivered. */
   private static final InvalidationBus.Receiver NOTHING_RECEIVED =
@@ -58,33 +45,29 @@ class RedisBruteForceTest {
       };
 
   private Keygate node(int threshold, KeygateRedis redis) {
-    return Keygate.builder()
-        .store(store)
-        .pepper(new Pepper(1, PEPPER))
-        .cluster(redis)
+    return nodeBuilder(redis)
         .bruteForce(
             new BruteForceGuard.Policy(
                 threshold, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1)))
         .build();
   }
 
+  /** A client with 500 ms command timeouts and the default (local) fallback. */
   private KeygateRedis redis(String uri, String prefix, int nodes) {
-    KeygateRedis r =
-        KeygateRedis.builder()
-            .uri(uri)
-            .prefix(prefix)
-            .commandTimeout(Duration.ofMillis(500))
-            .breakerOpenFor(Duration.ofMillis(500))
-            .nodes(nodes)
-            .build();
-    open.add(r);
-    return r;
+    return redis(uri, prefix, Duration.ofMillis(500), RateLimitFallback.LOCAL, nodes);
   }
 
   private static Outcome verify(Keygate kg, String key, String ip) {
     return kg.verifier()
         .verify(new VerifyRequest(key, ip, List.of(), null, null, List.of(), 1, null))
         .outcome();
+  }
+
+  private static CreatedKey validKey(Keygate kg) {
+    return kg.keys()
+        .create(
+            new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
+            Actor.SYSTEM);
   }
 
   private static String randomKey() {
@@ -108,11 +91,7 @@ class RedisBruteForceTest {
     Keygate a = node(threshold, redis(r.uri(), prefix, 3));
     Keygate b = node(threshold, redis(r.uri(), prefix, 3));
     Keygate c = node(threshold, redis(r.uri(), prefix, 3));
-    CreatedKey valid =
-        a.keys()
-            .create(
-                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
-                Actor.SYSTEM);
+    CreatedKey valid = validKey(a);
     String ip = "203.0.113.7";
     assertThat(verify(c, valid.secret().reveal(), ip)).isEqualTo(Outcome.VALID);
 
@@ -141,11 +120,7 @@ class RedisBruteForceTest {
     int threshold = 5;
     Keygate a = node(threshold, redis(r.uri(), prefix, 2));
     Keygate b = node(threshold, redis(r.uri(), prefix, 2));
-    CreatedKey valid =
-        a.keys()
-            .create(
-                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
-                Actor.SYSTEM);
+    CreatedKey valid = validKey(a);
     // a fresh address of the same /64 for every guess, in every spelling, alternating nodes
     for (int i = 0; i < threshold; i++) {
       String ip =
@@ -262,11 +237,7 @@ class RedisBruteForceTest {
     Keygate a = node(threshold, redis(r.uri(), prefix, 2));
     Keygate b = node(threshold, redis(r.uri(), prefix, 2));
     String token = a.adminTokens().create(null, null, "ops", null, Actor.SYSTEM).secret().reveal();
-    CreatedKey valid =
-        a.keys()
-            .create(
-                new CreateKey(null, "o", "t", List.of("read"), List.of(), List.of(), 30, Map.of()),
-                Actor.SYSTEM);
+    CreatedKey valid = validKey(a);
     String victim = "198.51.100.77";
     // API-key guessing in the victim's name, spread over both nodes: blocked for API keys ...
     for (int i = 0; i < 2 * threshold; i++) {

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.keygate.core.Keygate;
-import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.lifecycle.KeyPatch;
 import io.keygate.core.model.Quota;
-import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
@@ -18,42 +16,15 @@ import io.keygate.core.verify.VerifyRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Nodes sharing one store and one real Redis spend one quota balance together. */
-class RedisQuotasTest {
-  private static final byte[] PEPPER = new byte[32];
-  private final InMemoryKeyStore store = new InMemoryKeyStore();
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
-
+class RedisQuotasTest extends SharedStoreNodes {
+  /** One of two nodes, with 500 ms command timeouts. */
   private Keygate node(Clock clock, String uri, String prefix, RateLimitFallback fb) {
-    KeygateRedis r =
-        KeygateRedis.builder()
-            .uri(uri)
-            .prefix(prefix)
-            .commandTimeout(Duration.ofMillis(500))
-            .breakerOpenFor(Duration.ofMillis(500))
-            .fallback(fb)
-            .nodes(2)
-            .build();
-    open.add(r);
-    return Keygate.builder()
-        .store(store)
-        .pepper(new Pepper(1, PEPPER))
-        .clock(clock)
-        .cluster(r)
-        .build();
+    return nodeBuilder(redis(uri, prefix, Duration.ofMillis(500), fb, 2)).clock(clock).build();
   }
 
   private static CreatedKey key(Keygate kg, Quota q) {

@@ -172,6 +172,14 @@ class ScanCommandTest {
   }
 
   /**
+   * Records {@code value} at {@code file:line:column}, which must not have been reported before.
+   */
+  private static void putOnce(
+      Map<String, String> found, String file, Object line, Object column, String value) {
+    assertThat(found.put(file + ":" + line + ":" + column, value)).isNull();
+  }
+
+  /**
    * Parses a report back into location → fingerprint (for text: location → redacted key, the only
    * per-key datum text output carries).
    */
@@ -183,23 +191,19 @@ class ScanCommandTest {
         for (String l : output.split("\n")) {
           Matcher m = line.matcher(l);
           assertThat(m.matches()).as(l).isTrue();
-          assertThat(found.put(m.group(1) + ":" + m.group(2) + ":" + m.group(3), m.group(5)))
-              .isNull();
+          putOnce(found, m.group(1), m.group(2), m.group(3), m.group(5));
         }
       }
       case JSON -> {
         for (JsonNode f : JSON.readTree(output)) {
           assertThat(f.get("key_type").asText()).isNotEmpty();
           assertThat(f.get("redacted").asText()).contains("…");
-          assertThat(
-                  found.put(
-                      f.get("file").asText()
-                          + ":"
-                          + f.get("line").asLong()
-                          + ":"
-                          + f.get("column").asInt(),
-                      f.get("fingerprint").asText()))
-              .isNull();
+          putOnce(
+              found,
+              f.get("file").asText(),
+              f.get("line").asLong(),
+              f.get("column").asInt(),
+              f.get("fingerprint").asText());
         }
       }
       case SARIF -> {
@@ -214,15 +218,12 @@ class ScanCommandTest {
           String uri = loc.at("/artifactLocation/uri").asText();
           String file =
               uri.startsWith("file:") ? Path.of(java.net.URI.create(uri)).toString() : uri;
-          assertThat(
-                  found.put(
-                      file
-                          + ":"
-                          + loc.at("/region/startLine").asLong()
-                          + ":"
-                          + loc.at("/region/startColumn").asInt(),
-                      res.at("/partialFingerprints/keygateFingerprint~1v1").asText()))
-              .isNull();
+          putOnce(
+              found,
+              file,
+              loc.at("/region/startLine").asLong(),
+              loc.at("/region/startColumn").asInt(),
+              res.at("/partialFingerprints/keygateFingerprint~1v1").asText());
         }
       }
       case GITLEAKS -> {
@@ -256,15 +257,12 @@ class ScanCommandTest {
               fp = tag.asText().substring("fingerprint-sha256:".length());
             }
           }
-          assertThat(
-                  found.put(
-                      f.get("File").asText()
-                          + ":"
-                          + f.get("StartLine").asLong()
-                          + ":"
-                          + f.get("StartColumn").asInt(),
-                      fp))
-              .isNull();
+          putOnce(
+              found,
+              f.get("File").asText(),
+              f.get("StartLine").asLong(),
+              f.get("StartColumn").asInt(),
+              fp);
         }
       }
     }

@@ -142,6 +142,14 @@ class ScannerTest {
     assertThat(f.fingerprint()).isEqualTo(Keys.sha(key)).hasSize(64);
   }
 
+  /**
+   * {@code key} written in two pieces: {@code before}, its first {@code at} characters, {@code
+   * between}, the rest, {@code after}.
+   */
+  private static String pieces(String before, String key, int at, String between, String after) {
+    return before + key.substring(0, at) + between + key.substring(at) + after;
+  }
+
   @Test
   void scan_splitForms_reassembledWithStartAndEndLine() {
     String k1 = Keys.real("live_secret");
@@ -153,11 +161,7 @@ class ScannerTest {
     String k7 = Keys.real("live_secret");
     String k8 = Keys.real("live_secret");
     String text =
-        "String a = \""
-            + k1.substring(0, 20)
-            + "\" +\n        \""
-            + k1.substring(20)
-            + "\";\n"
+        pieces("String a = \"", k1, 20, "\" +\n        \"", "\";\n")
             + "b = (\""
             + k2.substring(0, 8)
             + "\"\n     \""
@@ -165,36 +169,12 @@ class ScannerTest {
             + "\"\n     '"
             + k2.substring(40)
             + "')\n"
-            + "C=\""
-            + k3.substring(0, 30)
-            + "\\\n"
-            + k3.substring(30)
-            + "\"\n"
-            + "export KEY="
-            + k4.substring(0, 25)
-            + "\\\r\n  "
-            + k4.substring(25)
-            + "\n"
-            + "$k = '"
-            + k5.substring(0, 15)
-            + "'\n  . '"
-            + k5.substring(15)
-            + "';\n"
-            + "[log] token="
-            + k6.substring(0, 40)
-            + "\n"
-            + k6.substring(40)
-            + " rest\n"
-            + "x = \""
-            + k7.substring(0, 12)
-            + "\" + \""
-            + k7.substring(12)
-            + "\"\n"
-            + "y = \""
-            + k8.substring(0, 33)
-            + "\" \\\n  + \""
-            + k8.substring(33)
-            + "\"\n";
+            + pieces("C=\"", k3, 30, "\\\n", "\"\n")
+            + pieces("export KEY=", k4, 25, "\\\r\n  ", "\n")
+            + pieces("$k = '", k5, 15, "'\n  . '", "';\n")
+            + pieces("[log] token=", k6, 40, "\n", " rest\n")
+            + pieces("x = \"", k7, 12, "\" + \"", "\"\n")
+            + pieces("y = \"", k8, 33, "\" \\\n  + \"", "\"\n");
 
     List<Finding> found = scanner.scan("split.txt", text.getBytes(StandardCharsets.US_ASCII));
 
@@ -224,31 +204,11 @@ class ScannerTest {
     String bad = Keys.badChecksum(t);
     String good = Keys.real(t);
     String text =
-        "a = \""
-            + bad.substring(0, 20)
-            + "\" +\n  \""
-            + bad.substring(20)
-            + "\"\n"
-            + "b = \""
-            + good.substring(0, 20)
-            + "\" +\n  \""
-            + good.substring(20)
-            + "X\"\n"
-            + "c = \""
-            + good.substring(0, 20)
-            + "\" +\n  \""
-            + good.substring(20, 48)
-            + "\"\n"
-            + "d = \""
-            + good.substring(0, 20)
-            + "\" ,\n  \""
-            + good.substring(20)
-            + "\"\n"
-            + "e = "
-            + good.substring(0, 20)
-            + "\n  "
-            + good.substring(20)
-            + "\n";
+        pieces("a = \"", bad, 20, "\" +\n  \"", "\"\n")
+            + pieces("b = \"", good, 20, "\" +\n  \"", "X\"\n")
+            + pieces("c = \"", good.substring(0, 48), 20, "\" +\n  \"", "\"\n")
+            + pieces("d = \"", good, 20, "\" ,\n  \"", "\"\n")
+            + pieces("e = ", good, 20, "\n  ", "\n");
 
     assertThat(scanner.scan("x", text.getBytes(StandardCharsets.US_ASCII))).isEmpty();
   }
@@ -256,7 +216,7 @@ class ScannerTest {
   @Test
   void scan_splitLinesDisabled_onlyWholeKeys() {
     String k = Keys.real("live_secret");
-    String text = "a = \"" + k.substring(0, 20) + "\" +\n  \"" + k.substring(20) + "\"\n" + k;
+    String text = pieces("a = \"", k, 20, "\" +\n  \"", "\"\n") + k;
     Scanner plain = Scanner.builder().splitLines(false).build();
 
     assertThat(plain.scan("x", text.getBytes(StandardCharsets.US_ASCII)))

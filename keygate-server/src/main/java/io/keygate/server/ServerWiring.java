@@ -3,13 +3,11 @@ package io.keygate.server;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.SecretChecks;
-import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.KeyHasher;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.notify.DataCipher;
-import io.keygate.core.notify.DataKey;
 import io.keygate.core.store.KeyStore;
 import io.keygate.redis.KeygateRedis;
 import io.keygate.server.config.AuditKeyFile;
@@ -31,11 +29,14 @@ import io.keygate.store.jdbc.JdbcExtensions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.util.SocketAddressResolver;
 import org.slf4j.Logger;
@@ -82,57 +83,82 @@ record ServerWiring(
       w.watch(
           "pepper",
           config.effectivePepperFile(),
-          f -> {
-            List<Pepper> next = PepperFile.load(f);
-            SecretChecks.require(
-                store,
-                SecretChecks.pepper(new KeyHasher(next)),
-                sources.pepper(),
-                NodeSecrets.PEPPER_REMEDY);
-            kg.hasher().reload(next);
-            pepperReloaded.run();
-            return "versions "
-                + kg.hasher().versions()
-                + ", v"
-                + kg.hasher().currentVersion()
-                + " hashes new keys";
-          });
+          checkedReload(
+              store,
+              PepperFile::load,
+              next -> SecretChecks.pepper(new KeyHasher(next)),
+              sources.pepper(),
+              NodeSecrets.PEPPER_REMEDY,
+              next -> {
+                kg.hasher().reload(next);
+                pepperReloaded.run();
+                return "versions "
+                    + kg.hasher().versions()
+                    + ", v"
+                    + kg.hasher().currentVersion()
+                    + " hashes new keys";
+              }));
     }
     if (cipher != null && notifyConfig.dataKeyEnv() == null) {
       w.watch(
           "data key",
           notifyConfig.effectiveDataKeyFile(config.dataDir()),
-          f -> {
-            List<DataKey> next = DataKeyFile.load(f);
-            SecretChecks.require(
-                store,
-                SecretChecks.dataKey(new DataCipher(next, SecureRandom::new)),
-                sources.dataKey(),
-                NodeSecrets.DATA_KEY_REMEDY);
-            cipher.reload(next);
-            return "versions " + cipher.versions() + ", v" + cipher.currentVersion() + " seals";
-          });
+          checkedReload(
+              store,
+              DataKeyFile::load,
+              next -> SecretChecks.dataKey(new DataCipher(next, SecureRandom::new)),
+              sources.dataKey(),
+              NodeSecrets.DATA_KEY_REMEDY,
+              next -> {
+                cipher.reload(next);
+                return "versions " + cipher.versions() + ", v" + cipher.currentVersion() + " seals";
+              }));
     }
     if (secrets.auditKeyEnv() == null) {
       w.watch(
           "audit key",
           secrets.effectiveAuditKeyFile(config.dataDir()),
-          f -> {
-            List<AuditKey> next = AuditKeyFile.load(f);
-            SecretChecks.require(
-                store,
-                SecretChecks.auditKey(new AuditKeys(next)),
-                sources.auditKey(),
-                NodeSecrets.AUDIT_KEY_REMEDY);
-            auditKeys.reload(next);
-            return "versions "
-                + auditKeys.versions()
-                + ", v"
-                + auditKeys.currentVersion()
-                + " links new audit events";
-          });
+          checkedReload(
+              store,
+              AuditKeyFile::load,
+              next -> SecretChecks.auditKey(new AuditKeys(next)),
+              sources.auditKey(),
+              NodeSecrets.AUDIT_KEY_REMEDY,
+              next -> {
+                auditKeys.reload(next);
+                return "versions "
+                    + auditKeys.versions()
+                    + ", v"
+                    + auditKeys.currentVersion()
+                    + " links new audit events";
+              }));
     }
     return w;
+  }
+
+  /** Reads the versions a secret file holds. */
+  @FunctionalInterface
+  private interface VersionsFile<V> {
+    List<V> load(Path file) throws IOException;
+  }
+
+  /**
+   * The one reload of a secret file: load its versions, check them against the database's record
+   * ({@link SecretChecks#require}: a refusal throws and the versions in force stay), then {@code
+   * swapIn} puts them in force and describes them for the log.
+   */
+  private static <V> SecretsWatcher.Reload checkedReload(
+      KeyStore store,
+      VersionsFile<V> file,
+      Function<List<V>, SecretChecks.Held> held,
+      String source,
+      String remedy,
+      Function<List<V>, String> swapIn) {
+    return f -> {
+      List<V> next = file.load(f);
+      SecretChecks.require(store, held.apply(next), source, remedy);
+      return swapIn.apply(next);
+    };
   }
 
   /**

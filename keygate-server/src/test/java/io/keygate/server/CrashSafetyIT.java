@@ -5,15 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateProcess;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,8 +68,7 @@ class CrashSafetyIT {
   private HttpClient http;
 
   @TempDir Path dataDir;
-  private Process server;
-  private StringBuffer serverOutput = new StringBuffer();
+  private KeygateProcess server;
   private int port;
   private String base;
   private String token;
@@ -98,17 +95,14 @@ class CrashSafetyIT {
 
   @AfterEach
   void killServer() throws InterruptedException {
-    if (server != null && server.isAlive()) {
-      server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void killDashNine_duringCreateRotateRevoke_losesNoAcknowledgedChange() throws Exception {
-    port = freePort();
-    base = "http://127.0.0.1:" + port;
-    startServer();
-    token = createAdminToken();
+    startFirstServer();
 
     // (a) bulk creation, killed mid-load
     loadThenKill(n -> createKey("crash-" + n), acked::size);
@@ -160,15 +154,8 @@ class CrashSafetyIT {
         revoked::size);
     startServer();
 
-    assertThat(loadErrors).as("errors under load").isEmpty();
-    assertThat(rotated.size())
-        .as("rotations acknowledged before the kill (the kill came mid-load)")
-        .isPositive()
-        .isLessThan(KEYS_PER_PHASE);
-    assertThat(revoked.size())
-        .as("revocations acknowledged before the kill (the kill came mid-load)")
-        .isPositive()
-        .isLessThan(KEYS_PER_PHASE);
+    assertKilledMidLoad("rotations", rotated.size(), KEYS_PER_PHASE);
+    assertKilledMidLoad("revocations", revoked.size(), KEYS_PER_PHASE);
     System.out.printf(
         "CrashSafetyIT: %d keys acknowledged in the create phase, %d keys in all, %d rotations,"
             + " %d revocations acknowledged%n",
@@ -202,15 +189,7 @@ class CrashSafetyIT {
   }
 
   private void assertAuditChainIntact() throws Exception {
-    Process audit =
-        new ProcessBuilder(
-                java(), "-jar", jar(), "audit", "verify", "--data-dir", dataDir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String auditOut = new String(audit.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(audit.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(audit.exitValue()).as(auditOut).isZero();
-    assertThat(auditOut).contains("audit chain intact");
+    KeygateProcess.assertAuditChainIntact(dataDir, Duration.ofSeconds(120));
   }
 
   /**
@@ -225,10 +204,7 @@ class CrashSafetyIT {
   @Test
   void killDashNine_duringLeakProcessing_everyAcknowledgedReportIsFullyApplied() throws Exception {
     serverEnv.put("KEYGATE_LEAK_POLICY", "live_public=rotate:1h,live_secret=revoke");
-    port = freePort();
-    base = "http://127.0.0.1:" + port;
-    startServer();
-    token = createAdminToken();
+    startFirstServer();
     int pairs = 300;
     List<String[]> secrets = Collections.synchronizedList(new ArrayList<>());
     List<String[]> publics = Collections.synchronizedList(new ArrayList<>());
@@ -267,11 +243,7 @@ class CrashSafetyIT {
         },
         answers::size);
     startServer();
-    assertThat(loadErrors).as("errors under load").isEmpty();
-    assertThat(answers.size())
-        .as("reports acknowledged before the kill (the kill came mid-load)")
-        .isPositive()
-        .isLessThan(pairs);
+    assertKilledMidLoad("reports", answers.size(), pairs);
 
     List<String> problems = new ArrayList<>();
     for (int n = 0; n < pairs; n++) {
@@ -321,30 +293,12 @@ class CrashSafetyIT {
         problems.add(id + ": rotated with a 1 h grace but no longer verifies");
       }
     }
+    String state =
+        " (incident " + incident + ", event " + event + ", " + action + " " + changed + ")";
     if (acked && !(incident && event && changed)) {
-      problems.add(
-          id
-              + ": acknowledged leak not fully applied (incident "
-              + incident
-              + ", event "
-              + event
-              + ", "
-              + action
-              + " "
-              + changed
-              + ")");
+      problems.add(id + ": acknowledged leak not fully applied" + state);
     } else if (!acked && !(incident == event && event == changed)) {
-      problems.add(
-          id
-              + ": half-done leak handling (incident "
-              + incident
-              + ", event "
-              + event
-              + ", "
-              + action
-              + " "
-              + changed
-              + ")");
+      problems.add(id + ": half-done leak handling" + state);
     } else if (!mayBeHandled && incident) {
       problems.add(id + ": handled although its report was never sent");
     }
@@ -368,10 +322,7 @@ class CrashSafetyIT {
     serverEnv.put("KEYGATE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32"); // the receiver
     String secret = "whsec_crash_test_" + Long.toHexString(System.nanoTime());
     try (WebhookReceiver receiver = new WebhookReceiver(40)) {
-      port = freePort();
-      base = "http://127.0.0.1:" + port;
-      startServer();
-      token = createAdminToken();
+      startFirstServer();
       assertThat(
               call(
                   "POST",
@@ -782,8 +733,8 @@ class CrashSafetyIT {
       Thread.sleep(5); // let the load run (and a cold JVM warm up) before the kill
     }
     beforeKill.run();
-    server.destroyForcibly();
-    assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("killed server exited").isTrue();
+    server.process.destroyForcibly();
+    assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).as("killed server exited").isTrue();
     stop.set(true);
     for (Thread th : threads) {
       th.join(120_000);
@@ -846,87 +797,37 @@ class CrashSafetyIT {
     }
   }
 
+  /** Starts the first server of a run on a new port and makes the admin token. */
+  private void startFirstServer() throws Exception {
+    port = KeygateProcess.freePort();
+    base = "http://127.0.0.1:" + port;
+    startServer();
+    token = KeygateProcess.adminToken(dataDir, Duration.ofSeconds(120)).strip();
+  }
+
+  /** (Re)starts the server on {@link #port} over {@link #dataDir}, with a fresh HTTP client. */
   private void startServer() throws Exception {
-    serverOutput = new StringBuffer();
     http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                java(),
-                "-jar",
-                jar(),
-                "serve",
-                "--port",
-                Integer.toString(port),
-                "--data-dir",
-                dataDir.toString())
-            .redirectErrorStream(true);
+    Map<String, String> env = new HashMap<>();
     // the final check verifies many revoked keys from one address
-    pb.environment().put("KEYGATE_BRUTE_FORCE_THRESHOLD", "0");
-    pb.environment().putAll(serverEnv);
-    server = pb.start();
-    pump(server.getInputStream(), serverOutput);
-    HttpRequest health = HttpRequest.newBuilder(URI.create(base + "/healthz")).build();
-    try {
-      await("server healthy")
-          .atMost(Duration.ofSeconds(120))
-          .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
-          .until(
-              () -> {
-                assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
-                return http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-              });
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError("server not healthy within 120 s:\n" + serverOutput, e);
-    }
+    env.put("KEYGATE_BRUTE_FORCE_THRESHOLD", "0");
+    env.putAll(serverEnv);
+    server = KeygateProcess.serve(dataDir, port, env, Duration.ofSeconds(120));
   }
 
-  private String createAdminToken() throws Exception {
-    Process create =
-        new ProcessBuilder(
-                java(), "-jar", jar(), "admin", "create-token", "--data-dir", dataDir.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String stdout = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(create.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(create.exitValue()).isZero();
-    return stdout.strip();
-  }
-
-  private static void pump(InputStream in, StringBuffer sink) {
-    Thread t =
-        new Thread(
-            () -> {
-              byte[] buf = new byte[8192];
-              try {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                  sink.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-              } catch (IOException ignored) {
-                // process ended
-              }
-            },
-            "server-output");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static String jar() {
-    Path jar = Path.of(System.getProperty("keygate.jar", "target/keygate.jar"));
-    assertThat(Files.isRegularFile(jar)).as("built jar %s", jar).isTrue();
-    return jar.toString();
+  /**
+   * The kill came mid-load: the load threads saw no error, and {@code acknowledged} (of {@code
+   * what}) is more than none and less than {@code total}.
+   */
+  private void assertKilledMidLoad(String what, int acknowledged, int total) {
+    assertThat(loadErrors).as("errors under load").isEmpty();
+    assertThat(acknowledged)
+        .as(what + " acknowledged before the kill (the kill came mid-load)")
+        .isPositive()
+        .isLessThan(total);
   }
 }

@@ -59,6 +59,11 @@ class EnvoyExtAuthzTest {
     return envoy.check(c.build());
   }
 
+  /** {@code GET /x} from {@code sourceIp} presenting {@code key} in {@code X-API-Key}. */
+  private static EnvoyClient.Check getWithKey(String sourceIp, String key) {
+    return request("GET", "/x", sourceIp).header("X-API-Key", key);
+  }
+
   private static void assertDenied(Answer a, int status, String code) {
     assertThat(a.allowed()).as("allowed").isFalse();
     assertThat(a.grpcCode()).as("gRPC code").isNotZero();
@@ -107,7 +112,7 @@ class EnvoyExtAuthzTest {
   @Test
   void revokedKey_isDenied401WithChallenge() {
     t.post("/v1/keys/" + keyId + "/revoke", Map.of()).expect(200);
-    Answer a = check(request("GET", "/x", "203.0.113.5").header("X-API-Key", raw));
+    Answer a = check(getWithKey("203.0.113.5", raw));
     assertDenied(a, 401, "key_revoked");
     assertThat(a.grpcCode()).isEqualTo(UNAUTHENTICATED);
     assertThat(a.header("WWW-Authenticate"))
@@ -133,28 +138,16 @@ class EnvoyExtAuthzTest {
     assertDenied(a, 403, "insufficient_scope");
     assertThat(a.grpcCode()).isEqualTo(PERMISSION_DENIED);
     assertThat(a.header("WWW-Authenticate")).isNull();
-    assertThat(
-            check(
-                    request("GET", "/x", "203.0.113.5")
-                        .header("X-API-Key", raw)
-                        .setting("scopes_all", "read, admin"))
-                .status())
+    assertThat(check(getWithKey("203.0.113.5", raw).setting("scopes_all", "read, admin")).status())
         .isEqualTo(403);
-    assertThat(
-            check(
-                    request("GET", "/x", "203.0.113.5")
-                        .header("X-API-Key", raw)
-                        .setting("scopes", "admin,write"))
-                .allowed())
+    assertThat(check(getWithKey("203.0.113.5", raw).setting("scopes", "admin,write")).allowed())
         .isTrue();
   }
 
   @Test
   void badCostSetting_isDenied400() {
     assertDenied(
-        check(request("GET", "/x", "203.0.113.5").header("X-API-Key", raw).setting("cost", "lots")),
-        400,
-        "invalid_cost");
+        check(getWithKey("203.0.113.5", raw).setting("cost", "lots")), 400, "invalid_cost");
   }
 
   @Test
@@ -163,24 +156,15 @@ class EnvoyExtAuthzTest {
         t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8"))
             .path("api_key")
             .asText();
-    assertThat(check(request("GET", "/x", "10.1.2.3").header("X-API-Key", k)).allowed()).isTrue();
-    assertDenied(
-        check(request("GET", "/x", "192.0.2.7").header("X-API-Key", k)), 403, "ip_not_allowed");
+    assertThat(check(getWithKey("10.1.2.3", k)).allowed()).isTrue();
+    assertDenied(check(getWithKey("192.0.2.7", k)), 403, "ip_not_allowed");
     // a client that talks to Envoy directly cannot choose its address with X-Forwarded-For
     assertDenied(
-        check(
-            request("GET", "/x", "192.0.2.7")
-                .header("X-API-Key", k)
-                .header("X-Forwarded-For", "10.1.2.3")),
+        check(getWithKey("192.0.2.7", k).header("X-Forwarded-For", "10.1.2.3")),
         403,
         "ip_not_allowed");
     // a trusted proxy in front of Envoy (loopback, by default) is believed
-    assertThat(
-            check(
-                    request("GET", "/x", "127.0.0.1")
-                        .header("X-API-Key", k)
-                        .header("X-Forwarded-For", "10.1.2.3"))
-                .allowed())
+    assertThat(check(getWithKey("127.0.0.1", k).header("X-Forwarded-For", "10.1.2.3")).allowed())
         .isTrue();
   }
 
@@ -202,13 +186,10 @@ class EnvoyExtAuthzTest {
         t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8"))
             .path("api_key")
             .asText();
-    assertThat(check(request("GET", "/x", "192.0.2.9").header("X-API-Key", k)).allowed())
+    assertThat(check(getWithKey("192.0.2.9", k)).allowed())
         .as("the peer 127.0.0.1 is the client")
         .isTrue();
-    assertDenied(
-        check(request("GET", "/x", "10.1.2.3").header("X-API-Key", loopbackOnly)),
-        403,
-        "ip_not_allowed");
+    assertDenied(check(getWithKey("10.1.2.3", loopbackOnly)), 403, "ip_not_allowed");
   }
 
   @Test
@@ -221,13 +202,13 @@ class EnvoyExtAuthzTest {
                 List.of(Map.of("name", "tiny", "requests", 1, "window", 60)))
             .path("api_key")
             .asText();
-    Answer first = check(request("GET", "/x", "203.0.113.5").header("X-API-Key", k));
+    Answer first = check(getWithKey("203.0.113.5", k));
     assertThat(first.allowed()).isTrue();
     assertThat(first.clientHeaders())
         .containsEntry("RateLimit-Limit", "1")
         .containsEntry("RateLimit-Remaining", "0")
         .doesNotContainKey("X-Keygate-Key-Id");
-    Answer second = check(request("GET", "/x", "203.0.113.5").header("X-API-Key", k));
+    Answer second = check(getWithKey("203.0.113.5", k));
     assertDenied(second, 429, "rate_limited");
     assertThat(second.header("Retry-After")).matches("[1-9][0-9]*");
     assertThat(second.header("RateLimit-Remaining")).isEqualTo("0");
@@ -246,8 +227,7 @@ class EnvoyExtAuthzTest {
       assertThat(a.toString()).doesNotContain(raw);
     }
     // Envoy may also report the query on its own
-    Answer separate =
-        check(request("GET", "/x", "203.0.113.6").header("X-API-Key", raw).query("token=" + raw));
+    Answer separate = check(getWithKey("203.0.113.6", raw).query("token=" + raw));
     assertDenied(separate, 403, "api_key_in_url");
   }
 
@@ -264,19 +244,14 @@ class EnvoyExtAuthzTest {
         "invalid_check_request");
     assertDenied(
         check(request("GET", "/x", null).header("X-API-Key", raw)), 400, "invalid_check_request");
-    assertDenied(
-        check(request("GET", "/x", "not-an-ip").header("X-API-Key", raw)),
-        400,
-        "invalid_check_request");
+    assertDenied(check(getWithKey("not-an-ip", raw)), 400, "invalid_check_request");
     assertDenied(
         check(request("G T", "/x", "203.0.113.7").header("X-API-Key", raw)), 400, "invalid_method");
     for (String path : List.of("/a/%2e%2e/admin", "/a/..;/admin", "x", "/a%00b")) {
       assertDenied(
           check(request("GET", path, "203.0.113.7").header("X-API-Key", raw)), 400, "invalid_path");
     }
-    assertThat(
-            check(request("GET", "/x", "203.0.113.7").header("X-API-Key", raw).setting("cost", "1"))
-                .allowed())
+    assertThat(check(getWithKey("203.0.113.7", raw).setting("cost", "1")).allowed())
         .as("the same check, well formed, is allowed")
         .isTrue();
   }
@@ -303,8 +278,7 @@ class EnvoyExtAuthzTest {
         "invalid_check_request");
     assertDenied(
         check(
-            request("GET", "/x", "203.0.113.8")
-                .header("X-API-Key", raw)
+            getWithKey("203.0.113.8", raw)
                 .rawHeader("x-api-key", "sk_live_other".getBytes(StandardCharsets.UTF_8))),
         400,
         "invalid_check_request");
@@ -339,7 +313,7 @@ class EnvoyExtAuthzTest {
   void storeFault_isDenied503WithRetryAfter_notAllowed() {
     String uncached = t.createKey("owner_id", "acme").path("api_key").asText();
     t.server.keygate().store().close();
-    Answer a = check(request("GET", "/x", "203.0.113.11").header("X-API-Key", uncached));
+    Answer a = check(getWithKey("203.0.113.11", uncached));
     assertDenied(a, 503, "store_unavailable");
     assertThat(a.header("Retry-After")).isEqualTo("5");
   }

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The server's own start and close. The {@code build_*} and refused-restart tests call {@link
+ * KeygateServer#builder()} directly, not the test-server extension: they check that {@code build()}
+ * itself fails, before anything listens.
+ */
 class KeygateServerTest {
   @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
 

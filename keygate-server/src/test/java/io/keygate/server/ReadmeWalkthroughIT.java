@@ -1,26 +1,22 @@
 package io.keygate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.KeygateProcess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,46 +35,25 @@ class ReadmeWalkthroughIT {
           .build();
 
   @TempDir Path dataDir;
-  private Process server;
-  private final StringBuffer serverOutput = new StringBuffer();
+  private KeygateProcess server;
   private String base;
   private String token;
 
   @AfterEach
   void killServer() throws InterruptedException {
-    if (server != null && server.isAlive()) {
-      server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void readmeWalkthrough_worksAsWritten() throws Exception {
-    int port = freePort();
-    base = "http://127.0.0.1:" + port;
     server =
-        new ProcessBuilder(
-                java(),
-                "-jar",
-                jar(),
-                "serve",
-                "--port",
-                Integer.toString(port),
-                "--data-dir",
-                dataDir.toString())
-            .redirectErrorStream(true)
-            .start();
-    Thread pump = pump(server.getInputStream(), serverOutput);
-    awaitHealthy();
+        KeygateProcess.serve(dataDir, KeygateProcess.freePort(), Map.of(), Duration.ofSeconds(60));
+    base = server.base;
 
     // export KEYGATE_TOKEN=$(bin/keygate admin create-token)
-    Process create =
-        new ProcessBuilder(
-                java(), "-jar", jar(), "admin", "create-token", "--data-dir", dataDir.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String stdout = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(create.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(create.exitValue()).isZero();
+    String stdout = KeygateProcess.adminToken(dataDir, Duration.ofSeconds(60));
     assertThat(stdout.lines().toList()).hasSize(1);
     token = stdout.strip();
     assertThat(token).startsWith("kg_admin_");
@@ -148,22 +123,14 @@ class ReadmeWalkthroughIT {
     assertThat(audit.path("data").size()).isEqualTo(5);
 
     // bin/keygate audit verify
-    Process auditVerify =
-        new ProcessBuilder(
-                java(), "-jar", jar(), "audit", "verify", "--data-dir", dataDir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String auditOut =
-        new String(auditVerify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(auditVerify.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(auditVerify.exitValue()).as(auditOut).isZero();
-    assertThat(auditOut).contains("audit chain intact");
+    KeygateProcess.assertAuditChainIntact(dataDir, Duration.ofSeconds(60));
 
     // SIGTERM: a clean stop within 10 s
-    server.destroy();
-    assertThat(server.waitFor(10, TimeUnit.SECONDS)).as("server stopped within 10 s").isTrue();
-    pump.join(5_000);
-    String log = serverOutput.toString();
+    server.process.destroy();
+    assertThat(server.process.waitFor(10, TimeUnit.SECONDS))
+        .as("server stopped within 10 s")
+        .isTrue();
+    String log = server.output();
     assertThat(log).contains("Keygate listening on");
     for (String secret : List.of(key, newKey, token)) {
       assertThat(log).doesNotContain(secret.substring(secret.lastIndexOf('_') + 1));
@@ -221,56 +188,5 @@ class ReadmeWalkthroughIT {
             : HttpRequest.BodyPublishers.ofString(json));
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), r);
-  }
-
-  private void awaitHealthy() throws InterruptedException {
-    HttpRequest health = HttpRequest.newBuilder(URI.create(base + "/healthz")).build();
-    try {
-      await("server healthy")
-          .atMost(Duration.ofSeconds(60))
-          .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
-          .until(
-              () -> {
-                assertThat(server.isAlive()).as("server exited early:\n%s", serverOutput).isTrue();
-                return HTTP.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-              });
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError("server not healthy within 60 s:\n" + serverOutput, e);
-    }
-  }
-
-  private static Thread pump(InputStream in, StringBuffer sink) {
-    Thread t =
-        new Thread(
-            () -> {
-              byte[] buf = new byte[8192];
-              try {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                  sink.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-              } catch (IOException ignored) {
-                // process ended
-              }
-            },
-            "server-output");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static String jar() {
-    Path jar = Path.of(System.getProperty("keygate.jar", "target/keygate.jar"));
-    assertThat(Files.isRegularFile(jar)).as("built jar %s", jar).isTrue();
-    return jar.toString();
   }
 }

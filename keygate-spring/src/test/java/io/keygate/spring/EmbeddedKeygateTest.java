@@ -56,22 +56,34 @@ class EmbeddedKeygateTest {
   }
 
   /**
+   * The "server" store in {@code dir}, linking audit events under {@code auditKey}, which is
+   * written to the file the embedded app reads.
+   */
+  private KeyStore serverStore(byte[] auditKey) throws Exception {
+    writeSecret(dir.resolve("audit-key"), auditKey);
+    return JdbcStores.sqlite(dir)
+        .auditKeys(new AuditKeys(List.of(new AuditKey(1, auditKey))))
+        .build();
+  }
+
+  /** A key of owner {@code acme}, scoped {@code read}, expiring in a day. */
+  private static CreatedKey createKey(Keygate server) {
+    return server
+        .keys()
+        .create(
+            new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null), Actor.SYSTEM);
+  }
+
+  /**
    * A "server" store in {@code dir} with a key made under {@code pepper}, audit key in the file.
    */
   private CreatedKey serverKey(byte[] pepper, byte[] auditKey) throws Exception {
-    writeSecret(dir.resolve("audit-key"), auditKey);
-    try (KeyStore s =
-        JdbcStores.sqlite(dir)
-            .auditKeys(new AuditKeys(List.of(new AuditKey(1, auditKey))))
-            .build()) {
+    try (KeyStore s = serverStore(auditKey)) {
       Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
       s.sealAuditHead();
       io.keygate.core.SecretChecks.require(
           s, io.keygate.core.SecretChecks.pepper(server.hasher()), "server", "-");
-      return server
-          .keys()
-          .create(
-              new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null), Actor.SYSTEM);
+      return createKey(server);
     }
   }
 
@@ -125,21 +137,11 @@ class EmbeddedKeygateTest {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     Path pepper = writePepper(dir, secret);
-    byte[] audit = random32();
-    writeSecret(dir.resolve("audit-key"), audit);
-    KeyStore serverStore =
-        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build();
-    try (serverStore) {
+    try (KeyStore serverStore = serverStore(random32())) {
       Keygate server = Keygate.builder().store(serverStore).pepper(new Pepper(1, secret)).build();
-      CreatedKey k =
-          server
-              .keys()
-              .create(
-                  new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null),
-                  Actor.SYSTEM);
-      String url = "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
+      CreatedKey k = createKey(server);
       try (EmbeddedKeygate app =
-          EmbeddedKeygate.open(url, pepper, null, Duration.ZERO, Duration.ofSeconds(1))) {
+          EmbeddedKeygate.open(url(), pepper, null, Duration.ZERO, Duration.ofSeconds(1))) {
         assertThat(app.keygate().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
             .isTrue();
         server.keys().revoke(k.record().keyId(), "leaked", Actor.SYSTEM);
@@ -159,21 +161,11 @@ class EmbeddedKeygateTest {
       throws Exception {
     byte[] secret = random32();
     Path pepper = writePepper(dir, secret);
-    byte[] audit = random32();
-    writeSecret(dir.resolve("audit-key"), audit);
-    KeyStore serverStore =
-        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build();
-    try (serverStore) {
+    try (KeyStore serverStore = serverStore(random32())) {
       Keygate server = Keygate.builder().store(serverStore).pepper(new Pepper(1, secret)).build();
-      CreatedKey k =
-          server
-              .keys()
-              .create(
-                  new CreateKey(null, "acme", "t", List.of("read"), null, null, 1, null),
-                  Actor.SYSTEM);
-      String url = "jdbc:sqlite:" + dir.resolve(JdbcStores.SQLITE_FILE_NAME);
+      CreatedKey k = createKey(server);
       try (EmbeddedKeygate app =
-          EmbeddedKeygate.open(url, pepper, null, Duration.ofHours(1), Duration.ofSeconds(1))) {
+          EmbeddedKeygate.open(url(), pepper, null, Duration.ofHours(1), Duration.ofSeconds(1))) {
         VerifyRequest req = VerifyRequest.of(k.secret().reveal());
         assertThat(app.keygate().verifier().verify(req).valid()).isTrue(); // cached for an hour
         server.keys().revoke(k.record().keyId(), "leaked", Actor.SYSTEM);
@@ -227,8 +219,7 @@ class EmbeddedKeygateTest {
     byte[] audit = random32();
     serverKey(pepper, audit);
     String raw = "legacy_" + UUID.randomUUID().toString().replace("-", "");
-    try (KeyStore s =
-        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, audit)))).build()) {
+    try (KeyStore s = serverStore(audit)) {
       Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
       new KeyImporter(
               s,

@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -42,19 +40,9 @@ class EmbeddedModeTest {
   @DynamicPropertySource
   static void keygate(DynamicPropertyRegistry registry) throws IOException {
     dataDir = Files.createTempDirectory("keygate-example-embedded");
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
     Path pepper = dataDir.resolve("pepper");
-    Files.createFile(
-        pepper, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(pepper, "v1:" + Base64.getEncoder().encodeToString(secret) + "\n");
-    byte[] audit = new byte[32];
-    new SecureRandom().nextBytes(audit);
-    Path auditKey = dataDir.resolve("audit-key"); // found next to the pepper file
-    Files.createFile(
-        auditKey,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(auditKey, "v1:" + Base64.getEncoder().encodeToString(audit) + "\n");
+    byte[] secret = writeRandomSecret(pepper);
+    byte[] audit = writeRandomSecret(dataDir.resolve("audit-key")); // found next to the pepper file
     store =
         JdbcStores.sqlite(dataDir)
             .auditKeys(
@@ -70,12 +58,20 @@ class EmbeddedModeTest {
     registry.add("keygate.cache-ttl", () -> "0");
   }
 
+  /** 32 random bytes written as {@code v1:<base64>} to an owner-only {@code file}; the bytes. */
+  private static byte[] writeRandomSecret(Path file) throws IOException {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, "v1:" + Base64.getEncoder().encodeToString(secret) + "\n");
+    return secret;
+  }
+
   @AfterAll
   static void close() throws IOException {
     store.close();
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempDirs.delete(dataDir);
   }
 
   @LocalServerPort int port;

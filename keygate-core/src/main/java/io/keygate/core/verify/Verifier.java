@@ -511,7 +511,17 @@ public final class Verifier {
   private Entry lookup(String key) {
     // get(key, loader) is atomic per key: an invalidate() racing with a load waits for it and
     // then removes what it loaded, so a revocation can never be overwritten by a stale read.
-    return cache.get(hasher.digest(key), digest -> load(key, digest.hex()));
+    // Loads of one key under two pepper versions do not coalesce: a load that began before a
+    // reload can miss a row that a load after it has just re-hashed to the new version. A miss
+    // while the version moved is therefore tried again under the new one (bounded: reloads are
+    // operator actions).
+    for (int attempt = 0; ; attempt++) {
+      int version = hasher.currentVersion();
+      Entry found = cache.get(hasher.digest(key), digest -> load(key, digest.hex()));
+      if (found != null || attempt == 2 || hasher.currentVersion() == version) {
+        return found;
+      }
+    }
   }
 
   private Entry load(String key, String hash) {

@@ -10,21 +10,32 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class AuditChainTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-  private static final AuditEntry BASE =
-      new AuditEntry(
-          T,
-          "key_admin",
-          "key.revoked",
-          "key_abc",
-          "acme",
-          "203.0.113.7",
-          Map.of("reason", "leak"));
+  private static final AuditEntry BASE = base(e -> {});
   private static final String BASE_UNKEYED =
       "6fb3aeaa7edf23d1381b6003cc8a1df3a9dced5d9ffb6080672b05d9a0f332e3";
+
+  /** {@link #BASE}'s fields, for a variant that changes one of them. */
+  private static final class Fields {
+    Instant at = T;
+    String actor = "key_admin";
+    String action = "key.revoked";
+    String targetId = "key_abc";
+    String ownerId = "acme";
+    String sourceIp = "203.0.113.7";
+    Map<String, String> details = Map.of("reason", "leak");
+  }
+
+  /** The base entry after {@code change}. */
+  private static AuditEntry base(Consumer<Fields> change) {
+    Fields f = new Fields();
+    change.accept(f);
+    return new AuditEntry(f.at, f.actor, f.action, f.targetId, f.ownerId, f.sourceIp, f.details);
+  }
 
   @Test
   void unkeyedHash_isDeterministicHexSha256_knownAnswer() {
@@ -42,98 +53,19 @@ class AuditChainTest {
     String h = AuditChain.unkeyedHash(1, AuditChain.GENESIS, BASE);
     List<AuditEntry> variants =
         List.of(
-            new AuditEntry(
-                T.plusMillis(1),
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin2",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.disabled",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abd",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                null,
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme2",
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                null,
-                "203.0.113.7",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.8",
-                Map.of("reason", "leak")),
-            new AuditEntry(
-                T, "key_admin", "key.revoked", "key_abc", "acme", null, Map.of("reason", "leak")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak2")),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reasons", "leak")),
-            new AuditEntry(
-                T, "key_admin", "key.revoked", "key_abc", "acme", "203.0.113.7", Map.of()),
-            new AuditEntry(
-                T,
-                "key_admin",
-                "key.revoked",
-                "key_abc",
-                "acme",
-                "203.0.113.7",
-                Map.of("reason", "leak", "x", "y")));
+            base(e -> e.at = T.plusMillis(1)),
+            base(e -> e.actor = "key_admin2"),
+            base(e -> e.action = "key.disabled"),
+            base(e -> e.targetId = "key_abd"),
+            base(e -> e.targetId = null),
+            base(e -> e.ownerId = "acme2"),
+            base(e -> e.ownerId = null),
+            base(e -> e.sourceIp = "203.0.113.8"),
+            base(e -> e.sourceIp = null),
+            base(e -> e.details = Map.of("reason", "leak2")),
+            base(e -> e.details = Map.of("reasons", "leak")),
+            base(e -> e.details = Map.of()),
+            base(e -> e.details = Map.of("reason", "leak", "x", "y")));
     List<String> hashes = new ArrayList<>();
     hashes.add(h);
     for (AuditEntry v : variants) {

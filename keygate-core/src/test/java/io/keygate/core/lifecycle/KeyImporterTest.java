@@ -19,7 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -42,38 +42,45 @@ class KeyImporterTest {
     return "acme_" + java.util.HexFormat.of().formatHex(b);
   }
 
-  private static ImportKey good(String raw) {
+  /** An import request's settings: owner {@code acme}, 30 days, the rest unset. */
+  private static final class Fields {
+    String type;
+    String owner = "acme";
+    String name;
+    List<String> scopes;
+    List<String> ips;
+    List<RateLimit> limits;
+    Instant expiresAt;
+    Integer days = 30;
+    Map<String, Object> meta;
+  }
+
+  /** A request to import {@code raw} under {@code acme_}, its settings after {@code change}. */
+  private static ImportKey request(String raw, Consumer<Fields> change) {
+    Fields f = new Fields();
+    change.accept(f);
     return new ImportKey(
         LegacyKeys.sha256Hex(raw),
         "acme_",
-        null,
-        "acme",
-        "legacy",
-        List.of("read"),
-        List.of(),
-        List.of(),
-        null,
-        30,
-        Map.of());
+        f.type,
+        f.owner,
+        f.name,
+        f.scopes,
+        f.ips,
+        f.limits,
+        f.expiresAt,
+        f.days,
+        f.meta);
   }
 
-  /** {@code good} with one field changed. */
-  private record Variant(String code, UnaryOperator<ImportKey> change) {}
-
-  private static ImportKey with(
-      ImportKey k,
-      String type,
-      String owner,
-      String name,
-      List<String> scopes,
-      List<String> ips,
-      List<RateLimit> limits,
-      Instant expiresAt,
-      Integer days,
-      Map<String, Object> meta) {
-    return new ImportKey(
-        k.sha256(), k.prefix(), type, owner, name, scopes, ips, limits, expiresAt, days, meta);
+  /** An absolute expiry instead of a number of days. */
+  private static void expireAt(Fields f, Instant at) {
+    f.expiresAt = at;
+    f.days = null;
   }
+
+  /** A request whose settings {@code change} makes invalid, refused with {@code code}. */
+  private record Variant(String code, Consumer<Fields> change) {}
 
   @Test
   void importKey_refusesWhatCreateRefuses_withTheSameCode_andStoresNothing() {
@@ -88,119 +95,30 @@ class KeyImporterTest {
     List<Variant> variants =
         List.of(
             // the attack of the issue: an endpoint rule that does not parse
+            new Variant("invalid_scopes", f -> f.scopes = List.of("read", "GET /v1/../admin")),
+            new Variant("invalid_scopes", f -> f.scopes = List.of("FETCH /v1/x")),
+            new Variant("invalid_scopes", f -> f.scopes = List.of("read write")),
+            new Variant("invalid_scopes", f -> f.scopes = List.of("GET v1/x")),
+            new Variant("invalid_scopes", f -> f.scopes = List.of("GET /v1/x*")),
+            new Variant("invalid_scopes", f -> f.scopes = Arrays.asList("read", null)),
+            new Variant("invalid_scopes", f -> f.scopes = List.of()),
+            new Variant("invalid_ip_allowlist", f -> f.ips = List.of("localhost")),
+            new Variant("invalid_ip_allowlist", f -> f.ips = Arrays.asList("10.0.0.1", null)),
+            new Variant("invalid_rate_limit", f -> f.limits = List.of(a, a)),
+            new Variant("invalid_meta", f -> f.meta = bigMeta),
+            new Variant("invalid_meta", f -> f.meta = deepMeta),
+            new Variant("invalid_name", f -> f.name = "n".repeat(201)),
+            new Variant("invalid_owner_id", f -> f.owner = "has space"),
+            new Variant("invalid_owner_id", f -> f.owner = "x".repeat(129)),
+            new Variant("invalid_key_type", f -> f.type = "admin"),
+            new Variant("invalid_key_type", f -> f.type = "nope"),
+            new Variant("invalid_expiry", f -> f.days = 0),
+            new Variant("invalid_expiry", f -> f.days = 366),
+            new Variant("invalid_expiry", f -> expireAt(f, clock.instant())),
             new Variant(
-                "invalid_scopes",
-                k ->
-                    with(
-                        k,
-                        null,
-                        "acme",
-                        null,
-                        List.of("read", "GET /v1/../admin"),
-                        null,
-                        null,
-                        null,
-                        30,
-                        null)),
-            new Variant(
-                "invalid_scopes",
-                k ->
-                    with(
-                        k, null, "acme", null, List.of("FETCH /v1/x"), null, null, null, 30, null)),
-            new Variant(
-                "invalid_scopes",
-                k ->
-                    with(k, null, "acme", null, List.of("read write"), null, null, null, 30, null)),
-            new Variant(
-                "invalid_scopes",
-                k -> with(k, null, "acme", null, List.of("GET v1/x"), null, null, null, 30, null)),
-            new Variant(
-                "invalid_scopes",
-                k ->
-                    with(k, null, "acme", null, List.of("GET /v1/x*"), null, null, null, 30, null)),
-            new Variant(
-                "invalid_scopes",
-                k ->
-                    with(
-                        k,
-                        null,
-                        "acme",
-                        null,
-                        Arrays.asList("read", null),
-                        null,
-                        null,
-                        null,
-                        30,
-                        null)),
-            new Variant(
-                "invalid_scopes",
-                k -> with(k, null, "acme", null, List.of(), null, null, null, 30, null)),
-            new Variant(
-                "invalid_ip_allowlist",
-                k -> with(k, null, "acme", null, null, List.of("localhost"), null, null, 30, null)),
-            new Variant(
-                "invalid_ip_allowlist",
-                k ->
-                    with(
-                        k,
-                        null,
-                        "acme",
-                        null,
-                        null,
-                        Arrays.asList("10.0.0.1", null),
-                        null,
-                        null,
-                        30,
-                        null)),
-            new Variant(
-                "invalid_rate_limit",
-                k -> with(k, null, "acme", null, null, null, List.of(a, a), null, 30, null)),
-            new Variant(
-                "invalid_meta",
-                k -> with(k, null, "acme", null, null, null, null, null, 30, bigMeta)),
-            new Variant(
-                "invalid_meta",
-                k -> with(k, null, "acme", null, null, null, null, null, 30, deepMeta)),
-            new Variant(
-                "invalid_name",
-                k -> with(k, null, "acme", "n".repeat(201), null, null, null, null, 30, null)),
-            new Variant(
-                "invalid_owner_id",
-                k -> with(k, null, "has space", null, null, null, null, null, 30, null)),
-            new Variant(
-                "invalid_owner_id",
-                k -> with(k, null, "x".repeat(129), null, null, null, null, null, 30, null)),
-            new Variant(
-                "invalid_key_type",
-                k -> with(k, "admin", "acme", null, null, null, null, null, 30, null)),
-            new Variant(
-                "invalid_key_type",
-                k -> with(k, "nope", "acme", null, null, null, null, null, 30, null)),
-            new Variant(
-                "invalid_expiry",
-                k -> with(k, null, "acme", null, null, null, null, null, 0, null)),
-            new Variant(
-                "invalid_expiry",
-                k -> with(k, null, "acme", null, null, null, null, null, 366, null)),
-            new Variant(
-                "invalid_expiry",
-                k -> with(k, null, "acme", null, null, null, null, clock.instant(), null, null)),
-            new Variant(
-                "invalid_expiry",
-                k ->
-                    with(
-                        k,
-                        null,
-                        "acme",
-                        null,
-                        null,
-                        null,
-                        null,
-                        clock.instant().plus(Duration.ofDays(400)),
-                        null,
-                        null)));
+                "invalid_expiry", f -> expireAt(f, clock.instant().plus(Duration.ofDays(400)))));
     for (Variant v : variants) {
-      ImportKey req = v.change().apply(good(rawKey()));
+      ImportKey req = request(rawKey(), v.change());
       assertThatThrownBy(() -> importer.importKey(req, Actor.SYSTEM))
           .as("%s: %s", v.code(), req)
           .isInstanceOf(KeygateException.InvalidRequest.class)
@@ -219,18 +137,7 @@ class KeyImporterTest {
   void importKey_wellFormedEndpointRules_areStoredAndEnforced() {
     String raw = rawKey();
     importer.importKey(
-        with(
-            good(raw),
-            null,
-            "acme",
-            null,
-            List.of("read", "GET /v1/data/**"),
-            null,
-            null,
-            null,
-            30,
-            null),
-        Actor.SYSTEM);
+        request(raw, f -> f.scopes = List.of("read", "GET /v1/data/**")), Actor.SYSTEM);
     kg.verifier().legacyKeys().refresh();
     assertThat(
             kg.verifier()

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeySettings;
-import io.keygate.core.model.KeyStatus;
+import io.keygate.core.testing.TestKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.Verification;
 import io.keygate.core.verify.VerifyRequest;
@@ -22,25 +22,14 @@ class MinuteCountersTest {
   private final MinuteCounters counters = new MinuteCounters();
 
   private static ApiKeyRecord key(String id, String type) {
-    return new ApiKeyRecord(
+    return TestKeys.key(
         id,
-        type,
-        null,
-        "hash-" + id,
-        1,
-        "owner",
-        new KeySettings(null, null, null, null, null),
-        KeyStatus.ACTIVE,
         T0,
-        T0,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        0);
+        k -> {
+          k.type = type;
+          k.hash = "hash-" + id;
+          k.settings = new KeySettings(null, null, null, null, null);
+        });
   }
 
   private void count(ApiKeyRecord k, Outcome o, Instant at) {

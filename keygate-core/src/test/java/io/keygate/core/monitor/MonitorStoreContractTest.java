@@ -15,6 +15,7 @@ import io.keygate.core.model.RateLimit;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.testing.StoreContract;
+import io.keygate.core.testing.TestKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -242,16 +243,6 @@ public abstract class MonitorStoreContractTest extends StoreContract<MonitorStor
 
   // ---------------------------------------------------------------- fixtures
 
-  private void insert(ApiKeyRecord... records) {
-    keys.inTransaction(
-        tx -> {
-          for (ApiKeyRecord r : records) {
-            tx.insertKey(r);
-          }
-          return null;
-        });
-  }
-
   private static List<RateLimit> limit() {
     return List.of(new RateLimit("default", 10, Duration.ofMinutes(1)));
   }
@@ -264,27 +255,17 @@ public abstract class MonitorStoreContractTest extends StoreContract<MonitorStor
       int pepperVersion,
       List<String> allowlist,
       List<RateLimit> limits) {
-    String keyId = "key_" + hex(12);
-    Instant created = NOW.minus(Duration.ofDays(1));
-    return new ApiKeyRecord(
-        keyId,
-        type,
-        null,
-        hex(32),
-        pepperVersion,
-        "owner",
-        new KeySettings("k", List.of("read"), allowlist, limits, Map.of()),
-        status,
-        created,
-        created,
-        expiresAt,
-        status == KeyStatus.REVOKED ? created : null,
-        status == KeyStatus.REVOKED ? "test" : null,
-        revokesAt,
-        null,
-        null,
-        null,
-        0);
+    return TestKeys.key(
+        "key_" + hex(12),
+        NOW.minus(Duration.ofDays(1)),
+        k -> {
+          k.type = type;
+          k.pepperVersion = pepperVersion;
+          k.settings = new KeySettings("k", List.of("read"), allowlist, limits, Map.of());
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static OutboxEvent event(String type, Instant at) {

@@ -9,11 +9,11 @@ import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.model.ApiKeyRecord;
-import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.StoreContract;
+import io.keygate.core.testing.TestKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -429,37 +429,17 @@ public abstract class NotifyStoreContractTest extends StoreContract<NotifyStore>
     return e;
   }
 
-  private void insert(ApiKeyRecord... records) {
-    keys.inTransaction(
-        tx -> {
-          for (ApiKeyRecord r : records) {
-            tx.insertKey(r);
-          }
-          return null;
-        });
-  }
-
   private static ApiKeyRecord key(KeyStatus status, Instant expiresAt, Instant revokesAt) {
     Instant created = T0.minus(Duration.ofDays(30));
-    return new ApiKeyRecord(
+    return TestKeys.key(
         "key_" + hex(12),
-        "live_secret",
-        null,
-        hex(32),
-        1,
-        "acme",
-        new KeySettings("k", List.of("read"), List.of(), List.of(), Map.of()),
-        status,
         created,
-        created,
-        expiresAt,
-        status == KeyStatus.REVOKED ? created : null,
-        status == KeyStatus.REVOKED ? "test" : null,
-        revokesAt,
-        null,
-        null,
-        null,
-        0);
+        k -> {
+          k.owner = "acme";
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static OutboxEvent notice(ApiKeyRecord k, Instant at) {

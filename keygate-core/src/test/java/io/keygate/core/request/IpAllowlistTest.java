@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAllowlistTest {
@@ -49,92 +50,63 @@ class IpAllowlistTest {
     assertThat(l.allows("1.2.3")).isFalse();
   }
 
-  @Test
-  void exactIpv4_matchesOnlyThatAddress() {
-    IpAllowlist l = of("203.0.113.7");
-    assertThat(l.allows("203.0.113.7")).isTrue();
-    assertThat(l.allows("203.0.113.8")).isFalse();
-    assertThat(l.allows("203.0.113.6")).isFalse();
-  }
-
-  @Test
-  void exactIpv6_matchesEquivalentSpellings() {
-    IpAllowlist l = of("2001:db8::1");
-    assertThat(l.allows("2001:db8::1")).isTrue();
-    assertThat(l.allows("2001:0db8:0000:0000:0000:0000:0000:0001")).isTrue();
-    assertThat(l.allows("2001:DB8::1")).isTrue();
-    assertThat(l.allows("2001:db8::2")).isFalse();
-  }
-
-  @Test
-  void cidr24_boundaries() {
-    IpAllowlist l = of("10.1.2.0/24");
-    assertThat(l.allows("10.1.2.0")).isTrue();
-    assertThat(l.allows("10.1.2.255")).isTrue();
-    assertThat(l.allows("10.1.1.255")).isFalse();
-    assertThat(l.allows("10.1.3.0")).isFalse();
-  }
-
-  @Test
-  void cidrNonByteAligned_boundaries() {
-    IpAllowlist l = of("192.168.0.64/26");
-    assertThat(l.allows("192.168.0.63")).isFalse();
-    assertThat(l.allows("192.168.0.64")).isTrue();
-    assertThat(l.allows("192.168.0.127")).isTrue();
-    assertThat(l.allows("192.168.0.128")).isFalse();
-  }
-
-  @Test
-  void cidrWithHostBitsSet_matchesTheNetwork() {
-    IpAllowlist l = of("10.1.2.99/24");
-    assertThat(l.allows("10.1.2.1")).isTrue();
-    assertThat(l.allows("10.1.3.1")).isFalse();
-  }
-
-  @Test
-  void cidr32_isExact_andCidr0_isEveryIpv4() {
-    assertThat(of("198.51.100.1/32").allows("198.51.100.1")).isTrue();
-    assertThat(of("198.51.100.1/32").allows("198.51.100.2")).isFalse();
-    IpAllowlist all4 = of("0.0.0.0/0");
-    assertThat(all4.allows("0.0.0.0")).isTrue();
-    assertThat(all4.allows("255.255.255.255")).isTrue();
-    assertThat(all4.allows("2001:db8::1")).isFalse();
-  }
-
-  @Test
-  void cidr128_isExact_andIpv6Cidr0_isEveryIpv6() {
-    assertThat(of("2001:db8::5/128").allows("2001:db8::5")).isTrue();
-    assertThat(of("2001:db8::5/128").allows("2001:db8::4")).isFalse();
-    IpAllowlist all6 = of("::/0");
-    assertThat(all6.allows("::1")).isTrue();
-    assertThat(all6.allows("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")).isTrue();
-    assertThat(all6.allows("10.0.0.1")).isFalse();
-  }
-
-  @Test
-  void cidr48_boundaries() {
-    IpAllowlist l = of("2001:db8:abcd::/48");
-    assertThat(l.allows("2001:db8:abcd::")).isTrue();
-    assertThat(l.allows("2001:db8:abcd:ffff:ffff:ffff:ffff:ffff")).isTrue();
-    assertThat(l.allows("2001:db8:abcc:ffff:ffff:ffff:ffff:ffff")).isFalse();
-    assertThat(l.allows("2001:db8:abce::")).isFalse();
-  }
-
-  @Test
-  void ipv4MappedIpv6_matchesIpv4Entries() {
-    IpAllowlist l = of("10.0.0.0/8");
-    assertThat(l.allows("::ffff:10.20.30.40")).isTrue();
-    assertThat(l.allows("::ffff:11.0.0.1")).isFalse();
-    assertThat(of("::ffff:192.0.2.1").allows("192.0.2.1")).isTrue();
-  }
-
-  @Test
-  void multipleEntries_anyMatchAllows() {
-    IpAllowlist l = of("203.0.113.7", "10.0.0.0/8", "2001:db8::/32");
-    assertThat(l.allows("10.255.0.1")).isTrue();
-    assertThat(l.allows("2001:db8:1::1")).isTrue();
-    assertThat(l.allows("203.0.113.7")).isTrue();
-    assertThat(l.allows("192.0.2.1")).isFalse();
+  /** Entries (separated by spaces), an address and whether the list allows it. */
+  @ParameterizedTest(name = "[{0}] allows {1}: {2}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          # an exact IPv4 entry matches only that address
+          203.0.113.7                           | 203.0.113.7                            | true
+          203.0.113.7                           | 203.0.113.8                            | false
+          203.0.113.7                           | 203.0.113.6                            | false
+          # an exact IPv6 entry matches equivalent spellings
+          2001:db8::1                           | 2001:db8::1                            | true
+          2001:db8::1                           | 2001:0db8:0000:0000:0000:0000:0000:0001 | true
+          2001:db8::1                           | 2001:DB8::1                            | true
+          2001:db8::1                           | 2001:db8::2                            | false
+          # /24 boundaries
+          10.1.2.0/24                           | 10.1.2.0                               | true
+          10.1.2.0/24                           | 10.1.2.255                             | true
+          10.1.2.0/24                           | 10.1.1.255                             | false
+          10.1.2.0/24                           | 10.1.3.0                               | false
+          # boundaries of a prefix not on a byte
+          192.168.0.64/26                       | 192.168.0.63                           | false
+          192.168.0.64/26                       | 192.168.0.64                           | true
+          192.168.0.64/26                       | 192.168.0.127                          | true
+          192.168.0.64/26                       | 192.168.0.128                          | false
+          # an entry with host bits set matches its network
+          10.1.2.99/24                          | 10.1.2.1                               | true
+          10.1.2.99/24                          | 10.1.3.1                               | false
+          # /32 is exact, 0.0.0.0/0 is every IPv4 address
+          198.51.100.1/32                       | 198.51.100.1                           | true
+          198.51.100.1/32                       | 198.51.100.2                           | false
+          0.0.0.0/0                             | 0.0.0.0                                | true
+          0.0.0.0/0                             | 255.255.255.255                        | true
+          0.0.0.0/0                             | 2001:db8::1                            | false
+          # /128 is exact, ::/0 is every IPv6 address
+          2001:db8::5/128                       | 2001:db8::5                            | true
+          2001:db8::5/128                       | 2001:db8::4                            | false
+          ::/0                                  | ::1                                    | true
+          ::/0                                  | ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff | true
+          ::/0                                  | 10.0.0.1                               | false
+          # /48 boundaries
+          2001:db8:abcd::/48                    | 2001:db8:abcd::                        | true
+          2001:db8:abcd::/48                    | 2001:db8:abcd:ffff:ffff:ffff:ffff:ffff | true
+          2001:db8:abcd::/48                    | 2001:db8:abcc:ffff:ffff:ffff:ffff:ffff | false
+          2001:db8:abcd::/48                    | 2001:db8:abce::                        | false
+          # IPv4-mapped IPv6 addresses match IPv4 entries
+          10.0.0.0/8                            | ::ffff:10.20.30.40                     | true
+          10.0.0.0/8                            | ::ffff:11.0.0.1                        | false
+          ::ffff:192.0.2.1                      | 192.0.2.1                              | true
+          # with several entries, any match allows
+          203.0.113.7 10.0.0.0/8 2001:db8::/32  | 10.255.0.1                             | true
+          203.0.113.7 10.0.0.0/8 2001:db8::/32  | 2001:db8:1::1                          | true
+          203.0.113.7 10.0.0.0/8 2001:db8::/32  | 203.0.113.7                            | true
+          203.0.113.7 10.0.0.0/8 2001:db8::/32  | 192.0.2.1                              | false
+          """)
+  void allows_matchesAddressesAgainstEntries(String entries, String ip, boolean allowed) {
+    assertThat(of(entries.split(" ")).allows(ip)).isEqualTo(allowed);
   }
 
   @ParameterizedTest

@@ -15,19 +15,17 @@ import io.keygate.core.leaks.LeakReport;
 import io.keygate.core.leaks.LeakResult;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
-import io.keygate.core.lifecycle.ImportKey;
 import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.monitor.LeakStats;
 import io.keygate.core.testing.InMemoryKeyStore;
-import io.keygate.core.verify.LegacyKeys;
+import io.keygate.core.testing.TestKeys;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.VerifyRequest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -54,20 +52,7 @@ class LeakResponderTest {
         new KeyImporter(
             store, kg.format(), kg.hasher(), kg.keys().policy(), kg.clock(), SecureRandom::new);
     ApiKeyRecord r =
-        importer.importKey(
-            new ImportKey(
-                LegacyKeys.sha256Hex(raw),
-                "sk_live_",
-                null,
-                "owner_g",
-                "migrated",
-                List.of("read"),
-                List.of(),
-                List.of(),
-                null,
-                30,
-                Map.of()),
-            Actor.SYSTEM);
+        importer.importKey(TestKeys.imported(raw, "sk_live_", "owner_g", "migrated"), Actor.SYSTEM);
     kg.verifier().importedKeysChanged();
     return r;
   }

@@ -21,6 +21,7 @@ import io.keygate.core.model.Page;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.testing.TestAuditKeys;
+import io.keygate.core.testing.TestKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -150,25 +151,15 @@ public abstract class KeyStoreContractTest {
   @Test
   void insert_withOnlyRequiredFields_roundTripsNulls() {
     ApiKeyRecord minimal =
-        new ApiKeyRecord(
+        TestKeys.key(
             newKeyId(),
-            "admin",
-            null,
-            newHash(),
-            1,
-            null,
-            new KeySettings(null, null, null, null, null),
-            KeyStatus.ACTIVE,
             NOW,
-            NOW,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            0);
+            k -> {
+              k.type = "admin";
+              k.hash = newHash();
+              k.owner = null;
+              k.settings = new KeySettings(null, null, null, null, null);
+            });
     store.inTransaction(
         tx -> {
           tx.insertKey(minimal);
@@ -1051,25 +1042,18 @@ public abstract class KeyStoreContractTest {
       KeyStatus status,
       Instant expiresAt,
       Instant revokesAt) {
-    return new ApiKeyRecord(
+    return TestKeys.key(
         keyId,
-        type,
-        "kg_…" + keyId.substring(keyId.length() - 4),
-        newHash(),
-        1,
-        owner,
-        new KeySettings("k", List.of("read"), List.of(), List.of(), Map.of()),
-        status,
         createdAt,
-        createdAt,
-        expiresAt,
-        status == KeyStatus.REVOKED ? createdAt : null,
-        status == KeyStatus.REVOKED ? "test" : null,
-        revokesAt,
-        null,
-        null,
-        null,
-        0);
+        k -> {
+          k.type = type;
+          k.hint = "kg_…" + keyId.substring(keyId.length() - 4);
+          k.hash = newHash();
+          k.owner = owner;
+          k.status = status;
+          k.expiresAt = expiresAt;
+          k.revokesAt = revokesAt;
+        });
   }
 
   private static ApiKeyRecord fullRecord() {

@@ -363,25 +363,16 @@ public final class InMemoryKeyStore implements KeyStore {
       int bar = raw.indexOf('|');
       Instant createdAt = Instant.parse(raw.substring(0, bar));
       String keyId = raw.substring(bar + 1);
-      return new ApiKeyRecord(
+      return TestKeys.key(
           keyId,
-          "-",
-          null,
-          "-",
-          0,
-          null,
-          new KeySettings(null, null, null, null, null),
-          KeyStatus.ACTIVE,
           createdAt,
-          createdAt,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          0);
+          k -> {
+            k.type = "-";
+            k.hash = "-";
+            k.pepperVersion = 0;
+            k.owner = null;
+            k.settings = new KeySettings(null, null, null, null, null);
+          });
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("invalid cursor", e);
     }

@@ -1,6 +1,7 @@
 package io.keygate.core.testing;
 
 import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.store.KeyStore;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -54,6 +55,17 @@ public abstract class StoreContract<S> {
     if (keys != null) {
       keys.close();
     }
+  }
+
+  /** Inserts {@code records} into {@link #keys} in one transaction. */
+  protected final void insert(ApiKeyRecord... records) {
+    keys.inTransaction(
+        tx -> {
+          for (ApiKeyRecord r : records) {
+            tx.insertKey(r);
+          }
+          return null;
+        });
   }
 
   /** Runs {@code work} on {@link #THREADS} threads released together; their results in order. */

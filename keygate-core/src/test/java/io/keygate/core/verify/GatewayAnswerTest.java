@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeySettings;
-import io.keygate.core.model.KeyStatus;
+import io.keygate.core.testing.TestKeys;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,25 +13,15 @@ class GatewayAnswerTest {
   private static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");
 
   private static ApiKeyRecord key(String owner) {
-    return new ApiKeyRecord(
+    return TestKeys.key(
         "key_1",
-        "sk_test_",
-        null,
-        "hash",
-        1,
-        owner,
-        new KeySettings(null, List.of("read", "write"), null, null, null),
-        KeyStatus.ACTIVE,
         T0,
-        T0,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        0);
+        k -> {
+          k.type = "sk_test_";
+          k.hash = "hash";
+          k.owner = owner;
+          k.settings = new KeySettings(null, List.of("read", "write"), null, null, null);
+        });
   }
 
   private static List<String> names(GatewayAnswer a) {

@@ -11,9 +11,8 @@ import io.keygate.core.lifecycle.ImportKey;
 import io.keygate.core.lifecycle.KeyImporter;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.testing.InMemoryKeyStore;
+import io.keygate.core.testing.TestKeys;
 import java.security.SecureRandom;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LegacyKeysTest {
@@ -32,20 +31,7 @@ class LegacyKeysTest {
 
   private ApiKeyRecord importRaw(String raw, String prefix) {
     ApiKeyRecord r =
-        importer.importKey(
-            new ImportKey(
-                LegacyKeys.sha256Hex(raw),
-                prefix,
-                null,
-                "owner_l",
-                "legacy",
-                List.of("read"),
-                List.of(),
-                List.of(),
-                null,
-                30,
-                Map.of()),
-            Actor.SYSTEM);
+        importer.importKey(TestKeys.imported(raw, prefix, "owner_l", "legacy"), Actor.SYSTEM);
     kg.verifier().legacyKeys().refresh();
     return r;
   }

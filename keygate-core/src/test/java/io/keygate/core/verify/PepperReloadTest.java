@@ -9,8 +9,11 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.testing.ManualClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +85,56 @@ class PepperReloadTest {
     assertThat(valid(before)).isTrue();
     assertThat(valid(after)).isTrue();
     assertThat(valid(idle)).as("a key never presented under v1+v2 goes with v1").isFalse();
+  }
+
+  /**
+   * Regression (flaky {@code reload_whileThreadsCreateAndVerify…}): a verification that began under
+   * v1 read the store by the key's v1 hash just after a reload and another verification, under v2,
+   * had re-hashed the row to v2; it then found the key under no version and refused a valid key.
+   */
+  @Test
+  void verify_racingARehashUnderANewerVersion_stillFindsTheKey() throws Exception {
+    CreatedKey k = create();
+    String v1Hash = k.record().hash();
+    AtomicReference<Keygate> node = new AtomicReference<>();
+    AtomicBoolean raced = new AtomicBoolean();
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    KeyStore racing =
+        (KeyStore)
+            Proxy.newProxyInstance(
+                KeyStore.class.getClassLoader(),
+                new Class<?>[] {KeyStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("findByHash")
+                      && v1Hash.equals(args[0])
+                      && raced.compareAndSet(false, true)) {
+                    // Between this lookup's start and its read: a reload, then another request
+                    // that re-hashes the key under v2.
+                    node.get().hasher().reload(List.of(V1, V2));
+                    Future<Boolean> second =
+                        other.submit(
+                            () ->
+                                node.get()
+                                    .verifier()
+                                    .verify(VerifyRequest.of(k.secret().reveal()))
+                                    .valid());
+                    assertThat(second.get(10, TimeUnit.SECONDS)).isTrue();
+                  }
+                  try {
+                    return method.invoke(store, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    node.set(Keygate.builder().store(racing).peppers(List.of(V1)).clock(clock).build());
+    try {
+      assertThat(node.get().verifier().verify(VerifyRequest.of(k.secret().reveal())).valid())
+          .isTrue();
+    } finally {
+      other.shutdownNow();
+    }
+    assertThat(raced).isTrue();
+    assertThat(stored(k).pepperVersion()).isEqualTo(2);
   }
 
   @Test

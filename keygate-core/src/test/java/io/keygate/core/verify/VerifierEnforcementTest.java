@@ -64,6 +64,25 @@ class VerifierEnforcementTest {
     return Keygate.builder().store(store).pepper(PEPPER).clock(clock).bruteForce(bf).build();
   }
 
+  /**
+   * A brute-force policy blocking an address after {@code failures} failures within a minute, for
+   * 60 seconds at first, doubling up to 10 minutes.
+   */
+  private static BruteForceGuard.Policy bruteForce(int failures) {
+    return new BruteForceGuard.Policy(
+        failures, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10));
+  }
+
+  /** Verifies {@code key} presented from {@code ip}. */
+  private Verification verifyFrom(String ip, String key) {
+    return kg.verifier().verify(new VerifyRequest(key, ip, null, null, null));
+  }
+
+  /** Authenticates admin credential {@code token} presented from {@code ip}. */
+  private Verification authenticateFrom(String ip, String token) {
+    return kg.verifier().authenticate(new VerifyRequest(token, ip, null, null, null));
+  }
+
   private String key(List<String> scopes, List<RateLimit> limits, Quota quota) {
     CreatedKey k =
         kg.keys()
@@ -297,52 +316,31 @@ class VerifierEnforcementTest {
 
   @Test
   void bruteForce_blocksAfterThreshold_otherAddressesUnaffected_blocksDouble() {
-    BruteForceGuard.Policy p =
-        new BruteForceGuard.Policy(
-            5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10));
+    BruteForceGuard.Policy p = bruteForce(5);
     kg = build(p);
     String good = key(null, null, null);
     SecureRandom rnd = new SecureRandom();
     List<Outcome> seen = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      seen.add(
-          kg.verifier()
-              .verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null))
-              .outcome());
+      seen.add(verifyFrom("203.0.113.7", randomKey(rnd)).outcome());
     }
     assertThat(seen.subList(0, 5)).containsOnly(Outcome.INVALID_KEY);
     assertThat(seen.subList(5, 20)).containsOnly(Outcome.RATE_LIMITED);
     // even a valid key is refused from the blocked address; another address is unaffected
-    assertThat(
-            kg.verifier()
-                .verify(new VerifyRequest(good, "203.0.113.7", null, null, null))
-                .outcome())
-        .isEqualTo(Outcome.RATE_LIMITED);
-    assertThat(
-            kg.verifier().verify(new VerifyRequest(good, "198.51.100.1", null, null, null)).valid())
-        .isTrue();
+    assertThat(verifyFrom("203.0.113.7", good).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verifyFrom("198.51.100.1", good).valid()).isTrue();
 
     clock.advance(Duration.ofSeconds(60));
     // the block is over: a valid key from the address is accepted again
-    assertThat(
-            kg.verifier().verify(new VerifyRequest(good, "203.0.113.7", null, null, null)).valid())
-        .isTrue();
+    assertThat(verifyFrom("203.0.113.7", good).valid()).isTrue();
     for (int i = 0; i < 5; i++) {
-      assertThat(
-              kg.verifier()
-                  .verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null))
-                  .outcome())
+      assertThat(verifyFrom("203.0.113.7", randomKey(rnd)).outcome())
           .isEqualTo(Outcome.INVALID_KEY);
     }
-    Verification second =
-        kg.verifier().verify(new VerifyRequest(randomKey(rnd), "203.0.113.7", null, null, null));
+    Verification second = verifyFrom("203.0.113.7", randomKey(rnd));
     assertThat(((Verification.Rejected) second).retryAfterSeconds()).isEqualTo(120);
     // a block started after an earlier one ended holds as the first did
-    assertThat(
-            kg.verifier()
-                .verify(new VerifyRequest(good, "203.0.113.7", null, null, null))
-                .outcome())
-        .isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verifyFrom("203.0.113.7", good).outcome()).isEqualTo(Outcome.RATE_LIMITED);
 
     kg.flushUsage();
     List<AuditEvent> blocks =
@@ -362,10 +360,7 @@ class VerifierEnforcementTest {
 
   @Test
   void bruteForce_ipv6_isCountedPer64_andIpv4MappedAsIpv4() {
-    kg =
-        build(
-            new BruteForceGuard.Policy(
-                5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    kg = build(bruteForce(5));
     String good = key(null, null, null);
     SecureRandom rnd = new SecureRandom();
     // five guesses from five addresses (and spellings) of one /64: blocked
@@ -377,36 +372,22 @@ class VerifierEnforcementTest {
             "[2001:db8:7:1::abcd]",
             "2001:db8:7:1:0:0:0:9");
     for (String ip : one64) {
-      assertThat(kg.verifier().verify(new VerifyRequest(randomKey(rnd), ip, null, null, null)))
+      assertThat(verifyFrom(ip, randomKey(rnd)))
           .extracting(Verification::outcome)
           .isEqualTo(Outcome.INVALID_KEY);
     }
-    assertThat(
-            kg.verifier()
-                .verify(new VerifyRequest(good, "2001:db8:7:1::77", null, null, null))
-                .outcome())
+    assertThat(verifyFrom("2001:db8:7:1::77", good).outcome())
         .as("another address of the blocked /64")
         .isEqualTo(Outcome.RATE_LIMITED);
-    assertThat(
-            kg.verifier()
-                .verify(new VerifyRequest(good, "2001:db8:7:2::1", null, null, null))
-                .valid())
-        .as("the neighbouring /64")
-        .isTrue();
+    assertThat(verifyFrom("2001:db8:7:2::1", good).valid()).as("the neighbouring /64").isTrue();
 
     // IPv4 and its mapped spelling are one address, counted alone (not lumped into ::ffff:0:0/64)
     for (int i = 0; i < 5; i++) {
       String ip = i % 2 == 0 ? "192.0.2.9" : "::ffff:192.0.2.9";
-      kg.verifier().verify(new VerifyRequest(randomKey(rnd), ip, null, null, null));
+      verifyFrom(ip, randomKey(rnd));
     }
-    assertThat(
-            kg.verifier().verify(new VerifyRequest(good, "192.0.2.9", null, null, null)).outcome())
-        .isEqualTo(Outcome.RATE_LIMITED);
-    assertThat(
-            kg.verifier()
-                .verify(new VerifyRequest(good, "::ffff:192.0.2.10", null, null, null))
-                .valid())
-        .isTrue();
+    assertThat(verifyFrom("192.0.2.9", good).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verifyFrom("::ffff:192.0.2.10", good).valid()).isTrue();
     // the source address given apart from the request is normalised too
     assertThat(
             kg.verifier().verify(VerifyRequest.of(good), "[2001:db8:7:1:0:0:0:5%eth0]").outcome())
@@ -421,10 +402,7 @@ class VerifierEnforcementTest {
 
   @Test
   void keyInUrl_isRefused_countsTowardsBruteForce_andNotifiesOncePerKey() {
-    kg =
-        build(
-            new BruteForceGuard.Policy(
-                3, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    kg = build(bruteForce(3));
     String k = key(null, null, null);
     SecureRandom rnd = new SecureRandom();
     ApiKeySecret stored = new ApiKeySecret(k);
@@ -439,12 +417,18 @@ class VerifierEnforcementTest {
         .isEqualTo(Outcome.API_KEY_IN_URL);
     assertThat(kg.verifier().keyInUrl(stored, "192.0.2.5", "curl").outcome())
         .isEqualTo(Outcome.RATE_LIMITED);
-    assertThat(kg.verifier().verify(new VerifyRequest(k, "192.0.2.5", null, null, null)).outcome())
+    assertThat(verifyFrom("192.0.2.5", k).outcome())
         .as("the address is blocked for valid keys too")
         .isEqualTo(Outcome.RATE_LIMITED);
     for (int i = 0; i < 20; i++) {
       kg.verifier().keyInUrl(stored, "198.51.100." + i, "curl");
     }
+    assertExposedInUrlRecordedOnce();
+    assertThat(verifyFrom("203.0.113.1", k).valid()).as("not revoked automatically").isTrue();
+  }
+
+  /** After a flush: one key-exposed-in-URL event for {@code acme} and one audit entry. */
+  private void assertExposedInUrlRecordedOnce() {
     kg.flushUsage();
     assertThat(store.outbox(null, null, 100))
         .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
@@ -453,9 +437,6 @@ class VerifierEnforcementTest {
     assertThat(store.audit(new AuditQuery(null, null, 100, null)))
         .filteredOn(e -> e.entry().action().equals("key.exposed_in_url"))
         .hasSize(1);
-    assertThat(kg.verifier().verify(new VerifyRequest(k, "203.0.113.1", null, null, null)).valid())
-        .as("not revoked automatically")
-        .isTrue();
   }
 
   @Test
@@ -464,14 +445,7 @@ class VerifierEnforcementTest {
     for (int i = 0; i < 50; i++) {
       kg.verifier().keyInUrl(new ApiKeySecret(k), "192.0.2.5", null);
     }
-    kg.flushUsage();
-    assertThat(store.outbox(null, null, 100))
-        .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
-        .hasSize(1)
-        .allSatisfy(e -> assertThat(e.ownerId()).isEqualTo("acme"));
-    assertThat(store.audit(new AuditQuery(null, null, 100, null)))
-        .filteredOn(e -> e.entry().action().equals("key.exposed_in_url"))
-        .hasSize(1);
+    assertExposedInUrlRecordedOnce();
     assertThat(verify(k).valid()).as("not revoked automatically").isTrue();
   }
 
@@ -539,10 +513,7 @@ class VerifierEnforcementTest {
 
   @Test
   void bruteForce_apiKeyGuessesAndAdminTokenFailures_countSeparately_eachBlockingOnlyItsKind() {
-    kg =
-        build(
-            new BruteForceGuard.Policy(
-                5, Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofMinutes(10)));
+    kg = build(bruteForce(5));
     String good = key(null, null, null);
     String token = kg.adminTokens().create(null, null, "ops", null, ADMIN).secret().reveal();
     SecureRandom rnd = new SecureRandom();
@@ -550,47 +521,30 @@ class VerifierEnforcementTest {
     // A verify caller passing the victim admin's address with bad keys (also admin tokens and
     // canary-free garbage) blocks that address for API keys only ...
     for (int i = 0; i < 10; i++) {
-      kg.verifier().verify(new VerifyRequest(randomKey(rnd), victim, null, null, null));
+      verifyFrom(victim, randomKey(rnd));
     }
-    kg.verifier().verify(new VerifyRequest(token, victim, null, null, null));
-    assertThat(kg.verifier().verify(new VerifyRequest(good, victim, null, null, null)).outcome())
-        .isEqualTo(Outcome.RATE_LIMITED);
+    verifyFrom(victim, token);
+    assertThat(verifyFrom(victim, good).outcome()).isEqualTo(Outcome.RATE_LIMITED);
     // ... while the admin still authenticates from it.
-    assertThat(
-            kg.verifier().authenticate(new VerifyRequest(token, victim, null, null, null)).valid())
-        .isTrue();
+    assertThat(authenticateFrom(victim, token).valid()).isTrue();
 
     // Admin-token failures are still counted and blocked, in their own counters.
     String attacker = "203.0.113.30";
     List<Outcome> admin = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       String guess = i % 2 == 0 ? randomKey(rnd) : "kg_admin_" + "x".repeat(49);
-      admin.add(
-          kg.verifier()
-              .authenticate(new VerifyRequest(guess, attacker, null, null, null))
-              .outcome());
+      admin.add(authenticateFrom(attacker, guess).outcome());
     }
     assertThat(admin.subList(0, 5)).containsOnly(Outcome.INVALID_KEY);
     assertThat(admin.subList(5, 8)).containsOnly(Outcome.RATE_LIMITED);
-    assertThat(
-            kg.verifier()
-                .authenticate(new VerifyRequest(token, attacker, null, null, null))
-                .outcome())
-        .isEqualTo(Outcome.RATE_LIMITED);
-    assertThat(kg.verifier().verify(new VerifyRequest(good, attacker, null, null, null)).valid())
-        .isTrue();
+    assertThat(authenticateFrom(attacker, token).outcome()).isEqualTo(Outcome.RATE_LIMITED);
+    assertThat(verifyFrom(attacker, good).valid()).isTrue();
     // An API key presented as admin token is refused, but is a real key, not a guess.
     String third = "192.0.2.40";
     for (int i = 0; i < 10; i++) {
-      assertThat(
-              kg.verifier()
-                  .authenticate(new VerifyRequest(good, third, null, null, null))
-                  .outcome())
-          .isEqualTo(Outcome.INVALID_KEY);
+      assertThat(authenticateFrom(third, good).outcome()).isEqualTo(Outcome.INVALID_KEY);
     }
-    assertThat(
-            kg.verifier().authenticate(new VerifyRequest(token, third, null, null, null)).valid())
-        .isTrue();
+    assertThat(authenticateFrom(third, token).valid()).isTrue();
 
     kg.flushUsage();
     assertThat(store.audit(new AuditQuery(null, null, 100, null)))

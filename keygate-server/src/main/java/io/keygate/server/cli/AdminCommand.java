@@ -13,10 +13,9 @@ import io.keygate.server.config.ClusterConfig;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
+import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code keygate admin}: management tokens, working on the store directly. */
@@ -42,9 +41,7 @@ final class AdminCommand implements Runnable {
         "Works while the server runs. Without --scopes the token gets every admin scope;",
         "with --owner-id every one but tokens:write."
       })
-  static final class CreateToken implements Callable<Integer> {
-    @Mixin StorageOptions storage = new StorageOptions();
-
+  static final class CreateToken extends InstallationCommand {
     @Option(names = "--owner-id", description = "Limit the token to this owner's keys.")
     String ownerId;
 
@@ -65,11 +62,9 @@ final class AdminCommand implements Runnable {
         description = "Lifetime in days (default: the max TTL, KEYGATE_MAX_TTL_DAYS).")
     Integer expiresInDays;
 
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(KeygateCli.env(spec)));
+    int run(Installation in) {
+      ServerConfig cfg = in.cfg();
       List<String> s = scopes.stream().filter(x -> !x.isBlank()).toList();
       for (String scope : s) {
         if (!AdminScopes.ALL.contains(scope)) {
@@ -77,7 +72,7 @@ final class AdminCommand implements Runnable {
               spec.commandLine(), "unknown admin scope '" + scope + "'; known: " + AdminScopes.ALL);
         }
       }
-      SecretsConfig secrets = SecretsConfig.fromEnv(KeygateCli.env(spec));
+      SecretsConfig secrets = SecretsConfig.fromEnv(in.env());
       AuditKeys keys = NodeSecrets.auditKeys(cfg, secrets, true);
       AuditWitness witness = NodeSecrets.witness(cfg);
       try (KeyStore store = KeygateServer.openStore(cfg, ClusterConfig.defaults(), keys, witness)) {
@@ -94,7 +89,7 @@ final class AdminCommand implements Runnable {
             null,
             keys,
             witness,
-            NodeSecrets.Sources.of(cfg, NotifyConfig.fromEnv(KeygateCli.env(spec)), secrets));
+            NodeSecrets.Sources.of(cfg, NotifyConfig.fromEnv(in.env()), secrets));
         String user = System.getProperty("user.name", "unknown");
         CreatedKey t =
             kg.adminTokens()
@@ -104,17 +99,17 @@ final class AdminCommand implements Runnable {
                     name,
                     expiresInDays,
                     new Actor("cli:" + user, null, null));
-        var out = spec.commandLine().getOut();
+        PrintWriter out = in.out();
         out.println(t.secret().reveal());
         out.flush();
-        var err = spec.commandLine().getErr();
-        err.println(
-            "Admin token "
-                + t.record().keyId()
-                + " created (scopes: "
-                + String.join(",", t.record().settings().scopes())
-                + (ownerId == null ? "" : "; owner: " + ownerId)
-                + "). It is shown once: store it now, e.g. export KEYGATE_TOKEN=<token>.");
+        in.err()
+            .println(
+                "Admin token "
+                    + t.record().keyId()
+                    + " created (scopes: "
+                    + String.join(",", t.record().settings().scopes())
+                    + (ownerId == null ? "" : "; owner: " + ownerId)
+                    + "). It is shown once: store it now, e.g. export KEYGATE_TOKEN=<token>.");
         return 0;
       }
     }

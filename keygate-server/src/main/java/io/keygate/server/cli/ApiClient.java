@@ -84,22 +84,7 @@ final class ApiClient {
    * is an {@link ApiFailure} as for JSON calls.
    */
   String getText(String path) {
-    HttpResponse<byte[]> res;
-    try {
-      res =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + path))
-                  .GET()
-                  .header("Authorization", "Bearer " + token)
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reach Keygate at " + base + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
-    }
+    HttpResponse<byte[]> res = exchange(HttpRequest.newBuilder(URI.create(base + path)).GET());
     if (res.statusCode() >= 400) {
       JsonNode body;
       try {
@@ -118,21 +103,7 @@ final class ApiClient {
   }
 
   private JsonNode send(HttpRequest.Builder req, int allowed) {
-    HttpResponse<byte[]> res;
-    try {
-      res =
-          http.send(
-              req.header("Authorization", "Bearer " + token)
-                  .header("Accept", "application/json")
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reach Keygate at " + base + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
-    }
+    HttpResponse<byte[]> res = exchange(req.header("Accept", "application/json"));
     JsonNode body;
     try {
       body = Json.MAPPER.readTree(res.body());
@@ -144,5 +115,19 @@ final class ApiClient {
           res.statusCode(), body.path("error").asText("error"), body.path("message").asText(""));
     }
     return body;
+  }
+
+  /** Sends {@code req} with the token and the timeout; a transport failure is one clear line. */
+  private HttpResponse<byte[]> exchange(HttpRequest.Builder req) {
+    try {
+      return http.send(
+          req.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach Keygate at " + base + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
   }
 }

@@ -17,9 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,18 +79,13 @@ final class AuditCommand implements Runnable {
             + " from the end), and this data directory's witness (a head moved back).",
         "Exit 1, naming each problem, if anything was altered, removed, added or re-chained."
       })
-  static final class Verify implements Callable<Integer> {
-    @Mixin StorageOptions storage = new StorageOptions();
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
+  static final class Verify extends InstallationCommand {
     @Override
-    public Integer call() {
-      Map<String, String> env = KeygateCli.env(spec);
-      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      AuditKeys keys = existingKeys(cfg, SecretsConfig.fromEnv(env), err);
+    int run(Installation in) {
+      ServerConfig cfg = in.cfg();
+      PrintWriter out = in.out();
+      PrintWriter err = in.err();
+      AuditKeys keys = existingKeys(cfg, SecretsConfig.fromEnv(in.env()), err);
       AuditWitness witness = NodeSecrets.witness(cfg);
       try (KeyStore store = open(cfg, keys)) {
         AuditVerifier.Report r = new AuditVerifier(keys, witness).verify(store);
@@ -117,24 +110,19 @@ final class AuditCommand implements Runnable {
             + " after restoring a backup on purpose). Events are not changed: an alteration"
             + " inside the log stays visible to verify."
       })
-  static final class Reseal implements Callable<Integer> {
-    @Mixin StorageOptions storage = new StorageOptions();
-
+  static final class Reseal extends InstallationCommand {
     @Option(
         names = "--reason",
         required = true,
         description = "Why, for the audit.resealed event (e.g. the incident number).")
     String reason;
 
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-      Map<String, String> env = KeygateCli.env(spec);
-      ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      SecretsConfig secrets = SecretsConfig.fromEnv(env);
+    int run(Installation in) {
+      ServerConfig cfg = in.cfg();
+      PrintWriter out = in.out();
+      PrintWriter err = in.err();
+      SecretsConfig secrets = SecretsConfig.fromEnv(in.env());
       AuditKeys keys = NodeSecrets.auditKeys(cfg, secrets, false);
       try (KeyStore store = open(cfg, keys)) {
         // Never reseal under a key the database was not written with: that would lock every
@@ -142,7 +130,7 @@ final class AuditCommand implements Runnable {
         SecretChecks.require(
             store,
             SecretChecks.auditKey(keys),
-            NodeSecrets.Sources.of(cfg, NotifyConfig.fromEnv(env), secrets).auditKey(),
+            NodeSecrets.Sources.of(cfg, NotifyConfig.fromEnv(in.env()), secrets).auditKey(),
             NodeSecrets.AUDIT_KEY_REMEDY);
         out.println("before resealing:");
         print(new AuditVerifier(keys, NodeSecrets.witness(cfg)).verify(store), out, err);

@@ -56,6 +56,15 @@ final class KeysCommand implements Runnable {
       return spec.commandLine().getOut();
     }
 
+    /**
+     * Prints an answer that holds a new key, shown once: {@code created}'s warning to store it on
+     * the error stream, then the answer.
+     */
+    int printShownOnce(JsonNode answer, JsonNode created) {
+      spec.commandLine().getErr().println(created.path("warning").asText());
+      return print(answer);
+    }
+
     int print(JsonNode node) {
       try {
         out()
@@ -97,16 +106,18 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("owner_id", ownerId);
-      putIf(body, "type", type);
-      putIf(body, "name", name);
-      putIf(body, "scopes", scopes);
-      putIf(body, "ip_allowlist", ipAllowlist);
-      putIf(body, "expires_in_days", expiresInDays);
-      JsonNode r = client().post("/v1/keys", body);
-      spec.commandLine().getErr().println(r.path("warning").asText());
-      return print(r);
+      JsonNode r =
+          client()
+              .post(
+                  "/v1/keys",
+                  fields(
+                      "owner_id", ownerId,
+                      "type", type,
+                      "name", name,
+                      "scopes", scopes,
+                      "ip_allowlist", ipAllowlist,
+                      "expires_in_days", expiresInDays));
+      return printShownOnce(r, r);
     }
   }
 
@@ -186,11 +197,9 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Map<String, Object> body = new LinkedHashMap<>();
-      putIf(body, "grace_period_hours", graceHours);
-      JsonNode r = client().post("/v1/keys/" + keyId + "/rotate", body);
-      spec.commandLine().getErr().println(r.path("new_key").path("warning").asText());
-      return print(r);
+      JsonNode r =
+          client().post("/v1/keys/" + keyId + "/rotate", fields("grace_period_hours", graceHours));
+      return printShownOnce(r, r.path("new_key"));
     }
   }
 
@@ -204,15 +213,18 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Map<String, Object> body = new LinkedHashMap<>();
-      putIf(body, "reason", reason);
-      return print(client().post("/v1/keys/" + keyId + "/revoke", body));
+      return print(client().post("/v1/keys/" + keyId + "/revoke", fields("reason", reason)));
     }
   }
 
-  private static void putIf(Map<String, Object> m, String k, Object v) {
-    if (v != null) {
-      m.put(k, v);
+  /** A request body from name/value pairs, in order, leaving out the values not given (null). */
+  private static Map<String, Object> fields(Object... namesAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      if (namesAndValues[i + 1] != null) {
+        m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+      }
     }
+    return m;
   }
 }

@@ -4,16 +4,10 @@ import io.keygate.server.config.AuditKeyFile;
 import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-audit-key}: adds an audit key version. Running servers reading the same
@@ -30,7 +24,7 @@ import picocli.CommandLine.Spec;
       "Distribute the file to every node; each picks it up within KEYGATE_SECRETS_RELOAD_SECONDS"
           + " (default 5 s) and links new audit events under it."
     })
-final class RotateAuditKeyCommand implements Callable<Integer> {
+final class RotateAuditKeyCommand extends SecretFileCommand {
   private static final SecretFileRotation AUDIT_KEY =
       new SecretFileRotation(
           "audit key", "audit key file", "KEYGATE_AUDIT_KEY", "--audit-key-file");
@@ -41,34 +35,32 @@ final class RotateAuditKeyCommand implements Callable<Integer> {
       description = "Audit key file (default: $KEYGATE_AUDIT_KEY_FILE or <data dir>/audit-key).")
   Path auditKeyFile;
 
-  @Mixin StorageOptions storage = new StorageOptions();
-
-  @Spec CommandSpec spec;
+  @Override
+  SecretFileRotation rotation() {
+    return AUDIT_KEY;
+  }
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Map<String, String> env = KeygateCli.env(spec);
-    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
+  Path namedFile() {
+    return auditKeyFile;
+  }
+
+  @Override
+  Source source(Map<String, String> env, ServerConfig cfg) {
     SecretsConfig secrets = SecretsConfig.fromEnv(env);
-    Path file =
-        AUDIT_KEY.file(
-            err,
-            auditKeyFile,
-            secrets.auditKeyEnv() != null,
-            secrets.effectiveAuditKeyFile(cfg.dataDir()));
-    if (file == null) {
-      return 1;
-    }
-    int added = AuditKeyFile.addVersion(file, new SecureRandom());
-    out.println("added audit key v" + added + " to " + file);
-    out.println(
-        "copy this file to every node; each links new audit events under v"
-            + added
-            + " within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s). Keep every older version:"
-            + " events linked under it verify with it. Until a node has reloaded, its changes are"
-            + " answered 503 audit_key_unavailable (retry)");
+    return new Source(secrets.auditKeyEnv() != null, secrets.effectiveAuditKeyFile(cfg.dataDir()));
+  }
+
+  @Override
+  int rotate(Installation in, Path file) throws IOException {
+    int added = AUDIT_KEY.add(in.out(), file, AuditKeyFile::addVersion);
+    in.out()
+        .println(
+            "copy this file to every node; each links new audit events under v"
+                + added
+                + " within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s). Keep every older version:"
+                + " events linked under it verify with it. Until a node has reloaded, its changes"
+                + " are answered 503 audit_key_unavailable (retry)");
     return 0;
   }
 }

@@ -2,12 +2,9 @@ package io.keygate.server.cli;
 
 import io.keygate.core.notify.DataCipher;
 import io.keygate.core.notify.DataKey;
-import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.store.KeyStore;
-import io.keygate.server.KeygateServer;
 import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.NotifyConfig;
-import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.notify.ChannelReseal;
 import io.keygate.store.jdbc.JdbcExtensions;
@@ -17,13 +14,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-data-key}: adds a data-key version ({@code --reseal}: re-seals owner
@@ -45,7 +37,7 @@ import picocli.CommandLine.Spec;
       "Then --reseal re-seals existing rows in batches (safe to interrupt and run again),"
           + " --status shows what is left, --retire removes the old version."
     })
-final class RotateDataKeyCommand implements Callable<Integer> {
+final class RotateDataKeyCommand extends SecretFileCommand {
   private static final SecretFileRotation DATA_KEY =
       new SecretFileRotation("data key", "data-key file", "KEYGATE_DATA_KEY", "--data-key-file");
 
@@ -80,35 +72,37 @@ final class RotateDataKeyCommand implements Callable<Integer> {
       description = "Data-key file (default: $KEYGATE_DATA_KEY_FILE or <data dir>/data-key).")
   Path dataKeyFile;
 
-  @Mixin StorageOptions storage = new StorageOptions();
-
-  @Spec CommandSpec spec;
+  @Override
+  SecretFileRotation rotation() {
+    return DATA_KEY;
+  }
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    int actions = (status ? 1 : 0) + (reseal ? 1 : 0) + (retire != null ? 1 : 0);
-    if (actions > 1 || force && retire == null || batch < 1) {
-      err.println("usage: one of --status, --reseal, --retire N [--force]; --batch must be >= 1");
-      return 2;
-    }
-    Map<String, String> env = KeygateCli.env(spec);
-    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(env));
+  Path namedFile() {
+    return dataKeyFile;
+  }
+
+  @Override
+  Source source(Map<String, String> env, ServerConfig cfg) {
     NotifyConfig notify = NotifyConfig.fromEnv(env);
-    Path file =
-        DATA_KEY.file(
-            err,
-            dataKeyFile,
-            notify.dataKeyEnv() != null,
-            notify.effectiveDataKeyFile(cfg.dataDir()));
-    if (file == null) {
-      return 1;
-    }
-    if (actions == 0) {
+    return new Source(notify.dataKeyEnv() != null, notify.effectiveDataKeyFile(cfg.dataDir()));
+  }
+
+  @Override
+  String usageError() {
+    int actions = (status ? 1 : 0) + (reseal ? 1 : 0) + (retire != null ? 1 : 0);
+    return actions > 1 || force && retire == null || batch < 1
+        ? "usage: one of --status, --reseal, --retire N [--force]; --batch must be >= 1"
+        : null;
+  }
+
+  @Override
+  int rotate(Installation in, Path file) throws IOException {
+    PrintWriter out = in.out();
+    PrintWriter err = in.err();
+    if (!status && !reseal && retire == null) {
       int current = DataKeyFile.load(file).stream().mapToInt(DataKey::version).max().orElse(0);
-      int added = DataKeyFile.addVersion(file, new SecureRandom());
-      out.println("added data key v" + added + " to " + file);
+      int added = DATA_KEY.add(out, file, DataKeyFile::addVersion);
       out.println(
           "running servers reading this file seal new and updated owner channels under v"
               + added
@@ -126,44 +120,30 @@ final class RotateDataKeyCommand implements Callable<Integer> {
         && DATA_KEY.refuseRetire(err, retire, cipher.currentVersion(), cipher.versions())) {
       return 1;
     }
-    try (KeyStore store =
-        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
-      NotifyStore notifyStore =
-          JdbcExtensions.notifyStore(store)
-              .orElseThrow(() -> new IllegalStateException("the store is not a JDBC store"));
-      ChannelReseal walk = new ChannelReseal(notifyStore, cipher);
+    Map<Integer, Long> counts;
+    try (KeyStore store = in.openStore()) {
+      ChannelReseal walk = new ChannelReseal(jdbcPart(JdbcExtensions.notifyStore(store)), cipher);
       if (reseal) {
         return reseal(walk, cipher, out, err);
       }
-      Map<Integer, Long> counts = walk.countByVersion();
-      if (status) {
-        printStatus(out, file, cipher, counts);
-        return 0;
-      }
-      long using = counts.getOrDefault(retire, 0L);
-      if (using > 0 && !force) {
-        err.println(
-            "refusing to retire data key v"
-                + retire
-                + ": "
-                + using
-                + " owner row(s) are sealed under it; run keygate rotate-data-key --reseal"
-                + " first, or pass --force (their channels will stop opening: no webhook or email"
-                + " reaches those owners)");
-        return 1;
-      }
+      counts = walk.countByVersion();
     }
-    if (!DATA_KEY.retire(err, file, retire, DataKeyFile::retire)) {
-      return 1;
+    if (status) {
+      printStatus(out, file, cipher, counts);
+      return 0;
     }
-    out.println(
-        "retired data key v"
-            + retire
-            + " from "
-            + file
-            + "; running servers drop it at their"
-            + " next reload");
-    return 0;
+    return DATA_KEY.retireUnused(
+        out,
+        err,
+        file,
+        retire,
+        counts.getOrDefault(retire, 0L),
+        force,
+        " owner row(s) are sealed under it; run keygate rotate-data-key --reseal"
+            + " first, or pass --force (their channels will stop opening: no webhook or email"
+            + " reaches those owners)",
+        null,
+        DataKeyFile::retire);
   }
 
   private int reseal(ChannelReseal walk, DataCipher cipher, PrintWriter out, PrintWriter err) {
@@ -208,9 +188,7 @@ final class RotateDataKeyCommand implements Callable<Integer> {
     List<Integer> versions = cipher.versions();
     int current = cipher.currentVersion();
     out.println("data-key file " + file + ": versions " + versions + ", v" + current + " seals");
-    TreeSet<Integer> shown = new TreeSet<>(versions);
-    shown.addAll(counts.keySet());
-    for (int v : shown) {
+    for (int v : SecretFileRotation.shown(versions, counts.keySet())) {
       long n = counts.getOrDefault(v, 0L);
       String note;
       if (v < 0) {

@@ -3,25 +3,17 @@ package io.keygate.server.cli;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.store.KeyStore;
-import io.keygate.server.KeygateServer;
 import io.keygate.server.config.PepperFile;
-import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.store.jdbc.JdbcExtensions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code keygate rotate-pepper}: adds a pepper version ({@code --status}: keys per version; {@code
@@ -40,7 +32,7 @@ import picocli.CommandLine.Spec;
       "Running servers pick it up within KEYGATE_SECRETS_RELOAD_SECONDS (default 5 s): new keys"
           + " are hashed under it, older keys move to it on their next successful verify."
     })
-final class RotatePepperCommand implements Callable<Integer> {
+final class RotatePepperCommand extends SecretFileCommand {
   private static final SecretFileRotation PEPPER =
       new SecretFileRotation("pepper", "pepper file", "KEYGATE_PEPPER", "--pepper-file");
 
@@ -64,28 +56,35 @@ final class RotatePepperCommand implements Callable<Integer> {
       description = "Pepper file (default: $KEYGATE_PEPPER_FILE or <data dir>/pepper).")
   Path pepperFile;
 
-  @Mixin StorageOptions storage = new StorageOptions();
-
-  @Spec CommandSpec spec;
+  @Override
+  SecretFileRotation rotation() {
+    return PEPPER;
+  }
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    if (force && retire == null || status && retire != null) {
-      err.println("usage: --force goes with --retire, and --status stands alone");
-      return 2;
-    }
-    ServerConfig cfg = storage.existing(ServerConfig.fromEnv(KeygateCli.env(spec)));
-    Path file = PEPPER.file(err, pepperFile, cfg.pepperEnv() != null, cfg.effectivePepperFile());
-    if (file == null) {
-      return 1;
-    }
+  Path namedFile() {
+    return pepperFile;
+  }
+
+  @Override
+  Source source(Map<String, String> env, ServerConfig cfg) {
+    return new Source(cfg.pepperEnv() != null, cfg.effectivePepperFile());
+  }
+
+  @Override
+  String usageError() {
+    return force && retire == null || status && retire != null
+        ? "usage: --force goes with --retire, and --status stands alone"
+        : null;
+  }
+
+  @Override
+  int rotate(Installation in, Path file) throws IOException {
+    PrintWriter out = in.out();
     List<Integer> versions = PepperFile.load(file).stream().map(Pepper::version).sorted().toList();
     int current = versions.get(versions.size() - 1);
     if (!status && retire == null) {
-      int added = PepperFile.addVersion(file, new SecureRandom());
-      out.println("added pepper v" + added + " to " + file);
+      int added = PEPPER.add(out, file, PepperFile::addVersion);
       out.println(
           "running servers reading this file hash new keys under v"
               + added
@@ -97,16 +96,13 @@ final class RotatePepperCommand implements Callable<Integer> {
       out.println("follow with: keygate rotate-pepper --status");
       return 0;
     }
-    if (retire != null && PEPPER.refuseRetire(err, retire, current, versions)) {
+    if (retire != null && PEPPER.refuseRetire(in.err(), retire, current, versions)) {
       return 1;
     }
     Map<Integer, Long> live;
     Map<Integer, Long> all;
-    try (KeyStore store =
-        KeygateServer.openStore(cfg, SecretsConfig.fromEnv(KeygateCli.env(spec)))) {
-      MonitorStore m =
-          JdbcExtensions.monitorStore(store)
-              .orElseThrow(() -> new IllegalStateException("the store is not a JDBC store"));
+    try (KeyStore store = in.openStore()) {
+      MonitorStore m = jdbcPart(JdbcExtensions.monitorStore(store));
       Instant now = Instant.now();
       live = m.keysByPepperVersion(now, true);
       all = m.keysByPepperVersion(now, false);
@@ -115,30 +111,19 @@ final class RotatePepperCommand implements Callable<Integer> {
       printStatus(out, file, versions, current, live, all);
       return 0;
     }
-    long using = live.getOrDefault(retire, 0L);
-    if (using > 0 && !force) {
-      err.println(
-          "refusing to retire pepper v"
-              + retire
-              + ": "
-              + using
-              + " key(s) that can still verify are hashed under it. They move to v"
-              + current
-              + " on their next successful verify; rotate or revoke the others, or pass --force"
-              + " (those keys will stop verifying).");
-      return 1;
-    }
-    if (!PEPPER.retire(err, file, retire, PepperFile::retire)) {
-      return 1;
-    }
-    out.println(
-        "retired pepper v"
-            + retire
-            + " from "
-            + file
-            + (using > 0 ? "; " + using + " key(s) under it stop verifying" : "")
-            + "; running servers drop it at their next reload");
-    return 0;
+    return PEPPER.retireUnused(
+        out,
+        in.err(),
+        file,
+        retire,
+        live.getOrDefault(retire, 0L),
+        force,
+        " key(s) that can still verify are hashed under it. They move to v"
+            + current
+            + " on their next successful verify; rotate or revoke the others, or pass --force"
+            + " (those keys will stop verifying).",
+        " key(s) under it stop verifying",
+        PepperFile::retire);
   }
 
   private static void printStatus(
@@ -150,9 +135,7 @@ final class RotatePepperCommand implements Callable<Integer> {
       Map<Integer, Long> all) {
     out.println(
         "pepper file " + file + ": versions " + versions + ", v" + current + " hashes new keys");
-    TreeSet<Integer> shown = new TreeSet<>(versions);
-    shown.addAll(all.keySet());
-    for (int v : shown) {
+    for (int v : SecretFileRotation.shown(versions, all.keySet())) {
       long l = live.getOrDefault(v, 0L);
       long other = all.getOrDefault(v, 0L) - l;
       String note;

@@ -74,9 +74,7 @@ public record ClusterConfig(
     }
     for (Duration d :
         new Duration[] {redisTimeout, redisBreaker, redisCacheTtl, storeOutageGrace}) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("cluster durations must be positive, was " + d);
-      }
+      Settings.requirePositive(d, "cluster durations");
     }
     if (jobLease == null || jobLease.toSeconds() < 5) {
       throw new IllegalArgumentException("KEYGATE_JOB_LEASE_SECONDS must be >= 5, was " + jobLease);
@@ -120,26 +118,19 @@ public record ClusterConfig(
 
   /** A copy with Redis at {@code url} under {@code prefix}. */
   public ClusterConfig withRedis(String url, String prefix) {
-    return new ClusterConfig(
-        url,
-        prefix,
-        redisTimeout,
-        redisBreaker,
-        rateLimitFallback,
-        nodes,
-        redisCacheTtl,
-        storeOutageGrace,
-        jobLease,
-        databaseConnectTimeout,
-        changePoll,
-        changeListen);
+    return copy(url, prefix, rateLimitFallback, nodes);
   }
 
   /** A copy with another fallback and node count. */
   public ClusterConfig withFallback(RateLimitFallback f, int n) {
+    return copy(redisUrl, redisPrefix, f, n);
+  }
+
+  /** The one copy behind the {@code with*} methods: these settings changed, the others kept. */
+  private ClusterConfig copy(String url, String prefix, RateLimitFallback f, int n) {
     return new ClusterConfig(
-        redisUrl,
-        redisPrefix,
+        url,
+        prefix,
         redisTimeout,
         redisBreaker,
         f,

@@ -129,8 +129,8 @@ public record LeakConfig(
     if (senders.stream().map(Sender::name).distinct().count() != senders.size()) {
       throw new IllegalArgumentException("secret scanning sender names must be unique");
     }
-    requirePositive(keysCacheTtl, "keys cache TTL");
-    requirePositive(keysRefetchInterval, "keys refetch interval");
+    Settings.requirePositive(keysCacheTtl, "keys cache TTL");
+    Settings.requirePositive(keysRefetchInterval, "keys refetch interval");
     if (maxReportBytes < 1024) {
       throw new IllegalArgumentException("max report size must be at least 1024 bytes");
     }
@@ -141,12 +141,6 @@ public record LeakConfig(
     Objects.requireNonNull(policy, "policy");
     if (publicReportsPerMinute < 0 || publicReportsPerMinute > 10_000) {
       throw new IllegalArgumentException("KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE must be 0..10000");
-    }
-  }
-
-  private static void requirePositive(Duration d, String what) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, was " + d);
     }
   }
 

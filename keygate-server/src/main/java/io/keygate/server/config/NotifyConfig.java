@@ -137,12 +137,12 @@ public record NotifyConfig(
 
   /** Validates every setting and sorts the thresholds, largest first. */
   public NotifyConfig {
-    positive(deliveryInterval, "delivery interval");
-    positive(webhookTimeout, "webhook timeout");
-    positive(retryFor, "delivery retry period");
-    positive(backoffBase, "delivery backoff base");
-    positive(backoffMax, "delivery backoff max");
-    positive(expiryCheckInterval, "expiry check interval");
+    Settings.requirePositive(deliveryInterval, "delivery interval");
+    Settings.requirePositive(webhookTimeout, "webhook timeout");
+    Settings.requirePositive(retryFor, "delivery retry period");
+    Settings.requirePositive(backoffBase, "delivery backoff base");
+    Settings.requirePositive(backoffMax, "delivery backoff max");
+    Settings.requirePositive(expiryCheckInterval, "expiry check interval");
     TreeSet<Integer> days = new TreeSet<>(Comparator.reverseOrder());
     for (Integer d : expiryNoticeDays) {
       if (d == null || d < 1 || d > 3650) {
@@ -155,12 +155,6 @@ public record NotifyConfig(
     platformName =
         platformName == null || platformName.isBlank() ? DEFAULT_PLATFORM_NAME : platformName;
     Objects.requireNonNull(anomaly, "anomaly");
-  }
-
-  private static void positive(Duration d, String what) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, was " + d);
-    }
   }
 
   /** All defaults. */
@@ -204,24 +198,22 @@ public record NotifyConfig(
 
   /** A copy with other SMTP settings (tests). */
   public NotifyConfig withSmtp(Smtp s) {
-    return new NotifyConfig(
-        dataKeyEnv,
-        dataKeyFile,
-        deliveryInterval,
-        webhookTimeout,
-        retryFor,
-        backoffBase,
-        backoffMax,
-        expiryNoticeDays,
-        expiryCheckInterval,
-        s,
-        metricsToken,
-        platformName,
-        anomaly);
+    return copy(deliveryInterval, expiryCheckInterval, s, metricsToken, platformName);
   }
 
   /** A copy with other job intervals (tests pick long ones and run the jobs by hand). */
   public NotifyConfig withIntervals(Duration delivery, Duration expiryCheck) {
+    return copy(delivery, expiryCheck, smtp, metricsToken, platformName);
+  }
+
+  /** A copy with a metrics token and platform name. */
+  public NotifyConfig withReporting(String token, String platform) {
+    return copy(deliveryInterval, expiryCheckInterval, smtp, token, platform);
+  }
+
+  /** The one copy behind the {@code with*} methods: these settings changed, the others kept. */
+  private NotifyConfig copy(
+      Duration delivery, Duration expiryCheck, Smtp s, String token, String platform) {
     return new NotifyConfig(
         dataKeyEnv,
         dataKeyFile,
@@ -232,25 +224,7 @@ public record NotifyConfig(
         backoffMax,
         expiryNoticeDays,
         expiryCheck,
-        smtp,
-        metricsToken,
-        platformName,
-        anomaly);
-  }
-
-  /** A copy with a metrics token and platform name. */
-  public NotifyConfig withReporting(String token, String platform) {
-    return new NotifyConfig(
-        dataKeyEnv,
-        dataKeyFile,
-        deliveryInterval,
-        webhookTimeout,
-        retryFor,
-        backoffBase,
-        backoffMax,
-        expiryNoticeDays,
-        expiryCheckInterval,
-        smtp,
+        s,
         token,
         platform,
         anomaly);

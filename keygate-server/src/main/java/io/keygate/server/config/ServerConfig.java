@@ -61,21 +61,15 @@ public record ServerConfig(
     if (cacheSize < 0) {
       throw new IllegalArgumentException("cache size must be >= 0");
     }
-    requirePositive(cacheTtl, "cache TTL");
-    requirePositive(usageFlushInterval, "usage flush interval");
-    requirePositive(sweepInterval, "sweep interval");
+    Settings.requirePositive(cacheTtl, "cache TTL");
+    Settings.requirePositive(usageFlushInterval, "usage flush interval");
+    Settings.requirePositive(sweepInterval, "sweep interval");
     if (maxBodyBytes < 1024) {
       throw new IllegalArgumentException("max body must be at least 1024 bytes");
     }
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(forwardAuth, "forwardAuth");
     Objects.requireNonNull(policy, "policy");
-  }
-
-  private static void requirePositive(Duration d, String what) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, was " + d);
-    }
   }
 
   /** All defaults, for the embedded server in {@code ./keygate-data}. */
@@ -128,49 +122,32 @@ public record ServerConfig(
 
   /** A copy with other network settings. */
   public ServerConfig withNetwork(String newHost, int newPort) {
-    return new ServerConfig(
-        newHost,
-        newPort,
-        dataDir,
-        databaseUrl,
-        pepperFile,
-        pepperEnv,
-        cacheSize,
-        cacheTtl,
-        usageFlushInterval,
-        sweepInterval,
-        maxBodyBytes,
-        trustedProxies,
-        forwardAuth,
-        policy);
+    return copy(newHost, newPort, dataDir, databaseUrl, trustedProxies, forwardAuth);
   }
 
   /** A copy with other storage settings. */
   public ServerConfig withStorage(Path newDataDir, String newDatabaseUrl) {
-    return new ServerConfig(
-        host,
-        port,
-        newDataDir,
-        newDatabaseUrl,
-        pepperFile,
-        pepperEnv,
-        cacheSize,
-        cacheTtl,
-        usageFlushInterval,
-        sweepInterval,
-        maxBodyBytes,
-        trustedProxies,
-        forwardAuth,
-        policy);
+    return copy(host, port, newDataDir, newDatabaseUrl, trustedProxies, forwardAuth);
   }
 
   /** A copy with other gateway settings: trusted proxies and the forward-auth form. */
   public ServerConfig withGateway(List<String> newTrustedProxies, ForwardAuth newForwardAuth) {
+    return copy(host, port, dataDir, databaseUrl, newTrustedProxies, newForwardAuth);
+  }
+
+  /** The one copy behind the {@code with*} methods: these settings changed, the others kept. */
+  private ServerConfig copy(
+      String newHost,
+      int newPort,
+      Path newDataDir,
+      String newDatabaseUrl,
+      List<String> newTrustedProxies,
+      ForwardAuth newForwardAuth) {
     return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
+        newHost,
+        newPort,
+        newDataDir,
+        newDatabaseUrl,
         pepperFile,
         pepperEnv,
         cacheSize,

@@ -724,6 +724,17 @@ public final class Settings {
     return b.toString();
   }
 
+  /**
+   * The one check that a configured duration is positive.
+   *
+   * @throws IllegalArgumentException {@code "<what> must be positive, was <d>"}
+   */
+  static void requirePositive(Duration d, String what) {
+    if (d == null || !positive(d)) {
+      throw new IllegalArgumentException(what + " must be positive, was " + d);
+    }
+  }
+
   private static boolean positive(Duration d) {
     return !d.isNegative() && !d.isZero();
   }

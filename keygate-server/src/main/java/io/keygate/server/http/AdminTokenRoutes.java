@@ -7,6 +7,7 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.core.lifecycle.RotatedKey;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.Page;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,15 +51,10 @@ final class AdminTokenRoutes {
 
   private void list(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.TOKENS_READ);
-    Page<ApiKeyRecord> page =
-        Requests.page(q -> kg.adminTokens().list(q, actor), Requests.keyQuery(ctx));
+    KeyQuery q = Requests.keyQuery(ctx);
+    Page<ApiKeyRecord> page = Requests.page(() -> kg.adminTokens().list(q, actor));
     Instant now = kg.clock().instant();
-    HttpApi.json(
-        ctx,
-        200,
-        new Views.ListPage<>(
-            page.items().stream().map(r -> Views.TokenView.of(r, now)).toList(),
-            page.nextCursor()));
+    HttpApi.json(ctx, 200, Views.ListPage.of(page, r -> Views.TokenView.of(r, now)));
   }
 
   private void get(Context ctx) {

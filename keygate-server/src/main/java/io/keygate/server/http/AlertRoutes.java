@@ -76,36 +76,27 @@ final class AlertRoutes {
 
   private void list(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.ALERTS_READ);
-    String owner = emptyToNull(ctx.queryParam("owner_id"));
-    if (actor.ownerRestriction() != null) {
-      if (owner != null && !owner.equals(actor.ownerRestriction())) {
-        throw new ApiError(403, "forbidden", "this token may only see its owner's alerts");
-      }
-      owner = actor.ownerRestriction();
+    if (Requests.asksForOtherOwner(ctx, actor)) {
+      throw new ApiError(403, "forbidden", "this token may only see its owner's alerts");
     }
+    String owner = Requests.listedOwner(ctx, actor);
     int limit = Requests.intParam(ctx, "limit", AlertQuery.DEFAULT_LIMIT, 1, AlertQuery.MAX_LIMIT);
-    String status = emptyToNull(ctx.queryParam("status"));
+    String status = Requests.param(ctx, "status");
     if (status != null && !status.equals(Alert.OPEN) && !status.equals(Alert.ACKNOWLEDGED)) {
       throw new KeygateException.InvalidRequest(
           "invalid_status", "status must be open or acknowledged");
     }
-    Page<Alert> page;
-    try {
-      page =
-          store.alerts(
-              new AlertQuery(
-                  status,
-                  emptyToNull(ctx.queryParam("key_id")),
-                  owner,
-                  limit,
-                  emptyToNull(ctx.queryParam("cursor"))));
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
-    }
-    HttpApi.json(
-        ctx,
-        200,
-        new Views.ListPage<>(page.items().stream().map(AlertView::of).toList(), page.nextCursor()));
+    Page<Alert> page =
+        Requests.page(
+            () ->
+                store.alerts(
+                    new AlertQuery(
+                        status,
+                        Requests.param(ctx, "key_id"),
+                        owner,
+                        limit,
+                        Requests.param(ctx, "cursor"))));
+    HttpApi.json(ctx, 200, Views.ListPage.of(page, AlertView::of));
   }
 
   private void ack(Context ctx) {
@@ -192,9 +183,5 @@ final class AlertRoutes {
         .filter(g -> g.lastUsedAt() == null || g.lastUsedAt().isBefore(since))
         .map(GrantView::value)
         .toList();
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -9,6 +9,7 @@ import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.KeyPatch;
 import io.keygate.core.lifecycle.RotatedKey;
 import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
 import java.time.Duration;
@@ -56,13 +57,10 @@ final class KeyRoutes {
 
   private void list(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
-    Page<ApiKeyRecord> page = Requests.page(q -> kg.keys().list(q, actor), Requests.keyQuery(ctx));
+    KeyQuery q = Requests.keyQuery(ctx);
+    Page<ApiKeyRecord> page = Requests.page(() -> kg.keys().list(q, actor));
     var now = kg.clock().instant();
-    HttpApi.json(
-        ctx,
-        200,
-        new Views.ListPage<>(
-            page.items().stream().map(r -> Views.KeyView.of(r, now)).toList(), page.nextCursor()));
+    HttpApi.json(ctx, 200, Views.ListPage.of(page, r -> Views.KeyView.of(r, now)));
   }
 
   private void get(Context ctx) {

@@ -576,31 +576,21 @@ final class LeakRoutes {
         Requests.intParam(ctx, "limit", IncidentQuery.DEFAULT_LIMIT, 1, IncidentQuery.MAX_LIMIT);
     IncidentQuery q =
         new IncidentQuery(
-            emptyToNull(ctx.queryParam("owner_id")),
-            emptyToNull(ctx.queryParam("key_id")),
+            Requests.param(ctx, "owner_id"),
+            Requests.param(ctx, "key_id"),
             limit,
-            emptyToNull(ctx.queryParam("cursor")));
-    Page<LeakIncident> page;
-    try {
-      page = kg.leaks().incidents(q, actor);
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
-    }
+            Requests.param(ctx, "cursor"));
+    Page<LeakIncident> page = Requests.page(() -> kg.leaks().incidents(q, actor));
     Instant since = kg.clock().instant().minus(STATS_PERIOD);
     StatsView stats =
         JdbcExtensions.monitorStore(kg.store())
-            .map(m -> StatsView.of(since, m.leakStats(since, statsOwner(actor, q.ownerId()))))
+            .map(m -> StatsView.of(since, m.leakStats(since, Requests.listedOwner(ctx, actor))))
             .orElse(null);
     HttpApi.json(
         ctx,
         200,
         new IncidentList(
             page.items().stream().map(IncidentView::of).toList(), page.nextCursor(), stats));
-  }
-
-  /** Whose incidents the statistics cover: a restricted token's owner, else the filter. */
-  private static String statsOwner(Actor actor, String requested) {
-    return actor.ownerRestriction() != null ? actor.ownerRestriction() : requested;
   }
 
   private void createCanary(Context ctx) {
@@ -626,23 +616,16 @@ final class LeakRoutes {
   private void canaries(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.KEYS_READ);
     int limit = Requests.intParam(ctx, "limit", 50, 1, 500);
-    Page<Canary> page;
-    try {
-      page =
-          kg.canaries()
-              .list(
-                  emptyToNull(ctx.queryParam("owner_id")),
-                  limit,
-                  emptyToNull(ctx.queryParam("cursor")),
-                  actor);
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
-    }
-    HttpApi.json(
-        ctx,
-        200,
-        new Views.ListPage<>(
-            page.items().stream().map(CanaryView::of).toList(), page.nextCursor()));
+    Page<Canary> page =
+        Requests.page(
+            () ->
+                kg.canaries()
+                    .list(
+                        Requests.param(ctx, "owner_id"),
+                        limit,
+                        Requests.param(ctx, "cursor"),
+                        actor));
+    HttpApi.json(ctx, 200, Views.ListPage.of(page, CanaryView::of));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -680,10 +663,6 @@ final class LeakRoutes {
     } catch (IOException e) {
       throw new KeygateException.InvalidRequest("invalid_body", "the body could not be read");
     }
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 
   private static String safe(String s) {

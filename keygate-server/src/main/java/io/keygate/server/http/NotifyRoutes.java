@@ -67,41 +67,27 @@ final class NotifyRoutes {
 
   private void events(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.EVENTS_READ);
-    String owner = emptyToNull(ctx.queryParam("owner_id"));
-    if (actor.ownerRestriction() != null) {
-      if (owner != null && !actor.canSee(owner)) {
-        HttpApi.json(ctx, 200, new Views.ListPage<>(List.of(), null));
-        return;
-      }
-      owner = actor.ownerRestriction();
+    if (Requests.asksForOtherOwner(ctx, actor)) {
+      HttpApi.json(ctx, 200, Views.ListPage.empty());
+      return;
     }
-    String type = emptyToNull(ctx.queryParam("type"));
+    String owner = Requests.listedOwner(ctx, actor);
+    String type = Requests.param(ctx, "type");
     if (type != null && !EventTypes.ALL.contains(type)) {
       throw new KeygateException.InvalidRequest(
           "invalid_type", "type must be one of " + EventTypes.ALL);
     }
     int limit = Requests.intParam(ctx, "limit", EventQuery.DEFAULT_LIMIT, 1, EventQuery.MAX_LIMIT);
-    Page<EventDeliveries> page;
-    try {
-      page =
-          store.events(
-              new EventQuery(
-                  owner,
-                  emptyToNull(ctx.queryParam("key_id")),
-                  type,
-                  limit,
-                  emptyToNull(ctx.queryParam("cursor"))));
-    } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
-    }
-    HttpApi.json(
-        ctx,
-        200,
-        new Views.ListPage<>(
-            page.items().stream().map(NotifyViews.EventView::of).toList(), page.nextCursor()));
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
+    Page<EventDeliveries> page =
+        Requests.page(
+            () ->
+                store.events(
+                    new EventQuery(
+                        owner,
+                        Requests.param(ctx, "key_id"),
+                        type,
+                        limit,
+                        Requests.param(ctx, "cursor"))));
+    HttpApi.json(ctx, 200, Views.ListPage.of(page, NotifyViews.EventView::of));
   }
 }

@@ -2,7 +2,7 @@ package io.keygate.server.http;
 
 import io.javalin.http.Context;
 import io.keygate.core.KeygateException;
-import io.keygate.core.model.ApiKeyRecord;
+import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 
 /** Helpers for reading requests strictly. */
@@ -161,8 +161,8 @@ final class Requests {
    */
   static KeyQuery keyQuery(Context ctx) {
     KeyStatus status = null;
-    String s = ctx.queryParam("status");
-    if (s != null && !s.isEmpty()) {
+    String s = param(ctx, "status");
+    if (s != null) {
       try {
         status = KeyStatus.fromWire(s);
       } catch (IllegalArgumentException e) {
@@ -171,20 +171,51 @@ final class Requests {
       }
     }
     return new KeyQuery(
-        emptyToNull(ctx.queryParam("owner_id")),
+        param(ctx, "owner_id"),
         status,
-        emptyToNull(ctx.queryParam("type")),
+        param(ctx, "type"),
         intParam(ctx, "limit", KeyQuery.DEFAULT_LIMIT, 1, KeyQuery.MAX_LIMIT),
-        emptyToNull(ctx.queryParam("cursor")));
+        param(ctx, "cursor"));
   }
 
-  /** A page of {@code lister}'s answer to {@code q}; a malformed cursor is a 400. */
-  static Page<ApiKeyRecord> page(Function<KeyQuery, Page<ApiKeyRecord>> lister, KeyQuery q) {
+  /**
+   * The page {@code lister} reads; the one place where a malformed cursor (the store's {@link
+   * IllegalArgumentException}) becomes 400 {@code invalid_cursor}.
+   */
+  static <T> Page<T> page(Supplier<Page<T>> lister) {
     try {
-      return lister.apply(q);
+      return lister.get();
     } catch (IllegalArgumentException e) {
-      throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+      throw invalidCursor();
     }
+  }
+
+  /** 400 {@code invalid_cursor}. */
+  static KeygateException.InvalidRequest invalidCursor() {
+    return new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+  }
+
+  /** A query parameter; an empty value is read as absent ({@code null}). */
+  static String param(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    return v == null || v.isEmpty() ? null : v;
+  }
+
+  /**
+   * Whether an owner-restricted token asks a listing ({@code ?owner_id=}) for another owner's
+   * items; each listing answers that its own way (an empty page, or 403).
+   */
+  static boolean asksForOtherOwner(Context ctx, Actor actor) {
+    String requested = param(ctx, "owner_id");
+    return requested != null && !actor.canSee(requested);
+  }
+
+  /**
+   * The owner a listing covers: an owner-restricted token's own owner, else {@code ?owner_id=}
+   * ({@code null}: every owner).
+   */
+  static String listedOwner(Context ctx, Actor actor) {
+    return actor.ownerRestriction() != null ? actor.ownerRestriction() : param(ctx, "owner_id");
   }
 
   /** A rotation's {@code grace_period_hours} as a duration, or {@code null} for the default. */
@@ -198,10 +229,6 @@ final class Requests {
           "invalid_grace_period", "grace_period_hours must be a number >= 0");
     }
     return Duration.ofSeconds(Math.round(h * 3600));
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 
   /** A path parameter that must look like a Keygate id ({@code key_…}). */

@@ -10,7 +10,6 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Map;
 
 /** Health, readiness, the OpenAPI document and the audit log. */
@@ -85,30 +84,25 @@ final class SystemRoutes {
   private void audit(Context ctx) {
     Actor actor = auth.require(ctx, AdminScopes.AUDIT_READ);
     int limit = Requests.intParam(ctx, "limit", 50, 1, 500);
-    String cursor = ctx.queryParam("cursor");
+    String cursor = Requests.param(ctx, "cursor");
     Long before = null;
-    if (cursor != null && !cursor.isEmpty()) {
+    if (cursor != null) {
       try {
         before = Long.parseLong(cursor);
       } catch (NumberFormatException e) {
-        throw new KeygateException.InvalidRequest("invalid_cursor", "cursor is not valid");
+        throw Requests.invalidCursor();
       }
     }
-    String owner = ctx.queryParam("owner_id");
-    if (actor.ownerRestriction() != null) {
-      if (owner != null && !owner.isEmpty() && !actor.canSee(owner)) {
-        HttpApi.json(ctx, 200, new Views.ListPage<>(List.of(), null));
-        return;
-      }
-      owner = actor.ownerRestriction();
+    if (Requests.asksForOtherOwner(ctx, actor)) {
+      HttpApi.json(ctx, 200, Views.ListPage.empty());
+      return;
     }
-    String target = ctx.queryParam("target_id");
     var events =
         kg.store()
             .audit(
                 new AuditQuery(
-                    target == null || target.isEmpty() ? null : target,
-                    owner == null || owner.isEmpty() ? null : owner,
+                    Requests.param(ctx, "target_id"),
+                    Requests.listedOwner(ctx, actor),
                     limit,
                     before));
     String next =

@@ -1,11 +1,15 @@
 package io.keygate.server.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonIncludeProperties;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.lifecycle.KeyPolicy;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyStatus;
+import io.keygate.core.model.Page;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.notify.ExpiryNotifier;
@@ -14,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Response bodies of the HTTP API. None of them holds a raw key except {@link Created} and {@link
@@ -35,6 +40,11 @@ final class Views {
     }
   }
 
+  /**
+   * A key as the API shows it: the one place that reads a stored key for an answer ({@link
+   * TokenView}, {@link Created} and {@link TokenCreated} show a subset of these fields). Never the
+   * hash or pepper version.
+   */
   record KeyView(
       String keyId,
       String type,
@@ -122,38 +132,32 @@ final class Views {
   /** The live quota balance in a verify answer. */
   record QuotaRemaining(long remaining) {}
 
-  /** The one-time display of a new key. */
+  /**
+   * The one-time display of a new key: the raw key, then the {@link KeyView} fields a new key has.
+   */
   record Created(
       String apiKey,
-      String keyId,
-      String type,
-      String hint,
-      String ownerId,
-      String name,
-      List<String> scopes,
-      List<String> ipAllowlist,
-      List<RateLimitView> rateLimits,
-      Map<String, Object> meta,
-      Instant createdAt,
-      Instant expiresAt,
-      String rotatedFrom,
+      @JsonUnwrapped
+          @JsonIncludeProperties({
+            "key_id",
+            "type",
+            "hint",
+            "owner_id",
+            "name",
+            "scopes",
+            "ip_allowlist",
+            "rate_limits",
+            "meta",
+            "created_at",
+            "expires_at",
+            "rotated_from"
+          })
+          KeyView key,
       String warning) {
     static Created of(CreatedKey k) {
-      ApiKeyRecord r = k.record();
       return new Created(
           k.secret().reveal(),
-          r.keyId(),
-          r.type(),
-          r.hint(),
-          r.ownerId(),
-          r.settings().name(),
-          r.settings().scopes(),
-          r.settings().ipAllowlist(),
-          r.settings().rateLimits().stream().map(RateLimitView::of).toList(),
-          r.settings().meta(),
-          r.createdAt(),
-          r.expiresAt(),
-          r.rotatedFrom(),
+          KeyView.of(k.record(), k.record().createdAt()),
           "Store this key now: Keygate keeps only a hash and will never show it again.");
     }
   }
@@ -175,65 +179,54 @@ final class Views {
     return "Old " + what + " will be revoked in " + hours + " hours";
   }
 
-  /** An admin token as the API shows it (never its secret). */
+  /**
+   * An admin token as the API shows it (never its secret): the {@link KeyView} fields a token has
+   * (no type, allowlist, limits, metadata, quota or usage).
+   */
   record TokenView(
-      String keyId,
-      String hint,
-      String ownerId,
-      String name,
-      String status,
-      List<String> scopes,
-      Instant createdAt,
-      Instant expiresAt,
-      Instant revokedAt,
-      String revokeReason,
-      Instant revokesAt,
-      String rotatedFrom,
-      String rotatedTo,
-      Instant lastUsedAt) {
+      @JsonUnwrapped
+          @JsonIncludeProperties({
+            "key_id",
+            "hint",
+            "owner_id",
+            "name",
+            "status",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "revoke_reason",
+            "revokes_at",
+            "rotated_from",
+            "rotated_to",
+            "last_used_at"
+          })
+          KeyView key) {
     static TokenView of(ApiKeyRecord r, Instant now) {
-      return new TokenView(
-          r.keyId(),
-          r.hint(),
-          r.ownerId(),
-          r.settings().name(),
-          r.effectiveStatus(now).wire(),
-          r.settings().scopes(),
-          r.createdAt(),
-          r.expiresAt(),
-          r.revokedAt(),
-          r.revokeReason(),
-          r.revokesAt(),
-          r.rotatedFrom(),
-          r.rotatedTo(),
-          r.lastUsedAt());
+      return new TokenView(KeyView.of(r, now));
     }
   }
 
-  /** The one-time display of a new admin token. */
+  /** The one-time display of a new admin token: the token, then the fields of {@link Created}. */
   record TokenCreated(
       String token,
-      String keyId,
-      String hint,
-      String ownerId,
-      String name,
-      List<String> scopes,
-      Instant createdAt,
-      Instant expiresAt,
-      String rotatedFrom,
+      @JsonUnwrapped
+          @JsonIncludeProperties({
+            "key_id",
+            "hint",
+            "owner_id",
+            "name",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "rotated_from"
+          })
+          KeyView key,
       String warning) {
     static TokenCreated of(CreatedKey k) {
-      ApiKeyRecord r = k.record();
       return new TokenCreated(
           k.secret().reveal(),
-          r.keyId(),
-          r.hint(),
-          r.ownerId(),
-          r.settings().name(),
-          r.settings().scopes(),
-          r.createdAt(),
-          r.expiresAt(),
-          r.rotatedFrom(),
+          KeyView.of(k.record(), k.record().createdAt()),
           "Store this token now: Keygate keeps only a hash and will never show it again.");
     }
   }
@@ -241,7 +234,18 @@ final class Views {
   record TokenRotated(
       TokenCreated newToken, String oldKeyId, Instant oldKeyRevokesAt, String message) {}
 
-  record ListPage<T>(List<T> data, String nextCursor) {}
+  /** A page of a listing: {@code {"data": [...], "next_cursor": ...}}. */
+  record ListPage<T>(List<T> data, String nextCursor) {
+    /** The page's items as the API shows them. */
+    static <S, T> ListPage<T> of(Page<S> page, Function<S, T> view) {
+      return new ListPage<>(page.items().stream().map(view).toList(), page.nextCursor());
+    }
+
+    /** No items and no further page. */
+    static <T> ListPage<T> empty() {
+      return new ListPage<>(List.of(), null);
+    }
+  }
 
   record VerifyResult(
       boolean valid,
@@ -257,31 +261,11 @@ final class Views {
       @JsonInclude(JsonInclude.Include.NON_NULL) QuotaRemaining quota,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long retryAfter) {}
 
+  /** An audit event as the API shows it: its entry's fields, then its place in the chain. */
   record AuditView(
-      long seq,
-      Instant at,
-      String actor,
-      String action,
-      String targetId,
-      String ownerId,
-      String sourceIp,
-      Map<String, String> details,
-      String prevHash,
-      String hash,
-      int keyVersion) {
+      long seq, @JsonUnwrapped AuditEntry entry, String prevHash, String hash, int keyVersion) {
     static AuditView of(AuditEvent e) {
-      return new AuditView(
-          e.seq(),
-          e.entry().at(),
-          e.entry().actor(),
-          e.entry().action(),
-          e.entry().targetId(),
-          e.entry().ownerId(),
-          e.entry().sourceIp(),
-          e.entry().details(),
-          e.prevHash(),
-          e.hash(),
-          e.keyVersion());
+      return new AuditView(e.seq(), e.entry(), e.prevHash(), e.hash(), e.keyVersion());
     }
   }
 

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 
 /**
@@ -16,8 +15,7 @@ import java.util.function.Predicate;
  */
 final class Canaries implements Detector {
   private final Clock clock;
-  private final ConcurrentLinkedQueue<AnomalyDetector.Pending> queued =
-      new ConcurrentLinkedQueue<>();
+  private final PendingAlerts queued = new PendingAlerts();
 
   Canaries(Clock clock) {
     this.clock = clock;
@@ -33,10 +31,6 @@ final class Canaries implements Detector {
 
   @Override
   public int judge(Instant now, Predicate<AnomalyDetector.Pending> raise) {
-    int raised = 0;
-    for (AnomalyDetector.Pending p; (p = queued.poll()) != null; ) {
-      raised += raise.test(p) ? 1 : 0;
-    }
-    return raised;
+    return queued.raiseAll(raise);
   }
 }

@@ -6,7 +6,6 @@ import io.keygate.core.verify.Outcome;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Predicate;
@@ -22,8 +21,7 @@ final class DenialBursts implements Detector {
   private static final int RING = 6; // 10-second buckets: a sliding 60-second denial count
 
   private final long threshold;
-  private final ConcurrentLinkedQueue<AnomalyDetector.Pending> queued =
-      new ConcurrentLinkedQueue<>();
+  private final PendingAlerts queued = new PendingAlerts();
 
   /** Raises once {@code threshold} denials fall within 60 seconds. */
   DenialBursts(long threshold) {
@@ -85,10 +83,6 @@ final class DenialBursts implements Detector {
 
   @Override
   public int judge(Instant now, Predicate<AnomalyDetector.Pending> raise) {
-    int raised = 0;
-    for (AnomalyDetector.Pending p; (p = queued.poll()) != null; ) {
-      raised += raise.test(p) ? 1 : 0;
-    }
-    return raised;
+    return queued.raiseAll(raise);
   }
 }

@@ -151,21 +151,20 @@ public final class DeliveryWorker implements AutoCloseable {
             });
     this.free = new Semaphore(settings.threads());
     this.webhookFailures =
-        Counter.builder("keygate_webhook_failures")
-            .description("Webhook delivery attempts that failed")
-            .register(metrics);
+        counter(metrics, "keygate_webhook_failures", "Webhook delivery attempts that failed");
     this.emailFailures =
-        Counter.builder("keygate_email_failures")
-            .description("Email delivery attempts that failed")
-            .register(metrics);
+        counter(metrics, "keygate_email_failures", "Email delivery attempts that failed");
     this.delivered =
-        Counter.builder("keygate_deliveries_delivered")
-            .description("Deliveries accepted by their channel")
-            .register(metrics);
+        counter(metrics, "keygate_deliveries_delivered", "Deliveries accepted by their channel");
     this.deadLettered =
-        Counter.builder("keygate_deliveries_dead")
-            .description("Deliveries given up after the retry period (dead letters)")
-            .register(metrics);
+        counter(
+            metrics,
+            "keygate_deliveries_dead",
+            "Deliveries given up after the retry period (dead letters)");
+  }
+
+  private static Counter counter(MeterRegistry metrics, String name, String description) {
+    return Counter.builder(name).description(description).register(metrics);
   }
 
   /**

@@ -226,10 +226,7 @@ public final class Owners {
     if (in == null) {
       return List.of();
     }
-    if (in.size() > MAX_CHANNELS) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_webhooks", "at most " + MAX_CHANNELS + " webhooks per owner");
-    }
+    requireAtMostMaxChannels(in, "invalid_webhooks", "webhooks");
     List<Webhook> out = new ArrayList<>();
     List<URI> uris = new ArrayList<>();
     for (int i = 0; i < in.size(); i++) {
@@ -314,14 +311,19 @@ public final class Owners {
     }
   }
 
+  /** Refuses (400 {@code error}) more than {@link #MAX_CHANNELS} channels of one kind. */
+  private static void requireAtMostMaxChannels(List<?> in, String error, String what) {
+    if (in.size() > MAX_CHANNELS) {
+      throw new KeygateException.InvalidRequest(
+          error, "at most " + MAX_CHANNELS + " " + what + " per owner");
+    }
+  }
+
   private List<EmailChannel> emails(List<String> in, List<EmailChannel> current) {
     if (in == null) {
       return List.of();
     }
-    if (in.size() > MAX_CHANNELS) {
-      throw new KeygateException.InvalidRequest(
-          "invalid_emails", "at most " + MAX_CHANNELS + " email addresses per owner");
-    }
+    requireAtMostMaxChannels(in, "invalid_emails", "email addresses");
     List<EmailChannel> out = new ArrayList<>();
     for (int i = 0; i < in.size(); i++) {
       String a = in.get(i);

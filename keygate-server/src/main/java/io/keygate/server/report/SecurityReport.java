@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -375,19 +376,11 @@ public final class SecurityReport {
     s.append("### Security Controls\n\n");
     s.append("| Control | Implementation | Status |\n");
     s.append("|---------|---------------|--------|\n");
-    for (Control c : r.controls()) {
-      s.append("| ")
-          .append(cell(c.control()))
-          .append(" | ")
-          .append(cell(c.implementation()))
-          .append(" | ")
-          .append(cell(c.status()))
-          .append(" |\n");
-    }
+    controlRows(s, r.controls(), "| ", " | ", " |\n", SecurityReport::cell);
     s.append("\n### Key Leakage Stats (Last 30 Days)\n");
     s.append("- Keys detected in public repos: ").append(r.leakedInPublicSources()).append('\n');
     s.append("- Average time to revocation: ")
-        .append(r.avgMinutesToRevocation() == null ? "n/a" : minutes(r.avgMinutesToRevocation()))
+        .append(orNa(r.avgMinutesToRevocation()))
         .append('\n');
     s.append("- Keys detected in CI/CD pre-commit: ")
         .append(r.caughtBeforeCommit())
@@ -408,6 +401,28 @@ public final class SecurityReport {
     s.append("\n_Generated ").append(r.generatedAt()).append("; leak figures from ");
     s.append(r.leakBasis()).append("._\n");
     return s.toString();
+  }
+
+  /**
+   * The controls table's rows, one per control: control, implementation and status, each passed
+   * through {@code escape}, between {@code open}, {@code between} and {@code close}.
+   */
+  private static void controlRows(
+      StringBuilder s,
+      List<Control> controls,
+      String open,
+      String between,
+      String close,
+      UnaryOperator<String> escape) {
+    for (Control c : controls) {
+      s.append(open)
+          .append(escape.apply(c.control()))
+          .append(between)
+          .append(escape.apply(c.implementation()))
+          .append(between)
+          .append(escape.apply(c.status()))
+          .append(close);
+    }
   }
 
   private static String cell(String s) {
@@ -431,11 +446,7 @@ public final class SecurityReport {
     }
     ObjectNode l = n.putObject("key_leakage_last_30_days");
     l.put("detected_in_public_sources", r.leakedInPublicSources());
-    if (r.avgMinutesToRevocation() == null) {
-      l.putNull("average_minutes_to_revocation");
-    } else {
-      l.put("average_minutes_to_revocation", r.avgMinutesToRevocation());
-    }
+    putMinutes(l, "average_minutes_to_revocation", r.avgMinutesToRevocation());
     l.put("caught_before_commit", r.caughtBeforeCommit());
     putMinutes(l, "p95_minutes_to_revocation", r.p95MinutesToRevocation());
     putMinutes(l, "average_minutes_report_to_revocation", r.avgMinutesReportToRevocation());
@@ -476,21 +487,13 @@ public final class SecurityReport {
         .append(number(r.dailyValidations()))
         .append("</dd></dl>\n<h2>Security Controls</h2>\n<table><thead><tr>")
         .append("<th>Control</th><th>Implementation</th><th>Status</th></tr></thead><tbody>\n");
-    for (Control c : r.controls()) {
-      s.append("<tr><td>")
-          .append(esc(c.control()))
-          .append("</td><td>")
-          .append(esc(c.implementation()))
-          .append("</td><td>")
-          .append(esc(c.status()))
-          .append("</td></tr>\n");
-    }
+    controlRows(s, r.controls(), "<tr><td>", "</td><td>", "</td></tr>\n", SecurityReport::esc);
     s.append("</tbody></table>\n<h2>Key Leakage Stats (Last 30 Days)</h2>\n<ul>");
     s.append("<li>Keys detected in public repos: <span id=\"leaked-public\">")
         .append(r.leakedInPublicSources())
         .append("</span></li>");
     s.append("<li>Average time to revocation: <span id=\"avg-revocation\">")
-        .append(r.avgMinutesToRevocation() == null ? "n/a" : minutes(r.avgMinutesToRevocation()))
+        .append(orNa(r.avgMinutesToRevocation()))
         .append("</span></li>");
     s.append("<li>Keys detected in CI/CD pre-commit: <span id=\"caught-before-commit\">")
         .append(r.caughtBeforeCommit())

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -130,19 +129,5 @@ class RotateDataKeyCommandTest {
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(Files.readString(dir.resolve("data-key")).lines().filter(l -> l.startsWith("v")))
         .hasSize(1);
-  }
-
-  @Test
-  void dataKeyGivenByEnvironment_orSeveralActions_areRefused() {
-    Run env =
-        cli(
-            Map.of("KEYGATE_DATA_KEY", "c2tfdGVzdF9ub3RfYV9yZWFsX2RhdGFfa2V5XzAxMjM0NTY="),
-            "rotate-data-key",
-            "--data-dir",
-            dir.toString());
-    assertThat(env.exit()).isEqualTo(1);
-    assertThat(env.err()).contains("KEYGATE_DATA_KEY_FILE");
-    assertThat(cli("rotate-data-key", "--status", "--reseal").exit()).isEqualTo(2);
-    assertThat(cli("rotate-data-key", "--reseal", "--batch", "0").exit()).isEqualTo(2);
   }
 }

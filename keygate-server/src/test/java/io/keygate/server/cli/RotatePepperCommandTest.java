@@ -183,18 +183,4 @@ class RotatePepperCommandTest {
         .until(() -> t.server.keygate().hasher().currentVersion() == 2);
     assertThat(verify(k)).isEqualTo("valid");
   }
-
-  @Test
-  void pepperGivenByEnvironment_orBadOptions_areRefused() {
-    Run env =
-        cli(
-            Map.of("KEYGATE_PEPPER", "c2tfdGVzdF9ub3RfYV9yZWFsX3BlcHBlcl8wMTIzNDU2Nzg5"),
-            "rotate-pepper",
-            "--data-dir",
-            dir.toString());
-    assertThat(env.exit()).isEqualTo(1);
-    assertThat(env.err()).contains("KEYGATE_PEPPER_FILE");
-    assertThat(cli("rotate-pepper", "--force", "--data-dir", dir.toString()).exit()).isEqualTo(2);
-    assertThat(cli("rotate-pepper", "--status", "--retire", "1").exit()).isEqualTo(2);
-  }
 }

@@ -6,7 +6,13 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.ClusterConfig;
+import io.keygate.server.config.LeakConfig;
+import io.keygate.server.config.NotifyConfig;
+import io.keygate.server.config.OutboundConfig;
+import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
+import io.keygate.server.testing.KeygateServerExtension;
+import io.keygate.server.testing.TestServer;
 import io.keygate.store.jdbc.TestPostgres;
 import java.io.File;
 import java.io.IOException;
@@ -20,6 +26,7 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -27,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
@@ -51,9 +59,10 @@ final class Cluster implements AutoCloseable {
   final String dataKey;
   final String auditKey;
   final Path dir;
-  private final List<AutoCloseable> nodes = new ArrayList<>();
+  private final KeygateServerExtension servers = new KeygateServerExtension();
   private final List<Process> processes = new ArrayList<>();
   private final Runnable dropSchema;
+  private int nodeCount;
 
   /** A cluster on a fresh schema of {@link TestPostgres}. */
   static Cluster onTestPostgres() throws IOException {
@@ -110,7 +119,7 @@ final class Cluster implements AutoCloseable {
     env.put("KEYGATE_DATA_KEY", dataKey);
     env.put("KEYGATE_AUDIT_KEY", auditKey);
     env.put("KEYGATE_DATABASE_URL", jdbcUrl);
-    env.put("KEYGATE_DATA_DIR", dir.resolve("data-" + nodes.size()).toString());
+    env.put("KEYGATE_DATA_DIR", dir.resolve("data-" + nodeCount++).toString());
     env.put("KEYGATE_PORT", "0");
     env.put("KEYGATE_USAGE_FLUSH_MS", "500");
     if (redisUrl != null) {
@@ -121,20 +130,27 @@ final class Cluster implements AutoCloseable {
     return env;
   }
 
+  /** An in-process node on {@code redisUrl} (null: none) configured from {@link #env}. */
   KeygateServer startInProcess(String redisUrl, String prefix, Map<String, String> extra) {
-    Map<String, String> env = env(redisUrl, prefix, extra);
-    KeygateServer s =
-        KeygateServer.builder()
-            .config(ServerConfig.fromEnv(env))
-            .cluster(ClusterConfig.fromEnv(env))
-            .notifyConfig(io.keygate.server.config.NotifyConfig.fromEnv(env))
-            .secrets(io.keygate.server.config.SecretsConfig.fromEnv(env))
-            .outbound(io.keygate.server.config.OutboundConfig.fromEnv(env))
-            .leaks(io.keygate.server.config.LeakConfig.fromEnv(env))
-            .build();
-    nodes.add(s);
-    s.start();
-    return s;
+    return startInProcess(env(redisUrl, prefix, extra), b -> b).server;
+  }
+
+  /**
+   * An in-process node configured from {@code env} as {@code keygate serve} reads it, with the
+   * system clock, whose builder {@code wiring} adjusts last. It starts through the test-server
+   * extension; the cluster closes it (unless the test did) before dropping the schema.
+   */
+  TestServer startInProcess(Map<String, String> env, UnaryOperator<KeygateServer.Builder> wiring) {
+    return servers.start(
+        ServerConfig.fromEnv(env),
+        b ->
+            wiring.apply(
+                b.clock(Clock.systemUTC())
+                    .cluster(ClusterConfig.fromEnv(env))
+                    .notifyConfig(NotifyConfig.fromEnv(env))
+                    .secrets(SecretsConfig.fromEnv(env))
+                    .outbound(OutboundConfig.fromEnv(env))
+                    .leaks(LeakConfig.fromEnv(env))));
   }
 
   /** Starts {@code keygate serve} in its own JVM and waits until it answers; returns its port. */
@@ -250,15 +266,12 @@ final class Cluster implements AutoCloseable {
         p.destroyForcibly();
       }
     }
-    for (AutoCloseable n : nodes) {
-      try {
-        n.close();
-      } catch (RuntimeException e) {
-        // already stopped
+    try {
+      servers.close();
+    } finally {
+      if (dropSchema != null) {
+        dropSchema.run();
       }
-    }
-    if (dropSchema != null) {
-      dropSchema.run();
     }
   }
 }

@@ -8,6 +8,7 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.RateLimit;
+import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.testing.ExternalTool;
 import java.io.File;
@@ -15,14 +16,17 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -159,5 +163,128 @@ final class Gateways {
 
   static Map<String, String> apiKey(CreatedKey k) {
     return Map.of("X-API-Key", k.secret().reveal());
+  }
+
+  /**
+   * What a gateway in front of Keygate is tested against: two in-process nodes (PostgreSQL + Redis,
+   * {@code KEYGATE_FORWARD_AUTH=<mode>}), a {@link #stubApi()}, and keys of {@code owner_n}: a
+   * valid one, a revoked one, one limited to one request a day and one allowed only {@code GET
+   * /orders/**}. Gateway processes handed to {@link #gateway} are stopped on close, before the
+   * nodes, the schema and the stub API.
+   */
+  static final class Front implements AutoCloseable {
+    final Cluster cluster;
+    final KeygateServer a;
+    final KeygateServer b;
+    final HttpServer api;
+    final CreatedKey valid;
+    final CreatedKey revoked;
+    final CreatedKey limited;
+    final CreatedKey ruled;
+    private final List<Process> gateways = new ArrayList<>();
+
+    Front(String forwardAuthMode) throws Exception {
+      TestRedis redis = TestRedis.get();
+      String prefix = redis.newPrefix();
+      api = stubApi();
+      try {
+        cluster = Cluster.onTestPostgres();
+      } catch (Exception | Error e) {
+        api.stop(0);
+        throw e;
+      }
+      try {
+        Map<String, String> env = Map.of("KEYGATE_FORWARD_AUTH", forwardAuthMode);
+        a = cluster.startInProcess(redis.uri(), prefix, env);
+        b = cluster.startInProcess(redis.uri(), prefix, env);
+        valid = key(a, List.of("read"), List.of());
+        revoked = key(a, List.of("read"), List.of());
+        limited = key(a, List.of("read"), List.of(new RateLimit("day", 1, Duration.ofDays(1))));
+        ruled = key(a, List.of("read", "GET /orders/**"), List.of());
+        a.keygate().keys().revoke(revoked.record().keyId(), "test", Actor.SYSTEM);
+      } catch (Exception | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    int apiPort() {
+      return api.getAddress().getPort();
+    }
+
+    /** Registers a started gateway process for stopping on close; returns it. */
+    Process gateway(Process proc) {
+      gateways.add(proc);
+      return proc;
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        for (Process p : gateways) {
+          stop(p);
+        }
+        cluster.close();
+      } finally {
+        api.stop(0);
+      }
+    }
+  }
+
+  /**
+   * The answers every documented gateway gives on {@code port} in front of {@code f}: the valid key
+   * reaches the API (without its {@code X-API-Key}), the revoked key and no key are 401, the
+   * limited key's second request is 429 with {@code Retry-After}, the endpoint rules see the
+   * normalized path, path tricks are 400 {@code invalid_path} and a key anywhere in the URL is 403
+   * without reaching the API. {@code carriesCode} asserts how the gateway shows Keygate's error
+   * code on the 400 and 429 answers.
+   */
+  static void assertDocumentedAnswers(
+      String gateway, int port, Front f, BiConsumer<HttpResponse<String>, String> carriesCode)
+      throws Exception {
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> ok = Cluster.get(port, "/orders/1", apiKey(f.valid));
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body())
+          .isEqualTo("upstream ok key_id=" + f.valid.record().keyId() + " api_key_header=false");
+    }
+    assertThat(Cluster.get(port, "/orders/1", apiKey(f.revoked)).statusCode()).isEqualTo(401);
+    assertThat(Cluster.get(port, "/orders/1", Map.of()).statusCode()).isEqualTo(401);
+    assertThat(Cluster.get(port, "/orders/1", apiKey(f.limited)).statusCode()).isEqualTo(200);
+    HttpResponse<String> refused = Cluster.get(port, "/orders/1", apiKey(f.limited));
+    System.out.println(
+        "[scale-out] "
+            + gateway
+            + ", rate-limited key: "
+            + refused.statusCode()
+            + " "
+            + refused.body().strip()
+            + " Retry-After "
+            + refused.headers().firstValue("Retry-After").orElse("-"));
+    assertThat(refused.statusCode()).isEqualTo(429);
+    carriesCode.accept(refused, "rate_limited");
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+
+    // the key's endpoint rules see the path the gateway got, whatever the client adds
+    assertThat(Cluster.get(port, "/orders/1", apiKey(f.ruled)).statusCode()).isEqualTo(200);
+    assertThat(Cluster.get(port, "/orders/../admin", apiKey(f.ruled)).statusCode()).isEqualTo(403);
+    for (String tricky :
+        List.of("/orders/%2e%2e/admin", "/orders/..%2Fadmin", "/orders/..;/admin")) {
+      HttpResponse<String> bad = Cluster.get(port, tricky, apiKey(f.ruled));
+      assertThat(bad.statusCode()).as(tricky).isEqualTo(400);
+      carriesCode.accept(bad, "invalid_path");
+    }
+    // a key in the URL, wherever it is, never reaches the API
+    String leaked = f.valid.secret().reveal();
+    for (String inUrl : keyInUrl(leaked)) {
+      HttpResponse<String> r = Cluster.get(port, inUrl, Map.of());
+      assertThat(r.statusCode()).as(inUrl).isEqualTo(403);
+      assertThat(r.body()).doesNotContain(leaked);
+    }
+  }
+
+  /** Requests that carry {@code key} in the URL (query, path, an {@code auth} parameter). */
+  static List<String> keyInUrl(String key) {
+    return List.of("/orders?api_key=" + key, "/orders/" + key, "/orders?auth=Bearer%20" + key);
   }
 }

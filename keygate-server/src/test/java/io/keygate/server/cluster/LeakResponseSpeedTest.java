@@ -8,21 +8,15 @@ import com.sun.net.httpserver.HttpServer;
 import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.GitHubSigner;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -48,9 +42,7 @@ class LeakResponseSpeedTest {
 
   @Test
   void signedGithubReport_toRefusedOnBothNodes_andOwnerWebhook_p50p99() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    KeyPair pair = g.generateKeyPair();
+    GitHubSigner github = new GitHubSigner(KEY_ID);
     Map<String, Long> hooked = new ConcurrentHashMap<>();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
@@ -75,22 +67,7 @@ class LeakResponseSpeedTest {
     TestRedis redis = TestRedis.get();
     try (Cluster cluster = Cluster.onTestPostgres()) {
       Path keysFile = cluster.dir.resolve("github-keys.json");
-      Files.writeString(
-          keysFile,
-          Json.MAPPER.writeValueAsString(
-              Map.of(
-                  "public_keys",
-                  List.of(
-                      Map.of(
-                          "key_identifier",
-                          KEY_ID,
-                          "key",
-                          "-----BEGIN PUBLIC KEY-----\n"
-                              + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                                  .encodeToString(pair.getPublic().getEncoded())
-                              + "\n-----END PUBLIC KEY-----\n",
-                          "is_current",
-                          true)))));
+      github.writeKeysFile(keysFile);
       Map<String, String> env = new HashMap<>(TwoNodeClusterTest.NODE_ENV);
       env.put("KEYGATE_GITHUB_KEYS_FILE", keysFile.toString());
       env.put("KEYGATE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32");
@@ -138,17 +115,13 @@ class LeakResponseSpeedTest {
                         "https://github.com/octo/app/blob/main/env#L" + i,
                         "source",
                         "content")));
-        Signature sig = Signature.getInstance("SHA256withECDSA");
-        sig.initSign(pair.getPrivate());
-        sig.update(body);
         HttpRequest req =
             HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + portA + "/v1/secret-scanning/github"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .header("Github-Public-Key-Identifier", KEY_ID)
-                .header(
-                    "Github-Public-Key-Signature", Base64.getEncoder().encodeToString(sig.sign()))
+                .header("Github-Public-Key-Signature", github.sign(body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         long sent = System.nanoTime();

@@ -14,11 +14,8 @@ import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.KeygateServer;
-import io.keygate.server.config.ClusterConfig;
-import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.SecretsConfig;
-import io.keygate.server.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -39,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 class NodeSecretsTest {
   private Cluster cluster;
-  private final List<KeygateServer> nodes = new java.util.ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -48,21 +44,18 @@ class NodeSecretsTest {
 
   @AfterEach
   void stop() throws Exception {
-    nodes.forEach(KeygateServer::close);
     cluster.close();
   }
 
-  /** A node built from {@code env} (not started: the check runs in build). */
+  /**
+   * A node started from {@code env}, reloading its secret files every 100 ms; a refused node throws
+   * (the check runs when the server is built, before it listens).
+   */
   private KeygateServer node(Map<String, String> env) {
-    KeygateServer s =
-        KeygateServer.builder()
-            .config(ServerConfig.fromEnv(env))
-            .cluster(ClusterConfig.fromEnv(env))
-            .notifyConfig(NotifyConfig.fromEnv(env))
-            .secrets(SecretsConfig.fromEnv(env).withReloadInterval(Duration.ofMillis(100)))
-            .build();
-    nodes.add(s);
-    return s;
+    return cluster.startInProcess(
+            env,
+            b -> b.secrets(SecretsConfig.fromEnv(env).withReloadInterval(Duration.ofMillis(100))))
+        .server;
   }
 
   /** The shared environment of node {@code n}, with {@code changes} (a null value removes). */
@@ -112,8 +105,6 @@ class NodeSecretsTest {
     KeygateServer b = node(env(2, Map.of()));
     CreatedKey k = key(a);
     assertThat(valid(b, k)).isTrue();
-    a.start();
-    b.start();
     String admin = Cluster.adminToken(a);
     assertThat(
             Cluster.post(
@@ -175,7 +166,6 @@ class NodeSecretsTest {
   @Test
   void firstStartAfterAnUpgrade_aWrongDataKey_isRefusedByTheOwnersItCannotOpen() throws Exception {
     KeygateServer a = node(env(1, Map.of()));
-    a.start();
     String admin = Cluster.adminToken(a);
     for (String owner : List.of("acme", "globex")) {
       assertThat(
@@ -212,8 +202,6 @@ class NodeSecretsTest {
     Files.createDirectories(fileB.getParent());
     Files.copy(fileA, fileB);
     KeygateServer b = node(env(2, files));
-    a.start();
-    b.start();
     String admin = Cluster.adminToken(a);
     Cluster.post(a.port(), "/v1/owners", admin, "{\"owner_id\":\"acme\",\"name\":\"A\"}");
     io.keygate.server.config.DataKeyFile.addVersion(fileA, new SecureRandom());
@@ -270,8 +258,6 @@ class NodeSecretsTest {
     Path oldCopy = cluster.dir.resolve("old-pepper");
     Files.copy(fileA, oldCopy);
     KeygateServer b = node(env(2, with("KEYGATE_PEPPER", null)));
-    a.start();
-    b.start();
     ListAppender<ILoggingEvent> log = new ListAppender<>();
     log.start();
     Logger watcher = (Logger) LoggerFactory.getLogger("io.keygate.server.SecretsWatcher");

@@ -5,24 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-class AdminAuthTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+class AdminAuthTest extends ServerPerTest {
 
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() {
-    t = servers.start(dir);
+  /** How many items {@code GET path} lists for {@code token}. */
+  private int listedFor(String token, String path) {
+    return t.req("GET", path).token(token).send().expect(200).path("data").size();
   }
 
   private void assertUnauthorized(TestServer.Response r, String messagePart) {
@@ -103,15 +94,7 @@ class AdminAuthTest {
     t.req("PATCH", "/v1/keys/" + mine).token(alice).json(map("name", "n")).send().expect(200);
 
     // another owner's key does not exist for this token: 404, not 403
-    for (String[] call :
-        new String[][] {
-          {"GET", ""},
-          {"PATCH", ""},
-          {"POST", "/revoke"},
-          {"POST", "/rotate"},
-          {"POST", "/disable"},
-          {"POST", "/enable"}
-        }) {
+    for (String[] call : KeyRoutesTest.PER_KEY_ROUTES) {
       JsonNode e =
           t.req(call[0], "/v1/keys/" + theirsId + call[1])
               .token(alice)
@@ -127,14 +110,7 @@ class AdminAuthTest {
     JsonNode listed = t.req("GET", "/v1/keys").token(alice).send().expect(200);
     assertThat(KeyRoutesTest.ids(listed)).contains(mine).doesNotContain(theirsId);
     listed.path("data").forEach(k -> assertThat(k.path("owner_id").asText()).isEqualTo("alice"));
-    assertThat(
-            t.req("GET", "/v1/keys?owner_id=bob")
-                .token(alice)
-                .send()
-                .expect(200)
-                .path("data")
-                .size())
-        .isZero();
+    assertThat(listedFor(alice, "/v1/keys?owner_id=bob")).isZero();
 
     // creating for someone else is refused; for itself it works
     JsonNode refused =
@@ -145,13 +121,6 @@ class AdminAuthTest {
     // the audit log is confined too
     JsonNode audit = t.req("GET", "/v1/audit?limit=500").token(alice).send().expect(200);
     audit.path("data").forEach(ev -> assertThat(ev.path("owner_id").asText()).isEqualTo("alice"));
-    assertThat(
-            t.req("GET", "/v1/audit?owner_id=bob")
-                .token(alice)
-                .send()
-                .expect(200)
-                .path("data")
-                .size())
-        .isZero();
+    assertThat(listedFor(alice, "/v1/audit?owner_id=bob")).isZero();
   }
 }

@@ -6,32 +6,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.Route;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Admin tokens are not customer keys: they are managed only under {@code /v1/admin-tokens}, a token
  * can never create or change a token beyond its own scopes, owner and lifetime, {@code /v1/keys}
  * answers 404 for them, and they are never valid API keys.
  */
-class AdminTokenRoutesTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() {
-    t = servers.start(dir);
-  }
+class AdminTokenRoutesTest extends ServerPerTest {
 
   private String idOf(String token) {
     return t.server.keygate().verifier().find(token).orElseThrow().keyId();

@@ -9,11 +9,9 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.Checksum;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.lifecycle.AdminScopes;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,28 +25,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Per-key enforcement over real HTTP (real server, real SQLite, manual clock): every verify outcome
  * code through {@code /v1/authz} and {@code /v1/verify}, rate-limit accuracy under concurrency and
  * its headers, quotas across a restart, brute-force blocking and keys in URLs.
  */
-class EnforcementHttpTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
+class EnforcementHttpTest extends ServerPerTest {
   private static final SecureRandom RND = new SecureRandom();
-
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() {
-    t = servers.start(dir);
-  }
 
   @AfterEach
   void stop() {

@@ -11,6 +11,7 @@ import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,22 @@ class ForwardAuthTest {
       r.header(headers[i], headers[i + 1]);
     }
     return r.send();
+  }
+
+  /**
+   * {@link #authz} as written in {@code request}: its first line the method and path, then one
+   * {@code Name: value} header a line.
+   */
+  private static TestServer.Response send(TestServer t, String key, String request) {
+    List<String> lines = request.lines().toList();
+    String[] start = lines.get(0).split(" ");
+    String[] headers =
+        lines.stream()
+            .skip(1)
+            .flatMap(
+                h -> Stream.of(h.substring(0, h.indexOf(':')), h.substring(h.indexOf(':') + 2)))
+            .toArray(String[]::new);
+    return authz(t, start[0], start[1], key, headers);
   }
 
   private static TestServer.Response viaNginx(TestServer t, String key, String m, String uri) {
@@ -107,95 +124,71 @@ class ForwardAuthTest {
   void auto_formsThatDisagree_areRefused400_neverResolvedByPrecedence() {
     try (TestServer t = servers.start(dir)) {
       String key = ruledKey(t);
-      List<TestServer.Response> refused =
+      List<String> refused =
           List.of(
               // Caddy/Traefik in front; the client adds the nginx form to reach /v1/data
-              authz(
-                  t,
-                  "GET",
-                  "/v1/authz",
-                  key,
-                  "X-Forwarded-Method",
-                  "GET",
-                  "X-Forwarded-Uri",
-                  "/v1/admin",
-                  "X-Original-URI",
-                  "/v1/data/1"),
+              """
+              GET /v1/authz
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/admin
+              X-Original-URI: /v1/data/1
+              """,
               // nginx in front; the client adds the forwarded form
-              authz(
-                  t,
-                  "GET",
-                  "/v1/authz",
-                  key,
-                  "X-Original-Method",
-                  "DELETE",
-                  "X-Original-URI",
-                  "/v1/data/1",
-                  "X-Forwarded-Method",
-                  "GET",
-                  "X-Forwarded-Uri",
-                  "/v1/data/1"),
+              """
+              GET /v1/authz
+              X-Original-Method: DELETE
+              X-Original-URI: /v1/data/1
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/data/1
+              """,
               // method from one form, path from another: never mixed
-              authz(
-                  t,
-                  "GET",
-                  "/v1/authz",
-                  key,
-                  "X-Original-URI",
-                  "/v1/data/1",
-                  "X-Forwarded-Method",
-                  "GET"),
+              """
+              GET /v1/authz
+              X-Original-URI: /v1/data/1
+              X-Forwarded-Method: GET
+              """,
               // Envoy in front; the client adds a header form
-              authz(t, "DELETE", "/v1/authz/v1/data/1", key, "X-Original-URI", "/v1/data/1"),
-              authz(
-                  t,
-                  "GET",
-                  "/v1/authz/v1/admin",
-                  key,
-                  "X-Forwarded-Method",
-                  "GET",
-                  "X-Forwarded-Uri",
-                  "/v1/data/1"));
-      for (TestServer.Response r : refused) {
-        assertThat(r.expectAuthz(400)).isEqualTo("conflicting_original_request");
+              """
+              DELETE /v1/authz/v1/data/1
+              X-Original-URI: /v1/data/1
+              """,
+              """
+              GET /v1/authz/v1/admin
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/data/1
+              """);
+      for (String request : refused) {
+        assertThat(send(t, key, request).expectAuthz(400))
+            .as(request)
+            .isEqualTo("conflicting_original_request");
       }
       // the JSON form (Accept: application/json) explains, without echoing either path
       TestServer.Response json =
-          authz(
+          send(
               t,
-              "GET",
-              "/v1/authz",
               key,
-              "X-Forwarded-Method",
-              "GET",
-              "X-Forwarded-Uri",
-              "/v1/admin",
-              "X-Original-URI",
-              "/v1/data/1",
-              "Accept",
-              "application/json");
+              """
+              GET /v1/authz
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/admin
+              X-Original-URI: /v1/data/1
+              Accept: application/json
+              """);
       assertThat(json.expect(400).path("error").asText()).isEqualTo("conflicting_original_request");
       assertThat(json.json().path("message").asText())
           .contains("KEYGATE_FORWARD_AUTH")
           .doesNotContain("/v1/data/1", "/v1/admin");
       assertThat(json.header("X-Keygate-Error")).isEqualTo("conflicting_original_request");
       // forms that agree are fine (method case aside)
-      assertThat(
-              authz(
-                      t,
-                      "GET",
-                      "/v1/authz/v1/data/1",
-                      key,
-                      "X-Original-Method",
-                      "get",
-                      "X-Original-URI",
-                      "/v1/data/1",
-                      "X-Forwarded-Method",
-                      "GET",
-                      "X-Forwarded-Uri",
-                      "/v1/data/1")
-                  .status())
-          .isEqualTo(200);
+      String request =
+          """
+          GET /v1/authz/v1/data/1
+          X-Original-Method: get
+          X-Original-URI: /v1/data/1
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/data/1
+          """;
+      assertThat(send(t, key, request).status()).isEqualTo(200);
     }
   }
 
@@ -240,36 +233,27 @@ class ForwardAuthTest {
     try (TestServer nginx = start(dir.resolve("n"), ForwardAuth.NGINX)) {
       String key = ruledKey(nginx);
       // nginx passes the client's X-Forwarded-* through: ignored, the X-Original-* form decides
-      assertThat(
-              authz(
-                      nginx,
-                      "GET",
-                      "/v1/authz",
-                      key,
-                      "X-Original-Method",
-                      "GET",
-                      "X-Original-URI",
-                      "/v1/admin",
-                      "X-Forwarded-Method",
-                      "GET",
-                      "X-Forwarded-Uri",
-                      "/v1/data/1")
-                  .status())
-          .isEqualTo(403);
+      String request =
+          """
+          GET /v1/authz
+          X-Original-Method: GET
+          X-Original-URI: /v1/admin
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/data/1
+          """;
+      assertThat(send(nginx, key, request).status()).isEqualTo(403);
       assertThat(viaNginx(nginx, key, "GET", "/v1/data/1").status()).isEqualTo(200);
       // another gateway's form alone: no original request, so rules fail closed
       TestServer.Response other =
-          authz(
+          send(
               nginx,
-              "GET",
-              "/v1/authz",
               key,
-              "X-Forwarded-Method",
-              "GET",
-              "X-Forwarded-Uri",
-              "/v1/data/1",
-              "Accept",
-              "application/json");
+              """
+              GET /v1/authz
+              X-Forwarded-Method: GET
+              X-Forwarded-Uri: /v1/data/1
+              Accept: application/json
+              """);
       assertThat(other.status()).isEqualTo(403);
       assertThat(other.json().path("message").asText()).contains("no method and path");
       assertThat(viaEnvoy(nginx, key, "GET", "/v1/data/1").status()).isEqualTo(403);
@@ -277,38 +261,27 @@ class ForwardAuthTest {
     try (TestServer forwarded = start(dir.resolve("f"), ForwardAuth.FORWARDED)) {
       String key = ruledKey(forwarded);
       // Caddy passes the client's X-Original-URI through (seen with caddy 2.6): ignored
-      assertThat(
-              authz(
-                      forwarded,
-                      "GET",
-                      "/v1/authz",
-                      key,
-                      "X-Forwarded-Method",
-                      "GET",
-                      "X-Forwarded-Uri",
-                      "/v1/admin",
-                      "X-Original-Method",
-                      "GET",
-                      "X-Original-URI",
-                      "/v1/data/1")
-                  .status())
-          .isEqualTo(403);
+      String request =
+          """
+          GET /v1/authz
+          X-Forwarded-Method: GET
+          X-Forwarded-Uri: /v1/admin
+          X-Original-Method: GET
+          X-Original-URI: /v1/data/1
+          """;
+      assertThat(send(forwarded, key, request).status()).isEqualTo(403);
       assertThat(viaForwarded(forwarded, key, "GET", "/v1/data/1").status()).isEqualTo(200);
       assertThat(viaNginx(forwarded, key, "GET", "/v1/data/1").status()).isEqualTo(403);
     }
     try (TestServer envoy = start(dir.resolve("e"), ForwardAuth.ENVOY)) {
       String key = ruledKey(envoy);
-      assertThat(
-              authz(
-                      envoy,
-                      "DELETE",
-                      "/v1/authz/v1/data/1",
-                      key,
-                      "X-Original-Method",
-                      "GET",
-                      "X-Original-URI",
-                      "/v1/data/1")
-                  .status())
+      String request =
+          """
+          DELETE /v1/authz/v1/data/1
+          X-Original-Method: GET
+          X-Original-URI: /v1/data/1
+          """;
+      assertThat(send(envoy, key, request).status())
           .as("Envoy's own method decides")
           .isEqualTo(403);
       assertThat(viaEnvoy(envoy, key, "GET", "/v1/data/1").status()).isEqualTo(200);

@@ -4,31 +4,26 @@ import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-class KeyRoutesTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
+class KeyRoutesTest extends ServerPerTest {
+  /** Every route on one key: its method and the path after {@code /v1/keys/{id}}. */
+  static final String[][] PER_KEY_ROUTES = {
+    {"GET", ""},
+    {"PATCH", ""},
+    {"POST", "/revoke"},
+    {"POST", "/rotate"},
+    {"POST", "/disable"},
+    {"POST", "/enable"}
+  };
 
   private static final String PUBLIC_FORMAT = "sk_live_[0-9A-Za-z]{43}[0-9A-Za-z]{6}";
-
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() {
-    t = servers.start(dir);
-  }
 
   @Test
   void create_withOnlyOwner_appliesDefaultsAndShowsKeyOnce() {
@@ -355,15 +350,7 @@ class KeyRoutesTest {
   @Test
   void unknownKeyId_is404OnEveryRoute() {
     String id = "key_doesNotExist0000000000";
-    for (String[] call :
-        new String[][] {
-          {"GET", ""},
-          {"PATCH", ""},
-          {"POST", "/revoke"},
-          {"POST", "/rotate"},
-          {"POST", "/disable"},
-          {"POST", "/enable"}
-        }) {
+    for (String[] call : PER_KEY_ROUTES) {
       JsonNode e = t.req(call[0], "/v1/keys/" + id + call[1]).json(Map.of()).send().expect(404);
       assertThat(e.path("error").asText()).as(call[0] + call[1]).isEqualTo("not_found");
     }

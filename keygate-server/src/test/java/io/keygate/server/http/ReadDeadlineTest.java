@@ -6,6 +6,7 @@ import io.keygate.server.config.ReadDeadlines;
 import io.keygate.server.config.TlsConfig;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.RawHttp;
+import io.keygate.server.testing.TestCertificates;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -223,33 +224,7 @@ class ReadDeadlineTest {
 
   @Test
   void aStalledTlsHandshake_isCutOff() throws Exception {
-    Path ks = dir.resolve("ks.p12");
-    Process p =
-        new ProcessBuilder(
-                "keytool",
-                "-genkeypair",
-                "-alias",
-                "keygate",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=localhost",
-                "-validity",
-                "2",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                ks.toString(),
-                "-storepass",
-                "changeit",
-                "-keypass",
-                "changeit")
-            .redirectErrorStream(true)
-            .start();
-    p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+    Path ks = TestCertificates.keyStore(dir.resolve("ks.p12"));
     try (TestServer tls =
         servers.start(
             dir.resolve("tls-data"),

@@ -4,27 +4,13 @@ import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-class SystemRoutesTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() {
-    t = servers.start(dir);
-  }
+class SystemRoutesTest extends ServerPerTest {
 
   @Test
   void healthAndReadiness_needNoToken() {

@@ -1,11 +1,13 @@
 package io.keygate.server.http;
 
+import static io.keygate.server.testing.TestCertificates.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.keygate.server.config.TlsConfig;
 import io.keygate.server.testing.KeygateServerExtension;
+import io.keygate.server.testing.TestCertificates;
 import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,30 +42,7 @@ class TlsConnectorTest {
 
   @Test
   void pkcs12KeyStore_servesTls13And12_withHsts_andNoPlainHttp() throws Exception {
-    Path ks = dir.resolve("ks.p12");
-    run(
-        "keytool",
-        "-genkeypair",
-        "-alias",
-        "keygate",
-        "-keyalg",
-        "EC",
-        "-groupname",
-        "secp256r1",
-        "-dname",
-        "CN=localhost",
-        "-ext",
-        "SAN=ip:127.0.0.1,dns:localhost",
-        "-validity",
-        "2",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        ks.toString(),
-        "-storepass",
-        "changeit",
-        "-keypass",
-        "changeit");
+    Path ks = TestCertificates.keyStore(dir.resolve("ks.p12"));
     Path cert = dir.resolve("exported.pem");
     run(
         "keytool",
@@ -210,12 +189,5 @@ class TlsConnectorTest {
     } catch (IOException | InterruptedException e) {
       return false;
     }
-  }
-
-  private static void run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out).isZero();
   }
 }

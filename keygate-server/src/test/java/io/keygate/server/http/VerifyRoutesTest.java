@@ -5,30 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-class VerifyRoutesTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  TestServer t;
+class VerifyRoutesTest extends ServerPerTest {
   JsonNode key;
   String raw;
 
   @BeforeEach
-  void start() {
-    t = servers.start(dir);
+  void createKey() {
     key = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"), "meta", map("p", 1));
     raw = key.path("api_key").asText();
   }
@@ -57,30 +48,34 @@ class VerifyRoutesTest {
     assertRejected(v, "missing_api_key", false);
   }
 
+  /** Creates a key with {@code fields}; its raw value. */
+  private String rawKey(Object... fields) {
+    return t.createKey(fields).path("api_key").asText();
+  }
+
+  /** A well-formed {@code live_secret} key that was never stored. */
+  private String unknownKey() {
+    return t.server
+        .keygate()
+        .format()
+        .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
+        .reveal();
+  }
+
   @Test
   void verify_malformedOrUnknownKey_isInvalidKey() {
     assertRejected(t.verify("sk_live_tooShort"), "invalid_key", false);
     String corrupted =
         raw.substring(0, 20) + (raw.charAt(20) == 'a' ? 'b' : 'a') + raw.substring(21);
     assertRejected(t.verify(corrupted), "invalid_key", false);
-    String wellFormedButUnknown =
-        t.server
-            .keygate()
-            .format()
-            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
-            .reveal();
+    String wellFormedButUnknown = unknownKey();
     assertRejected(t.verify(wellFormedButUnknown), "invalid_key", false);
   }
 
   @Test
   void verify_byOwnerLimitedToken_otherOwnersKeys_areAnsweredExactlyAsUnknownKeys_inEveryState() {
     String globexToken = t.token("globex", List.of(AdminScopes.VERIFY));
-    String unknown =
-        t.server
-            .keygate()
-            .format()
-            .generate(t.server.keygate().format().types().byName("live_secret").orElseThrow())
-            .reveal();
+    String unknown = unknownKey();
     JsonNode revoked = t.createKey("owner_id", "acme");
     t.post("/v1/keys/" + revoked.path("key_id").asText() + "/revoke", map()).expect(200);
     JsonNode disabled = t.createKey("owner_id", "acme");
@@ -118,7 +113,7 @@ class VerifyRoutesTest {
       assertThat(v.toString()).as(other.substring(0, 8)).isEqualTo(answerToUnknown);
     }
     // its own owner's keys verify as usual
-    String own = t.createKey("owner_id", "globex").path("api_key").asText();
+    String own = rawKey("owner_id", "globex");
     JsonNode mine =
         t.req("POST", "/v1/verify").token(globexToken).json(map("key", own)).send().expect(200);
     assertThat(mine.path("code").asText()).isEqualTo("valid");
@@ -187,8 +182,7 @@ class VerifyRoutesTest {
 
   @Test
   void verify_expired_byTheClock() {
-    String shortRaw =
-        t.createKey("owner_id", "acme", "expires_in_days", 1).path("api_key").asText();
+    String shortRaw = rawKey("owner_id", "acme", "expires_in_days", 1);
     assertThat(t.verify(shortRaw).path("code").asText()).isEqualTo("valid");
     t.clock.advance(Duration.ofDays(1).plusMillis(1));
     assertRejected(t.verify(shortRaw), "key_expired", true);
@@ -202,10 +196,7 @@ class VerifyRoutesTest {
 
   @Test
   void verify_ipAllowlist() {
-    String r =
-        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::/32"))
-            .path("api_key")
-            .asText();
+    String r = rawKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::/32"));
     assertThat(t.verify(r, "ip", "10.1.2.3").path("code").asText()).isEqualTo("valid");
     assertThat(t.verify(r, "ip", "2001:db8::1").path("code").asText()).isEqualTo("valid");
     assertRejected(t.verify(r, "ip", "192.168.1.1"), "ip_not_allowed", true);
@@ -229,10 +220,7 @@ class VerifyRoutesTest {
 
   @Test
   void verify_methodAndPath_areNormalisedBeforeTheRules_andRulesFailClosedWithoutThem() {
-    String ruled =
-        t.createKey("owner_id", "acme", "scopes", List.of("read", "GET /v1/data/**"))
-            .path("api_key")
-            .asText();
+    String ruled = rawKey("owner_id", "acme", "scopes", List.of("read", "GET /v1/data/**"));
     assertThat(
             t.verify(ruled, "method", "GET", "path", "/v1/x/../data/%31?q=1").path("code").asText())
         .isEqualTo("valid");
@@ -271,10 +259,7 @@ class VerifyRoutesTest {
 
   @Test
   void verify_ipIsNormalisedBeforeTheAllowlist() {
-    String r =
-        t.createKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::1"))
-            .path("api_key")
-            .asText();
+    String r = rawKey("owner_id", "acme", "ip_allowlist", List.of("10.0.0.0/8", "2001:db8::1"));
     for (String ip :
         List.of("::ffff:10.1.2.3", "[::FFFF:10.1.2.3]", "2001:DB8:0::1", "[2001:db8::1%eth0]")) {
       assertThat(t.verify(r, "ip", ip).path("code").asText()).as(ip).isEqualTo("valid");
@@ -284,7 +269,7 @@ class VerifyRoutesTest {
 
   @Test
   void verify_keyInThePath_isApiKeyInUrl_countedForTheEndClient() {
-    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    String other = rawKey("owner_id", "acme");
     int threshold = t.server.keygate().verifier().bruteForce().policy().threshold();
     for (int i = 0; i < threshold; i++) {
       String path = i % 2 == 0 ? "/v1/data?token=" + other : "/v1/" + other + "/x";
@@ -407,7 +392,7 @@ class VerifyRoutesTest {
 
   @Test
   void authz_keyAnywhereInTheUrl_isRefusedAsApiKeyInUrl() {
-    String other = t.createKey("owner_id", "acme").path("api_key").asText();
+    String other = rawKey("owner_id", "acme");
     String enc = URLEncoder.encode(other, StandardCharsets.UTF_8);
     String everyChar =
         other.chars().mapToObj(c -> String.format("%%%02X", c)).reduce("", String::concat);

@@ -8,29 +8,13 @@ import io.keygate.core.events.EventTypes;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.leaks.IncidentQuery;
 import io.keygate.core.lifecycle.Actor;
-import io.keygate.server.config.LeakConfig;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Canary keys: created once, indistinguishable from real keys, never valid, always alarmed. */
-class CanaryTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  private LeakServer s;
-
-  @BeforeEach
-  void start() {
-    s = servers.startLeaks(dir.resolve("data"), LeakConfig.defaults());
-  }
-
+class CanaryTest extends LeakServerPerTest {
   private JsonNode createCanary(String owner, String label) {
     LeakServer.Response r =
         s.post("/v1/canaries", LeakServer.map("owner_id", owner, "label", label));

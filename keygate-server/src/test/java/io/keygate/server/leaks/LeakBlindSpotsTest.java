@@ -8,6 +8,7 @@ import io.keygate.core.verify.LegacyKeys;
 import io.keygate.scan.ScanCommand;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
+import io.keygate.server.testing.GitHubSigner;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.io.ByteArrayInputStream;
@@ -16,12 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -48,31 +44,13 @@ class LeakBlindSpotsTest {
 
   @TempDir Path dir;
   private LeakServer s;
-  private PrivateKey signer;
+  private GitHubSigner signer;
 
   @BeforeEach
   void start() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    KeyPair pair = g.generateKeyPair();
-    signer = pair.getPrivate();
+    signer = new GitHubSigner(KEY_ID);
     Path keys = dir.resolve("github-keys.json");
-    Files.writeString(
-        keys,
-        Json.MAPPER.writeValueAsString(
-            Map.of(
-                "public_keys",
-                List.of(
-                    Map.of(
-                        "key_identifier",
-                        KEY_ID,
-                        "key",
-                        "-----BEGIN PUBLIC KEY-----\n"
-                            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                                .encodeToString(pair.getPublic().getEncoded())
-                            + "\n-----END PUBLIC KEY-----\n",
-                        "is_current",
-                        true)))));
+    signer.writeKeysFile(keys);
     s =
         servers.startLeaks(
             dir.resolve("data"),
@@ -214,13 +192,6 @@ class LeakBlindSpotsTest {
             key));
   }
 
-  private String sign(byte[] body) throws Exception {
-    Signature sig = Signature.getInstance("SHA256withECDSA");
-    sig.initSign(signer);
-    sig.update(body);
-    return Base64.getEncoder().encodeToString(sig.sign());
-  }
-
   private LeakServer.Response publicReport(String json, String... headers) {
     List<String> h = new ArrayList<>(List.of("Content-Type", "application/json"));
     h.addAll(List.of(headers));
@@ -307,7 +278,7 @@ class LeakBlindSpotsTest {
             "Github-Public-Key-Identifier",
             KEY_ID,
             "Github-Public-Key-Signature",
-            sign(body));
+            signer.sign(body));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().findValuesAsText("label"))
         .containsExactly("true_positive", "false_positive");

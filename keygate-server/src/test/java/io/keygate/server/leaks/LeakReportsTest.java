@@ -10,7 +10,6 @@ import io.keygate.core.leaks.LeakPolicy;
 import io.keygate.scan.ScanCommand;
 import io.keygate.server.config.LeakConfig;
 import io.keygate.server.http.Json;
-import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.LeakServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,32 +21,60 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
+import org.assertj.core.api.ObjectAssert;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Report intake ({@code POST /v1/leaks/reports}) for gitleaks, TruffleHog and Keygate's own. */
-class LeakReportsTest {
-  @RegisterExtension static final KeygateServerExtension servers = new KeygateServerExtension();
-
-  @TempDir Path dir;
-  private LeakServer s;
-
-  @BeforeEach
-  void start() {
-    s = servers.startLeaks(dir.resolve("data"), LeakConfig.defaults());
+class LeakReportsTest extends LeakServerPerTest {
+  private LeakServer.Response report(String format, String body) {
+    return reportAs(s.adminToken, format, body);
   }
 
-  private LeakServer.Response report(String format, String body) {
+  private LeakServer.Response reportAs(String token, String format, String body) {
     return s.send(
         "POST",
         "/v1/leaks/reports?format=" + format,
-        s.adminToken,
+        token,
         body.getBytes(StandardCharsets.UTF_8),
         "Content-Type",
         "application/json");
+  }
+
+  /** Restarts the server on a fresh data directory with the default settings but {@code policy}. */
+  private void restartWith(String data, LeakPolicy policy) {
+    s.close();
+    LeakConfig d = LeakConfig.defaults();
+    s =
+        servers.startLeaks(
+            dir.resolve(data),
+            new LeakConfig(
+                d.senders(),
+                d.keysCacheTtl(),
+                d.keysRefetchInterval(),
+                d.maxReportBytes(),
+                d.maxPartnerBytes(),
+                policy));
+  }
+
+  /** Asserts there is exactly one incident of key {@code keyId}; that one. */
+  private ObjectAssert<LeakIncident> assertThatOnlyIncidentOf(String keyId) {
+    return assertThat(incidents()).filteredOn(i -> i.keyId().equals(keyId)).singleElement();
+  }
+
+  /** A gitleaks report (a JSON array) of {@code findings}. */
+  @SafeVarargs
+  private static String gitleaksReport(Map<String, Object>... findings) {
+    return Json.MAPPER.valueToTree(List.of(findings)).toString();
+  }
+
+  /** A Keygate report ({@code {"findings":[{"key":…},…]}}) of {@code keys}. */
+  private static String keygateReport(String... keys) {
+    StringBuilder findings = new StringBuilder("{\"findings\":[");
+    for (int i = 0; i < keys.length; i++) {
+      findings.append(i == 0 ? "" : ",").append("{\"key\":\"").append(keys[i]).append("\"}");
+    }
+    return findings + "]}";
   }
 
   private List<LeakIncident> incidents() {
@@ -85,14 +112,11 @@ class LeakReportsTest {
     String[] test = s.createKey("acme", "test_secret");
     String[] bystander = s.createKey("acme", "live_secret");
     String body =
-        Json.MAPPER
-            .valueToTree(
-                List.of(
-                    gitleaksFinding(live1[1], "API_KEY=\"" + live1[1] + "\"", "app/config.py"),
-                    gitleaksFinding(live2[1], "key: " + live2[1], "web/app.js"),
-                    gitleaksFinding(test[1], test[1], "tests/fixtures.py"),
-                    gitleaksFinding("sk_live_notakey", "sk_live_notakey", "README.md")))
-            .toString();
+        gitleaksReport(
+            gitleaksFinding(live1[1], "API_KEY=\"" + live1[1] + "\"", "app/config.py"),
+            gitleaksFinding(live2[1], "key: " + live2[1], "web/app.js"),
+            gitleaksFinding(test[1], test[1], "tests/fixtures.py"),
+            gitleaksFinding("sk_live_notakey", "sk_live_notakey", "README.md"));
 
     JsonNode sum = report("gitleaks", body).json();
     assertThat(sum.get("received").asInt()).isEqualTo(4);
@@ -105,9 +129,7 @@ class LeakReportsTest {
     assertThat(s.verify(live2[1])).isEqualTo("key_revoked");
     assertThat(s.verify(test[1])).isEqualTo("valid");
     assertThat(s.verify(bystander[1])).isEqualTo("valid");
-    assertThat(incidents())
-        .filteredOn(i -> i.keyId().equals(live1[0]))
-        .singleElement()
+    assertThatOnlyIncidentOf(live1[0])
         .satisfies(
             i -> {
               assertThat(i.source()).isEqualTo("gitleaks");
@@ -125,24 +147,10 @@ class LeakReportsTest {
 
   @Test
   void leakedDisabledKey_underARotatePolicy_isRotatedToADisabledKey() {
-    s.close();
-    LeakConfig d = LeakConfig.defaults();
-    s =
-        servers.startLeaks(
-            dir.resolve("data-rotate"),
-            new LeakConfig(
-                d.senders(),
-                d.keysCacheTtl(),
-                d.keysRefetchInterval(),
-                d.maxReportBytes(),
-                d.maxPartnerBytes(),
-                new LeakPolicy(Map.of("live_public", Duration.ofHours(1)))));
+    restartWith("data-rotate", new LeakPolicy(Map.of("live_public", Duration.ofHours(1))));
     String[] key = s.createKey("acme", "live_public");
     assertThat(s.post("/v1/keys/" + key[0] + "/disable", Map.of()).status()).isEqualTo(200);
-    String body =
-        Json.MAPPER
-            .valueToTree(List.of(gitleaksFinding(key[1], "key: " + key[1], "web/app.js")))
-            .toString();
+    String body = gitleaksReport(gitleaksFinding(key[1], "key: " + key[1], "web/app.js"));
 
     JsonNode sum = report("gitleaks", body).json();
 
@@ -158,10 +166,7 @@ class LeakReportsTest {
   void redactedGitleaksReport_is422() {
     String[] live = s.createKey("acme", "live_secret");
     String body =
-        Json.MAPPER
-            .valueToTree(
-                List.of(gitleaksFinding("REDACTED", "API_KEY=\"REDACTED\"", "app/config.py")))
-            .toString();
+        gitleaksReport(gitleaksFinding("REDACTED", "API_KEY=\"REDACTED\"", "app/config.py"));
     LeakServer.Response r = report("gitleaks", body);
     assertThat(r.status()).isEqualTo(422);
     assertThat(r.json().get("error").asText()).isEqualTo("no_keys_in_report");
@@ -219,9 +224,7 @@ class LeakReportsTest {
     assertThat(s.verify(live[1])).isEqualTo("key_revoked");
     assertThat(s.verify(embedded[1])).isEqualTo("key_revoked");
     assertThat(s.verify(test[1])).isEqualTo("valid");
-    assertThat(incidents())
-        .filteredOn(i -> i.keyId().equals(embedded[0]))
-        .singleElement()
+    assertThatOnlyIncidentOf(embedded[0])
         .satisfies(
             i -> {
               assertThat(i.source()).isEqualTo("trufflehog");
@@ -263,7 +266,7 @@ class LeakReportsTest {
   void reportsNeedLeaksWriteScope_andIncidentsAreOwnerRestricted() {
     String[] acme = s.createKey("acme", "live_secret");
     String[] globex = s.createKey("globex", "live_secret");
-    String body = "{\"findings\":[{\"key\":\"" + acme[1] + "\"},{\"key\":\"" + globex[1] + "\"}]}";
+    String body = keygateReport(acme[1], globex[1]);
     String readOnly = s.token(null, List.of("keys:read"));
     assertThat(
             s.send("POST", "/v1/leaks/reports", readOnly, body.getBytes(StandardCharsets.UTF_8))
@@ -303,11 +306,7 @@ class LeakReportsTest {
 
     List<String> keys =
         List.of(mine[1], theirs1[1], globexToken, acmeToken, rootToken, acmeCanary, globexCanary);
-    StringBuilder findings = new StringBuilder("{\"findings\":[");
-    for (int i = 0; i < keys.size(); i++) {
-      findings.append(i == 0 ? "" : ",").append("{\"key\":\"").append(keys.get(i)).append("\"}");
-    }
-    JsonNode sum = reportAs(reporter, "keygate", findings + "]}").json();
+    JsonNode sum = reportAs(reporter, "keygate", keygateReport(keys.toArray(String[]::new))).json();
     assertThat(sum.get("confirmed").asInt()).isEqualTo(7);
     assertThat(sum.get("revoked").asInt()).isEqualTo(1);
     assertThat(sum.get("canaries").asInt()).isZero();
@@ -318,9 +317,7 @@ class LeakReportsTest {
         reportAs(
                 reporter,
                 "gitleaks",
-                Json.MAPPER
-                    .valueToTree(List.of(gitleaksFinding(theirs2[1], theirs2[1], "x.py")))
-                    .toString())
+                gitleaksReport(gitleaksFinding(theirs2[1], theirs2[1], "x.py")))
             .json();
     assertThat(gitleaks.get("revoked").asInt()).isZero();
     assertThat(gitleaks.get("unknown").asInt()).isEqualTo(1);
@@ -356,26 +353,12 @@ class LeakReportsTest {
 
   @Test
   void leakedAdminToken_isRevoked_neverRotated_evenUnderARotatePolicy() {
-    s.close();
-    LeakConfig d = LeakConfig.defaults();
-    s =
-        servers.startLeaks(
-            dir.resolve("data-tokens"),
-            new LeakConfig(
-                d.senders(),
-                d.keysCacheTtl(),
-                d.keysRefetchInterval(),
-                d.maxReportBytes(),
-                d.maxPartnerBytes(),
-                new LeakPolicy(
-                    Map.of("admin", Duration.ofHours(1), "live_secret", Duration.ofHours(1)))));
+    restartWith(
+        "data-tokens",
+        new LeakPolicy(Map.of("admin", Duration.ofHours(1), "live_secret", Duration.ofHours(1))));
     String token = s.token("acme", List.of("keys:read"));
     String[] key = s.createKey("acme", "live_secret");
-    JsonNode sum =
-        report(
-                "keygate",
-                "{\"findings\":[{\"key\":\"" + token + "\"},{\"key\":\"" + key[1] + "\"}]}")
-            .json();
+    JsonNode sum = report("keygate", keygateReport(token, key[1])).json();
     assertThat(sum.get("revoked").asInt()).isEqualTo(1);
     assertThat(sum.get("rotated").asInt()).isEqualTo(1);
     assertThat(s.send("GET", "/v1/whoami", token, null).status()).isEqualTo(401);
@@ -383,16 +366,6 @@ class LeakReportsTest {
     assertThat(
             s.get("/v1/admin-tokens?status=active").json().get("data").findValuesAsText("owner_id"))
         .doesNotContain("acme");
-  }
-
-  private LeakServer.Response reportAs(String token, String format, String body) {
-    return s.send(
-        "POST",
-        "/v1/leaks/reports?format=" + format,
-        token,
-        body.getBytes(StandardCharsets.UTF_8),
-        "Content-Type",
-        "application/json");
   }
 
   private String canary(String owner) {

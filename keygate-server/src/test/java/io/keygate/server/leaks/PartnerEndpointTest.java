@@ -466,6 +466,7 @@ class PartnerEndpointTest {
             "http://[::ffff:10.0.0.1]/keys",
             "http://2130706433/keys",
             "https://keys.corp.example/keys")) {
+      // built directly, not through the extension: the refusal must come from build()
       KeygateServer.Builder b =
           KeygateServer.builder()
               .config(TestServer.config(dir.resolve("refused")))

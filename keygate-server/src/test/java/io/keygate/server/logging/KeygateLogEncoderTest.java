@@ -24,6 +24,19 @@ class KeygateLogEncoderTest {
     return FORMAT.generate(t).reveal();
   }
 
+  /** A started encoder writing {@code format} ({@code text} or {@code json}). */
+  private static KeygateLogEncoder encoder(LoggerContext ctx, String format) {
+    KeygateLogEncoder enc = new KeygateLogEncoder();
+    enc.setContext(ctx);
+    enc.setFormat(format);
+    enc.start();
+    return enc;
+  }
+
+  private static String encode(KeygateLogEncoder enc, LoggingEvent e) {
+    return new String(enc.encode(e), StandardCharsets.UTF_8);
+  }
+
   private static LoggingEvent event(LoggerContext ctx, String msg, Throwable t) {
     Logger logger = ctx.getLogger("test");
     return new LoggingEvent("test", logger, Level.WARN, msg, t, null);
@@ -55,18 +68,14 @@ class KeygateLogEncoderTest {
     String key = freshKey("live_secret");
     LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
     for (String format : new String[] {"text", "json"}) {
-      KeygateLogEncoder enc = new KeygateLogEncoder();
-      enc.setContext(ctx);
-      enc.setFormat(format);
-      enc.start();
+      KeygateLogEncoder enc = encoder(ctx, format);
       String out =
-          new String(
-              enc.encode(
-                  event(
-                      ctx,
-                      "verifying " + key,
-                      new IllegalStateException("bad key " + key, new RuntimeException(key)))),
-              StandardCharsets.UTF_8);
+          encode(
+              enc,
+              event(
+                  ctx,
+                  "verifying " + key,
+                  new IllegalStateException("bad key " + key, new RuntimeException(key))));
       assertThat(out).as(format).doesNotContain(key).contains("sk_live_****");
       assertThat(out).contains("IllegalStateException");
       if (format.equals("json")) {
@@ -91,15 +100,9 @@ class KeygateLogEncoderTest {
     };
     LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
     for (String format : new String[] {"text", "json"}) {
-      KeygateLogEncoder enc = new KeygateLogEncoder();
-      enc.setContext(ctx);
-      enc.setFormat(format);
-      enc.start();
+      KeygateLogEncoder enc = encoder(ctx, format);
       for (String line : lines) {
-        String out =
-            new String(
-                enc.encode(event(ctx, line, new IllegalStateException("cause: " + line))),
-                StandardCharsets.UTF_8);
+        String out = encode(enc, event(ctx, line, new IllegalStateException("cause: " + line)));
         assertThat(out).as(format + ": " + line).doesNotContain(pw).contains("****");
       }
     }

@@ -29,6 +29,17 @@ class ExpiryNoticesTest {
     return out;
   }
 
+  /** Creates a key of owner {@code acme} expiring in {@code days} days; its id. */
+  private static String keyExpiringIn(Node n, int days) {
+    return n.call(
+            "POST",
+            "/v1/keys",
+            Node.map("owner_id", "acme", "scopes", List.of("read"), "expires_in_days", days))
+        .expect(201)
+        .get("key_id")
+        .asText();
+  }
+
   private static List<Integer> thresholds(Node n, String keyId) {
     return events(n, "key.expiring", keyId).stream()
         .map(e -> e.get("data").get("threshold_days").asInt())
@@ -40,14 +51,7 @@ class ExpiryNoticesTest {
   void eachThreshold_firesExactlyOnce_andExpiredOnce_evenWhenTheJobRunsTwice() {
     ManualClock clock = new ManualClock();
     try (Node n = new Node(servers, dir, clock)) {
-      String id =
-          n.call(
-                  "POST",
-                  "/v1/keys",
-                  Node.map("owner_id", "acme", "scopes", List.of("read"), "expires_in_days", 40))
-              .expect(201)
-              .get("key_id")
-              .asText();
+      String id = keyExpiringIn(n, 40);
       n.expiry();
       assertThat(thresholds(n, id)).isEmpty();
       assertThat(n.call("GET", "/v1/keys/" + id, null).expect(200).has("expiring_soon")).isFalse();
@@ -92,14 +96,7 @@ class ExpiryNoticesTest {
   void keyCreatedInsideSeveralThresholds_getsOnlyTheNearestNotice() {
     ManualClock clock = new ManualClock();
     try (Node n = new Node(servers, dir, clock)) {
-      String id =
-          n.call(
-                  "POST",
-                  "/v1/keys",
-                  Node.map("owner_id", "acme", "scopes", List.of("read"), "expires_in_days", 5))
-              .expect(201)
-              .get("key_id")
-              .asText();
+      String id = keyExpiringIn(n, 5);
       assertThat(n.expiry()).isEqualTo(1);
       assertThat(thresholds(n, id)).containsExactly(7);
       clock.advance(Duration.ofDays(4).plusHours(1));
@@ -113,14 +110,7 @@ class ExpiryNoticesTest {
     ManualClock clock = new ManualClock();
     try (Node a = new Node(servers, dir, clock);
         Node b = new Node(servers, dir, clock)) {
-      String id =
-          a.call(
-                  "POST",
-                  "/v1/keys",
-                  Node.map("owner_id", "acme", "scopes", List.of("read"), "expires_in_days", 20))
-              .expect(201)
-              .get("key_id")
-              .asText();
+      String id = keyExpiringIn(a, 20);
       a.expiry();
       b.expiry();
       assertThat(thresholds(a, id)).containsExactly(30);

@@ -1,25 +1,15 @@
 package io.keygate.server.notify;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.config.OutboundConfig;
-import io.keygate.server.http.Json;
 import io.keygate.server.monitor.Monitoring;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,8 +22,6 @@ import java.util.function.UnaryOperator;
  * only unless the test allows more networks (a receiver on loopback needs {@link #LOOPBACK}).
  */
 public final class Node implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   public final ManualClock clock;
   public final KeygateServer server;
   public final String admin;
@@ -91,12 +79,7 @@ public final class Node implements AutoCloseable {
   }
 
   public String token(String owner, List<String> scopes) {
-    return server
-        .keygate()
-        .adminTokens()
-        .create(owner, scopes, "test", null, new Actor("test", null, null))
-        .secret()
-        .reveal();
+    return running.token(owner, scopes);
   }
 
   public Monitoring monitoring() {
@@ -111,18 +94,18 @@ public final class Node implements AutoCloseable {
     return monitoring().expiry().orElseThrow().run();
   }
 
+  /** An HTTP answer; {@link TestServer.Response} without the headers. */
   public record Res(int status, String body) {
     public JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
+      return response().json();
     }
 
     public JsonNode expect(int s) {
-      assertThat(status).as("status; body %s", body).isEqualTo(s);
-      return json();
+      return response().expect(s);
+    }
+
+    private TestServer.Response response() {
+      return new TestServer.Response(status, Map.of(), body);
     }
   }
 
@@ -131,35 +114,16 @@ public final class Node implements AutoCloseable {
   }
 
   public Res call(String method, String path, Object body, String token) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
+    TestServer.Req r = running.req(method, path).token(token);
     if (body != null) {
-      b.header("Content-Type", "application/json");
+      r.json(body);
     }
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
-    try {
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      return new Res(r.statusCode(), r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    TestServer.Response a = r.send();
+    return new Res(a.status(), a.body());
   }
 
   public static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
+    return TestServer.map(kv);
   }
 
   @Override

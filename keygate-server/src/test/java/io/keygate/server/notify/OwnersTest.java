@@ -40,6 +40,14 @@ class OwnersTest {
         OutboundConfig.defaults().allowing("203.0.113.0/24"));
   }
 
+  /** {@code POST /v1/owners} of owner {@code id} with one webhook. */
+  private static Node.Res createOwnerWithWebhook(Node n, String id, String url, String secret) {
+    return n.call(
+        "POST",
+        "/v1/owners",
+        Node.map("owner_id", id, "webhooks", List.of(Node.map("url", url, "secret", secret))));
+  }
+
   @Test
   void channels_areEncryptedAtRest_andSecretsNeverReturned() throws IOException {
     try (Node n = node()) {
@@ -132,28 +140,12 @@ class OwnersTest {
       assertThat(n.call("POST", "/v1/owners", Node.map("owner_id", "acme")).status())
           .isEqualTo(409);
       assertThat(
-              n.call(
-                      "POST",
-                      "/v1/owners",
-                      Node.map(
-                          "owner_id",
-                          "x1",
-                          "webhooks",
-                          List.of(Node.map("url", "ftp://x.example/", "secret", SECRET))))
+              createOwnerWithWebhook(n, "x1", "ftp://x.example/", SECRET)
                   .expect(400)
                   .get("error")
                   .asText())
           .isEqualTo("invalid_webhooks");
-      assertThat(
-              n.call(
-                      "POST",
-                      "/v1/owners",
-                      Node.map(
-                          "owner_id",
-                          "x2",
-                          "webhooks",
-                          List.of(Node.map("url", "https://x.example/", "secret", "short"))))
-                  .status())
+      assertThat(createOwnerWithWebhook(n, "x2", "https://x.example/", "short").status())
           .isEqualTo(400);
       assertThat(
               n.call("POST", "/v1/owners", Node.map("owner_id", "x3", "emails", List.of("nope")))

@@ -45,9 +45,14 @@ class WebhookUrlGuardTest {
     return Node.map("owner_id", id, "webhooks", List.of(Node.map("url", url, "secret", SECRET)));
   }
 
-  private static String lastError(Node n, String owner) {
+  /** The first delivery of {@code owner}'s newest event. */
+  private static JsonNode firstDelivery(Node n, String owner) {
     JsonNode events = n.call("GET", "/v1/events?owner_id=" + owner, null).expect(200).get("data");
-    return events.get(0).get("deliveries").get(0).get("last_error").asText();
+    return events.get(0).get("deliveries").get(0);
+  }
+
+  private static String lastError(Node n, String owner) {
+    return firstDelivery(n, owner).get("last_error").asText();
   }
 
   @Test
@@ -179,13 +184,7 @@ class WebhookUrlGuardTest {
       assertThat(n.deliver()).isEqualTo(1);
       assertThat(rx.hits()).isEmpty();
       assertThat(lastError(n, "acme")).contains("hooks.rebind.example", "loopback");
-      JsonNode d =
-          n.call("GET", "/v1/events?owner_id=acme", null)
-              .expect(200)
-              .get("data")
-              .get(0)
-              .get("deliveries")
-              .get(0);
+      JsonNode d = firstDelivery(n, "acme");
       assertThat(d.get("status").asText())
           .as("retried later, like any failure")
           .isEqualTo("pending");
@@ -275,13 +274,7 @@ class WebhookUrlGuardTest {
 
       n.call("POST", "/v1/keys", Node.map("owner_id", "acme")).expect(201);
       n.deliver();
-      JsonNode d =
-          n.call("GET", "/v1/events?owner_id=acme", null)
-              .expect(200)
-              .get("data")
-              .get(0)
-              .get("deliveries")
-              .get(0);
+      JsonNode d = firstDelivery(n, "acme");
       assertThat(d.get("channel").asText()).isEqualTo("email");
       assertThat(d.get("status").asText()).isEqualTo("cancelled");
       assertThat(d.get("last_error").asText()).contains("SMTP not configured");

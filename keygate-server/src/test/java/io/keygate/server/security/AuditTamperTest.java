@@ -119,6 +119,7 @@ class AuditTamperTest {
     assertThat(res.json().path("error").asText()).isEqualTo(code);
   }
 
+  /** Builds directly, not through the extension: the refusal must come from {@code build()}. */
   private void assertNodeRefusesToStart(String message) {
     t.close();
     t = null;

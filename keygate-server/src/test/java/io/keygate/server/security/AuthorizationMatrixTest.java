@@ -116,13 +116,7 @@ class AuthorizationMatrixTest {
         .send()
         .expect(200);
     String ordinaryKey =
-        t.req("POST", "/v1/keys")
-            .token(admin)
-            .json(map("owner_id", "alice", "scopes", AdminScopes.ALL))
-            .send()
-            .expect(201)
-            .path("api_key")
-            .asText();
+        createdByAdmin("/v1/keys", map("owner_id", "alice", "scopes", AdminScopes.ALL), "api_key");
     boolean owners = t.server.routes().stream().anyMatch(r -> r.path().startsWith("/v1/owners"));
     if (owners) {
       for (String o : List.of("alice", "bob")) {
@@ -142,13 +136,7 @@ class AuthorizationMatrixTest {
     }
     // Alice's data on every list route: a canary, a leak incident, an alert, events, audit.
     String canary =
-        t.req("POST", "/v1/canaries")
-            .token(admin)
-            .json(map("owner_id", "alice", "label", "matrix"))
-            .send()
-            .expect(201)
-            .path("api_key")
-            .asText();
+        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
     t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
     t.req("POST", "/v1/leaks/reports")
         .token(admin)
@@ -258,14 +246,7 @@ class AuthorizationMatrixTest {
     admin = t.token(null, null);
     String alice = t.token("alice", List.of(AdminScopes.KEYS_READ, AdminScopes.TOKENS_READ));
     String readOnly = t.token(null, List.of(AdminScopes.KEYS_READ));
-    String ordinaryKey =
-        t.req("POST", "/v1/keys")
-            .token(admin)
-            .json(map("owner_id", "bob"))
-            .send()
-            .expect(201)
-            .path("api_key")
-            .asText();
+    String ordinaryKey = createdByAdmin("/v1/keys", map("owner_id", "bob"), "api_key");
     String revoked = t.token(null, null);
     t.server
         .keygate()
@@ -374,15 +355,15 @@ class AuthorizationMatrixTest {
   /** Ids of alice's keys and tokens made for the matrix, which bob's answers must never hold. */
   private final List<String> aliceIds = new ArrayList<>();
 
+  /**
+   * Posts {@code body} to {@code path} as the all-scopes admin; {@code field} of the 201 answer.
+   */
+  private String createdByAdmin(String path, Map<String, Object> body, String field) {
+    return t.req("POST", path).token(admin).json(body).send().expect(201).path(field).asText();
+  }
+
   private String aliceKey() {
-    String id =
-        t.req("POST", "/v1/keys")
-            .token(admin)
-            .json(map("owner_id", "alice", "name", "matrix"))
-            .send()
-            .expect(201)
-            .path("key_id")
-            .asText();
+    String id = createdByAdmin("/v1/keys", map("owner_id", "alice", "name", "matrix"), "key_id");
     aliceIds.add(id);
     return id;
   }
@@ -390,13 +371,10 @@ class AuthorizationMatrixTest {
   /** An admin token of alice that a {@code tokens:write} token may rotate and revoke. */
   private String aliceToken() {
     String id =
-        t.req("POST", "/v1/admin-tokens")
-            .token(admin)
-            .json(map("owner_id", "alice", "scopes", List.of(AdminScopes.TOKENS_WRITE)))
-            .send()
-            .expect(201)
-            .path("key_id")
-            .asText();
+        createdByAdmin(
+            "/v1/admin-tokens",
+            map("owner_id", "alice", "scopes", List.of(AdminScopes.TOKENS_WRITE)),
+            "key_id");
     aliceIds.add(id);
     return id;
   }

@@ -2,20 +2,17 @@ package io.keygate.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.keygate.server.KeygateServer;
 import io.keygate.server.config.EnforcementConfig;
 import io.keygate.server.config.LeakConfig;
-import io.keygate.server.config.ServerConfig;
+import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.RawHttp;
+import io.keygate.server.testing.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -33,27 +30,26 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * is read; this server allows the most the setting permits so that every try reaches the parser.
  */
 class PublicLeakFuzzTest {
-  private static Path dir;
-  private static KeygateServer server;
+  // jqwik runs no JUnit extension: its container hooks drive the extension's start/close API
+  private static final KeygateServerExtension servers = new KeygateServerExtension();
+  private static TestServer server;
 
   @BeforeContainer
-  static void start() throws IOException {
-    dir = Files.createTempDirectory("keygate-public-fuzz");
+  static void start() {
     server =
-        KeygateServer.builder()
-            .config(ServerConfig.defaults().withStorage(dir, null).withNetwork("127.0.0.1", 0))
-            .enforcement(new EnforcementConfig(Map.of(), null))
-            .leaks(LeakConfig.fromEnv(Map.of("KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE", "10000")))
-            .build();
-    server.start();
+        servers.startInTempDir(
+            c -> c,
+            b ->
+                b.clock(Clock.systemUTC())
+                    .enforcement(new EnforcementConfig(Map.of(), null))
+                    .leaks(
+                        LeakConfig.fromEnv(
+                            Map.of("KEYGATE_PUBLIC_LEAK_REPORTS_PER_MINUTE", "10000"))));
   }
 
   @AfterContainer
-  static void stop() throws IOException {
-    server.close();
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+  static void stop() {
+    servers.close();
   }
 
   @Provide
@@ -110,7 +106,7 @@ class PublicLeakFuzzTest {
     if (!type.isEmpty()) {
       h.put("Content-Type", type);
     }
-    RawHttp.Answer a = RawHttp.send(server.port(), "POST", "/v1/leaks/public", h, body);
+    RawHttp.Answer a = RawHttp.send(server.server.port(), "POST", "/v1/leaks/public", h, body);
     String request =
         "POST /v1/leaks/public type="
             + type

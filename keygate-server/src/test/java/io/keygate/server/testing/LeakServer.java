@@ -3,13 +3,7 @@ package io.keygate.server.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.KeygateServer;
 import io.keygate.server.http.Json;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,12 +13,6 @@ import java.util.Map;
  * keys live only in test memory. Started (and closed) by {@link KeygateServerExtension#startLeaks}.
  */
 public final class LeakServer implements AutoCloseable {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
-
   public final KeygateServer server;
   public final String adminToken;
   public final String base;
@@ -44,15 +32,11 @@ public final class LeakServer implements AutoCloseable {
     return running.token(owner, scopes);
   }
 
-  /** An HTTP answer. */
+  /** An HTTP answer; {@link TestServer.Response} without the headers. */
   public record Response(int status, String body) {
     /** The body as JSON. */
     public JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON (HTTP " + status + "): " + body, e);
-      }
+      return new TestServer.Response(status, Map.of(), body).json();
     }
   }
 
@@ -64,28 +48,13 @@ public final class LeakServer implements AutoCloseable {
    * @param headers alternating names and values
    */
   public Response send(String method, String path, String token, byte[] body, String... headers) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
+    TestServer.Req r =
+        running.req(method, path).token(token).body(body).timeout(Duration.ofSeconds(60));
     for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
+      r.header(headers[i], headers[i + 1]);
     }
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    try {
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      return new Response(r.statusCode(), r.body());
-    } catch (IOException e) {
-      throw new AssertionError(method + " " + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    TestServer.Response a = r.send();
+    return new Response(a.status(), a.body());
   }
 
   /** POST of a JSON value with the admin token. */
@@ -112,11 +81,7 @@ public final class LeakServer implements AutoCloseable {
 
   /** A map from alternating keys and values. */
   public static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
+    return TestServer.map(kv);
   }
 
   @Override

@@ -43,12 +43,21 @@ public final class TestServer implements AutoCloseable {
   public final String base;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  /** Started by {@link KeygateServerExtension#start}, which closes it after the test. */
+  /**
+   * Started by {@link KeygateServerExtension#start}, which closes it after the test; a server that
+   * was built but failed to start is closed before the exception propagates.
+   */
   TestServer(ServerConfig config, UnaryOperator<KeygateServer.Builder> wiring) {
     this.server = wiring.apply(KeygateServer.builder().config(config).clock(clock)).build();
-    server.start();
-    this.base = "http://127.0.0.1:" + server.port();
-    this.adminToken = token(null, null);
+    try {
+      server.start();
+      this.base = "http://127.0.0.1:" + server.port();
+      this.adminToken = token(null, null);
+    } catch (RuntimeException e) {
+      closed.set(true);
+      server.close();
+      throw e;
+    }
   }
 
   /** The default test configuration: data in {@code dataDir}, loopback, random port. */
@@ -178,6 +187,7 @@ public final class TestServer implements AutoCloseable {
     private String token = adminToken;
     private byte[] body;
     private String contentType;
+    private Duration timeout = Duration.ofSeconds(30);
     private final Map<String, String> headers = new LinkedHashMap<>();
 
     private Req(String method, String path) {
@@ -205,16 +215,28 @@ public final class TestServer implements AutoCloseable {
       return this;
     }
 
+    /** Sends raw bytes (null: no body) without a content type of its own (add it as a header). */
+    public Req body(byte[] raw) {
+      this.body = raw;
+      this.contentType = null;
+      return this;
+    }
+
     /** Adds a header. */
     public Req header(String name, String value) {
       headers.put(name, value);
       return this;
     }
 
+    /** Waits at most {@code t} for the answer (default 30 s). */
+    public Req timeout(Duration t) {
+      this.timeout = t;
+      return this;
+    }
+
     /** Sends and returns the answer. */
     public Response send() {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
       if (token != null) {
         b.header("Authorization", "Bearer " + token);
       }
