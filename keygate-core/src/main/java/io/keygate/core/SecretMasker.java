@@ -3,6 +3,7 @@ package io.keygate.core;
 import io.keygate.core.key.KeyType;
 import io.keygate.core.key.KeyTypes;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -190,8 +191,7 @@ public final class SecretMasker {
         || n.contains("token");
   }
 
-  private static String replace(
-      Pattern p, String text, java.util.function.Function<Matcher, String> with) {
+  private static String replace(Pattern p, String text, Function<Matcher, String> with) {
     Matcher m = p.matcher(text);
     if (!m.find()) {
       return text;

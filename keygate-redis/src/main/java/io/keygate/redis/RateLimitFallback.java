@@ -1,5 +1,7 @@
 package io.keygate.redis;
 
+import java.util.Locale;
+
 /** What rate limiting does while Redis cannot be reached. */
 public enum RateLimitFallback {
   /**
@@ -12,7 +14,7 @@ public enum RateLimitFallback {
 
   /** Parses {@code local} or {@code closed} (any case). */
   public static RateLimitFallback parse(String s) {
-    return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (s == null ? "" : s.trim().toLowerCase(Locale.ROOT)) {
       case "local" -> LOCAL;
       case "closed" -> CLOSED;
       default ->

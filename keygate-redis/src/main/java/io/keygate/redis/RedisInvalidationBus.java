@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -48,8 +49,7 @@ final class RedisInvalidationBus extends RedisPubSubAdapter<String, String>
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
   private final InvalidationBus.Receiver receiver;
-  private final Map<CredentialKind, RedisBruteForce> bruteForce =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<CredentialKind, RedisBruteForce> bruteForce = new ConcurrentHashMap<>();
 
   private final long waitMillis;
 

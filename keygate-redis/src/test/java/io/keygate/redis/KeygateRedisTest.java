@@ -18,8 +18,10 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Two cores sharing one store and one real Redis, as two nodes would. */
@@ -70,9 +72,7 @@ class KeygateRedisTest extends SharedStoreNodes {
     CreatedKey k = key(a, List.of());
     assertThat(verify(b, k).outcome()).isEqualTo(Outcome.VALID); // cached on B
     // announce a revocation the store does not hold: only the message can make B refuse the key
-    a.verifier()
-        .invalidateRevoked(
-            k.record().revoked(java.time.Instant.now(), "t", java.time.Instant.now()));
+    a.verifier().invalidateRevoked(k.record().revoked(Instant.now(), "t", Instant.now()));
     await("B marks its copy revoked")
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(verify(b, k).outcome()).isEqualTo(Outcome.KEY_REVOKED));
@@ -88,7 +88,7 @@ class KeygateRedisTest extends SharedStoreNodes {
     Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
     KeygateRedis rb = redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2);
     Keygate b = node(rb);
-    String raw = "legacy_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    String raw = "legacy_" + UUID.randomUUID().toString().replace("-", "");
     assertThat(b.verifier().verify(VerifyRequest.of(raw)).outcome()).isEqualTo(Outcome.INVALID_KEY);
     new KeyImporter(store, a.format(), a.hasher(), a.keys().policy(), a.clock(), SecureRandom::new)
         .importKey(TestKeys.imported(raw, "legacy_", "owner_1", "imported"), Actor.SYSTEM);
@@ -109,8 +109,9 @@ class KeygateRedisTest extends SharedStoreNodes {
   void rateLimit_sharedAcrossNodes_admitsExactlyTheLimitUnderConcurrency() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
-    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
+    // generous command timeouts: a slow reply on a loaded machine would use the local fallback
+    Keygate a = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.LOCAL, 2));
+    Keygate b = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.LOCAL, 2));
     int n = 300;
     CreatedKey k =
         key(
@@ -200,8 +201,10 @@ class KeygateRedisTest extends SharedStoreNodes {
   void largeLimit_leasedAcrossTwoNodes_admitsExactlyTheLimit() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
-    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
+    // Lease accounting, not timeouts, is under test: generous command timeouts, so that a loaded
+    // machine's slow replies do not turn into (correct) fail-closed refusals.
+    Keygate a = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.CLOSED, 2));
+    Keygate b = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.CLOSED, 2));
     int n = 6_000; // a lease of 16 per call on each of the two nodes
     CreatedKey k = key(a, List.of(new RateLimit("main", n, Duration.ofDays(31))));
     assertThat(TwoNodeLoad.outcomes(a, b, k, 1_000))

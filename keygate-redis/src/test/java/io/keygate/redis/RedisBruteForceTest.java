@@ -13,6 +13,8 @@ import io.keygate.core.verify.InvalidationBus;
 import io.keygate.core.verify.Outcome;
 import io.keygate.core.verify.SecurityEvents;
 import io.keygate.core.verify.VerifyRequest;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -150,7 +152,7 @@ class RedisBruteForceTest extends SharedStoreNodes {
   void script_blocksAtTheThreshold_andEachFurtherBlockDoubles() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(r.uri());
+    RedisClient client = RedisClient.create(r.uri());
     try (var conn = client.connect()) {
       BruteForceGuard.Policy policy =
           new BruteForceGuard.Policy(
@@ -285,11 +287,11 @@ class RedisBruteForceTest extends SharedStoreNodes {
 
   /** A plain Redis connection to look at keys. */
   private static final class Probe implements AutoCloseable {
-    private final io.lettuce.core.RedisClient client;
-    private final io.lettuce.core.api.StatefulRedisConnection<String, String> conn;
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> conn;
 
     Probe(String uri) {
-      client = io.lettuce.core.RedisClient.create(uri);
+      client = RedisClient.create(uri);
       conn = client.connect();
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -157,7 +158,7 @@ public final class TestRedis {
   static boolean answers(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 300);
-      s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       s.setSoTimeout(1000);
       byte[] b = new byte[5];
       int n = s.getInputStream().read(b);

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -70,7 +71,7 @@ final class LeakReporter {
                 .build(),
             formats);
     try {
-      List<String> out = new java.util.ArrayList<>();
+      List<String> out = new ArrayList<>();
       for (var p : Reports.mapper().readTree(resp.body()).path("imported_prefixes")) {
         if (p.isTextual()) {
           out.add(p.asText());

@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,8 +217,7 @@ class ScanCommandTest {
           assertThat(ruleIds).contains(res.get("ruleId").asText());
           JsonNode loc = res.at("/locations/0/physicalLocation");
           String uri = loc.at("/artifactLocation/uri").asText();
-          String file =
-              uri.startsWith("file:") ? Path.of(java.net.URI.create(uri)).toString() : uri;
+          String file = uri.startsWith("file:") ? Path.of(URI.create(uri)).toString() : uri;
           putOnce(
               found,
               file,

@@ -3,17 +3,21 @@ package io.keygate.scan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyType;
+import io.keygate.core.key.KeyTypes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -185,14 +189,14 @@ class ScannerTest {
     assertThat(found)
         .extracting(Finding::line, Finding::endLine)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(1L, 2L),
-            org.assertj.core.groups.Tuple.tuple(3L, 5L),
-            org.assertj.core.groups.Tuple.tuple(6L, 7L),
-            org.assertj.core.groups.Tuple.tuple(8L, 9L),
-            org.assertj.core.groups.Tuple.tuple(10L, 11L),
-            org.assertj.core.groups.Tuple.tuple(12L, 13L),
-            org.assertj.core.groups.Tuple.tuple(14L, 14L),
-            org.assertj.core.groups.Tuple.tuple(15L, 16L));
+            Tuple.tuple(1L, 2L),
+            Tuple.tuple(3L, 5L),
+            Tuple.tuple(6L, 7L),
+            Tuple.tuple(8L, 9L),
+            Tuple.tuple(10L, 11L),
+            Tuple.tuple(12L, 13L),
+            Tuple.tuple(14L, 14L),
+            Tuple.tuple(15L, 16L));
     Finding first = found.get(0);
     assertThat(first.column()).isEqualTo("String a = \"".length() + 1);
     assertThat(first.endColumn()).isEqualTo("        \"".length() + (k1.length() - 20) + 1);
@@ -388,10 +392,9 @@ class ScannerTest {
 
   @Test
   void builder_customTypes_onlyThosePrefixes() {
-    io.keygate.core.key.KeyTypes custom =
-        io.keygate.core.key.KeyTypes.of(List.of(new KeyType("acme", "acme_", true, false)));
+    KeyTypes custom = KeyTypes.of(List.of(new KeyType("acme", "acme_", true, false)));
     String acme =
-        new io.keygate.core.key.KeyFormat(custom, java.security.SecureRandom::new)
+        new KeyFormat(custom, SecureRandom::new)
             .generate(custom.byName("acme").orElseThrow())
             .reveal();
     String text = acme + " " + Keys.real("live_secret");

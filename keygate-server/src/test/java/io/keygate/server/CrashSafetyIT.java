@@ -4,29 +4,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import io.keygate.server.http.Json;
 import io.keygate.server.testing.KeygateProcess;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -460,7 +469,7 @@ class CrashSafetyIT {
               path
                   + (cursor == null
                       ? ""
-                      : "&cursor=" + java.net.URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
+                      : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
       page.path("data").forEach(out::add);
       cursor = page.path("next_cursor").asText(null);
     } while (cursor != null && !cursor.isEmpty());
@@ -480,12 +489,11 @@ class CrashSafetyIT {
         parts.put(p.substring(0, eq), p.substring(eq + 1));
       }
     }
-    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-    mac.init(
-        new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     mac.update((parts.getOrDefault("t", "") + ".").getBytes(StandardCharsets.UTF_8));
-    String expected = java.util.HexFormat.of().formatHex(mac.doFinal(body));
-    return java.security.MessageDigest.isEqual(
+    String expected = HexFormat.of().formatHex(mac.doFinal(body));
+    return MessageDigest.isEqual(
         expected.getBytes(StandardCharsets.US_ASCII),
         parts.getOrDefault("v1", "").getBytes(StandardCharsets.US_ASCII));
   }
@@ -494,19 +502,15 @@ class CrashSafetyIT {
   private static final class WebhookReceiver implements AutoCloseable {
     record Hit(String eventId, String signature, byte[] body) {}
 
-    private final com.sun.net.httpserver.HttpServer server;
+    private final HttpServer server;
     private final List<Hit> hits = Collections.synchronizedList(new ArrayList<>());
-    private final java.util.concurrent.CountDownLatch held =
-        new java.util.concurrent.CountDownLatch(1);
-    private final java.util.concurrent.CountDownLatch release =
-        new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
     private volatile boolean holdNext;
     private volatile String heldId;
 
     WebhookReceiver(long millisPerRequest) throws IOException {
-      server =
-          com.sun.net.httpserver.HttpServer.create(
-              new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       server.createContext(
           "/hook",
           ex -> {
@@ -592,8 +596,7 @@ class CrashSafetyIT {
 
   /** Runs {@code job(0..count-1)} on {@link #THREADS} threads and waits for all. */
   private void runOnThreads(int count, Job job) throws Exception {
-    java.util.concurrent.atomic.AtomicInteger next =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
     List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < THREADS; t++) {

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keygate.core.KeygateException;
 import io.keygate.server.config.ServerConfig;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -59,7 +62,7 @@ class KeygateServerTest {
       assertThat(spec.length).isGreaterThan(3 * 4096);
       TestServer.Response r = t.req("GET", "/openapi.json").token(null).send();
       assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body()).isEqualTo(new String(spec, java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(r.body()).isEqualTo(new String(spec, StandardCharsets.UTF_8));
     }
   }
 
@@ -116,7 +119,7 @@ class KeygateServerTest {
     Path data = dir.resolve("srv/data");
     try (TestServer t = servers.start(data)) {
       String id = t.createKey("owner_id", "acme").path("key_id").asText();
-      t.post("/v1/keys/" + id + "/rotate", java.util.Map.of("grace_period_hours", 0)).expect(201);
+      t.post("/v1/keys/" + id + "/rotate", Map.of("grace_period_hours", 0)).expect(201);
       t.post("/v1/owners", TestServer.map("owner_id", "acme", "name", "Acme")).expect(201);
       assertThat(data.resolve("keygate.db-wal")).exists(); // SQLite's files exist while it runs
       assertThat(data.resolve("keygate.db-shm")).exists();
@@ -166,7 +169,7 @@ class KeygateServerTest {
     Files.delete(pepper); // e.g. a redeploy that lost the data directory's pepper
     ServerConfig cfg = TestServer.config(dir);
     assertThatThrownBy(() -> KeygateServer.builder().config(cfg).build())
-        .isInstanceOf(io.keygate.core.KeygateException.SecretMismatch.class)
+        .isInstanceOf(KeygateException.SecretMismatch.class)
         .hasMessageContaining("pepper v1 of this node (file " + pepper.toAbsolutePath())
         .hasMessageContaining("is not the pepper v1 this database was written with");
     assertThat(raw).isNotEmpty();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,7 +57,7 @@ class RevocationOnNextVerifyTest {
     assertThat(authz(401)).isEqualTo("key_disabled");
     t.post("/v1/keys/" + id + "/enable", null).expect(200);
     authz(200);
-    t.patch("/v1/keys/" + id, map("ip_allowlist", java.util.List.of("10.0.0.0/8"))).expect(200);
+    t.patch("/v1/keys/" + id, map("ip_allowlist", List.of("10.0.0.0/8"))).expect(200);
     assertThat(authz(403)).isEqualTo("ip_not_allowed");
   }
 

@@ -9,6 +9,7 @@ import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +35,7 @@ class RotationWithGracePeriodTest {
 
   @Test
   void rotate_withGracePeriod_keepsOldKeyValidUntilDeadline_thenSweepRecordsRevocation() {
-    JsonNode old = t.createKey("owner_id", "acme", "scopes", java.util.List.of("read", "write"));
+    JsonNode old = t.createKey("owner_id", "acme", "scopes", List.of("read", "write"));
     String oldId = old.path("key_id").asText();
     String oldRaw = old.path("api_key").asText();
 

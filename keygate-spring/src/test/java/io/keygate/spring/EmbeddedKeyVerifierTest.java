@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.audit.AuditKey;
+import io.keygate.core.audit.AuditKeys;
+import io.keygate.core.events.EventTypes;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.store.KeyStore;
+import io.keygate.core.verify.BruteForceGuard;
 import io.keygate.store.jdbc.JdbcStores;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,11 +37,7 @@ class EmbeddedKeyVerifierTest {
     byte[] auditKey = new byte[32];
     new SecureRandom().nextBytes(auditKey);
     store =
-        JdbcStores.sqlite(dir)
-            .auditKeys(
-                new io.keygate.core.audit.AuditKeys(
-                    List.of(new io.keygate.core.audit.AuditKey(1, auditKey))))
-            .build();
+        JdbcStores.sqlite(dir).auditKeys(new AuditKeys(List.of(new AuditKey(1, auditKey)))).build();
     kg = Keygate.builder().store(store).pepper(new Pepper(1, secret)).build();
     verifier = KeyVerifier.embedded(kg);
   }
@@ -126,11 +127,8 @@ class EmbeddedKeyVerifierTest {
             .store(store)
             .pepper(new Pepper(1, secret))
             .bruteForce(
-                new io.keygate.core.verify.BruteForceGuard.Policy(
-                    2,
-                    java.time.Duration.ofMinutes(1),
-                    java.time.Duration.ofMinutes(1),
-                    java.time.Duration.ofHours(1)))
+                new BruteForceGuard.Policy(
+                    2, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1)))
             .build();
     verifier = KeyVerifier.embedded(kg);
     CreatedKey k = create(List.of("read"), List.of());
@@ -144,7 +142,7 @@ class EmbeddedKeyVerifierTest {
     assertThat(verifier.verify(req(k, "203.0.113.8")).valid()).isTrue();
     kg.flushUsage();
     assertThat(store.outbox("acme", k.record().keyId(), 10))
-        .filteredOn(e -> e.type().equals(io.keygate.core.events.EventTypes.KEY_EXPOSED_IN_URL))
+        .filteredOn(e -> e.type().equals(EventTypes.KEY_EXPOSED_IN_URL))
         .hasSize(1);
   }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.keygate.core.BackgroundJob;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.SecretChecks;
 import io.keygate.core.audit.AuditKey;
 import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
@@ -81,8 +82,7 @@ class EmbeddedKeygateTest {
     try (KeyStore s = serverStore(auditKey)) {
       Keygate server = Keygate.builder().store(s).pepper(new Pepper(1, pepper)).build();
       s.sealAuditHead();
-      io.keygate.core.SecretChecks.require(
-          s, io.keygate.core.SecretChecks.pepper(server.hasher()), "server", "-");
+      SecretChecks.require(s, SecretChecks.pepper(server.hasher()), "server", "-");
       return createKey(server);
     }
   }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -384,9 +385,9 @@ class KeygateFilterTest {
 
   @Test
   void builder_withoutVerifier_failsFast() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeygateFilter.builder().build())
+    Assertions.assertThatThrownBy(() -> KeygateFilter.builder().build())
         .isInstanceOf(IllegalStateException.class);
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    Assertions.assertThatThrownBy(
             () -> KeygateFilter.builder().trustedProxies(List.of("not-an-ip")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not-an-ip");

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -100,7 +101,7 @@ class KeygateStarterHttpTest {
     }
 
     @GetMapping("/ruled/thing")
-    Map<String, Object> ruled(java.security.Principal principal) {
+    Map<String, Object> ruled(Principal principal) {
       return Map.of("key_id", principal.getName());
     }
   }

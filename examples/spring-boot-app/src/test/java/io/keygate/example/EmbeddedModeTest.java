@@ -3,6 +3,8 @@ package io.keygate.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keygate.core.Keygate;
+import io.keygate.core.audit.AuditKey;
+import io.keygate.core.audit.AuditKeys;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
@@ -45,9 +47,7 @@ class EmbeddedModeTest {
     byte[] audit = writeRandomSecret(dataDir.resolve("audit-key")); // found next to the pepper file
     store =
         JdbcStores.sqlite(dataDir)
-            .auditKeys(
-                new io.keygate.core.audit.AuditKeys(
-                    List.of(new io.keygate.core.audit.AuditKey(1, audit))))
+            .auditKeys(new AuditKeys(List.of(new AuditKey(1, audit))))
             .build();
     keygate = Keygate.builder().store(store).pepper(new Pepper(1, secret)).build();
     registry.add("keygate.mode", () -> "embedded");

@@ -1,6 +1,7 @@
 package io.keygate.core.audit;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -30,7 +31,6 @@ public record AuditEntry(
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(actor, "actor");
     Objects.requireNonNull(action, "action");
-    details =
-        details == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(details));
+    details = details == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(details));
   }
 }

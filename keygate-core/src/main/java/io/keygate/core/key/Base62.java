@@ -1,5 +1,7 @@
 package io.keygate.core.key;
 
+import java.util.Arrays;
+
 /**
  * The base62 alphabet used by Keygate keys: {@code 0-9A-Za-z}, in that order (the order of GitHub's
  * token checksum encoding, which Keygate's checksum reproduces).
@@ -14,7 +16,7 @@ public final class Base62 {
   private static final byte[] VALUES = new byte[128];
 
   static {
-    java.util.Arrays.fill(VALUES, (byte) -1);
+    Arrays.fill(VALUES, (byte) -1);
     for (int i = 0; i < ALPHABET.length(); i++) {
       VALUES[ALPHABET.charAt(i)] = (byte) i;
     }

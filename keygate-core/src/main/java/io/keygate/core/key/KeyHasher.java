@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -180,7 +181,7 @@ public final class KeyHasher {
   public List<Integer> versions() {
     Ring r = ring;
     List<Integer> all = new ArrayList<>(r.older());
-    java.util.Collections.reverse(all);
+    Collections.reverse(all);
     all.add(r.current());
     return List.copyOf(all);
   }

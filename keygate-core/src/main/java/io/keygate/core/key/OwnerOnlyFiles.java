@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -177,6 +178,6 @@ public final class OwnerOnlyFiles {
   }
 
   private static boolean posix() {
-    return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 }

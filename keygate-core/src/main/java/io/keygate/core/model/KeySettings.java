@@ -1,5 +1,7 @@
 package io.keygate.core.model;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,9 +45,6 @@ public record KeySettings(
     scopes = List.copyOf(Objects.requireNonNullElse(scopes, List.of()));
     ipAllowlist = List.copyOf(Objects.requireNonNullElse(ipAllowlist, List.of()));
     rateLimits = List.copyOf(Objects.requireNonNullElse(rateLimits, List.of()));
-    meta =
-        meta == null
-            ? Map.of()
-            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(meta));
+    meta = meta == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(meta));
   }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A key's credits: how many more requests (or units of cost) it may make, with an optional refill.
@@ -74,7 +75,7 @@ public record Quota(long remaining, long refillAmount, Refill refill, Instant re
       throw new IllegalArgumentException(
           "quota refill amount must be 1.." + MAX + " with an interval, was " + refillAmount);
     }
-    java.util.Objects.requireNonNull(refilledAt, "refilledAt");
+    Objects.requireNonNull(refilledAt, "refilledAt");
   }
 
   /**

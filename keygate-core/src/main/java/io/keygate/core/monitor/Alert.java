@@ -3,6 +3,7 @@ package io.keygate.core.monitor;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -51,9 +52,8 @@ public record Alert(
   public static final String BRUTE_FORCE = "brute_force";
 
   /** Every type. */
-  public static final java.util.List<String> TYPES =
-      java.util.List.of(
-          TRAFFIC_SPIKE, NEW_NETWORK, DENIAL_BURST, LATE_GRACE_USE, CANARY, BRUTE_FORCE);
+  public static final List<String> TYPES =
+      List.of(TRAFFIC_SPIKE, NEW_NETWORK, DENIAL_BURST, LATE_GRACE_USE, CANARY, BRUTE_FORCE);
 
   /** Open. */
   public static final String OPEN = "open";

@@ -55,5 +55,5 @@ public interface AnomalyStore {
    * Brute-force blocks recorded since {@code after} (inclusive): the {@code anomaly.detected}
    * outbox events of kind {@code brute_force} the enforcement code writes, oldest first.
    */
-  List<io.keygate.core.events.OutboxEvent> bruteForceBlocks(Instant after, int limit);
+  List<OutboxEvent> bruteForceBlocks(Instant after, int limit);
 }

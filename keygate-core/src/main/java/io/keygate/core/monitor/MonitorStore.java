@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,7 +36,7 @@ public interface MonitorStore {
    *     their revocation deadline or expiry; admin tokens included; imported keys not yet re-hashed
    *     left out, as they carry no pepper hash); false: every stored key
    */
-  java.util.Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly);
+  Map<Integer, Long> keysByPepperVersion(Instant now, boolean liveOnly);
 
   /** Leak incidents reported at or after {@code since}. */
   default LeakStats leakStats(Instant since) {

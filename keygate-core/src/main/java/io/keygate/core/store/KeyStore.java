@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -53,8 +54,8 @@ public interface KeyStore extends AuditLog, AutoCloseable {
    * The prefixes of imported keys not yet re-hashed ({@code ""} for keys imported without one):
    * presented keys with these prefixes are looked up by SHA-256 when the keyed-hash lookup misses.
    */
-  default java.util.Set<String> legacyPrefixes() {
-    return java.util.Set.of();
+  default Set<String> legacyPrefixes() {
+    return Set.of();
   }
 
   /**
@@ -62,7 +63,7 @@ public interface KeyStore extends AuditLog, AutoCloseable {
    * one): keys with these prefixes have no Keygate checksum and are still looked up. The default is
    * {@link #legacyPrefixes()} for stores that forget a prefix at re-hash.
    */
-  default java.util.Set<String> importedPrefixes() {
+  default Set<String> importedPrefixes() {
     return legacyPrefixes();
   }
 
@@ -72,8 +73,8 @@ public interface KeyStore extends AuditLog, AutoCloseable {
    * owner-limited token learns nothing about other tenants' migrated keys. The default, for stores
    * that cannot tell owners apart, is empty (fail closed).
    */
-  default java.util.Set<String> importedPrefixes(String ownerId) {
-    return java.util.Set.of();
+  default Set<String> importedPrefixes(String ownerId) {
+    return Set.of();
   }
 
   /** A page of keys, newest first, evaluating derived statuses at {@code now}. */

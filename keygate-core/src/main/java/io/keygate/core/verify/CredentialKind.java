@@ -1,5 +1,7 @@
 package io.keygate.core.verify;
 
+import java.util.Locale;
+
 /**
  * The two kinds of credential Keygate checks, which never stand in for each other: API keys, which
  * Keygate's customers present to their APIs ({@link Verifier#verify}), and admin tokens, which
@@ -15,6 +17,6 @@ public enum CredentialKind {
 
   /** The snake_case name used in audit details, e.g. {@code admin_token}. */
   public String wire() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

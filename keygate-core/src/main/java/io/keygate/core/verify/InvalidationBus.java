@@ -1,5 +1,7 @@
 package io.keygate.core.verify;
 
+import java.time.Instant;
+
 /**
  * Tells the other nodes of a cluster that a key changed, so that they drop their cached copy.
  *
@@ -25,7 +27,7 @@ public interface InvalidationBus {
    * other nodes can mark their cached copy revoked without reading the store ({@link
    * Verifier#revokedLocal}). Never throws; the default announces a plain change ({@link #publish}).
    */
-  default void publishRevoked(String hash, java.time.Instant revokedAt) {
+  default void publishRevoked(String hash, Instant revokedAt) {
     publish(hash);
   }
 
@@ -45,7 +47,7 @@ public interface InvalidationBus {
     void invalidateLocal(String hash);
 
     /** Marks a cached entry revoked at {@code at} ({@link Verifier#revokedLocal}). */
-    void revokedLocal(String hash, java.time.Instant at);
+    void revokedLocal(String hash, Instant at);
 
     /** Drops every cached entry (after missed messages). */
     void invalidateAll();

@@ -8,9 +8,11 @@ import io.keygate.core.testing.TestAuditKeys;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 class AuditChainTest {
@@ -93,7 +95,7 @@ class AuditChainTest {
 
   @Test
   void unkeyedHash_detailsInsertionOrder_doesNotMatter() {
-    Map<String, String> m1 = new java.util.LinkedHashMap<>();
+    Map<String, String> m1 = new LinkedHashMap<>();
     m1.put("b", "2");
     m1.put("a", "1");
     Map<String, String> m2 = new HashMap<>(Map.of("a", "1", "b", "2"));
@@ -207,14 +209,14 @@ class AuditChainTest {
   void walk_newestEventsDeleted_isNamedAgainstTheSealedHead() {
     Chain c = chain(keys, 6);
     assertThat(walk(keys, c.head(), c.events().subList(0, 4)))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("ends at event 4")
         .contains("events 5..6 were deleted from the end");
     assertThat(walk(keys, c.head(), c.events().subList(0, 5)))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("event 6 was deleted from the end");
     assertThat(walk(keys, c.head(), List.of()))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("events 1..6");
   }
 
@@ -224,7 +226,7 @@ class AuditChainTest {
     List<AuditEvent> gap = new ArrayList<>(c.events());
     gap.remove(2);
     assertThat(walk(keys, c.head(), gap))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("event 3 is missing");
     List<AuditEvent> twoGaps = new ArrayList<>(c.events());
     twoGaps.remove(4);
@@ -258,7 +260,7 @@ class AuditChainTest {
     List<AuditEvent> altered = new ArrayList<>(c.events());
     altered.set(2, new AuditEvent(3, forged, ev.prevHash(), ev.hash(), 1));
     assertThat(walk(keys, c.head(), altered))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .startsWith("event 3: its content or link does not match its keyed hash");
 
     // Re-chain from the altered event to the end with the public algorithm, keeping key versions,
@@ -323,7 +325,7 @@ class AuditChainTest {
     rewritten.set(1, new AuditEvent(2, forged, events.get(0).hash(), h2, 0));
     rewritten.set(2, new AuditEvent(3, events.get(2).entry(), h2, h3, 0));
     assertThat(walk(keys, head, rewritten))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .startsWith("event 4: its link to event 3 does not match");
   }
 

@@ -2,6 +2,8 @@ package io.keygate.core.key;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,8 +46,8 @@ class ChecksumTest {
   void of_bodyLongerThanInternalBuffer_isChecksummedWhole() {
     // 43 + 43 + 43 = 129 characters, more than the 64-byte internal buffer.
     String body = KEYGATE_BODY + KEYGATE_BODY + KEYGATE_BODY;
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-    crc.update(body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    CRC32 crc = new CRC32();
+    crc.update(body.getBytes(StandardCharsets.US_ASCII));
     assertThat(Checksum.of(body)).isEqualTo(Base62.encodeFixed(crc.getValue(), 6));
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -116,8 +118,8 @@ class KeyFormatTest {
       chi2 += (c - expected) * (c - expected) / expected;
     }
     assertThat(chi2).isLessThan(100.9);
-    assertThat(java.util.Arrays.stream(counts).min().orElseThrow()).isGreaterThan(1450L);
-    assertThat(java.util.Arrays.stream(counts).max().orElseThrow()).isLessThan(1780L);
+    assertThat(Arrays.stream(counts).min().orElseThrow()).isGreaterThan(1450L);
+    assertThat(Arrays.stream(counts).max().orElseThrow()).isLessThan(1780L);
   }
 
   @Test
@@ -237,8 +239,7 @@ class KeyFormatTest {
     KeyFormat f = seeded(7);
     String live = f.generate(TYPES.byName("live_secret").orElseThrow()).reveal();
     String admin = f.generate(TYPES.byName("admin").orElseThrow()).reveal();
-    for (String text :
-        java.util.List.of(live, "x" + live, live + "Zz9", "a_b_" + live, "__" + live + "__")) {
+    for (String text : List.of(live, "x" + live, live + "Zz9", "a_b_" + live, "__" + live + "__")) {
       assertThat(f.findIn(text)).as(text).isNotNull();
       assertThat(f.findIn(text).reveal()).isEqualTo(live);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class PepperTest {
@@ -18,7 +19,7 @@ class PepperTest {
         .isEqualTo("Pepper[v3, ****]")
         .doesNotContain("pepper-secret")
         .doesNotContain(Arrays.toString(SECRET))
-        .doesNotContain(java.util.HexFormat.of().formatHex(SECRET).substring(0, 8));
+        .doesNotContain(HexFormat.of().formatHex(SECRET).substring(0, 8));
   }
 
   @Test

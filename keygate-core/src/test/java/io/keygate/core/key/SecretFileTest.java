@@ -7,7 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,13 +127,13 @@ class SecretFileTest {
   void addVersion_concurrentRotations_eachGetsItsOwnVersion_noneIsLost() throws Exception {
     Path f = dir.resolve("pepper");
     SecretFile.loadOrCreate(f, "pepper", 32, new SecureRandom());
-    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    var pool = Executors.newFixedThreadPool(4);
     try {
-      List<java.util.concurrent.Future<Integer>> added = new java.util.ArrayList<>();
+      List<Future<Integer>> added = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         added.add(pool.submit(() -> SecretFile.addVersion(f, "pepper", 32, new SecureRandom())));
       }
-      java.util.Set<Integer> got = new java.util.TreeSet<>();
+      Set<Integer> got = new TreeSet<>();
       for (var a : added) {
         got.add(a.get());
       }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.testing.ManualClock;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -39,7 +41,7 @@ class KeyImporterTest {
   private static String rawKey() {
     byte[] b = new byte[24];
     new SecureRandom().nextBytes(b);
-    return "acme_" + java.util.HexFormat.of().formatHex(b);
+    return "acme_" + HexFormat.of().formatHex(b);
   }
 
   /** An import request's settings: owner {@code acme}, 30 days, the rest unset. */
@@ -126,10 +128,7 @@ class KeyImporterTest {
           .isEqualTo(v.code());
     }
     assertThat(store.auditAfter(0, 100)).isEmpty();
-    assertThat(
-            kg.keys()
-                .list(new io.keygate.core.model.KeyQuery(null, null, null, 500, null), Actor.SYSTEM)
-                .items())
+    assertThat(kg.keys().list(new KeyQuery(null, null, null, 500, null), Actor.SYSTEM).items())
         .isEmpty();
   }
 

@@ -9,7 +9,10 @@ import io.keygate.core.audit.AuditEntry;
 import io.keygate.core.audit.AuditEvent;
 import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.audit.AuditVerifier;
+import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.Pepper;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.LeakIncident;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeyStatus;
@@ -32,6 +35,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -649,7 +653,7 @@ class KeyServiceTest {
   private static KeyStoreTx failOnSecondAudit(KeyStoreTx tx, int[] appends) {
     return new KeyStoreTx() {
       @Override
-      public java.util.Optional<ApiKeyRecord> lockKey(String keyId) {
+      public Optional<ApiKeyRecord> lockKey(String keyId) {
         return tx.lockKey(keyId);
       }
 
@@ -672,17 +676,17 @@ class KeyServiceTest {
       }
 
       @Override
-      public void enqueueEvent(io.keygate.core.events.OutboxEvent event) {
+      public void enqueueEvent(OutboxEvent event) {
         tx.enqueueEvent(event);
       }
 
       @Override
-      public boolean insertIncident(io.keygate.core.leaks.LeakIncident incident) {
+      public boolean insertIncident(LeakIncident incident) {
         return tx.insertIncident(incident);
       }
 
       @Override
-      public void insertCanary(io.keygate.core.leaks.Canary canary) {
+      public void insertCanary(Canary canary) {
         tx.insertCanary(canary);
       }
     };

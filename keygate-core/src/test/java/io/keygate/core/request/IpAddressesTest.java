@@ -220,7 +220,7 @@ class IpAddressesTest {
   public static final class NameServiceProbe {
     public static void main(String[] args) throws Exception {
       System.out.println(
-          "control .:1 -> " + Arrays.toString(java.net.InetAddress.getByName(".:1").getAddress()));
+          "control .:1 -> " + Arrays.toString(InetAddress.getByName(".:1").getAddress()));
       for (String a : args) {
         byte[] b = IpAddresses.parse(a);
         System.out.println("parse " + a + " -> " + (b == null ? "null" : Arrays.toString(b)));

@@ -25,6 +25,7 @@ import io.keygate.core.verify.VerifyRequest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -233,6 +234,6 @@ class LeakResponderTest {
   }
 
   private static Instant now(Keygate kg) {
-    return kg.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    return kg.clock().instant().truncatedTo(ChronoUnit.MILLIS);
   }
 }

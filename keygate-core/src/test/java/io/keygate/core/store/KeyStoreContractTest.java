@@ -13,11 +13,18 @@ import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.audit.AuditVerifier;
 import io.keygate.core.events.OutboxEvent;
 import io.keygate.core.key.KeyTypes;
+import io.keygate.core.leaks.Canary;
+import io.keygate.core.leaks.Exposure;
+import io.keygate.core.leaks.IncidentQuery;
+import io.keygate.core.leaks.LeakAction;
+import io.keygate.core.leaks.LeakIncident;
+import io.keygate.core.leaks.LeakLocation;
 import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.ManualClock;
 import io.keygate.core.testing.TestAuditKeys;
@@ -27,6 +34,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -128,7 +136,7 @@ public abstract class KeyStoreContractTest {
                       tx.insertImportedKey(second, sha, "");
                       return null;
                     }))
-        .isInstanceOf(io.keygate.core.KeygateException.Conflict.class);
+        .isInstanceOf(KeygateException.Conflict.class);
     assertThat(store.findById(second.keyId())).isEmpty();
     assertThat(store.legacyPrefixes()).containsExactly("");
   }
@@ -459,9 +467,9 @@ public abstract class KeyStoreContractTest {
     }
     insertAll(keys);
     insertAll(tokens);
-    for (String owner : java.util.Arrays.asList(null, "acme")) {
-      for (String type : java.util.Arrays.asList(null, KeyTypes.ADMIN, "live_secret")) {
-        for (KeyStatus status : java.util.Arrays.asList(null, KeyStatus.ACTIVE)) {
+    for (String owner : Arrays.asList(null, "acme")) {
+      for (String type : Arrays.asList(null, KeyTypes.ADMIN, "live_secret")) {
+        for (KeyStatus status : Arrays.asList(null, KeyStatus.ACTIVE)) {
           KeyQuery q = new KeyQuery(owner, status, type, 2, null);
           List<String> apiKeys = pageThrough(q, NOW);
           List<String> adminTokens = pageThrough(q.ofAdminTokens(true), NOW);
@@ -588,15 +596,13 @@ public abstract class KeyStoreContractTest {
 
   // ---------------------------------------------------------------- quotas
 
-  private ApiKeyRecord withQuota(ApiKeyRecord k, io.keygate.core.model.Quota q) {
+  private ApiKeyRecord withQuota(ApiKeyRecord k, Quota q) {
     return k.withSettings(k.settings().withQuota(q), k.expiresAt(), k.updatedAt());
   }
 
   @Test
   void quota_roundTripsThroughInsertAndUpdate_andIsNullWithoutOne() {
-    io.keygate.core.model.Quota q =
-        new io.keygate.core.model.Quota(
-            1000, 500, io.keygate.core.model.Quota.Refill.MONTHLY, NOW.minusSeconds(60));
+    Quota q = new Quota(1000, 500, Quota.Refill.MONTHLY, NOW.minusSeconds(60));
     ApiKeyRecord a = withQuota(key("owner", NOW), q);
     ApiKeyRecord plain = key("owner", NOW);
     insertAll(List.of(a, plain));
@@ -604,7 +610,7 @@ public abstract class KeyStoreContractTest {
     assertThat(store.findById(a.keyId()).orElseThrow().settings().quota()).isEqualTo(q);
     assertThat(store.findById(plain.keyId()).orElseThrow().settings().quota()).isNull();
 
-    io.keygate.core.model.Quota once = new io.keygate.core.model.Quota(7, 0, null, NOW);
+    Quota once = new Quota(7, 0, null, NOW);
     store.inTransaction(
         tx -> {
           tx.updateKey(withQuota(a, once));
@@ -615,8 +621,7 @@ public abstract class KeyStoreContractTest {
 
   @Test
   void recordQuotaUsage_subtractsNeverBelowZero_andSkipsKeysWithoutQuota() {
-    ApiKeyRecord a =
-        withQuota(key("owner", NOW), new io.keygate.core.model.Quota(10, 0, null, NOW));
+    ApiKeyRecord a = withQuota(key("owner", NOW), new Quota(10, 0, null, NOW));
     ApiKeyRecord plain = key("owner", NOW);
     insertAll(List.of(a, plain));
 
@@ -636,15 +641,11 @@ public abstract class KeyStoreContractTest {
   void recordQuotaUsage_newPeriod_resetsToRefillAmountFirst() {
     Instant day1 = Instant.parse("2026-01-01T00:00:00Z");
     Instant day2 = day1.plus(Duration.ofDays(1));
-    ApiKeyRecord a =
-        withQuota(
-            key("owner", NOW),
-            new io.keygate.core.model.Quota(
-                2, 100, io.keygate.core.model.Quota.Refill.DAILY, day1));
+    ApiKeyRecord a = withQuota(key("owner", NOW), new Quota(2, 100, Quota.Refill.DAILY, day1));
     insertAll(List.of(a));
 
     store.recordQuotaUsage(List.of(new QuotaDelta(a.keyId(), 1, day1)));
-    io.keygate.core.model.Quota q = store.findById(a.keyId()).orElseThrow().settings().quota();
+    Quota q = store.findById(a.keyId()).orElseThrow().settings().quota();
     assertThat(q.remaining()).isEqualTo(1);
     assertThat(q.refilledAt()).isEqualTo(day1);
 
@@ -784,7 +785,7 @@ public abstract class KeyStoreContractTest {
     assertThat(store.auditHead()).isEqualTo(sealed);
     assertThat(store.sealAuditHead()).isEqualTo(sealed);
     assertThat(store.secretChecks(AuditKeys.SECRET))
-        .containsExactly(java.util.Map.entry(1, auditKeys.checkValue(1)));
+        .containsExactly(Map.entry(1, auditKeys.checkValue(1)));
   }
 
   @Test
@@ -794,8 +795,7 @@ public abstract class KeyStoreContractTest {
     assertThat(store.recordSecretCheck("pepper", 1, "b")).isEqualTo("a");
     assertThat(store.recordSecretCheck("pepper", 2, "c")).isEqualTo("c");
     assertThat(store.recordSecretCheck("data_key", 1, "d")).isEqualTo("d");
-    assertThat(store.secretChecks("pepper"))
-        .containsExactly(java.util.Map.entry(1, "a"), java.util.Map.entry(2, "c"));
+    assertThat(store.secretChecks("pepper")).containsExactly(Map.entry(1, "a"), Map.entry(2, "c"));
   }
 
   // ---------------------------------------------------------------- fixtures
@@ -859,9 +859,9 @@ public abstract class KeyStoreContractTest {
 
   // ---------------------------------------------------------------- leak incidents and canaries
 
-  private static io.keygate.core.leaks.LeakIncident incident(
+  private static LeakIncident incident(
       String id, String dedupe, String keyId, String owner, Instant reportedAt) {
-    return new io.keygate.core.leaks.LeakIncident(
+    return new LeakIncident(
         id,
         dedupe,
         keyId,
@@ -869,14 +869,13 @@ public abstract class KeyStoreContractTest {
         "live_secret",
         "sk_live_…Ab9z",
         "gitleaks",
-        new io.keygate.core.leaks.LeakLocation(
-            "https://example.com/r", "app/config.py", 12L, "1b6da43b"),
+        new LeakLocation("https://example.com/r", "app/config.py", 12L, "1b6da43b"),
         reportedAt.minusSeconds(30),
         reportedAt,
         reportedAt.plusMillis(7),
-        io.keygate.core.leaks.LeakAction.REVOKED,
+        LeakAction.REVOKED,
         "key_reporter",
-        io.keygate.core.leaks.Exposure.EXPOSED,
+        Exposure.EXPOSED,
         true);
   }
 
@@ -893,7 +892,7 @@ public abstract class KeyStoreContractTest {
           return null;
         });
     assertThat(stored).containsExactly(true, false);
-    var page = store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 10, null));
+    var page = store.incidents(new IncidentQuery(null, null, 10, null));
     assertThat(page.items()).containsExactly(first);
     assertThat(page.items().get(0).timeToRevocation())
         .isEqualTo(Duration.ofSeconds(30).plusMillis(7));
@@ -901,7 +900,7 @@ public abstract class KeyStoreContractTest {
     assertThat(store.outbox(null, "key_a", 10)).hasSize(1);
 
     var sparse =
-        new io.keygate.core.leaks.LeakIncident(
+        new LeakIncident(
             "inc_3",
             newHash(),
             "key_b",
@@ -913,15 +912,12 @@ public abstract class KeyStoreContractTest {
             NOW,
             NOW,
             null,
-            io.keygate.core.leaks.LeakAction.PREVENTED_RECORDED,
+            LeakAction.PREVENTED_RECORDED,
             "github",
-            io.keygate.core.leaks.Exposure.PREVENTED,
+            Exposure.PREVENTED,
             false);
     store.inTransaction(tx -> tx.insertIncident(sparse));
-    assertThat(
-            store
-                .incidents(new io.keygate.core.leaks.IncidentQuery(null, "key_b", 10, null))
-                .items())
+    assertThat(store.incidents(new IncidentQuery(null, "key_b", 10, null)).items())
         .containsExactly(sparse);
   }
 
@@ -935,14 +931,12 @@ public abstract class KeyStoreContractTest {
                       throw new IllegalStateException("boom");
                     }))
         .isInstanceOf(IllegalStateException.class);
-    assertThat(
-            store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 10, null)).items())
-        .isEmpty();
+    assertThat(store.incidents(new IncidentQuery(null, null, 10, null)).items()).isEmpty();
   }
 
   @Test
   void incidents_filterByOwnerAndKey_pageNewestFirst() {
-    List<io.keygate.core.leaks.LeakIncident> all = new ArrayList<>();
+    List<LeakIncident> all = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       // pairs share a report time so the id tie-break is exercised
       all.add(
@@ -961,7 +955,7 @@ public abstract class KeyStoreContractTest {
     List<String> seen = new ArrayList<>();
     String cursor = null;
     do {
-      var page = store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 3, cursor));
+      var page = store.incidents(new IncidentQuery(null, null, 3, cursor));
       page.items().forEach(i -> seen.add(i.incidentId()));
       cursor = page.nextCursor();
     } while (cursor != null);
@@ -969,37 +963,26 @@ public abstract class KeyStoreContractTest {
         .containsExactlyElementsOf(
             all.stream()
                 .sorted(
-                    Comparator.comparing(io.keygate.core.leaks.LeakIncident::reportedAt)
-                        .thenComparing(io.keygate.core.leaks.LeakIncident::incidentId)
+                    Comparator.comparing(LeakIncident::reportedAt)
+                        .thenComparing(LeakIncident::incidentId)
                         .reversed())
-                .map(io.keygate.core.leaks.LeakIncident::incidentId)
+                .map(LeakIncident::incidentId)
                 .toList());
-    assertThat(
-            store
-                .incidents(new io.keygate.core.leaks.IncidentQuery("acme", null, 10, null))
-                .items())
-        .extracting(io.keygate.core.leaks.LeakIncident::incidentId)
+    assertThat(store.incidents(new IncidentQuery("acme", null, 10, null)).items())
+        .extracting(LeakIncident::incidentId)
         .containsExactly("inc_d", "inc_c", "inc_b", "inc_a");
-    assertThat(
-            store
-                .incidents(new io.keygate.core.leaks.IncidentQuery("globex", "key_even", 10, null))
-                .items())
-        .extracting(io.keygate.core.leaks.LeakIncident::incidentId)
+    assertThat(store.incidents(new IncidentQuery("globex", "key_even", 10, null)).items())
+        .extracting(LeakIncident::incidentId)
         .containsExactly("inc_g", "inc_e");
-    assertThatThrownBy(
-            () -> store.incidents(new io.keygate.core.leaks.IncidentQuery(null, null, 3, "%%")))
+    assertThatThrownBy(() -> store.incidents(new IncidentQuery(null, null, 3, "%%")))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void insertCanary_findAndListByOwner_duplicateIsConflict() {
-    var a =
-        new io.keygate.core.leaks.Canary(
-            "key_c1", "acme", "wiki", "sk_live_…abcd", NOW, "key_admin");
-    var b =
-        new io.keygate.core.leaks.Canary(
-            "key_c2", "acme", "repo", null, NOW.plusSeconds(1), "key_admin");
-    var c = new io.keygate.core.leaks.Canary("key_c3", "globex", "s3", null, NOW, "key_admin");
+    var a = new Canary("key_c1", "acme", "wiki", "sk_live_…abcd", NOW, "key_admin");
+    var b = new Canary("key_c2", "acme", "repo", null, NOW.plusSeconds(1), "key_admin");
+    var c = new Canary("key_c3", "globex", "s3", null, NOW, "key_admin");
     store.inTransaction(
         tx -> {
           tx.insertCanary(a);

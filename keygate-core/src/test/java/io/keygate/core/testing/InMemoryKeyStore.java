@@ -16,8 +16,10 @@ import io.keygate.core.model.KeyQuery;
 import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.KeyStatus;
 import io.keygate.core.model.Page;
+import io.keygate.core.model.Quota;
 import io.keygate.core.store.KeyStore;
 import io.keygate.core.store.KeyStoreTx;
+import io.keygate.core.store.QuotaDelta;
 import io.keygate.core.store.UsageDelta;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -27,11 +29,16 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * A real, in-memory implementation of the {@link KeyStore} SPI for tests.
@@ -65,13 +72,11 @@ public final class InMemoryKeyStore implements KeyStore {
   /** Imported keys not yet re-hashed: key id to {sha256, prefix}. */
   private volatile Map<String, String[]> legacy = Map.of();
 
-  private final java.util.Set<String> importedPrefixes =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> importedPrefixes = ConcurrentHashMap.newKeySet();
 
   private final AuditKeys auditKeys;
   private volatile AuditHead head;
-  private final Map<String, Map<Integer, String>> secretChecks =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Map<Integer, String>> secretChecks = new ConcurrentHashMap<>();
 
   /** An empty store linking its audit log under fresh random keys. */
   public InMemoryKeyStore() {
@@ -130,8 +135,7 @@ public final class InMemoryKeyStore implements KeyStore {
       for (Map<String, String[]> m : List.of(legacy, pendingLegacy)) {
         for (String[] v : m.values()) {
           if (v != null && v[0].equals(legacySha256)) {
-            throw new io.keygate.core.KeygateException.Conflict(
-                "a key with this sha256 was already imported");
+            throw new KeygateException.Conflict("a key with this sha256 was already imported");
           }
         }
       }
@@ -224,7 +228,7 @@ public final class InMemoryKeyStore implements KeyStore {
     public boolean insertIncident(LeakIncident incident) {
       open();
       boolean repeat =
-          java.util.stream.Stream.concat(incidents.stream(), pendingIncidents.stream())
+          Stream.concat(incidents.stream(), pendingIncidents.stream())
               .anyMatch(i -> i.dedupeKey().equals(incident.dedupeKey()));
       if (repeat) {
         return false;
@@ -289,7 +293,7 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public List<OutboxEvent> outbox(String ownerId, String keyId, int limit) {
     List<OutboxEvent> all = new ArrayList<>(state.events());
-    java.util.Collections.reverse(all);
+    Collections.reverse(all);
     return all.stream()
         .filter(e -> ownerId == null || ownerId.equals(e.ownerId()))
         .filter(e -> keyId == null || keyId.equals(e.keyId()))
@@ -313,15 +317,15 @@ public final class InMemoryKeyStore implements KeyStore {
   }
 
   @Override
-  public java.util.Set<String> importedPrefixes() {
-    return java.util.Set.copyOf(importedPrefixes);
+  public Set<String> importedPrefixes() {
+    return Set.copyOf(importedPrefixes);
   }
 
   @Override
-  public java.util.Set<String> legacyPrefixes() {
-    java.util.Set<String> out = new java.util.HashSet<>();
+  public Set<String> legacyPrefixes() {
+    Set<String> out = new HashSet<>();
     legacy.values().forEach(v -> out.add(v[1] == null ? "" : v[1]));
-    return java.util.Set.copyOf(out);
+    return Set.copyOf(out);
   }
 
   @Override
@@ -409,23 +413,23 @@ public final class InMemoryKeyStore implements KeyStore {
   }
 
   @Override
-  public void recordQuotaUsage(Collection<io.keygate.core.store.QuotaDelta> deltas) {
+  public void recordQuotaUsage(Collection<QuotaDelta> deltas) {
     synchronized (lock) {
       Map<String, ApiKeyRecord> keys = new HashMap<>(state.byId());
-      for (io.keygate.core.store.QuotaDelta d : deltas) {
+      for (QuotaDelta d : deltas) {
         ApiKeyRecord r = keys.get(d.keyId());
         if (r == null || r.settings().quota() == null) {
           continue;
         }
-        io.keygate.core.model.Quota q = r.settings().quota();
+        Quota q = r.settings().quota();
         long balance = q.remaining();
         Instant refilledAt = q.refilledAt();
         if (q.refill() != null && d.periodStart() != null && refilledAt.isBefore(d.periodStart())) {
           balance = q.refillAmount();
           refilledAt = d.periodStart();
         }
-        io.keygate.core.model.Quota next =
-            new io.keygate.core.model.Quota(
+        Quota next =
+            new Quota(
                 Math.max(0, balance - d.consumed()), q.refillAmount(), q.refill(), refilledAt);
         keys.put(
             r.keyId(), r.withSettings(r.settings().withQuota(next), r.expiresAt(), r.updatedAt()));
@@ -493,7 +497,7 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public String recordSecretCheck(String secret, int version, String value) {
     return secretChecks
-        .computeIfAbsent(secret, s -> new java.util.concurrent.ConcurrentSkipListMap<>())
+        .computeIfAbsent(secret, s -> new ConcurrentSkipListMap<>())
         .computeIfAbsent(version, v -> value);
   }
 

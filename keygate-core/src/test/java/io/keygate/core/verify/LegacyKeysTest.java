@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keygate.core.Keygate;
 import io.keygate.core.KeygateException;
+import io.keygate.core.audit.AuditQuery;
 import io.keygate.core.key.Pepper;
 import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.ImportKey;
@@ -13,6 +14,7 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.testing.TestKeys;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class LegacyKeysTest {
@@ -26,7 +28,7 @@ class LegacyKeysTest {
   private static String rawKey(String prefix) {
     byte[] b = new byte[24];
     new SecureRandom().nextBytes(b);
-    return prefix + java.util.HexFormat.of().formatHex(b);
+    return prefix + HexFormat.of().formatHex(b);
   }
 
   private ApiKeyRecord importRaw(String raw, String prefix) {
@@ -51,7 +53,7 @@ class LegacyKeysTest {
     ApiKeyRecord now = store.findById(imported.keyId()).orElseThrow();
     assertThat(now.hash()).isEqualTo(kg.hasher().hash(raw));
     assertThat(store.findByLegacySha256(LegacyKeys.sha256Hex(raw))).isEmpty();
-    assertThat(store.audit(new io.keygate.core.audit.AuditQuery(imported.keyId(), null, 10, null)))
+    assertThat(store.audit(new AuditQuery(imported.keyId(), null, 10, null)))
         .anyMatch(e -> e.entry().action().equals("key.rehashed"));
     kg.verifier().invalidateAll();
     assertThat(verify(raw)).isEqualTo(Outcome.VALID); // now by its keyed hash

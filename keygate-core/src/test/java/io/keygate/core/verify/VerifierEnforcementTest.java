@@ -16,6 +16,7 @@ import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.lifecycle.KeyPatch;
+import io.keygate.core.model.KeySettings;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
 import io.keygate.core.testing.InMemoryKeyStore;
@@ -649,8 +650,7 @@ class VerifierEnforcementTest {
           var s = cur.settings();
           tx.updateKey(
               cur.withSettings(
-                  new io.keygate.core.model.KeySettings(
-                      s.name(), scopes, allowlist, s.rateLimits(), s.meta(), s.quota()),
+                  new KeySettings(s.name(), scopes, allowlist, s.rateLimits(), s.meta(), s.quota()),
                   cur.expiresAt(),
                   cur.updatedAt()));
           return null;

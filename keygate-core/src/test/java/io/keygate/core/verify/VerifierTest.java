@@ -18,6 +18,7 @@ import io.keygate.core.model.ApiKeyRecord;
 import io.keygate.core.testing.InMemoryKeyStore;
 import io.keygate.core.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +124,7 @@ class VerifierTest {
   @Test
   void verify_wellFormedButUnknown_isInvalidKey() {
     create();
-    String body = KeyFormat.randomBase62(new java.security.SecureRandom(), 43);
+    String body = KeyFormat.randomBase62(new SecureRandom(), 43);
     String unknown = "sk_live_" + body + Checksum.of(body);
     assertThat(kg.format().identify(unknown)).isNotNull();
     Verification v = verify(unknown);

@@ -15,6 +15,7 @@ import io.keygate.server.config.SecretsConfig;
 import io.keygate.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
     description = "Administer Keygate itself (works on the database directly).",
     subcommands = {AdminCommand.CreateToken.class})
 final class AdminCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
@@ -68,7 +69,7 @@ final class AdminCommand implements Runnable {
       List<String> s = scopes.stream().filter(x -> !x.isBlank()).toList();
       for (String scope : s) {
         if (!AdminScopes.ALL.contains(scope)) {
-          throw new picocli.CommandLine.ParameterException(
+          throw new CommandLine.ParameterException(
               spec.commandLine(), "unknown admin scope '" + scope + "'; known: " + AdminScopes.ALL);
         }
       }

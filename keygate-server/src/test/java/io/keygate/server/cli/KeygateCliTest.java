@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class KeygateCliTest {
 
   @Test
   void commandsOnTheDatabase_refuseADataDirThatDoesNotExist_andCreateNothing() {
-    java.nio.file.Path missing = dir.resolve("typo").resolve("keygate-data");
+    Path missing = dir.resolve("typo").resolve("keygate-data");
     for (String[] args :
         List.of(
             new String[] {"admin", "create-token"},
@@ -108,7 +109,7 @@ class KeygateCliTest {
             new String[] {"rotate-data-key", "--status"},
             new String[] {"rotate-audit-key"},
             new String[] {"report"})) {
-      String[] full = java.util.Arrays.copyOf(args, args.length + 2);
+      String[] full = Arrays.copyOf(args, args.length + 2);
       full[args.length] = "--data-dir";
       full[args.length + 1] = missing.toString();
       Run r = cli(full);

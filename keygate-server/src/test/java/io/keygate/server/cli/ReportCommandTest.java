@@ -31,7 +31,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +127,7 @@ class ReportCommandTest {
       long avgFromReportMs = sql(dir, "SELECT AVG(revoked_at - reported_at) FROM leak_incidents");
       assertThat(avgMs).isEqualTo(Duration.ofMinutes(2).toMillis()); // from the exposure time
       assertThat(incidents).isEqualTo(2);
-      String avg = String.format(java.util.Locale.ROOT, "%.1f minutes", avgMs / 60_000.0);
+      String avg = String.format(Locale.ROOT, "%.1f minutes", avgMs / 60_000.0);
 
       String md = n.call("GET", "/v1/report?format=md", null).body();
       assertThat(md)
@@ -162,10 +164,10 @@ class ReportCommandTest {
       assertThat(leaks.get("detected_in_public_sources").asLong()).isEqualTo(1);
       assertThat(leaks.get("caught_before_commit").asLong()).isEqualTo(1);
       assertThat(leaks.get("average_minutes_to_revocation").asDouble())
-          .isEqualTo(avgMs / 60_000.0, org.assertj.core.api.Assertions.within(0.01));
+          .isEqualTo(avgMs / 60_000.0, Assertions.within(0.01));
       assertThat(leaks.get("basis").asText()).isEqualTo("leak_incidents");
       assertThat(leaks.get("average_minutes_report_to_revocation").asDouble())
-          .isEqualTo(avgFromReportMs / 60_000.0, org.assertj.core.api.Assertions.within(0.01));
+          .isEqualTo(avgFromReportMs / 60_000.0, Assertions.within(0.01));
 
       String html = n.call("GET", "/v1/report?format=html", null).body();
       assertThat(html)

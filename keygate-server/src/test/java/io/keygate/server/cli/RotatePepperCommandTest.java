@@ -12,8 +12,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -170,8 +172,8 @@ class RotatePepperCommandTest {
     // a new version lands in the file while others can read it: the server refuses to load it
     Files.writeString(
         pepper,
-        "v2:" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n",
-        java.nio.file.StandardOpenOption.APPEND);
+        "v2:" + Base64.getEncoder().encodeToString(new byte[32]) + "\n",
+        StandardOpenOption.APPEND);
     Thread.sleep(600); // several reload intervals
     assertThat(t.server.keygate().hasher().versions()).containsExactly(1);
     assertThat(verify(k)).isEqualTo("valid");

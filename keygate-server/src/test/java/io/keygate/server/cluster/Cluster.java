@@ -16,6 +16,7 @@ import io.keygate.server.testing.TestServer;
 import io.keygate.store.jdbc.TestPostgres;
 import java.io.File;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -156,7 +157,7 @@ final class Cluster implements AutoCloseable {
   /** Starts {@code keygate serve} in its own JVM and waits until it answers; returns its port. */
   int startProcess(String redisUrl, String prefix, Map<String, String> extra) throws Exception {
     int port;
-    try (java.net.ServerSocket ss = new java.net.ServerSocket(0)) {
+    try (ServerSocket ss = new ServerSocket(0)) {
       port = ss.getLocalPort();
     }
     Map<String, String> env = env(redisUrl, prefix, extra);

@@ -14,10 +14,15 @@ import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.verify.VerifyRequest;
 import io.keygate.server.KeygateServer;
+import io.keygate.server.config.DataKeyFile;
 import io.keygate.server.config.PepperFile;
 import io.keygate.server.config.SecretsConfig;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
@@ -204,22 +209,20 @@ class NodeSecretsTest {
     KeygateServer b = node(env(2, files));
     String admin = Cluster.adminToken(a);
     Cluster.post(a.port(), "/v1/owners", admin, "{\"owner_id\":\"acme\",\"name\":\"A\"}");
-    io.keygate.server.config.DataKeyFile.addVersion(fileA, new SecureRandom());
+    DataKeyFile.addVersion(fileA, new SecureRandom());
     await("a seals under v2")
         .atMost(Duration.ofSeconds(20))
         .until(() -> a.monitoring().dataCipher().currentVersion() == 2);
     var patch =
         Cluster.HTTP.send(
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + a.port() + "/v1/owners/acme"))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port() + "/v1/owners/acme"))
                 .header("Authorization", "Bearer " + admin)
                 .header("Content-Type", "application/json")
                 .method(
                     "PATCH",
-                    java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"emails\":[\"ops@acme.test\"]}"))
+                    HttpRequest.BodyPublishers.ofString("{\"emails\":[\"ops@acme.test\"]}"))
                 .build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString());
+            HttpResponse.BodyHandlers.ofString());
     assertThat(patch.statusCode()).as(patch.body()).isEqualTo(200);
 
     var refused =
@@ -231,7 +234,7 @@ class NodeSecretsTest {
         .doesNotContain("ops@acme.test");
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
 
-    Files.copy(fileA, fileB, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(fileA, fileB, StandardCopyOption.REPLACE_EXISTING);
     await("b opens it after reloading")
         .atMost(Duration.ofSeconds(20))
         .until(

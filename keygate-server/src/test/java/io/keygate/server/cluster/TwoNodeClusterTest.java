@@ -8,11 +8,14 @@ import io.keygate.core.lifecycle.CreateKey;
 import io.keygate.core.lifecycle.CreatedKey;
 import io.keygate.core.model.Quota;
 import io.keygate.core.model.RateLimit;
+import io.keygate.core.verify.LegacyKeys;
 import io.keygate.redis.TestRedis;
 import io.keygate.server.KeygateServer;
+import io.keygate.server.http.Json;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -235,7 +238,7 @@ class TwoNodeClusterTest {
   void adminTokens_acrossTwoNodes_revokedOnA_refusedOnB_lockoutCountedApartFromApiKeyGuessing()
       throws Exception {
     var created =
-        io.keygate.server.http.Json.MAPPER.readTree(
+        Json.MAPPER.readTree(
             Cluster.post(a.port(), "/v1/admin-tokens", admin, "{\"scopes\":[\"keys:read\"]}")
                 .body());
     String token = created.path("token").asText();
@@ -322,7 +325,7 @@ class TwoNodeClusterTest {
             "/v1/keys/import",
             admin,
             "{\"sha256\":\""
-                + io.keygate.core.verify.LegacyKeys.sha256Hex(raw)
+                + LegacyKeys.sha256Hex(raw)
                 + "\",\"prefix\":\"acme_\",\"owner_id\":\"cust_1\",\"name\":\"m\","
                 + "\"scopes\":[\"read\"]}");
     assertThat(imported.body()).contains("\"imported\":1");
@@ -348,7 +351,7 @@ class TwoNodeClusterTest {
     }
   }
 
-  static void record(String name, String line) throws java.io.IOException {
+  static void record(String name, String line) throws IOException {
     Path out = Path.of("target", "scale-out");
     Files.createDirectories(out);
     Files.writeString(out.resolve(name + ".txt"), line + System.lineSeparator());

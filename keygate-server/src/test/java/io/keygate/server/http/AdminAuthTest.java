@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.testing.TestServer;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +64,7 @@ class AdminAuthTest extends ServerPerTest {
 
   @Test
   void expiredAdminToken_is401() {
-    t.clock.advance(java.time.Duration.ofDays(366));
+    t.clock.advance(Duration.ofDays(366));
     assertUnauthorized(t.get("/v1/keys"), "key_expired");
   }
 

@@ -9,6 +9,7 @@ import io.keygate.server.Route;
 import io.keygate.server.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -204,7 +205,7 @@ class AdminTokenRoutesTest extends ServerPerTest {
         t.token(
             "acme",
             List.of(AdminScopes.TOKENS_WRITE, AdminScopes.TOKENS_READ, AdminScopes.KEYS_READ));
-    for (Object owner : java.util.Arrays.asList(null, "globex", "ACME", "acme ")) {
+    for (Object owner : Arrays.asList(null, "globex", "ACME", "acme ")) {
       JsonNode e =
           t.req("POST", "/v1/admin-tokens")
               .token(acme)

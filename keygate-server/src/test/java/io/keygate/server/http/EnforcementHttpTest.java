@@ -14,8 +14,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -178,12 +181,12 @@ class EnforcementHttpTest extends ServerPerTest {
   void rateLimit_32threadsOverHttp_admitExactlyN_headersCorrect_refillAfterWindow()
       throws Exception {
     int n = 200;
-    t.clock.set(java.time.Instant.parse("2026-01-01T10:00:00Z"));
+    t.clock.set(Instant.parse("2026-01-01T10:00:00Z"));
     String key = create("rate_limits", List.of(map("name", "hourly", "limit", n + "/hour")));
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger limited = new AtomicInteger();
     ConcurrentHashMap<Long, Boolean> remainingSeen = new ConcurrentHashMap<>();
-    List<String> bad = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> bad = Collections.synchronizedList(new ArrayList<>());
     hammer(
         32,
         10,
@@ -223,7 +226,7 @@ class EnforcementHttpTest extends ServerPerTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("RateLimit-Remaining")).isEqualTo(String.valueOf(n - 1));
     assertThat(r.headers().entrySet())
-        .filteredOn(e -> e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith("ratelimit-"))
+        .filteredOn(e -> e.getKey().toLowerCase(Locale.ROOT).startsWith("ratelimit-"))
         .hasSize(3)
         .allSatisfy(e -> assertThat(e.getValue()).hasSize(1));
   }

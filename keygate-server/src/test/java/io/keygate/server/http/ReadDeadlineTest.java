@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -210,7 +211,7 @@ class ReadDeadlineTest {
               + "\r\n\r\n";
       s.getOutputStream().write(ascii(head));
       s.getOutputStream().write(body, 0, 10);
-      byte[] rest = java.util.Arrays.copyOfRange(body, 10, body.length);
+      byte[] rest = Arrays.copyOfRange(body, 10, body.length);
       Ended e = trickle(s, rest, 200);
       assertThat(e.lived()).isLessThan(BOUND);
       assertThat(e.answer())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.keygate.core.lifecycle.AdminScopes;
+import io.keygate.core.model.KeySettings;
 import io.keygate.server.testing.TestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -141,7 +142,7 @@ class VerifyRoutesTest extends ServerPerTest {
                 var st = cur.settings();
                 tx.updateKey(
                     cur.withSettings(
-                        new io.keygate.core.model.KeySettings(
+                        new KeySettings(
                             st.name(),
                             bad.getKey(),
                             bad.getValue(),

@@ -20,15 +20,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,7 +77,7 @@ class PartnerEndpointTest {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
       return g.generateKeyPair();
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -196,7 +199,7 @@ class PartnerEndpointTest {
   void aBodyWithoutLength_isReadNoFurtherThanTheBound() throws Exception {
     TestServer t = withKeysFile();
     byte[] huge = new byte[3 * 1024 * 1024];
-    java.util.Arrays.fill(huge, (byte) ' ');
+    Arrays.fill(huge, (byte) ' ');
     huge[0] = '[';
     huge[huge.length - 1] = ']';
     Map<String, String> h = new LinkedHashMap<>();
@@ -219,7 +222,7 @@ class PartnerEndpointTest {
   void aBodyTrickledIn_isCutAfterSeconds_althoughFasterThanTheServerWideMinimum() throws Exception {
     TestServer t = withKeysFile();
     byte[] body = new byte[256 * 1024];
-    java.util.Arrays.fill(body, (byte) ' ');
+    Arrays.fill(body, (byte) ' ');
     body[0] = '[';
     body[body.length - 1] = ']';
     try (Socket s = new Socket("127.0.0.1", t.server.port())) {
@@ -251,7 +254,7 @@ class PartnerEndpointTest {
           try {
             int b = s.getInputStream().read();
             answer = b == -1 ? "closed" : String.valueOf((char) b);
-          } catch (java.net.SocketTimeoutException waiting) {
+          } catch (SocketTimeoutException waiting) {
             // no answer yet
           }
         }

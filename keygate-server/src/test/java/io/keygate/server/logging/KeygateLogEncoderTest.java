@@ -8,12 +8,14 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keygate.core.SecretMasker;
 import io.keygate.core.key.KeyFormat;
 import io.keygate.core.key.KeyType;
 import io.keygate.core.key.KeyTypes;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Every key-shaped string is masked in log messages and stack traces, as text and as JSON. */
 class KeygateLogEncoderTest {
@@ -47,9 +49,7 @@ class KeygateLogEncoderTest {
     String live = freshKey("live_secret");
     String test = freshKey("test_public");
     String custom = "acme_prod_" + "Ab3".repeat(15);
-    String masked =
-        io.keygate.core.SecretMasker.mask(
-            "got " + live + " and " + test + "; custom " + custom + ".");
+    String masked = SecretMasker.mask("got " + live + " and " + test + "; custom " + custom + ".");
     assertThat(masked)
         .doesNotContain(live)
         .doesNotContain(test)
@@ -58,15 +58,14 @@ class KeygateLogEncoderTest {
         .contains("pk_test_****")
         .contains("acme_prod_****");
     String plain = "GET /v1/keys/key_abc failed after 3 attempts (owner_id=acme)";
-    assertThat(io.keygate.core.SecretMasker.mask(plain)).isSameAs(plain);
-    assertThat(io.keygate.core.SecretMasker.mask("no underscore here"))
-        .isEqualTo("no underscore here");
+    assertThat(SecretMasker.mask(plain)).isSameAs(plain);
+    assertThat(SecretMasker.mask("no underscore here")).isEqualTo("no underscore here");
   }
 
   @Test
   void textAndJson_maskMessagesAndExceptions() throws Exception {
     String key = freshKey("live_secret");
-    LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     for (String format : new String[] {"text", "json"}) {
       KeygateLogEncoder enc = encoder(ctx, format);
       String out =
@@ -89,7 +88,7 @@ class KeygateLogEncoderTest {
 
   @Test
   void textAndJson_maskUrlPasswordsAndSecretParameters_inMessagesAndExceptions() throws Exception {
-    String pw = "Hunter2x" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    String pw = "Hunter2x" + Long.toHexString(new SecureRandom().nextLong());
     String[] lines = {
       "redis down: redis://:" + pw + "@redis.internal:6379/0",
       "connecting rediss://default:" + pw + "@cache:6380",
@@ -98,7 +97,7 @@ class KeygateLogEncoderTest {
       "jdbc:postgresql://db/k?sslpassword=" + pw,
       "redis%3A%2F%2F%3A" + pw + "%40redis.internal%3A6379"
     };
-    LoggerContext ctx = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     for (String format : new String[] {"text", "json"}) {
       KeygateLogEncoder enc = encoder(ctx, format);
       for (String line : lines) {

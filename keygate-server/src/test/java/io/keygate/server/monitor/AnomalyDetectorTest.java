@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,7 +139,7 @@ class AnomalyDetectorTest {
       traffic(n, k, "10.0.0.5", 1);
       assertThat(detector(n).pendingGrantUse(k.id()))
           .extracting(GrantUse::value, GrantUse::lastUsedAt)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("read", t0));
+          .containsExactly(Tuple.tuple("read", t0));
       detector(n).flush();
       clock.advance(Duration.ofMillis(999)); // within the step: nothing new to write
       traffic(n, k, "10.0.0.5", 3);

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,7 +116,7 @@ class DeliveryIsolationTest {
 
     SlowReceiver(long millis) throws IOException {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-      server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+      server.setExecutor(Executors.newCachedThreadPool());
       server.createContext(
           "/",
           ex -> {

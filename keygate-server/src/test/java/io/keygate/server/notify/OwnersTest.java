@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class OwnersTest {
       }
     }
     assertThat(Files.getPosixFilePermissions(dir.resolve("data-key")))
-        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
 
   @Test

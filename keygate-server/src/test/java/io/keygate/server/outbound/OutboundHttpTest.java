@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.keygate.server.testing.FakeDns;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -278,7 +279,7 @@ class OutboundHttpTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void post_toAnEndpointThatAcceptsAndNeverAnswers_endsAtTheTimeout() throws Exception {
-    try (ServerSocket tarpit = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket tarpit = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       List<Socket> held = Collections.synchronizedList(new ArrayList<>());
       Thread acceptor =
           new Thread(

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -238,8 +240,8 @@ class AuditTamperTest {
     assertChangesRefused("audit_witness_mismatch");
     assertNodeRefusesToStart("the switch-over point was moved");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("keygate.db"));
-        java.sql.Statement st = c.createStatement();
-        java.sql.ResultSet rs = st.executeQuery("SELECT keyed_from FROM audit_head")) {
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT keyed_from FROM audit_head")) {
       rs.next();
       assertThat(rs.getLong(1)).as("the refused node sealed nothing").isZero();
     }

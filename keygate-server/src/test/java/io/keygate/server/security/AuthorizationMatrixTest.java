@@ -3,15 +3,20 @@ package io.keygate.server.security;
 import static io.keygate.server.testing.TestServer.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keygate.core.lifecycle.Actor;
 import io.keygate.core.lifecycle.AdminScopes;
 import io.keygate.server.Route;
+import io.keygate.server.config.NotifyConfig;
 import io.keygate.server.testing.KeygateServerExtension;
 import io.keygate.server.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -128,8 +133,8 @@ class AuthorizationMatrixTest {
       }
     }
     String bobToken = t.token("bob", AdminScopes.ALL);
-    Map<String, String> single = new java.util.LinkedHashMap<>();
-    Map<String, String> bobSingle = new java.util.LinkedHashMap<>();
+    Map<String, String> single = new LinkedHashMap<>();
+    Map<String, String> bobSingle = new LinkedHashMap<>();
     for (String s : AdminScopes.ALL) {
       single.put(s, t.token(null, List.of(s)));
       bobSingle.put(s, t.token("bob", List.of(s)));
@@ -241,8 +246,7 @@ class AuthorizationMatrixTest {
             c -> c,
             b ->
                 b.notifyConfig(
-                    io.keygate.server.config.NotifyConfig.defaults()
-                        .withReporting("matrix-metrics-token", "Keygate")));
+                    NotifyConfig.defaults().withReporting("matrix-metrics-token", "Keygate")));
     admin = t.token(null, null);
     String alice = t.token("alice", List.of(AdminScopes.KEYS_READ, AdminScopes.TOKENS_READ));
     String readOnly = t.token(null, List.of(AdminScopes.KEYS_READ));
@@ -254,10 +258,9 @@ class AuthorizationMatrixTest {
         .revoke(
             t.server.keygate().verifier().find(revoked).orElseThrow().keyId(),
             "matrix",
-            io.keygate.core.lifecycle.Actor.SYSTEM);
+            Actor.SYSTEM);
     // Real keys and tokens only: made-up ones would count as guesses and block this address.
-    List<String> callers =
-        java.util.Arrays.asList(null, ordinaryKey, revoked, admin, alice, readOnly);
+    List<String> callers = Arrays.asList(null, ordinaryKey, revoked, admin, alice, readOnly);
     List<String> failures = new ArrayList<>();
     int compared = 0;
     for (Route route : t.server.routes()) {
@@ -277,8 +280,7 @@ class AuthorizationMatrixTest {
         TestServer.Response head = t.req("HEAD", path).token(caller).send();
         compared++;
         if (get.status() != head.status()
-            || !java.util.Objects.equals(
-                get.header("WWW-Authenticate"), head.header("WWW-Authenticate"))) {
+            || !Objects.equals(get.header("WWW-Authenticate"), head.header("WWW-Authenticate"))) {
           failures.add(
               path
                   + " as "

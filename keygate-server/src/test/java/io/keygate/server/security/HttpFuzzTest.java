@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -348,7 +349,7 @@ class HttpFuzzTest {
           real && name.equals("key_id")
               ? keyId
               : real && name.equals("owner_id") ? "fuzz" : randomSegment(r);
-      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(v));
+      m.appendReplacement(out, Matcher.quoteReplacement(v));
     }
     m.appendTail(out);
     return out.toString();

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class RawHttp {
             lines[i].substring(c + 1).strip());
       }
     }
-    byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
+    byte[] rest = Arrays.copyOfRange(all, split + 4, all.length);
     if (head) {
       rest = new byte[0];
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
@@ -100,7 +102,7 @@ public final class RawHttp {
       for (int n; (n = in.read(buf)) > 0; ) {
         b.write(buf, 0, n);
       }
-    } catch (java.net.SocketException e) {
+    } catch (SocketException e) {
       if (b.size() == 0) {
         throw e;
       } // a reset after a complete answer (server closed with unread request bytes)
@@ -112,7 +114,7 @@ public final class RawHttp {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int p = 0;
     while (p < in.length) {
-      int eol = indexOf(java.util.Arrays.copyOfRange(in, p, in.length), new byte[] {'\r', '\n'});
+      int eol = indexOf(Arrays.copyOfRange(in, p, in.length), new byte[] {'\r', '\n'});
       if (eol < 0) {
         break;
       }

@@ -1,5 +1,6 @@
 package io.keygate.store.jdbc;
 
+import io.keygate.core.monitor.AnomalyStore;
 import io.keygate.core.monitor.MonitorStore;
 import io.keygate.core.notify.NotifyStore;
 import io.keygate.core.store.KeyStore;
@@ -34,7 +35,7 @@ public final class JdbcExtensions {
    * The alerts, seen-networks and grant-use store sharing {@code store}'s pool, or empty when
    * {@code store} is not one built by {@link JdbcStores}.
    */
-  public static Optional<io.keygate.core.monitor.AnomalyStore> anomalyStore(KeyStore store) {
+  public static Optional<AnomalyStore> anomalyStore(KeyStore store) {
     return store instanceof JdbcKeyStore j
         ? Optional.of(new JdbcAnomalyStore(j))
         : Optional.empty();

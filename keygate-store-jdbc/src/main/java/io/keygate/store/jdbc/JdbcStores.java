@@ -8,6 +8,7 @@ import io.keygate.core.audit.AuditWitness;
 import io.keygate.core.key.OwnerOnlyFiles;
 import io.keygate.core.store.KeyStore;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -313,7 +314,7 @@ public final class JdbcStores {
     path = query < 0 ? path : path.substring(0, query);
     Path file =
         (path.startsWith("file:/")
-                ? Path.of(java.net.URI.create(path))
+                ? Path.of(URI.create(path))
                 : Path.of(path.startsWith("file:") ? path.substring(5) : path))
             .toAbsolutePath();
     Path dir = file.getParent();

@@ -16,6 +16,7 @@ import io.keygate.core.store.KeyStore;
 import io.keygate.core.testing.TestAuditKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +139,7 @@ class AuditIntegrityTest {
 
     sql("DELETE FROM audit_log WHERE seq > 6");
     assertThat(problems(s, null))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("ends at event 6")
         .contains("events 7..8 were deleted from the end");
     sql("UPDATE audit_head SET last_seq = 6, last_hash = ? WHERE id = 1", e6.hash());
@@ -173,7 +175,7 @@ class AuditIntegrityTest {
 
     assertThat(problems(s, null)).as("without the witness the rollback is invisible").isEmpty();
     assertThat(problems(s, w))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("ends at event 4")
         .contains("events 5..7 were deleted and the head moved back");
     assertAppendRefused(s, "audit_witness_mismatch");
@@ -181,7 +183,7 @@ class AuditIntegrityTest {
     // A node without that witness extends the rolled-back chain; the witness still tells.
     append(store(db, keys, null), 105, 108);
     assertThat(problems(s, w))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("event 7 differs from what this node's audit witness")
         .contains("rewritten");
   }
@@ -194,11 +196,11 @@ class AuditIntegrityTest {
     append(s, 1, 6);
     sql("DELETE FROM audit_log WHERE seq = 3");
     assertThat(problems(s, null))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("event 3 is missing (deleted from the middle of the log)");
     append(s, 7, 8);
     assertThat(problems(s, null))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("event 3 is missing");
 
     // Hiding the gap by renumbering breaks every renumbered event's keyed hash.
@@ -262,7 +264,7 @@ class AuditIntegrityTest {
     // ...or unseal the head altogether: the recorded audit key check contradicts it.
     sql("UPDATE audit_head SET keyed_from = 0, key_version = 0, mac = NULL WHERE id = 1");
     assertThat(problems(s, null))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .contains("the audit head is not sealed although an audit key was already used");
     assertThatThrownBy(s::sealAuditHead)
         .isInstanceOf(KeygateException.AuditIntegrity.class)
@@ -325,7 +327,7 @@ class AuditIntegrityTest {
 
     sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2");
     assertThat(problems(reader, null))
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(InstanceOfAssertFactories.STRING)
         .isEqualTo("event 2: its content does not match its hash (altered)");
   }
 
@@ -422,7 +424,7 @@ class AuditIntegrityTest {
     append(s, 1, 3);
     assertThat(w.read().orElseThrow().seq()).isEqualTo(3);
     assertThat(Files.getPosixFilePermissions(w.file()))
-        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     w.advance(new AuditHead(2, "ab".repeat(32), 1, 1, "x"));
     assertThat(w.read().orElseThrow().seq()).isEqualTo(3);
     Files.writeString(w.file(), "garbage\n");
