@@ -116,7 +116,7 @@ class FailedTransactionsTest {
             assertThatThrownBy(
                     () -> s.query("broken", h -> h.execute("SELECT x FROM no_such_table")))
                 .isInstanceOf(KeygateException.StoreUnavailable.class);
-        default -> // an append refused after the key change (the actor is required)
+        default -> // the audit entry cannot be built after the key change (no actor)
             assertThatThrownBy(
                     () ->
                         s.inTransaction(
