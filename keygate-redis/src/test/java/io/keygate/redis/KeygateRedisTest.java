@@ -109,8 +109,9 @@ class KeygateRedisTest extends SharedStoreNodes {
   void rateLimit_sharedAcrossNodes_admitsExactlyTheLimitUnderConcurrency() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
-    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.LOCAL, 2));
+    // generous command timeouts: a slow reply on a loaded machine would use the local fallback
+    Keygate a = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.LOCAL, 2));
+    Keygate b = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.LOCAL, 2));
     int n = 300;
     CreatedKey k =
         key(
@@ -200,8 +201,10 @@ class KeygateRedisTest extends SharedStoreNodes {
   void largeLimit_leasedAcrossTwoNodes_admitsExactlyTheLimit() throws Exception {
     TestRedis r = TestRedis.get();
     String prefix = r.newPrefix();
-    Keygate a = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
-    Keygate b = node(redis(r.uri(), prefix, RateLimitFallback.CLOSED, 2));
+    // Lease accounting, not timeouts, is under test: generous command timeouts, so that a loaded
+    // machine's slow replies do not turn into (correct) fail-closed refusals.
+    Keygate a = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.CLOSED, 2));
+    Keygate b = node(redis(r.uri(), prefix, Duration.ofSeconds(5), RateLimitFallback.CLOSED, 2));
     int n = 6_000; // a lease of 16 per call on each of the two nodes
     CreatedKey k = key(a, List.of(new RateLimit("main", n, Duration.ofDays(31))));
     assertThat(TwoNodeLoad.outcomes(a, b, k, 1_000))
