@@ -139,17 +139,7 @@ class AuthorizationMatrixTest {
       single.put(s, t.token(null, List.of(s)));
       bobSingle.put(s, t.token("bob", List.of(s)));
     }
-    // Alice's data on every list route: a canary, a leak incident, an alert, events, audit.
-    String canary =
-        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
-    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
-    t.req("POST", "/v1/leaks/reports")
-        .token(admin)
-        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
-        .send()
-        .expect(200);
-    t.server.keygate().flushUsage();
-    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
+    aliceOnEveryListing(ordinaryKey);
 
     List<String> failures = new ArrayList<>();
     List<String> checked = new ArrayList<>();
@@ -248,17 +238,8 @@ class AuthorizationMatrixTest {
     aliceKey();
     aliceToken();
     aliceToken();
-    String canary =
-        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
+    aliceOnEveryListing(ordinaryKey);
     createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix2"), "api_key");
-    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
-    t.req("POST", "/v1/leaks/reports")
-        .token(admin)
-        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
-        .send()
-        .expect(200);
-    t.server.keygate().flushUsage();
-    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
     Map<String, String> bobSingle = new LinkedHashMap<>();
     for (String s : AdminScopes.ALL) {
       bobSingle.put(s, t.token("bob", List.of(s)));
@@ -316,6 +297,23 @@ class AuthorizationMatrixTest {
     assertThat(failures)
         .as("owner-limited listing failures:\n" + String.join("\n", failures))
         .isEmpty();
+  }
+
+  /**
+   * Alice's data on every list route: a canary that is then used (an alert, events), a leak
+   * incident of {@code ordinaryKey}, and the audit events of both.
+   */
+  private void aliceOnEveryListing(String ordinaryKey) {
+    String canary =
+        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
+    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
+    t.req("POST", "/v1/leaks/reports")
+        .token(admin)
+        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
+        .send()
+        .expect(200);
+    t.server.keygate().flushUsage();
+    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
   }
 
   /** Whether an answer names owner alice or one of her keys or tokens. */
