@@ -39,7 +39,8 @@ public final class AdminAuth {
 
   /** The actor behind the request, whose token holds {@code scope}, or a 401/403/429 error. */
   public Actor require(Context ctx, String scope) {
-    Actor actor = Actor.ofToken(token(ctx), clientIp.of(ctx));
+    String ip = clientIp.of(ctx);
+    Actor actor = Actor.ofToken(token(ctx, ip), ip);
     if (!actor.holdsAll(List.of(scope))) {
       throw new ApiError(403, "forbidden", "the admin token lacks the scope '" + scope + "'");
     }
@@ -48,6 +49,11 @@ public final class AdminAuth {
 
   /** The valid admin token of the request, whatever its scopes, or a 401/429 error. */
   public ApiKeyRecord token(Context ctx) {
+    return token(ctx, clientIp.of(ctx));
+  }
+
+  /** {@link #token(Context)} for a request whose client IP {@code ip} is already resolved. */
+  private ApiKeyRecord token(Context ctx, String ip) {
     String token = bearer(ctx);
     if (token == null) {
       throw new ApiError(
@@ -56,8 +62,7 @@ public final class AdminAuth {
           "an admin token is required: Authorization: Bearer <token>",
           CHALLENGE);
     }
-    Verification v =
-        verifier.authenticate(new VerifyRequest(token, clientIp.of(ctx), List.of(), null, null));
+    Verification v = verifier.authenticate(new VerifyRequest(token, ip, List.of(), null, null));
     if (v instanceof Verification.Rejected r) {
       if (r.outcome() == Outcome.RATE_LIMITED) {
         throw new ApiError(

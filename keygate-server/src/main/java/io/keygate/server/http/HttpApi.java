@@ -68,6 +68,14 @@ public final class HttpApi {
     // with an API key that differs on every request the cache's lookups cost more than it saved
     // (server CPU per request -7 % on /v1/verify and /v1/authz, docs/benchmarks.md).
     config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
+    // No route uses HTTP sessions (the UI keeps its token in session storage, never in a cookie),
+    // yet Javalin's SessionHandler looked for a session id in every request's cookies (parsing
+    // them into a per-request cookie cache) and URI parameters.
+    config.jetty.modifyServletContextHandler(
+        context -> {
+          context.getSessionHandler().setUsingCookies(false);
+          context.getSessionHandler().setUsingUriParameters(false);
+        });
     // Javalin copies every response body through a buffer of this size, allocated and zeroed per
     // response; its default, Jetty's 32 KB output buffer, cost /healthz about a tenth of its CPU.
     // Larger bodies are copied in 4 KB steps into Jetty's own output buffer.
