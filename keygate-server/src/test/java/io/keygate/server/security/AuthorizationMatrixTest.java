@@ -139,17 +139,7 @@ class AuthorizationMatrixTest {
       single.put(s, t.token(null, List.of(s)));
       bobSingle.put(s, t.token("bob", List.of(s)));
     }
-    // Alice's data on every list route: a canary, a leak incident, an alert, events, audit.
-    String canary =
-        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
-    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
-    t.req("POST", "/v1/leaks/reports")
-        .token(admin)
-        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
-        .send()
-        .expect(200);
-    t.server.keygate().flushUsage();
-    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
+    aliceOnEveryListing(ordinaryKey);
 
     List<String> failures = new ArrayList<>();
     List<String> checked = new ArrayList<>();
@@ -230,6 +220,100 @@ class AuthorizationMatrixTest {
     assertThat(failures)
         .as("authorization matrix failures:\n" + String.join("\n", failures))
         .isEmpty();
+  }
+
+  /**
+   * Every listing (a GET route without path parameters) answers an owner-limited token of bob
+   * nothing of alice, whatever query it is sent: her owner id in any spelling (repeated, in either
+   * order, empty, upper-case, URL-encoded, under another parameter name), her key as the key or
+   * target filter, or a cursor the operator's listing of alice's items handed out. Nor may any such
+   * query make a listing fail with 5xx.
+   */
+  @Test
+  void ownerLimitedListings_showNothingOfAnotherOwner_whateverTheQuery() {
+    admin = t.token(null, null);
+    String ordinaryKey =
+        createdByAdmin("/v1/keys", map("owner_id", "alice", "name", "matrix"), "api_key");
+    String key = aliceKey();
+    aliceKey();
+    aliceToken();
+    aliceToken();
+    aliceOnEveryListing(ordinaryKey);
+    createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix2"), "api_key");
+    Map<String, String> bobSingle = new LinkedHashMap<>();
+    for (String s : AdminScopes.ALL) {
+      bobSingle.put(s, t.token("bob", List.of(s)));
+    }
+    bobSingle.put("all scopes", t.token("bob", AdminScopes.ALL));
+
+    List<String> failures = new ArrayList<>();
+    List<String> listings = new ArrayList<>();
+    for (Route route : t.server.routes()) {
+      if (!route.method().equals("GET") || isPublic(route) || PARAM.matcher(route.path()).find()) {
+        continue;
+      }
+      listings.add(route.path());
+      List<String> queries =
+          new ArrayList<>(
+              List.of(
+                  "owner_id=alice",
+                  "owner_id=ALICE",
+                  "owner_id=%61lice",
+                  "owner_id=",
+                  "owner_id=bob&owner_id=alice",
+                  "owner_id=alice&owner_id=bob",
+                  "OWNER_ID=alice",
+                  "owner=alice",
+                  "key_id=" + key,
+                  "target_id=" + key,
+                  "owner_id=alice&key_id=" + key));
+      TestServer.Response first = t.req("GET", route.path() + "?limit=1").token(admin).send();
+      if (first.status() == 200 && first.body().contains("\"next_cursor\":\"")) {
+        String cursor = first.json().path("next_cursor").asText();
+        queries.add("limit=1&cursor=" + cursor);
+        queries.add("limit=1&owner_id=alice&cursor=" + cursor);
+      }
+      for (var e : bobSingle.entrySet()) {
+        for (String q : queries) {
+          TestServer.Response r = t.req("GET", route.path() + "?" + q).token(e.getValue()).send();
+          if (r.status() >= 500) {
+            failures.add("GET " + route.path() + "?" + q + " (bob, " + e.getKey() + "): " + r);
+          } else if (r.status() < 300 && aliceIn(r.body())) {
+            failures.add(
+                "GET "
+                    + route.path()
+                    + "?"
+                    + q
+                    + " (bob, "
+                    + e.getKey()
+                    + ") showed alice's data: "
+                    + r.body());
+          }
+        }
+      }
+    }
+    System.out.println("matrix: listings probed with owner queries: " + listings);
+    assertThat(listings).contains("/v1/keys", "/v1/admin-tokens", "/v1/audit");
+    assertThat(failures)
+        .as("owner-limited listing failures:\n" + String.join("\n", failures))
+        .isEmpty();
+  }
+
+  /**
+   * Alice's data on every list route: a canary that is then used (an alert, events), a leak
+   * incident of {@code ordinaryKey}, and the audit events of both.
+   */
+  private void aliceOnEveryListing(String ordinaryKey) {
+    String canary =
+        createdByAdmin("/v1/canaries", map("owner_id", "alice", "label", "matrix"), "api_key");
+    t.req("POST", "/v1/authz").token(null).header("X-API-Key", canary).send();
+    t.req("POST", "/v1/leaks/reports")
+        .token(admin)
+        .json(map("findings", List.of(map("key", ordinaryKey, "file", "a.py"))))
+        .send()
+        .expect(200);
+    t.server.keygate().flushUsage();
+    t.server.monitoring().anomalies().ifPresent(a -> a.tick());
   }
 
   /** Whether an answer names owner alice or one of her keys or tokens. */
