@@ -543,8 +543,10 @@ public final class Verifier {
       KeyHasher.Digest digest = hasher.digest(key);
       Entry found = cache.get(digest, d -> load(key, d.hex()));
       if (found != null && found.changesSeen() != OWN_HASH && outdated(found)) {
+        // read again through the cache: the fresh entry is kept, and the load stays atomic with
+        // invalidations like any other
         cache.asMap().remove(digest, found);
-        found = load(key, digest.hex());
+        found = cache.get(digest, d -> load(key, d.hex()));
       }
       if (found != null || attempt == 2 || hasher.currentVersion() == version) {
         return found;
